@@ -1,0 +1,7 @@
+namespace Sluice.Core.Records;
+
+public enum ChangeOperation
+{
+    Upsert,
+    Delete,
+}

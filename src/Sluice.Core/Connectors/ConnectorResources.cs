@@ -1,0 +1,35 @@
+using System.Collections.Concurrent;
+
+namespace Sluice.Core.Connectors;
+
+/// <summary>
+/// Objects shared by every sync on one connection (a PostgreSQL data source, an HTTP client), created
+/// on first use and disposed with the host.
+/// </summary>
+public sealed class ConnectorResources(TimeProvider time) : IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<(string Connection, Type Type), Lazy<object>> _shared = new();
+
+    public TimeProvider Time { get; } = time;
+
+    public T GetOrCreate<T>(string connection, Func<T> create) where T : class =>
+        (T)_shared.GetOrAdd((connection, typeof(T)), _ => new Lazy<object>(() => create())).Value;
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var entry in _shared.Values.Where(v => v.IsValueCreated).Select(v => v.Value))
+        {
+            switch (entry)
+            {
+                case IAsyncDisposable asyncDisposable:
+                    await asyncDisposable.DisposeAsync();
+                    break;
+                case IDisposable disposable:
+                    disposable.Dispose();
+                    break;
+            }
+        }
+
+        _shared.Clear();
+    }
+}

@@ -1,0 +1,14 @@
+using Sluice.Core.Records;
+
+namespace Sluice.Core.Connectors;
+
+/// <summary>A change ready to send: its payload bytes and the message id that makes a resend harmless.</summary>
+public sealed class EncodedRecord(Change change, string messageId, ReadOnlyMemory<byte> payload)
+{
+    public Change Change { get; } = change;
+
+    /// <summary>Deterministic: the same record version always gets the same id, so a replay is deduplicated downstream.</summary>
+    public string MessageId { get; } = messageId;
+
+    public ReadOnlyMemory<byte> Payload { get; } = payload;
+}

@@ -1,0 +1,34 @@
+using Sluice.Core.Mapping;
+using Sluice.Core.Records;
+
+namespace Sluice.Core.Connectors;
+
+/// <summary>
+/// Writes records to a system and says, for each one, what happened. A destination never decides
+/// about retries or checkpoints: it reports, the engine acts.
+/// </summary>
+public interface IDestination : IAsyncDisposable
+{
+    string Description { get; }
+
+    /// <summary>The mapping targets this destination understands (which are required, which are nested objects).</summary>
+    MappingShape Shape { get; }
+
+    /// <summary>How large a batch may be.</summary>
+    DestinationLimits Limits { get; }
+
+    Task CheckAsync(CancellationToken ct);
+
+    /// <summary>
+    /// Turns one mapped change into the bytes that will be sent, with its deterministic message id.
+    /// Throws a <c>SluiceException</c> of class <c>RecordRejected</c> for a record that can never be sent
+    /// (it goes to the dead-letter queue).
+    /// </summary>
+    EncodedRecord Encode(Change change, CompiledMapping mapping);
+
+    /// <summary>
+    /// Sends a batch and returns one result per record, in order. Throws a transient
+    /// <c>SluiceException</c> when the whole batch failed in a way worth retrying (network, 429, 5xx).
+    /// </summary>
+    Task<IReadOnlyList<WriteResult>> WriteAsync(IReadOnlyList<EncodedRecord> batch, CancellationToken ct);
+}

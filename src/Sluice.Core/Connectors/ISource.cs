@@ -1,0 +1,28 @@
+using Sluice.Core.Records;
+
+namespace Sluice.Core.Connectors;
+
+/// <summary>
+/// Reads changes from a system. A source knows only its own system: the engine owns mapping,
+/// batching, delivery, retries and checkpoints.
+/// </summary>
+public interface ISource : IAsyncDisposable
+{
+    /// <summary>A short description for messages and logs, e.g. <c>table public.users (cursor updated_at)</c>.</summary>
+    string Description { get; }
+
+    /// <summary>Connects and verifies that what the sync needs is there; throws a classified <c>SluiceException</c> otherwise.</summary>
+    Task CheckAsync(CancellationToken ct);
+
+    /// <summary>The columns the source can read and the record key.</summary>
+    Task<SourceSchema> DiscoverAsync(CancellationToken ct);
+
+    /// <summary>How many changes a read from <paramref name="request"/> would yield, when cheaply known (for progress bars).</summary>
+    Task<long?> EstimateAsync(ReadRequest request, CancellationToken ct);
+
+    /// <summary>
+    /// Streams changes after <see cref="ReadRequest.From"/> in position order. Memory must stay flat
+    /// whatever the size of the source.
+    /// </summary>
+    IAsyncEnumerable<Change> ReadAsync(ReadRequest request, CancellationToken ct);
+}

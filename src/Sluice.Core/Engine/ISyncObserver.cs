@@ -1,0 +1,13 @@
+namespace Sluice.Core.Engine;
+
+/// <summary>Hears what a run does, for progress bars and logs. Calls come from several threads.</summary>
+public interface ISyncObserver
+{
+    void OnStarted(string syncName, long runId, long? estimate) { }
+
+    void OnProgress(string syncName, RunProgress progress) { }
+
+    void OnRetry(string syncName, string reason, TimeSpan delay, int attempt) { }
+
+    void OnRejected(string syncName, string recordKey, string reason) { }
+}

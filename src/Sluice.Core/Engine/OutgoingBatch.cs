@@ -1,0 +1,21 @@
+using Sluice.Core.Connectors;
+using Sluice.Core.Records;
+using Sluice.Core.State;
+
+namespace Sluice.Core.Engine;
+
+/// <summary>A batch on its way through the pipeline: what to send, what was refused before sending, and where the source stands after it.</summary>
+internal sealed class OutgoingBatch(long sequence, List<EncodedRecord> records, List<DeadLetter> refusedBeforeSending, SourcePosition lastPosition, int recordsRead)
+{
+    public long Sequence { get; } = sequence;
+
+    public List<EncodedRecord> Records { get; } = records;
+
+    public List<DeadLetter> DeadLetters { get; } = refusedBeforeSending;
+
+    public SourcePosition LastPosition { get; } = lastPosition;
+
+    public int RecordsRead { get; } = recordsRead;
+
+    public List<LedgerEntry> Sent { get; } = new(records.Count);
+}

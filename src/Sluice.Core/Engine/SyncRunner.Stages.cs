@@ -1,0 +1,207 @@
+using System.Text;
+using System.Threading.Channels;
+using Polly;
+using Sluice.Core.Connectors;
+using Sluice.Core.Errors;
+using Sluice.Core.Records;
+using Sluice.Core.State;
+
+namespace Sluice.Core.Engine;
+
+public sealed partial class SyncRunner
+{
+    private sealed partial class Run
+    {
+        private ResiliencePipeline? _retry;
+
+        /// <summary>Reads, maps, encodes and cuts batches; a record that cannot be encoded is dead-lettered in its batch.</summary>
+        private async Task ProduceAsync(ChannelWriter<OutgoingBatch> output, SemaphoreSlim window, CancellationToken ct)
+        {
+            var limits = sync.Destination.Limits;
+            var batcher = new Batcher(Math.Clamp(sync.Options.BatchSize ?? limits.MaxRecords, 1, limits.MaxRecords), limits.MaxBatchBytes);
+            var refused = new List<DeadLetter>();
+            SourcePosition? last = null;
+            var covered = 0;
+            long sequence = 0;
+
+            async ValueTask FlushAsync()
+            {
+                await window.WaitAsync(ct);
+                await output.WriteAsync(new OutgoingBatch(sequence++, batcher.Take(), refused, last!, covered), ct);
+                refused = [];
+                covered = 0;
+            }
+
+            try
+            {
+                await foreach (var change in sync.Source.ReadAsync(request, ct))
+                {
+                    Interlocked.Increment(ref _read);
+                    var encoded = Encode(change, limits, refused);
+                    if (encoded is not null)
+                    {
+                        if (!batcher.Fits(encoded))
+                        {
+                            await FlushAsync();
+                        }
+
+                        batcher.Add(encoded);
+                    }
+
+                    last = change.Position;
+                    covered++;
+                }
+
+                if (covered > 0)
+                {
+                    await FlushAsync();
+                }
+            }
+            finally
+            {
+                output.TryComplete();
+            }
+        }
+
+        private EncodedRecord? Encode(Change change, DestinationLimits limits, List<DeadLetter> refused)
+        {
+            try
+            {
+                var encoded = sync.Destination.Encode(change, mapping);
+                if (encoded.Payload.Length <= limits.MaxRecordBytes)
+                {
+                    return encoded;
+                }
+
+                Refuse(refused, new DeadLetter(change.Key, encoded.MessageId,
+                    $"record is {encoded.Payload.Length / 1024.0:0.#} KB encoded; {sync.Destination.Description} accepts at most {limits.MaxRecordBytes / 1024} KB per record",
+                    Encoding.UTF8.GetString(encoded.Payload.Span)));
+            }
+            catch (SluiceException e) when (e.Class == ErrorClass.RecordRejected)
+            {
+                Refuse(refused, new DeadLetter(change.Key, null, e.Message, null));
+            }
+
+            return null;
+        }
+
+        private void Refuse(List<DeadLetter> into, DeadLetter letter)
+        {
+            into.Add(letter);
+            runner._observer.OnRejected(sync.Name, letter.RecordKey, letter.Reason);
+        }
+
+        private async Task SendLoopAsync(ChannelReader<OutgoingBatch> input, ChannelWriter<OutgoingBatch> output, CancellationToken ct)
+        {
+            await foreach (var batch in input.ReadAllAsync(ct))
+            {
+                if (batch.Records.Count > 0)
+                {
+                    await DeliverAsync(batch, ct);
+                }
+
+                await output.WriteAsync(batch, ct);
+            }
+        }
+
+        /// <summary>
+        /// Sends a batch until every record is acknowledged or refused. Records the destination asks to
+        /// retry are sent again, alone, under the retry pipeline; their message ids do not change.
+        /// </summary>
+        private async Task DeliverAsync(OutgoingBatch batch, CancellationToken ct)
+        {
+            _retry ??= RetryPipeline.Create(sync.Options.Retry, runner._time, sync.Gate,
+                (reason, delay, attempt) => runner._observer.OnRetry(sync.Name, reason, delay, attempt));
+            var pending = (IReadOnlyList<EncodedRecord>)batch.Records;
+            var context = RetryPipeline.NewContext(ct);
+            try
+            {
+                await _retry.ExecuteAsync(async (ctx, _) =>
+                {
+                    await sync.Gate.WaitAsync(pending.Count, ctx.CancellationToken);
+                    var results = await sync.Destination.WriteAsync(pending, ctx.CancellationToken);
+                    if (results.Count != pending.Count)
+                    {
+                        throw SluiceException.Fatal($"{sync.Destination.Description} answered {results.Count} results for {pending.Count} records");
+                    }
+
+                    pending = Settle(batch, pending, results, out var retryAfter, out var reason);
+                    if (pending.Count > 0)
+                    {
+                        throw SluiceException.Transient($"{pending.Count} records asked to be retried: {reason}", retryAfter: retryAfter);
+                    }
+                }, context, 0);
+            }
+            catch (SluiceException e) when (e.IsRetryable)
+            {
+                throw SluiceException.Fatal(
+                    $"sync '{sync.Name}': gave up on a batch of {pending.Count} records after {sync.Options.Retry.MaxAttempts} attempts ({e.Message}); " +
+                    "the checkpoint did not move, so the next run sends them again under the same message ids", e);
+            }
+            finally
+            {
+                ResilienceContextPool.Shared.Return(context);
+            }
+        }
+
+        /// <summary>Files acknowledged and refused records; returns the ones to send again.</summary>
+        private IReadOnlyList<EncodedRecord> Settle(OutgoingBatch batch, IReadOnlyList<EncodedRecord> sent, IReadOnlyList<WriteResult> results, out TimeSpan? retryAfter, out string? reason)
+        {
+            List<EncodedRecord>? again = null;
+            retryAfter = null;
+            reason = null;
+            for (var i = 0; i < sent.Count; i++)
+            {
+                var record = sent[i];
+                switch (results[i].Status)
+                {
+                    case WriteStatus.Ok:
+                        batch.Sent.Add(new LedgerEntry(record.Change.Key, record.MessageId, record.Change.Operation));
+                        break;
+                    case WriteStatus.Rejected:
+                        Refuse(batch.DeadLetters, new DeadLetter(record.Change.Key, record.MessageId, results[i].Reason ?? "rejected", Encoding.UTF8.GetString(record.Payload.Span)));
+                        break;
+                    default:
+                        (again ??= []).Add(record);
+                        reason ??= results[i].Reason;
+                        if (results[i].RetryAfter is { } after && (retryAfter is null || after > retryAfter))
+                        {
+                            retryAfter = after;
+                        }
+
+                        break;
+                }
+            }
+
+            return again ?? (IReadOnlyList<EncodedRecord>)[];
+        }
+
+        /// <summary>Commits acknowledged batches strictly in sequence: ledger, dead letters and checkpoint together.</summary>
+        private async Task CommitLoopAsync(ChannelReader<OutgoingBatch> input, SemaphoreSlim window, CancellationToken ct)
+        {
+            var waiting = new Dictionary<long, OutgoingBatch>();
+            long next = 0;
+            await foreach (var batch in input.ReadAllAsync(ct))
+            {
+                waiting[batch.Sequence] = batch;
+                while (waiting.Remove(next, out var ready))
+                {
+                    var checkpoint = ready.LastPosition.ToCheckpoint();
+                    await lease.CommitBatchAsync(new BatchCommit(runId, ready.Sequence, ready.Sent, ready.DeadLetters, checkpoint, ready.RecordsRead), ct);
+                    _acknowledged += ready.Sent.Count;
+                    _rejected += ready.DeadLetters.Count;
+                    _batches++;
+                    _lastCheckpoint = checkpoint;
+                    next++;
+                    window.Release();
+                    ReportProgress();
+                }
+            }
+
+            if (waiting.Count > 0)
+            {
+                throw new InvalidOperationException($"batch {next} never arrived; {waiting.Count} later batches were not committed");
+            }
+        }
+    }
+}

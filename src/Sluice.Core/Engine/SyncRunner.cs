@@ -1,0 +1,122 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using Sluice.Core.Checkpoints;
+using Sluice.Core.Connectors;
+using Sluice.Core.Errors;
+using Sluice.Core.Mapping;
+using Sluice.Core.State;
+
+namespace Sluice.Core.Engine;
+
+/// <summary>
+/// Runs one sync: read → map → batch → rate-limit → write → commit. Three stages run concurrently
+/// (a producer that reads, maps, encodes and batches; senders, as many as the destination allows in
+/// flight; a committer) and the committer applies acknowledged batches strictly in order, so the
+/// checkpoint only ever moves over records the destination has acknowledged.
+/// </summary>
+public sealed partial class SyncRunner(ISyncStateStore store, TimeProvider time, ISyncObserver? observer = null)
+{
+    private readonly ISyncObserver _observer = observer ?? NullObserver.Instance;
+    private readonly TimeProvider _time = time;
+
+    public async Task<RunResult> RunAsync(SyncDefinition sync, RunKind kind, CancellationToken ct)
+    {
+        var schema = await sync.Source.DiscoverAsync(ct);
+        var mapping = CompiledMapping.Compile(sync.Mapping, schema, sync.Destination.Shape);
+
+        await using var lease = await store.TryAcquireAsync(sync.Name, ct) ?? throw new SyncAlreadyRunningException(sync.Name);
+        var stored = await lease.LoadCheckpointAsync(ct);
+        var request = new ReadRequest(mapping.Columns, kind == RunKind.Full ? null : stored);
+        var runId = await lease.StartRunAsync(kind, ct);
+        try
+        {
+            var estimate = await sync.Source.EstimateAsync(request, ct);
+            _observer.OnStarted(sync.Name, runId, estimate);
+            var result = await new Run(this, sync, lease, mapping, request, runId, estimate).ExecuteAsync(ct);
+            await lease.FinishRunAsync(runId, new RunOutcome(RunStatus.Succeeded), CancellationToken.None);
+            return result;
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            await lease.FinishRunAsync(runId, new RunOutcome(RunStatus.Cancelled, "cancelled"), CancellationToken.None);
+            throw;
+        }
+        catch (Exception e)
+        {
+            await lease.FinishRunAsync(runId, new RunOutcome(RunStatus.Failed, e is SluiceException ? e.Message : $"internal error: {e.Message}"), CancellationToken.None);
+            throw;
+        }
+    }
+
+    /// <summary>The state of one execution: its channels, counters and the in-order commit window.</summary>
+    private sealed partial class Run(SyncRunner runner, SyncDefinition sync, ISyncLease lease, CompiledMapping mapping, ReadRequest request, long runId, long? estimate)
+    {
+        private readonly Stopwatch _clock = Stopwatch.StartNew();
+        private readonly int _inFlight = Math.Max(1, sync.Destination.Limits.MaxInFlight);
+        private long _read;
+        private long _acknowledged;
+        private long _rejected;
+        private long _batches;
+        private Checkpoint? _lastCheckpoint;
+
+        public async Task<RunResult> ExecuteAsync(CancellationToken ct)
+        {
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var toSend = Channel.CreateBounded<OutgoingBatch>(new BoundedChannelOptions(_inFlight) { SingleWriter = true });
+            var sent = Channel.CreateUnbounded<OutgoingBatch>(new UnboundedChannelOptions { SingleReader = true });
+            // Bounds memory: batches produced but not yet committed. Without it a batch stuck in retries
+            // would let later ones pile up behind the in-order committer.
+            using var window = new SemaphoreSlim(_inFlight * 2);
+
+            var producer = Guard(ProduceAsync(toSend.Writer, window, stop.Token), stop);
+            var senders = Enumerable.Range(0, _inFlight).Select(_ => Guard(SendLoopAsync(toSend.Reader, sent.Writer, stop.Token), stop)).ToArray();
+            var sendersDone = Task.WhenAll(senders).ContinueWith(_ => sent.Writer.TryComplete(), TaskScheduler.Default);
+            var committer = Guard(CommitLoopAsync(sent.Reader, window, stop.Token), stop);
+
+            try
+            {
+                await Task.WhenAll([producer, .. senders, committer]);
+            }
+            catch
+            {
+                // Report the first real failure, not the cancellations it caused in the other stages.
+                var all = new[] { producer, committer }.Concat(senders);
+                var failure = all.Where(t => t.IsFaulted).Select(t => t.Exception!.InnerException!).FirstOrDefault(e => e is not OperationCanceledException);
+                if (failure is not null && !ct.IsCancellationRequested)
+                {
+                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+                }
+
+                throw;
+            }
+            finally
+            {
+                await sendersDone;
+            }
+
+            return new RunResult(runId, _read, _acknowledged, _rejected, _batches, _clock.Elapsed, _lastCheckpoint);
+        }
+
+        /// <summary>Any stage's failure stops the others.</summary>
+        private static async Task Guard(Task stage, CancellationTokenSource stop)
+        {
+            try
+            {
+                await stage;
+            }
+            catch
+            {
+                await stop.CancelAsync();
+                throw;
+            }
+        }
+
+        private void ReportProgress() =>
+            runner._observer.OnProgress(sync.Name, new RunProgress(Interlocked.Read(ref _read), _acknowledged, _rejected, estimate, _clock.Elapsed));
+    }
+
+    private sealed class NullObserver : ISyncObserver
+    {
+        public static readonly NullObserver Instance = new();
+    }
+}

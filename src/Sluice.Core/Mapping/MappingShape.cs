@@ -1,0 +1,10 @@
+namespace Sluice.Core.Mapping;
+
+/// <summary>The mapping targets a destination understands; a sync's mapping is checked against it at start.</summary>
+/// <param name="DestinationName">As a user would name it in a message: <c>Segment identify</c>.</param>
+/// <param name="Targets">Every target the destination reads.</param>
+/// <param name="AnyOf">Groups of targets of which at least one must be mapped (Segment: <c>user_id</c> or <c>anonymous_id</c>).</param>
+public sealed record MappingShape(string DestinationName, IReadOnlyList<MappingTarget> Targets, IReadOnlyList<IReadOnlyList<string>> AnyOf)
+{
+    public MappingTarget? Find(string name) => Targets.FirstOrDefault(t => t.Name == name);
+}

@@ -1,0 +1,6 @@
+using Sluice.Core.Records;
+
+namespace Sluice.Core.State;
+
+/// <summary>One record the destination acknowledged, under the message id it was sent with.</summary>
+public sealed record LedgerEntry(string RecordKey, string MessageId, ChangeOperation Operation);

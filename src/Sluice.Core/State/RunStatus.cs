@@ -1,0 +1,9 @@
+namespace Sluice.Core.State;
+
+public enum RunStatus
+{
+    Running,
+    Succeeded,
+    Failed,
+    Cancelled,
+}

@@ -1,0 +1,271 @@
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
+using Npgsql;
+using Sluice.Core.Configuration;
+using Sluice.Core.Connectors;
+using Sluice.Core.Errors;
+using Sluice.Core.Records;
+
+namespace Sluice.Postgres.Sources;
+
+/// <summary>
+/// Reads a table incrementally: keyset pages ordered by (cursor, key), so rows that share a cursor
+/// value are neither skipped nor repeated, and memory holds one page of one row at a time (rows stream
+/// from the reader). A run reads up to the cursor's maximum at its start; rows changed while it runs
+/// are the next run's, so a busy table cannot keep a run going forever.
+/// </summary>
+public sealed class TableSource : ISource
+{
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly PostgresConnectionOptions _connection;
+    private readonly TableSourceOptions _options;
+    private Resolved? _resolved;
+
+    public TableSource(NpgsqlDataSource dataSource, PostgresConnectionOptions connection, TableSourceOptions options)
+    {
+        _dataSource = dataSource;
+        _connection = connection;
+        _options = options;
+    }
+
+    public string Description => $"table {_options.Table} (cursor {_options.Cursor})";
+
+    public async Task CheckAsync(CancellationToken ct) => await ResolveAsync(ct);
+
+    public async Task<SourceSchema> DiscoverAsync(CancellationToken ct) => (await ResolveAsync(ct)).Schema;
+
+    public async Task<long?> EstimateAsync(ReadRequest request, CancellationToken ct)
+    {
+        var resolved = await ResolveAsync(ct);
+        var (where, parameters) = Predicate(resolved, request.From is null ? null : TablePosition.FromCheckpoint(request.From, Description), horizon: null);
+        return await WithConnectionAsync(async connection =>
+        {
+            await using var command = new NpgsqlCommand($"SELECT count(*) FROM {resolved.Table.Qualified} WHERE {where}", connection);
+            command.Parameters.AddRange(parameters.ToArray());
+            return (long?)(long)(await command.ExecuteScalarAsync(ct))!;
+        }, ct);
+    }
+
+    public async IAsyncEnumerable<Change> ReadAsync(ReadRequest request, [EnumeratorCancellation] CancellationToken ct)
+    {
+        var resolved = await ResolveAsync(ct);
+        var position = request.From is null ? null : TablePosition.FromCheckpoint(request.From, Description);
+        var horizon = await HorizonAsync(resolved, ct);
+        if (horizon is null)
+        {
+            yield break; // no row has a cursor value yet
+        }
+
+        var columns = request.Columns;
+        var select = new StringBuilder();
+        foreach (var column in columns)
+        {
+            select.Append(SqlNames.Quote(column)).Append(", ");
+        }
+
+        // Cursor and key as PostgreSQL's own text: the checkpoint stores exactly what the database compares.
+        select.Append(SqlNames.Quote(resolved.Cursor.Name)).Append("::text");
+        foreach (var key in resolved.Key)
+        {
+            select.Append(", ").Append(SqlNames.Quote(key.Name)).Append("::text");
+        }
+
+        var orderBy = string.Join(", ", new[] { resolved.Cursor }.Concat(resolved.Key).Select(c => SqlNames.Quote(c.Name)));
+        var width = columns.Count;
+        var keyCount = resolved.Key.Count;
+
+        while (true)
+        {
+            var (where, parameters) = Predicate(resolved, position, horizon);
+            var sql = $"SELECT {select} FROM {resolved.Table.Qualified} WHERE {where} ORDER BY {orderBy} LIMIT {_options.PageSize}";
+            var rows = 0;
+            await using var connection = await OpenAsync(ct);
+            await using var command = new NpgsqlCommand(sql, connection);
+            command.Parameters.AddRange(parameters.ToArray());
+            await using var reader = await ReadAsync(command, ct);
+            while (await reader.ReadAsync(ct))
+            {
+                var values = new object?[width];
+                for (var i = 0; i < width; i++)
+                {
+                    values[i] = ReadValue(reader, i);
+                }
+
+                var cursor = reader.GetString(width);
+                var key = new string[keyCount];
+                for (var k = 0; k < keyCount; k++)
+                {
+                    key[k] = reader.GetString(width + 1 + k);
+                }
+
+                position = new TablePosition(cursor, key);
+                rows++;
+                yield return new Change(keyCount == 1 ? key[0] : JsonSerializer.Serialize(key, TableKeyJson.Default.StringArray), ChangeOperation.Upsert, values, position);
+            }
+
+            if (rows < _options.PageSize)
+            {
+                yield break;
+            }
+        }
+    }
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    /// <summary>A value the driver cannot hand over (a numeric beyond .NET's decimal, say) becomes a marker that dead-letters the record, not the run.</summary>
+    private static object? ReadValue(NpgsqlDataReader reader, int ordinal)
+    {
+        if (reader.IsDBNull(ordinal))
+        {
+            return null;
+        }
+
+        try
+        {
+            return reader.GetValue(ordinal);
+        }
+        catch (Exception e) when (e is InvalidCastException or OverflowException or NotSupportedException)
+        {
+            return new UnreadableValue($"column '{reader.GetName(ordinal)}' ({reader.GetDataTypeName(ordinal)}): {e.Message}");
+        }
+    }
+
+    private (string Where, List<NpgsqlParameter> Parameters) Predicate(Resolved resolved, TablePosition? position, string? horizon)
+    {
+        var parameters = new List<NpgsqlParameter>();
+        var cursor = SqlNames.Quote(resolved.Cursor.Name);
+        var conditions = new List<string> { $"{cursor} IS NOT NULL" };
+        if (_options.Filter is { } filter)
+        {
+            conditions.Add($"({filter})");
+        }
+
+        string Parameter(string text, SourceColumn column)
+        {
+            parameters.Add(new NpgsqlParameter { Value = text, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+            return $"${parameters.Count}::{column.DatabaseType}";
+        }
+
+        if (horizon is not null)
+        {
+            conditions.Add($"{cursor} <= {Parameter(horizon, resolved.Cursor)}");
+        }
+
+        if (position is not null)
+        {
+            var left = string.Join(", ", new[] { resolved.Cursor }.Concat(resolved.Key).Select(c => SqlNames.Quote(c.Name)));
+            var right = new List<string> { Parameter(position.Cursor, resolved.Cursor) };
+            if (position.Key.Length != resolved.Key.Count)
+            {
+                throw SluiceException.Fatal($"{Description}: the stored checkpoint has {position.Key.Length} key values but the key has {resolved.Key.Count} columns (did the key change?); run with --full to start over");
+            }
+
+            right.AddRange(resolved.Key.Select((k, i) => Parameter(position.Key[i], k)));
+            conditions.Add($"({left}) > ({string.Join(", ", right)})");
+        }
+
+        return (string.Join(" AND ", conditions), parameters);
+    }
+
+    private async Task<string?> HorizonAsync(Resolved resolved, CancellationToken ct)
+    {
+        var filter = _options.Filter is { } f ? $"WHERE ({f})" : "";
+        return await WithConnectionAsync(async connection =>
+        {
+            await using var command = new NpgsqlCommand($"SELECT max({SqlNames.Quote(resolved.Cursor.Name)})::text FROM {resolved.Table.Qualified} {filter}", connection);
+            return await command.ExecuteScalarAsync(ct) as string;
+        }, ct);
+    }
+
+    private async Task<Resolved> ResolveAsync(CancellationToken ct)
+    {
+        if (_resolved is not null)
+        {
+            return _resolved;
+        }
+
+        _resolved = await WithConnectionAsync(async connection =>
+        {
+            var table = await PostgresCatalog.FindTableAsync(connection, _options.Table, _connection.Schema, _options.Config?.LocationOf("table"), ct);
+            var columns = await PostgresCatalog.ColumnsAsync(connection, table, ct);
+            var keyNames = _options.Key ?? await PostgresCatalog.PrimaryKeyAsync(connection, table, ct);
+            if (keyNames.Count == 0)
+            {
+                throw new ConfigException(_options.Config?.LocationOf("table"), $"table {table} has no primary key, so records cannot be told apart",
+                    "name the column(s) that identify a row with 'key: [id]'");
+            }
+
+            var schema = new SourceSchema(table.ToString(), columns, keyNames);
+            var cursor = Require(schema, _options.Cursor, "cursor");
+            var key = keyNames.Select(k => Require(schema, k, "key")).ToList();
+            if (_options.Filter is { } filter)
+            {
+                await ValidateFilterAsync(connection, table, filter, ct);
+            }
+
+            return new Resolved(table, schema, cursor, key);
+        }, ct);
+        return _resolved;
+    }
+
+    private SourceColumn Require(SourceSchema schema, string name, string configKey) =>
+        schema.Find(name) ?? throw new ConfigException(
+            _options.Config?.LocationOf(configKey),
+            $"column '{name}' does not exist in {schema.ObjectName}",
+            NameSuggestions.Closest(name, schema.Columns.Select(c => c.Name)) is { } closest
+                ? $"did you mean '{closest}'?"
+                : $"columns: {string.Join(", ", schema.Columns.Select(c => c.Name))}");
+
+    private async Task ValidateFilterAsync(NpgsqlConnection connection, PostgresCatalog.Table table, string filter, CancellationToken ct)
+    {
+        try
+        {
+            await using var command = new NpgsqlCommand($"EXPLAIN SELECT 1 FROM {table.Qualified} WHERE ({filter})", connection);
+            await command.ExecuteNonQueryAsync(ct);
+        }
+        catch (PostgresException e)
+        {
+            throw new ConfigException(_options.Config?.LocationOf("filter"), $"the filter is not valid SQL for {table}: {e.MessageText}", "write a condition as in a WHERE clause, e.g. \"deleted_at IS NULL\"");
+        }
+    }
+
+    private async Task<NpgsqlConnection> OpenAsync(CancellationToken ct)
+    {
+        try
+        {
+            return await _dataSource.OpenConnectionAsync(ct);
+        }
+        catch (Exception e) when (e is NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
+        {
+            throw PostgresErrors.Translate(e, _connection.Describe());
+        }
+    }
+
+    private async Task<NpgsqlDataReader> ReadAsync(NpgsqlCommand command, CancellationToken ct)
+    {
+        try
+        {
+            return await command.ExecuteReaderAsync(ct);
+        }
+        catch (NpgsqlException e)
+        {
+            throw PostgresErrors.Translate(e, _connection.Describe());
+        }
+    }
+
+    private async Task<T> WithConnectionAsync<T>(Func<NpgsqlConnection, Task<T>> work, CancellationToken ct)
+    {
+        await using var connection = await OpenAsync(ct);
+        try
+        {
+            return await work(connection);
+        }
+        catch (NpgsqlException e)
+        {
+            throw PostgresErrors.Translate(e, _connection.Describe());
+        }
+    }
+
+    private sealed record Resolved(PostgresCatalog.Table Table, SourceSchema Schema, SourceColumn Cursor, IReadOnlyList<SourceColumn> Key);
+}

@@ -1,0 +1,153 @@
+using System.Diagnostics;
+using Npgsql;
+using NpgsqlTypes;
+using Sluice.Core.Checkpoints;
+using Sluice.Core.Errors;
+using Sluice.Core.State;
+
+namespace Sluice.Postgres.State;
+
+/// <summary>
+/// A held run lock: the session advisory lock lives on <see cref="_lockConnection"/>, so it is
+/// released when the lease is disposed or the process dies. Commits use pooled connections.
+/// </summary>
+internal sealed class PostgresSyncLease(NpgsqlDataSource dataSource, StateSchema schema, NpgsqlConnection lockConnection, string syncName, long syncId) : ISyncLease
+{
+    private readonly NpgsqlConnection _lockConnection = lockConnection;
+
+    /// <summary>The checkpoint generation this lease last read or wrote; 0 when none exists.</summary>
+    private long _generation;
+
+    public string SyncName { get; } = syncName;
+
+    public async Task<Checkpoint?> LoadCheckpointAsync(CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand($"SELECT format, version, value, generation FROM {schema.Name}.checkpoints WHERE sync_id = $1");
+        command.Parameters.Add(new NpgsqlParameter { Value = syncId });
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct))
+        {
+            _generation = 0;
+            return null;
+        }
+
+        _generation = reader.GetInt64(3);
+        return new Checkpoint(reader.GetString(0), reader.GetInt32(1), reader.GetString(2));
+    }
+
+    public async Task<long> StartRunAsync(RunKind kind, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand(
+            $"INSERT INTO {schema.Name}.runs (sync_id, kind, status, host, pid) VALUES ($1, $2, 'running', $3, $4) RETURNING id");
+        command.Parameters.Add(new NpgsqlParameter { Value = syncId });
+        command.Parameters.Add(new NpgsqlParameter { Value = kind.ToString().ToLowerInvariant() });
+        command.Parameters.Add(new NpgsqlParameter { Value = Environment.MachineName });
+        command.Parameters.Add(new NpgsqlParameter { Value = Environment.ProcessId });
+        return (long)(await command.ExecuteScalarAsync(ct))!;
+    }
+
+    public async Task CommitBatchAsync(BatchCommit commit, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+
+        if (commit.Sent.Count > 0)
+        {
+            await WriteLedgerAsync(connection, commit, ct);
+        }
+
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        foreach (var letter in commit.DeadLetters)
+        {
+            batch.BatchCommands.Add(Command(
+                $"INSERT INTO {schema.Name}.dead_letters (sync_id, run_id, record_key, message_id, reason, payload) VALUES ($1, $2, $3, $4, $5, $6)",
+                syncId, commit.RunId, letter.RecordKey, (object?)letter.MessageId ?? DBNull.Value, letter.Reason, (object?)letter.Payload ?? DBNull.Value));
+        }
+
+        var move = _generation == 0
+            ? Command(
+                $"INSERT INTO {schema.Name}.checkpoints (sync_id, format, version, value, generation, run_id) VALUES ($1, $2, $3, $4, 1, $5) ON CONFLICT (sync_id) DO NOTHING",
+                syncId, commit.Checkpoint.Format, commit.Checkpoint.Version, commit.Checkpoint.Value, commit.RunId)
+            : Command(
+                $"UPDATE {schema.Name}.checkpoints SET format = $2, version = $3, value = $4, generation = generation + 1, run_id = $5, updated_at = now() WHERE sync_id = $1 AND generation = $6",
+                syncId, commit.Checkpoint.Format, commit.Checkpoint.Version, commit.Checkpoint.Value, commit.RunId, _generation);
+        batch.BatchCommands.Add(move);
+        batch.BatchCommands.Add(Command(
+            $"UPDATE {schema.Name}.runs SET records_read = records_read + $2, acknowledged = acknowledged + $3, rejected = rejected + $4, batches = batches + 1 WHERE id = $1",
+            commit.RunId, (long)commit.RecordsRead, (long)commit.Sent.Count, (long)commit.DeadLetters.Count));
+        await batch.ExecuteNonQueryAsync(ct);
+
+        if (move.RecordsAffected != 1)
+        {
+            // Someone else moved the checkpoint (a second process after our lock's connection died, an operator):
+            // roll back rather than overwrite progress this run did not make.
+            await transaction.RollbackAsync(ct);
+            throw new CheckpointConflictException(SyncName);
+        }
+
+        await transaction.CommitAsync(ct);
+        _generation++;
+    }
+
+    public async Task FinishRunAsync(long runId, RunOutcome outcome, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand(
+            $"UPDATE {schema.Name}.runs SET status = $2, error = $3, finished_at = now() WHERE id = $1");
+        command.Parameters.Add(new NpgsqlParameter { Value = runId });
+        command.Parameters.Add(new NpgsqlParameter { Value = outcome.Status.ToString().ToLowerInvariant() });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)outcome.Error ?? DBNull.Value });
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (_lockConnection.State == System.Data.ConnectionState.Open)
+            {
+                await using var unlock = new NpgsqlCommand("SELECT pg_advisory_unlock($1)", _lockConnection);
+                unlock.Parameters.Add(new NpgsqlParameter { Value = schema.LockKey(syncId) });
+                await unlock.ExecuteNonQueryAsync();
+            }
+        }
+        catch (NpgsqlException)
+        {
+            // The connection is gone, and the session lock with it.
+        }
+        finally
+        {
+            await _lockConnection.DisposeAsync();
+        }
+    }
+
+    /// <summary>Binary COPY: the ledger grows by a row per record, so it must cost about what PostgreSQL's own loading costs.</summary>
+    private async Task WriteLedgerAsync(NpgsqlConnection connection, BatchCommit commit, CancellationToken ct)
+    {
+        await using var importer = await connection.BeginBinaryImportAsync(
+            $"COPY {schema.Name}.send_ledger (sync_id, record_key, message_id, operation, run_id, batch_seq) FROM STDIN (FORMAT BINARY)", ct);
+        foreach (var entry in commit.Sent)
+        {
+            await importer.StartRowAsync(ct);
+            await importer.WriteAsync(syncId, NpgsqlDbType.Bigint, ct);
+            await importer.WriteAsync(entry.RecordKey, NpgsqlDbType.Text, ct);
+            await importer.WriteAsync(entry.MessageId, NpgsqlDbType.Text, ct);
+            await importer.WriteAsync(entry.Operation == Core.Records.ChangeOperation.Delete ? "delete" : "upsert", NpgsqlDbType.Text, ct);
+            await importer.WriteAsync(commit.RunId, NpgsqlDbType.Bigint, ct);
+            await importer.WriteAsync(commit.Sequence, NpgsqlDbType.Bigint, ct);
+        }
+
+        await importer.CompleteAsync(ct);
+    }
+
+    private static NpgsqlBatchCommand Command(string sql, params object[] values)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var value in values)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = value });
+        }
+
+        Debug.Assert(command.Parameters.Count == values.Length);
+        return command;
+    }
+}

@@ -1,0 +1,229 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using Sluice.Core.Connectors;
+using Sluice.Core.Errors;
+using Sluice.Core.Mapping;
+using Sluice.Core.Records;
+
+namespace Sluice.Segment.Destination;
+
+/// <summary>
+/// Sends records to Segment's HTTP Tracking API as <c>POST /v1/batch</c>, within its limits
+/// (32 KB an event, 500 KB and 2,500 events a batch), and classifies its answers the way Segment's
+/// own clients do.
+/// </summary>
+public sealed class SegmentDestination : IDestination
+{
+    // Segment rejects a batch over 500 KB with 400; analytics-node stops at 480 KB for headroom, and so do we.
+    private const int MaxBatchBytes = 480 * 1024;
+    private const int MaxEventBytes = 32 * 1024;
+    private const int MaxBatchEvents = 2_500;
+
+    private readonly SegmentConnectionOptions _connection;
+    private readonly HttpClient _http;
+    private readonly bool _ownsHttp;
+    private readonly SegmentEventEncoder _encoder;
+    private readonly Uri _batchUrl;
+    private readonly TimeProvider _time;
+
+    public SegmentDestination(string syncName, SegmentConnectionOptions connection, SegmentDestinationOptions options, TimeProvider time, HttpClient? http = null)
+    {
+        _connection = connection;
+        _time = time;
+        _ownsHttp = http is null;
+        _http = http ?? CreateHttpClient(connection);
+        _encoder = new SegmentEventEncoder(syncName, options.Call);
+        _batchUrl = new Uri(connection.Endpoint, "v1/batch");
+        Shape = SegmentEventEncoder.Shape(options.Call);
+        Limits = new DestinationLimits(MaxBatchEvents, MaxBatchBytes - 64, MaxEventBytes, connection.MaxInFlight);
+        Description = $"Segment ({connection.Endpoint.Host})";
+    }
+
+    public string Description { get; }
+
+    public MappingShape Shape { get; }
+
+    public DestinationLimits Limits { get; }
+
+    public static HttpClient CreateHttpClient(SegmentConnectionOptions connection) =>
+        new(new SocketsHttpHandler
+        {
+            // Segment asks clients to refresh its address at least daily; recycling connections does that.
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            MaxConnectionsPerServer = connection.MaxInFlight + 2,
+            AutomaticDecompression = DecompressionMethods.All,
+        })
+        {
+            Timeout = connection.Timeout,
+        };
+
+    public async Task CheckAsync(CancellationToken ct)
+    {
+        // An empty batch is accepted by Segment and by the emulator: it proves the endpoint and the key.
+        var results = await SendAsync([], ct);
+        _ = results;
+    }
+
+    public EncodedRecord Encode(Change change, CompiledMapping mapping)
+    {
+        var (payload, messageId) = _encoder.Encode(change, mapping);
+        return new EncodedRecord(change, messageId, payload);
+    }
+
+    public Task<IReadOnlyList<WriteResult>> WriteAsync(IReadOnlyList<EncodedRecord> batch, CancellationToken ct) => SendAsync(batch, ct);
+
+    public ValueTask DisposeAsync()
+    {
+        if (_ownsHttp)
+        {
+            _http.Dispose();
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    private async Task<IReadOnlyList<WriteResult>> SendAsync(IReadOnlyList<EncodedRecord> batch, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, _batchUrl) { Content = Body(batch) };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Basic",
+            Convert.ToBase64String(Encoding.UTF8.GetBytes(_connection.WriteKey.Reveal() + ":")));
+
+        HttpResponseMessage response;
+        try
+        {
+            response = await _http.SendAsync(request, ct);
+        }
+        catch (HttpRequestException e)
+        {
+            throw SluiceException.Transient($"{Description}: {e.Message}", e);
+        }
+        catch (TaskCanceledException e) when (!ct.IsCancellationRequested)
+        {
+            throw SluiceException.Transient($"{Description}: no answer within {_connection.Timeout.TotalSeconds:0} s", e);
+        }
+        catch (IOException e)
+        {
+            throw SluiceException.Transient($"{Description}: connection dropped: {e.Message}", e);
+        }
+
+        using (response)
+        {
+            var status = (int)response.StatusCode;
+            if (status is >= 200 and < 400)
+            {
+                return Enumerable.Repeat(WriteResult.Ok, batch.Count).ToArray();
+            }
+
+            var message = await ErrorMessageAsync(response, ct);
+            switch (status)
+            {
+                case 429:
+                    throw SluiceException.Transient($"{Description}: rate limited (429)", retryAfter: RetryAfter(response));
+                case 400 when batch.Count > 1:
+                    // Segment refuses the whole batch for one bad event: halve until the culprit stands alone.
+                    return await BisectAsync(batch, ct);
+                case 400:
+                    return [WriteResult.Rejected($"Segment answered 400: {message}")];
+                case 401 or 403:
+                    throw SluiceException.Fatal($"{Description}: the write key was refused ({status}: {message}); check 'write_key' of connection '{_connection.Name}'");
+                // Segment's clients retry these (analytics-node publisher.ts) and drop 501, 505 and other 4xx.
+                case 408 or 410 or 460:
+                case >= 500 and not 501 and not 505:
+                    throw SluiceException.Transient($"{Description}: {status} {message}");
+                default:
+                    var reason = $"Segment answered {status}: {message}";
+                    return Enumerable.Repeat(WriteResult.Rejected(reason), batch.Count).ToArray();
+            }
+        }
+    }
+
+    private async Task<IReadOnlyList<WriteResult>> BisectAsync(IReadOnlyList<EncodedRecord> batch, CancellationToken ct)
+    {
+        var half = batch.Count / 2;
+        var first = await SendAsync(batch.Take(half).ToList(), ct);
+        var second = await SendAsync(batch.Skip(half).ToList(), ct);
+        return [.. first, .. second];
+    }
+
+    private ByteArrayContent Body(IReadOnlyList<EncodedRecord> batch)
+    {
+        var size = 64;
+        foreach (var record in batch)
+        {
+            size += record.Payload.Length + 1;
+        }
+
+        using var body = new MemoryStream(size);
+        body.Write("{\"batch\":["u8);
+        for (var i = 0; i < batch.Count; i++)
+        {
+            if (i > 0)
+            {
+                body.WriteByte((byte)',');
+            }
+
+            body.Write(batch[i].Payload.Span);
+        }
+
+        body.Write("],\"sentAt\":\""u8);
+        body.Write(Encoding.ASCII.GetBytes(_time.GetUtcNow().UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture)));
+        body.Write("\"}"u8);
+        var content = new ByteArrayContent(body.GetBuffer(), 0, (int)body.Length);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        return content;
+    }
+
+    private TimeSpan? RetryAfter(HttpResponseMessage response)
+    {
+        if (response.Headers.RetryAfter is { } header)
+        {
+            if (header.Delta is { } delta)
+            {
+                return delta;
+            }
+
+            if (header.Date is { } date)
+            {
+                var wait = date - _time.GetUtcNow();
+                return wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
+            }
+        }
+
+        if (response.Headers.TryGetValues("X-RateLimit-Reset", out var values)
+            && double.TryParse(values.FirstOrDefault(), System.Globalization.CultureInfo.InvariantCulture, out var seconds))
+        {
+            return TimeSpan.FromSeconds(seconds);
+        }
+
+        return null;
+    }
+
+    private static async Task<string> ErrorMessageAsync(HttpResponseMessage response, CancellationToken ct)
+    {
+        string text;
+        try
+        {
+            text = await response.Content.ReadAsStringAsync(ct);
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException)
+        {
+            return response.ReasonPhrase ?? "";
+        }
+
+        try
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(text);
+            if (json.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object && json.RootElement.TryGetProperty("message", out var message))
+            {
+                return message.GetString() ?? text;
+            }
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            // not JSON: the plain text is the message
+        }
+
+        return text.Length > 500 ? text[..500] : text;
+    }
+}

@@ -1,0 +1,60 @@
+using System.Globalization;
+using Sluice.Core.Configuration;
+
+namespace Sluice.Server.Hosting;
+
+/// <summary>
+/// When <c>sluice run</c> starts a sync: <c>manual</c> (never by itself; the default) or
+/// <c>every 30s</c> / <c>every 5m</c> / <c>every 1h</c>, counted from the end of the previous run.
+/// </summary>
+public sealed record Schedule(TimeSpan? Interval)
+{
+    public static readonly Schedule Manual = new((TimeSpan?)null);
+
+    public bool IsManual => Interval is null;
+
+    public override string ToString() => Interval is { } i ? $"every {Format(i)}" : "manual";
+
+    public static Schedule Parse(SyncConfig sync)
+    {
+        var text = sync.Schedule?.Trim();
+        if (string.IsNullOrEmpty(text) || text.Equals("manual", StringComparison.OrdinalIgnoreCase))
+        {
+            return Manual;
+        }
+
+        var location = sync.Section.LocationOf("schedule");
+        const string fix = "write 'manual' or 'every <n><unit>' with unit s, m, h or d, e.g. 'every 5m'";
+        if (!text.StartsWith("every ", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ConfigException(location, $"schedule '{text}' is not understood", fix);
+        }
+
+        var amount = text[6..].Trim();
+        if (amount.Length < 2 || !double.TryParse(amount[..^1], NumberStyles.Float, CultureInfo.InvariantCulture, out var n) || n <= 0)
+        {
+            throw new ConfigException(location, $"schedule '{text}' is not understood", fix);
+        }
+
+        var interval = amount[^1] switch
+        {
+            's' => TimeSpan.FromSeconds(n),
+            'm' => TimeSpan.FromMinutes(n),
+            'h' => TimeSpan.FromHours(n),
+            'd' => TimeSpan.FromDays(n),
+            _ => throw new ConfigException(location, $"schedule '{text}' has an unknown unit '{amount[^1]}'", fix),
+        };
+        if (interval < TimeSpan.FromSeconds(1))
+        {
+            throw new ConfigException(location, $"schedule '{text}' is shorter than a second", "use at least 'every 1s'");
+        }
+
+        return new Schedule(interval);
+    }
+
+    private static string Format(TimeSpan interval) =>
+        interval.TotalDays >= 1 && interval.TotalDays % 1 == 0 ? $"{interval.TotalDays}d"
+        : interval.TotalHours >= 1 && interval.TotalHours % 1 == 0 ? $"{interval.TotalHours}h"
+        : interval.TotalMinutes >= 1 && interval.TotalMinutes % 1 == 0 ? $"{interval.TotalMinutes}m"
+        : $"{interval.TotalSeconds}s";
+}

@@ -1,0 +1,176 @@
+using Sluice.Core.Configuration;
+using Sluice.Core.Connectors;
+using Sluice.Core.Engine;
+using Sluice.Core.Errors;
+using Sluice.Core.State;
+using Sluice.Postgres;
+using Sluice.Postgres.State;
+using Sluice.Segment;
+
+namespace Sluice.Server.Hosting;
+
+/// <summary>
+/// A loaded <c>sluice.yaml</c> with everything it needs to run: connectors, shared connection
+/// resources, one delivery gate per destination connection, and the state store. The CLI and the
+/// server both work through it.
+/// </summary>
+public sealed class SluiceWorkspace : IAsyncDisposable
+{
+    private readonly Dictionary<string, IConnector> _connectors;
+    private readonly ConnectorResources _resources;
+    private readonly Dictionary<string, DeliveryGate> _gates = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _stateLock = new(1, 1);
+    private PostgresStateStore? _state;
+
+    public SluiceWorkspace(SluiceConfig config, TimeProvider time, IEnumerable<IConnector>? connectors = null)
+    {
+        Config = config;
+        Time = time;
+        _resources = new ConnectorResources(time);
+        _connectors = (connectors ?? DefaultConnectors()).ToDictionary(c => c.Type, StringComparer.Ordinal);
+    }
+
+    public SluiceConfig Config { get; }
+
+    public TimeProvider Time { get; }
+
+    public static IEnumerable<IConnector> DefaultConnectors() => [new PostgresConnector(), new SegmentConnector()];
+
+    /// <summary>The state store, opened (and migrated) on first use.</summary>
+    public async Task<PostgresStateStore> StateAsync(CancellationToken ct)
+    {
+        await _stateLock.WaitAsync(ct);
+        try
+        {
+            if (_state is null)
+            {
+                var connection = StateConnection();
+                var (_, dataSource) = PostgresConnector.Open(connection, _resources);
+                _state = await PostgresStateStore.OpenAsync(dataSource, Config.State.Schema, ct);
+            }
+
+            return _state;
+        }
+        finally
+        {
+            _stateLock.Release();
+        }
+    }
+
+    public SyncConfig FindSync(string name) =>
+        Config.FindSync(name) ?? throw new ConfigException(null, $"no sync named '{name}' in {Config.FilePath}",
+            NameSuggestions.Closest(name, Config.Syncs.Select(s => s.Name)) is { } closest
+                ? $"did you mean '{closest}'?"
+                : Config.Syncs.Count == 0 ? "the file declares no syncs" : $"syncs: {string.Join(", ", Config.Syncs.Select(s => s.Name))}");
+
+    /// <summary>Builds a sync's source, destination and tuning from its config (no connection is opened).</summary>
+    public SyncDefinition Build(SyncConfig sync)
+    {
+        var sourceConnection = Config.FindConnection(sync.SourceConnection)!;
+        var destinationConnection = Config.FindConnection(sync.DestinationConnection)!;
+        var source = Connector(sourceConnection).CreateSource(sync, sourceConnection, _resources);
+        var destination = Connector(destinationConnection).CreateDestination(sync, destinationConnection, _resources);
+        return new SyncDefinition(sync.Name, source, sync.Mapping, destination, Gate(destinationConnection), SyncOptions.Bind(sync));
+    }
+
+    public async Task<RunResult> RunAsync(string syncName, RunKind kind, ISyncObserver? observer, CancellationToken ct)
+    {
+        var sync = Build(FindSync(syncName));
+        await using var source = sync.Source;
+        await using var destination = sync.Destination;
+        var state = await StateAsync(ct);
+        return await new SyncRunner(state, Time, observer).RunAsync(sync, kind, ct);
+    }
+
+    /// <summary>Checks every connection, then every sync's source and mapping; one line per item.</summary>
+    public async Task<IReadOnlyList<CheckResult>> CheckAsync(CancellationToken ct)
+    {
+        var results = new List<CheckResult>();
+        foreach (var connection in Config.Connections)
+        {
+            results.Add(await CheckOneAsync($"connection '{connection.Name}' ({connection.Type})",
+                () => Connector(connection).CheckConnectionAsync(connection, _resources, ct)));
+        }
+
+        results.Add(await CheckOneAsync($"state store (schema {Config.State.Schema})", async () => await StateAsync(ct)));
+
+        foreach (var sync in Config.Syncs)
+        {
+            results.Add(await CheckOneAsync($"sync '{sync.Name}'", async () =>
+            {
+                var definition = Build(sync);
+                await using var source = definition.Source;
+                await using var destination = definition.Destination;
+                var schema = await source.DiscoverAsync(ct);
+                Core.Mapping.CompiledMapping.Compile(sync.Mapping, schema, destination.Shape);
+                _ = Schedule.Parse(sync);
+            }));
+        }
+
+        return results;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var gate in _gates.Values)
+        {
+            await gate.DisposeAsync();
+        }
+
+        await _resources.DisposeAsync();
+        _stateLock.Dispose();
+    }
+
+    private static async Task<CheckResult> CheckOneAsync(string what, Func<Task> check)
+    {
+        try
+        {
+            await check();
+            return new CheckResult(what, null);
+        }
+        catch (SluiceException e)
+        {
+            return new CheckResult(what, e.Message);
+        }
+    }
+
+    private IConnector Connector(ConnectionConfig connection) =>
+        _connectors.GetValueOrDefault(connection.Type) ?? throw new ConfigException(
+            connection.Settings.LocationOf("type"),
+            $"connection '{connection.Name}' has type '{connection.Type}', which Sluice does not know",
+            NameSuggestions.Closest(connection.Type, _connectors.Keys) is { } closest
+                ? $"did you mean '{closest}'?"
+                : $"types: {string.Join(", ", _connectors.Keys)}");
+
+    private DeliveryGate Gate(ConnectionConfig connection)
+    {
+        lock (_gates)
+        {
+            if (!_gates.TryGetValue(connection.Name, out var gate))
+            {
+                gate = new DeliveryGate(Connector(connection).RateLimit(connection), Time);
+                _gates[connection.Name] = gate;
+            }
+
+            return gate;
+        }
+    }
+
+    private ConnectionConfig StateConnection()
+    {
+        if (Config.State.Connection is { } name)
+        {
+            var named = Config.FindConnection(name) ?? throw new ConfigException(Config.State.Location, $"state.connection '{name}' is not a declared connection",
+                NameSuggestions.Closest(name, Config.Connections.Select(c => c.Name)) is { } c ? $"did you mean '{c}'?" : "name a postgres connection");
+            if (named.Type != "postgres")
+            {
+                throw new ConfigException(Config.State.Location, $"state.connection '{name}' is {named.Type}; Sluice keeps its state in PostgreSQL", "name a postgres connection");
+            }
+
+            return named;
+        }
+
+        return Config.Connections.FirstOrDefault(c => c.Type == "postgres") ?? throw new ConfigException(
+            Config.State.Location, "there is no postgres connection to keep Sluice's state in", "declare one under 'connections:' and, optionally, name it in 'state: {connection: …}'");
+    }
+}

@@ -1,0 +1,108 @@
+using System.Text;
+
+namespace Sluice.Core.Configuration.Internal;
+
+/// <summary>
+/// Expands <c>${VAR}</c> and <c>${VAR:-default}</c> in a scalar value; <c>$${</c> is a literal
+/// <c>${</c>. The default is itself expanded (<c>${A:-${B}}</c>); a variable's value is not, so a
+/// password containing <c>${</c> arrives intact.
+/// </summary>
+internal static class EnvironmentInterpolation
+{
+    private const string Forms = "write ${VAR} or ${VAR:-default}, or $${ for a literal ${";
+
+    public static string Expand(string raw, Func<string, string?> lookup, ConfigLocation location)
+    {
+        if (!raw.Contains('$', StringComparison.Ordinal))
+        {
+            return raw;
+        }
+
+        var result = new StringBuilder(raw.Length);
+        var i = 0;
+        while (i < raw.Length)
+        {
+            if (string.CompareOrdinal(raw, i, "$${", 0, 3) == 0)
+            {
+                result.Append("${");
+                i += 3;
+            }
+            else if (string.CompareOrdinal(raw, i, "${", 0, 2) == 0)
+            {
+                var close = MatchingBrace(raw, i + 2);
+                if (close < 0)
+                {
+                    throw new ConfigException(location, $"'{Excerpt(raw, i)}' is not closed with '}}'", Forms);
+                }
+
+                result.Append(Resolve(raw[(i + 2)..close], lookup, location));
+                i = close + 1;
+            }
+            else
+            {
+                result.Append(raw[i]);
+                i++;
+            }
+        }
+
+        return result.ToString();
+    }
+
+    private static string Resolve(string body, Func<string, string?> lookup, ConfigLocation location)
+    {
+        var separator = body.IndexOf(":-", StringComparison.Ordinal);
+        var name = separator < 0 ? body : body[..separator];
+        if (!IsVariableName(name))
+        {
+            throw new ConfigException(location, $"'${{{body}}}' is not a valid variable reference", Forms);
+        }
+
+        var value = lookup(name);
+        if (separator < 0)
+        {
+            return value ?? throw new ConfigException(
+                location,
+                $"environment variable {name} is not set",
+                $"export {name}=… or set a default with ${{{name}:-…}}");
+        }
+
+        // Like the shell's ${VAR:-default}: an empty value takes the default too.
+        return string.IsNullOrEmpty(value) ? Expand(body[(separator + 2)..], lookup, location) : value;
+    }
+
+    /// <summary>The index of the '}' that closes a '${' whose body starts at <paramref name="start"/>, or -1.</summary>
+    private static int MatchingBrace(string raw, int start)
+    {
+        var depth = 0;
+        for (var i = start; i < raw.Length; i++)
+        {
+            if (raw[i] == '$' && i + 1 < raw.Length && raw[i + 1] == '{')
+            {
+                depth++;
+                i++;
+            }
+            else if (raw[i] == '}')
+            {
+                if (depth == 0)
+                {
+                    return i;
+                }
+
+                depth--;
+            }
+        }
+
+        return -1;
+    }
+
+    private static bool IsVariableName(string name) =>
+        name.Length > 0
+        && (char.IsAsciiLetter(name[0]) || name[0] == '_')
+        && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
+
+    private static string Excerpt(string raw, int start)
+    {
+        var text = raw[start..];
+        return text.Length <= 30 ? text : text[..30] + "…";
+    }
+}

@@ -1,0 +1,22 @@
+using Sluice.Core.Mapping;
+
+namespace Sluice.Core.Configuration;
+
+/// <summary>
+/// One entry of <c>syncs:</c>. The loader checks the shape every sync shares (a source and a
+/// destination naming declared connections, a mapping); the rest (<c>batch:</c>, <c>retry:</c>,
+/// <c>mode:</c>, the source's and destination's own keys) is read from <see cref="Section"/>,
+/// <see cref="Source"/> and <see cref="Destination"/> by the engine and the connectors.
+/// </summary>
+/// <param name="Schedule">The <c>schedule:</c> text as written (<c>every 5m</c>, <c>manual</c>), null when absent.</param>
+/// <param name="Section">The whole sync mapping.</param>
+public sealed record SyncConfig(
+    string Name,
+    string SourceConnection,
+    string DestinationConnection,
+    ConfigSection Source,
+    ConfigSection Destination,
+    MappingSpec Mapping,
+    string? Schedule,
+    ConfigSection Section,
+    ConfigLocation Location);

@@ -1,1 +1,3 @@
-return 0;
+using Sluice.Cli.Commands;
+
+return await SluiceCli.RunAsync(args);

@@ -65,13 +65,14 @@ public sealed class TableSource : ISource
         }
 
         // Cursor and key as PostgreSQL's own text: the checkpoint stores exactly what the database compares.
-        select.Append(SqlNames.Quote(resolved.Cursor.Name)).Append("::text");
-        foreach (var key in resolved.Key)
+        select.Append(SqlNames.Quote(resolved.Cursor.Name)).Append("::text AS sluice_cursor");
+        for (var k = 0; k < resolved.Key.Count; k++)
         {
-            select.Append(", ").Append(SqlNames.Quote(key.Name)).Append("::text");
+            select.Append(", ").Append(SqlNames.Quote(resolved.Key[k].Name)).Append("::text AS sluice_key_").Append(k);
         }
 
-        var orderBy = string.Join(", ", new[] { resolved.Cursor }.Concat(resolved.Key).Select(c => SqlNames.Quote(c.Name)));
+        // Qualified, so that ORDER BY means the table's columns, never a same-named output column.
+        var orderBy = string.Join(", ", new[] { resolved.Cursor }.Concat(resolved.Key).Select(c => $"{resolved.Table.Qualified}.{SqlNames.Quote(c.Name)}"));
         var width = columns.Count;
         var keyCount = resolved.Key.Count;
 

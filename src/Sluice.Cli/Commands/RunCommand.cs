@@ -1,0 +1,34 @@
+using System.CommandLine;
+using Sluice.Cli.Terminal;
+using Sluice.Core.Configuration;
+using Sluice.Server;
+using Sluice.Server.Hosting;
+
+namespace Sluice.Cli.Commands;
+
+/// <summary><c>sluice run</c>: the long-running server.</summary>
+internal static class RunCommand
+{
+    public static Command Create()
+    {
+        var listen = new Option<string?>("--listen") { Description = "Dashboard address (default: server.listen in the config, else http://127.0.0.1:7080)." };
+        var command = new Command("run",
+            """
+            Run the server: every sync with a 'schedule:' runs on it, and the dashboard shows their state.
+            Start more 'sluice run' processes against the same state database to share the work: a sync
+            never runs twice at once. Stop with Ctrl-C; committed progress is kept.
+            """)
+        {
+            listen,
+        };
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(async () =>
+        {
+            var config = SluiceConfig.Load(parse.GetValue(CliOptions.Config)!);
+            await using var workspace = new SluiceWorkspace(config, TimeProvider.System);
+            await workspace.StateAsync(ct);
+            await new SluiceServer(workspace, Output.Log).RunAsync(parse.GetValue(listen), ct);
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,44 @@
+using System.CommandLine;
+using Sluice.Cli.Terminal;
+
+namespace Sluice.Cli.Commands;
+
+/// <summary>The <c>sluice</c> command line: one subcommand per thing a user does.</summary>
+public static class SluiceCli
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        Output.Configure();
+        var root = new RootCommand(
+            """
+            Sluice keeps PostgreSQL and the tools around it (Segment, Salesforce, other databases) in sync,
+            from a declarative sluice.yaml, with PostgreSQL as its only infrastructure.
+
+            Start here:   sluice demo            everything locally, with demo data
+                          sluice check           validate sluice.yaml and test every connection
+                          sluice sync NAME       run one sync now
+                          sluice run             the server: scheduled syncs and the dashboard
+            Docs: README.md, docs/config.md
+            """);
+        root.Options.Add(CliOptions.Config);
+        root.Subcommands.Add(DemoCommand.Create());
+        root.Subcommands.Add(RunCommand.Create());
+        root.Subcommands.Add(SyncCommand.Create());
+        root.Subcommands.Add(CheckCommand.Create());
+        root.Subcommands.Add(EmulateCommand.Create());
+
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors)
+            {
+                Output.Error(error.Message);
+            }
+
+            Output.Hint($"see 'sluice {string.Join(' ', parse.CommandResult.Command == root ? [] : [parse.CommandResult.Command.Name])} --help'".Replace("  ", " ", StringComparison.Ordinal));
+            return ExitCodes.Usage;
+        }
+
+        return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+    }
+}

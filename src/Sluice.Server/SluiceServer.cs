@@ -1,0 +1,64 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Sluice.Server.Dashboard;
+using Sluice.Server.Hosting;
+using Sluice.Server.Scheduling;
+
+namespace Sluice.Server;
+
+/// <summary>
+/// <c>sluice run</c>: the scheduler and the dashboard (and, later, the ingest API) in one process.
+/// Bound to the address in <c>server.listen</c>, 127.0.0.1 by default.
+/// </summary>
+public sealed class SluiceServer(SluiceWorkspace workspace, Action<string> log)
+{
+    public async Task RunAsync(string? listenOverride, CancellationToken ct)
+    {
+        var listen = listenOverride ?? workspace.Config.Server.Listen;
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls(listen);
+        var app = builder.Build();
+
+        var schedules = workspace.Config.Syncs.ToDictionary(s => s.Name, s => Schedule.Parse(s).ToString());
+        app.MapGet("/", async (HttpContext http) =>
+        {
+            var state = await workspace.StateAsync(http.RequestAborted);
+            var status = await state.StatusAsync(http.RequestAborted);
+            return Results.Content(StatusPage.Render(status, schedules, workspace.Time.GetUtcNow()), "text/html; charset=utf-8");
+        });
+        app.MapGet("/api/syncs", async (HttpContext http) =>
+        {
+            var state = await workspace.StateAsync(http.RequestAborted);
+            return Results.Json(await state.StatusAsync(http.RequestAborted));
+        });
+        app.MapGet("/healthz", () => Results.Text("ok"));
+
+        try
+        {
+            await app.StartAsync(ct);
+        }
+        catch (IOException e)
+        {
+            throw Core.Errors.SluiceException.Config($"cannot listen on {listen}: {e.Message}; set another address with 'server: {{listen: http://127.0.0.1:PORT}}' or --listen");
+        }
+
+        log($"dashboard on {string.Join(", ", app.Urls)}");
+        try
+        {
+            await new SyncScheduler(workspace, log).RunAsync(ct);
+            await Task.Delay(Timeout.Infinite, ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Ctrl-C: stop quietly.
+        }
+        finally
+        {
+            await app.StopAsync(CancellationToken.None);
+            await app.DisposeAsync();
+        }
+    }
+}

@@ -6,4 +6,7 @@ public enum RunStatus
     Succeeded,
     Failed,
     Cancelled,
+
+    /// <summary>The process died mid-run; noticed and recorded by the next run of the sync.</summary>
+    Interrupted,
 }

@@ -53,7 +53,11 @@ internal static class PostgresCatalog
             closest is not null ? $"did you mean '{closest}'?" : candidates.Count == 0 ? "the database has no tables this user can see" : $"tables: {string.Join(", ", candidates.Take(20))}");
     }
 
-    public static async Task<List<SourceColumn>> ColumnsAsync(NpgsqlConnection connection, Table table, CancellationToken ct)
+    /// <summary>
+    /// The table's columns, and the ones to read as text: enums and types the driver has no mapping for
+    /// (their text form is what a person would expect to see downstream).
+    /// </summary>
+    public static async Task<(List<SourceColumn> Columns, HashSet<string> ReadAsText)> ColumnsAsync(NpgsqlConnection connection, Table table, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand(
             """
@@ -64,13 +68,20 @@ internal static class PostgresCatalog
             """, connection);
         command.Parameters.Add(new NpgsqlParameter { Value = table.Oid, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Oid });
         var columns = new List<SourceColumn>();
+        var readAsText = new HashSet<string>(StringComparer.Ordinal);
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
-            columns.Add(new SourceColumn(reader.GetString(0), reader.GetString(1), Classify(reader.GetString(2), reader.GetChar(3)), reader.GetBoolean(4)));
+            var category = reader.GetChar(3);
+            var column = new SourceColumn(reader.GetString(0), reader.GetString(1), Classify(reader.GetString(2), category), reader.GetBoolean(4));
+            columns.Add(column);
+            if (category == 'E' || column.Type == ColumnType.Other)
+            {
+                readAsText.Add(column.Name);
+            }
         }
 
-        return columns;
+        return (columns, readAsText);
     }
 
     public static async Task<List<string>> PrimaryKeyAsync(NpgsqlConnection connection, Table table, CancellationToken ct)

@@ -61,7 +61,13 @@ public sealed class TableSource : ISource
         var select = new StringBuilder();
         foreach (var column in columns)
         {
-            select.Append(SqlNames.Quote(column)).Append(", ");
+            select.Append(SqlNames.Quote(column));
+            if (resolved.ReadAsText.Contains(column))
+            {
+                select.Append("::text AS ").Append(SqlNames.Quote(column));
+            }
+
+            select.Append(", ");
         }
 
         // Cursor and key as PostgreSQL's own text: the checkpoint stores exactly what the database compares.
@@ -189,7 +195,7 @@ public sealed class TableSource : ISource
         _resolved = await WithConnectionAsync(async connection =>
         {
             var table = await PostgresCatalog.FindTableAsync(connection, _options.Table, _connection.Schema, _options.Config?.LocationOf("table"), ct);
-            var columns = await PostgresCatalog.ColumnsAsync(connection, table, ct);
+            var (columns, readAsText) = await PostgresCatalog.ColumnsAsync(connection, table, ct);
             var keyNames = _options.Key ?? await PostgresCatalog.PrimaryKeyAsync(connection, table, ct);
             if (keyNames.Count == 0)
             {
@@ -205,7 +211,7 @@ public sealed class TableSource : ISource
                 await ValidateFilterAsync(connection, table, filter, ct);
             }
 
-            return new Resolved(table, schema, cursor, key);
+            return new Resolved(table, schema, cursor, key, readAsText);
         }, ct);
         return _resolved;
     }
@@ -268,5 +274,5 @@ public sealed class TableSource : ISource
         }
     }
 
-    private sealed record Resolved(PostgresCatalog.Table Table, SourceSchema Schema, SourceColumn Cursor, IReadOnlyList<SourceColumn> Key);
+    private sealed record Resolved(PostgresCatalog.Table Table, SourceSchema Schema, SourceColumn Cursor, IReadOnlyList<SourceColumn> Key, IReadOnlySet<string> ReadAsText);
 }

@@ -37,6 +37,14 @@ internal sealed class PostgresSyncLease(NpgsqlDataSource dataSource, StateSchema
 
     public async Task<long> StartRunAsync(RunKind kind, CancellationToken ct)
     {
+        // We hold the sync's lock, so a run still marked running died with its process (killed, crashed).
+        await using (var interrupted = dataSource.CreateCommand(
+            $"UPDATE {schema.Name}.runs SET status = 'interrupted', finished_at = now(), error = 'the process stopped before the run finished (killed or crashed); the next run resumed from the last committed checkpoint' WHERE sync_id = $1 AND status = 'running'"))
+        {
+            interrupted.Parameters.Add(new NpgsqlParameter { Value = syncId });
+            await interrupted.ExecuteNonQueryAsync(ct);
+        }
+
         await using var command = dataSource.CreateCommand(
             $"INSERT INTO {schema.Name}.runs (sync_id, kind, status, host, pid) VALUES ($1, $2, 'running', $3, $4) RETURNING id");
         command.Parameters.Add(new NpgsqlParameter { Value = syncId });

@@ -118,6 +118,9 @@ public sealed class SegmentDestination : IDestination
             var message = await ErrorMessageAsync(response, ct);
             switch (status)
             {
+                case 400 when message.Contains("invalid write key", StringComparison.OrdinalIgnoreCase):
+                    // Segment says this with 400 (analytics-go#205); it concerns every record, not one.
+                    throw SluiceException.Fatal($"{Description}: the write key was refused ({message}); check 'write_key' of connection '{_connection.Name}'");
                 case 429:
                     throw SluiceException.Transient($"{Description}: rate limited (429)", retryAfter: RetryAfter(response));
                 case 400 when batch.Count > 1:

@@ -1,1 +1,46 @@
-return 0;
+using Sluice.Bench.ReverseEtl;
+
+// One benchmark per subcommand; each owns its arguments. Add ingest, cdc, diff here as they come.
+const string Usage = """
+    usage: dotnet run -c Release --project bench/Sluice.Bench -- <benchmark> [options]
+
+    benchmarks:
+      reverse-etl   PostgreSQL users table -> sluice sync -> Segment emulator
+                    --users N        rows in users (default 1000000)
+                    --sluice PATH    the sluice binary to drive (default: src/Sluice.Cli/bin/Release/net10.0/sluice,
+                                     built with 'dotnet build -c Release src/Sluice.Cli' when missing)
+                    --keep           leave the cluster and working directory in place, and print where they are
+    """;
+
+using var cancellation = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    cancellation.Cancel();
+};
+
+try
+{
+    return args.FirstOrDefault() switch
+    {
+        "reverse-etl" => await ReverseEtlBenchmark.RunAsync(ReverseEtlOptions.Parse(args[1..]), cancellation.Token),
+        "-h" or "--help" or "help" => Help(0),
+        _ => Help(64),
+    };
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return Help(64);
+}
+catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+{
+    Console.Error.WriteLine("cancelled");
+    return 130;
+}
+
+int Help(int exitCode)
+{
+    (exitCode == 0 ? Console.Out : Console.Error).WriteLine(Usage);
+    return exitCode;
+}

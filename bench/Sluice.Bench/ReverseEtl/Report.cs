@@ -1,0 +1,57 @@
+using Sluice.Bench.Harness;
+
+namespace Sluice.Bench.ReverseEtl;
+
+/// <summary>The result as a table on the console.</summary>
+internal static class Report
+{
+    public static void Print(ReverseEtlResult r)
+    {
+        var m = r.Machine;
+        Console.WriteLine();
+        Console.WriteLine($"reverse-etl: {r.Users:N0} users, PostgreSQL -> sluice sync (identify) -> Segment emulator");
+        Console.WriteLine(new string('-', 78));
+        Row("machine", $"{m.Processors} CPUs, {m.CpuModel}, {m.MemoryGigabytes:F1} GB", "");
+        Row("", $"PostgreSQL {m.PostgresVersion}, {m.Runtime}", "");
+        Row("", $"shared_buffers={Setting(m, "shared_buffers")} fsync={Setting(m, "fsync")} synchronous_commit={Setting(m, "synchronous_commit")}", "");
+        Row("load", $"{r.LoadSeconds:F1} s", "");
+        if (r.Raw is { } raw)
+        {
+            foreach (var run in r.RawRuns.Where(x => x.Run == 2))
+            {
+                Row($"raw COPY {run.Format}", $"{run.RowsPerSecond,12:N0} rows/s", "");
+            }
+
+            Row("raw (faster)", $"{raw.RowsPerSecond,12:N0} rows/s", raw.Format);
+        }
+
+        if (r.Sync is { } sync)
+        {
+            Row("sluice sync", $"{sync.RowsPerSecond,12:N0} rows/s", $"{sync.WallSeconds:F1} s wall, {sync.CpuSeconds:F1} s CPU");
+            Row("ratio", $"{r.Ratio * 100,11:F1}%", Verdict(r.RatioTargetMet, $"target >= {ReverseEtlResult.RatioTarget * 100:F0}%"));
+            Row("peak RSS", $"{sync.PeakRssMegabytes,9:N0} MB", Verdict(r.PeakRssTargetMet, $"target < {ReverseEtlResult.PeakRssTargetMegabytes:N0} MB"));
+            Row("delivered", $"received {Count(sync.Received)}, unique {Count(sync.Unique)}", Verdict(r.AllDelivered, $"expected {r.Users:N0} unique"));
+        }
+
+        if (r.Error is not null)
+        {
+            Console.WriteLine(new string('-', 78));
+            Console.WriteLine($"FAILED: {r.Error}");
+        }
+
+        Console.WriteLine(new string('-', 78));
+    }
+
+    private static void Row(string name, string value, string note) => Console.WriteLine($"{name,-16} {value,-34} {note}".TrimEnd());
+
+    private static string Verdict(bool? met, string target) => met switch
+    {
+        true => $"ok ({target})",
+        false => $"MISSED ({target})",
+        null => target,
+    };
+
+    private static string Count(long? value) => value is { } v ? v.ToString("N0", System.Globalization.CultureInfo.InvariantCulture) : "?";
+
+    private static string Setting(MachineInfo m, string name) => m.PostgresSettings.TryGetValue(name, out var value) ? value : "?";
+}

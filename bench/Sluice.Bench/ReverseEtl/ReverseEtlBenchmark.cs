@@ -1,0 +1,221 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Npgsql;
+using Sluice.Bench.Harness;
+using Sluice.Postgres.Demo;
+using Sluice.Postgres.Embedded;
+
+namespace Sluice.Bench.ReverseEtl;
+
+/// <summary>
+/// PostgreSQL → <c>sluice sync</c> → Segment emulator, on a fresh durable local cluster: the sync's rows/s
+/// against PostgreSQL's own COPY rate for the same columns, and the sync process's peak memory.
+/// </summary>
+internal static class ReverseEtlBenchmark
+{
+    private const string SyncName = "users_to_segment";
+
+    /// <summary>The columns the sync's mapping reads (see <see cref="Config"/>); the raw COPY reads exactly these.</summary>
+    private const string MappedColumns = "id, updated_at, email, first_name, last_name, plan, status, country, lifetime_value";
+
+    private static readonly TimeSpan RssPollInterval = TimeSpan.FromMilliseconds(50);
+
+    public static async Task<int> RunAsync(ReverseEtlOptions options, CancellationToken ct)
+    {
+        var repoRoot = RepoRoot.Find();
+        var startedAt = DateTimeOffset.UtcNow;
+        var stem = ResultsFile.Stem(repoRoot, "reverse-etl", startedAt);
+
+#if DEBUG
+        Console.WriteLine("warning: this is a Debug build of the bench; run it with -c Release");
+#endif
+        var sluice = await SluiceBinary.LocateAsync(repoRoot, options.SluiceBinary, ct);
+
+        // Not Directory.CreateTempSubdirectory: its 0700 mode would lock out the postgres OS user that runs the cluster.
+        var work = Path.Combine(Path.GetTempPath(), $"sluice-bench-{Environment.ProcessId}");
+        Directory.CreateDirectory(work);
+        LocalCluster? cluster = null;
+        try
+        {
+            Console.WriteLine($"cluster      starting in {work} (durable settings)");
+            cluster = await LocalCluster.StartAsync(new LocalClusterOptions { DataDirectory = Path.Combine(work, "pg"), Durable = true }, ct);
+            await cluster.CreateDatabaseAsync("bench", ct);
+            await using var db = NpgsqlDataSource.Create(cluster.ConnectionString("bench"));
+            var result = new ReverseEtlResult
+            {
+                StartedAt = startedAt,
+                Users = options.Users,
+                SluiceBinary = sluice,
+                Machine = await MachineInfo.CollectAsync(db, ct),
+            };
+
+            result = result with { LoadSeconds = await LoadAsync(db, options.Users, ct) };
+            result = await MeasureRawAsync(db, result, ct);
+            try
+            {
+                result = result with { Sync = await MeasureSyncAsync(sluice, cluster, work, stem, options.Users, ct) };
+            }
+            catch (BenchFailure e)
+            {
+                result = result with { Error = e.Message };
+            }
+
+            Report.Print(result);
+            Console.WriteLine($"results      {await ResultsFile.WriteAsync(stem, result, ct)}");
+            return result.Error is not null || result.AllDelivered is false ? 1
+                : result.RatioTargetMet is false || result.PeakRssTargetMet is false ? 2
+                : 0;
+        }
+        finally
+        {
+            if (options.Keep && cluster is not null)
+            {
+                Console.WriteLine($"kept         {cluster.ConnectionString("bench")}; stop with: runuser -u postgres -- pg_ctl -D {cluster.DataDirectory} stop");
+            }
+            else
+            {
+                if (cluster is not null)
+                {
+                    await cluster.StopAsync(immediate: true, CancellationToken.None);
+                }
+
+                Directory.Delete(work, recursive: true);
+            }
+        }
+    }
+
+    private static async Task<double> LoadAsync(NpgsqlDataSource db, int users, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        // Accounts (one per ten users) load first and count in the progress too.
+        var progress = new ConsoleProgress($"load         {users:N0} users", users + users / 10);
+        var summary = await DemoDataset.CreateAsync(db, new DemoDatasetOptions { Users = users, OrdersPerUser = 0 }, progress, ct);
+        var seconds = clock.Elapsed.TotalSeconds;
+        progress.Done($"{summary.Users:N0} users + {summary.Accounts:N0} accounts in {seconds:F1} s ({summary.Users / seconds:N0} users/s, keys and ANALYZE included)");
+
+        // The load wrote several hundred MB of WAL; checkpoint now so the measurements do not pay for it.
+        await using var checkpoint = db.CreateCommand("CHECKPOINT");
+        await checkpoint.ExecuteNonQueryAsync(ct);
+        return seconds;
+    }
+
+    private static async Task<ReverseEtlResult> MeasureRawAsync(NpgsqlDataSource db, ReverseEtlResult result, CancellationToken ct)
+    {
+        var query = $"SELECT {MappedColumns} FROM public.users";
+        var runs = new List<RawCopyRun>();
+        for (var run = 1; run <= 2; run++)
+        {
+            var text = await RawCopy.TextAsync(db, query, run, ct);
+            if (text.Rows != result.Users)
+            {
+                throw new BenchFailure($"COPY returned {text.Rows:N0} rows, expected {result.Users:N0}");
+            }
+
+            runs.Add(text);
+            runs.Add(await RawCopy.BinaryAsync(db, query, result.Users, run, ct));
+        }
+
+        foreach (var run in runs)
+        {
+            Console.WriteLine($"raw COPY     {run.Format,-6} run {run.Run}: {run.RowsPerSecond,12:N0} rows/s ({run.Seconds:F2} s, {run.Bytes / 1048576.0:N0} MB)");
+        }
+
+        // The second run of each: the table is in shared buffers or the page cache, as it is for a sync that follows a load.
+        var raw = runs.Where(r => r.Run == 2).MaxBy(r => r.RowsPerSecond);
+        return result with { RawRuns = runs, Raw = raw };
+    }
+
+    private static async Task<SyncMeasurement> MeasureSyncAsync(string sluice, LocalCluster cluster, string work, string stem, int users, CancellationToken ct)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var emulatorPort = FreePort.Next();
+        var emulatorUri = new Uri($"http://127.0.0.1:{emulatorPort}");
+        await using var emulator = ChildProcess.Start(
+            sluice, ["emulate", "segment", "--port", emulatorPort.ToString(CultureInfo.InvariantCulture)], work, stem + ".emulator.log");
+        await WaitForEmulatorAsync(http, emulatorUri, emulator, ct);
+        Console.WriteLine($"emulator     {emulatorUri} (pid {emulator.Id})");
+
+        var configPath = Path.Combine(work, "sluice.yaml");
+        await File.WriteAllTextAsync(configPath, Config(cluster.Port, emulatorPort), ct);
+
+        Console.WriteLine($"sync         sluice sync {SyncName} --full -c {configPath}");
+        var clock = Stopwatch.StartNew();
+        await using var sync = ChildProcess.Start(sluice, ["sync", SyncName, "--full", "-c", configPath], work, stem + ".sync.log");
+        await using var sampler = ProcessSampler.Start(sync.Id, RssPollInterval);
+        await sync.WaitForExitAsync(ct);
+        var wall = clock.Elapsed.TotalSeconds;
+        await sampler.StopAsync();
+
+        if (sync.ExitCode != 0)
+        {
+            throw new BenchFailure($"sluice sync exited with {sync.ExitCode} after {wall:F1} s; last lines of {sync.LogPath}:\n{sync.Tail()}");
+        }
+
+        EmulatorStats stats;
+        try
+        {
+            stats = await EmulatorStats.FetchAsync(http, emulatorUri, ct);
+        }
+        catch (Exception e) when (IsUnanswered(e, ct))
+        {
+            throw new BenchFailure($"could not read the emulator's stats from {emulatorUri}__emulator/stats: {e.Message}");
+        }
+
+        return new SyncMeasurement(
+            wall,
+            users / wall,
+            sampler.PeakRssBytes / 1048576.0,
+            sampler.CpuTime.TotalSeconds,
+            sampler.Samples,
+            stats.Received,
+            stats.Unique,
+            stats.Json);
+    }
+
+    private static async Task WaitForEmulatorAsync(HttpClient http, Uri emulator, ChildProcess process, CancellationToken ct)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            if (process.HasExited)
+            {
+                throw new BenchFailure($"the Segment emulator exited with {process.ExitCode}; last lines of {process.LogPath}:\n{process.Tail()}");
+            }
+
+            try
+            {
+                await EmulatorStats.FetchAsync(http, emulator, ct);
+                return;
+            }
+            catch (Exception e) when (IsUnanswered(e, ct) && deadline.Elapsed < TimeSpan.FromSeconds(30))
+            {
+                await Task.Delay(100, ct);
+            }
+            catch (Exception e) when (IsUnanswered(e, ct))
+            {
+                throw new BenchFailure($"the Segment emulator did not answer GET {emulator}__emulator/stats within 30 s ({e.Message}); last lines of {process.LogPath}:\n{process.Tail()}");
+            }
+        }
+    }
+
+    private static bool IsUnanswered(Exception e, CancellationToken ct) =>
+        e is HttpRequestException or JsonException || (e is TaskCanceledException && !ct.IsCancellationRequested);
+
+    /// <summary>The config the bench hands to <c>sluice</c>; its mapping reads <see cref="MappedColumns"/>.</summary>
+    private static string Config(int postgresPort, int emulatorPort) => $$"""
+        # Written by bench/Sluice.Bench (reverse-etl) for one run.
+        connections:
+          app: { type: postgres, host: 127.0.0.1, port: {{postgresPort}}, database: bench, user: postgres }
+          segment: { type: segment, write_key: bench, endpoint: http://127.0.0.1:{{emulatorPort}}, max_in_flight: 4 }
+        syncs:
+          {{SyncName}}:
+            source: { connection: app, table: public.users, cursor: updated_at }
+            destination: { connection: segment, call: identify }
+            mapping:
+              user_id: id
+              timestamp: updated_at
+              traits: { email: email, first_name: first_name, last_name: last_name, plan: plan, status: status, country: country, lifetime_value: lifetime_value }
+
+        """;
+}

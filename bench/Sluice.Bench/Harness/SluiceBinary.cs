@@ -6,8 +6,8 @@ namespace Sluice.Bench.Harness;
 internal static class SluiceBinary
 {
     /// <summary>
-    /// The given path, or the Release build under src/Sluice.Cli — which <c>dotnet run -c Release --project
-    /// bench/Sluice.Bench</c> has just rebuilt, since the bench references the CLI project — built here when missing.
+    /// The given path, or the build users run: <c>./sluice</c> publishes the CLI (Release, ReadyToRun) into
+    /// <c>.sluice/bin</c> when the sources are newer than it; the bench asks it to, then drives that build.
     /// </summary>
     public static async Task<string> LocateAsync(string repoRoot, string? explicitPath, CancellationToken ct)
     {
@@ -16,32 +16,23 @@ internal static class SluiceBinary
             return File.Exists(explicitPath) ? explicitPath : throw new FileNotFoundException($"no sluice binary at {explicitPath}");
         }
 
-        var path = Path.Combine(repoRoot, "src", "Sluice.Cli", "bin", "Release", "net10.0", "sluice");
-        if (File.Exists(path))
-        {
-            return path;
-        }
-
-        Console.WriteLine("building sluice (dotnet build -c Release src/Sluice.Cli) ...");
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(Path.Combine(repoRoot, "sluice"))
         {
             WorkingDirectory = repoRoot,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { "build", "-c", "Release", "src/Sluice.Cli", "-nologo", "-v", "quiet" })
-        {
-            start.ArgumentList.Add(arg);
-        }
+        start.ArgumentList.Add("--version");
 
-        using var build = Process.Start(start) ?? throw new InvalidOperationException("could not start dotnet");
+        using var build = Process.Start(start) ?? throw new InvalidOperationException("could not start ./sluice");
         var stdout = build.StandardOutput.ReadToEndAsync(ct);
         var stderr = build.StandardError.ReadToEndAsync(ct);
         await build.WaitForExitAsync(ct);
+        var path = Path.Combine(repoRoot, ".sluice", "bin", "sluice");
         if (build.ExitCode != 0 || !File.Exists(path))
         {
-            throw new InvalidOperationException($"building src/Sluice.Cli failed (exit {build.ExitCode}):\n{await stdout}{await stderr}");
+            throw new InvalidOperationException($"./sluice could not build the CLI (exit {build.ExitCode}):\n{await stdout}{await stderr}");
         }
 
         return path;

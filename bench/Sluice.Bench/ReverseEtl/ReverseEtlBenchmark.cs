@@ -207,7 +207,8 @@ internal static class ReverseEtlBenchmark
         # Written by bench/Sluice.Bench (reverse-etl) for one run.
         connections:
           app: { type: postgres, host: 127.0.0.1, port: {{postgresPort}}, database: bench, user: postgres }
-          segment: { type: segment, write_key: bench, endpoint: http://127.0.0.1:{{emulatorPort}}, max_in_flight: 4 }
+          # The emulator is no shared Segment workspace: lift the production default of 200 requests/s so the engine is measured.
+          segment: { type: segment, write_key: bench, endpoint: http://127.0.0.1:{{emulatorPort}}, max_in_flight: 4, rate_limit: { requests_per_second: 100000 } }
         syncs:
           {{SyncName}}:
             source: { connection: app, table: public.users, cursor: updated_at }

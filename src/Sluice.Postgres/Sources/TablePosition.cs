@@ -6,17 +6,18 @@ using Sluice.Core.Records;
 namespace Sluice.Postgres.Sources;
 
 /// <summary>
-/// Where a table read stands: the cursor and key values of the last row, as PostgreSQL's own text
-/// (so every type round-trips exactly through <c>$1::type</c>).
+/// Where a table read stands: the cursor and key values of the last row. They are kept as read and
+/// written as text only when a checkpoint is stored, in a form PostgreSQL parses back to the same
+/// value through <c>$1::type</c> (see <see cref="PositionText"/>).
 /// </summary>
-internal sealed class TablePosition(string cursor, string[] key) : SourcePosition
+internal sealed class TablePosition(object cursor, object[] key) : SourcePosition
 {
     public const string Format = "pg-table";
     public const int Version = 1;
 
-    public string Cursor { get; } = cursor;
+    public string Cursor => PositionText.Format(cursor);
 
-    public string[] Key { get; } = key;
+    public string[] Key => Array.ConvertAll(key, PositionText.Format);
 
     public override Checkpoint ToCheckpoint() =>
         new(Format, Version, JsonSerializer.Serialize(new Stored(Cursor, Key), TablePositionJson.Default.Stored));

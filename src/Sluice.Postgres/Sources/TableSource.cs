@@ -70,16 +70,29 @@ public sealed class TableSource : ISource
             select.Append(", ");
         }
 
-        // Cursor and key as PostgreSQL's own text: the checkpoint stores exactly what the database compares.
-        select.Append(SqlNames.Quote(resolved.Cursor.Name)).Append("::text AS sluice_cursor");
-        for (var k = 0; k < resolved.Key.Count; k++)
+        // The cursor and key come from a mapped column when they are one (no second copy), else as
+        // extra columns; as PostgreSQL's own text for types whose .NET form would not round-trip.
+        var width = columns.Count;
+        var extra = 0;
+        int Locate(SourceColumn column)
         {
-            select.Append(", ").Append(SqlNames.Quote(resolved.Key[k].Name)).Append("::text AS sluice_key_").Append(k);
+            var exact = PositionText.IsExact(column);
+            var mapped = exact && !resolved.ReadAsText.Contains(column.Name) ? IndexOf(columns, column.Name) : -1;
+            if (mapped >= 0)
+            {
+                return mapped;
+            }
+
+            select.Append(SqlNames.Quote(column.Name)).Append(exact ? "" : "::text").Append(" AS sluice_position_").Append(extra).Append(", ");
+            return width + extra++;
         }
+
+        var cursorOrdinal = Locate(resolved.Cursor);
+        var keyOrdinals = resolved.Key.Select(Locate).ToArray();
+        select.Length -= ", ".Length;
 
         // Qualified, so that ORDER BY means the table's columns, never a same-named output column.
         var orderBy = string.Join(", ", new[] { resolved.Cursor }.Concat(resolved.Key).Select(c => $"{resolved.Table.Qualified}.{SqlNames.Quote(c.Name)}"));
-        var width = columns.Count;
         var keyCount = resolved.Key.Count;
 
         while (true)
@@ -99,16 +112,17 @@ public sealed class TableSource : ISource
                     values[i] = ReadValue(reader, i);
                 }
 
-                var cursor = reader.GetString(width);
-                var key = new string[keyCount];
+                var cursor = Position(reader, values, cursorOrdinal, width);
+                var key = new object[keyCount];
                 for (var k = 0; k < keyCount; k++)
                 {
-                    key[k] = reader.GetString(width + 1 + k);
+                    key[k] = Position(reader, values, keyOrdinals[k], width);
                 }
 
                 position = new TablePosition(cursor, key);
                 rows++;
-                yield return new Change(keyCount == 1 ? key[0] : JsonSerializer.Serialize(key, TableKeyJson.Default.StringArray), ChangeOperation.Upsert, values, position);
+                var recordKey = keyCount == 1 ? PositionText.Format(key[0]) : JsonSerializer.Serialize(position.Key, TableKeyJson.Default.StringArray);
+                yield return new Change(recordKey, ChangeOperation.Upsert, values, position);
             }
 
             if (rows < _options.PageSize)
@@ -120,17 +134,29 @@ public sealed class TableSource : ISource
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
+    private static int IndexOf(IReadOnlyList<string> columns, string name)
+    {
+        for (var i = 0; i < columns.Count; i++)
+        {
+            if (columns[i] == name)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    private static object Position(NpgsqlDataReader reader, object?[] values, int ordinal, int width) =>
+        ordinal < width ? values[ordinal]! : reader.GetValue(ordinal);
+
     /// <summary>A value the driver cannot hand over (a numeric beyond .NET's decimal, say) becomes a marker that dead-letters the record, not the run.</summary>
     private static object? ReadValue(NpgsqlDataReader reader, int ordinal)
     {
-        if (reader.IsDBNull(ordinal))
-        {
-            return null;
-        }
-
         try
         {
-            return reader.GetValue(ordinal);
+            var value = reader.GetValue(ordinal);
+            return value is DBNull ? null : value;
         }
         catch (Exception e) when (e is InvalidCastException or OverflowException or NotSupportedException)
         {

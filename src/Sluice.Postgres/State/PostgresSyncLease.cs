@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using Npgsql;
-using NpgsqlTypes;
 using Sluice.Core.Checkpoints;
 using Sluice.Core.Errors;
+using Sluice.Core.Records;
 using Sluice.Core.State;
 
 namespace Sluice.Postgres.State;
@@ -59,12 +59,12 @@ internal sealed class PostgresSyncLease(NpgsqlDataSource dataSource, StateSchema
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
 
+        await using var batch = new NpgsqlBatch(connection, transaction);
         if (commit.Sent.Count > 0)
         {
-            await WriteLedgerAsync(connection, commit, ct);
+            batch.BatchCommands.Add(LedgerRow(commit));
         }
 
-        await using var batch = new NpgsqlBatch(connection, transaction);
         foreach (var letter in commit.DeadLetters)
         {
             batch.BatchCommands.Add(Command(
@@ -128,23 +128,22 @@ internal sealed class PostgresSyncLease(NpgsqlDataSource dataSource, StateSchema
         }
     }
 
-    /// <summary>Binary COPY: the ledger grows by a row per record, so it must cost about what PostgreSQL's own loading costs.</summary>
-    private async Task WriteLedgerAsync(NpgsqlConnection connection, BatchCommit commit, CancellationToken ct)
+    private NpgsqlBatchCommand LedgerRow(BatchCommit commit)
     {
-        await using var importer = await connection.BeginBinaryImportAsync(
-            $"COPY {schema.Name}.send_ledger (sync_id, record_key, message_id, operation, run_id, batch_seq) FROM STDIN (FORMAT BINARY)", ct);
-        foreach (var entry in commit.Sent)
+        var keys = new string[commit.Sent.Count];
+        var messageIds = new string[commit.Sent.Count];
+        var operations = new char[commit.Sent.Count];
+        for (var i = 0; i < keys.Length; i++)
         {
-            await importer.StartRowAsync(ct);
-            await importer.WriteAsync(syncId, NpgsqlDbType.Bigint, ct);
-            await importer.WriteAsync(entry.RecordKey, NpgsqlDbType.Text, ct);
-            await importer.WriteAsync(entry.MessageId, NpgsqlDbType.Text, ct);
-            await importer.WriteAsync(entry.Operation == Core.Records.ChangeOperation.Delete ? "delete" : "upsert", NpgsqlDbType.Text, ct);
-            await importer.WriteAsync(commit.RunId, NpgsqlDbType.Bigint, ct);
-            await importer.WriteAsync(commit.Sequence, NpgsqlDbType.Bigint, ct);
+            var entry = commit.Sent[i];
+            keys[i] = entry.RecordKey;
+            messageIds[i] = entry.MessageId;
+            operations[i] = entry.Operation == ChangeOperation.Delete ? 'd' : 'u';
         }
 
-        await importer.CompleteAsync(ct);
+        return Command(
+            $"INSERT INTO {schema.Name}.send_ledger (sync_id, run_id, batch_seq, record_keys, message_ids, operations) VALUES ($1, $2, $3, $4, $5, $6)",
+            syncId, commit.RunId, commit.Sequence, keys, messageIds, new string(operations));
     }
 
     private static NpgsqlBatchCommand Command(string sql, params object[] values)

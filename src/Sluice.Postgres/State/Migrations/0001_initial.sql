@@ -34,18 +34,21 @@ CREATE TABLE {schema}.runs (
 );
 CREATE INDEX runs_by_sync ON {schema}.runs (sync_id, id DESC);
 
--- What each destination acknowledged, under which message id. Append-only, written in the
--- same transaction as the checkpoint that moves past it.
+-- What each destination acknowledged, under which message ids: one row per acknowledged batch with
+-- its records as parallel arrays (a row per record would cost PostgreSQL more than the sync itself).
+-- Written in the same transaction as the checkpoint that moves past it.
 CREATE TABLE {schema}.send_ledger (
+    id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     sync_id         bigint NOT NULL,
-    record_key      text NOT NULL,
-    message_id      text NOT NULL,
-    operation       text NOT NULL,
     run_id          bigint NOT NULL,
     batch_seq       bigint NOT NULL,
+    record_keys     text[] NOT NULL,
+    message_ids     text[] NOT NULL,
+    -- one letter per record, in order: u = upsert, d = delete
+    operations      text NOT NULL,
     acknowledged_at timestamptz NOT NULL DEFAULT now()
 );
-CREATE INDEX send_ledger_by_record ON {schema}.send_ledger (sync_id, record_key);
+CREATE INDEX send_ledger_by_run ON {schema}.send_ledger (sync_id, run_id, batch_seq);
 
 CREATE TABLE {schema}.dead_letters (
     id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

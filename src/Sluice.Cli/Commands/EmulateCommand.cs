@@ -16,6 +16,7 @@ internal static class EmulateCommand
 
     private static Command Segment()
     {
+        var host = new Option<string>("--host") { Description = "Address to listen on. Default 127.0.0.1 (this machine only).", DefaultValueFactory = _ => "127.0.0.1" };
         var port = new Option<int>("--port") { Description = "Port on 127.0.0.1 (0 picks a free one).", DefaultValueFactory = _ => 9100 };
         var writeKeys = new Option<string[]>("--write-key") { Description = "Accept only this write key (repeatable). Default: any non-empty key, like Segment's edge.", AllowMultipleArgumentsPerToken = false };
         var rateLimit = new Option<double>("--rate-limit-rate") { Description = "Share of requests answered 429 with Retry-After (0..1)." };
@@ -35,13 +36,14 @@ internal static class EmulateCommand
             Point a 'type: segment' connection at it with 'endpoint: http://127.0.0.1:9100'. See docs/emulators.md.
             """)
         {
-            port, writeKeys, rateLimit, retryAfter, serverErrors, drops, slowRate, slowDelay, retain,
+            host, port, writeKeys, rateLimit, retryAfter, serverErrors, drops, slowRate, slowDelay, retain,
         };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(async () =>
         {
             var keys = parse.GetValue(writeKeys);
             await using var emulator = await SegmentEmulator.StartAsync(new SegmentEmulatorOptions
             {
+                Host = parse.GetValue(host)!,
                 Port = parse.GetValue(port),
                 WriteKeys = keys is { Length: > 0 } ? keys : null,
                 RetainMessages = parse.GetValue(retain),

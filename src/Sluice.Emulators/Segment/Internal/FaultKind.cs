@@ -1,0 +1,9 @@
+namespace Sluice.Emulators.Segment.Internal;
+
+internal enum FaultKind
+{
+    None,
+    RateLimit,
+    ServerError,
+    DropConnection,
+}

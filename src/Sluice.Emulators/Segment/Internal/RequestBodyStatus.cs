@@ -1,0 +1,8 @@
+namespace Sluice.Emulators.Segment.Internal;
+
+internal enum RequestBodyStatus
+{
+    Ok,
+    TooLarge,
+    Unreadable,
+}

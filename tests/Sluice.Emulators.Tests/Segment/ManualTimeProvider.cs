@@ -1,0 +1,9 @@
+namespace Sluice.Emulators.Tests.Segment;
+
+/// <summary>A clock the test sets by hand.</summary>
+internal sealed class ManualTimeProvider(DateTimeOffset now) : TimeProvider
+{
+    public DateTimeOffset Now { get; set; } = now;
+
+    public override DateTimeOffset GetUtcNow() => Now;
+}

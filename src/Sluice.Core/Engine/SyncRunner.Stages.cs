@@ -40,7 +40,7 @@ public sealed partial class SyncRunner
                     var encoded = Encode(change, limits, refused);
                     if (encoded is not null)
                     {
-                        if (!batcher.Fits(encoded))
+                        if (batcher.Count > 0 && !batcher.Fits(encoded))
                         {
                             await FlushAsync();
                         }

@@ -103,6 +103,10 @@ public sealed class CompiledMapping
         }
 
         var columnName = field.Column ?? throw new ConfigException(field.Location, $"'{field.Target}' names no column", $"write '{field.Target}: <column>'");
+
+        // The long form {column: …} takes no other option yet; one that nothing applies must not pass silently
+        // (a 'hash:' that is ignored would send the value in clear).
+        field.Options?.RejectUnknownKeys(["column"]);
         var column = schema.Find(columnName) ?? throw new ConfigException(
             field.Location,
             $"column '{columnName}' does not exist in {schema.ObjectName}",

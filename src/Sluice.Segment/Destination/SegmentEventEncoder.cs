@@ -123,6 +123,11 @@ internal sealed class SegmentEventEncoder
             return false;
         }
 
+        if (value is UnreadableValue unreadable)
+        {
+            throw new SluiceException(ErrorClass.RecordRejected, unreadable.Reason);
+        }
+
         // Segment ids are strings; a bigint id 42 becomes "42".
         var text = value switch
         {

@@ -1,0 +1,11 @@
+using Sluice.Core.Connectors;
+
+namespace Sluice.Core.Tests.Engine.Doubles;
+
+/// <summary>One <c>WriteAsync</c> call a <see cref="FakeDestination"/> received; <see cref="Index"/> counts from 0.</summary>
+internal sealed record WriteCall(int Index, IReadOnlyList<EncodedRecord> Records, CancellationToken Ct)
+{
+    public IReadOnlyList<string> Keys => Records.Select(r => r.Change.Key).ToList();
+
+    public IReadOnlyList<string> MessageIds => Records.Select(r => r.MessageId).ToList();
+}

@@ -24,26 +24,17 @@ public sealed record Schedule(TimeSpan? Interval)
         }
 
         var location = sync.Section.LocationOf("schedule");
-        const string fix = "write 'manual' or 'every <n><unit>' with unit s, m, h or d, e.g. 'every 5m'";
+        const string fix = "write 'manual' or 'every <duration>', e.g. 'every 30s', 'every 5m', 'every 1h30m'";
         if (!text.StartsWith("every ", StringComparison.OrdinalIgnoreCase))
         {
             throw new ConfigException(location, $"schedule '{text}' is not understood", fix);
         }
 
-        var amount = text[6..].Trim();
-        if (amount.Length < 2 || !double.TryParse(amount[..^1], NumberStyles.Float, CultureInfo.InvariantCulture, out var n) || n <= 0)
+        if (!DurationParser.TryParse(text[6..].Trim(), out var interval) || interval <= TimeSpan.Zero)
         {
             throw new ConfigException(location, $"schedule '{text}' is not understood", fix);
         }
 
-        var interval = amount[^1] switch
-        {
-            's' => TimeSpan.FromSeconds(n),
-            'm' => TimeSpan.FromMinutes(n),
-            'h' => TimeSpan.FromHours(n),
-            'd' => TimeSpan.FromDays(n),
-            _ => throw new ConfigException(location, $"schedule '{text}' has an unknown unit '{amount[^1]}'", fix),
-        };
         if (interval < TimeSpan.FromSeconds(1))
         {
             throw new ConfigException(location, $"schedule '{text}' is shorter than a second", "use at least 'every 1s'");

@@ -1,10 +1,10 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace Sluice.Core.Configuration.Internal;
+namespace Sluice.Core.Configuration;
 
 /// <summary>Durations as people write them: <c>250ms</c>, <c>5s</c>, <c>1m</c>, <c>2h</c>, <c>1d</c>, <c>1.5s</c>, <c>1h30m</c>.</summary>
-internal static partial class DurationParser
+public static partial class DurationParser
 {
     public const string Units = "ms, s, m, h, d";
 

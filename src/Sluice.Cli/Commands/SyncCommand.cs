@@ -38,6 +38,12 @@ internal static class SyncCommand
             var result = await SyncProgress.ShowAsync(syncName, observer => workspace.RunAsync(syncName, kind, observer, ct));
             var rate = result.Elapsed.TotalSeconds > 0 ? result.Read / result.Elapsed.TotalSeconds : 0;
             Output.Line($"{syncName}: run {result.RunId} done in {result.Elapsed.TotalSeconds:0.0} s: {result.Read:N0} read, {result.Acknowledged:N0} acknowledged, {result.Rejected:N0} dead-lettered, {result.Batches:N0} batches ({rate:N0} records/s)");
+            if (Environment.GetEnvironmentVariable("SLUICE_DEBUG") is "1" or "true")
+            {
+                Output.Hint($"runtime: {GC.GetTotalAllocatedBytes() / 1048576.0:N0} MB allocated; GCs gen0/1/2 {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}, " +
+                    $"paused {GC.GetTotalPauseDuration().TotalMilliseconds:N0} ms; JIT {System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds:N0} ms for {System.Runtime.JitInfo.GetCompiledMethodCount():N0} methods");
+            }
+
             if (result.Rejected > 0)
             {
                 Output.Hint($"dead letters are in the state schema's dead_letters table (sync '{syncName}'), each with the reason");

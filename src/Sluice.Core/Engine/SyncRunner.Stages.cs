@@ -12,10 +12,62 @@ public sealed partial class SyncRunner
 {
     private sealed partial class Run
     {
+        /// <summary>Changes handed from the read stage to the encode stage at a time (at most).</summary>
+        private const int ChunkSize = 512;
+
         private ResiliencePipeline? _retry;
 
-        /// <summary>Reads, maps, encodes and cuts batches; a record that cannot be encoded is dead-lettered in its batch.</summary>
-        private async Task ProduceAsync(ChannelWriter<OutgoingBatch> output, SemaphoreSlim window, CancellationToken ct)
+        /// <summary>
+        /// Reads changes and hands them on in chunks, so that reading and encoding run on two cores. A chunk
+        /// goes as soon as it is full or the source would have to wait: a busy source gets large chunks,
+        /// a trickling one no added latency.
+        /// </summary>
+        private async Task ReadAsync(ChannelWriter<List<Change>> output, CancellationToken ct)
+        {
+            var chunk = new List<Change>(ChunkSize);
+            try
+            {
+                await using var changes = sync.Source.ReadAsync(request, ct).GetAsyncEnumerator(ct);
+                while (true)
+                {
+                    var next = changes.MoveNextAsync();
+                    if (!next.IsCompleted && chunk.Count > 0)
+                    {
+                        await HandOnAsync();
+                    }
+
+                    if (!await next)
+                    {
+                        break;
+                    }
+
+                    chunk.Add(changes.Current);
+                    if (chunk.Count == ChunkSize)
+                    {
+                        await HandOnAsync();
+                    }
+                }
+
+                if (chunk.Count > 0)
+                {
+                    await HandOnAsync();
+                }
+            }
+            finally
+            {
+                output.TryComplete();
+            }
+
+            async ValueTask HandOnAsync()
+            {
+                Interlocked.Add(ref _read, chunk.Count);
+                await output.WriteAsync(chunk, ct);
+                chunk = new List<Change>(ChunkSize);
+            }
+        }
+
+        /// <summary>Maps, encodes and cuts batches; a record that cannot be encoded is dead-lettered in its batch.</summary>
+        private async Task ProduceAsync(ChannelReader<List<Change>> input, ChannelWriter<OutgoingBatch> output, SemaphoreSlim window, CancellationToken ct)
         {
             var limits = sync.Destination.Limits;
             var batcher = new Batcher(Math.Clamp(sync.Options.BatchSize ?? limits.MaxRecords, 1, limits.MaxRecords), limits.MaxBatchBytes);
@@ -34,22 +86,24 @@ public sealed partial class SyncRunner
 
             try
             {
-                await foreach (var change in sync.Source.ReadAsync(request, ct))
+                await foreach (var chunk in input.ReadAllAsync(ct))
                 {
-                    Interlocked.Increment(ref _read);
-                    var encoded = Encode(change, limits, refused);
-                    if (encoded is not null)
+                    foreach (var change in chunk)
                     {
-                        if (batcher.Count > 0 && !batcher.Fits(encoded))
+                        var encoded = Encode(change, limits, refused);
+                        if (encoded is not null)
                         {
-                            await FlushAsync();
+                            if (batcher.Count > 0 && !batcher.Fits(encoded))
+                            {
+                                await FlushAsync();
+                            }
+
+                            batcher.Add(encoded);
                         }
 
-                        batcher.Add(encoded);
+                        last = change.Position;
+                        covered++;
                     }
-
-                    last = change.Position;
-                    covered++;
                 }
 
                 if (covered > 0)

@@ -4,6 +4,7 @@ using Sluice.Core.Checkpoints;
 using Sluice.Core.Connectors;
 using Sluice.Core.Errors;
 using Sluice.Core.Mapping;
+using Sluice.Core.Records;
 using Sluice.Core.State;
 
 namespace Sluice.Core.Engine;
@@ -68,19 +69,21 @@ public sealed partial class SyncRunner(ISyncStateStore store, TimeProvider time,
             // would let later ones pile up behind the in-order committer.
             using var window = new SemaphoreSlim(_inFlight * 2);
 
-            var producer = Guard(ProduceAsync(toSend.Writer, window, stop.Token), stop);
+            var chunks = Channel.CreateBounded<List<Change>>(new BoundedChannelOptions(8) { SingleWriter = true, SingleReader = true });
+            var reader = Guard(ReadAsync(chunks.Writer, stop.Token), stop);
+            var producer = Guard(ProduceAsync(chunks.Reader, toSend.Writer, window, stop.Token), stop);
             var senders = Enumerable.Range(0, _inFlight).Select(_ => Guard(SendLoopAsync(toSend.Reader, sent.Writer, stop.Token), stop)).ToArray();
             var sendersDone = Task.WhenAll(senders).ContinueWith(_ => sent.Writer.TryComplete(), TaskScheduler.Default);
             var committer = Guard(CommitLoopAsync(sent.Reader, window, stop.Token), stop);
 
             try
             {
-                await Task.WhenAll([producer, .. senders, committer]);
+                await Task.WhenAll([reader, producer, .. senders, committer]);
             }
             catch
             {
                 // Report the first real failure, not the cancellations it caused in the other stages.
-                var all = new[] { producer, committer }.Concat(senders);
+                var all = new[] { reader, producer, committer }.Concat(senders);
                 var failure = all.Where(t => t.IsFaulted).Select(t => t.Exception!.InnerException!).FirstOrDefault(e => e is not OperationCanceledException);
                 if (failure is not null && !ct.IsCancellationRequested)
                 {

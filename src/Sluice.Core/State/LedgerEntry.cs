@@ -3,4 +3,4 @@ using Sluice.Core.Records;
 namespace Sluice.Core.State;
 
 /// <summary>One record the destination acknowledged, under the message id it was sent with.</summary>
-public sealed record LedgerEntry(string RecordKey, string MessageId, ChangeOperation Operation);
+public readonly record struct LedgerEntry(string RecordKey, string MessageId, ChangeOperation Operation);

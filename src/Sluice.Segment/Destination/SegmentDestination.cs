@@ -85,7 +85,7 @@ public sealed class SegmentDestination : IDestination
 
     private async Task<IReadOnlyList<WriteResult>> SendAsync(IReadOnlyList<EncodedRecord> batch, CancellationToken ct)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, _batchUrl) { Content = Body(batch) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, _batchUrl) { Content = new SegmentBatchContent(batch, _time.GetUtcNow()) };
         request.Headers.Authorization = new AuthenticationHeaderValue("Basic",
             Convert.ToBase64String(Encoding.UTF8.GetBytes(_connection.WriteKey.Reveal() + ":")));
 
@@ -147,34 +147,6 @@ public sealed class SegmentDestination : IDestination
         var first = await SendAsync(batch.Take(half).ToList(), ct);
         var second = await SendAsync(batch.Skip(half).ToList(), ct);
         return [.. first, .. second];
-    }
-
-    private ByteArrayContent Body(IReadOnlyList<EncodedRecord> batch)
-    {
-        var size = 64;
-        foreach (var record in batch)
-        {
-            size += record.Payload.Length + 1;
-        }
-
-        using var body = new MemoryStream(size);
-        body.Write("{\"batch\":["u8);
-        for (var i = 0; i < batch.Count; i++)
-        {
-            if (i > 0)
-            {
-                body.WriteByte((byte)',');
-            }
-
-            body.Write(batch[i].Payload.Span);
-        }
-
-        body.Write("],\"sentAt\":\""u8);
-        body.Write(Encoding.ASCII.GetBytes(_time.GetUtcNow().UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture)));
-        body.Write("\"}"u8);
-        var content = new ByteArrayContent(body.GetBuffer(), 0, (int)body.Length);
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        return content;
     }
 
     private TimeSpan? RetryAfter(HttpResponseMessage response)

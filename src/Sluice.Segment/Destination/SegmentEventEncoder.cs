@@ -24,6 +24,7 @@ internal sealed class SegmentEventEncoder
 
     private readonly ArrayBufferWriter<byte> _buffer = new(1024);
     private readonly ArrayBufferWriter<byte> _hashInput = new(1024);
+    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private readonly Utf8JsonWriter _writer;
     private readonly byte[] _scope;
     private readonly string _type;
@@ -112,7 +113,9 @@ internal sealed class SegmentEventEncoder
         input[at++] = 0;
         body.CopyTo(input[at..]);
         Span<byte> digest = stackalloc byte[32];
-        SHA256.HashData(input[..(at + body.Length)], digest);
+        // One reused hash context: a one-shot SHA256.HashData sets up and tears down OpenSSL state every call.
+        _hash.AppendData(input[..(at + body.Length)]);
+        _hash.GetHashAndReset(digest);
         return MessageIdPrefix + Convert.ToHexStringLower(digest[..16]);
     }
 

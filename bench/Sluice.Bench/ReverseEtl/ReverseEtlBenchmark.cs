@@ -132,7 +132,7 @@ internal static class ReverseEtlBenchmark
         var emulatorPort = FreePort.Next();
         var emulatorUri = new Uri($"http://127.0.0.1:{emulatorPort}");
         await using var emulator = ChildProcess.Start(
-            sluice, ["emulate", "segment", "--port", emulatorPort.ToString(CultureInfo.InvariantCulture)], work, stem + ".emulator.log");
+            sluice, ["emulate", "segment", "--port", emulatorPort.ToString(CultureInfo.InvariantCulture), "--retain", "10000"], work, stem + ".emulator.log");
         await WaitForEmulatorAsync(http, emulatorUri, emulator, ct);
         Console.WriteLine($"emulator     {emulatorUri} (pid {emulator.Id})");
 

@@ -24,6 +24,7 @@ internal sealed class SegmentEventEncoder
 
     private readonly ArrayBufferWriter<byte> _buffer = new(1024);
     private readonly ArrayBufferWriter<byte> _hashInput = new(1024);
+    private readonly Dictionary<CompiledField, JsonEncodedText> _names = new(ReferenceEqualityComparer.Instance);
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private readonly Utf8JsonWriter _writer;
     private readonly byte[] _scope;
@@ -152,7 +153,7 @@ internal sealed class SegmentEventEncoder
         _writer.WriteStartObject();
         foreach (var field in branch.Children!)
         {
-            _writer.WritePropertyName(field.Target);
+            _writer.WritePropertyName(NameOf(field));
             if (field.IsBranch)
             {
                 WriteObject(change, field);
@@ -164,6 +165,18 @@ internal sealed class SegmentEventEncoder
         }
 
         _writer.WriteEndObject();
+    }
+
+    /// <summary>Property names escaped once per field, not once per record.</summary>
+    private JsonEncodedText NameOf(CompiledField field)
+    {
+        if (!_names.TryGetValue(field, out var name))
+        {
+            name = JsonEncodedText.Encode(field.Target);
+            _names[field] = name;
+        }
+
+        return name;
     }
 
     private void WriteValue(object? value, CompiledField field)

@@ -1,9 +1,12 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Sluice.Server.Dashboard;
 using Sluice.Server.Hosting;
+using Sluice.Server.Internal;
 using Sluice.Server.Scheduling;
 
 namespace Sluice.Server;
@@ -20,6 +23,7 @@ public sealed class SluiceServer(SluiceWorkspace workspace, Action<string> log)
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls(listen);
+        builder.Services.AddSingleton<IHostLifetime, PassiveHostLifetime>();
         var app = builder.Build();
 
         var schedules = workspace.Config.Syncs.ToDictionary(s => s.Name, s => Schedule.Parse(s).ToString());
@@ -42,7 +46,7 @@ public sealed class SluiceServer(SluiceWorkspace workspace, Action<string> log)
         }
         catch (IOException e)
         {
-            throw Core.Errors.SluiceException.Config($"cannot listen on {listen}: {e.Message}; set another address with 'server: {{listen: http://127.0.0.1:PORT}}' or --listen");
+            throw Core.Errors.SluiceException.Config($"cannot listen on {listen}: {e.Message.TrimEnd('.')}; set another address with 'server: {{listen: http://127.0.0.1:PORT}}' or --listen");
         }
 
         log($"dashboard on {string.Join(", ", app.Urls)}");

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using Sluice.Cli.Terminal;
 
 namespace Sluice.Cli.Commands;
@@ -39,6 +40,21 @@ public static class SluiceCli
             return ExitCodes.Usage;
         }
 
-        return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        // Ctrl-C and SIGTERM cancel the command, which stops cleanly (committed progress is kept); a second
+        // Ctrl-C kills the process at once. The commands own the exit code.
+        using var stop = new CancellationTokenSource();
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null }, stop.Token);
+
+        void Stop(PosixSignalContext signal)
+        {
+            if (!stop.IsCancellationRequested)
+            {
+                signal.Cancel = true;
+                Output.Hint("stopping… (Ctrl-C again to kill)");
+                stop.Cancel();
+            }
+        }
     }
 }

@@ -35,7 +35,10 @@ public sealed class PostgresStateStore : ISyncStateStore
         return new PostgresStateStore(dataSource, stateSchema);
     }
 
-    public async Task<ISyncLease?> TryAcquireAsync(string syncName, CancellationToken ct)
+    public Task<ISyncLease?> TryAcquireAsync(string syncName, CancellationToken ct) =>
+        StateErrors.GuardAsync(() => TryAcquireCoreAsync(syncName, ct));
+
+    private async Task<ISyncLease?> TryAcquireCoreAsync(string syncName, CancellationToken ct)
     {
         var syncId = await RegisterAsync(syncName, ct);
         var connection = await _dataSource.OpenConnectionAsync(ct);
@@ -59,7 +62,10 @@ public sealed class PostgresStateStore : ISyncStateStore
     }
 
     /// <summary>Every known sync with its last run, for the dashboard and status commands.</summary>
-    public async Task<IReadOnlyList<SyncStatus>> StatusAsync(CancellationToken ct)
+    public Task<IReadOnlyList<SyncStatus>> StatusAsync(CancellationToken ct) =>
+        StateErrors.GuardAsync(() => StatusCoreAsync(ct));
+
+    private async Task<IReadOnlyList<SyncStatus>> StatusCoreAsync(CancellationToken ct)
     {
         await using var command = _dataSource.CreateCommand(
             $"""

@@ -20,7 +20,10 @@ internal sealed class PostgresSyncLease(NpgsqlDataSource dataSource, StateSchema
 
     public string SyncName { get; } = syncName;
 
-    public async Task<Checkpoint?> LoadCheckpointAsync(CancellationToken ct)
+    public Task<Checkpoint?> LoadCheckpointAsync(CancellationToken ct) =>
+        StateErrors.GuardAsync(() => LoadCheckpointCoreAsync(ct));
+
+    private async Task<Checkpoint?> LoadCheckpointCoreAsync(CancellationToken ct)
     {
         await using var command = dataSource.CreateCommand($"SELECT format, version, value, generation FROM {schema.Name}.checkpoints WHERE sync_id = $1");
         command.Parameters.Add(new NpgsqlParameter { Value = syncId });
@@ -35,7 +38,10 @@ internal sealed class PostgresSyncLease(NpgsqlDataSource dataSource, StateSchema
         return new Checkpoint(reader.GetString(0), reader.GetInt32(1), reader.GetString(2));
     }
 
-    public async Task<long> StartRunAsync(RunKind kind, CancellationToken ct)
+    public Task<long> StartRunAsync(RunKind kind, CancellationToken ct) =>
+        StateErrors.GuardAsync(() => StartRunCoreAsync(kind, ct));
+
+    private async Task<long> StartRunCoreAsync(RunKind kind, CancellationToken ct)
     {
         // We hold the sync's lock, so a run still marked running died with its process (killed, crashed).
         await using (var interrupted = dataSource.CreateCommand(
@@ -54,7 +60,10 @@ internal sealed class PostgresSyncLease(NpgsqlDataSource dataSource, StateSchema
         return (long)(await command.ExecuteScalarAsync(ct))!;
     }
 
-    public async Task CommitBatchAsync(BatchCommit commit, CancellationToken ct)
+    public Task CommitBatchAsync(BatchCommit commit, CancellationToken ct) =>
+        StateErrors.GuardAsync(() => CommitBatchCoreAsync(commit, ct));
+
+    private async Task CommitBatchCoreAsync(BatchCommit commit, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
@@ -97,7 +106,10 @@ internal sealed class PostgresSyncLease(NpgsqlDataSource dataSource, StateSchema
         _generation++;
     }
 
-    public async Task FinishRunAsync(long runId, RunOutcome outcome, CancellationToken ct)
+    public Task FinishRunAsync(long runId, RunOutcome outcome, CancellationToken ct) =>
+        StateErrors.GuardAsync(() => FinishRunCoreAsync(runId, outcome, ct));
+
+    private async Task FinishRunCoreAsync(long runId, RunOutcome outcome, CancellationToken ct)
     {
         await using var command = dataSource.CreateCommand(
             $"UPDATE {schema.Name}.runs SET status = $2, error = $3, finished_at = now() WHERE id = $1");

@@ -27,6 +27,12 @@ public sealed class CompiledField
 
     public bool IsBranch => Children is not null;
 
+    /// <summary>
+    /// The value this leaf sends for <paramref name="change"/>: the column's value after the field's
+    /// transforms. Encoders read values only through here, so a transform can never be bypassed.
+    /// </summary>
+    public object? Read(Change change) => change.Values[Ordinal];
+
     public static CompiledField Leaf(string target, int ordinal, SourceColumn column) => new(target, ordinal, column, null);
 
     public static CompiledField Branch(string target, IReadOnlyList<CompiledField> children) => new(target, -1, null, children);

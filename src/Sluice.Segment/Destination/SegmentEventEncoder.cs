@@ -66,7 +66,7 @@ internal sealed class SegmentEventEncoder
 
         if (mapping["timestamp"] is { } timestamp)
         {
-            var value = change.Values[timestamp.Ordinal];
+            var value = timestamp.Read(change);
             if (value is not null)
             {
                 _writer.WritePropertyName("timestamp"u8);
@@ -122,7 +122,7 @@ internal sealed class SegmentEventEncoder
 
     private bool WriteIdentity(Change change, CompiledMapping mapping, string target, ReadOnlySpan<byte> property)
     {
-        if (mapping[target] is not { } field || change.Values[field.Ordinal] is not { } value)
+        if (mapping[target] is not { } field || field.Read(change) is not { } value)
         {
             return false;
         }
@@ -160,7 +160,7 @@ internal sealed class SegmentEventEncoder
             }
             else
             {
-                WriteValue(change.Values[field.Ordinal], field);
+                WriteValue(field.Read(change), field);
             }
         }
 

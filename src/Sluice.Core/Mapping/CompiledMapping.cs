@@ -27,6 +27,20 @@ public sealed class CompiledMapping
 
     public CompiledField? this[string target] => _byTarget.GetValueOrDefault(target);
 
+    /// <summary>Where <paramref name="column"/> is in <c>Change.Values</c>; -1 when it is not read.</summary>
+    public int OrdinalOf(string column)
+    {
+        for (var i = 0; i < Columns.Count; i++)
+        {
+            if (Columns[i] == column)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
     /// <summary>
     /// Resolves <paramref name="spec"/>; every problem is a <see cref="ConfigException"/> pointing at the
     /// mapping line, naming the column and table, with a suggestion when one is close.
@@ -80,6 +94,13 @@ public sealed class CompiledMapping
         {
             throw new ConfigException(spec.Location, $"{shape.DestinationName} needs one of {string.Join(" or ", group.Select(n => $"'{n}'"))}",
                 $"map a column to '{group[0]}', e.g. '{group[0]}: id'");
+        }
+
+        foreach (var (column, location) in shape.ExtraColumns)
+        {
+            var found = schema.Find(column) ?? throw new ConfigException(location,
+                $"column '{column}' does not exist in {schema.ObjectName}", Suggest(column, schema.Columns.Select(c => c.Name), "columns"));
+            OrdinalOf(found.Name);
         }
 
         foreach (var extra in extraColumns ?? [])

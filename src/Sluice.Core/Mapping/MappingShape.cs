@@ -6,5 +6,11 @@ namespace Sluice.Core.Mapping;
 /// <param name="AnyOf">Groups of targets of which at least one must be mapped (Segment: <c>user_id</c> or <c>anonymous_id</c>).</param>
 public sealed record MappingShape(string DestinationName, IReadOnlyList<MappingTarget> Targets, IReadOnlyList<IReadOnlyList<string>> AnyOf)
 {
+    /// <summary>
+    /// Source columns the destination reads besides the mapping (an event name templated from columns,
+    /// say), each with where it was configured, for errors. Checked against the source like mapped columns.
+    /// </summary>
+    public IReadOnlyList<(string Column, Configuration.ConfigLocation Location)> ExtraColumns { get; init; } = [];
+
     public MappingTarget? Find(string name) => Targets.FirstOrDefault(t => t.Name == name);
 }

@@ -19,6 +19,7 @@ public static class SluiceCli
                           sluice check           validate sluice.yaml and test every connection
                           sluice sync NAME       run one sync now
                           sluice run             the server: scheduled syncs and the dashboard
+                          sluice explain S KEY   why did this record (not) sync?
             Docs: README.md, docs/config.md
             """);
         root.Options.Add(CliOptions.Config);
@@ -26,6 +27,7 @@ public static class SluiceCli
         root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(SyncCommand.Create());
         root.Subcommands.Add(CheckCommand.Create());
+        root.Subcommands.Add(ExplainCommand.Create());
         root.Subcommands.Add(EmulateCommand.Create());
 
         var parse = root.Parse(args);

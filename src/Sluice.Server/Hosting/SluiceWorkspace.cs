@@ -57,6 +57,14 @@ public sealed class SluiceWorkspace : IAsyncDisposable
         }
     }
 
+    /// <summary>Per-record history (<c>sluice explain</c>), read from the state store.</summary>
+    public async Task<RecordHistory> HistoryAsync(CancellationToken ct)
+    {
+        await StateAsync(ct);
+        var (_, dataSource) = PostgresConnector.Open(StateConnection(), _resources);
+        return new RecordHistory(dataSource, Config.State.Schema);
+    }
+
     public SyncConfig FindSync(string name) =>
         Config.FindSync(name) ?? throw new ConfigException(null, $"no sync named '{name}' in {Config.FilePath}",
             NameSuggestions.Closest(name, Config.Syncs.Select(s => s.Name)) is { } closest

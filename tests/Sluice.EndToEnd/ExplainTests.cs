@@ -1,0 +1,33 @@
+namespace Sluice.EndToEnd;
+
+/// <summary><c>sluice explain</c>: one record's history, from the source row to the destination's answer.</summary>
+public sealed class ExplainTests
+{
+    [Fact]
+    public async Task Explain_shows_each_acknowledged_send_with_its_message_id_and_each_dead_letter_with_its_reason()
+    {
+        await using var bed = await SyncTestBed.CreateAsync(nameof(Explain_shows_each_acknowledged_send_with_its_message_id_and_each_dead_letter_with_its_reason), 50);
+        await bed.ScalarAsync("UPDATE users SET bio = repeat('x', 40000) WHERE id = 20");
+        await using (var workspace = bed.Workspace())
+        {
+            await workspace.RunAsync(SyncTestBed.SyncName, Core.State.RunKind.Incremental, null, default);
+            await bed.ScalarAsync("UPDATE users SET plan = 'enterprise', updated_at = now() WHERE id = 7");
+            await workspace.RunAsync(SyncTestBed.SyncName, Core.State.RunKind.Incremental, null, default);
+        }
+
+        var (exit, output) = await bed.RunSluiceAsync("explain", SyncTestBed.SyncName, "7", "-c", bed.ConfigPath);
+        Assert.True(exit == 0, output);
+        Assert.Contains("2 acknowledged send(s), 0 dead letter(s)", output, StringComparison.Ordinal);
+        foreach (var sent in bed.Emulator.Messages("identify").Where(m => m.UserId == "7"))
+        {
+            Assert.Contains(sent.MessageId, output, StringComparison.Ordinal);
+        }
+
+        var (_, rejected) = await bed.RunSluiceAsync("explain", SyncTestBed.SyncName, "20", "-c", bed.ConfigPath);
+        Assert.Contains("0 acknowledged send(s), 1 dead letter(s)", rejected, StringComparison.Ordinal);
+        Assert.Contains("32 KB", rejected, StringComparison.Ordinal);
+
+        var (_, unknown) = await bed.RunSluiceAsync("explain", SyncTestBed.SyncName, "99999", "-c", bed.ConfigPath);
+        Assert.Contains("has no history", unknown, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,61 @@
+using System.Diagnostics;
+
+namespace Sluice.EndToEnd;
+
+/// <summary>The set-up contract: <c>sluice demo --once</c> on a machine with nothing prepared.</summary>
+public sealed class DemoTests
+{
+    [Fact]
+    public async Task Demo_once_builds_everything_syncs_and_exits_0_and_a_second_run_sends_only_new_activity()
+    {
+        var home = Path.Combine(Path.GetTempPath(), $"sluice-demo-test-{Guid.NewGuid():N}");
+        try
+        {
+            var (exit, output) = await RunDemoAsync(home);
+            Assert.True(exit == 0, output);
+            Assert.Contains("2,000 users", output, StringComparison.Ordinal);
+            Assert.Matches(@"identify events sent and acknowledged\s*\S?\s*2,000", output);
+            Assert.Matches(@"seen by the Segment emulator \(unique messageIds\)\s*\S?\s*2,000", output);
+            Assert.False(File.Exists(Path.Combine(home, "demo", "pgdata", "postmaster.pid")), "--once stops the cluster it started");
+
+            var (again, second) = await RunDemoAsync(home);
+            Assert.True(again == 0, second);
+            Assert.Contains("users changed by simulated activity", second, StringComparison.Ordinal);
+            Assert.Matches(@"rows read from public.users\s*\S?\s*50\b", second);
+        }
+        finally
+        {
+            try
+            {
+                Directory.Delete(home, recursive: true);
+            }
+            catch (IOException)
+            {
+                // a temp directory; not worth failing over
+            }
+        }
+    }
+
+    private static async Task<(int ExitCode, string Output)> RunDemoAsync(string home)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "sluice.dll"), "demo", "--once", "--users", "2000" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment["SLUICE_HOME"] = home;
+        start.Environment["NO_COLOR"] = "1";
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await stdout + await stderr);
+    }
+}

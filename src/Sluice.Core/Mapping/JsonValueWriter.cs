@@ -1,17 +1,48 @@
 using System.Collections;
 using System.Globalization;
 using System.Text.Json;
+using Sluice.Core.Errors;
 using Sluice.Core.Records;
 
 namespace Sluice.Core.Mapping;
 
 /// <summary>
 /// Writes a database value as JSON the way customer-data tools expect it: timestamps as ISO 8601 in UTC,
-/// dates as <c>yyyy-MM-dd</c>, jsonb as nested JSON, arrays as arrays, numbers as numbers.
+/// dates as <c>yyyy-MM-dd</c>, jsonb as nested JSON (or flattened), arrays as arrays, numbers as numbers
+/// (or strings where a number would lose digits). <see cref="JsonValueOptions"/> chooses where there is a choice.
 /// </summary>
 public static class JsonValueWriter
 {
-    public static void Write(Utf8JsonWriter writer, object? value, ColumnType type)
+    // 10^15: a decimal whose significant digits fit below it survives a round trip through a double (DBL_DIG = 15).
+    private static readonly UInt128 ExactLimit = 1_000_000_000_000_000;
+
+    /// <summary>Writes <paramref name="value"/> with the default <see cref="JsonValueOptions"/>.</summary>
+    public static void Write(Utf8JsonWriter writer, object? value, ColumnType type) => Write(writer, value, type, JsonValueOptions.Default);
+
+    /// <summary>
+    /// Writes one property of an object: <paramref name="name"/> and the value, or nothing for a NULL under
+    /// <see cref="JsonValueOptions.OmitNulls"/>, or one property per leaf for a jsonb object under
+    /// <see cref="JsonValueOptions.FlattenJsonb"/>.
+    /// </summary>
+    /// <exception cref="SluiceException">Of class <see cref="ErrorClass.RecordRejected"/>: jsonb to flatten that is not JSON.</exception>
+    public static void WriteProperty(Utf8JsonWriter writer, JsonEncodedText name, object? value, ColumnType type, JsonValueOptions options)
+    {
+        switch (value)
+        {
+            case null or DBNull when options.OmitNulls:
+                return;
+            case string text when type == ColumnType.Json && options.FlattenJsonb:
+                Flatten(writer, name, text, options);
+                return;
+            default:
+                writer.WritePropertyName(name);
+                Write(writer, value, type, options);
+                return;
+        }
+    }
+
+    /// <summary>Writes <paramref name="value"/> as one JSON value (a NULL is <c>null</c>: leaving a value out is up to its container).</summary>
+    public static void Write(Utf8JsonWriter writer, object? value, ColumnType type, JsonValueOptions options)
     {
         switch (value)
         {
@@ -38,7 +69,7 @@ public static class JsonValueWriter
                 writer.WriteNumberValue(number);
                 break;
             case decimal number:
-                writer.WriteNumberValue(number);
+                WriteDecimal(writer, number, options);
                 break;
             case double number when double.IsFinite(number):
                 writer.WriteNumberValue(number);
@@ -72,7 +103,7 @@ public static class JsonValueWriter
                 writer.WriteStartArray();
                 foreach (var item in items)
                 {
-                    Write(writer, item, item is string && type == ColumnType.Json ? ColumnType.Json : ColumnType.Other);
+                    Write(writer, item, item is string && type == ColumnType.Json ? ColumnType.Json : ColumnType.Other, options);
                 }
 
                 writer.WriteEndArray();
@@ -80,6 +111,87 @@ public static class JsonValueWriter
             default:
                 writer.WriteStringValue(Convert.ToString(value, CultureInfo.InvariantCulture));
                 break;
+        }
+    }
+
+    private static void WriteDecimal(Utf8JsonWriter writer, decimal number, JsonValueOptions options)
+    {
+        if (!options.NumericAsString && IsExactAsDouble(number))
+        {
+            writer.WriteNumberValue(number);
+            return;
+        }
+
+        // The digits as PostgreSQL gave them (scale kept: 12.50 stays "12.50"); a decimal is at most 31 characters.
+        Span<byte> text = stackalloc byte[48];
+        number.TryFormat(text, out var written, default, CultureInfo.InvariantCulture);
+        writer.WriteStringValue(text[..written]);
+    }
+
+    /// <summary>
+    /// Whether a reader that parses JSON numbers as doubles gets this value back: at most 15 significant digits.
+    /// (A decimal is always within a double's range: at most 7.9e28, at least 1e-28 in magnitude.)
+    /// </summary>
+    private static bool IsExactAsDouble(decimal number)
+    {
+        Span<int> bits = stackalloc int[4];
+        decimal.GetBits(number, bits);
+        var mantissa = ((UInt128)(uint)bits[2] << 64) | ((UInt128)(uint)bits[1] << 32) | (uint)bits[0];
+        if (mantissa < ExactLimit)
+        {
+            return true;
+        }
+
+        // Trailing zeros are not significant: 1000000000000000000 is 1e18, exact as a double.
+        while (mantissa % 10 == 0)
+        {
+            mantissa /= 10;
+        }
+
+        return mantissa < ExactLimit;
+    }
+
+    private static void Flatten(Utf8JsonWriter writer, JsonEncodedText name, string json, JsonValueOptions options)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(json);
+        }
+        catch (JsonException e)
+        {
+            throw new SluiceException(ErrorClass.RecordRejected, $"'{name.Value}' holds jsonb that is not valid JSON, so it cannot be flattened: {e.Message}");
+        }
+
+        using (document)
+        {
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                // Only objects have paths to flatten; an array or a scalar keeps its own name.
+                writer.WritePropertyName(name);
+                document.RootElement.WriteTo(writer);
+                return;
+            }
+
+            FlattenObject(writer, name.Value, document.RootElement, options.FlattenSeparator);
+        }
+    }
+
+    private static void FlattenObject(Utf8JsonWriter writer, string prefix, JsonElement element, string separator)
+    {
+        // An empty object has no leaves, so it writes nothing.
+        foreach (var property in element.EnumerateObject())
+        {
+            var path = prefix + separator + property.Name;
+            if (property.Value.ValueKind == JsonValueKind.Object)
+            {
+                FlattenObject(writer, path, property.Value, separator);
+            }
+            else
+            {
+                writer.WritePropertyName(path);
+                property.Value.WriteTo(writer);
+            }
         }
     }
 

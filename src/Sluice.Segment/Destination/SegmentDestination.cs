@@ -33,9 +33,9 @@ public sealed class SegmentDestination : IDestination
         _time = time;
         _ownsHttp = http is null;
         _http = http ?? CreateHttpClient(connection);
-        _encoder = new SegmentEventEncoder(syncName, options.Call);
+        _encoder = new SegmentEventEncoder(syncName, options);
         _batchUrl = new Uri(connection.Endpoint, "v1/batch");
-        Shape = SegmentEventEncoder.Shape(options.Call);
+        Shape = SegmentEventEncoder.Shape(options);
         Limits = new DestinationLimits(MaxBatchEvents, MaxBatchBytes - 64, MaxEventBytes, connection.MaxInFlight);
         Description = $"Segment ({connection.Endpoint.Host})";
     }

@@ -1,20 +1,105 @@
 using Sluice.Core.Configuration;
+using Sluice.Core.Mapping;
 
 namespace Sluice.Segment.Destination;
 
-/// <summary>A sync's <c>destination:</c> when it is a Segment connection.</summary>
+/// <summary>A sync's <c>destination:</c> when it is a Segment connection (docs/segment.md).</summary>
 public sealed class SegmentDestinationOptions
 {
+    private const string EventFix = "name the event, e.g. 'event: Order Completed', or build it from columns: 'event: \"Plan {plan} Started\"'";
+
+    /// <summary>The call made for each record. Default identify; required in the config.</summary>
     public SegmentCall Call { get; init; } = SegmentCall.Identify;
+
+    /// <summary>
+    /// Track only, and required there: the event name, fixed (<c>Order Completed</c>) or a template of
+    /// <c>{column}</c> placeholders (<c>Plan {plan} Started</c>).
+    /// </summary>
+    public string? Event { get; init; }
+
+    /// <summary>Where <see cref="Event"/> was configured, for errors; null when the options are built in code.</summary>
+    public ConfigLocation? EventLocation { get; init; }
+
+    /// <summary>How values become JSON (<c>types:</c>). Default <see cref="JsonValueOptions.Default"/>.</summary>
+    public JsonValueOptions Types { get; init; } = JsonValueOptions.Default;
+
+    private enum JsonbStyle
+    {
+        Nested,
+        Flatten,
+    }
+
+    private enum NumericStyle
+    {
+        Number,
+        String,
+    }
+
+    private enum NullStyle
+    {
+        Send,
+        Omit,
+    }
 
     public static SegmentDestinationOptions Bind(ConfigSection destination)
     {
+        var call = destination.GetEnum<SegmentCall>("call")
+            ?? throw new ConfigException(destination.Location, "missing required key 'call'", "say which Segment call to make: 'call: identify', 'call: track' or 'call: group'");
+        string? eventName = null;
+        ConfigLocation? eventLocation = null;
+        if (call == SegmentCall.Track)
+        {
+            eventName = destination.RequireString("event", EventFix);
+            eventLocation = destination.LocationOf("event");
+            EventNameTemplate.Parse(eventName, eventLocation);
+        }
+        else if (destination.Has("event"))
+        {
+            throw new ConfigException(destination.LocationOf("event"),
+                $"'event' names a track event, but this sync makes {call.ToString().ToLowerInvariant()} calls",
+                "remove 'event', or make track calls with 'call: track'");
+        }
+
         var options = new SegmentDestinationOptions
         {
-            Call = destination.GetEnum<SegmentCall>("call")
-                ?? throw new ConfigException(destination.Location, "missing required key 'call'", "say which Segment call to make, e.g. 'call: identify'"),
+            Call = call,
+            Event = eventName,
+            EventLocation = eventLocation,
+            Types = BindTypes(destination.GetSection("types")),
         };
         destination.RejectUnknownKeys(["connection"]);
+        return options;
+    }
+
+    private static JsonValueOptions BindTypes(ConfigSection? types)
+    {
+        if (types is null)
+        {
+            return JsonValueOptions.Default;
+        }
+
+        var flatten = (types.GetEnum<JsonbStyle>("jsonb") ?? JsonbStyle.Nested) == JsonbStyle.Flatten;
+        var separator = types.GetString("separator");
+        if (separator is not null && !flatten)
+        {
+            throw new ConfigException(types.LocationOf("separator"), "'separator' joins the keys of flattened jsonb, but jsonb is not flattened",
+                "add 'jsonb: flatten', or remove 'separator'");
+        }
+
+        if (separator is { Length: 0 })
+        {
+            throw new ConfigException(types.LocationOf("separator"), "'separator' is empty, so flattened keys would run together",
+                "use a separator such as '_' (the default) or '.'");
+        }
+
+        var options = new JsonValueOptions
+        {
+            FlattenJsonb = flatten,
+            FlattenSeparator = separator ?? "_",
+            NumericAsString = (types.GetEnum<NumericStyle>("numeric") ?? NumericStyle.Number) == NumericStyle.String,
+            OmitNulls = (types.GetEnum<NullStyle>("nulls") ?? NullStyle.Send) == NullStyle.Omit,
+        };
+        types.RejectUnknownKeys();
         return options;
     }
 }

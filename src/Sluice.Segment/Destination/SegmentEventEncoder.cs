@@ -29,30 +29,70 @@ internal sealed class SegmentEventEncoder
     private readonly Utf8JsonWriter _writer;
     private readonly byte[] _scope;
     private readonly string _type;
+    private readonly SegmentCall _call;
+    private readonly JsonValueOptions _types;
+    private readonly EventNameTemplate? _event;
+    private readonly JsonEncodedText? _fixedEvent;
 
-    public SegmentEventEncoder(string syncName, SegmentCall call)
+    // Resolved once per compiled mapping (one per run), not per record.
+    private CompiledMapping? _resolvedFor;
+    private int[] _eventOrdinals = [];
+    private bool _contextHasLibrary;
+
+    public SegmentEventEncoder(string syncName, SegmentDestinationOptions options)
     {
         _writer = new Utf8JsonWriter(_buffer, new JsonWriterOptions { SkipValidation = true });
         _scope = Encoding.UTF8.GetBytes(syncName + "\0");
-        _type = call.ToString().ToLowerInvariant();
+        _call = options.Call;
+        _type = options.Call.ToString().ToLowerInvariant();
+        _types = options.Types;
+        _event = EventTemplate(options);
+        if (_event?.FixedName is { } fixedName)
+        {
+            _fixedEvent = JsonEncodedText.Encode(fixedName);
+        }
     }
 
-    public static Core.Mapping.MappingShape Shape(SegmentCall call) => call switch
+    /// <summary>What a sync making <paramref name="options"/>' call may map, and the columns its event name reads.</summary>
+    public static MappingShape Shape(SegmentDestinationOptions options)
     {
-        _ => new MappingShape(
-            "Segment identify",
-            [
-                new MappingTarget("user_id", IsObject: false, Required: false, "the userId: your database's id for the user"),
-                new MappingTarget("anonymous_id", IsObject: false, Required: false, "the anonymousId, for users without a userId"),
-                new MappingTarget("timestamp", IsObject: false, Required: false, "when the change happened (ISO 8601); omit to let Segment use receipt time"),
-                new MappingTarget("traits", IsObject: true, Required: false, "the user's traits: trait name → column"),
-            ],
-            [["user_id", "anonymous_id"]]),
-    };
+        var userId = new MappingTarget("user_id", IsObject: false, Required: false, "the userId: your database's id for the user");
+        var anonymousId = new MappingTarget("anonymous_id", IsObject: false, Required: false, "the anonymousId, for users without a userId");
+        var timestamp = new MappingTarget("timestamp", IsObject: false, Required: false, "when the change happened (ISO 8601); omit to let Segment use receipt time");
+        var context = new MappingTarget("context", IsObject: true, Required: false, "extra context fields (ip, locale, …): name → column");
+        // Segment drops any call, group included, that has neither userId nor anonymousId (http-api "Errors": no_user_anon_id).
+        IReadOnlyList<IReadOnlyList<string>> identified = [["user_id", "anonymous_id"]];
+        return options.Call switch
+        {
+            SegmentCall.Track => new MappingShape(
+                "Segment track",
+                [userId, anonymousId, timestamp, new MappingTarget("properties", IsObject: true, Required: false, "the event's properties: property name → column"), context],
+                identified)
+            {
+                ExtraColumns = EventTemplate(options)!.Columns
+                    .Select(c => (c, options.EventLocation ?? new Core.Configuration.ConfigLocation("(options)", 0, 0, "destination.event")))
+                    .ToList(),
+            },
+            SegmentCall.Group => new MappingShape(
+                "Segment group",
+                [
+                    new MappingTarget("group_id", IsObject: false, Required: true, "the groupId: your database's id for the account"),
+                    userId, anonymousId, timestamp,
+                    new MappingTarget("traits", IsObject: true, Required: false, "the account's traits: trait name → column"),
+                    context,
+                ],
+                identified),
+            _ => new MappingShape(
+                "Segment identify",
+                [userId, anonymousId, timestamp, new MappingTarget("traits", IsObject: true, Required: false, "the user's traits: trait name → column"), context],
+                identified),
+        };
+    }
 
     /// <summary>Returns the event's UTF-8 JSON and its message id.</summary>
     public (byte[] Payload, string MessageId) Encode(Change change, CompiledMapping mapping)
     {
+        Resolve(mapping);
         _buffer.Clear();
         _writer.Reset(_buffer);
         _writer.WriteStartObject();
@@ -62,6 +102,23 @@ internal sealed class SegmentEventEncoder
         {
             // Segment answers 200 and silently drops such an event; refusing it here makes it visible.
             throw new SluiceException(ErrorClass.RecordRejected, "user_id and anonymous_id are both NULL; Segment would drop the event");
+        }
+
+        if (_call == SegmentCall.Group && !WriteIdentity(change, mapping, "group_id", "groupId"u8))
+        {
+            throw new SluiceException(ErrorClass.RecordRejected, "group_id is NULL; Segment would drop a group call without a groupId");
+        }
+
+        if (_call == SegmentCall.Track)
+        {
+            if (_fixedEvent is { } fixedEvent)
+            {
+                _writer.WriteString("event"u8, fixedEvent);
+            }
+            else
+            {
+                _writer.WriteString("event"u8, _event!.Render(change, _eventOrdinals));
+            }
         }
 
         if (mapping["timestamp"] is { } timestamp)
@@ -74,17 +131,26 @@ internal sealed class SegmentEventEncoder
             }
         }
 
-        if (mapping["traits"] is { } traits)
+        if (mapping[_call == SegmentCall.Track ? "properties" : "traits"] is { } fields)
         {
-            _writer.WritePropertyName("traits"u8);
-            WriteObject(change, traits);
+            _writer.WritePropertyName(_call == SegmentCall.Track ? "properties"u8 : "traits"u8);
+            WriteObject(change, fields);
         }
 
         _writer.WriteStartObject("context"u8);
-        _writer.WriteStartObject("library"u8);
-        _writer.WriteString("name"u8, "sluice"u8);
-        _writer.WriteString("version"u8, LibraryVersion);
-        _writer.WriteEndObject();
+        if (mapping["context"] is { } context)
+        {
+            WriteFields(change, context);
+        }
+
+        if (!_contextHasLibrary)
+        {
+            _writer.WriteStartObject("library"u8);
+            _writer.WriteString("name"u8, "sluice"u8);
+            _writer.WriteString("version"u8, LibraryVersion);
+            _writer.WriteEndObject();
+        }
+
         _writer.WriteEndObject();
         _writer.WriteEndObject();
         _writer.Flush();
@@ -102,6 +168,43 @@ internal sealed class SegmentEventEncoder
         payload[at++] = (byte)'"';
         payload[at] = (byte)'}';
         return (payload, messageId);
+    }
+
+    private static EventNameTemplate? EventTemplate(SegmentDestinationOptions options)
+    {
+        if (options.Call != SegmentCall.Track)
+        {
+            return null;
+        }
+
+        if (string.IsNullOrWhiteSpace(options.Event))
+        {
+            throw new Core.Configuration.ConfigException(options.EventLocation, "a track call needs an event name",
+                "name the event, e.g. 'event: Order Completed', or build it from columns: 'event: \"Plan {plan} Started\"'");
+        }
+
+        return EventNameTemplate.Parse(options.Event, options.EventLocation);
+    }
+
+    private void Resolve(CompiledMapping mapping)
+    {
+        if (ReferenceEquals(mapping, _resolvedFor))
+        {
+            return;
+        }
+
+        if (_event is not null)
+        {
+            _eventOrdinals = _event.Columns.Select(mapping.OrdinalOf).ToArray();
+            if (Array.IndexOf(_eventOrdinals, -1) >= 0)
+            {
+                throw new InvalidOperationException("the mapping was compiled without this destination's Shape, so the event name's columns are not read");
+            }
+        }
+
+        // A mapped context.library replaces ours rather than being written twice.
+        _contextHasLibrary = mapping["context"]?.Children?.Any(c => c.Target == "library") ?? false;
+        _resolvedFor = mapping;
     }
 
     private string MessageId(string key, ReadOnlySpan<byte> body)
@@ -151,20 +254,29 @@ internal sealed class SegmentEventEncoder
     private void WriteObject(Change change, CompiledField branch)
     {
         _writer.WriteStartObject();
+        WriteFields(change, branch);
+        _writer.WriteEndObject();
+    }
+
+    private void WriteFields(Change change, CompiledField branch)
+    {
         foreach (var field in branch.Children!)
         {
-            _writer.WritePropertyName(NameOf(field));
             if (field.IsBranch)
             {
+                _writer.WritePropertyName(NameOf(field));
                 WriteObject(change, field);
+                continue;
             }
-            else
-            {
-                WriteValue(field.Read(change), field);
-            }
-        }
 
-        _writer.WriteEndObject();
+            var value = field.Read(change);
+            if (value is UnreadableValue unreadable)
+            {
+                throw new SluiceException(ErrorClass.RecordRejected, unreadable.Reason);
+            }
+
+            JsonValueWriter.WriteProperty(_writer, NameOf(field), value, field.Column!.Type, _types);
+        }
     }
 
     /// <summary>Property names escaped once per field, not once per record.</summary>
@@ -186,6 +298,6 @@ internal sealed class SegmentEventEncoder
             throw new SluiceException(ErrorClass.RecordRejected, unreadable.Reason);
         }
 
-        JsonValueWriter.Write(_writer, value, field.Column!.Type);
+        JsonValueWriter.Write(_writer, value, field.Column!.Type, _types);
     }
 }

@@ -1,4 +1,5 @@
 using Sluice.Core.Configuration;
+using Sluice.Core.Mapping.Internal;
 using Sluice.Core.Records;
 
 namespace Sluice.Core.Mapping;
@@ -6,16 +7,18 @@ namespace Sluice.Core.Mapping;
 /// <summary>
 /// A sync's mapping checked against the source's columns and the destination's shape, and turned
 /// into ordinals so that encoding a record is array indexing. Only mapped columns are ever read:
-/// the mapping is the allowlist of what leaves the database.
+/// the mapping is the allowlist of what leaves the database. A field marked <c>drop: true</c> is
+/// checked but left out of <see cref="Fields"/>, and its column is not read for it.
 /// </summary>
 public sealed class CompiledMapping
 {
     private readonly Dictionary<string, CompiledField> _byTarget;
 
-    private CompiledMapping(IReadOnlyList<CompiledField> fields, IReadOnlyList<string> columns)
+    private CompiledMapping(IReadOnlyList<CompiledField> fields, IReadOnlyList<string> columns, IReadOnlyList<SentField> sentFields)
     {
         Fields = fields;
         Columns = columns;
+        SentFields = sentFields;
         _byTarget = fields.ToDictionary(f => f.Target, StringComparer.Ordinal);
     }
 
@@ -24,6 +27,12 @@ public sealed class CompiledMapping
 
     /// <summary>The source columns to read, each once, in the order <c>Change.Values</c> holds them.</summary>
     public IReadOnlyList<string> Columns { get; }
+
+    /// <summary>
+    /// What leaves the database, for the audit log: every leaf as <c>traits.email ← email (hash)</c>, then the
+    /// columns the destination reads itself (<see cref="MappingShape.ExtraColumns"/>). Names only, never values.
+    /// </summary>
+    public IReadOnlyList<SentField> SentFields { get; }
 
     public CompiledField? this[string target] => _byTarget.GetValueOrDefault(target);
 
@@ -81,7 +90,10 @@ public sealed class CompiledMapping
                     $"write it as '{field.Target}: <column>'");
             }
 
-            fields.Add(CompileField(field, schema, OrdinalOf));
+            if (CompileField(field, schema, OrdinalOf) is { } compiled)
+            {
+                fields.Add(compiled);
+            }
         }
 
         foreach (var target in shape.Targets.Where(t => t.Required && fields.All(f => f.Target != t.Name)))
@@ -96,11 +108,17 @@ public sealed class CompiledMapping
                 $"map a column to '{group[0]}', e.g. '{group[0]}: id'");
         }
 
+        var sent = new List<SentField>();
+        AddSentFields(sent, fields, prefix: "");
         foreach (var (column, location) in shape.ExtraColumns)
         {
             var found = schema.Find(column) ?? throw new ConfigException(location,
                 $"column '{column}' does not exist in {schema.ObjectName}", Suggest(column, schema.Columns.Select(c => c.Name), "columns"));
             OrdinalOf(found.Name);
+            if (!sent.Any(f => f.Target is null && f.Column == found.Name))
+            {
+                sent.Add(new SentField(null, found.Name, null));
+            }
         }
 
         foreach (var extra in extraColumns ?? [])
@@ -108,10 +126,11 @@ public sealed class CompiledMapping
             OrdinalOf(extra);
         }
 
-        return new CompiledMapping(fields, columns);
+        return new CompiledMapping(fields, columns, sent);
     }
 
-    private static CompiledField CompileField(FieldSpec field, SourceSchema schema, Func<string, int> ordinalOf)
+    /// <summary>The field, or null when it is dropped (a branch whose every field is dropped is dropped too).</summary>
+    private static CompiledField? CompileField(FieldSpec field, SourceSchema schema, Func<string, int> ordinalOf)
     {
         if (field.Children is not null)
         {
@@ -120,19 +139,44 @@ public sealed class CompiledMapping
                 throw new ConfigException(field.Location, $"'{field.Target}' maps no fields", "map at least one column or remove it");
             }
 
-            return CompiledField.Branch(field.Target, field.Children.Select(c => CompileField(c, schema, ordinalOf)).ToList());
+            var children = new List<CompiledField>(field.Children.Count);
+            foreach (var child in field.Children)
+            {
+                if (CompileField(child, schema, ordinalOf) is { } compiled)
+                {
+                    children.Add(compiled);
+                }
+            }
+
+            return children.Count == 0 ? null : CompiledField.Branch(field.Target, children);
         }
 
         var columnName = field.Column ?? throw new ConfigException(field.Location, $"'{field.Target}' names no column", $"write '{field.Target}: <column>'");
-
-        // The long form {column: …} takes no other option yet; one that nothing applies must not pass silently
-        // (a 'hash:' that is ignored would send the value in clear).
-        field.Options?.RejectUnknownKeys(["column"]);
         var column = schema.Find(columnName) ?? throw new ConfigException(
             field.Location,
             $"column '{columnName}' does not exist in {schema.ObjectName}",
             Suggest(columnName, schema.Columns.Select(c => c.Name), "columns"));
-        return CompiledField.Leaf(field.Target, ordinalOf(column.Name), column);
+
+        // Options are read after the column is found: normalize needs its type. A dropped field's column is
+        // still checked (the mapping stays an accurate document) but never read.
+        var transform = FieldOptions.Read(field, column, out var dropped);
+        return dropped ? null : CompiledField.Leaf(field.Target, ordinalOf(column.Name), column, transform);
+    }
+
+    private static void AddSentFields(List<SentField> into, IReadOnlyList<CompiledField> fields, string prefix)
+    {
+        foreach (var field in fields)
+        {
+            var path = prefix + field.Target;
+            if (field.IsBranch)
+            {
+                AddSentFields(into, field.Children!, path + ".");
+            }
+            else
+            {
+                into.Add(new SentField(path, field.Column!.Name, field.Transform));
+            }
+        }
     }
 
     private static string Suggest(string input, IEnumerable<string> candidates, string what)

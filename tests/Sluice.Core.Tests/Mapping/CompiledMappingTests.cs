@@ -246,7 +246,7 @@ public sealed class CompiledMappingTests
                 mapping:
                   user_id: id
                   traits:
-                    email: { column: email, hash: sha256 }
+                    email: { column: email, hahs: true }
 
             """;
 
@@ -257,7 +257,8 @@ public sealed class CompiledMappingTests
             Compile(sync.Mapping);
         });
 
-        Assert.Contains("hash", error.Message, StringComparison.Ordinal);
+        Assert.Equal("unknown key 'hahs'", error.Problem);
+        Assert.Equal("did you mean 'hash'?", error.Fix);
     }
 
     private static CompiledMapping Compile(MappingSpec spec) => CompiledMapping.Compile(spec, Users, Shape);

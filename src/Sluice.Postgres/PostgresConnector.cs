@@ -6,7 +6,7 @@ using Sluice.Postgres.Sources;
 
 namespace Sluice.Postgres;
 
-/// <summary><c>type: postgres</c>: a PostgreSQL database as a source (table with a cursor).</summary>
+/// <summary><c>type: postgres</c>: a PostgreSQL database as a source (a table read by cursor, or a query or table diffed by key).</summary>
 public sealed class PostgresConnector : IConnector
 {
     public string Type => "postgres";
@@ -29,7 +29,17 @@ public sealed class PostgresConnector : IConnector
     public ISource CreateSource(SyncConfig sync, ConnectionConfig connection, ConnectorResources resources)
     {
         var (options, dataSource) = Open(connection, resources);
-        return new TableSource(dataSource, options, TableSourceOptions.Bind(sync.Source));
+        var source = sync.Source;
+        if (!source.Has("table") && !source.Has("query"))
+        {
+            throw new ConfigException(source.LocationOf("table"), "the source names no table and no query",
+                "read a table by cursor ('table: public.users' and 'cursor: updated_at'), or diff a query ('query: SELECT …' and 'key: [id]') or a table ('table:' without 'cursor:')");
+        }
+
+        // A cursor means incremental reads of a table; without one, the source is read whole and diffed.
+        return source.Has("cursor") && !source.Has("query")
+            ? new TableSource(dataSource, options, TableSourceOptions.Bind(source))
+            : new QuerySource(dataSource, options, QuerySourceOptions.Bind(source));
     }
 
     public IDestination CreateDestination(SyncConfig sync, ConnectionConfig connection, ConnectorResources resources) =>

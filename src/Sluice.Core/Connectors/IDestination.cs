@@ -17,6 +17,12 @@ public interface IDestination : IAsyncDisposable
     /// <summary>How large a batch may be.</summary>
     DestinationLimits Limits { get; }
 
+    /// <summary>
+    /// Whether <see cref="Encode"/> understands a <see cref="ChangeOperation.Delete"/> change (key only, no values).
+    /// A sync whose mode sends deletes (<c>on: [deleted]</c>) needs a destination that does.
+    /// </summary>
+    bool AcceptsDeletes => false;
+
     Task CheckAsync(CancellationToken ct);
 
     /// <summary>

@@ -17,6 +17,13 @@ public interface ISource : IAsyncDisposable
     /// <summary>The columns the source can read and the record key.</summary>
     Task<SourceSchema> DiscoverAsync(CancellationToken ct);
 
+    /// <summary>
+    /// Which kinds of change the source tells apart (<see cref="Change.Kind"/>): a source that diffs against
+    /// stored fingerprints knows added, changed and deleted records; one that follows a cursor knows none.
+    /// A sync's mode (<c>on:</c>) may only ask for what its source detects.
+    /// </summary>
+    ChangeKinds Detects => ChangeKinds.None;
+
     /// <summary>How many changes a read from <paramref name="request"/> would yield, when cheaply known (for progress bars).</summary>
     Task<long?> EstimateAsync(ReadRequest request, CancellationToken ct);
 

@@ -4,14 +4,20 @@ using Sluice.Core.State;
 
 namespace Sluice.Core.Engine;
 
-/// <summary>A batch on its way through the pipeline: what to send, what was refused before sending, and where the source stands after it.</summary>
-internal sealed class OutgoingBatch(long sequence, List<EncodedRecord> records, List<DeadLetter> refusedBeforeSending, SourcePosition lastPosition, int recordsRead)
+/// <summary>
+/// A batch on its way through the pipeline: what to send, what was refused before sending, the fingerprints
+/// of records handled without sending (a diffing source), and where the source stands after it.
+/// </summary>
+internal sealed class OutgoingBatch(long sequence, List<EncodedRecord> records, List<DeadLetter> refusedBeforeSending, List<RecordState> recordStates, SourcePosition lastPosition, int recordsRead)
 {
     public long Sequence { get; } = sequence;
 
     public List<EncodedRecord> Records { get; } = records;
 
     public List<DeadLetter> DeadLetters { get; } = refusedBeforeSending;
+
+    /// <summary>Fingerprints to store (or forget) when the batch commits; acknowledged records join them as they settle.</summary>
+    public List<RecordState> RecordStates { get; } = recordStates;
 
     public SourcePosition LastPosition { get; } = lastPosition;
 

@@ -4,4 +4,8 @@ using Sluice.Core.Mapping;
 namespace Sluice.Core.Engine;
 
 /// <summary>A sync ready to run: its source, mapping, destination and tuning.</summary>
-public sealed record SyncDefinition(string Name, ISource Source, MappingSpec Mapping, IDestination Destination, DeliveryGate Gate, SyncRunOptions Options);
+public sealed record SyncDefinition(string Name, ISource Source, MappingSpec Mapping, IDestination Destination, DeliveryGate Gate, SyncRunOptions Options)
+{
+    /// <summary>The destination's connection name in the config file, for the audit log; null when not built from a file.</summary>
+    public string? DestinationConnection { get; init; }
+}

@@ -1,3 +1,6 @@
+using Sluice.Core.Configuration;
+using Sluice.Core.Records;
+
 namespace Sluice.Core.Engine;
 
 /// <summary>Tuning of one sync's delivery. Batch limits never exceed the destination's own.</summary>
@@ -7,4 +10,14 @@ public sealed class SyncRunOptions
     public int? BatchSize { get; init; }
 
     public RetryOptions Retry { get; init; } = new();
+
+    /// <summary>
+    /// The sync's mode (<c>on:</c>): which kinds of change a diffing source reports are sent. Default
+    /// <see cref="ChangeKinds.AddedOrChanged"/>. Changes of other kinds are not sent, but their fingerprints
+    /// are stored all the same, so that the next run compares with what the source last returned.
+    /// </summary>
+    public ChangeKinds On { get; init; } = ChangeKinds.AddedOrChanged;
+
+    /// <summary>Where <see cref="On"/> was configured, for errors; <c>null</c> when it was not.</summary>
+    public ConfigLocation? OnLocation { get; init; }
 }

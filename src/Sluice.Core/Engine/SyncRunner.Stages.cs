@@ -15,6 +15,12 @@ public sealed partial class SyncRunner
         /// <summary>Changes handed from the read stage to the encode stage at a time (at most).</summary>
         private const int ChunkSize = 512;
 
+        /// <summary>
+        /// Records a batch may cover without sending them (left out by the mode, refused before sending) before
+        /// it is cut anyway: a diff that sends little must not hold a whole table's fingerprints in one batch.
+        /// </summary>
+        private const int MaxUnsentPerBatch = 10_000;
+
         private ResiliencePipeline? _retry;
 
         /// <summary>
@@ -27,7 +33,9 @@ public sealed partial class SyncRunner
             var chunk = new List<Change>(ChunkSize);
             try
             {
-                await using var changes = sync.Source.ReadAsync(request, ct).GetAsyncEnumerator(ct);
+                SyncModes.Check(sync);
+                var read = request with { RecordStates = lease.RecordStates };
+                await using var changes = sync.Source.ReadAsync(read, ct).GetAsyncEnumerator(ct);
                 while (true)
                 {
                     var next = changes.MoveNextAsync();
@@ -66,12 +74,17 @@ public sealed partial class SyncRunner
             }
         }
 
-        /// <summary>Maps, encodes and cuts batches; a record that cannot be encoded is dead-lettered in its batch.</summary>
+        /// <summary>
+        /// Maps, encodes and cuts batches; a record that cannot be encoded is dead-lettered in its batch. A change
+        /// of a kind the mode leaves out is not sent, but its batch carries its fingerprint to the commit.
+        /// </summary>
         private async Task ProduceAsync(ChannelReader<List<Change>> input, ChannelWriter<OutgoingBatch> output, SemaphoreSlim window, CancellationToken ct)
         {
             var limits = sync.Destination.Limits;
             var batcher = new Batcher(Math.Clamp(sync.Options.BatchSize ?? limits.MaxRecords, 1, limits.MaxRecords), limits.MaxBatchBytes);
             var refused = new List<DeadLetter>();
+            var states = new List<RecordState>();
+            var on = sync.Options.On;
             SourcePosition? last = null;
             var covered = 0;
             long sequence = 0;
@@ -79,8 +92,9 @@ public sealed partial class SyncRunner
             async ValueTask FlushAsync()
             {
                 await window.WaitAsync(ct);
-                await output.WriteAsync(new OutgoingBatch(sequence++, batcher.Take(), refused, last!, covered), ct);
+                await output.WriteAsync(new OutgoingBatch(sequence++, batcher.Take(), refused, states, last!, covered), ct);
                 refused = [];
+                states = [];
                 covered = 0;
             }
 
@@ -90,7 +104,7 @@ public sealed partial class SyncRunner
                 {
                     foreach (var change in chunk)
                     {
-                        var encoded = Encode(change, limits, refused);
+                        var encoded = change.Kind == ChangeKinds.None || (change.Kind & on) != 0 ? Encode(change, limits, refused) : null;
                         if (encoded is not null)
                         {
                             if (batcher.Count > 0 && !batcher.Fits(encoded))
@@ -100,9 +114,18 @@ public sealed partial class SyncRunner
 
                             batcher.Add(encoded);
                         }
+                        else if (change.Kind != ChangeKinds.None)
+                        {
+                            // Left out by the mode or refused: handled all the same, so its fingerprint moves.
+                            states.Add(new RecordState(change.Key, change.Fingerprint));
+                        }
 
                         last = change.Position;
                         covered++;
+                        if (covered - batcher.Count >= MaxUnsentPerBatch)
+                        {
+                            await FlushAsync();
+                        }
                     }
                 }
 
@@ -211,9 +234,11 @@ public sealed partial class SyncRunner
                 {
                     case WriteStatus.Ok:
                         batch.Sent.Add(new LedgerEntry(record.Change.Key, record.MessageId, record.Change.Operation));
+                        Remember(batch, record.Change);
                         break;
                     case WriteStatus.Rejected:
                         Refuse(batch.DeadLetters, new DeadLetter(record.Change.Key, record.MessageId, results[i].Reason ?? "rejected", Encoding.UTF8.GetString(record.Payload.Span)));
+                        Remember(batch, record.Change);
                         break;
                     default:
                         (again ??= []).Add(record);
@@ -230,6 +255,15 @@ public sealed partial class SyncRunner
             return again ?? (IReadOnlyList<EncodedRecord>)[];
         }
 
+        /// <summary>A diffing source's record is handled: its fingerprint moves with the batch's commit (a table source's has none).</summary>
+        private static void Remember(OutgoingBatch batch, Change change)
+        {
+            if (change.Kind != ChangeKinds.None)
+            {
+                batch.RecordStates.Add(new RecordState(change.Key, change.Fingerprint));
+            }
+        }
+
         /// <summary>Commits acknowledged batches strictly in sequence: ledger, dead letters and checkpoint together.</summary>
         private async Task CommitLoopAsync(ChannelReader<OutgoingBatch> input, SemaphoreSlim window, CancellationToken ct)
         {
@@ -241,7 +275,7 @@ public sealed partial class SyncRunner
                 while (waiting.Remove(next, out var ready))
                 {
                     var checkpoint = ready.LastPosition.ToCheckpoint();
-                    await lease.CommitBatchAsync(new BatchCommit(runId, ready.Sequence, ready.Sent, ready.DeadLetters, checkpoint, ready.RecordsRead), ct);
+                    await lease.CommitBatchAsync(new BatchCommit(runId, ready.Sequence, ready.Sent, ready.DeadLetters, checkpoint, ready.RecordsRead) { RecordStates = ready.RecordStates }, ct);
                     _acknowledged += ready.Sent.Count;
                     _rejected += ready.DeadLetters.Count;
                     _batches++;

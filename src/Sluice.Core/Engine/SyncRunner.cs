@@ -29,22 +29,26 @@ public sealed partial class SyncRunner(ISyncStateStore store, TimeProvider time,
         var stored = await lease.LoadCheckpointAsync(ct);
         var request = new ReadRequest(mapping.Columns, kind == RunKind.Full ? null : stored);
         var runId = await lease.StartRunAsync(kind, ct);
+        var started = _time.GetUtcNow();
+        Run? run = null;
         try
         {
             var estimate = await sync.Source.EstimateAsync(request, ct);
             _observer.OnStarted(sync.Name, runId, estimate);
-            var result = await new Run(this, sync, lease, mapping, request, runId, estimate).ExecuteAsync(ct);
-            await lease.FinishRunAsync(runId, new RunOutcome(RunStatus.Succeeded), CancellationToken.None);
+            run = new Run(this, sync, lease, mapping, request, runId, estimate);
+            var result = await run.ExecuteAsync(ct);
+            await lease.FinishRunAsync(runId, new RunOutcome(RunStatus.Succeeded), Audit(sync, mapping, run, started), CancellationToken.None);
             return result;
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            await lease.FinishRunAsync(runId, new RunOutcome(RunStatus.Cancelled, "cancelled"), CancellationToken.None);
+            await lease.FinishRunAsync(runId, new RunOutcome(RunStatus.Cancelled, "cancelled"), Audit(sync, mapping, run, started), CancellationToken.None);
             throw;
         }
         catch (Exception e)
         {
-            await lease.FinishRunAsync(runId, new RunOutcome(RunStatus.Failed, e is SluiceException ? e.Message : $"internal error: {e.Message}"), CancellationToken.None);
+            await lease.FinishRunAsync(runId, new RunOutcome(RunStatus.Failed, e is SluiceException ? e.Message : $"internal error: {e.Message}"),
+                Audit(sync, mapping, run, started), CancellationToken.None);
             throw;
         }
     }

@@ -15,9 +15,21 @@ public sealed class Change(string key, ChangeOperation operation, object?[] valu
 
     public ChangeOperation Operation { get; } = operation;
 
-    /// <summary>Values in the order of <see cref="ReadRequest.Columns"/>; <c>null</c> is SQL NULL.</summary>
+    /// <summary>Values in the order of <see cref="ReadRequest.Columns"/>; <c>null</c> is SQL NULL (all of them for a delete).</summary>
     public object?[] Values { get; } = values;
 
     /// <summary>Where the source stands once this change has been delivered.</summary>
     public SourcePosition Position { get; } = position;
+
+    /// <summary>
+    /// Set by a source that diffs: whether the record was added, changed or deleted, so that the sync's
+    /// mode (<c>on:</c>) can pick what to send. <see cref="ChangeKinds.None"/> for a source that cannot tell.
+    /// </summary>
+    public ChangeKinds Kind { get; init; }
+
+    /// <summary>
+    /// Set by a source that diffs: the fingerprint of the record's values, stored (with the ledger, in the
+    /// same transaction) once the change has been handled; <c>null</c> for a delete, which forgets the key.
+    /// </summary>
+    public byte[]? Fingerprint { get; init; }
 }

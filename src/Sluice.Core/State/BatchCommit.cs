@@ -15,4 +15,12 @@ public sealed record BatchCommit(
     IReadOnlyList<LedgerEntry> Sent,
     IReadOnlyList<DeadLetter> DeadLetters,
     Checkpoint Checkpoint,
-    int RecordsRead);
+    int RecordsRead)
+{
+    /// <summary>
+    /// For a diffing source: the fingerprints of the records the batch handled (acknowledged, refused, or
+    /// left out by the sync's mode) to store, or forget when <c>null</c>. Committed with the ledger, so a
+    /// fingerprint never moves ahead of the destination's acknowledgement. Empty for other sources.
+    /// </summary>
+    public IReadOnlyList<RecordState> RecordStates { get; init; } = [];
+}

@@ -8,6 +8,9 @@ public interface ISyncLease : IAsyncDisposable
     /// <summary>The last committed checkpoint, or <c>null</c> when the sync never committed one.</summary>
     Task<Checkpoints.Checkpoint?> LoadCheckpointAsync(CancellationToken ct);
 
+    /// <summary>The fingerprints a diffing source stored for this sync (moved by <see cref="CommitBatchAsync"/>), for the source to diff against.</summary>
+    IRecordStateReader RecordStates { get; }
+
     Task<long> StartRunAsync(RunKind kind, CancellationToken ct);
 
     /// <summary>
@@ -17,5 +20,12 @@ public interface ISyncLease : IAsyncDisposable
     /// </summary>
     Task CommitBatchAsync(BatchCommit commit, CancellationToken ct);
 
-    Task FinishRunAsync(long runId, RunOutcome outcome, CancellationToken ct);
+    /// <summary>
+    /// Records how the run ended and, in the same transaction, its <paramref name="audit"/> record:
+    /// what it let out of the database. The engine always passes one; null records the outcome alone.
+    /// </summary>
+    Task FinishRunAsync(long runId, RunOutcome outcome, RunAudit? audit, CancellationToken ct);
+
+    /// <summary>Records how the run ended, without an audit record (tools and tests that send nothing).</summary>
+    Task FinishRunAsync(long runId, RunOutcome outcome, CancellationToken ct) => FinishRunAsync(runId, outcome, null, ct);
 }

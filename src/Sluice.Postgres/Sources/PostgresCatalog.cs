@@ -106,6 +106,47 @@ internal static class PostgresCatalog
         return key;
     }
 
+    /// <summary>The columns a query returns (described, not run), with the same reading rules as a table's columns.</summary>
+    /// <exception cref="PostgresException">The query is not valid SQL for this database.</exception>
+    public static async Task<(List<SourceColumn> Columns, HashSet<string> ReadAsText)> QueryColumnsAsync(NpgsqlConnection connection, string query, CancellationToken ct)
+    {
+        var described = new List<(string Name, uint Oid, string DataType)>();
+        await using (var command = new NpgsqlCommand($"SELECT * FROM ({query}) AS q LIMIT 0", connection))
+        await using (var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SchemaOnly, ct))
+        {
+            foreach (var column in (await reader.GetColumnSchemaAsync(ct)).Cast<Npgsql.Schema.NpgsqlDbColumn>())
+            {
+                described.Add((column.ColumnName, column.TypeOID, column.DataTypeName));
+            }
+        }
+
+        var types = new Dictionary<uint, (string Name, char Category)>();
+        await using (var command = new NpgsqlCommand("SELECT oid, typname, typcategory FROM pg_type WHERE oid = ANY($1)", connection))
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = described.Select(d => d.Oid).Distinct().ToArray(), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Oid });
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                types[reader.GetFieldValue<uint>(0)] = (reader.GetString(1), reader.GetChar(2));
+            }
+        }
+
+        var columns = new List<SourceColumn>(described.Count);
+        var readAsText = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (name, oid, dataType) in described)
+        {
+            var (typeName, category) = types.GetValueOrDefault(oid, ("unknown", 'X'));
+            var column = new SourceColumn(name, dataType, Classify(typeName, category), IsNullable: true);
+            columns.Add(column);
+            if (category == 'E' || column.Type == ColumnType.Other)
+            {
+                readAsText.Add(column.Name);
+            }
+        }
+
+        return (columns, readAsText);
+    }
+
     private static ColumnType Classify(string typeName, char category) => (category, typeName) switch
     {
         (_, "int2" or "int4" or "int8") => ColumnType.Integer,

@@ -20,6 +20,8 @@ internal sealed class PostgresSyncLease(NpgsqlDataSource dataSource, StateSchema
 
     public string SyncName { get; } = syncName;
 
+    public IRecordStateReader RecordStates => new PostgresRecordStateReader(dataSource, schema, syncId);
+
     public Task<Checkpoint?> LoadCheckpointAsync(CancellationToken ct) =>
         StateErrors.GuardAsync(() => LoadCheckpointCoreAsync(ct));
 
@@ -74,6 +76,8 @@ internal sealed class PostgresSyncLease(NpgsqlDataSource dataSource, StateSchema
             batch.BatchCommands.Add(LedgerRow(commit));
         }
 
+        AddRecordStates(batch, commit.RecordStates);
+
         foreach (var letter in commit.DeadLetters)
         {
             batch.BatchCommands.Add(Command(
@@ -106,17 +110,38 @@ internal sealed class PostgresSyncLease(NpgsqlDataSource dataSource, StateSchema
         _generation++;
     }
 
-    public Task FinishRunAsync(long runId, RunOutcome outcome, CancellationToken ct) =>
-        StateErrors.GuardAsync(() => FinishRunCoreAsync(runId, outcome, ct));
+    public Task FinishRunAsync(long runId, RunOutcome outcome, RunAudit? audit, CancellationToken ct) =>
+        StateErrors.GuardAsync(() => FinishRunCoreAsync(runId, outcome, audit, ct));
 
-    private async Task FinishRunCoreAsync(long runId, RunOutcome outcome, CancellationToken ct)
+    private async Task FinishRunCoreAsync(long runId, RunOutcome outcome, RunAudit? audit, CancellationToken ct)
     {
-        await using var command = dataSource.CreateCommand(
-            $"UPDATE {schema.Name}.runs SET status = $2, error = $3, finished_at = now() WHERE id = $1");
-        command.Parameters.Add(new NpgsqlParameter { Value = runId });
-        command.Parameters.Add(new NpgsqlParameter { Value = outcome.Status.ToString().ToLowerInvariant() });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)outcome.Error ?? DBNull.Value });
-        await command.ExecuteNonQueryAsync(ct);
+        // A batch runs in one implicit transaction: a run is never finished without its audit row.
+        await using var batch = dataSource.CreateBatch();
+        var status = outcome.Status.ToString().ToLowerInvariant();
+        batch.BatchCommands.Add(Command(
+            $"UPDATE {schema.Name}.runs SET status = $2, error = $3, finished_at = now() WHERE id = $1",
+            runId, status, (object?)outcome.Error ?? DBNull.Value));
+        if (audit is not null)
+        {
+            batch.BatchCommands.Add(AuditRow(runId, status, audit));
+        }
+
+        await batch.ExecuteNonQueryAsync(ct);
+    }
+
+    private NpgsqlBatchCommand AuditRow(long runId, string status, RunAudit audit)
+    {
+        var command = Command(
+            $"""
+            INSERT INTO {schema.Name}.audit_log (sync_id, sync_name, run_id, status, destination_connection, destination, fields,
+                                                 acknowledged, rejected, os_user, host, pid, started_at, finished_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+            """,
+            syncId, SyncName, runId, status, (object?)audit.DestinationConnection ?? DBNull.Value, audit.Destination,
+            AuditFieldsJson.Write(audit.Fields), audit.Acknowledged, audit.Rejected,
+            audit.Actor.OsUser, audit.Actor.Host, audit.Actor.ProcessId, audit.StartedAt, audit.FinishedAt);
+        command.Parameters[6].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Jsonb;
+        return command;
     }
 
     public async ValueTask DisposeAsync()
@@ -156,6 +181,52 @@ internal sealed class PostgresSyncLease(NpgsqlDataSource dataSource, StateSchema
         return Command(
             $"INSERT INTO {schema.Name}.send_ledger (sync_id, run_id, batch_seq, record_keys, message_ids, operations) VALUES ($1, $2, $3, $4, $5, $6)",
             syncId, commit.RunId, commit.Sequence, keys, messageIds, new string(operations));
+    }
+
+    /// <summary>
+    /// The fingerprints the batch moves, set-based: one upsert of parallel arrays and one delete, whatever the
+    /// batch's size. Keys are unique within a batch (a source yields each once per run), as ON CONFLICT needs.
+    /// </summary>
+    private void AddRecordStates(NpgsqlBatch batch, IReadOnlyList<RecordState> states)
+    {
+        if (states.Count == 0)
+        {
+            return;
+        }
+
+        var keys = new List<string>(states.Count);
+        var fingerprints = new List<byte[]>(states.Count);
+        var forgotten = new List<string>();
+        foreach (var state in states)
+        {
+            if (state.Fingerprint is { } fingerprint)
+            {
+                keys.Add(state.Key);
+                fingerprints.Add(fingerprint);
+            }
+            else
+            {
+                forgotten.Add(state.Key);
+            }
+        }
+
+        if (keys.Count > 0)
+        {
+            batch.BatchCommands.Add(Command(
+                $"""
+                INSERT INTO {schema.Name}.record_state (sync_id, record_key, fingerprint, updated_at)
+                SELECT $1, k, f, now() FROM unnest($2::text[], $3::bytea[]) AS u(k, f)
+                ON CONFLICT (sync_id, record_key) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, updated_at = EXCLUDED.updated_at
+                """,
+                syncId, keys.ToArray(), fingerprints.ToArray()));
+        }
+
+        if (forgotten.Count > 0)
+        {
+            batch.BatchCommands.Add(Command(
+                $"DELETE FROM {schema.Name}.record_state WHERE sync_id = $1 AND record_key = ANY($2::text[])",
+                syncId, forgotten.ToArray()));
+        }
     }
 
     private static NpgsqlBatchCommand Command(string sql, params object[] values)

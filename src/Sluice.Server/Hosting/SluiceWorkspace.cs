@@ -78,7 +78,10 @@ public sealed class SluiceWorkspace : IAsyncDisposable
         var destinationConnection = Config.FindConnection(sync.DestinationConnection)!;
         var source = Connector(sourceConnection).CreateSource(sync, sourceConnection, _resources);
         var destination = Connector(destinationConnection).CreateDestination(sync, destinationConnection, _resources);
-        return new SyncDefinition(sync.Name, source, sync.Mapping, destination, Gate(destinationConnection), SyncOptions.Bind(sync));
+        return new SyncDefinition(sync.Name, source, sync.Mapping, destination, Gate(destinationConnection), SyncOptions.Bind(sync))
+        {
+            DestinationConnection = destinationConnection.Name,
+        };
     }
 
     public async Task<RunResult> RunAsync(string syncName, RunKind kind, ISyncObserver? observer, CancellationToken ct)
@@ -107,6 +110,7 @@ public sealed class SluiceWorkspace : IAsyncDisposable
             results.Add(await CheckOneAsync($"sync '{sync.Name}'", async () =>
             {
                 var definition = Build(sync);
+                SyncModes.Check(definition);
                 await using var source = definition.Source;
                 await using var destination = definition.Destination;
                 var schema = await source.DiscoverAsync(ct);

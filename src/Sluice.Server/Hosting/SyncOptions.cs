@@ -1,9 +1,10 @@
 using Sluice.Core.Configuration;
 using Sluice.Core.Engine;
+using Sluice.Core.Records;
 
 namespace Sluice.Server.Hosting;
 
-/// <summary>Reads a sync's engine settings (<c>batch:</c>, <c>retry:</c>) from its config.</summary>
+/// <summary>Reads a sync's engine settings (<c>batch:</c>, <c>retry:</c>, <c>on:</c>) from its config.</summary>
 internal static class SyncOptions
 {
     public static SyncRunOptions Bind(SyncConfig sync)
@@ -20,10 +21,43 @@ internal static class SyncOptions
                 BaseDelay = retry?.GetDuration("base_delay") ?? defaults.BaseDelay,
                 MaxDelay = retry?.GetDuration("max_delay") ?? defaults.MaxDelay,
             },
+            On = On(sync.Section),
+            OnLocation = sync.Section.Has("on") ? sync.Section.LocationOf("on") : null,
         };
         batch?.RejectUnknownKeys();
         retry?.RejectUnknownKeys();
-        sync.Section.RejectUnknownKeys(["source", "destination", "mapping", "schedule", "batch", "retry"]);
+        sync.Section.RejectUnknownKeys(["source", "destination", "mapping", "schedule", "batch", "retry", "on"]);
         return options;
+    }
+
+    /// <summary><c>on: [added, changed, deleted]</c> (any of them, or one as a single value); default added and changed.</summary>
+    private static ChangeKinds On(ConfigSection section)
+    {
+        var names = section.GetStringList("on");
+        if (names is null)
+        {
+            return ChangeKinds.AddedOrChanged;
+        }
+
+        const string Fix = "write 'on: [added, changed]' (the default), or any of added, changed, deleted";
+        if (names.Count == 0)
+        {
+            throw new ConfigException(section.LocationOf("on"), "'on' lists no kind of change, so the sync would send nothing", Fix);
+        }
+
+        var kinds = ChangeKinds.None;
+        foreach (var name in names)
+        {
+            kinds |= name.Trim().ToLowerInvariant() switch
+            {
+                "added" => ChangeKinds.Added,
+                "changed" => ChangeKinds.Changed,
+                "deleted" => ChangeKinds.Deleted,
+                _ => throw new ConfigException(section.LocationOf("on"), $"'on' takes added, changed or deleted, not '{name}'",
+                    NameSuggestions.Closest(name.Trim(), ["added", "changed", "deleted"]) is { } closest ? $"did you mean '{closest}'?" : Fix),
+            };
+        }
+
+        return kinds;
     }
 }

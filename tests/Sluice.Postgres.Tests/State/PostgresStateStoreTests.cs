@@ -39,9 +39,10 @@ public sealed class PostgresStateStoreTests
     {
         await using var db = await TestPostgres.CreateDataSourceAsync(nameof(Opening_a_migrated_store_again_changes_nothing));
         await PostgresStateStore.OpenAsync(db);
-        await PostgresStateStore.OpenAsync(db);
         await using var count = db.CreateCommand("SELECT count(*) FROM sluice.schema_migrations");
-        Assert.Equal(1L, await count.ExecuteScalarAsync());
+        var applied = await count.ExecuteScalarAsync();
+        await PostgresStateStore.OpenAsync(db);
+        Assert.Equal(applied, await count.ExecuteScalarAsync());
     }
 
     [Fact]

@@ -38,6 +38,9 @@ internal sealed class FakeDestination : IDestination
     /// <summary>Bytes of every encoded record (the JSON is padded with spaces).</summary>
     public int PayloadBytes { get; init; } = 20;
 
+    /// <summary>Whether the destination takes deletes (<c>on: [deleted]</c>); a delete is encoded as <c>{"delete":key}</c>.</summary>
+    public bool AcceptsDeletes { get; init; }
+
     /// <summary>Keys whose encoding throws a record-rejected error.</summary>
     public IReadOnlySet<string> UnencodableKeys { get; init; } = new HashSet<string>();
 
@@ -81,7 +84,7 @@ internal sealed class FakeDestination : IDestination
         }
 
         var id = change.Values[mapping["id"]!.Ordinal];
-        var json = $"{{\"id\":{id}}}";
+        var json = change.Operation == ChangeOperation.Delete ? $"{{\"delete\":{change.Key}}}" : $"{{\"id\":{id}}}";
         var size = OversizedKeys.Contains(change.Key) ? Limits.MaxRecordBytes + 1 : PayloadBytes;
         if (json.Length > size)
         {

@@ -6,7 +6,8 @@ namespace Sluice.Core.Tests.Engine.Doubles;
 
 /// <summary>
 /// An <see cref="ISyncStateStore"/> in memory: one lock per sync, a checkpoint guarded as the real store guards it
-/// (a commit fails when the stored checkpoint is not the one the lease last saw), and a log of runs and commits.
+/// (a commit fails when the stored checkpoint is not the one the lease last saw), a log of runs and commits, and
+/// the record fingerprints of a diffing source, moved by commits as the real store moves them.
 /// </summary>
 internal sealed class InMemoryStateStore : ISyncStateStore
 {
@@ -14,6 +15,7 @@ internal sealed class InMemoryStateStore : ISyncStateStore
     private readonly HashSet<string> _held = [];
     private readonly List<BatchCommit> _commits = [];
     private readonly List<RunRecord> _runs = [];
+    private readonly SortedDictionary<string, byte[]> _recordStates = new(RecordKeyOrder.Instance);
     private Checkpoint? _checkpoint;
 
     public InMemoryStateStore(Checkpoint? checkpoint = null)
@@ -54,6 +56,18 @@ internal sealed class InMemoryStateStore : ISyncStateStore
         }
     }
 
+    /// <summary>The fingerprints committed so far, in <see cref="RecordKeyOrder"/>.</summary>
+    public IReadOnlyList<RecordState> RecordStates
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _recordStates.Select(s => new RecordState(s.Key, s.Value)).ToList();
+            }
+        }
+    }
+
     /// <summary>Moves the checkpoint behind the lease's back, as another process would.</summary>
     public void MoveCheckpoint(Checkpoint checkpoint)
     {
@@ -80,14 +94,16 @@ internal sealed class InMemoryStateStore : ISyncStateStore
         }
     }
 
-    /// <summary>A run as the store saw it; <see cref="Outcome"/> is null while it runs.</summary>
-    internal sealed record RunRecord(long RunId, RunKind Kind, RunOutcome? Outcome);
+    /// <summary>A run as the store saw it; <see cref="Outcome"/> and <see cref="Audit"/> are null while it runs.</summary>
+    internal sealed record RunRecord(long RunId, RunKind Kind, RunOutcome? Outcome, RunAudit? Audit = null);
 
     private sealed class Lease(InMemoryStateStore store, string syncName) : ISyncLease
     {
         private Checkpoint? _seen;
 
         public string SyncName { get; } = syncName;
+
+        public IRecordStateReader RecordStates { get; } = new StateReader(store);
 
         public Task<Checkpoint?> LoadCheckpointAsync(CancellationToken ct)
         {
@@ -119,17 +135,28 @@ internal sealed class InMemoryStateStore : ISyncStateStore
 
                 store._commits.Add(commit);
                 store._checkpoint = _seen = commit.Checkpoint;
+                foreach (var state in commit.RecordStates)
+                {
+                    if (state.Fingerprint is { } fingerprint)
+                    {
+                        store._recordStates[state.Key] = fingerprint;
+                    }
+                    else
+                    {
+                        store._recordStates.Remove(state.Key);
+                    }
+                }
             }
 
             return Task.CompletedTask;
         }
 
-        public Task FinishRunAsync(long runId, RunOutcome outcome, CancellationToken ct)
+        public Task FinishRunAsync(long runId, RunOutcome outcome, RunAudit? audit, CancellationToken ct)
         {
             lock (store._lock)
             {
                 var index = store._runs.FindIndex(r => r.RunId == runId);
-                store._runs[index] = store._runs[index] with { Outcome = outcome };
+                store._runs[index] = store._runs[index] with { Outcome = outcome, Audit = audit };
             }
 
             return Task.CompletedTask;
@@ -143,6 +170,22 @@ internal sealed class InMemoryStateStore : ISyncStateStore
             }
 
             return ValueTask.CompletedTask;
+        }
+    }
+
+    /// <summary>Streams the fingerprints as committed when the read starts, as the real store's snapshot does.</summary>
+    private sealed class StateReader(InMemoryStateStore store) : IRecordStateReader
+    {
+        public async IAsyncEnumerable<RecordState> ReadAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+        {
+            var snapshot = store.RecordStates;
+            foreach (var state in snapshot)
+            {
+                ct.ThrowIfCancellationRequested();
+                yield return state;
+            }
+
+            await Task.CompletedTask;
         }
     }
 }

@@ -1,0 +1,52 @@
+using Sluice.Core.Configuration;
+using Sluice.Core.Records;
+
+namespace Sluice.Core.Engine;
+
+/// <summary>Checks that a sync's mode (<c>on:</c>) asks only for what its source can tell and its destination can do.</summary>
+public static class SyncModes
+{
+    /// <summary>Throws a <see cref="ConfigException"/> pointing at <c>on:</c> when the mode cannot be honoured.</summary>
+    public static void Check(SyncDefinition sync)
+    {
+        var on = sync.Options.On;
+        var location = sync.Options.OnLocation;
+        if (on != ChangeKinds.AddedOrChanged && (on & ~sync.Source.Detects) != 0)
+        {
+            throw new ConfigException(location,
+                $"sync '{sync.Name}' asks for 'on: [{Names(on)}]', but {sync.Source.Description} cannot tell {Names(on & ~sync.Source.Detects)} records apart",
+                sync.Source.Detects == ChangeKinds.None
+                    ? "a table read by a cursor sends every new or updated row: remove 'on:', or diff instead (a 'query:' with a 'key:', or a 'table:' without 'cursor:')"
+                    : $"this source can tell: {Names(sync.Source.Detects)}");
+        }
+
+        if ((on & ChangeKinds.Deleted) != 0 && !sync.Destination.AcceptsDeletes)
+        {
+            throw new ConfigException(location,
+                $"sync '{sync.Name}' asks for deleted records, but {sync.Destination.Description} cannot delete records",
+                "remove 'deleted' from 'on:'");
+        }
+    }
+
+    /// <summary>As written in the config: <c>added, changed</c>.</summary>
+    public static string Names(ChangeKinds kinds)
+    {
+        var names = new List<string>(3);
+        if ((kinds & ChangeKinds.Added) != 0)
+        {
+            names.Add("added");
+        }
+
+        if ((kinds & ChangeKinds.Changed) != 0)
+        {
+            names.Add("changed");
+        }
+
+        if ((kinds & ChangeKinds.Deleted) != 0)
+        {
+            names.Add("deleted");
+        }
+
+        return string.Join(", ", names);
+    }
+}

@@ -1,0 +1,276 @@
+using System.Runtime.CompilerServices;
+using System.Text;
+using Npgsql;
+using Sluice.Core.Configuration;
+using Sluice.Core.Connectors;
+using Sluice.Core.Errors;
+using Sluice.Core.Records;
+using Sluice.Core.State;
+
+namespace Sluice.Postgres.Sources;
+
+/// <summary>
+/// Reads any query (or a whole table) and finds what changed by diffing: each record's fingerprint is
+/// compared with the one stored by the last run, and only added, changed and deleted records are yielded.
+/// </summary>
+/// <remarks>
+/// The diff is a merge join of two streams sorted the same way — the query's rows by key text
+/// (<c>ORDER BY key::text COLLATE "C"</c>, sorted by PostgreSQL) and the stored fingerprints (read in the
+/// same order off their primary key) — so memory holds one row of each whatever the size: PostgreSQL
+/// sorts, spilling to disk if it must, and the sync's process stays flat.
+/// </remarks>
+public sealed class QuerySource : ISource
+{
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly PostgresConnectionOptions _connection;
+    private readonly QuerySourceOptions _options;
+    private Resolved? _resolved;
+
+    public QuerySource(NpgsqlDataSource dataSource, PostgresConnectionOptions connection, QuerySourceOptions options)
+    {
+        if (options.Query is null && options.Table is null)
+        {
+            throw new ArgumentException("a query or a table is required", nameof(options));
+        }
+
+        _dataSource = dataSource;
+        _connection = connection;
+        _options = options;
+    }
+
+    public string Description => _options.Query is not null
+        ? $"query (key {string.Join(", ", _options.Key ?? [])})"
+        : $"table {_options.Table} (diffed by key)";
+
+    public ChangeKinds Detects => ChangeKinds.Added | ChangeKinds.Changed | ChangeKinds.Deleted;
+
+    public async Task CheckAsync(CancellationToken ct) => await ResolveAsync(ct);
+
+    public async Task<SourceSchema> DiscoverAsync(CancellationToken ct) => (await ResolveAsync(ct)).Schema;
+
+    /// <summary>Unknown: how many records changed is only known by diffing them all.</summary>
+    public Task<long?> EstimateAsync(ReadRequest request, CancellationToken ct) => Task.FromResult<long?>(null);
+
+    public async IAsyncEnumerable<Change> ReadAsync(ReadRequest request, [EnumeratorCancellation] CancellationToken ct)
+    {
+        var resolved = await ResolveAsync(ct);
+        // No checkpoint: a first run, or a full one (--full) — every record the query returns counts as added.
+        var full = request.From is null;
+        if (request.From is { } from)
+        {
+            QueryPosition.Validate(from, Description);
+        }
+
+        var columns = request.Columns;
+        var width = columns.Count;
+        var select = new StringBuilder();
+        foreach (var column in columns)
+        {
+            select.Append("q.").Append(SqlNames.Quote(column));
+            if (resolved.ReadAsText.Contains(column))
+            {
+                select.Append("::text AS ").Append(SqlNames.Quote(column));
+            }
+
+            select.Append(", ");
+        }
+
+        // The key as text in byte order, the order the stored fingerprints come back in (RecordKeyOrder).
+        select.Append(resolved.KeyExpression).Append(" COLLATE \"C\"");
+        var sql = $"SELECT {select} FROM ({resolved.Query}) AS q ORDER BY {width + 1}";
+
+        await using var connection = await OpenAsync(ct);
+        await using var command = new NpgsqlCommand(sql, connection)
+        {
+            // The sort of a large query can take longer than the driver's 30 s default before its first row.
+            CommandTimeout = 0,
+        };
+        await using var reader = await GuardAsync(() => command.ExecuteReaderAsync(ct));
+        await using var stored = (request.RecordStates?.ReadAsync(ct) ?? NoStates()).GetAsyncEnumerator(ct);
+        using var fingerprint = new RecordFingerprint(columns);
+
+        var pending = await stored.MoveNextAsync() ? stored.Current : (RecordState?)null;
+        string? previous = null;
+        var values = new object?[width];
+        while (await GuardAsync(() => reader.ReadAsync(ct)))
+        {
+            if (reader.IsDBNull(width))
+            {
+                throw SluiceException.Fatal($"{Description}: a row has no key ({string.Join(", ", resolved.Key)} is NULL); records need one: leave such rows out (e.g. WHERE {resolved.Key[0]} IS NOT NULL)");
+            }
+
+            var key = reader.GetString(width);
+            if (previous is not null && RecordKeyOrder.Instance.Compare(previous, key) >= 0)
+            {
+                throw SluiceException.Fatal(previous == key
+                    ? $"{Description}: key '{key}' comes back more than once, so records cannot be told apart; make the key ({string.Join(", ", resolved.Key)}) unique in the query's result"
+                    : $"{Description}: PostgreSQL sorted key '{key}' after '{previous}'; diffing needs a UTF-8 database (the sort is byte order, COLLATE \"C\")");
+            }
+
+            previous = key;
+
+            // Stored keys that sort before this row's are no longer returned: deleted.
+            while (pending is { } gone && RecordKeyOrder.Instance.Compare(gone.Key, key) < 0)
+            {
+                yield return Deleted(gone.Key, width);
+                pending = await stored.MoveNextAsync() ? stored.Current : null;
+            }
+
+            for (var i = 0; i < width; i++)
+            {
+                values[i] = ReadValue(reader, i);
+            }
+
+            fingerprint.Compute(values);
+            var kind = ChangeKinds.Added;
+            if (pending is { } known && known.Key == key)
+            {
+                pending = await stored.MoveNextAsync() ? stored.Current : null;
+                if (!full && known.Fingerprint is { } previousFingerprint && fingerprint.Matches(previousFingerprint))
+                {
+                    continue; // unchanged: the values array is reused for the next row
+                }
+
+                kind = full ? ChangeKinds.Added : ChangeKinds.Changed;
+            }
+
+            yield return new Change(key, ChangeOperation.Upsert, values, new QueryPosition(key)) { Kind = kind, Fingerprint = fingerprint.ToArray() };
+            values = new object?[width];
+        }
+
+        while (pending is { } gone)
+        {
+            yield return Deleted(gone.Key, width);
+            pending = await stored.MoveNextAsync() ? stored.Current : null;
+        }
+    }
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    private static Change Deleted(string key, int width) =>
+        new(key, ChangeOperation.Delete, new object?[width], new QueryPosition(key)) { Kind = ChangeKinds.Deleted };
+
+    private static async IAsyncEnumerable<RecordState> NoStates()
+    {
+        await Task.CompletedTask;
+        yield break;
+    }
+
+    /// <summary>A value the driver cannot hand over becomes a marker that dead-letters the record, not the run (as in <see cref="TableSource"/>).</summary>
+    private static object? ReadValue(NpgsqlDataReader reader, int ordinal)
+    {
+        try
+        {
+            var value = reader.GetValue(ordinal);
+            return value is DBNull ? null : value;
+        }
+        catch (Exception e) when (e is InvalidCastException or OverflowException or NotSupportedException)
+        {
+            return new UnreadableValue($"column '{reader.GetName(ordinal)}' ({reader.GetDataTypeName(ordinal)}): {e.Message}");
+        }
+    }
+
+    private async Task<Resolved> ResolveAsync(CancellationToken ct)
+    {
+        if (_resolved is not null)
+        {
+            return _resolved;
+        }
+
+        await using var connection = await OpenAsync(ct);
+        _resolved = await GuardAsync(() => _options.Query is { } query ? ResolveQueryAsync(connection, query, ct) : ResolveTableAsync(connection, _options.Table!, ct));
+        return _resolved;
+    }
+
+    private async Task<Resolved> ResolveQueryAsync(NpgsqlConnection connection, string query, CancellationToken ct)
+    {
+        // A trailing ';' is natural at the end of a query but not inside the subquery it becomes.
+        var inner = query.Trim().TrimEnd(';').TrimEnd();
+        var location = _options.Config?.LocationOf("query");
+        var (columns, readAsText) = await DescribeAsync(connection, inner, location, "the query", ct);
+        return Build("the query", inner, columns, readAsText, _options.Key!, _options.Config?.LocationOf("key"));
+    }
+
+    private async Task<Resolved> ResolveTableAsync(NpgsqlConnection connection, string name, CancellationToken ct)
+    {
+        var table = await PostgresCatalog.FindTableAsync(connection, name, _connection.Schema, _options.Config?.LocationOf("table"), ct);
+        var keyNames = _options.Key ?? await PostgresCatalog.PrimaryKeyAsync(connection, table, ct);
+        if (keyNames.Count == 0)
+        {
+            throw new ConfigException(_options.Config?.LocationOf("table"), $"table {table} has no primary key, so records cannot be told apart",
+                "name the column(s) that identify a row with 'key: [id]'");
+        }
+
+        var inner = $"SELECT * FROM {table.Qualified}" + (_options.Filter is { } filter ? $" WHERE ({filter})" : "");
+        var location = _options.Config?.LocationOf(_options.Filter is null ? "table" : "filter");
+        var (columns, readAsText) = await DescribeAsync(connection, inner, location, $"table {table}{(_options.Filter is null ? "" : " with the filter")}", ct);
+        return Build(table.ToString(), inner, columns, readAsText, keyNames, _options.Config?.LocationOf(_options.Key is null ? "table" : "key"));
+    }
+
+    private static async Task<(List<SourceColumn> Columns, HashSet<string> ReadAsText)> DescribeAsync(NpgsqlConnection connection, string inner, ConfigLocation? location, string what, CancellationToken ct)
+    {
+        try
+        {
+            return await PostgresCatalog.QueryColumnsAsync(connection, inner, ct);
+        }
+        catch (PostgresException e) when (!e.SqlState.StartsWith("08", StringComparison.Ordinal) && !e.SqlState.StartsWith("57", StringComparison.Ordinal) && e.SqlState != "28P01")
+        {
+            throw new ConfigException(location, $"{what} is not valid SQL for {new NpgsqlConnectionStringBuilder(connection.ConnectionString).Database}: {e.MessageText}",
+                e.SqlState == "42501" ? "grant the sync's user SELECT on what the query reads" : "fix the SQL; run it in psql to see it work, then paste it here");
+        }
+    }
+
+    private static Resolved Build(string objectName, string inner, List<SourceColumn> columns, HashSet<string> readAsText, IReadOnlyList<string> key, ConfigLocation? keyLocation)
+    {
+        var duplicate = columns.GroupBy(c => c.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+        {
+            throw new ConfigException(keyLocation, $"{objectName} returns two columns named '{duplicate.Key}', so the mapping cannot tell them apart",
+                $"give them distinct names with AS, e.g. 'b.{duplicate.Key} AS other_{duplicate.Key}'");
+        }
+
+        var schema = new SourceSchema(objectName, columns, key);
+        foreach (var name in key)
+        {
+            if (schema.Find(name) is null)
+            {
+                throw new ConfigException(keyLocation, $"key column '{name}' is not among the columns of {objectName}",
+                    NameSuggestions.Closest(name, columns.Select(c => c.Name)) is { } closest
+                        ? $"did you mean '{closest}'?"
+                        : $"columns: {string.Join(", ", columns.Select(c => c.Name))}");
+            }
+        }
+
+        // One column: its text, as psql shows it. Several: a JSON array of their texts, unambiguous whatever they hold.
+        var keyExpression = key.Count == 1
+            ? $"(q.{SqlNames.Quote(key[0])})::text"
+            : $"to_json(ARRAY[{string.Join(", ", key.Select(k => $"(q.{SqlNames.Quote(k)})::text"))}])::text";
+        return new Resolved(schema, inner, key, keyExpression, readAsText);
+    }
+
+    private async Task<NpgsqlConnection> OpenAsync(CancellationToken ct)
+    {
+        try
+        {
+            return await _dataSource.OpenConnectionAsync(ct);
+        }
+        catch (Exception e) when (e is NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
+        {
+            throw PostgresErrors.Translate(e, _connection.Describe());
+        }
+    }
+
+    private async Task<T> GuardAsync<T>(Func<Task<T>> work)
+    {
+        try
+        {
+            return await work();
+        }
+        catch (Exception e) when (e is NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
+        {
+            throw PostgresErrors.Translate(e, _connection.Describe());
+        }
+    }
+
+    private sealed record Resolved(SourceSchema Schema, string Query, IReadOnlyList<string> Key, string KeyExpression, IReadOnlySet<string> ReadAsText);
+}

@@ -11,6 +11,9 @@ public sealed class SyncRunOptions
 
     public RetryOptions Retry { get; init; } = new();
 
+    /// <summary>The share of the destination's budget this run uses. Default <see cref="DeliveryLane.Live"/>.</summary>
+    public DeliveryLane Lane { get; init; } = DeliveryLane.Live;
+
     /// <summary>
     /// The sync's mode (<c>on:</c>): which kinds of change a diffing source reports are sent. Default
     /// <see cref="ChangeKinds.AddedOrChanged"/>. Changes of other kinds are not sent, but their fingerprints

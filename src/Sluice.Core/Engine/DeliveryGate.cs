@@ -1,33 +1,177 @@
-using System.Threading.RateLimiting;
-
 namespace Sluice.Core.Engine;
 
 /// <summary>
-/// Every send to one destination passes here: it waits out a server-requested pause and takes
-/// permits from the destination's request and event budgets. One gate is shared by all syncs using
-/// the destination, so a 429 slows them all, not just the request that got it.
+/// Every send to one destination passes here: it waits out a server-requested pause and takes permits from
+/// the destination's request and event budgets. The budgets and the pause live in an
+/// <see cref="IRateBudgetStore"/>, so every sync, lane and process sending to the destination shares them:
+/// a <c>429</c> slows them all, not just the request that got it.
 /// </summary>
+/// <remarks>
+/// A gate does not go to the store for every request. It takes a chunk of <see cref="RateBudgetAsk.Burst"/>'s
+/// worth of its lane's rate at once (at least the batch's events), waits until the store says the chunk is
+/// ready, and spends it locally; what is left <see cref="ChunkLifetime"/> after that is dropped, never carried
+/// over, so a stale chunk cannot add to a later burst. At full speed that is about four store calls a second
+/// per lane and process. A shared pause set by another process is seen with the next chunk, so within
+/// <see cref="ChunkLifetime"/>; after a pause a chunk is taken afresh.
+/// </remarks>
 public sealed class DeliveryGate : IAsyncDisposable
 {
+    /// <summary>How long a chunk of permits taken from the store may be spent.</summary>
+    public static readonly TimeSpan ChunkLifetime = TimeSpan.FromMilliseconds(500);
+
+    private readonly RateLimitOptions _options;
     private readonly TimeProvider _time;
-    private readonly TokenBucketRateLimiter? _requests;
-    private readonly TokenBucketRateLimiter? _events;
-    private readonly int _maxEventPermits;
+    private readonly IRateBudgetStore _store;
+    private readonly string _destination;
+    private readonly Chunk _live = new();
+    private readonly Chunk _backfill = new();
+    private readonly Lock _publishLock = new();
+    private readonly CancellationTokenSource _disposed = new();
+    private Task _publishing = Task.CompletedTask;
     private long _pausedUntilTicks;
 
+    /// <summary>A gate whose budget lives in this process only.</summary>
     public DeliveryGate(RateLimitOptions options, TimeProvider time)
+        : this(options, time, new InMemoryRateBudgetStore(), "")
     {
+    }
+
+    /// <param name="options">The destination's budget.</param>
+    /// <param name="time">The clock every wait uses.</param>
+    /// <param name="store">Where the budget lives; the state store's, to share it between processes.</param>
+    /// <param name="destination">The destination connection's name: the budget's key in the store.</param>
+    public DeliveryGate(RateLimitOptions options, TimeProvider time, IRateBudgetStore store, string destination)
+    {
+        if (options.BackfillShare is not (> 0 and <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.BackfillShare, "the backfill share is a fraction in (0, 1]");
+        }
+
+        _options = options;
         _time = time;
-        _requests = Bucket(options.RequestsPerSecond);
-        _events = Bucket(options.EventsPerSecond);
-        _maxEventPermits = options.EventsPerSecond is { } eps ? Math.Max(1, (int)Math.Ceiling(eps)) : int.MaxValue;
+        _store = store;
+        _destination = destination;
     }
 
     /// <summary>When the destination asked us to pause until; <see cref="DateTimeOffset.MinValue"/> if it did not.</summary>
     public DateTimeOffset PausedUntil => new(Interlocked.Read(ref _pausedUntilTicks), TimeSpan.Zero);
 
-    /// <summary>Holds every sender until <paramref name="until"/> (a later pause wins over an earlier one).</summary>
+    /// <summary>
+    /// Holds every sender until <paramref name="until"/> (a later pause wins over an earlier one): here at once,
+    /// and, through the store, every other gate on the destination with its next chunk.
+    /// </summary>
     public void PauseUntil(DateTimeOffset until)
+    {
+        if (!Extend(until) || !_options.IsLimited)
+        {
+            // An unlimited gate never asks the store for permits, so none would read the pause there.
+            return;
+        }
+
+        lock (_publishLock)
+        {
+            _publishing = PublishAsync(_publishing, until);
+        }
+    }
+
+    /// <summary>Waits until one live request carrying <paramref name="events"/> events may be sent.</summary>
+    public ValueTask WaitAsync(int events, CancellationToken ct) => WaitAsync(events, DeliveryLane.Live, ct);
+
+    /// <summary>Waits until one request carrying <paramref name="events"/> events may be sent on <paramref name="lane"/>.</summary>
+    public async ValueTask WaitAsync(int events, DeliveryLane lane, CancellationToken ct)
+    {
+        await WaitOutPauseAsync(ct);
+        if (!_options.IsLimited)
+        {
+            return;
+        }
+
+        var chunk = lane == DeliveryLane.Backfill ? _backfill : _live;
+        await chunk.Lock.WaitAsync(ct);
+        try
+        {
+            while (true)
+            {
+                var now = _time.GetUtcNow();
+                if (now < chunk.Expires && chunk.Requests >= 1 && chunk.Events >= events)
+                {
+                    chunk.Requests--;
+                    chunk.Events -= events;
+                    return;
+                }
+
+                var share = lane == DeliveryLane.Backfill ? _options.BackfillShare : 1;
+                var requests = ChunkOf(_options.RequestsPerSecond * share, 1);
+                var eventCount = ChunkOf(_options.EventsPerSecond * share, events);
+                var grant = await _store.TakeAsync(new RateBudgetAsk(_destination, lane, now, requests, eventCount, _options), ct);
+                Extend(grant.PausedUntil);
+                chunk.Expires = DateTimeOffset.MinValue;
+                if (grant.ReadyAt > now)
+                {
+                    await Task.Delay(grant.ReadyAt - now, _time, ct);
+                }
+
+                if (grant.Granted)
+                {
+                    // A pause that began while we waited for the reservation outlives the chunk's use: wait it out first.
+                    await WaitOutPauseAsync(ct);
+                    chunk.Requests = (_options.RequestsPerSecond is > 0 ? requests : long.MaxValue) - 1;
+                    chunk.Events = (_options.EventsPerSecond is > 0 ? eventCount : long.MaxValue) - events;
+                    chunk.Expires = grant.ReadyAt + ChunkLifetime;
+                    return;
+                }
+
+                await WaitOutPauseAsync(ct);
+            }
+        }
+        finally
+        {
+            chunk.Lock.Release();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed.IsCancellationRequested)
+        {
+            return;
+        }
+
+        Task publishing;
+        lock (_publishLock)
+        {
+            publishing = _publishing;
+        }
+
+        // Give a pending pause a moment to reach the store; it is advice to other processes, not state we owe.
+        await publishing.WaitAsync(TimeSpan.FromSeconds(5), TimeProvider.System).ContinueWith(_ => { }, TaskScheduler.Default);
+        await _disposed.CancelAsync();
+        _disposed.Dispose();
+        _live.Lock.Dispose();
+        _backfill.Lock.Dispose();
+    }
+
+    /// <summary><see cref="RateBudgetAsk.Burst"/>'s worth of <paramref name="rate"/>, and at least <paramref name="atLeast"/>.</summary>
+    private static long ChunkOf(double? rate, long atLeast) =>
+        rate is { } r && r > 0 ? Math.Max(atLeast, (long)Math.Ceiling(r * RateBudgetAsk.Burst.TotalSeconds)) : atLeast;
+
+    private async ValueTask WaitOutPauseAsync(CancellationToken ct)
+    {
+        while (true)
+        {
+            var wait = PausedUntil - _time.GetUtcNow();
+            if (wait <= TimeSpan.Zero)
+            {
+                ct.ThrowIfCancellationRequested();
+                return;
+            }
+
+            await Task.Delay(wait, _time, ct);
+        }
+    }
+
+    /// <summary>Moves the pause later, never earlier; true if it moved.</summary>
+    private bool Extend(DateTimeOffset until)
     {
         var ticks = until.UtcTicks;
         long current;
@@ -36,68 +180,36 @@ public sealed class DeliveryGate : IAsyncDisposable
             current = Interlocked.Read(ref _pausedUntilTicks);
             if (ticks <= current)
             {
-                return;
+                return false;
             }
         }
         while (Interlocked.CompareExchange(ref _pausedUntilTicks, ticks, current) != current);
+        return true;
     }
 
-    /// <summary>Waits until one request carrying <paramref name="events"/> events may be sent.</summary>
-    public async ValueTask WaitAsync(int events, CancellationToken ct)
+    private async Task PublishAsync(Task previous, DateTimeOffset until)
     {
-        while (true)
+        await previous;
+        try
         {
-            var wait = PausedUntil - _time.GetUtcNow();
-            if (wait <= TimeSpan.Zero)
-            {
-                break;
-            }
-
-            await Task.Delay(wait, _time, ct);
+            await _store.PauseAsync(_destination, until, _time.GetUtcNow(), _disposed.Token);
         }
-
-        if (_requests is not null)
+        catch (Exception e) when (e is Errors.SluiceException or OperationCanceledException or ObjectDisposedException)
         {
-            using var lease = await _requests.AcquireAsync(1, ct);
-        }
-
-        if (_events is not null)
-        {
-            // A batch larger than a second's budget takes a whole second's worth; the bucket then refills before the next.
-            using var lease = await _events.AcquireAsync(Math.Min(events, _maxEventPermits), ct);
+            // The pause holds here regardless; another process that misses it gets its own 429 and pauses then.
+            // (Disposed: the gate's host is shutting down.)
         }
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>Permits taken from the store and not yet spent, for one lane of this process.</summary>
+    private sealed class Chunk
     {
-        if (_requests is not null)
-        {
-            await _requests.DisposeAsync();
-        }
+        public SemaphoreSlim Lock { get; } = new(1, 1);
 
-        if (_events is not null)
-        {
-            await _events.DisposeAsync();
-        }
-    }
+        public long Requests { get; set; }
 
-    private static TokenBucketRateLimiter? Bucket(double? perSecond)
-    {
-        if (perSecond is not { } rate || rate <= 0)
-        {
-            return null;
-        }
+        public long Events { get; set; }
 
-        // Refill ten times a second so that the budget is smooth, not a burst each second.
-        var perTick = Math.Max(1, (int)Math.Round(rate / 10));
-        return new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
-        {
-            TokenLimit = Math.Max(1, (int)Math.Ceiling(rate)),
-            TokensPerPeriod = perTick,
-            ReplenishmentPeriod = TimeSpan.FromSeconds(perTick / rate),
-            QueueLimit = int.MaxValue,
-            QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-            AutoReplenishment = true,
-        });
+        public DateTimeOffset Expires { get; set; } = DateTimeOffset.MinValue;
     }
 }

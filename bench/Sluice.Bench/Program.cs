@@ -1,6 +1,7 @@
+using Sluice.Bench.Diff;
 using Sluice.Bench.ReverseEtl;
 
-// One benchmark per subcommand; each owns its arguments. Add ingest, cdc, diff here as they come.
+// One benchmark per subcommand; each owns its arguments. Add ingest and cdc here as they come.
 const string Usage = """
     usage: dotnet run -c Release --project bench/Sluice.Bench -- <benchmark> [options]
 
@@ -10,6 +11,11 @@ const string Usage = """
                     --sluice PATH    the sluice binary to drive (default: src/Sluice.Cli/bin/Release/net10.0/sluice,
                                      built with 'dotnet build -c Release src/Sluice.Cli' when missing)
                     --keep           leave the cluster and working directory in place, and print where they are
+      diff          query source over users, 1% changed -> incremental sluice sync -> Segment emulator
+                    --rows N         rows in users (default 1000000)
+                    --changed N      rows changed between the two runs (default 1% of --rows)
+                    --sluice PATH    the sluice binary to drive (default: the build ./sluice makes)
+                    --keep           leave the cluster and working directory in place
     """;
 
 using var cancellation = new CancellationTokenSource();
@@ -24,6 +30,7 @@ try
     return args.FirstOrDefault() switch
     {
         "reverse-etl" => await ReverseEtlBenchmark.RunAsync(ReverseEtlOptions.Parse(args[1..]), cancellation.Token),
+        "diff" => await DiffBenchmark.RunAsync(DiffOptions.Parse(args[1..]), cancellation.Token),
         "-h" or "--help" or "help" => Help(0),
         _ => Help(64),
     };

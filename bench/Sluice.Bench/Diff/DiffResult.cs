@@ -1,0 +1,66 @@
+using Sluice.Bench.Harness;
+
+namespace Sluice.Bench.Diff;
+
+/// <summary>What one diff run writes to bench/results. Fields only grow, so old results stay readable.</summary>
+internal sealed record DiffResult
+{
+    public const double IncrementalTargetSeconds = 5;
+    public const double ScanRatioTarget = 0.50;
+
+    public int Version => 1;
+
+    public string Benchmark => "diff";
+
+    public required DateTimeOffset StartedAt { get; init; }
+
+    public required int Rows { get; init; }
+
+    public required int Changed { get; init; }
+
+    public required string SluiceBinary { get; init; }
+
+    public required MachineInfo Machine { get; init; }
+
+    public double LoadSeconds { get; init; }
+
+    /// <summary>Every COPY of the query's columns as written (no ORDER BY), the cold first and the warm second of each format.</summary>
+    public IReadOnlyList<RawCopyRun> RawRuns { get; init; } = [];
+
+    /// <summary>The faster format's warm run: PostgreSQL's raw read rate, the denominator of the scan ratio.</summary>
+    public RawCopyRun? Raw { get; init; }
+
+    /// <summary>
+    /// The same columns as the source reads them: sorted by key text (<c>ORDER BY id::text COLLATE "C"</c>), binary, warm.
+    /// Not the denominator; it shows what PostgreSQL's sort alone costs.
+    /// </summary>
+    public RawCopyRun? RawSorted { get; init; }
+
+    /// <summary>The first run: no checkpoint, every row added and sent.</summary>
+    public ChildRun? First { get; init; }
+
+    public double UpdateSeconds { get; init; }
+
+    /// <summary><c>sluice plan</c> after the update: the same diff, encoded, nothing sent.</summary>
+    public ChildRun? Plan { get; init; }
+
+    /// <summary>The incremental run after the update: finds and sends the changed rows.</summary>
+    public ChildRun? Incremental { get; init; }
+
+    /// <summary>Rows compared per second in the incremental run: all rows ÷ the run's own time (from its summary; its wall time when missing).</summary>
+    public double? ScanRowsPerSecond => Incremental is { } run ? Rows / (run.EngineSeconds ?? run.WallSeconds) : null;
+
+    public double? ScanRatio => ScanRowsPerSecond is { } scan && Raw is { } raw ? scan / raw.RowsPerSecond : null;
+
+    public bool? IncrementalTargetMet => Incremental is { } run ? run.WallSeconds < IncrementalTargetSeconds : null;
+
+    public bool? ScanRatioTargetMet => ScanRatio is { } ratio ? ratio >= ScanRatioTarget : null;
+
+    /// <summary>Both runs delivered exactly what they should: every row, then exactly the changed ones.</summary>
+    public bool? Correct => First is null || Incremental is null ? null
+        : First.Acknowledged == Rows && Incremental.Acknowledged == Changed && Incremental.EmulatorUnique == (long)Rows + Changed
+          && (Plan is null || Plan.Read == Changed);
+
+    /// <summary>Why the run did not complete; null when it did.</summary>
+    public string? Error { get; init; }
+}

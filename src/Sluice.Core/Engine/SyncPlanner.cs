@@ -1,0 +1,227 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using Sluice.Core.Connectors;
+using Sluice.Core.Errors;
+using Sluice.Core.Mapping;
+using Sluice.Core.Records;
+using Sluice.Core.State;
+
+namespace Sluice.Core.Engine;
+
+/// <summary>
+/// A dry run (<c>sluice plan</c>): reads a sync's source from its stored checkpoint, diffs against its stored
+/// fingerprints, applies the mode and encodes every record exactly as <see cref="SyncRunner"/> would, and
+/// counts the outcome. It never calls <see cref="IDestination.WriteAsync"/> and never writes to the state store.
+/// </summary>
+/// <remarks>
+/// The stored state is read through an <see cref="ISyncStateView"/>, not a lease: taking the run lock would
+/// register the sync (a write) and make a scheduled run that starts meanwhile skip its turn. Without the lock,
+/// a run committing at the same moment can make the plan a few batches out of date — a plan is a forecast,
+/// and the next run diffs afresh anyway.
+/// </remarks>
+public sealed class SyncPlanner(ISyncStateView state)
+{
+    /// <summary>Call types counted one by one; the rest (a templated event name with many values) are summed up as "other".</summary>
+    private const int MaxCallTypes = 20;
+
+    /// <param name="samples">How many payloads (and dead-letter reasons) to keep; 0 keeps none.</param>
+    public async Task<SyncPlan> PlanAsync(SyncDefinition sync, int samples, CancellationToken ct)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(samples);
+        SyncModes.Check(sync);
+        var schema = await sync.Source.DiscoverAsync(ct);
+        var mapping = CompiledMapping.Compile(sync.Mapping, schema, sync.Destination.Shape);
+        var from = await state.LoadCheckpointAsync(sync.Name, ct);
+        // As SyncRunner builds it: watched columns come back as Change.Previous, which a transition needs to decide what to send.
+        var request = new ReadRequest(mapping.Columns, from)
+        {
+            RecordStates = state.RecordStates(sync.Name),
+            Watched = sync.Destination.Shape.WatchedColumns.Select(c => c.Column).Distinct(StringComparer.Ordinal).ToList(),
+        };
+
+        var clock = Stopwatch.StartNew();
+        var tally = new Tally(samples);
+        var on = sync.Options.On;
+        var limits = sync.Destination.Limits;
+        await foreach (var change in sync.Source.ReadAsync(request, ct))
+        {
+            tally.Count(change.Kind);
+            // As SyncRunner's produce stage: a change the mode (or the destination) leaves out is neither encoded nor sent.
+            if ((change.Kind != ChangeKinds.None && (change.Kind & on) == 0) || !sync.Destination.Sends(change))
+            {
+                tally.LeftOut++;
+                continue;
+            }
+
+            if (Encode(sync, mapping, limits, change, tally) is { } encoded)
+            {
+                tally.Send(encoded);
+            }
+        }
+
+        return new SyncPlan(
+            sync.Name, sync.Source.Description, sync.Destination.Description, sync.Source.Detects != ChangeKinds.None, on, from is not null,
+            tally.Added, tally.Changed, tally.Deleted, tally.Unclassified, tally.WouldSend, tally.LeftOut, tally.WouldDeadLetter,
+            tally.CallCounts(), tally.Samples, tally.Refusals, clock.Elapsed);
+    }
+
+    /// <summary>
+    /// Duplicated from <c>SyncRunner.Run.Encode</c> (which is private to a run and also reports to the observer):
+    /// the same two refusals — the encoder's <see cref="ErrorClass.RecordRejected"/> and a record over the destination's size limit.
+    /// </summary>
+    private static EncodedRecord? Encode(SyncDefinition sync, CompiledMapping mapping, DestinationLimits limits, Change change, Tally tally)
+    {
+        try
+        {
+            var encoded = sync.Destination.Encode(change, mapping);
+            if (encoded.Payload.Length <= limits.MaxRecordBytes)
+            {
+                return encoded;
+            }
+
+            tally.Refuse(change.Key,
+                $"record is {encoded.Payload.Length / 1024.0:0.#} KB encoded; {sync.Destination.Description} accepts at most {limits.MaxRecordBytes / 1024} KB per record");
+        }
+        catch (SluiceException e) when (e.Class == ErrorClass.RecordRejected)
+        {
+            tally.Refuse(change.Key, e.Message);
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// The call a payload makes, read from its top-level <c>type</c> (and <c>event</c>) properties as in the
+    /// Segment Spec (<c>{"type":"track","event":"Order Completed",…}</c>); "record" for a payload without them.
+    /// </summary>
+    internal static string CallOf(ReadOnlySpan<byte> payload)
+    {
+        string? type = null, name = null;
+        try
+        {
+            var reader = new Utf8JsonReader(payload);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return "record";
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var isType = reader.ValueTextEquals("type"u8);
+                var isEvent = reader.ValueTextEquals("event"u8);
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.String && (isType || isEvent))
+                {
+                    if (isType)
+                    {
+                        type = reader.GetString();
+                    }
+                    else
+                    {
+                        name = reader.GetString();
+                    }
+
+                    if (type is not null && (name is not null || type != "track"))
+                    {
+                        break;
+                    }
+                }
+                else
+                {
+                    reader.Skip();
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            return "record";
+        }
+
+        return type is null ? "record" : name is null ? type : $"{type} \"{name}\"";
+    }
+
+    /// <summary>The counters of one plan, and the samples it keeps.</summary>
+    private sealed class Tally(int keep)
+    {
+        private readonly Dictionary<string, long> _calls = new(StringComparer.Ordinal);
+        private long _otherCalls;
+
+        public long Added { get; private set; }
+
+        public long Changed { get; private set; }
+
+        public long Deleted { get; private set; }
+
+        public long Unclassified { get; private set; }
+
+        public long WouldSend { get; private set; }
+
+        public long LeftOut { get; set; }
+
+        public long WouldDeadLetter { get; private set; }
+
+        public List<SyncPlan.Sample> Samples { get; } = [];
+
+        public List<SyncPlan.Refusal> Refusals { get; } = [];
+
+        public void Count(ChangeKinds kind)
+        {
+            switch (kind)
+            {
+                case ChangeKinds.Added:
+                    Added++;
+                    break;
+                case ChangeKinds.Changed:
+                    Changed++;
+                    break;
+                case ChangeKinds.Deleted:
+                    Deleted++;
+                    break;
+                default:
+                    Unclassified++;
+                    break;
+            }
+        }
+
+        public void Send(EncodedRecord record)
+        {
+            WouldSend++;
+            var call = CallOf(record.Payload.Span);
+            if (_calls.TryGetValue(call, out var count) || _calls.Count < MaxCallTypes)
+            {
+                _calls[call] = count + 1;
+            }
+            else
+            {
+                _otherCalls++;
+            }
+
+            if (Samples.Count < keep)
+            {
+                var change = record.Change;
+                Samples.Add(new SyncPlan.Sample(change.Key, change.Kind, change.Operation, record.MessageId, Encoding.UTF8.GetString(record.Payload.Span)));
+            }
+        }
+
+        public void Refuse(string key, string reason)
+        {
+            WouldDeadLetter++;
+            if (Refusals.Count < keep)
+            {
+                Refusals.Add(new SyncPlan.Refusal(key, reason));
+            }
+        }
+
+        public IReadOnlyList<SyncPlan.Call> CallCounts()
+        {
+            var calls = _calls.OrderByDescending(c => c.Value).ThenBy(c => c.Key, StringComparer.Ordinal).Select(c => new SyncPlan.Call(c.Key, c.Value)).ToList();
+            if (_otherCalls > 0)
+            {
+                calls.Add(new SyncPlan.Call("other", _otherCalls));
+            }
+
+            return calls;
+        }
+    }
+}

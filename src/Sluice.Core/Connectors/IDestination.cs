@@ -23,6 +23,13 @@ public interface IDestination : IAsyncDisposable
     /// </summary>
     bool AcceptsDeletes => false;
 
+    /// <summary>
+    /// Whether the destination has anything to send for a change the sync's mode lets through. <c>false</c>
+    /// leaves the change out as the mode would (a diffing source's fingerprint still moves): a Segment track
+    /// on a transition sends only the changes that make the transition.
+    /// </summary>
+    bool Sends(Change change) => true;
+
     Task CheckAsync(CancellationToken ct);
 
     /// <summary>

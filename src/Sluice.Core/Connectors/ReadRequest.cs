@@ -9,4 +9,10 @@ public sealed record ReadRequest(IReadOnlyList<string> Columns, Checkpoint? From
 {
     /// <summary>The sync's stored fingerprints, for a source that diffs (<see cref="ISource.Detects"/>); <c>null</c> when the engine has none to give.</summary>
     public IRecordStateReader? RecordStates { get; init; }
+
+    /// <summary>
+    /// Columns whose values a diffing source stores with each fingerprint and hands back on the record's next change
+    /// (<c>Change.Previous</c>), from <see cref="Mapping.MappingShape.WatchedColumns"/>. Empty: none.
+    /// </summary>
+    public IReadOnlyList<string> Watched { get; init; } = [];
 }

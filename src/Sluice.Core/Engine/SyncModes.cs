@@ -24,7 +24,25 @@ public static class SyncModes
         {
             throw new ConfigException(location,
                 $"sync '{sync.Name}' asks for deleted records, but {sync.Destination.Description} cannot delete records",
-                "remove 'deleted' from 'on:'");
+                "remove 'deleted' from 'on:' (a Segment destination sends deletes once it says which call makes them: 'on_delete:', docs/segment.md#deletes)");
+        }
+
+        if (sync.Destination.Shape.WatchedColumns is [var (column, watchedAt), ..])
+        {
+            // The previous value lives with the fingerprint in record_state, which only a diffing source keeps.
+            if ((sync.Source.Detects & ChangeKinds.Changed) == 0)
+            {
+                throw new ConfigException(watchedAt,
+                    $"sync '{sync.Name}' fires on a transition of '{column}', which needs its previous value, but {sync.Source.Description} keeps none (it follows a cursor)",
+                    "diff the table instead (remove 'cursor:'), or use a 'query:' with a 'key:'");
+            }
+
+            if ((on & ChangeKinds.Changed) == 0)
+            {
+                throw new ConfigException(location ?? watchedAt,
+                    $"sync '{sync.Name}' fires on a transition of '{column}', but its 'on: [{Names(on)}]' leaves changed records out, so no transition is ever seen",
+                    "add 'changed' to 'on:'");
+            }
         }
     }
 

@@ -104,7 +104,7 @@ public sealed partial class SyncRunner
                 {
                     foreach (var change in chunk)
                     {
-                        var encoded = change.Kind == ChangeKinds.None || (change.Kind & on) != 0 ? Encode(change, limits, refused) : null;
+                        var encoded = (change.Kind == ChangeKinds.None || (change.Kind & on) != 0) && sync.Destination.Sends(change) ? Encode(change, limits, refused) : null;
                         if (encoded is not null)
                         {
                             if (batcher.Count > 0 && !batcher.Fits(encoded))
@@ -117,7 +117,7 @@ public sealed partial class SyncRunner
                         else if (change.Kind != ChangeKinds.None)
                         {
                             // Left out by the mode or refused: handled all the same, so its fingerprint moves.
-                            states.Add(new RecordState(change.Key, change.Fingerprint));
+                            states.Add(new RecordState(change.Key, change.Fingerprint) { Values = change.Watched });
                         }
 
                         last = change.Position;
@@ -195,7 +195,7 @@ public sealed partial class SyncRunner
             {
                 await _retry.ExecuteAsync(async (ctx, _) =>
                 {
-                    await sync.Gate.WaitAsync(pending.Count, ctx.CancellationToken);
+                    await sync.Gate.WaitAsync(pending.Count, sync.Options.Lane, ctx.CancellationToken);
                     var results = await sync.Destination.WriteAsync(pending, ctx.CancellationToken);
                     if (results.Count != pending.Count)
                     {
@@ -260,7 +260,7 @@ public sealed partial class SyncRunner
         {
             if (change.Kind != ChangeKinds.None)
             {
-                batch.RecordStates.Add(new RecordState(change.Key, change.Fingerprint));
+                batch.RecordStates.Add(new RecordState(change.Key, change.Fingerprint) { Values = change.Watched });
             }
         }
 

@@ -27,7 +27,10 @@ public sealed partial class SyncRunner(ISyncStateStore store, TimeProvider time,
 
         await using var lease = await store.TryAcquireAsync(sync.Name, ct) ?? throw new SyncAlreadyRunningException(sync.Name);
         var stored = await lease.LoadCheckpointAsync(ct);
-        var request = new ReadRequest(mapping.Columns, kind == RunKind.Full ? null : stored);
+        var request = new ReadRequest(mapping.Columns, kind == RunKind.Full ? null : stored)
+        {
+            Watched = sync.Destination.Shape.WatchedColumns.Select(c => c.Column).Distinct(StringComparer.Ordinal).ToList(),
+        };
         var runId = await lease.StartRunAsync(kind, ct);
         var started = _time.GetUtcNow();
         Run? run = null;

@@ -12,5 +12,12 @@ public sealed record MappingShape(string DestinationName, IReadOnlyList<MappingT
     /// </summary>
     public IReadOnlyList<(string Column, Configuration.ConfigLocation Location)> ExtraColumns { get; init; } = [];
 
+    /// <summary>
+    /// Source columns whose previous value the destination needs (a transition's column), each with where it was
+    /// configured. A diffing source stores their values with each record's fingerprint and hands the stored ones
+    /// on as <c>Change.Previous</c>; a source that does not diff cannot, and the sync is refused (SyncModes).
+    /// </summary>
+    public IReadOnlyList<(string Column, Configuration.ConfigLocation Location)> WatchedColumns { get; init; } = [];
+
     public MappingTarget? Find(string name) => Targets.FirstOrDefault(t => t.Name == name);
 }

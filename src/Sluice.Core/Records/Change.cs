@@ -32,4 +32,23 @@ public sealed class Change(string key, ChangeOperation operation, object?[] valu
     /// same transaction) once the change has been handled; <c>null</c> for a delete, which forgets the key.
     /// </summary>
     public byte[]? Fingerprint { get; init; }
+
+    /// <summary>
+    /// Set by a diffing source asked to watch columns (<see cref="Connectors.ReadRequest.Watched"/>): their values
+    /// now, as PostgreSQL writes them as text, stored with <see cref="Fingerprint"/> once the change is handled.
+    /// </summary>
+    public IReadOnlyDictionary<string, string?>? Watched { get; init; }
+
+    /// <summary>
+    /// Set by a diffing source asked to watch columns: their values as the sync last stored them for this record;
+    /// <c>null</c> when it stored none (a record it has not seen, or one stored before the columns were watched).
+    /// A transition compares it with <see cref="Watched"/>; a delete carries it too.
+    /// </summary>
+    public IReadOnlyDictionary<string, string?>? Previous { get; init; }
+
+    /// <summary>
+    /// Set by a diffing source for a record it had stored: when it stored it. Two identical transitions of one
+    /// record (paid → trial → paid) differ by it, so their message ids do, and a replay of one keeps its id.
+    /// </summary>
+    public DateTimeOffset? StoredAt { get; init; }
 }

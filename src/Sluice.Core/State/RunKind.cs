@@ -7,4 +7,11 @@ public enum RunKind
 
     /// <summary>From the beginning (<c>sluice sync --full</c>); message ids stay deterministic, so unchanged records are deduplicated downstream.</summary>
     Full,
+
+    /// <summary>
+    /// Over a range of a table source (<c>sluice backfill</c>), under the sync's backfill state
+    /// (<c>{sync}#backfill</c>): the source starts at the range's start or, when resuming, at the backfill's own
+    /// checkpoint. The live sync's checkpoint never moves.
+    /// </summary>
+    Backfill,
 }

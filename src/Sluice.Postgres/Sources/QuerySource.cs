@@ -77,6 +77,20 @@ public sealed class QuerySource : ISource
 
         // The key as text in byte order, the order the stored fingerprints come back in (RecordKeyOrder).
         select.Append(resolved.KeyExpression).Append(" COLLATE \"C\"");
+
+        // Watched columns as PostgreSQL writes them as text: what is stored, and compared with what was.
+        var watched = request.Watched;
+        foreach (var column in watched)
+        {
+            if (resolved.Schema.Find(column) is null)
+            {
+                throw SluiceException.Fatal($"{Description}: watched column '{column}' is not among the columns of {resolved.Schema.ObjectName}");
+            }
+
+            select.Append(", (q.").Append(SqlNames.Quote(column)).Append(")::text");
+        }
+
+        var deleted = new DeletedRecords(resolved.Key, columns);
         var sql = $"SELECT {select} FROM ({resolved.Query}) AS q ORDER BY {width + 1}";
 
         await using var connection = await OpenAsync(ct);
@@ -112,7 +126,7 @@ public sealed class QuerySource : ISource
             // Stored keys that sort before this row's are no longer returned: deleted.
             while (pending is { } gone && RecordKeyOrder.Instance.Compare(gone.Key, key) < 0)
             {
-                yield return Deleted(gone.Key, width);
+                yield return deleted.Change(gone);
                 pending = await stored.MoveNextAsync() ? stored.Current : null;
             }
 
@@ -122,11 +136,17 @@ public sealed class QuerySource : ISource
             }
 
             fingerprint.Compute(values);
+            var now = watched.Count == 0 ? null : ReadWatched(reader, width + 1, watched);
             var kind = ChangeKinds.Added;
+            RecordState? before = null;
             if (pending is { } known && known.Key == key)
             {
+                before = known;
                 pending = await stored.MoveNextAsync() ? stored.Current : null;
-                if (!full && known.Fingerprint is { } previousFingerprint && fingerprint.Matches(previousFingerprint))
+                // A record stored before its watched columns were (or without one of them) is handed on once to
+                // store them: unsent, since there is nothing to compare with, but the next change has a "before".
+                // (The engine reads watched columns, so they are in the fingerprint too; comparing is cheap insurance.)
+                if (!full && known.Fingerprint is { } previousFingerprint && fingerprint.Matches(previousFingerprint) && SameWatched(known.Values, now))
                 {
                     continue; // unchanged: the values array is reused for the next row
                 }
@@ -134,21 +154,55 @@ public sealed class QuerySource : ISource
                 kind = full ? ChangeKinds.Added : ChangeKinds.Changed;
             }
 
-            yield return new Change(key, ChangeOperation.Upsert, values, new QueryPosition(key)) { Kind = kind, Fingerprint = fingerprint.ToArray() };
+            yield return new Change(key, ChangeOperation.Upsert, values, new QueryPosition(key))
+            {
+                Kind = kind,
+                Fingerprint = fingerprint.ToArray(),
+                Watched = now,
+                Previous = before?.Values,
+                StoredAt = before?.StoredAt,
+            };
             values = new object?[width];
         }
 
         while (pending is { } gone)
         {
-            yield return Deleted(gone.Key, width);
+            yield return deleted.Change(gone);
             pending = await stored.MoveNextAsync() ? stored.Current : null;
         }
     }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-    private static Change Deleted(string key, int width) =>
-        new(key, ChangeOperation.Delete, new object?[width], new QueryPosition(key)) { Kind = ChangeKinds.Deleted };
+    /// <summary>Whether every watched value now is stored, and the same; true when nothing is watched.</summary>
+    private static bool SameWatched(IReadOnlyDictionary<string, string?>? stored, Dictionary<string, string?>? now)
+    {
+        if (now is null)
+        {
+            return true;
+        }
+
+        foreach (var (column, value) in now)
+        {
+            if (stored is null || !stored.TryGetValue(column, out var before) || !string.Equals(before, value, StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static Dictionary<string, string?> ReadWatched(NpgsqlDataReader reader, int first, IReadOnlyList<string> watched)
+    {
+        var now = new Dictionary<string, string?>(watched.Count, StringComparer.Ordinal);
+        for (var i = 0; i < watched.Count; i++)
+        {
+            now[watched[i]] = reader.IsDBNull(first + i) ? null : reader.GetString(first + i);
+        }
+
+        return now;
+    }
 
     private static async IAsyncEnumerable<RecordState> NoStates()
     {

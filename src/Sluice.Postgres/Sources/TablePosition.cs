@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Sluice.Core.Checkpoints;
 using Sluice.Core.Errors;
 using Sluice.Core.Records;
@@ -8,7 +9,8 @@ namespace Sluice.Postgres.Sources;
 /// <summary>
 /// Where a table read stands: the cursor and key values of the last row. They are kept as read and
 /// written as text only when a checkpoint is stored, in a form PostgreSQL parses back to the same
-/// value through <c>$1::type</c> (see <see cref="PositionText"/>).
+/// value through <c>$1::type</c> (see <see cref="PositionText"/>). A backfill's position also carries
+/// its <see cref="Range"/>, stored with it (an additive field: a sync's own checkpoints do not have it).
 /// </summary>
 internal sealed class TablePosition(object cursor, object[] key) : SourcePosition
 {
@@ -19,8 +21,16 @@ internal sealed class TablePosition(object cursor, object[] key) : SourcePositio
 
     public string[] Key => Array.ConvertAll(key, PositionText.Format);
 
+    /// <summary>The backfill range this position belongs to; <c>null</c> for a sync's own reads.</summary>
+    public TableSourceRange? Range { get; init; }
+
     public override Checkpoint ToCheckpoint() =>
-        new(Format, Version, JsonSerializer.Serialize(new Stored(Cursor, Key), TablePositionJson.Default.Stored));
+        new(Format, Version, JsonSerializer.Serialize(
+            new Stored(Cursor, Key) { Range = Range is { } r ? new StoredRange(r.ByKey ? "key" : "cursor", r.Column, r.From, r.To) : null },
+            TablePositionJson.Default.Stored));
+
+    /// <summary>For messages: <c>cursor 2024-03-02 10:00:00+00, key 4711</c>.</summary>
+    public string Describe() => $"cursor {Cursor}, key {string.Join(", ", Key)}";
 
     public static TablePosition FromCheckpoint(Checkpoint checkpoint, string syncDescription)
     {
@@ -31,8 +41,18 @@ internal sealed class TablePosition(object cursor, object[] key) : SourcePositio
 
         var stored = JsonSerializer.Deserialize(checkpoint.Value, TablePositionJson.Default.Stored)
             ?? throw SluiceException.Fatal($"{syncDescription}: the stored checkpoint is empty; run with --full to start over");
-        return new TablePosition(stored.Cursor, stored.Key);
+        return new TablePosition(stored.Cursor, stored.Key)
+        {
+            Range = stored.Range is { } r ? new TableSourceRange(r.By == "key", r.From, r.To) { Column = r.Column } : null,
+        };
     }
 
-    internal sealed record Stored(string Cursor, string[] Key);
+    internal sealed record Stored(string Cursor, string[] Key)
+    {
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+        public StoredRange? Range { get; init; }
+    }
+
+    /// <summary>A backfill's range as stored: <c>by</c> is <c>cursor</c> or <c>key</c>; bounds in PostgreSQL's text form.</summary>
+    internal sealed record StoredRange(string By, string? Column, string? From, string? To);
 }

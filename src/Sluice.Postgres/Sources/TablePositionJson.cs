@@ -4,4 +4,5 @@ namespace Sluice.Postgres.Sources;
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(TablePosition.Stored))]
+[JsonSerializable(typeof(TablePosition.StoredRange))]
 internal sealed partial class TablePositionJson : JsonSerializerContext;

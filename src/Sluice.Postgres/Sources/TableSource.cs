@@ -13,7 +13,8 @@ namespace Sluice.Postgres.Sources;
 /// Reads a table incrementally: keyset pages ordered by (cursor, key), so rows that share a cursor
 /// value are neither skipped nor repeated, and memory holds one page of one row at a time (rows stream
 /// from the reader). A run reads up to the cursor's maximum at its start; rows changed while it runs
-/// are the next run's, so a busy table cannot keep a run going forever.
+/// are the next run's, so a busy table cannot keep a run going forever. With a
+/// <see cref="TableSourceOptions.Range"/> (a backfill) the same read is limited to the range's rows.
 /// </summary>
 public sealed class TableSource : ISource
 {
@@ -35,10 +36,68 @@ public sealed class TableSource : ISource
 
     public async Task<SourceSchema> DiscoverAsync(CancellationToken ct) => (await ResolveAsync(ct)).Schema;
 
+    /// <summary>The same table, read only over <paramref name="range"/> (see <see cref="CheckRangeAsync"/>).</summary>
+    public TableSource WithRange(TableSourceRange range) => new(_dataSource, _connection, _options.WithRange(range)) { _resolved = _resolved };
+
+    /// <summary>
+    /// Checks a backfill range against the table: a range by key needs a single-column key, and PostgreSQL must
+    /// parse each bound as the column's type. Returns the range with its bounds in PostgreSQL's own text form (so
+    /// <c>2024-01-01</c> and <c>2024-01-01 00:00:00+00</c> are the same range) and its column named.
+    /// A bad bound or an empty range is a config error.
+    /// </summary>
+    public async Task<TableSourceRange> CheckRangeAsync(TableSourceRange range, CancellationToken ct)
+    {
+        var resolved = await ResolveAsync(ct);
+        if (range.ByKey && resolved.Key.Count != 1)
+        {
+            throw SluiceException.Config($"{Description}: the key has {resolved.Key.Count} columns ({string.Join(", ", resolved.Key.Select(k => k.Name))}); a range by key needs a single-column key, so range on the cursor instead");
+        }
+
+        var column = range.ByKey ? resolved.Key[0] : resolved.Cursor;
+        var what = $"the type of {(range.ByKey ? "key" : "cursor")} column '{column.Name}'";
+        return await WithConnectionAsync(async connection =>
+        {
+            var from = await NormalizeAsync(connection, "from", range.From);
+            var to = await NormalizeAsync(connection, "to", range.To);
+            if (from is not null && to is not null)
+            {
+                await using var command = new NpgsqlCommand($"SELECT $1::{column.DatabaseType} < $2::{column.DatabaseType}", connection);
+                command.Parameters.Add(new NpgsqlParameter { Value = from, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+                command.Parameters.Add(new NpgsqlParameter { Value = to, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+                if (await command.ExecuteScalarAsync(ct) is not true)
+                {
+                    throw SluiceException.Config($"the range is empty: from '{range.From}' is not before to '{range.To}' (from is included, to is not)");
+                }
+            }
+
+            return range with { From = from, To = to, Column = column.Name };
+        }, ct);
+
+        async Task<string?> NormalizeAsync(NpgsqlConnection connection, string bound, string? text)
+        {
+            if (text is null)
+            {
+                return null;
+            }
+
+            try
+            {
+                await using var command = new NpgsqlCommand($"SELECT $1::{column.DatabaseType}::text", connection);
+                command.Parameters.Add(new NpgsqlParameter { Value = text, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+                return (string)(await command.ExecuteScalarAsync(ct))!;
+            }
+            catch (PostgresException e) when (e.SqlState.StartsWith("22", StringComparison.Ordinal))
+            {
+                // Class 22 is "data exception": the text is not a value of the type.
+                throw SluiceException.Config($"{bound} '{text}' is not a valid {column.DatabaseType} ({what}): {e.MessageText}");
+            }
+        }
+    }
+
     public async Task<long?> EstimateAsync(ReadRequest request, CancellationToken ct)
     {
         var resolved = await ResolveAsync(ct);
-        var (where, parameters) = Predicate(resolved, request.From is null ? null : TablePosition.FromCheckpoint(request.From, Description), horizon: null);
+        var (where, parameters) = Predicate(resolved, Start(request), horizon: null);
         return await WithConnectionAsync(async connection =>
         {
             await using var command = new NpgsqlCommand($"SELECT count(*) FROM {resolved.Table.Qualified} WHERE {where}", connection);
@@ -50,7 +109,8 @@ public sealed class TableSource : ISource
     public async IAsyncEnumerable<Change> ReadAsync(ReadRequest request, [EnumeratorCancellation] CancellationToken ct)
     {
         var resolved = await ResolveAsync(ct);
-        var position = request.From is null ? null : TablePosition.FromCheckpoint(request.From, Description);
+        var position = Start(request);
+        var range = _options.Range;
         var horizon = await HorizonAsync(resolved, ct);
         if (horizon is null)
         {
@@ -119,7 +179,7 @@ public sealed class TableSource : ISource
                     key[k] = Position(reader, values, keyOrdinals[k], width);
                 }
 
-                position = new TablePosition(cursor, key);
+                position = new TablePosition(cursor, key) { Range = range };
                 rows++;
                 var recordKey = keyCount == 1 ? PositionText.Format(key[0]) : JsonSerializer.Serialize(position.Key, TableKeyJson.Default.StringArray);
                 yield return new Change(recordKey, ChangeOperation.Upsert, values, position);
@@ -164,6 +224,33 @@ public sealed class TableSource : ISource
         }
     }
 
+    /// <summary>
+    /// Where a read starts: after the stored checkpoint. A backfill starts at its range's start unless it resumes,
+    /// and resumes only a checkpoint of the same range: continuing one range's position over another would skip rows.
+    /// </summary>
+    private TablePosition? Start(ReadRequest request)
+    {
+        if (request.From is null)
+        {
+            return null;
+        }
+
+        if (_options.Range is { Resume: false })
+        {
+            return null;
+        }
+
+        var position = TablePosition.FromCheckpoint(request.From, Description);
+        if (_options.Range is { } range && (position.Range is not { } stored || !stored.SameBounds(range)))
+        {
+            throw SluiceException.Config(position.Range is { } other
+                ? $"{Description}: the backfill to resume covers {other}, not {range}; resume it with its own range or start a new backfill"
+                : $"{Description}: the stored checkpoint is not a backfill's; start a new backfill");
+        }
+
+        return position;
+    }
+
     private (string Where, List<NpgsqlParameter> Parameters) Predicate(Resolved resolved, TablePosition? position, string? horizon)
     {
         var parameters = new List<NpgsqlParameter>();
@@ -178,6 +265,20 @@ public sealed class TableSource : ISource
         {
             parameters.Add(new NpgsqlParameter { Value = text, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
             return $"${parameters.Count}::{column.DatabaseType}";
+        }
+
+        if (_options.Range is { } range)
+        {
+            var column = range.ByKey ? resolved.Key[0] : resolved.Cursor;
+            if (range.From is { } from)
+            {
+                conditions.Add($"{SqlNames.Quote(column.Name)} >= {Parameter(from, column)}");
+            }
+
+            if (range.To is { } to)
+            {
+                conditions.Add($"{SqlNames.Quote(column.Name)} < {Parameter(to, column)}");
+            }
         }
 
         if (horizon is not null)

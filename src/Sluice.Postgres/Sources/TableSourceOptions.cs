@@ -26,6 +26,21 @@ public sealed class TableSourceOptions
     /// <summary>The YAML section, for errors that point at a line.</summary>
     public ConfigSection? Config { get; init; }
 
+    /// <summary>A backfill's range (<c>sluice backfill</c>); <c>null</c>: the sync's own reads, every row.</summary>
+    public TableSourceRange? Range { get; init; }
+
+    /// <summary>The same source, limited to <paramref name="range"/>.</summary>
+    public TableSourceOptions WithRange(TableSourceRange range) => new()
+    {
+        Table = Table,
+        Cursor = Cursor,
+        Key = Key,
+        Filter = Filter,
+        PageSize = PageSize,
+        Config = Config,
+        Range = range,
+    };
+
     public static TableSourceOptions Bind(ConfigSection source)
     {
         var options = new TableSourceOptions

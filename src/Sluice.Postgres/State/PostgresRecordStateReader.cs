@@ -5,7 +5,7 @@ using Sluice.Core.State;
 namespace Sluice.Postgres.State;
 
 /// <summary>
-/// Streams a sync's stored fingerprints in key order straight off the primary key index (the column is
+/// Streams a sync's stored fingerprints (and watched values) in key order straight off the primary key index (the column is
 /// <c>COLLATE "C"</c>): one row in memory at a time, and a snapshot taken when the read starts, so the
 /// run's own commits, which only touch keys the merge has passed, do not disturb it.
 /// </summary>
@@ -14,7 +14,7 @@ internal sealed class PostgresRecordStateReader(NpgsqlDataSource dataSource, Sta
     public async IAsyncEnumerable<RecordState> ReadAsync([EnumeratorCancellation] CancellationToken ct)
     {
         await using var connection = await StateErrors.GuardAsync(() => dataSource.OpenConnectionAsync(ct).AsTask());
-        await using var command = new NpgsqlCommand($"SELECT record_key, fingerprint FROM {schema.Name}.record_state WHERE sync_id = $1 ORDER BY record_key", connection)
+        await using var command = new NpgsqlCommand($"SELECT record_key, fingerprint, watched_values::text, updated_at FROM {schema.Name}.record_state WHERE sync_id = $1 ORDER BY record_key", connection)
         {
             // The read lasts as long as the source's: the driver's 30 s default would cut a long diff short.
             CommandTimeout = 0,
@@ -23,7 +23,11 @@ internal sealed class PostgresRecordStateReader(NpgsqlDataSource dataSource, Sta
         await using var reader = await StateErrors.GuardAsync(() => command.ExecuteReaderAsync(ct));
         while (await NextAsync(reader, ct))
         {
-            yield return new RecordState(reader.GetString(0), reader.GetFieldValue<byte[]>(1));
+            yield return new RecordState(reader.GetString(0), reader.GetFieldValue<byte[]>(1))
+            {
+                Values = reader.IsDBNull(2) ? null : WatchedValuesJson.Read(reader.GetString(2)),
+                StoredAt = reader.GetFieldValue<DateTimeOffset>(3),
+            };
         }
     }
 

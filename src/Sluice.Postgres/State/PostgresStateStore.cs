@@ -102,6 +102,38 @@ public sealed class PostgresStateStore : ISyncStateStore
         return result;
     }
 
+    /// <summary>A sync's checkpoint, the run that wrote it and the sync's latest run; <c>null</c> for a sync the store never saw.</summary>
+    public Task<CheckpointStatus?> CheckpointStatusAsync(string syncName, CancellationToken ct) =>
+        StateErrors.GuardAsync(() => CheckpointStatusCoreAsync(syncName, ct));
+
+    private async Task<CheckpointStatus?> CheckpointStatusCoreAsync(string syncName, CancellationToken ct)
+    {
+        await using var command = _dataSource.CreateCommand(
+            $"""
+            SELECT c.format, c.version, c.value, c.run_id, cr.status, c.updated_at, l.id, l.status, l.error
+            FROM {_schema.Name}.syncs s
+            LEFT JOIN {_schema.Name}.checkpoints c ON c.sync_id = s.id
+            LEFT JOIN {_schema.Name}.runs cr ON cr.id = c.run_id
+            LEFT JOIN LATERAL (SELECT id, status, error FROM {_schema.Name}.runs r WHERE r.sync_id = s.id ORDER BY r.id DESC LIMIT 1) l ON true
+            WHERE s.name = $1
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = syncName });
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct))
+        {
+            return null;
+        }
+
+        return new CheckpointStatus(
+            reader.IsDBNull(0) ? null : new Core.Checkpoints.Checkpoint(reader.GetString(0), reader.GetInt32(1), reader.GetString(2)),
+            reader.IsDBNull(3) ? null : reader.GetInt64(3),
+            reader.IsDBNull(4) ? null : reader.GetString(4),
+            reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5),
+            reader.IsDBNull(6) ? null : reader.GetInt64(6),
+            reader.IsDBNull(7) ? null : reader.GetString(7),
+            reader.IsDBNull(8) ? null : reader.GetString(8));
+    }
+
     /// <summary>The id of a sync, registering its name on first use.</summary>
     private async Task<long> RegisterAsync(string syncName, CancellationToken ct)
     {

@@ -96,6 +96,9 @@ internal sealed class PostgresSyncLease(NpgsqlDataSource dataSource, StateSchema
         batch.BatchCommands.Add(Command(
             $"UPDATE {schema.Name}.runs SET records_read = records_read + $2, acknowledged = acknowledged + $3, rejected = rejected + $4, batches = batches + 1 WHERE id = $1",
             commit.RunId, (long)commit.RecordsRead, (long)commit.Sent.Count, (long)commit.DeadLetters.Count));
+        batch.BatchCommands.Add(Command(
+            $"INSERT INTO {schema.Name}.run_batches (run_id, batch_seq, records_read, acknowledged, rejected, position) VALUES ($1, $2, $3, $4, $5, $6)",
+            commit.RunId, commit.Sequence, commit.RecordsRead, commit.Sent.Count, commit.DeadLetters.Count, commit.Checkpoint.Value));
         await batch.ExecuteNonQueryAsync(ct);
 
         if (move.RecordsAffected != 1)
@@ -184,7 +187,7 @@ internal sealed class PostgresSyncLease(NpgsqlDataSource dataSource, StateSchema
     }
 
     /// <summary>
-    /// The fingerprints the batch moves, set-based: one upsert of parallel arrays and one delete, whatever the
+    /// The fingerprints (with the watched values, in the same row) the batch moves, set-based: one upsert of parallel arrays and one delete, whatever the
     /// batch's size. Keys are unique within a batch (a source yields each once per run), as ON CONFLICT needs.
     /// </summary>
     private void AddRecordStates(NpgsqlBatch batch, IReadOnlyList<RecordState> states)
@@ -196,6 +199,7 @@ internal sealed class PostgresSyncLease(NpgsqlDataSource dataSource, StateSchema
 
         var keys = new List<string>(states.Count);
         var fingerprints = new List<byte[]>(states.Count);
+        var watched = new List<string?>(states.Count);
         var forgotten = new List<string>();
         foreach (var state in states)
         {
@@ -203,6 +207,7 @@ internal sealed class PostgresSyncLease(NpgsqlDataSource dataSource, StateSchema
             {
                 keys.Add(state.Key);
                 fingerprints.Add(fingerprint);
+                watched.Add(state.Values is { } values ? WatchedValuesJson.Write(values) : null);
             }
             else
             {
@@ -214,11 +219,12 @@ internal sealed class PostgresSyncLease(NpgsqlDataSource dataSource, StateSchema
         {
             batch.BatchCommands.Add(Command(
                 $"""
-                INSERT INTO {schema.Name}.record_state (sync_id, record_key, fingerprint, updated_at)
-                SELECT $1, k, f, now() FROM unnest($2::text[], $3::bytea[]) AS u(k, f)
-                ON CONFLICT (sync_id, record_key) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, updated_at = EXCLUDED.updated_at
+                INSERT INTO {schema.Name}.record_state (sync_id, record_key, fingerprint, watched_values, updated_at)
+                SELECT $1, k, f, w::jsonb, now() FROM unnest($2::text[], $3::bytea[], $4::text[]) AS u(k, f, w)
+                ON CONFLICT (sync_id, record_key) DO UPDATE
+                    SET fingerprint = EXCLUDED.fingerprint, watched_values = EXCLUDED.watched_values, updated_at = EXCLUDED.updated_at
                 """,
-                syncId, keys.ToArray(), fingerprints.ToArray()));
+                syncId, keys.ToArray(), fingerprints.ToArray(), watched.ToArray()));
         }
 
         if (forgotten.Count > 0)

@@ -22,6 +22,7 @@ public sealed class SegmentConnectionOptions
     /// <summary>
     /// Default 200 requests/s: a fifth of the 1,000 requests/s Segment recommends per workspace,
     /// leaving room for the application's own traffic. Events per second are unlimited by default.
+    /// Backfills may use at most <see cref="RateLimitOptions.DefaultBackfillShare"/> of either budget.
     /// </summary>
     public RateLimitOptions RateLimit { get; init; } = new() { RequestsPerSecond = 200 };
 
@@ -50,6 +51,7 @@ public sealed class SegmentConnectionOptions
             {
                 RequestsPerSecond = rate?.GetDouble("requests_per_second", 0.1, 100_000) ?? 200,
                 EventsPerSecond = rate?.GetDouble("events_per_second", 1, 10_000_000),
+                BackfillShare = rate?.GetDouble("backfill_share", 0.01, 1) ?? RateLimitOptions.DefaultBackfillShare,
             },
             Timeout = s.GetDuration("timeout") ?? TimeSpan.FromSeconds(30),
         };

@@ -26,10 +26,12 @@ public sealed class SegmentDestination : IDestination
     private readonly SegmentEventEncoder _encoder;
     private readonly Uri _batchUrl;
     private readonly TimeProvider _time;
+    private readonly SegmentDestinationOptions _options;
 
     public SegmentDestination(string syncName, SegmentConnectionOptions connection, SegmentDestinationOptions options, TimeProvider time, HttpClient? http = null)
     {
         _connection = connection;
+        _options = options;
         _time = time;
         _ownsHttp = http is null;
         _http = http ?? CreateHttpClient(connection);
@@ -45,6 +47,14 @@ public sealed class SegmentDestination : IDestination
     public MappingShape Shape { get; }
 
     public DestinationLimits Limits { get; }
+
+    /// <summary>With <c>on_delete</c>: a deleted record becomes the call it names.</summary>
+    public bool AcceptsDeletes => _options.OnDelete is not null;
+
+    /// <summary>A delete when <c>on_delete</c> says how; a change, unless a transition is set and the change does not make it.</summary>
+    public bool Sends(Change change) => change.Operation == ChangeOperation.Delete
+        ? _options.OnDelete is not null
+        : _options.Call != SegmentCall.Track || _options.Transition is not { } transition || transition.IsMadeBy(change);
 
     public static HttpClient CreateHttpClient(SegmentConnectionOptions connection) =>
         new(new SocketsHttpHandler

@@ -23,6 +23,12 @@ public sealed class SegmentDestinationOptions
     /// <summary>How values become JSON (<c>types:</c>). Default <see cref="JsonValueOptions.Default"/>.</summary>
     public JsonValueOptions Types { get; init; } = JsonValueOptions.Default;
 
+    /// <summary>Track only: fire the event only when a column's value moves (<c>transition:</c>). Default none: every change.</summary>
+    public SegmentTransitionOptions? Transition { get; init; }
+
+    /// <summary>The call a deleted record becomes (<c>on_delete:</c>); without it the destination refuses <c>on: [deleted]</c>.</summary>
+    public SegmentDeleteOptions? OnDelete { get; init; }
+
     private enum JsonbStyle
     {
         Nested,
@@ -60,12 +66,21 @@ public sealed class SegmentDestinationOptions
                 "remove 'event', or make track calls with 'call: track'");
         }
 
+        if (call != SegmentCall.Track && destination.Has("transition"))
+        {
+            throw new ConfigException(destination.LocationOf("transition"),
+                $"'transition' fires a track event when a value moves, but this sync makes {call.ToString().ToLowerInvariant()} calls",
+                "make track calls with 'call: track' and 'event:', or remove 'transition'");
+        }
+
         var options = new SegmentDestinationOptions
         {
             Call = call,
             Event = eventName,
             EventLocation = eventLocation,
             Types = BindTypes(destination.GetSection("types")),
+            Transition = destination.GetSection("transition") is { } transition ? SegmentTransitionOptions.Bind(transition) : null,
+            OnDelete = destination.GetSection("on_delete") is { } onDelete ? SegmentDeleteOptions.Bind(onDelete, call) : null,
         };
         destination.RejectUnknownKeys(["connection"]);
         return options;

@@ -33,6 +33,9 @@ internal sealed class SegmentEventEncoder
     private readonly JsonValueOptions _types;
     private readonly EventNameTemplate? _event;
     private readonly JsonEncodedText? _fixedEvent;
+    private readonly SegmentTransitionOptions? _transition;
+    private readonly JsonEncodedText _previousProperty;
+    private readonly SegmentDeleteOptions? _onDelete;
 
     // Resolved once per compiled mapping (one per run), not per record.
     private CompiledMapping? _resolvedFor;
@@ -51,6 +54,10 @@ internal sealed class SegmentEventEncoder
         {
             _fixedEvent = JsonEncodedText.Encode(fixedName);
         }
+
+        _transition = options.Call == SegmentCall.Track ? options.Transition : null;
+        _previousProperty = JsonEncodedText.Encode(_transition?.PreviousProperty ?? "");
+        _onDelete = options.OnDelete;
     }
 
     /// <summary>What a sync making <paramref name="options"/>' call may map, and the columns its event name reads.</summary>
@@ -71,7 +78,9 @@ internal sealed class SegmentEventEncoder
             {
                 ExtraColumns = EventTemplate(options)!.Columns
                     .Select(c => (c, options.EventLocation ?? new Core.Configuration.ConfigLocation("(options)", 0, 0, "destination.event")))
+                    .Concat(Watched(options))
                     .ToList(),
+                WatchedColumns = Watched(options),
             },
             SegmentCall.Group => new MappingShape(
                 "Segment group",
@@ -93,6 +102,11 @@ internal sealed class SegmentEventEncoder
     public (byte[] Payload, string MessageId) Encode(Change change, CompiledMapping mapping)
     {
         Resolve(mapping);
+        if (change.Operation == ChangeOperation.Delete)
+        {
+            return EncodeDeleted(change, mapping);
+        }
+
         _buffer.Clear();
         _writer.Reset(_buffer);
         _writer.WriteStartObject();
@@ -131,12 +145,98 @@ internal sealed class SegmentEventEncoder
             }
         }
 
-        if (mapping[_call == SegmentCall.Track ? "properties" : "traits"] is { } fields)
+        if (_transition is not null)
+        {
+            // The value the column moved from, as PostgreSQL wrote it (text), after the mapped properties.
+            _writer.WriteStartObject("properties"u8);
+            if (mapping["properties"] is { } properties)
+            {
+                WriteFields(change, properties);
+            }
+
+            _writer.WriteString(_previousProperty, change.Previous?.GetValueOrDefault(_transition.Column));
+            _writer.WriteEndObject();
+        }
+        else if (mapping[_call == SegmentCall.Track ? "properties" : "traits"] is { } fields)
         {
             _writer.WritePropertyName(_call == SegmentCall.Track ? "properties"u8 : "traits"u8);
             WriteObject(change, fields);
         }
 
+        return Finish(change, mapping, distinct: _transition is not null);
+    }
+
+    /// <summary>
+    /// A deleted record as <c>on_delete</c> says: identified by the mapping's identity fields (the source fills only its
+    /// key columns), with the fixed event name and values; never a timestamp (when it was deleted is not known).
+    /// </summary>
+    private (byte[] Payload, string MessageId) EncodeDeleted(Change change, CompiledMapping mapping)
+    {
+        var onDelete = _onDelete ?? throw new InvalidOperationException("a delete reached a Segment destination without 'on_delete' (SyncModes lets none through)");
+        _buffer.Clear();
+        _writer.Reset(_buffer);
+        _writer.WriteStartObject();
+        _writer.WriteString("type"u8, onDelete.Call switch
+        {
+            SegmentCall.Track => "track"u8,
+            SegmentCall.Group => "group"u8,
+            _ => "identify"u8,
+        });
+        var identified = WriteIdentity(change, mapping, "user_id", "userId"u8) | WriteIdentity(change, mapping, "anonymous_id", "anonymousId"u8);
+        if (!identified)
+        {
+            throw new SluiceException(ErrorClass.RecordRejected,
+                "a deleted record has only its key, and neither user_id nor anonymous_id is mapped to a key column; Segment would drop the event");
+        }
+
+        if (onDelete.Call == SegmentCall.Group && !WriteIdentity(change, mapping, "group_id", "groupId"u8))
+        {
+            throw new SluiceException(ErrorClass.RecordRejected, "a deleted record has only its key, and group_id is not mapped to a key column; Segment would drop a group call without a groupId");
+        }
+
+        if (onDelete.Event is { } eventName)
+        {
+            _writer.WriteString("event"u8, eventName);
+        }
+
+        _writer.WriteStartObject(onDelete.Call == SegmentCall.Track ? "properties"u8 : "traits"u8);
+        foreach (var (name, value) in onDelete.Values)
+        {
+            switch (value)
+            {
+                case bool flag:
+                    _writer.WriteBoolean(name, flag);
+                    break;
+                case long whole:
+                    _writer.WriteNumber(name, whole);
+                    break;
+                case double number:
+                    _writer.WriteNumber(name, number);
+                    break;
+                default:
+                    _writer.WriteString(name, value.ToString());
+                    break;
+            }
+        }
+
+        if (onDelete.Call == SegmentCall.Track && _transition is not null && change.Previous is { } previous && previous.TryGetValue(_transition.Column, out var last))
+        {
+            // A track sync with a transition stored the watched column: a delete's event says what it last was.
+            _writer.WriteString(_previousProperty, last);
+        }
+
+        _writer.WriteEndObject();
+
+        // Mapped context reads columns a deleted record no longer has: only the library is sent.
+        _writer.WriteStartObject("context"u8);
+        WriteLibrary();
+        _writer.WriteEndObject();
+        _writer.WriteEndObject();
+        return WithMessageId(change, distinct: true);
+    }
+
+    private (byte[] Payload, string MessageId) Finish(Change change, CompiledMapping mapping, bool distinct)
+    {
         _writer.WriteStartObject("context"u8);
         if (mapping["context"] is { } context)
         {
@@ -145,18 +245,32 @@ internal sealed class SegmentEventEncoder
 
         if (!_contextHasLibrary)
         {
-            _writer.WriteStartObject("library"u8);
-            _writer.WriteString("name"u8, "sluice"u8);
-            _writer.WriteString("version"u8, LibraryVersion);
-            _writer.WriteEndObject();
+            WriteLibrary();
         }
 
         _writer.WriteEndObject();
         _writer.WriteEndObject();
-        _writer.Flush();
+        return WithMessageId(change, distinct);
+    }
 
+    private void WriteLibrary()
+    {
+        _writer.WriteStartObject("library"u8);
+        _writer.WriteString("name"u8, "sluice"u8);
+        _writer.WriteString("version"u8, LibraryVersion);
+        _writer.WriteEndObject();
+    }
+
+    /// <summary>
+    /// Appends the message id to the finished event. <paramref name="distinct"/> (a transition, a delete) adds when the
+    /// record was last stored to the hash: the same transition twice (paid → trial → paid) has the same content, and
+    /// Segment would drop the second as a duplicate; a replay of one still has the same stored time, so the same id.
+    /// </summary>
+    private (byte[] Payload, string MessageId) WithMessageId(Change change, bool distinct)
+    {
+        _writer.Flush();
         var body = _buffer.WrittenSpan;
-        var messageId = MessageId(change.Key, body);
+        var messageId = MessageId(change.Key, body, distinct ? change.StoredAt : null);
 
         // The id is appended after hashing: {"type":…,"context":{…},"messageId":"sluice-…"}
         var payload = new byte[body.Length - 1 + MessageIdProperty.Length + messageId.Length + 2];
@@ -169,6 +283,11 @@ internal sealed class SegmentEventEncoder
         payload[at] = (byte)'}';
         return (payload, messageId);
     }
+
+    private static List<(string Column, Core.Configuration.ConfigLocation Location)> Watched(SegmentDestinationOptions options) =>
+        options.Transition is { } transition
+            ? [(transition.Column, transition.Location ?? new Core.Configuration.ConfigLocation("(options)", 0, 0, "destination.transition"))]
+            : [];
 
     private static EventNameTemplate? EventTemplate(SegmentDestinationOptions options)
     {
@@ -202,23 +321,37 @@ internal sealed class SegmentEventEncoder
             }
         }
 
+        if (_transition is { } transition && (mapping["properties"]?.Children?.Any(c => c.Target == transition.PreviousProperty) ?? false))
+        {
+            throw new Core.Configuration.ConfigException(transition.Location,
+                $"'properties.{transition.PreviousProperty}' is mapped, but the transition writes the value '{transition.Column}' moved from there",
+                $"name the transition's property otherwise, e.g. 'previous: old_{transition.Column}', or rename the mapped one");
+        }
+
         // A mapped context.library replaces ours rather than being written twice.
         _contextHasLibrary = mapping["context"]?.Children?.Any(c => c.Target == "library") ?? false;
         _resolvedFor = mapping;
     }
 
-    private string MessageId(string key, ReadOnlySpan<byte> body)
+    private string MessageId(string key, ReadOnlySpan<byte> body, DateTimeOffset? storedAt)
     {
-        // SHA-256 over "sync\0key\0event", in one reused buffer: no allocation per record but the id itself.
+        // SHA-256 over "sync\0key\0event[stored at]", in one reused buffer: no allocation per record but the id itself.
         var keyBytes = Encoding.UTF8.GetMaxByteCount(key.Length) + 1;
-        var input = _hashInput.GetSpan(_scope.Length + keyBytes + body.Length);
+        var input = _hashInput.GetSpan(_scope.Length + keyBytes + body.Length + sizeof(long));
         _scope.CopyTo(input);
         var at = _scope.Length + Encoding.UTF8.GetBytes(key, input[_scope.Length..]);
         input[at++] = 0;
         body.CopyTo(input[at..]);
+        at += body.Length;
+        if (storedAt is { } stored)
+        {
+            System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(input[at..], stored.UtcTicks);
+            at += sizeof(long);
+        }
+
         Span<byte> digest = stackalloc byte[32];
         // One reused hash context: a one-shot SHA256.HashData sets up and tears down OpenSSL state every call.
-        _hash.AppendData(input[..(at + body.Length)]);
+        _hash.AppendData(input[..at]);
         _hash.GetHashAndReset(digest);
         return MessageIdPrefix + Convert.ToHexStringLower(digest[..16]);
     }

@@ -93,6 +93,38 @@ public sealed class SluiceWorkspace : IAsyncDisposable
         return await new SyncRunner(state, Time, observer).RunAsync(sync, kind, ct);
     }
 
+    /// <summary>
+    /// What the sync's next run would send (<c>sluice plan</c>): its source is read and diffed, and every record
+    /// encoded, against the stored checkpoint and fingerprints. Sends nothing; writes nothing to the state store
+    /// (not even the migration of a fresh one: no state reads as a sync that never ran).
+    /// </summary>
+    public async Task<SyncPlan> PlanAsync(string syncName, int samples, CancellationToken ct)
+    {
+        var sync = Build(FindSync(syncName));
+        await using var source = sync.Source;
+        await using var destination = sync.Destination;
+        var (_, dataSource) = PostgresConnector.Open(StateConnection(), _resources);
+        return await new SyncPlanner(new PostgresSyncStateView(dataSource, Config.State.Schema)).PlanAsync(sync, samples, ct);
+    }
+
+    /// <summary>
+    /// The name a backfill of <paramref name="syncName"/> keeps its own checkpoint, run lock and run history
+    /// under, so that it never moves the sync's live checkpoint and can run while the live sync runs.
+    /// </summary>
+    public static string BackfillStateName(string syncName) => syncName + "#backfill";
+
+    /// <summary>
+    /// Runs a definition already built (and adjusted, e.g. for a backfill) under a lease the caller already
+    /// holds, so that what the caller checked under the lock still holds when the run starts. The run takes
+    /// over the lease and releases it when it ends.
+    /// </summary>
+    public async Task<RunResult> RunAsync(SyncDefinition sync, RunKind kind, ISyncLease lease, ISyncObserver? observer, CancellationToken ct)
+    {
+        await using var source = sync.Source;
+        await using var destination = sync.Destination;
+        return await new SyncRunner(new HeldLease(lease), Time, observer).RunAsync(sync, kind, ct);
+    }
+
     /// <summary>Checks every connection, then every sync's source and mapping; one line per item.</summary>
     public async Task<IReadOnlyList<CheckResult>> CheckAsync(CancellationToken ct)
     {
@@ -160,12 +192,26 @@ public sealed class SluiceWorkspace : IAsyncDisposable
         {
             if (!_gates.TryGetValue(connection.Name, out var gate))
             {
-                gate = new DeliveryGate(Connector(connection).RateLimit(connection), Time);
+                // The budget lives in the state store, shared by every process using it; opened on the first send.
+                var budgets = new LazyRateBudgetStore(async ct =>
+                {
+                    await StateAsync(ct);
+                    var (_, dataSource) = PostgresConnector.Open(StateConnection(), _resources);
+                    return new PostgresRateBudgets(dataSource, Config.State.Schema);
+                });
+                gate = new DeliveryGate(Connector(connection).RateLimit(connection), Time, budgets, connection.Name);
                 _gates[connection.Name] = gate;
             }
 
             return gate;
         }
+    }
+
+    /// <summary>A store whose only lock is one already taken.</summary>
+    private sealed class HeldLease(ISyncLease lease) : ISyncStateStore
+    {
+        public Task<ISyncLease?> TryAcquireAsync(string syncName, CancellationToken ct) =>
+            Task.FromResult(syncName == lease.SyncName ? lease : null);
     }
 
     private ConnectionConfig StateConnection()

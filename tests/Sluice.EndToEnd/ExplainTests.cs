@@ -30,4 +30,25 @@ public sealed class ExplainTests
         var (_, unknown) = await bed.RunSluiceAsync("explain", SyncTestBed.SyncName, "99999", "-c", bed.ConfigPath);
         Assert.Contains("has no history", unknown, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Explain_shows_the_fingerprint_a_diffing_sync_remembers()
+    {
+        await using var bed = await SyncTestBed.CreateAsync(nameof(Explain_shows_the_fingerprint_a_diffing_sync_remembers), 10);
+        var yaml = await File.ReadAllTextAsync(bed.ConfigPath);
+        await File.WriteAllTextAsync(bed.ConfigPath, yaml.Replace(
+            "table: public.users\n      cursor: updated_at",
+            "query: \"SELECT id, email, plan, bio, updated_at FROM users\"\n      key: [id]",
+            StringComparison.Ordinal));
+        Assert.Contains("query:", await File.ReadAllTextAsync(bed.ConfigPath), StringComparison.Ordinal);
+        await using (var workspace = bed.Workspace())
+        {
+            await workspace.RunAsync(SyncTestBed.SyncName, Core.State.RunKind.Incremental, null, default);
+        }
+
+        var (exit, output) = await bed.RunSluiceAsync("explain", SyncTestBed.SyncName, "7", "-c", bed.ConfigPath);
+        Assert.True(exit == 0, output);
+        Assert.Contains("1 acknowledged send(s)", output, StringComparison.Ordinal);
+        Assert.Matches("fingerprint of the version last committed: [0-9a-f]{32}", output);
+    }
 }

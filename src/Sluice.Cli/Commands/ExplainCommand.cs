@@ -33,7 +33,8 @@ internal static class ExplainCommand
             var recordKey = parse.GetValue(key)!;
             var history = await workspace.HistoryAsync(ct);
             var events = await history.LoadAsync(syncName, recordKey, ct);
-            if (events.Count == 0)
+            var state = await history.LoadStateAsync(syncName, recordKey, ct);
+            if (events.Count == 0 && state is null)
             {
                 Output.Line(await history.KnowsSyncAsync(syncName, ct)
                     ? $"{syncName}: record {recordKey} has no history: no run has sent or dead-lettered it. It may be filtered out by the source, " +
@@ -58,8 +59,21 @@ internal static class ExplainCommand
             }
 
             AnsiConsole.Write(table);
+            PrintState(state);
             return ExitCodes.Ok;
         }));
         return command;
+    }
+
+    private static void PrintState(Postgres.State.StoredRecordState? state)
+    {
+        if (state is null)
+        {
+            return;
+        }
+
+        Output.Line($"fingerprint of the version last committed: {state.Fingerprint} (at {state.UpdatedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC)" +
+            (state.WatchedValues is { } watched ? $"; watched values {watched}" : ""));
+        Output.Hint("the next run sends this record again only if its mapped values no longer match this fingerprint");
     }
 }

@@ -50,6 +50,27 @@ public sealed class RecordHistory(NpgsqlDataSource dataSource, string schema = "
             return (IReadOnlyList<RecordEvent>)events;
         });
 
+    /// <summary>
+    /// What a diffing sync remembers of the record: the fingerprint of the version last sent (or deliberately
+    /// skipped) and its watched values; <c>null</c> for cursor syncs and records never seen.
+    /// </summary>
+    public async Task<StoredRecordState?> LoadStateAsync(string syncName, string recordKey, CancellationToken ct) =>
+        await StateErrors.GuardAsync(async () =>
+        {
+            await using var command = dataSource.CreateCommand(
+                $"""
+                SELECT encode(r.fingerprint, 'hex'), r.updated_at, r.watched_values::text
+                FROM {_schema}.record_state r JOIN {_schema}.syncs s ON s.id = r.sync_id
+                WHERE s.name = $1 AND r.record_key = $2
+                """);
+            command.Parameters.Add(new NpgsqlParameter { Value = syncName });
+            command.Parameters.Add(new NpgsqlParameter { Value = recordKey });
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            return await reader.ReadAsync(ct)
+                ? new StoredRecordState(reader.GetString(0), reader.GetFieldValue<DateTimeOffset>(1), reader.IsDBNull(2) ? null : reader.GetString(2))
+                : null;
+        });
+
     /// <summary>Whether the sync has ever run (so "no history" can say why).</summary>
     public async Task<bool> KnowsSyncAsync(string syncName, CancellationToken ct) =>
         await StateErrors.GuardAsync(async () =>

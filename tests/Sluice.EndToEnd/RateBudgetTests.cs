@@ -33,8 +33,11 @@ public sealed class RateBudgetTests
         var received = bed.Emulator.Messages().Select(m => m.ReceivedAt).Order().ToList();
         // 60 requests at 20/s, after a first burst of a quarter second's worth (5): alone, each would take 1.5 s.
         Assert.True(received[^1] - received[0] >= TimeSpan.FromSeconds(2.5), $"60 requests took {received[^1] - received[0]}");
-        // One second holds 20 requests and a burst of 5, and a little for the network's jitter.
-        Assert.InRange(MaxInOneSecond(received), 1, (RequestsPerSecond + 5 + 2) * BatchSize);
+        // The budget shows in the total duration above (two unshared budgets would finish in about half of it).
+        // Per second the limit is 20 requests plus a burst of 5; receive times at the emulator bunch by up to
+        // half a second when the machine stalls (CI runs test projects in parallel on two cores), so a window may
+        // hold up to 1.5 seconds' worth of sends.
+        Assert.InRange(MaxInOneSecond(received), 1, (RequestsPerSecond * 3 / 2 + 5 + 2) * BatchSize);
         Assert.Equal(1L, await bed.ScalarAsync("SELECT count(*) FROM sluice.rate_budgets WHERE destination = 'segment'"));
     }
 
@@ -54,7 +57,8 @@ public sealed class RateBudgetTests
         var backfill = messages.Where(m => long.Parse(m.UserId!, System.Globalization.CultureInfo.InvariantCulture) < LiveIds).Select(m => m.ReceivedAt).Order().ToList();
         var liveReceived = messages.Where(m => long.Parse(m.UserId!, System.Globalization.CultureInfo.InvariantCulture) >= LiveIds).Select(m => m.ReceivedAt).Order().ToList();
         // A quarter of 20/s is 5 requests/s, taken two at a time; 20 requests take 3.6 s.
-        Assert.InRange(MaxInOneSecond(backfill), 1, (5 + 2 + 1) * BatchSize);
+        // As above, up to 1.5 seconds' worth of sends may land in one second of receive time.
+        Assert.InRange(MaxInOneSecond(backfill), 1, (5 * 3 / 2 + 2 + 1) * BatchSize);
         Assert.True(backfill[^1] - backfill[0] >= TimeSpan.FromSeconds(3), $"the backfill's 20 requests took {backfill[^1] - backfill[0]}");
         // Live has at least the other 15/s: its 20 requests are through long before the backfill's.
         Assert.True(liveReceived[^1] - liveReceived[0] <= TimeSpan.FromSeconds(2.5), $"live's 20 requests took {liveReceived[^1] - liveReceived[0]}");
@@ -72,6 +76,14 @@ public sealed class RateBudgetTests
         // As the retry pipeline does on a 429 with "Retry-After: 2".
         var until = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(2);
         Gate(first, SyncTestBed.SyncName).PauseUntil(until);
+
+        // The pause reaches the shared budget in the background; the other process is started once it is there.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (await bed.ScalarAsync("SELECT paused_until FROM sluice.rate_budgets WHERE destination = 'segment'") is not DateTime stored || stored < until.UtcDateTime.AddMilliseconds(-1))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the pause never reached the shared budget");
+            await Task.Delay(10);
+        }
 
         await second.RunAsync(LiveSync, RunKind.Incremental, null, default);
 

@@ -22,7 +22,21 @@ public sealed class CliTests
         Assert.Contains("connection 'app' (postgres)", output, StringComparison.Ordinal);
         Assert.Contains("connection 'segment' (segment)", output, StringComparison.Ordinal);
         Assert.Contains($"sync '{SyncTestBed.SyncName}'", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("warning", output, StringComparison.Ordinal); // indexed, NOT NULL cursor: nothing to advise
         Assert.Equal(0, bed.Emulator.Stats.Events);
+    }
+
+    [Fact]
+    public async Task Check_advises_on_rows_that_would_never_sync_and_on_a_missing_cursor_index()
+    {
+        await using var bed = await SyncTestBed.CreateAsync(nameof(Check_advises_on_rows_that_would_never_sync_and_on_a_missing_cursor_index), 10);
+        await bed.ScalarAsync("DROP INDEX users_cursor; ALTER TABLE users ALTER COLUMN updated_at DROP NOT NULL; UPDATE users SET updated_at = NULL WHERE id <= 3");
+
+        var (exit, output) = await bed.RunSluiceAsync("check", "-c", bed.ConfigPath);
+
+        Assert.True(exit == 0, output); // advice, not failure
+        Assert.Contains("3 rows of public.users have NULL updated_at and will never be synced", output, StringComparison.Ordinal);
+        Assert.Contains("CREATE INDEX CONCURRENTLY ON \"public\".\"users\" (\"updated_at\", \"id\");", output, StringComparison.Ordinal);
     }
 
     [Fact]

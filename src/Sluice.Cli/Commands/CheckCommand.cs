@@ -27,6 +27,10 @@ internal static class CheckCommand
                 if (result.Ok)
                 {
                     Output.Ok(result.What);
+                    foreach (var advice in result.Advice)
+                    {
+                        Output.Warn($"{result.What}: {advice}");
+                    }
                 }
                 else
                 {

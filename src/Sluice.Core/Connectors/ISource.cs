@@ -14,6 +14,12 @@ public interface ISource : IAsyncDisposable
     /// <summary>Connects and verifies that what the sync needs is there; throws a classified <c>SluiceException</c> otherwise.</summary>
     Task CheckAsync(CancellationToken ct);
 
+    /// <summary>
+    /// Things that work but deserve a look, for <c>sluice check</c>: rows a sync will never see, a missing index
+    /// that makes every page a full scan. Each is one line with the fix. None by default.
+    /// </summary>
+    Task<IReadOnlyList<string>> AdviseAsync(CancellationToken ct) => Task.FromResult<IReadOnlyList<string>>([]);
+
     /// <summary>The columns the source can read and the record key.</summary>
     Task<SourceSchema> DiscoverAsync(CancellationToken ct);
 

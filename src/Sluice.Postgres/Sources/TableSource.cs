@@ -34,6 +34,45 @@ public sealed class TableSource : ISource
 
     public async Task CheckAsync(CancellationToken ct) => await ResolveAsync(ct);
 
+    public async Task<IReadOnlyList<string>> AdviseAsync(CancellationToken ct)
+    {
+        var resolved = await ResolveAsync(ct);
+        var cursor = SqlNames.Quote(resolved.Cursor.Name);
+        var advice = new List<string>();
+        await WithConnectionAsync(async connection =>
+        {
+            if (resolved.Cursor.IsNullable)
+            {
+                var filter = _options.Filter is { } f ? $" AND ({f})" : "";
+                await using var nulls = new NpgsqlCommand($"SELECT count(*) FROM {resolved.Table.Qualified} WHERE {cursor} IS NULL{filter}", connection);
+                if (await nulls.ExecuteScalarAsync(ct) is long count and > 0)
+                {
+                    advice.Add($"{count:N0} rows of {resolved.Table} have NULL {resolved.Cursor.Name} and will never be synced; " +
+                        $"set it (e.g. UPDATE {resolved.Table.Qualified} SET {cursor} = now() WHERE {cursor} IS NULL) and make the column NOT NULL");
+                }
+            }
+
+            // Keyset pages need an index that starts with the cursor; without one every page scans the table.
+            await using var index = new NpgsqlCommand(
+                """
+                SELECT EXISTS (
+                    SELECT 1 FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+                    WHERE i.indrelid = $1 AND a.attname = $2)
+                """, connection);
+            index.Parameters.Add(new NpgsqlParameter { Value = resolved.Table.Oid, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Oid });
+            index.Parameters.Add(new NpgsqlParameter { Value = resolved.Cursor.Name });
+            if (await index.ExecuteScalarAsync(ct) is false)
+            {
+                var columns = string.Join(", ", new[] { resolved.Cursor }.Concat(resolved.Key).Select(c => SqlNames.Quote(c.Name)));
+                advice.Add($"no index on {resolved.Table} starts with {resolved.Cursor.Name}, so each page of a sync scans the whole table; " +
+                    $"CREATE INDEX CONCURRENTLY ON {resolved.Table.Qualified} ({columns});");
+            }
+
+            return 0;
+        }, ct);
+        return advice;
+    }
+
     public async Task<SourceSchema> DiscoverAsync(CancellationToken ct) => (await ResolveAsync(ct)).Schema;
 
     /// <summary>The same table, read only over <paramref name="range"/> (see <see cref="CheckRangeAsync"/>).</summary>

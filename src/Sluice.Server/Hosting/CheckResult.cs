@@ -3,5 +3,8 @@ namespace Sluice.Server.Hosting;
 /// <summary>One line of <c>sluice check</c>: what was checked and, when it failed, why.</summary>
 public sealed record CheckResult(string What, string? Problem)
 {
+    /// <summary>Advice for an item that passed: works, but deserves a look.</summary>
+    public IReadOnlyList<string> Advice { get; init; } = [];
+
     public bool Ok => Problem is null;
 }

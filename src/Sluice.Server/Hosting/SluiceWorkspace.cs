@@ -139,7 +139,8 @@ public sealed class SluiceWorkspace : IAsyncDisposable
 
         foreach (var sync in Config.Syncs)
         {
-            results.Add(await CheckOneAsync($"sync '{sync.Name}'", async () =>
+            IReadOnlyList<string> advice = [];
+            var result = await CheckOneAsync($"sync '{sync.Name}'", async () =>
             {
                 var definition = Build(sync);
                 SyncModes.Check(definition);
@@ -148,7 +149,9 @@ public sealed class SluiceWorkspace : IAsyncDisposable
                 var schema = await source.DiscoverAsync(ct);
                 Core.Mapping.CompiledMapping.Compile(sync.Mapping, schema, destination.Shape);
                 _ = Schedule.Parse(sync);
-            }));
+                advice = await source.AdviseAsync(ct);
+            });
+            results.Add(result with { Advice = advice });
         }
 
         return results;

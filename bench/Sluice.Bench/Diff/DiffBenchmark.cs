@@ -52,7 +52,7 @@ internal static class DiffBenchmark
                 Machine = await MachineInfo.CollectAsync(db, ct),
             };
 
-            result = result with { LoadSeconds = await LoadAsync(db, options.Rows, ct) };
+            result = result with { LoadSeconds = await BenchData.LoadUsersAsync(db, options.Rows, ct) };
             result = await MeasureRawAsync(db, result, ct);
             try
             {
@@ -71,31 +71,8 @@ internal static class DiffBenchmark
         }
         finally
         {
-            if (options.Keep && cluster is not null)
-            {
-                Console.WriteLine($"kept         {cluster.ConnectionString("bench")}; {work}; stop with: runuser -u postgres -- pg_ctl -D {cluster.DataDirectory} stop");
-            }
-            else
-            {
-                if (cluster is not null)
-                {
-                    await cluster.StopAsync(immediate: true, CancellationToken.None);
-                }
-
-                Directory.Delete(work, recursive: true);
-            }
+            await BenchData.CleanUpAsync(cluster, work, options.Keep);
         }
-    }
-
-    private static async Task<double> LoadAsync(NpgsqlDataSource db, int rows, CancellationToken ct)
-    {
-        var clock = Stopwatch.StartNew();
-        var progress = new ConsoleProgress($"load         {rows:N0} users", rows + rows / 10);
-        var summary = await DemoDataset.CreateAsync(db, new DemoDatasetOptions { Users = rows, OrdersPerUser = 0 }, progress, ct);
-        var seconds = clock.Elapsed.TotalSeconds;
-        progress.Done($"{summary.Users:N0} users + {summary.Accounts:N0} accounts in {seconds:F1} s");
-        await ExecuteAsync(db, "CHECKPOINT", ct);
-        return seconds;
     }
 
     private static async Task<DiffResult> MeasureRawAsync(NpgsqlDataSource db, DiffResult result, CancellationToken ct)

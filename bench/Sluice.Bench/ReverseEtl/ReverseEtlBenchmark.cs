@@ -50,7 +50,7 @@ internal static class ReverseEtlBenchmark
                 Machine = await MachineInfo.CollectAsync(db, ct),
             };
 
-            result = result with { LoadSeconds = await LoadAsync(db, options.Users, ct) };
+            result = result with { LoadSeconds = await BenchData.LoadUsersAsync(db, options.Users, ct) };
             result = await MeasureRawAsync(db, result, ct);
             try
             {
@@ -69,35 +69,8 @@ internal static class ReverseEtlBenchmark
         }
         finally
         {
-            if (options.Keep && cluster is not null)
-            {
-                Console.WriteLine($"kept         {cluster.ConnectionString("bench")}; stop with: runuser -u postgres -- pg_ctl -D {cluster.DataDirectory} stop");
-            }
-            else
-            {
-                if (cluster is not null)
-                {
-                    await cluster.StopAsync(immediate: true, CancellationToken.None);
-                }
-
-                Directory.Delete(work, recursive: true);
-            }
+            await BenchData.CleanUpAsync(cluster, work, options.Keep);
         }
-    }
-
-    private static async Task<double> LoadAsync(NpgsqlDataSource db, int users, CancellationToken ct)
-    {
-        var clock = Stopwatch.StartNew();
-        // Accounts (one per ten users) load first and count in the progress too.
-        var progress = new ConsoleProgress($"load         {users:N0} users", users + users / 10);
-        var summary = await DemoDataset.CreateAsync(db, new DemoDatasetOptions { Users = users, OrdersPerUser = 0 }, progress, ct);
-        var seconds = clock.Elapsed.TotalSeconds;
-        progress.Done($"{summary.Users:N0} users + {summary.Accounts:N0} accounts in {seconds:F1} s ({summary.Users / seconds:N0} users/s, keys and ANALYZE included)");
-
-        // The load wrote several hundred MB of WAL; checkpoint now so the measurements do not pay for it.
-        await using var checkpoint = db.CreateCommand("CHECKPOINT");
-        await checkpoint.ExecuteNonQueryAsync(ct);
-        return seconds;
     }
 
     private static async Task<ReverseEtlResult> MeasureRawAsync(NpgsqlDataSource db, ReverseEtlResult result, CancellationToken ct)

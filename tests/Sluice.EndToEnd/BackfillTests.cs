@@ -153,7 +153,7 @@ public sealed class BackfillTests
     }
 
     /// <summary>Waits until the emulator has received nothing new for half a second.</summary>
-    private static async Task SettleAsync(SyncTestBed bed)
+    private static async Task SettleAsync(TestBed bed)
     {
         var last = bed.Emulator.Stats.Events;
         var quietSince = Stopwatch.StartNew();

@@ -153,98 +153,43 @@ public sealed class DiffSyncTests
     }
 
     /// <summary>A <c>users</c> table, the Segment emulator, and a sluice.yaml whose sync diffs a query over the table.</summary>
-    private sealed class DiffBed : IAsyncDisposable
+    /// <summary>A <c>users</c> table and a query sync of it (<c>active_users</c>) to Segment identify.</summary>
+    private static class DiffBed
     {
-        private DiffBed(NpgsqlDataSource db, SegmentEmulator emulator, string directory)
-        {
-            Db = db;
-            Emulator = emulator;
-            Directory = directory;
-        }
-
-        public NpgsqlDataSource Db { get; }
-
-        public SegmentEmulator Emulator { get; }
-
-        public string Directory { get; }
-
-        private string ConfigPath => Path.Combine(Directory, "sluice.yaml");
-
+        /// <param name="name">Names the test's database.</param>
+        /// <param name="users">Rows in <c>users</c>.</param>
         /// <param name="moreSyncs">Further syncs, indented as entries of <c>syncs:</c> (by 2).</param>
         /// <param name="extraSyncKeys">Keys added to the <c>active_users</c> sync.</param>
-        public static async Task<DiffBed> CreateAsync(string name, int users, string moreSyncs = "", string extraSyncKeys = "")
-        {
-            var connectionString = await TestPostgres.CreateDatabaseAsync(name);
-            var db = NpgsqlDataSource.Create(connectionString);
-            await using (var setup = db.CreateCommand(
+        public static Task<TestBed> CreateAsync(string name, int users, string moreSyncs = "", string extraSyncKeys = "") =>
+            TestBed.CreateAsync(name,
                 $"""
                 CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, plan text NOT NULL, updated_at timestamptz NOT NULL);
                 INSERT INTO users SELECT i, 'user' || i || '@example.com', (ARRAY['free','trial','pro'])[1 + i % 3], '2024-01-01'
                 FROM generate_series(1, {users}) i;
-                """))
-            {
-                await setup.ExecuteNonQueryAsync();
-            }
-
-            var emulator = await SegmentEmulator.StartAsync(new SegmentEmulatorOptions { Port = 0 });
-            var directory = Path.Combine(Path.GetTempPath(), $"sluice-diff-{Guid.NewGuid():N}");
-            System.IO.Directory.CreateDirectory(directory);
-            var builder = new NpgsqlConnectionStringBuilder(connectionString);
-            var extra = string.Join('\n', extraSyncKeys.Split('\n').Select(l => "    " + l));
-            var yaml = $"""
-                connections:
-                  app: {"{"}type: postgres, host: {builder.Host}, port: {builder.Port}, database: {builder.Database}, user: {builder.Username}{"}"}
-                  segment:
-                    type: segment
-                    write_key: test-key
-                    endpoint: {emulator.BaseUrl.ToString().TrimEnd('/')}
-                    rate_limit: {"{"}requests_per_second: 10000{"}"}
-                syncs:
-                  {SyncName}:
-                    source:
-                      connection: app
-                      query: |
-                        SELECT id, email, plan
-                        FROM users
-                        WHERE plan <> 'deleted';
-                      key: [id]
-                    destination: {"{"}connection: segment, call: identify{"}"}
-                    mapping:
-                      user_id: id
-                      traits: {"{"}email: email, plan: plan{"}"}
-                {extra}
-                {moreSyncs}
-                """;
-            await File.WriteAllTextAsync(Path.Combine(directory, "sluice.yaml"), yaml);
-            return new DiffBed(db, emulator, directory);
-        }
-
-        public SluiceWorkspace Workspace() => new(SluiceConfig.Load(ConfigPath), TimeProvider.System);
-
-        public async Task ExecuteAsync(string sql)
-        {
-            await using var command = Db.CreateCommand(sql);
-            await command.ExecuteNonQueryAsync();
-        }
-
-        public async Task<object?> ScalarAsync(string sql)
-        {
-            await using var command = Db.CreateCommand(sql);
-            return await command.ExecuteScalarAsync();
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await Emulator.DisposeAsync();
-            await Db.DisposeAsync();
-            try
-            {
-                System.IO.Directory.Delete(Directory, recursive: true);
-            }
-            catch (IOException)
-            {
-                // temp files; not worth failing a test over
-            }
-        }
+                """,
+                at => $"""
+                    connections:
+                      app: {"{"}type: postgres, host: {at.Host}, port: {at.Port}, database: {at.Database}, user: {at.User}{"}"}
+                      segment:
+                        type: segment
+                        write_key: test-key
+                        endpoint: {at.SegmentEndpoint}
+                        rate_limit: {"{"}requests_per_second: 10000{"}"}
+                    syncs:
+                      {SyncName}:
+                        source:
+                          connection: app
+                          query: |
+                            SELECT id, email, plan
+                            FROM users
+                            WHERE plan <> 'deleted';
+                          key: [id]
+                        destination: {"{"}connection: segment, call: identify{"}"}
+                        mapping:
+                          user_id: id
+                          traits: {"{"}email: email, plan: plan{"}"}
+                    {string.Join('\n', extraSyncKeys.Split('\n').Select(l => "    " + l))}
+                    {moreSyncs}
+                    """);
     }
 }

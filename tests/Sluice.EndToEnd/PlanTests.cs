@@ -129,7 +129,7 @@ public sealed class PlanTests
         Assert.Equal(0, bed.Emulator.Stats.Events);
     }
 
-    private static async Task<SyncTestBed> BedAsync(string name, int users)
+    private static async Task<TestBed> BedAsync(string name, int users)
     {
         var bed = await SyncTestBed.CreateAsync(name, users);
         await File.AppendAllTextAsync(bed.ConfigPath, QuerySyncYaml);
@@ -137,7 +137,7 @@ public sealed class PlanTests
     }
 
     /// <summary>Everything a run writes, as one comparable text: syncs, checkpoints, runs, ledger, fingerprints, dead letters, audit.</summary>
-    private static async Task<string> StateAsync(SyncTestBed bed) => (string)(await bed.ScalarAsync("""
+    private static async Task<string> StateAsync(TestBed bed) => (string)(await bed.ScalarAsync("""
         SELECT concat_ws(' | ',
             (SELECT string_agg(id || name, ',' ORDER BY id) FROM sluice.syncs),
             (SELECT string_agg(sync_id || value || generation || updated_at, ',' ORDER BY sync_id) FROM sluice.checkpoints),

@@ -120,7 +120,7 @@ public sealed class RateBudgetTests
     /// The test bed's sync and a second one, <see cref="LiveSync"/>, reading a copy of the users with ids from
     /// <see cref="LiveIds"/>, both to the one Segment connection: 20 requests/s, batches of 10.
     /// </summary>
-    private static async Task<SyncTestBed> CreateAsync(string name, int users, SegmentFaultOptions? faults = null)
+    private static async Task<TestBed> CreateAsync(string name, int users, SegmentFaultOptions? faults = null)
     {
         var bed = await SyncTestBed.CreateAsync(name, users, $"batch:\n  size: {BatchSize}",
             new SegmentEmulatorOptions { Port = 0, Faults = faults ?? new SegmentFaultOptions() });

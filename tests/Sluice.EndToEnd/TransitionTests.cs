@@ -193,79 +193,27 @@ public sealed class TransitionTests
     private static JsonElement Properties(ReceivedMessage message) => JsonDocument.Parse(message.Json).RootElement.GetProperty("properties");
 
     /// <summary>An <c>accounts</c> table (id 1..100; status trial, free, cancelled, paid by id % 4), the emulator and a sluice.yaml.</summary>
-    private sealed class Bed : IAsyncDisposable
+    /// <summary>An <c>accounts</c> table (100 rows cycling trial, free, cancelled, paid) and the given syncs.</summary>
+    private static class Bed
     {
-        private Bed(NpgsqlDataSource db, SegmentEmulator emulator, string directory)
-        {
-            Db = db;
-            Emulator = emulator;
-            Directory = directory;
-        }
-
-        public NpgsqlDataSource Db { get; }
-
-        public SegmentEmulator Emulator { get; }
-
-        public string Directory { get; }
-
+        /// <param name="name">Names the test's database.</param>
         /// <param name="syncs">Entries of <c>syncs:</c>, indented by 2.</param>
-        public static async Task<Bed> CreateAsync(string name, string syncs)
-        {
-            var connectionString = await TestPostgres.CreateDatabaseAsync(name);
-            var db = NpgsqlDataSource.Create(connectionString);
-            await using (var setup = db.CreateCommand("""
+        public static Task<TestBed> CreateAsync(string name, string syncs) =>
+            TestBed.CreateAsync(name,
+                """
                 CREATE TABLE accounts (id bigint PRIMARY KEY, status text, seats int NOT NULL);
                 INSERT INTO accounts SELECT i, (ARRAY['trial','free','cancelled','paid'])[1 + (i - 1) % 4], 10 FROM generate_series(1, 100) i;
-                """))
-            {
-                await setup.ExecuteNonQueryAsync();
-            }
-
-            var emulator = await SegmentEmulator.StartAsync(new SegmentEmulatorOptions { Port = 0 });
-            var directory = Path.Combine(Path.GetTempPath(), $"sluice-transition-{Guid.NewGuid():N}");
-            System.IO.Directory.CreateDirectory(directory);
-            var builder = new NpgsqlConnectionStringBuilder(connectionString);
-            var yaml = $"""
-                connections:
-                  app: {"{"}type: postgres, host: {builder.Host}, port: {builder.Port}, database: {builder.Database}, user: {builder.Username}{"}"}
-                  segment:
-                    type: segment
-                    write_key: test-key
-                    endpoint: {emulator.BaseUrl.ToString().TrimEnd('/')}
-                    rate_limit: {"{"}requests_per_second: 10000{"}"}
-                syncs:
-                {syncs}
-                """;
-            await File.WriteAllTextAsync(Path.Combine(directory, "sluice.yaml"), yaml);
-            return new Bed(db, emulator, directory);
-        }
-
-        public SluiceWorkspace Workspace() => new(SluiceConfig.Load(Path.Combine(Directory, "sluice.yaml")), TimeProvider.System);
-
-        public async Task ExecuteAsync(string sql)
-        {
-            await using var command = Db.CreateCommand(sql);
-            await command.ExecuteNonQueryAsync();
-        }
-
-        public async Task<object?> ScalarAsync(string sql)
-        {
-            await using var command = Db.CreateCommand(sql);
-            return await command.ExecuteScalarAsync();
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await Emulator.DisposeAsync();
-            await Db.DisposeAsync();
-            try
-            {
-                System.IO.Directory.Delete(Directory, recursive: true);
-            }
-            catch (IOException)
-            {
-                // temp files; not worth failing a test over
-            }
-        }
+                """,
+                at => $"""
+                    connections:
+                      app: {"{"}type: postgres, host: {at.Host}, port: {at.Port}, database: {at.Database}, user: {at.User}{"}"}
+                      segment:
+                        type: segment
+                        write_key: test-key
+                        endpoint: {at.SegmentEndpoint}
+                        rate_limit: {"{"}requests_per_second: 10000{"}"}
+                    syncs:
+                    {syncs}
+                    """);
     }
 }

@@ -1,0 +1,117 @@
+using System.Diagnostics;
+using System.Text;
+using Npgsql;
+using Sluice.Core.Configuration;
+using Sluice.Emulators.Segment;
+using Sluice.Server.Hosting;
+using Sluice.Testing;
+
+namespace Sluice.EndToEnd;
+
+/// <summary>
+/// A test's own sandbox: a fresh database prepared by some SQL, a Segment emulator in this process, and a
+/// sluice.yaml pointing at both — what a user has after following the README.
+/// </summary>
+internal sealed class TestBed : IAsyncDisposable
+{
+    private TestBed(NpgsqlDataSource db, SegmentEmulator emulator, string directory)
+    {
+        Db = db;
+        Emulator = emulator;
+        Directory = directory;
+    }
+
+    public NpgsqlDataSource Db { get; }
+
+    public SegmentEmulator Emulator { get; }
+
+    public string Directory { get; }
+
+    public string ConfigPath => Path.Combine(Directory, "sluice.yaml");
+
+    /// <param name="name">Names the test's database.</param>
+    /// <param name="setupSql">Prepares the database (tables, rows).</param>
+    /// <param name="yaml">The config, given where the database and the emulator are.</param>
+    /// <param name="emulator">Emulator options; the port is always a free one unless set.</param>
+    public static async Task<TestBed> CreateAsync(string name, string setupSql, Func<TestBedEndpoints, string> yaml, SegmentEmulatorOptions? emulator = null)
+    {
+        var connectionString = await TestPostgres.CreateDatabaseAsync(name);
+        var db = NpgsqlDataSource.Create(connectionString);
+        await using (var setup = db.CreateCommand(setupSql))
+        {
+            await setup.ExecuteNonQueryAsync();
+        }
+
+        var started = await SegmentEmulator.StartAsync(emulator ?? new SegmentEmulatorOptions { Port = 0 });
+        var directory = Path.Combine(Path.GetTempPath(), $"sluice-e2e-{Guid.NewGuid():N}");
+        System.IO.Directory.CreateDirectory(directory);
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        var endpoints = new TestBedEndpoints(builder.Host!, builder.Port, builder.Database!, builder.Username!, started.BaseUrl.ToString().TrimEnd('/'));
+        await File.WriteAllTextAsync(Path.Combine(directory, "sluice.yaml"), yaml(endpoints));
+        return new TestBed(db, started, directory);
+    }
+
+    public SluiceWorkspace Workspace() => new(SluiceConfig.Load(ConfigPath), TimeProvider.System);
+
+    public async Task ExecuteAsync(string sql)
+    {
+        await using var command = Db.CreateCommand(sql);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    public async Task<object?> ScalarAsync(string sql)
+    {
+        await using var command = Db.CreateCommand(sql);
+        return await command.ExecuteScalarAsync();
+    }
+
+    /// <summary>Starts the real <c>sluice</c> binary, as a user would run it.</summary>
+    public Process StartSluice(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Directory,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "sluice.dll"));
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment["NO_COLOR"] = "1";
+        return Process.Start(start)!;
+    }
+
+    /// <summary>Runs the binary to its end: exit code and everything it printed.</summary>
+    public async Task<(int ExitCode, string Output)> RunSluiceAsync(params string[] args)
+    {
+        using var process = StartSluice(args);
+        var output = new StringBuilder();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await process.WaitForExitAsync(timeout.Token);
+        output.Append(await stdout).Append(await stderr);
+        return (process.ExitCode, output.ToString());
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Emulator.DisposeAsync();
+        await Db.DisposeAsync();
+        try
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // temp files; not worth failing a test over
+        }
+    }
+}
+
+/// <summary>Where a test bed's database and emulator are, for its config.</summary>
+internal sealed record TestBedEndpoints(string Host, int Port, string Database, string User, string SegmentEndpoint);

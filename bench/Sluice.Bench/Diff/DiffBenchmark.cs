@@ -24,55 +24,33 @@ internal static class DiffBenchmark
 
     public static async Task<int> RunAsync(DiffOptions options, CancellationToken ct)
     {
-        var repoRoot = RepoRoot.Find();
-        var startedAt = DateTimeOffset.UtcNow;
-        var stem = ResultsFile.Stem(repoRoot, "diff", startedAt);
+        await using var session = await BenchSession.StartAsync("diff", options.SluiceBinary, options.Keep, ct);
+        var (sluice, cluster, db, work, stem, startedAt) = (session.Sluice, session.Cluster, session.Db, session.Work, session.Stem, session.StartedAt);
+        var result = new DiffResult
+        {
+            StartedAt = startedAt,
+            Rows = options.Rows,
+            Changed = options.Changed,
+            SluiceBinary = sluice,
+            Machine = await MachineInfo.CollectAsync(db, ct),
+        };
 
-#if DEBUG
-        Console.WriteLine("warning: this is a Debug build of the bench; run it with -c Release");
-#endif
-        var sluice = await SluiceBinary.LocateAsync(repoRoot, options.SluiceBinary, ct);
-
-        // Not Directory.CreateTempSubdirectory: its 0700 mode would lock out the postgres OS user that runs the cluster.
-        var work = Path.Combine(Path.GetTempPath(), $"sluice-bench-{Environment.ProcessId}");
-        Directory.CreateDirectory(work);
-        LocalCluster? cluster = null;
+        result = result with { LoadSeconds = await BenchData.LoadUsersAsync(db, options.Rows, ct) };
+        result = await MeasureRawAsync(db, result, ct);
         try
         {
-            Console.WriteLine($"cluster      starting in {work} (durable settings)");
-            cluster = await LocalCluster.StartAsync(new LocalClusterOptions { DataDirectory = Path.Combine(work, "pg"), Durable = true }, ct);
-            await cluster.CreateDatabaseAsync("bench", ct);
-            await using var db = NpgsqlDataSource.Create(cluster.ConnectionString("bench"));
-            var result = new DiffResult
-            {
-                StartedAt = startedAt,
-                Rows = options.Rows,
-                Changed = options.Changed,
-                SluiceBinary = sluice,
-                Machine = await MachineInfo.CollectAsync(db, ct),
-            };
-
-            result = result with { LoadSeconds = await BenchData.LoadUsersAsync(db, options.Rows, ct) };
-            result = await MeasureRawAsync(db, result, ct);
-            try
-            {
-                result = await MeasureRunsAsync(sluice, cluster, db, work, stem, result, ct);
-            }
-            catch (BenchFailure e)
-            {
-                result = result with { Error = e.Message };
-            }
-
-            DiffReport.Print(result);
-            Console.WriteLine($"results      {await ResultsFile.WriteAsync(stem, result, ct)}");
-            return result.Error is not null || result.Correct is false ? 1
-                : result.IncrementalTargetMet is false || result.ScanRatioTargetMet is false ? 2
-                : 0;
+            result = await MeasureRunsAsync(sluice, cluster, db, work, stem, result, ct);
         }
-        finally
+        catch (BenchFailure e)
         {
-            await BenchData.CleanUpAsync(cluster, work, options.Keep);
+            result = result with { Error = e.Message };
         }
+
+        DiffReport.Print(result);
+        Console.WriteLine($"results      {await ResultsFile.WriteAsync(stem, result, ct)}");
+        return result.Error is not null || result.Correct is false ? 1
+            : result.IncrementalTargetMet is false || result.ScanRatioTargetMet is false ? 2
+            : 0;
     }
 
     private static async Task<DiffResult> MeasureRawAsync(NpgsqlDataSource db, DiffResult result, CancellationToken ct)

@@ -23,54 +23,32 @@ internal static class ReverseEtlBenchmark
 
     public static async Task<int> RunAsync(ReverseEtlOptions options, CancellationToken ct)
     {
-        var repoRoot = RepoRoot.Find();
-        var startedAt = DateTimeOffset.UtcNow;
-        var stem = ResultsFile.Stem(repoRoot, "reverse-etl", startedAt);
+        await using var session = await BenchSession.StartAsync("reverse-etl", options.SluiceBinary, options.Keep, ct);
+        var (sluice, cluster, db, work, stem, startedAt) = (session.Sluice, session.Cluster, session.Db, session.Work, session.Stem, session.StartedAt);
+        var result = new ReverseEtlResult
+        {
+            StartedAt = startedAt,
+            Users = options.Users,
+            SluiceBinary = sluice,
+            Machine = await MachineInfo.CollectAsync(db, ct),
+        };
 
-#if DEBUG
-        Console.WriteLine("warning: this is a Debug build of the bench; run it with -c Release");
-#endif
-        var sluice = await SluiceBinary.LocateAsync(repoRoot, options.SluiceBinary, ct);
-
-        // Not Directory.CreateTempSubdirectory: its 0700 mode would lock out the postgres OS user that runs the cluster.
-        var work = Path.Combine(Path.GetTempPath(), $"sluice-bench-{Environment.ProcessId}");
-        Directory.CreateDirectory(work);
-        LocalCluster? cluster = null;
+        result = result with { LoadSeconds = await BenchData.LoadUsersAsync(db, options.Users, ct) };
+        result = await MeasureRawAsync(db, result, ct);
         try
         {
-            Console.WriteLine($"cluster      starting in {work} (durable settings)");
-            cluster = await LocalCluster.StartAsync(new LocalClusterOptions { DataDirectory = Path.Combine(work, "pg"), Durable = true }, ct);
-            await cluster.CreateDatabaseAsync("bench", ct);
-            await using var db = NpgsqlDataSource.Create(cluster.ConnectionString("bench"));
-            var result = new ReverseEtlResult
-            {
-                StartedAt = startedAt,
-                Users = options.Users,
-                SluiceBinary = sluice,
-                Machine = await MachineInfo.CollectAsync(db, ct),
-            };
-
-            result = result with { LoadSeconds = await BenchData.LoadUsersAsync(db, options.Users, ct) };
-            result = await MeasureRawAsync(db, result, ct);
-            try
-            {
-                result = result with { Sync = await MeasureSyncAsync(sluice, cluster, work, stem, options.Users, ct) };
-            }
-            catch (BenchFailure e)
-            {
-                result = result with { Error = e.Message };
-            }
-
-            Report.Print(result);
-            Console.WriteLine($"results      {await ResultsFile.WriteAsync(stem, result, ct)}");
-            return result.Error is not null || result.AllDelivered is false ? 1
-                : result.RatioTargetMet is false || result.PeakRssTargetMet is false ? 2
-                : 0;
+            result = result with { Sync = await MeasureSyncAsync(sluice, cluster, work, stem, options.Users, ct) };
         }
-        finally
+        catch (BenchFailure e)
         {
-            await BenchData.CleanUpAsync(cluster, work, options.Keep);
+            result = result with { Error = e.Message };
         }
+
+        Report.Print(result);
+        Console.WriteLine($"results      {await ResultsFile.WriteAsync(stem, result, ct)}");
+        return result.Error is not null || result.AllDelivered is false ? 1
+            : result.RatioTargetMet is false || result.PeakRssTargetMet is false ? 2
+            : 0;
     }
 
     private static async Task<ReverseEtlResult> MeasureRawAsync(NpgsqlDataSource db, ReverseEtlResult result, CancellationToken ct)

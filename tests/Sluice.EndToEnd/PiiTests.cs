@@ -116,69 +116,49 @@ public sealed class PiiTests
         Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(key), Encoding.UTF8.GetBytes(value)));
 
     /// <summary>A <c>customers</c> table full of PII, a Segment emulator, and a sync that hashes, masks and drops.</summary>
-    private sealed class PiiBed : IAsyncDisposable
+    /// <summary>A <c>customers</c> table with PII and a sync that hashes, masks and drops it, over a <see cref="TestBed"/>.</summary>
+    private sealed class PiiBed(TestBed bed) : IAsyncDisposable
     {
         public const string SyncName = "customers_to_segment";
 
-        private readonly string _configPath;
+        public NpgsqlDataSource Db => bed.Db;
 
-        private PiiBed(NpgsqlDataSource db, SegmentEmulator emulator, string configPath)
-        {
-            Db = db;
-            Emulator = emulator;
-            _configPath = configPath;
-        }
+        public SegmentEmulator Emulator => bed.Emulator;
 
-        public NpgsqlDataSource Db { get; }
-
-        public SegmentEmulator Emulator { get; }
-
-        public static async Task<PiiBed> CreateAsync(string name, SegmentEmulatorOptions? emulator = null)
-        {
-            var connectionString = await TestPostgres.CreateDatabaseAsync(name);
-            var db = NpgsqlDataSource.Create(connectionString);
+        public static async Task<PiiBed> CreateAsync(string name, SegmentEmulatorOptions? emulator = null) => new(await TestBed.CreateAsync(name,
             // Mixed-case, padded addresses (normalize must fold them), a NULL email every 13th row, cards, phones, notes.
-            await using (var setup = db.CreateCommand(
-                $"""
-                CREATE TABLE customers (
-                    id bigint PRIMARY KEY,
-                    email text,
-                    card text NOT NULL,
-                    phone text NOT NULL,
-                    bio text NOT NULL,
-                    plan text NOT NULL,
-                    updated_at timestamptz NOT NULL
-                );
-                INSERT INTO customers
-                SELECT i,
-                       CASE WHEN i % 13 = 0 THEN NULL ELSE ' User' || i || '@Example.com' END,
-                       '41111111' || lpad(i::text, 8, '0'),
-                       '+1-555-' || lpad(i::text, 7, '0'),
-                       'private note about customer ' || i,
-                       (ARRAY['free','trial','pro'])[1 + i % 3],
-                       '2024-01-01'::timestamptz + i * interval '1 second'
-                FROM generate_series(1, {Customers}) i;
-                """))
-            {
-                await setup.ExecuteNonQueryAsync();
-            }
-
-            var started = await SegmentEmulator.StartAsync(emulator ?? new SegmentEmulatorOptions { Port = 0 });
-            var directory = Path.Combine(Path.GetTempPath(), $"sluice-pii-{Guid.NewGuid():N}");
-            Directory.CreateDirectory(directory);
-            var builder = new NpgsqlConnectionStringBuilder(connectionString);
-            var yaml = $"""
+            $"""
+            CREATE TABLE customers (
+                id bigint PRIMARY KEY,
+                email text,
+                card text NOT NULL,
+                phone text NOT NULL,
+                bio text NOT NULL,
+                plan text NOT NULL,
+                updated_at timestamptz NOT NULL
+            );
+            INSERT INTO customers
+            SELECT i,
+                   CASE WHEN i % 13 = 0 THEN NULL ELSE ' User' || i || '@Example.com' END,
+                   '41111111' || lpad(i::text, 8, '0'),
+                   '+1-555-' || lpad(i::text, 7, '0'),
+                   'private note about customer ' || i,
+                   (ARRAY['free','trial','pro'])[1 + i % 3],
+                   '2024-01-01'::timestamptz + i * interval '1 second'
+            FROM generate_series(1, {Customers}) i;
+            """,
+            at => $"""
                 connections:
                   app:
                     type: postgres
-                    host: {builder.Host}
-                    port: {builder.Port}
-                    database: {builder.Database}
-                    user: {builder.Username}
+                    host: {at.Host}
+                    port: {at.Port}
+                    database: {at.Database}
+                    user: {at.User}
                   segment:
                     type: segment
                     write_key: test-key
-                    endpoint: {started.BaseUrl.ToString().TrimEnd('/')}
+                    endpoint: {at.SegmentEndpoint}
                     rate_limit:
                       requests_per_second: 10000
                 syncs:
@@ -203,20 +183,12 @@ public sealed class PiiTests
                         notes: {"{"} column: bio, drop: true {"}"}
                         plan: plan
 
-                """;
-            var configPath = Path.Combine(directory, "sluice.yaml");
-            await File.WriteAllTextAsync(configPath, yaml);
-            return new PiiBed(db, started, configPath);
-        }
+                """,
+            emulator));
 
-        public SluiceWorkspace Workspace() =>
-            new(SluiceConfig.Load(_configPath, new Dictionary<string, string> { ["PII_SALT"] = Salt }), TimeProvider.System);
+        public SluiceWorkspace Workspace() => bed.Workspace(new Dictionary<string, string> { ["PII_SALT"] = Salt });
 
-        public async Task<object?> ScalarAsync(string sql)
-        {
-            await using var command = Db.CreateCommand(sql);
-            return await command.ExecuteScalarAsync();
-        }
+        public Task<object?> ScalarAsync(string sql) => bed.ScalarAsync(sql);
 
         public async Task<IReadOnlyList<string>> ColumnAsync(string sql)
         {
@@ -231,18 +203,6 @@ public sealed class PiiTests
             return values;
         }
 
-        public async ValueTask DisposeAsync()
-        {
-            await Emulator.DisposeAsync();
-            await Db.DisposeAsync();
-            try
-            {
-                Directory.Delete(Path.GetDirectoryName(_configPath)!, recursive: true);
-            }
-            catch (IOException)
-            {
-                // temp files; not worth failing a test over
-            }
-        }
+        public ValueTask DisposeAsync() => bed.DisposeAsync();
     }
 }

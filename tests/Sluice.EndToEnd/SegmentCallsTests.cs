@@ -258,82 +258,49 @@ public sealed class SegmentCallsTests
                     ('globex', 8, 'Globex', 'team', 12, 480.00, '2024-05-01T10:00:01Z');
                 """;
 
-        private readonly NpgsqlDataSource _db;
-        private readonly string _directory;
+        private readonly TestBed _bed;
         private readonly SluiceWorkspace _workspace;
 
-        private CallsBed(NpgsqlDataSource db, SegmentEmulator emulator, string directory, SluiceWorkspace workspace)
+        private CallsBed(TestBed bed)
         {
-            _db = db;
-            Emulator = emulator;
-            _directory = directory;
-            _workspace = workspace;
+            _bed = bed;
+            _workspace = bed.Workspace();
         }
 
-        public SegmentEmulator Emulator { get; }
+        public SegmentEmulator Emulator => _bed.Emulator;
 
         public static Task<CallsBed> CreateAsync(string name, string sync) =>
             CreateAsync(name, Schema, "syncs:\n  calls:\n" + string.Join('\n', sync.Split('\n').Select(l => "    " + l)));
 
         /// <summary>A database made by <paramref name="sql"/>, and a config of the test connections plus <paramref name="syncs"/> (a top-level <c>syncs:</c> block).</summary>
-        public static async Task<CallsBed> CreateAsync(string name, string sql, string syncs)
-        {
-            var connectionString = await TestPostgres.CreateDatabaseAsync(name);
-            var db = NpgsqlDataSource.Create(connectionString);
-            await using (var setup = db.CreateCommand(sql))
-            {
-                await setup.ExecuteNonQueryAsync();
-            }
-
-            var emulator = await SegmentEmulator.StartAsync(new SegmentEmulatorOptions { Port = 0 });
-            var directory = Path.Combine(Path.GetTempPath(), $"sluice-e2e-{Guid.NewGuid():N}");
-            Directory.CreateDirectory(directory);
-            var builder = new NpgsqlConnectionStringBuilder(connectionString);
-            var yaml = $"""
+        public static async Task<CallsBed> CreateAsync(string name, string sql, string syncs) => new(await TestBed.CreateAsync(name, sql,
+            at => $"""
                 connections:
                   app:
                     type: postgres
-                    host: {builder.Host}
-                    port: {builder.Port}
-                    database: {builder.Database}
-                    user: {builder.Username}
+                    host: {at.Host}
+                    port: {at.Port}
+                    database: {at.Database}
+                    user: {at.User}
                   segment:
                     type: segment
                     write_key: test-key
-                    endpoint: {emulator.BaseUrl.ToString().TrimEnd('/')}
+                    endpoint: {at.SegmentEndpoint}
                 {syncs.TrimEnd()}
 
-                """;
-            var configPath = Path.Combine(directory, "sluice.yaml");
-            await File.WriteAllTextAsync(configPath, yaml);
-            var workspace = new SluiceWorkspace(SluiceConfig.Load(configPath), TimeProvider.System);
-            return new CallsBed(db, emulator, directory, workspace);
-        }
+                """));
 
         public Task<Sluice.Core.Engine.RunResult> RunAsync(RunKind kind, string sync = "calls") => _workspace.RunAsync(sync, kind, null, default);
 
         public IReadOnlyList<JsonElement> Tracks() =>
             Emulator.Messages("track").Select(m => JsonDocument.Parse(m.Json).RootElement).ToList();
 
-        public async Task<object?> ScalarAsync(string sql)
-        {
-            await using var command = _db.CreateCommand(sql);
-            return await command.ExecuteScalarAsync();
-        }
+        public Task<object?> ScalarAsync(string sql) => _bed.ScalarAsync(sql);
 
         public async ValueTask DisposeAsync()
         {
             await _workspace.DisposeAsync();
-            await Emulator.DisposeAsync();
-            await _db.DisposeAsync();
-            try
-            {
-                Directory.Delete(_directory, recursive: true);
-            }
-            catch (IOException)
-            {
-                // temp files; not worth failing a test over
-            }
+            await _bed.DisposeAsync();
         }
     }
 }

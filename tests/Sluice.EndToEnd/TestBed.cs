@@ -51,7 +51,9 @@ internal sealed class TestBed : IAsyncDisposable
         return new TestBed(db, started, directory);
     }
 
-    public SluiceWorkspace Workspace() => new(SluiceConfig.Load(ConfigPath), TimeProvider.System);
+    /// <param name="environment">Variables for <c>${…}</c> in the config; the process environment when <c>null</c>.</param>
+    public SluiceWorkspace Workspace(IReadOnlyDictionary<string, string>? environment = null) =>
+        new(SluiceConfig.Load(ConfigPath, environment), TimeProvider.System);
 
     public async Task ExecuteAsync(string sql)
     {

@@ -1,4 +1,5 @@
 using Sluice.Core.Configuration.Internal;
+using Sluice.Core.Mapping;
 
 namespace Sluice.Core.Configuration;
 
@@ -51,7 +52,10 @@ public sealed partial class SluiceConfig
             var sourceConnection = ReadConnectionName(source, $"sync '{name}': source.connection", connections);
             var destination = sync.RequireSection("destination", "add `destination:` with the `connection:` to write to");
             var destinationConnection = ReadConnectionName(destination, $"sync '{name}': destination.connection", connections);
-            var mapping = MappingSpecReader.Read(sync.RequireSection("mapping", "add `mapping:` with the fields to send as `target: column`, e.g. `user_id: id`"));
+            // Optional here: whether a sync needs one depends on its destination (CompiledMapping says so when it does).
+            var mapping = sync.Has("mapping")
+                ? MappingSpecReader.Read(sync.RequireSection("mapping", "add `mapping:` with the fields to send as `target: column`, e.g. `user_id: id`"))
+                : MappingSpec.None(sync.Location);
             var schedule = sync.GetString("schedule");
             syncs.Add(new SyncConfig(name, sourceConnection, destinationConnection, source, destination, mapping, schedule, sync, sync.Location));
         }

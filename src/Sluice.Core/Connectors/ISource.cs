@@ -1,3 +1,4 @@
+using Sluice.Core.Checkpoints;
 using Sluice.Core.Records;
 
 namespace Sluice.Core.Connectors;
@@ -38,4 +39,18 @@ public interface ISource : IAsyncDisposable
     /// whatever the size of the source.
     /// </summary>
     IAsyncEnumerable<Change> ReadAsync(ReadRequest request, CancellationToken ct);
+
+    /// <summary>
+    /// Whether <see cref="ReadAsync"/> follows the source for ever (a replication slot, the ingest queue) rather than
+    /// reading what is there and ending. A run of a streaming source ends only when it is stopped, and its batches
+    /// are cut by time too (<see cref="DestinationLimits.FlushWindow"/>), so that a trickle is sent promptly.
+    /// </summary>
+    bool Streams => false;
+
+    /// <summary>
+    /// Called, in order, after each batch's checkpoint has been committed with its send ledger: everything up to
+    /// <paramref name="checkpoint"/> is acknowledged and recorded. A replication source confirms the position to the
+    /// server here (never earlier), so that the server may recycle the WAL behind it.
+    /// </summary>
+    ValueTask CommittedAsync(Checkpoint checkpoint, CancellationToken ct) => ValueTask.CompletedTask;
 }

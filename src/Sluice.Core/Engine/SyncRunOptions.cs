@@ -9,6 +9,12 @@ public sealed class SyncRunOptions
     /// <summary>Records per batch; capped at the destination's limit. <c>null</c>: the destination's limit.</summary>
     public int? BatchSize { get; init; }
 
+    /// <summary>
+    /// For a streaming source, how long a batch that is not full may wait for more records (<c>batch.flush_window</c>);
+    /// <c>null</c>: the destination's <see cref="Connectors.DestinationLimits.FlushWindow"/>.
+    /// </summary>
+    public TimeSpan? FlushWindow { get; init; }
+
     public RetryOptions Retry { get; init; } = new();
 
     /// <summary>The share of the destination's budget this run uses. Default <see cref="DeliveryLane.Live"/>.</summary>

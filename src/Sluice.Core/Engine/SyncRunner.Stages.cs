@@ -88,6 +88,7 @@ public sealed partial class SyncRunner
             SourcePosition? last = null;
             var covered = 0;
             long sequence = 0;
+            long firstCovered = 0;
 
             async ValueTask FlushAsync()
             {
@@ -96,14 +97,38 @@ public sealed partial class SyncRunner
                 refused = [];
                 states = [];
                 covered = 0;
+                firstCovered = runner._time.GetTimestamp();
             }
 
+            // A streaming source never ends, so a batch that is not full is also cut by time: once the source has
+            // nothing more to hand over and the batch's first record has waited the flush window.
+            var streams = sync.Source.Streams;
+            var flushWindow = sync.Options.FlushWindow ?? limits.FlushWindow;
             try
             {
-                await foreach (var chunk in input.ReadAllAsync(ct))
+                while (true)
                 {
+                    if (!input.TryRead(out var chunk))
+                    {
+                        if (streams && covered > 0 && !await MoreWithinAsync(flushWindow - runner._time.GetElapsedTime(firstCovered)))
+                        {
+                            await FlushAsync();
+                        }
+                        else if (!await input.WaitToReadAsync(ct))
+                        {
+                            break;
+                        }
+
+                        continue;
+                    }
+
                     foreach (var change in chunk)
                     {
+                        if (covered == 0)
+                        {
+                            firstCovered = runner._time.GetTimestamp();
+                        }
+
                         var encoded = (change.Kind == ChangeKinds.None || (change.Kind & on) != 0) && sync.Destination.Sends(change) ? Encode(change, limits, refused) : null;
                         if (encoded is not null)
                         {
@@ -137,6 +162,27 @@ public sealed partial class SyncRunner
             finally
             {
                 output.TryComplete();
+            }
+
+            // Whether the next chunk (or the end of input) arrives within the wait.
+            async ValueTask<bool> MoreWithinAsync(TimeSpan wait)
+            {
+                if (wait <= TimeSpan.Zero)
+                {
+                    return false;
+                }
+
+                using var timeout = new CancellationTokenSource(wait, runner._time);
+                using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, timeout.Token);
+                try
+                {
+                    await input.WaitToReadAsync(linked.Token);
+                    return true;
+                }
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                {
+                    return false;
+                }
             }
         }
 
@@ -276,6 +322,7 @@ public sealed partial class SyncRunner
                 {
                     var checkpoint = ready.LastPosition.ToCheckpoint();
                     await lease.CommitBatchAsync(new BatchCommit(runId, ready.Sequence, ready.Sent, ready.DeadLetters, checkpoint, ready.RecordsRead) { RecordStates = ready.RecordStates }, ct);
+                    await sync.Source.CommittedAsync(checkpoint, ct);
                     _acknowledged += ready.Sent.Count;
                     _rejected += ready.DeadLetters.Count;
                     _batches++;

@@ -71,6 +71,12 @@ public sealed class CompiledMapping
             return ordinal;
         }
 
+        if (!spec.Declared && (shape.Targets.Any(t => t.Required) || shape.AnyOf.Count > 0))
+        {
+            throw new ConfigException(spec.Location, "missing required key 'mapping'",
+                $"add `mapping:` with the fields {shape.DestinationName} needs as `target: column`, e.g. `{(shape.AnyOf.Count > 0 ? shape.AnyOf[0][0] : shape.Targets.First(t => t.Required).Name)}: id`");
+        }
+
         var fields = new List<CompiledField>();
         foreach (var field in spec.Fields)
         {

@@ -51,4 +51,11 @@ public sealed class Change(string key, ChangeOperation operation, object?[] valu
     /// record (paid → trial → paid) differ by it, so their message ids do, and a replay of one keeps its id.
     /// </summary>
     public DateTimeOffset? StoredAt { get; init; }
+
+    /// <summary>
+    /// Set by a source whose every change is an event of its own (a WAL position, a queue offset): identifies this
+    /// version of the record, so that two changes with the same content (paid → trial → paid) get distinct message
+    /// ids while a replay of one change keeps its id. <c>null</c>: a version is identified by its content.
+    /// </summary>
+    public string? Version { get; init; }
 }

@@ -270,7 +270,7 @@ internal sealed class SegmentEventEncoder
     {
         _writer.Flush();
         var body = _buffer.WrittenSpan;
-        var messageId = MessageId(change.Key, body, distinct ? change.StoredAt : null);
+        var messageId = MessageId(change.Key, body, distinct ? change.StoredAt : null, change.Version);
 
         // The id is appended after hashing: {"type":…,"context":{…},"messageId":"sluice-…"}
         var payload = new byte[body.Length - 1 + MessageIdProperty.Length + messageId.Length + 2];
@@ -333,11 +333,12 @@ internal sealed class SegmentEventEncoder
         _resolvedFor = mapping;
     }
 
-    private string MessageId(string key, ReadOnlySpan<byte> body, DateTimeOffset? storedAt)
+    private string MessageId(string key, ReadOnlySpan<byte> body, DateTimeOffset? storedAt, string? version)
     {
-        // SHA-256 over "sync\0key\0event[stored at]", in one reused buffer: no allocation per record but the id itself.
+        // SHA-256 over "sync\0key\0event[stored at][\0version]", in one reused buffer: no allocation per record but the id itself.
         var keyBytes = Encoding.UTF8.GetMaxByteCount(key.Length) + 1;
-        var input = _hashInput.GetSpan(_scope.Length + keyBytes + body.Length + sizeof(long));
+        var versionBytes = version is null ? 0 : Encoding.UTF8.GetMaxByteCount(version.Length) + 1;
+        var input = _hashInput.GetSpan(_scope.Length + keyBytes + body.Length + sizeof(long) + versionBytes);
         _scope.CopyTo(input);
         var at = _scope.Length + Encoding.UTF8.GetBytes(key, input[_scope.Length..]);
         input[at++] = 0;
@@ -347,6 +348,13 @@ internal sealed class SegmentEventEncoder
         {
             System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(input[at..], stored.UtcTicks);
             at += sizeof(long);
+        }
+
+        if (version is not null)
+        {
+            // A source's own version of the change (a WAL position): the same content at two positions is two events.
+            input[at++] = 0;
+            at += Encoding.UTF8.GetBytes(version, input[at..]);
         }
 
         Span<byte> digest = stackalloc byte[32];

@@ -15,6 +15,7 @@ internal static class SyncOptions
         var options = new SyncRunOptions
         {
             BatchSize = batch?.GetInt("size", 1, 100_000),
+            FlushWindow = batch?.GetDuration("flush_window"),
             Retry = new RetryOptions
             {
                 MaxAttempts = retry?.GetInt("max_attempts", 1, 1000) ?? defaults.MaxAttempts,

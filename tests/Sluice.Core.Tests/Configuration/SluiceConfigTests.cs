@@ -150,7 +150,6 @@ public sealed class SluiceConfigTests
     [Theory]
     [InlineData("    source:\n      connection: app\n      table: public.users\n", "source", "add `source:` with the `connection:` to read from and what to read, e.g. `table: public.users`")]
     [InlineData("    destination:\n      connection: segment\n", "destination", "add `destination:` with the `connection:` to write to")]
-    [InlineData("    mapping:\n      user_id: id\n", "mapping", "add `mapping:` with the fields to send as `target: column`, e.g. `user_id: id`")]
     public void A_sync_missing_a_required_part_is_an_error(string removed, string key, string fix)
     {
         var error = Fails(Minimal.Replace(removed, "", StringComparison.Ordinal));

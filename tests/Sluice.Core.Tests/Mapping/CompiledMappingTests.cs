@@ -45,6 +45,24 @@ public sealed class CompiledMappingTests
     }
 
     [Fact]
+    public void A_sync_without_a_mapping_is_refused_by_a_destination_that_needs_fields()
+    {
+        var error = Assert.Throws<ConfigException>(() => Compile(MappingSpec.None(Location)));
+
+        Assert.Equal("test.yaml:1: mapping: missing required key 'mapping'\n  fix: add `mapping:` with the fields Test identify needs as `target: column`, e.g. `user_id: id`", error.Message);
+    }
+
+    [Fact]
+    public void A_sync_without_a_mapping_compiles_for_a_destination_that_needs_none()
+    {
+        var wholeEvents = new MappingShape("Test events table", [], []);
+
+        var mapping = CompiledMapping.Compile(MappingSpec.None(Location), Users, wholeEvents);
+
+        Assert.Empty(mapping.Columns);
+    }
+
+    [Fact]
     public void An_unknown_column_with_nothing_close_lists_the_columns()
     {
         var spec = Spec(Leaf("user_id", "customer_number"));

@@ -28,11 +28,27 @@ public static class TestPostgres
     public static async Task<NpgsqlDataSource> CreateDataSourceAsync(string purpose) =>
         NpgsqlDataSource.Create(await CreateDatabaseAsync(purpose));
 
-    private static async Task<LocalCluster> StartAsync()
+    /// <summary>
+    /// An extra throwaway cluster beside the shared one, for tests that need other settings: started in a fresh temp
+    /// directory named <paramref name="directoryPrefix"/>, the process id and a unique suffix (its data in the
+    /// <c>data</c> folder, room beside it for the caller's files), stopped and deleted when the process exits.
+    /// Clusters abandoned by dead test processes under the same prefix are removed first.
+    /// </summary>
+    /// <param name="settingsFor">
+    /// The cluster's extra <c>postgresql.conf</c> settings, given its directory (to write files they name first).
+    /// </param>
+    public static async Task<LocalCluster> StartClusterAsync(
+        string directoryPrefix, Func<string, Task<IReadOnlyDictionary<string, string>>> settingsFor)
     {
-        await RemoveAbandonedClustersAsync();
-        var directory = Path.Combine(Path.GetTempPath(), $"{DirectoryPrefix}{Environment.ProcessId}");
-        var cluster = await LocalCluster.StartAsync(new LocalClusterOptions { DataDirectory = directory, Durable = false });
+        await RemoveAbandonedClustersAsync(directoryPrefix);
+        var directory = Path.Combine(Path.GetTempPath(), $"{directoryPrefix}{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}");
+        var settings = await settingsFor(directory);
+        var cluster = await LocalCluster.StartAsync(new LocalClusterOptions
+        {
+            DataDirectory = Path.Combine(directory, "data"),
+            Durable = false,
+            Settings = settings,
+        });
         AppDomain.CurrentDomain.ProcessExit += (_, _) =>
         {
             try
@@ -42,27 +58,36 @@ public static class TestPostgres
             }
             catch (Exception)
             {
-                // Best effort at exit; the next run removes what is left (RemoveAbandonedClustersAsync).
+                // Best effort at exit (or already stopped and deleted by its owner); the next run removes what is left.
             }
         };
         return cluster;
     }
 
-    /// <summary>Clusters of test processes that died without cleaning up: stop them and delete their files.</summary>
-    private static async Task RemoveAbandonedClustersAsync()
+    private static Task<LocalCluster> StartAsync() =>
+        StartClusterAsync(DirectoryPrefix, _ => Task.FromResult<IReadOnlyDictionary<string, string>>(new Dictionary<string, string>()));
+
+    /// <summary>
+    /// Clusters of test processes that died without cleaning up (the test host may exit before ProcessExit runs):
+    /// stop them and delete their files.
+    /// </summary>
+    private static async Task RemoveAbandonedClustersAsync(string directoryPrefix)
     {
-        foreach (var directory in Directory.GetDirectories(Path.GetTempPath(), DirectoryPrefix + "*"))
+        foreach (var directory in Directory.GetDirectories(Path.GetTempPath(), directoryPrefix + "*"))
         {
-            if (!int.TryParse(Path.GetFileName(directory)[DirectoryPrefix.Length..], out var pid) || Directory.Exists($"/proc/{pid}"))
+            var pidText = Path.GetFileName(directory)[directoryPrefix.Length..].Split('-')[0];
+            if (!int.TryParse(pidText, out var pid) || Directory.Exists($"/proc/{pid}"))
             {
                 continue;
             }
 
             try
             {
-                if (File.Exists(Path.Combine(directory, "postmaster.pid")))
+                // Clusters started before the data/ subfolder layout keep their data in the directory itself.
+                var data = Directory.Exists(Path.Combine(directory, "data")) ? Path.Combine(directory, "data") : directory;
+                if (File.Exists(Path.Combine(data, "postmaster.pid")))
                 {
-                    var stale = await LocalCluster.StartAsync(new LocalClusterOptions { DataDirectory = directory, Durable = false });
+                    var stale = await LocalCluster.StartAsync(new LocalClusterOptions { DataDirectory = data, Durable = false });
                     await stale.StopAsync(immediate: true);
                 }
 

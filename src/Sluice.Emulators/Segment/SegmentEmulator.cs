@@ -13,6 +13,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 using Sluice.Core.Errors;
 using Sluice.Emulators.Segment.Internal;
+using Sluice.Segment.Protocol;
 
 namespace Sluice.Emulators.Segment;
 

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Sluice.Emulators.Segment;
+using Sluice.Testing;
 
 namespace Sluice.Emulators.Tests.Segment;
 
@@ -88,7 +89,7 @@ public sealed class VendorClientTests
         Assert.Equal(0, stats.Duplicates);
     }
 
-    private static Task<ProcessResult> SendAsync(SegmentEmulator emulator, string runId)
+    private static Task<NodeTooling.ProcessResult> SendAsync(SegmentEmulator emulator, string runId)
     {
         // analytics-node builds its URL as new URL('/v1/batch', host).
         var host = emulator.BaseUrl.GetLeftPart(UriPartial.Authority);

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Sluice.Core.Errors;
+using Sluice.Segment.Protocol;
 
 namespace Sluice.Emulators.Segment.Internal;
 
@@ -81,7 +82,7 @@ internal sealed class AdminEndpoints(EmulatorState state)
         writer.WriteStartArray();
         foreach (var message in selected)
         {
-            if (!message.TryGetBody(out var body))
+            if (!message.TryGetEvent(out var parsed))
             {
                 continue;
             }
@@ -94,7 +95,7 @@ internal sealed class AdminEndpoints(EmulatorState state)
             writer.WriteString("receivedAt"u8, MessageRenderer.FormatTime(message.ReceivedAtTicks));
             writer.WriteNumber("timesReceived"u8, message.TimesReceived);
             writer.WritePropertyName("event"u8);
-            MessageRenderer.WriteEvent(writer, message, body.Span);
+            MessageRenderer.WriteEvent(writer, message, parsed);
             writer.WriteEndObject();
             if (writer.BytesPending > 64 * 1024)
             {

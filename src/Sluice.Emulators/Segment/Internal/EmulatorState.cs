@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using Sluice.Core.Errors;
+using Sluice.Segment.Protocol;
 
 namespace Sluice.Emulators.Segment.Internal;
 
@@ -42,9 +43,5 @@ internal sealed class EmulatorState(SegmentEmulatorOptions options, Cancellation
         !string.IsNullOrEmpty(writeKey) && (_writeKeys is null || _writeKeys.Contains(writeKey));
 
     /// <summary>Now, truncated to the millisecond Segment's timestamps carry, so the skew arithmetic round-trips.</summary>
-    public long NowTicks()
-    {
-        var ticks = Time.GetUtcNow().UtcTicks;
-        return ticks - (ticks % TimeSpan.TicksPerMillisecond);
-    }
+    public long NowTicks() => SegmentTimestamps.NowTicks(Time);
 }

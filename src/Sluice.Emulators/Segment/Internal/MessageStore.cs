@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Sluice.Segment.Protocol;
 
 namespace Sluice.Emulators.Segment.Internal;
 
@@ -34,14 +35,14 @@ internal sealed class MessageStore(int retainMessages)
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Commit(ParsedPayload payload, long receivedAtTicks)
     {
-        var messages = payload.Messages;
+        var events = payload.Events;
+        var messages = new StoredMessage[events.Count];
         Span<int> byType = stackalloc int[SegmentEventTypes.Count];
         var fresh = 0;
         var newUsers = 0;
-        for (var i = 0; i < messages.Count; i++)
+        for (var i = 0; i < events.Count; i++)
         {
-            var message = messages[i];
-            message.Receive(receivedAtTicks);
+            var message = new StoredMessage(events[i], receivedAtTicks);
             if (_index.AddOrGetFirst(message) is { } first)
             {
                 // Segment dedups on messageId alone (guides/duplicate-data.md); the first copy stays.
@@ -84,7 +85,7 @@ internal sealed class MessageStore(int retainMessages)
 
         Interlocked.Add(ref _events, payload.Received);
         Interlocked.Add(ref _unique, fresh);
-        Interlocked.Add(ref _duplicates, messages.Count - fresh);
+        Interlocked.Add(ref _duplicates, events.Count - fresh);
         Interlocked.Add(ref _dropped, payload.Dropped);
         Interlocked.Add(ref _distinctUserIds, newUsers);
     }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Sluice.Core.Errors;
+using Sluice.Segment.Protocol;
 
 namespace Sluice.Emulators.Segment.Internal;
 

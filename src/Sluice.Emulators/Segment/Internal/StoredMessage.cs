@@ -1,3 +1,5 @@
+using Sluice.Segment.Protocol;
+
 namespace Sluice.Emulators.Segment.Internal;
 
 /// <summary>
@@ -5,69 +7,56 @@ namespace Sluice.Emulators.Segment.Internal;
 /// The JSON stays where it arrived, a slice of the request body shared by the whole batch; the corrected
 /// JSON is only built when someone lists it (<see cref="MessageRenderer"/>), so ingest never re-serialises.
 /// </summary>
-internal sealed class StoredMessage(
-    string messageId,
-    bool messageIdAssigned,
-    SegmentEventType type,
-    string? userId,
-    string? anonymousId,
-    byte[] requestBody,
-    int offset,
-    int length)
+internal sealed class StoredMessage(SegmentEvent parsed, long receivedAtTicks)
 {
+    private readonly int _offset = parsed.Json.Offset;
+    private readonly int _length = parsed.Json.Count;
+    private readonly string? _name = parsed.Name;
     private int _timesReceived = 1;
-    private byte[]? _requestBody = requestBody;
+    private byte[]? _requestBody = parsed.Json.Array;
 
-    public string MessageId { get; } = messageId;
+    public string MessageId { get; } = parsed.MessageId;
 
     /// <summary>The event had no usable <c>messageId</c>; the emulator assigned <see cref="MessageId"/>.</summary>
-    public bool MessageIdAssigned { get; } = messageIdAssigned;
+    public bool MessageIdAssigned { get; } = parsed.MessageIdAssigned;
 
-    public SegmentEventType Type { get; } = type;
+    public SegmentEventType Type { get; } = parsed.Type;
 
-    public string? UserId { get; } = userId;
+    public string? UserId { get; } = parsed.UserId;
 
-    public string? AnonymousId { get; } = anonymousId;
+    public string? AnonymousId { get; } = parsed.AnonymousId;
 
-    /// <summary>The event object exactly as it appeared in the request; false once evicted.</summary>
-    public bool TryGetBody(out ReadOnlyMemory<byte> body)
-    {
-        var requestBody = Volatile.Read(ref _requestBody);
-        body = requestBody is null ? default : requestBody.AsMemory(offset, length);
-        return requestBody is not null;
-    }
+    public BatchEnvelope? Envelope { get; } = parsed.Envelope;
 
-    public BatchEnvelope? Envelope { get; init; }
+    public bool HasClientTimestamp { get; } = parsed.HasClientTimestamp;
 
-    /// <summary>The event carried a <c>timestamp</c> property, which is relabelled <c>originalTimestamp</c>.</summary>
-    public bool HasClientTimestamp { get; init; }
+    public long ClientTimeTicks { get; } = parsed.ClientTimeTicks;
 
-    /// <summary>Client time of the call (<c>timestamp</c>, else <c>originalTimestamp</c>) as UTC ticks; 0 if none.</summary>
-    public long ClientTimeTicks { get; init; }
+    public long SentAtTicks { get; } = parsed.SentAtTicks;
 
-    /// <summary>The event's own <c>sentAt</c> as UTC ticks; 0 if none.</summary>
-    public long SentAtTicks { get; init; }
-
-    public long ReceivedAtTicks { get; private set; }
-
-    public long TimestampTicks { get; private set; }
+    public long ReceivedAtTicks { get; } = receivedAtTicks;
 
     public int TimesReceived => Volatile.Read(ref _timesReceived);
 
-    /// <summary>
-    /// Segment's clock-skew correction (spec/common.md "Timestamps"):
-    /// <c>timestamp = receivedAt - (sentAt - originalTimestamp)</c>. No client time → server time; a client time
-    /// without any <c>sentAt</c> cannot be corrected and is used as is. The event's own <c>sentAt</c> wins over the
-    /// batch root's (UNDOCUMENTED; inferred from client behaviour, see reference §1.4).
-    /// </summary>
-    public void Receive(long receivedAtTicks)
+    /// <summary>The event as parsed, its JSON included; false once evicted.</summary>
+    public bool TryGetEvent(out SegmentEvent parsed)
     {
-        ReceivedAtTicks = receivedAtTicks;
-        var sentAt = SentAtTicks != 0 ? SentAtTicks : Envelope?.SentAtTicks ?? 0;
-        var timestamp = ClientTimeTicks == 0 ? receivedAtTicks
-            : sentAt == 0 ? ClientTimeTicks
-            : receivedAtTicks - (sentAt - ClientTimeTicks);
-        TimestampTicks = timestamp > 0 && timestamp <= DateTime.MaxValue.Ticks ? timestamp : receivedAtTicks;
+        var requestBody = Volatile.Read(ref _requestBody);
+        parsed = requestBody is null ? default : new SegmentEvent
+        {
+            MessageId = MessageId,
+            MessageIdAssigned = MessageIdAssigned,
+            Type = Type,
+            UserId = UserId,
+            AnonymousId = AnonymousId,
+            Name = _name,
+            Json = new ArraySegment<byte>(requestBody, _offset, _length),
+            Envelope = Envelope,
+            HasClientTimestamp = HasClientTimestamp,
+            ClientTimeTicks = ClientTimeTicks,
+            SentAtTicks = SentAtTicks,
+        };
+        return requestBody is not null;
     }
 
     public void CountDuplicate() => Interlocked.Increment(ref _timesReceived);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http;
+using Sluice.Segment.Protocol;
 
 namespace Sluice.Emulators.Segment.Internal;
 
@@ -10,10 +11,6 @@ namespace Sluice.Emulators.Segment.Internal;
 /// </summary>
 internal sealed class TrackingEndpoint(EmulatorState state)
 {
-    // analytics-next sends Authorization and, on retries, X-Retry-Count: not CORS-safelisted, so browsers
-    // preflight them (reference §1.2).
-    private const string AllowedHeaders = "Authorization, Content-Type, Content-Encoding, X-Retry-Count";
-
     public async Task HandleAsync(HttpContext context)
     {
         var request = context.Request;
@@ -22,7 +19,7 @@ internal sealed class TrackingEndpoint(EmulatorState state)
         response.Headers.AccessControlAllowOrigin = origin.Length > 0 ? origin : "*";
         response.Headers.Vary = "Origin";
 
-        if (!TrackingRoute.TryResolve(request.Path, out var route))
+        if (!TrackingRoute.TryResolve(request.Path.Value, out var route))
         {
             await SegmentResponses.WriteErrorAsync(response, StatusCodes.Status404NotFound, $"No Segment endpoint at {request.Path}; GET / lists the endpoints");
             return;
@@ -32,7 +29,7 @@ internal sealed class TrackingEndpoint(EmulatorState state)
         {
             response.StatusCode = StatusCodes.Status204NoContent;
             response.Headers.AccessControlAllowMethods = "POST, OPTIONS";
-            response.Headers.AccessControlAllowHeaders = AllowedHeaders;
+            response.Headers.AccessControlAllowHeaders = SegmentAnswers.CorsAllowedHeaders;
             response.Headers.AccessControlMaxAge = "86400";
             return;
         }
@@ -118,20 +115,11 @@ internal sealed class TrackingEndpoint(EmulatorState state)
     {
         var request = context.Request;
         var response = context.Response;
-        var limit = route.Kind == TrackingRouteKind.Batch ? SegmentLimits.MaxBatchBytes : SegmentLimits.MaxEventBytes;
-        var body = await RequestBodyReader.ReadAsync(request, limit, context.RequestAborted);
+        var body = await RequestBodyReader.ReadAsync(request.Body, request.Headers.ContentEncoding.ToString(), request.ContentLength, route.MaxBodyBytes, context.RequestAborted);
         string? error;
-        if (body.Status == RequestBodyStatus.TooLarge)
+        if (body.Status != RequestBodyStatus.Ok)
         {
-            // Over 32 KB per call or 500 KB per batch → 400 (http-api "Max request size"); analytics.js
-            // reports the message "Exceed payload limit" (js faq.md).
-            error = route.Kind == TrackingRouteKind.Batch
-                ? "Exceed payload limit: a batch request may be at most 500 KB"
-                : "Exceed payload limit";
-        }
-        else if (body.Status == RequestBodyStatus.Unreadable)
-        {
-            error = body.Problem;
+            error = SegmentAnswers.ForRefusedBody(body, route.Kind);
         }
         else if (PayloadParser.TryParse(body.Bytes, route, out var payload, out error))
         {
@@ -143,7 +131,7 @@ internal sealed class TrackingEndpoint(EmulatorState state)
                 return;
             }
 
-            error = SegmentResponses.InvalidWriteKey;
+            error = SegmentAnswers.InvalidWriteKey;
         }
 
         store.CountRejected();

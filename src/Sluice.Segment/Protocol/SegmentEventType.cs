@@ -1,7 +1,7 @@
-namespace Sluice.Emulators.Segment.Internal;
+namespace Sluice.Segment.Protocol;
 
 /// <summary>The six Segment Spec call types. The numeric values index per-type counters.</summary>
-internal enum SegmentEventType : byte
+public enum SegmentEventType : byte
 {
     Identify,
     Track,

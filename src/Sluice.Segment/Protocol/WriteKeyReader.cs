@@ -1,9 +1,9 @@
 using System.Text;
 
-namespace Sluice.Emulators.Segment.Internal;
+namespace Sluice.Segment.Protocol;
 
 /// <summary>The write key of HTTP Basic auth: user = write key, password empty (http-api "Basic authentication").</summary>
-internal static class WriteKeyReader
+public static class WriteKeyReader
 {
     /// <summary>The key from <c>Authorization: Basic …</c>, or null for no header, another scheme or a malformed value.</summary>
     public static string? FromAuthorization(string? authorization)

@@ -1,6 +1,6 @@
-namespace Sluice.Emulators.Segment.Internal;
+namespace Sluice.Segment.Protocol;
 
-internal enum TrackingRouteKind
+public enum TrackingRouteKind
 {
     /// <summary>The body is one event (<c>/v1/track</c>, <c>/v1/t</c>, ...).</summary>
     Single,

@@ -1,11 +1,11 @@
-namespace Sluice.Emulators.Segment.Internal;
+namespace Sluice.Segment.Protocol;
 
 /// <summary>
 /// The batch-root fields every item of one request shares, kept once per request: Segment merges the root
 /// <c>context</c> and <c>integrations</c> into each item (http-api "Batch"), and batching clients
 /// (analytics-node, analytics-next) send a single root <c>sentAt</c> for the whole batch.
 /// </summary>
-internal sealed class BatchEnvelope
+public sealed class BatchEnvelope
 {
     /// <summary>The root <c>sentAt</c> JSON token as sent (with quotes), copied into items that have none.</summary>
     public byte[]? SentAtJson { get; set; }

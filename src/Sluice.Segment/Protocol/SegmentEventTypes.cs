@@ -1,9 +1,9 @@
 using System.Text;
 
-namespace Sluice.Emulators.Segment.Internal;
+namespace Sluice.Segment.Protocol;
 
 /// <summary>Wire names of <see cref="SegmentEventType"/>: exactly the lower-case <c>type</c> values of the Spec.</summary>
-internal static class SegmentEventTypes
+public static class SegmentEventTypes
 {
     public const int Count = 6;
 

@@ -1,13 +1,12 @@
-using Microsoft.AspNetCore.Http;
-
-namespace Sluice.Emulators.Segment.Internal;
+namespace Sluice.Segment.Protocol;
 
 /// <summary>What a <c>/v1/...</c> path means. <see cref="Type"/> is set for <see cref="TrackingRouteKind.Single"/> only.</summary>
-internal readonly record struct TrackingRoute(TrackingRouteKind Kind, SegmentEventType? Type)
+public readonly record struct TrackingRoute(TrackingRouteKind Kind, SegmentEventType? Type)
 {
-    public static bool TryResolve(PathString path, out TrackingRoute route)
+    /// <summary>Resolves a request path (<c>/v1/track</c>, <c>/v1/t</c>, <c>/v1/batch</c>, …); false for anything else.</summary>
+    public static bool TryResolve(string? path, out TrackingRoute route)
     {
-        var value = path.Value ?? "";
+        var value = path ?? "";
 
         // segmentio/segment-import posts to "/v1/import/": tolerate one trailing slash everywhere.
         if (value.Length > 1 && value[^1] == '/')
@@ -34,4 +33,7 @@ internal readonly record struct TrackingRoute(TrackingRouteKind Kind, SegmentEve
 
         return value.StartsWith("/v1/", StringComparison.Ordinal) && (route.Kind != TrackingRouteKind.Single || route.Type is not null);
     }
+
+    /// <summary>The body size limit of this route: 500 KB for a batch, 32 KB for a single call.</summary>
+    public int MaxBodyBytes => Kind == TrackingRouteKind.Batch ? SegmentLimits.MaxBatchBytes : SegmentLimits.MaxEventBytes;
 }

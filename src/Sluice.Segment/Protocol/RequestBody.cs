@@ -1,11 +1,11 @@
-namespace Sluice.Emulators.Segment.Internal;
+namespace Sluice.Segment.Protocol;
 
 /// <summary>
-/// A request body, read into an array of exactly its size. An accepted request's array is kept as the
+/// A request body, read into an array of exactly its size. An accepted request's array can be kept as the
 /// storage of its events (one large array per batch instead of one small array per event, which keeps
 /// garbage-collection work low when a million events are retained).
 /// </summary>
-internal sealed class RequestBody(RequestBodyStatus status, byte[]? bytes, string? problem = null)
+public sealed class RequestBody(RequestBodyStatus status, byte[]? bytes, string? problem = null)
 {
     public RequestBodyStatus Status { get; } = status;
 

@@ -4,7 +4,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 
-namespace Sluice.Emulators.Segment.Internal;
+namespace Sluice.Segment.Protocol;
 
 /// <summary>
 /// Reads a tracking request body in one forward pass with <see cref="Utf8JsonReader"/>: it pulls out the
@@ -15,12 +15,14 @@ namespace Sluice.Emulators.Segment.Internal;
 /// The hot methods skip tiered compilation: a sync's first million events would otherwise run largely through
 /// unoptimised tier-0 code (measured: round one cost twice the CPU of round two).
 /// </remarks>
-internal static class PayloadParser
+public static class PayloadParser
 {
-    private const string ExceedPayloadLimit = "Exceed payload limit";
-
     private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 256 };
 
+    /// <summary>
+    /// Parses <paramref name="body"/> for <paramref name="route"/>. False with a 400 message for invalid JSON or an
+    /// event over 32 KB; events Segment silently discards are counted in <see cref="ParsedPayload.Dropped"/>.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool TryParse(
         byte[] body,
@@ -155,7 +157,7 @@ internal static class PayloadParser
         var start = (int)reader.TokenStartIndex;
         SegmentEventType? bodyType = null;
         string? messageId = null, userId = null, anonymousId = null, groupId = null, previousId = null;
-        var hasEvent = false;
+        string? eventName = null, name = null;
         var hasTimestamp = false;
         long timestamp = 0, originalTimestamp = 0, sentAt = 0;
 
@@ -184,8 +186,10 @@ internal static class PayloadParser
                     previousId = ReadId(ref reader);
                     break;
                 case EventField.Event:
-                    hasEvent = reader.TokenType == JsonTokenType.String && reader.ValueSpan.Length > 0;
-                    reader.Skip();
+                    eventName = ReadName(ref reader);
+                    break;
+                case EventField.Name:
+                    name = ReadName(ref reader);
                     break;
                 case EventField.Timestamp:
                     hasTimestamp = reader.TokenType != JsonTokenType.Null;
@@ -210,7 +214,7 @@ internal static class PayloadParser
         if (length > SegmentLimits.MaxEventBytes)
         {
             // "Exceed payload limit" is the message analytics.js users see for an event over 32 KB (js faq.md).
-            error = ExceedPayloadLimit;
+            error = SegmentAnswers.ExceedPayloadLimit;
             return false;
         }
 
@@ -221,7 +225,7 @@ internal static class PayloadParser
         // batch items "must have a type property with a valid method name").
         if (type is null
             || (userId is null && anonymousId is null)
-            || (type == SegmentEventType.Track && !hasEvent)
+            || (type == SegmentEventType.Track && eventName is null)
             || (type == SegmentEventType.Group && groupId is null)
             || (type == SegmentEventType.Alias && previousId is null)
             || messageId?.Length > SegmentLimits.MaxMessageIdLength)
@@ -233,8 +237,21 @@ internal static class PayloadParser
         // "The HTTP API assigns an ID at ingest" to events without one (guides/duplicate-data.md).
         var assigned = messageId is null;
         messageId ??= "api-" + Guid.NewGuid().ToString("N");
-        payload.Messages.Add(new StoredMessage(messageId, assigned, type.Value, userId, anonymousId, body.Array, body.Start + start, length)
+        payload.Events.Add(new SegmentEvent
         {
+            MessageId = messageId,
+            MessageIdAssigned = assigned,
+            Type = type.Value,
+            UserId = userId,
+            AnonymousId = anonymousId,
+            Name = type switch
+            {
+                SegmentEventType.Track => eventName,
+                SegmentEventType.Page or SegmentEventType.Screen => name,
+                _ => null,
+            },
+            Json = new ArraySegment<byte>(body.Array, body.Start + start, length),
+
             // The root sentAt/context may follow the batch array (analytics-node sends {batch, writeKey, sentAt}),
             // so items keep a reference to the envelope that is still being filled.
             Envelope = envelope,
@@ -260,6 +277,19 @@ internal static class PayloadParser
                 reader.Skip();
                 return null;
         }
+    }
+
+    /// <summary>A non-empty string (an event or page name); anything else counts as absent.</summary>
+    private static string? ReadName(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.String)
+        {
+            reader.Skip();
+            return null;
+        }
+
+        var value = reader.GetString();
+        return string.IsNullOrEmpty(value) ? null : value;
     }
 
     /// <summary>An ISO-8601 time as UTC ticks; 0 when absent or unparseable.</summary>
@@ -305,6 +335,7 @@ internal static class PayloadParser
     private static EventField ClassifyEvent(ReadOnlySpan<byte> name) => name.Length switch
     {
         4 when name.SequenceEqual("type"u8) => EventField.Type,
+        4 when name.SequenceEqual("name"u8) => EventField.Name,
         5 when name.SequenceEqual("event"u8) => EventField.Event,
         6 when name.SequenceEqual("userId"u8) => EventField.UserId,
         6 when name.SequenceEqual("sentAt"u8) => EventField.SentAt,
@@ -361,6 +392,7 @@ internal static class PayloadParser
         Other,
         Type,
         Event,
+        Name,
         UserId,
         AnonymousId,
         MessageId,

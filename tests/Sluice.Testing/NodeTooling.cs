@@ -1,20 +1,22 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
+using Xunit;
 
-namespace Sluice.Emulators.Tests.Segment;
+namespace Sluice.Testing;
 
 /// <summary>
-/// Node and npm for the vendor-client tests. Missing tools fail the test with instructions (never a silent
+/// Node and npm for tests that drive real vendor clients (a test project's <c>node</c> folder with a committed
+/// package-lock.json, copied to its output). Missing tools fail the test with instructions (never a silent
 /// skip: CI must notice). <c>npm ci</c> runs only when the lock file changed since the last install, under a
 /// cross-process file lock so parallel test runs do not install over each other.
 /// </summary>
-internal static class NodeTooling
+public static class NodeTooling
 {
     private const string Marker = ".sluice-installed.sha256";
     private static readonly TimeSpan InstallTimeout = TimeSpan.FromMinutes(4);
 
-    /// <summary>The copy of tests/Sluice.Emulators.Tests/node in the test output folder.</summary>
+    /// <summary>The test project's <c>node</c> folder, as copied to the test output folder.</summary>
     public static string ClientFolder => Path.Combine(AppContext.BaseDirectory, "node");
 
     public static string Node => Find(OperatingSystem.IsWindows() ? "node.exe" : "node");
@@ -90,23 +92,17 @@ internal static class NodeTooling
         }
     }
 
-    private static async Task<FileStream> AcquireLockAsync(string folder)
+    /// <summary>What a process printed (stdout and stderr interleaved) and its exit code.</summary>
+    public sealed record ProcessResult(int ExitCode, string Output)
+    {
+        public bool Succeeded => ExitCode == 0;
+    }
+
+    private static Task<FileStream> AcquireLockAsync(string folder)
     {
         // Not inside node_modules: npm ci deletes that folder while we hold the lock.
         var name = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(Path.GetFullPath(folder))))[..16];
-        var path = Path.Combine(Path.GetTempPath(), $"sluice-npm-ci-{name}.lock");
-        var clock = Stopwatch.StartNew();
-        while (true)
-        {
-            try
-            {
-                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            }
-            catch (IOException) when (clock.Elapsed < InstallTimeout)
-            {
-                await Task.Delay(250);
-            }
-        }
+        return CrossProcessLock.AcquireAsync($"sluice-npm-ci-{name}.lock", InstallTimeout);
     }
 
     private static string Find(string executable)
@@ -121,7 +117,7 @@ internal static class NodeTooling
             }
         }
 
-        Assert.Fail($"`{executable}` was not found on PATH. The Segment vendor-client tests need Node.js 20+ with npm "
+        Assert.Fail($"`{executable}` was not found on PATH. The vendor-client tests need Node.js 20+ with npm "
             + "(https://nodejs.org, or `apt-get install nodejs npm`); they are not skipped, so CI notices a missing toolchain.");
         return executable;
     }

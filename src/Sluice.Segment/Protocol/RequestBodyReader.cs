@@ -1,45 +1,52 @@
 using System.Buffers;
 using System.IO.Compression;
-using Microsoft.AspNetCore.Http;
 
-namespace Sluice.Emulators.Segment.Internal;
+namespace Sluice.Segment.Protocol;
 
 /// <summary>
-/// Reads a request body whatever its Content-Type, inflating <c>Content-Encoding: gzip</c> (the RudderStack
+/// Reads a tracking request body whatever its Content-Type, inflating <c>Content-Encoding: gzip</c> (the RudderStack
 /// node SDK gzips with an x-www-form-urlencoded content type). The size limit applies to the JSON, after
-/// inflation, so a small gzip body cannot smuggle a huge batch.
+/// inflation, so a small gzip body cannot smuggle a huge batch, and nothing is ever buffered past the limit.
 /// </summary>
-internal static class RequestBodyReader
+public static class RequestBodyReader
 {
     private const int InitialBufferBytes = 16 * 1024;
 
-    public static async Task<RequestBody> ReadAsync(HttpRequest request, int limit, CancellationToken ct)
+    /// <summary>How much of a refused body is read and discarded so the client sees the 400; past that the host closes the connection.</summary>
+    private const long MaxDrainBytes = 4L * SegmentLimits.MaxBatchBytes;
+
+    /// <param name="body">The request body stream.</param>
+    /// <param name="contentEncoding">The Content-Encoding header (empty or null for none).</param>
+    /// <param name="contentLength">The Content-Length header, if any.</param>
+    /// <param name="limit">The most bytes of (inflated) JSON accepted.</param>
+    /// <param name="ct">Cancelled when the client goes away.</param>
+    public static async Task<RequestBody> ReadAsync(Stream body, string? contentEncoding, long? contentLength, int limit, CancellationToken ct)
     {
-        var encoding = request.Headers.ContentEncoding.ToString().Trim();
+        var encoding = (contentEncoding ?? "").Trim();
         var gzip = encoding.Equals("gzip", StringComparison.OrdinalIgnoreCase) || encoding.Equals("x-gzip", StringComparison.OrdinalIgnoreCase);
         if (!gzip && encoding.Length > 0 && !encoding.Equals("identity", StringComparison.OrdinalIgnoreCase))
         {
-            await DrainAsync(request, ct);
+            await DrainAsync(body, ct);
             return new RequestBody(RequestBodyStatus.Unreadable, null, $"Unsupported Content-Encoding \"{encoding}\": send identity or gzip");
         }
 
-        if (!gzip && request.ContentLength is { } declared && declared <= limit)
+        if (!gzip && contentLength is { } declared && declared <= limit)
         {
             // The common case: read straight into the array that will hold the events.
             var exact = GC.AllocateUninitializedArray<byte>((int)declared);
-            await request.Body.ReadExactlyAsync(exact, ct);
+            await body.ReadExactlyAsync(exact, ct);
             return new RequestBody(RequestBodyStatus.Ok, exact);
         }
 
-        return await ReadUnknownLengthAsync(request, gzip, limit, ct);
+        return await ReadUnknownLengthAsync(body, gzip, limit, ct);
     }
 
-    private static async Task<RequestBody> ReadUnknownLengthAsync(HttpRequest request, bool gzip, int limit, CancellationToken ct)
+    private static async Task<RequestBody> ReadUnknownLengthAsync(Stream body, bool gzip, int limit, CancellationToken ct)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(InitialBufferBytes);
         var length = 0;
         string? problem = null;
-        var source = gzip ? new GZipStream(request.Body, CompressionMode.Decompress, leaveOpen: true) : request.Body;
+        var source = gzip ? new GZipStream(body, CompressionMode.Decompress, leaveOpen: true) : body;
         try
         {
             while (length <= limit)
@@ -74,20 +81,23 @@ internal static class RequestBodyReader
             }
         }
 
-        await DrainAsync(request, ct);
+        await DrainAsync(body, ct);
         return problem is null
             ? new RequestBody(RequestBodyStatus.TooLarge, null)
             : new RequestBody(RequestBodyStatus.Unreadable, null, problem);
     }
 
-    /// <summary>Consumes the rest of a refused body so the client reads our 400 instead of a reset connection.</summary>
-    private static async Task DrainAsync(HttpRequest request, CancellationToken ct)
+    /// <summary>Consumes the rest of a refused body (up to a cap) so the client reads our 400 instead of a reset connection.</summary>
+    private static async Task DrainAsync(Stream body, CancellationToken ct)
     {
         var scratch = ArrayPool<byte>.Shared.Rent(16 * 1024);
         try
         {
-            while (await request.Body.ReadAsync(scratch, ct) > 0)
+            long drained = 0;
+            int read;
+            while (drained < MaxDrainBytes && (read = await body.ReadAsync(scratch, ct)) > 0)
             {
+                drained += read;
             }
         }
         finally

@@ -1,7 +1,7 @@
-namespace Sluice.Emulators.Segment.Internal;
+namespace Sluice.Segment.Protocol;
 
 /// <summary>Segment's documented request limits (HTTP Tracking API page unless noted).</summary>
-internal static class SegmentLimits
+public static class SegmentLimits
 {
     /// <summary>"There is a maximum of 32KB per normal API request ... a limit of 32KB per event in the batch" → 400.</summary>
     public const int MaxEventBytes = 32 * 1024;

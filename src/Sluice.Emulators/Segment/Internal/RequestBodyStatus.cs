@@ -1,8 +1,0 @@
-namespace Sluice.Emulators.Segment.Internal;
-
-internal enum RequestBodyStatus
-{
-    Ok,
-    TooLarge,
-    Unreadable,
-}

@@ -29,6 +29,14 @@ public sealed class SyncPlanner(ISyncStateView state)
     public async Task<SyncPlan> PlanAsync(SyncDefinition sync, int samples, CancellationToken ct)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(samples);
+        if (sync.Source.Streams)
+        {
+            // Reading a stream to its end never ends; and what it will send is each change as it arrives.
+            throw SluiceException.Config(
+                $"sync '{sync.Name}' follows a stream ({sync.Source.Description}) and sends each change as it arrives, so there is no next run to plan; " +
+                "`sluice status` shows how far behind it is");
+        }
+
         SyncModes.Check(sync);
         var schema = await sync.Source.DiscoverAsync(ct);
         var mapping = CompiledMapping.Compile(sync.Mapping, schema, sync.Destination.Shape);

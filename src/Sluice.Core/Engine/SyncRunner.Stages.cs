@@ -35,35 +35,64 @@ public sealed partial class SyncRunner
             {
                 SyncModes.Check(sync);
                 var read = request with { RecordStates = lease.RecordStates };
-                await using var changes = sync.Source.ReadAsync(read, ct).GetAsyncEnumerator(ct);
-                while (true)
+                var changes = sync.Source.ReadAsync(read, ct).GetAsyncEnumerator(ct);
+                // A read the stage asked for but has not awaited yet (it was handing a chunk on when stopped). It must
+                // end before the enumerator is disposed: an async iterator cannot be disposed while it is running.
+                ValueTask<bool>? pending = null;
+                try
                 {
-                    var next = changes.MoveNextAsync();
-                    if (!next.IsCompleted && chunk.Count > 0)
+                    while (true)
                     {
-                        await HandOnAsync();
+                        var next = changes.MoveNextAsync();
+                        if (!next.IsCompleted && chunk.Count > 0)
+                        {
+                            pending = next;
+                            await HandOnAsync();
+                        }
+
+                        pending = null;
+                        if (!await next)
+                        {
+                            break;
+                        }
+
+                        chunk.Add(changes.Current);
+                        if (chunk.Count == ChunkSize)
+                        {
+                            await HandOnAsync();
+                        }
                     }
 
-                    if (!await next)
-                    {
-                        break;
-                    }
-
-                    chunk.Add(changes.Current);
-                    if (chunk.Count == ChunkSize)
+                    if (chunk.Count > 0)
                     {
                         await HandOnAsync();
                     }
                 }
-
-                if (chunk.Count > 0)
+                finally
                 {
-                    await HandOnAsync();
+                    if (pending is { } unfinished)
+                    {
+                        await EndQuietlyAsync(unfinished);
+                    }
+
+                    await changes.DisposeAsync();
                 }
             }
             finally
             {
                 output.TryComplete();
+            }
+
+            // The stage is already failing or stopping: the read's own outcome (a cancellation, mostly) adds nothing.
+            static async ValueTask EndQuietlyAsync(ValueTask<bool> read)
+            {
+                try
+                {
+                    await read;
+                }
+                catch (Exception)
+                {
+                }
             }
 
             async ValueTask HandOnAsync()
@@ -139,7 +168,7 @@ public sealed partial class SyncRunner
 
                             batcher.Add(encoded);
                         }
-                        else if (change.Kind != ChangeKinds.None)
+                        else if (KeepsRecordState(change))
                         {
                             // Left out by the mode or refused: handled all the same, so its fingerprint moves.
                             states.Add(new RecordState(change.Key, change.Fingerprint) { Values = change.Watched });
@@ -302,35 +331,63 @@ public sealed partial class SyncRunner
         }
 
         /// <summary>A diffing source's record is handled: its fingerprint moves with the batch's commit (a table source's has none).</summary>
-        private static void Remember(OutgoingBatch batch, Change change)
+        private void Remember(OutgoingBatch batch, Change change)
         {
-            if (change.Kind != ChangeKinds.None)
+            if (KeepsRecordState(change))
             {
                 batch.RecordStates.Add(new RecordState(change.Key, change.Fingerprint) { Values = change.Watched });
             }
         }
 
-        /// <summary>Commits acknowledged batches strictly in sequence: ledger, dead letters and checkpoint together.</summary>
+        /// <summary>
+        /// Whether the change's record state is stored: only a diffing source's. A streaming source (CDC) tells kinds
+        /// apart too, but from its own stream, and never reads stored fingerprints back.
+        /// </summary>
+        private bool KeepsRecordState(Change change) => change.Kind != ChangeKinds.None && !sync.Source.Streams;
+
+        /// <summary>
+        /// Commits acknowledged batches strictly in sequence: ledger, dead letters and checkpoint together. Batches
+        /// that are ready at the same moment share one transaction (a streaming sync sends many small batches, and
+        /// one durable commit each would make them queue behind the state database).
+        /// </summary>
         private async Task CommitLoopAsync(ChannelReader<OutgoingBatch> input, SemaphoreSlim window, CancellationToken ct)
         {
             var waiting = new Dictionary<long, OutgoingBatch>();
+            var ready = new List<OutgoingBatch>();
             long next = 0;
-            await foreach (var batch in input.ReadAllAsync(ct))
+            while (await input.WaitToReadAsync(ct))
             {
-                waiting[batch.Sequence] = batch;
-                while (waiting.Remove(next, out var ready))
+                while (input.TryRead(out var batch))
                 {
-                    var checkpoint = ready.LastPosition.ToCheckpoint();
-                    await lease.CommitBatchAsync(new BatchCommit(runId, ready.Sequence, ready.Sent, ready.DeadLetters, checkpoint, ready.RecordsRead) { RecordStates = ready.RecordStates }, ct);
-                    await sync.Source.CommittedAsync(checkpoint, ct);
-                    _acknowledged += ready.Sent.Count;
-                    _rejected += ready.DeadLetters.Count;
-                    _batches++;
-                    _lastCheckpoint = checkpoint;
+                    waiting[batch.Sequence] = batch;
+                }
+
+                while (waiting.Remove(next, out var inOrder))
+                {
+                    ready.Add(inOrder);
                     next++;
-                    window.Release();
+                }
+
+                if (ready.Count == 0)
+                {
+                    continue;
+                }
+
+                var commits = ready.Select(b => new BatchCommit(runId, b.Sequence, b.Sent, b.DeadLetters, b.LastPosition.ToCheckpoint(), b.RecordsRead) { RecordStates = b.RecordStates }).ToList();
+                await lease.CommitBatchesAsync(commits, ct);
+                var checkpoint = commits[^1].Checkpoint;
+                await sync.Source.CommittedAsync(checkpoint, ct);
+                _lastCheckpoint = checkpoint;
+                window.Release(ready.Count);
+                foreach (var done in ready)
+                {
+                    _acknowledged += done.Sent.Count;
+                    _rejected += done.DeadLetters.Count;
+                    _batches++;
                     ReportProgress();
                 }
+
+                ready.Clear();
             }
 
             if (waiting.Count > 0)

@@ -21,6 +21,19 @@ public interface ISyncLease : IAsyncDisposable
     Task CommitBatchAsync(BatchCommit commit, CancellationToken ct);
 
     /// <summary>
+    /// Commits consecutive batches (in sequence order) as <see cref="CommitBatchAsync"/> would one by one, but in one
+    /// transaction: one durable commit for several acknowledged batches when they are ready together, which keeps a
+    /// streaming sync's many small batches from queueing behind the state database's commits.
+    /// </summary>
+    async Task CommitBatchesAsync(IReadOnlyList<BatchCommit> commits, CancellationToken ct)
+    {
+        foreach (var commit in commits)
+        {
+            await CommitBatchAsync(commit, ct);
+        }
+    }
+
+    /// <summary>
     /// Records how the run ended and, in the same transaction, its <paramref name="audit"/> record:
     /// what it let out of the database. The engine always passes one; null records the outcome alone.
     /// </summary>

@@ -63,28 +63,40 @@ internal sealed class PostgresSyncLease(NpgsqlDataSource dataSource, StateSchema
     }
 
     public Task CommitBatchAsync(BatchCommit commit, CancellationToken ct) =>
-        StateErrors.GuardAsync(() => CommitBatchCoreAsync(commit, ct));
+        StateErrors.GuardAsync(() => CommitBatchesCoreAsync([commit], ct));
 
-    private async Task CommitBatchCoreAsync(BatchCommit commit, CancellationToken ct)
+    public Task CommitBatchesAsync(IReadOnlyList<BatchCommit> commits, CancellationToken ct) =>
+        StateErrors.GuardAsync(() => CommitBatchesCoreAsync(commits, ct));
+
+    /// <summary>Each batch's ledger, fingerprints, dead letters and batch row; the run's counters and the checkpoint once, for the last.</summary>
+    private async Task CommitBatchesCoreAsync(IReadOnlyList<BatchCommit> commits, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
 
         await using var batch = new NpgsqlBatch(connection, transaction);
-        if (commit.Sent.Count > 0)
+        foreach (var each in commits)
         {
-            batch.BatchCommands.Add(LedgerRow(commit));
-        }
+            if (each.Sent.Count > 0)
+            {
+                batch.BatchCommands.Add(LedgerRow(each));
+            }
 
-        AddRecordStates(batch, commit.RecordStates);
+            AddRecordStates(batch, each.RecordStates);
 
-        foreach (var letter in commit.DeadLetters)
-        {
+            foreach (var letter in each.DeadLetters)
+            {
+                batch.BatchCommands.Add(Command(
+                    $"INSERT INTO {schema.Name}.dead_letters (sync_id, run_id, record_key, message_id, reason, payload) VALUES ($1, $2, $3, $4, $5, $6)",
+                    syncId, each.RunId, letter.RecordKey, (object?)letter.MessageId ?? DBNull.Value, letter.Reason, (object?)letter.Payload ?? DBNull.Value));
+            }
+
             batch.BatchCommands.Add(Command(
-                $"INSERT INTO {schema.Name}.dead_letters (sync_id, run_id, record_key, message_id, reason, payload) VALUES ($1, $2, $3, $4, $5, $6)",
-                syncId, commit.RunId, letter.RecordKey, (object?)letter.MessageId ?? DBNull.Value, letter.Reason, (object?)letter.Payload ?? DBNull.Value));
+                $"INSERT INTO {schema.Name}.run_batches (run_id, batch_seq, records_read, acknowledged, rejected, position) VALUES ($1, $2, $3, $4, $5, $6)",
+                each.RunId, each.Sequence, each.RecordsRead, each.Sent.Count, each.DeadLetters.Count, each.Checkpoint.Value));
         }
 
+        var commit = commits[^1];
         var move = _generation == 0
             ? Command(
                 $"INSERT INTO {schema.Name}.checkpoints (sync_id, format, version, value, generation, run_id) VALUES ($1, $2, $3, $4, 1, $5) ON CONFLICT (sync_id) DO NOTHING",
@@ -94,11 +106,8 @@ internal sealed class PostgresSyncLease(NpgsqlDataSource dataSource, StateSchema
                 syncId, commit.Checkpoint.Format, commit.Checkpoint.Version, commit.Checkpoint.Value, commit.RunId, _generation);
         batch.BatchCommands.Add(move);
         batch.BatchCommands.Add(Command(
-            $"UPDATE {schema.Name}.runs SET records_read = records_read + $2, acknowledged = acknowledged + $3, rejected = rejected + $4, batches = batches + 1 WHERE id = $1",
-            commit.RunId, (long)commit.RecordsRead, (long)commit.Sent.Count, (long)commit.DeadLetters.Count));
-        batch.BatchCommands.Add(Command(
-            $"INSERT INTO {schema.Name}.run_batches (run_id, batch_seq, records_read, acknowledged, rejected, position) VALUES ($1, $2, $3, $4, $5, $6)",
-            commit.RunId, commit.Sequence, commit.RecordsRead, commit.Sent.Count, commit.DeadLetters.Count, commit.Checkpoint.Value));
+            $"UPDATE {schema.Name}.runs SET records_read = records_read + $2, acknowledged = acknowledged + $3, rejected = rejected + $4, batches = batches + $5 WHERE id = $1",
+            commit.RunId, commits.Sum(c => (long)c.RecordsRead), commits.Sum(c => (long)c.Sent.Count), commits.Sum(c => (long)c.DeadLetters.Count), (long)commits.Count));
         await batch.ExecuteNonQueryAsync(ct);
 
         if (move.RecordsAffected != 1)

@@ -38,6 +38,9 @@ internal sealed class SyncHarness
 
     public FakeSource Source { get; init; }
 
+    /// <summary>When set, the run reads this never-ending source instead of <see cref="Source"/>.</summary>
+    public StreamingSource? StreamingSource { get; init; }
+
     public FakeDestination Destination { get; init; }
 
     public InMemoryStateStore Store { get; }
@@ -51,7 +54,7 @@ internal sealed class SyncHarness
     /// <summary>Starts a run on the thread pool; the test moves the clock while it runs.</summary>
     public Task<RunResult> StartAsync(RunKind kind = RunKind.Incremental, CancellationToken ct = default)
     {
-        var sync = new SyncDefinition(SyncName, Source, Mapping, Destination, Gate, Options);
+        var sync = new SyncDefinition(SyncName, (ISource?)StreamingSource ?? Source, Mapping, Destination, Gate, Options);
         var runner = new SyncRunner(Store, Time, Observer);
         return Task.Run(() => runner.RunAsync(sync, kind, ct), CancellationToken.None);
     }

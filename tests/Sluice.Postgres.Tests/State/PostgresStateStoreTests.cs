@@ -89,6 +89,52 @@ public sealed class PostgresStateStoreTests
     }
 
     [Fact]
+    public async Task Batches_committed_together_are_recorded_as_each_alone_in_one_transaction()
+    {
+        await using var db = await TestPostgres.CreateDataSourceAsync(nameof(Batches_committed_together_are_recorded_as_each_alone_in_one_transaction));
+        var store = await PostgresStateStore.OpenAsync(db);
+        await using var lease = (await store.TryAcquireAsync("users", default))!;
+        await lease.LoadCheckpointAsync(default);
+        var run = await lease.StartRunAsync(RunKind.Incremental, default);
+
+        await lease.CommitBatchesAsync(
+            [
+                new BatchCommit(run, 0, [new LedgerEntry("1", "m-1", ChangeOperation.Upsert), new LedgerEntry("2", "m-2", ChangeOperation.Upsert)], [new DeadLetter("3", "m-3", "too big", "{}")], new Checkpoint("test", 1, "after-3"), 3),
+                new BatchCommit(run, 1, [new LedgerEntry("4", "m-4", ChangeOperation.Delete)], [], new Checkpoint("test", 1, "after-4"), 1),
+            ], default);
+        await lease.CommitBatchAsync(new BatchCommit(run, 2, [new LedgerEntry("5", "m-5", ChangeOperation.Upsert)], [], new Checkpoint("test", 1, "after-5"), 1), default);
+
+        Assert.Equal(new Checkpoint("test", 1, "after-5"), await lease.LoadCheckpointAsync(default));
+        Assert.Equal("0:1,2|1:4|2:5", await Scalar(db, "SELECT string_agg(batch_seq || ':' || array_to_string(record_keys, ','), '|' ORDER BY batch_seq) FROM sluice.send_ledger"));
+        Assert.Equal("0:after-3|1:after-4|2:after-5", await Scalar(db, "SELECT string_agg(batch_seq || ':' || position, '|' ORDER BY batch_seq) FROM sluice.run_batches"));
+        Assert.Equal("5|4|1|3", await Scalar(db, "SELECT concat_ws('|', records_read, acknowledged, rejected, batches) FROM sluice.runs"));
+        Assert.Equal(1L, await Scalar(db, "SELECT count(*) FROM sluice.dead_letters"));
+    }
+
+    [Fact]
+    public async Task Batches_committed_together_after_someone_else_moved_the_checkpoint_leave_nothing_behind()
+    {
+        await using var db = await TestPostgres.CreateDataSourceAsync(nameof(Batches_committed_together_after_someone_else_moved_the_checkpoint_leave_nothing_behind));
+        var store = await PostgresStateStore.OpenAsync(db);
+        await using var lease = (await store.TryAcquireAsync("users", default))!;
+        await lease.LoadCheckpointAsync(default);
+        var run = await lease.StartRunAsync(RunKind.Incremental, default);
+        await lease.CommitBatchAsync(new BatchCommit(run, 0, [new LedgerEntry("1", "m-1", ChangeOperation.Upsert)], [], new Checkpoint("test", 1, "ours-1"), 1), default);
+        await Scalar(db, "UPDATE sluice.checkpoints SET value = 'theirs', generation = generation + 1");
+
+        await Assert.ThrowsAsync<CheckpointConflictException>(() => lease.CommitBatchesAsync(
+            [
+                new BatchCommit(run, 1, [new LedgerEntry("2", "m-2", ChangeOperation.Upsert)], [new DeadLetter("9", null, "bad", null)], new Checkpoint("test", 1, "ours-2"), 2),
+                new BatchCommit(run, 2, [new LedgerEntry("3", "m-3", ChangeOperation.Upsert)], [], new Checkpoint("test", 1, "ours-3"), 1),
+            ], default));
+
+        Assert.Equal("theirs", await Scalar(db, "SELECT value FROM sluice.checkpoints"));
+        Assert.Equal(1L, await Scalar(db, "SELECT count(*) FROM sluice.send_ledger"));
+        Assert.Equal(0L, await Scalar(db, "SELECT count(*) FROM sluice.dead_letters"));
+        Assert.Equal(1L, await Scalar(db, "SELECT count(*) FROM sluice.run_batches"));
+    }
+
+    [Fact]
     public async Task A_checkpoint_moved_by_someone_else_stops_the_commit_and_keeps_their_value()
     {
         await using var db = await TestPostgres.CreateDataSourceAsync(nameof(A_checkpoint_moved_by_someone_else_stops_the_commit_and_keeps_their_value));

@@ -42,10 +42,21 @@ public sealed class PostgresConnector : IConnector
             : new QuerySource(dataSource, options, QuerySourceOptions.Bind(source));
     }
 
-    public IDestination CreateDestination(SyncConfig sync, ConnectionConfig connection, ConnectorResources resources) =>
-        throw new ConfigException(sync.Destination.LocationOf("connection"),
-            $"connection '{connection.Name}' is PostgreSQL, which cannot be a sync destination yet",
-            "send to a Segment connection (type: segment)");
+    public IDestination CreateDestination(SyncConfig sync, ConnectionConfig connection, ConnectorResources resources)
+    {
+        var (options, dataSource) = Open(connection, resources);
+        var destination = sync.Destination;
+        var layout = destination.GetString("layout")?.Trim().ToLowerInvariant() ?? (destination.Has("table") ? "events" : null);
+        return layout switch
+        {
+            "events" => new Destinations.EventsTableDestination(sync.Name, dataSource, options, Destinations.EventsTableOptions.Bind(sync, options)),
+            "warehouse" => new Warehouse.WarehouseDestination(dataSource, options, Warehouse.WarehouseDestinationOptions.Bind(sync)),
+            null => throw new ConfigException(destination.Location, $"connection '{connection.Name}' is PostgreSQL: the destination names no table and no layout",
+                "write events into one table ('table: public.events'), or load a Segment-style warehouse ('layout: warehouse')"),
+            _ => throw new ConfigException(destination.LocationOf("layout"), $"unknown layout '{layout}'",
+                "use 'layout: events' (one table, 'table:' names it) or 'layout: warehouse' (Segment's warehouse schema)"),
+        };
+    }
 
     public RateLimitOptions RateLimit(ConnectionConfig connection) => new();
 
@@ -53,6 +64,6 @@ public sealed class PostgresConnector : IConnector
     public static (PostgresConnectionOptions Options, NpgsqlDataSource DataSource) Open(ConnectionConfig connection, ConnectorResources resources)
     {
         var options = resources.GetOrCreate(connection.Name, () => PostgresConnectionOptions.Bind(connection));
-        return (options, resources.GetOrCreate(connection.Name, options.CreateDataSource));
+        return (options, resources.GetOrCreate(connection.Name, () => options.CreateDataSource(resources.Time)));
     }
 }

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Sluice.Server.Dashboard;
 using Sluice.Server.Hosting;
+using Sluice.Server.Ingest;
 using Sluice.Server.Internal;
 using Sluice.Server.Scheduling;
 
@@ -26,7 +27,12 @@ public sealed class SluiceServer(SluiceWorkspace workspace, Action<string> log)
         builder.Services.AddSingleton<IHostLifetime, PassiveHostLifetime>();
         var app = builder.Build();
 
-        var schedules = workspace.Config.Syncs.ToDictionary(s => s.Name, s => Schedule.Parse(s).ToString());
+        var schedules = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var sync in workspace.Config.Syncs)
+        {
+            schedules[sync.Name] = (await workspace.ScheduleOfAsync(sync)).ToString();
+        }
+
         app.MapGet("/", async (HttpContext http) =>
         {
             var state = await workspace.StateAsync(http.RequestAborted);
@@ -39,6 +45,14 @@ public sealed class SluiceServer(SluiceWorkspace workspace, Action<string> log)
             return Results.Json(await state.StatusAsync(http.RequestAborted));
         });
         app.MapGet("/healthz", () => Results.Text("ok"));
+        var ingestSources = IngestApiOptions.SourcesOf(workspace.Config);
+        if (ingestSources.Count > 0)
+        {
+            // Opened now rather than on the first request: it also prunes the queue by each source's retention.
+            workspace.IngestLog = log;
+            await workspace.IngestQueueAsync(ct);
+            app.MapIngest(new IngestApiOptions { Sources = ingestSources, Queue = workspace.IngestQueueAsync, Time = workspace.Time, Log = log });
+        }
 
         try
         {

@@ -168,13 +168,7 @@ public sealed class DiffSyncTests
                 FROM generate_series(1, {users}) i;
                 """,
                 at => $"""
-                    connections:
-                      app: {"{"}type: postgres, host: {at.Host}, port: {at.Port}, database: {at.Database}, user: {at.User}{"}"}
-                      segment:
-                        type: segment
-                        write_key: test-key
-                        endpoint: {at.SegmentEndpoint}
-                        rate_limit: {"{"}requests_per_second: 10000{"}"}
+                    {at.Connections(requestsPerSecond: 10000)}
                     syncs:
                       {SyncName}:
                         source:

@@ -275,17 +275,7 @@ public sealed class SegmentCallsTests
         /// <summary>A database made by <paramref name="sql"/>, and a config of the test connections plus <paramref name="syncs"/> (a top-level <c>syncs:</c> block).</summary>
         public static async Task<CallsBed> CreateAsync(string name, string sql, string syncs) => new(await TestBed.CreateAsync(name, sql,
             at => $"""
-                connections:
-                  app:
-                    type: postgres
-                    host: {at.Host}
-                    port: {at.Port}
-                    database: {at.Database}
-                    user: {at.User}
-                  segment:
-                    type: segment
-                    write_key: test-key
-                    endpoint: {at.SegmentEndpoint}
+                {at.Connections()}
                 {syncs.TrimEnd()}
 
                 """));

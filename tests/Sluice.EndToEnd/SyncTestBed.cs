@@ -31,19 +31,7 @@ internal static class SyncTestBed
             FROM generate_series(1, {users}) i;
             """,
             at => $"""
-                connections:
-                  app:
-                    type: postgres
-                    host: {at.Host}
-                    port: {at.Port}
-                    database: {at.Database}
-                    user: {at.User}
-                  segment:
-                    type: segment
-                    write_key: ${"{"}TEST_WRITE_KEY:-test-key{"}"}
-                    endpoint: {at.SegmentEndpoint}
-                    rate_limit:
-                      requests_per_second: 10000
+                {at.Connections(writeKey: "${TEST_WRITE_KEY:-test-key}", requestsPerSecond: 10000)}
                 syncs:
                   {SyncName}:
                     source:

@@ -116,4 +116,45 @@ internal sealed class TestBed : IAsyncDisposable
 }
 
 /// <summary>Where a test bed's database and emulator are, for its config.</summary>
-internal sealed record TestBedEndpoints(string Host, int Port, string Database, string User, string SegmentEndpoint);
+internal sealed record TestBedEndpoints(string Host, int Port, string Database, string User, string SegmentEndpoint)
+{
+    /// <summary>
+    /// The config's <c>connections:</c> block (starting at column 0, so it goes first in a raw-string config):
+    /// <c>app</c>, the test database, and unless <paramref name="segment"/> is false <c>segment</c>, the emulator.
+    /// </summary>
+    /// <param name="writeKey">The Segment connection's write key, as written in the config (may be a <c>${…}</c>).</param>
+    /// <param name="requestsPerSecond">The Segment connection's <c>rate_limit</c>; the connector's default when <c>null</c>.</param>
+    public string Connections(bool segment = true, string writeKey = "test-key", int? requestsPerSecond = null)
+    {
+        var yaml = new StringBuilder($"""
+            connections:
+              app:
+                type: postgres
+                host: {Host}
+                port: {Port}
+                database: {Database}
+                user: {User}
+            """);
+        if (segment)
+        {
+            yaml.Append($"""
+
+                  segment:
+                    type: segment
+                    write_key: {writeKey}
+                    endpoint: {SegmentEndpoint}
+                """);
+        }
+
+        if (segment && requestsPerSecond is { } limit)
+        {
+            yaml.Append($"""
+
+                    rate_limit:
+                      requests_per_second: {limit}
+                """);
+        }
+
+        return yaml.ToString();
+    }
+}

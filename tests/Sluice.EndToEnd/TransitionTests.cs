@@ -205,13 +205,7 @@ public sealed class TransitionTests
                 INSERT INTO accounts SELECT i, (ARRAY['trial','free','cancelled','paid'])[1 + (i - 1) % 4], 10 FROM generate_series(1, 100) i;
                 """,
                 at => $"""
-                    connections:
-                      app: {"{"}type: postgres, host: {at.Host}, port: {at.Port}, database: {at.Database}, user: {at.User}{"}"}
-                      segment:
-                        type: segment
-                        write_key: test-key
-                        endpoint: {at.SegmentEndpoint}
-                        rate_limit: {"{"}requests_per_second: 10000{"}"}
+                    {at.Connections(requestsPerSecond: 10000)}
                     syncs:
                     {syncs}
                     """);

@@ -71,6 +71,13 @@ internal static class PlanCommand
             {
                 try
                 {
+                    if (await workspace.StreamsAsync(sync))
+                    {
+                        Output.Line($"{sync.Name}: follows a stream and sends each change as it arrives; nothing to plan (`sluice status` shows its lag)");
+                        AnsiConsole.WriteLine();
+                        continue;
+                    }
+
                     Print(await workspace.PlanAsync(sync.Name, keep, ct));
                 }
                 catch (SluiceException e) when (!ct.IsCancellationRequested)

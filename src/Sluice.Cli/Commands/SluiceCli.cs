@@ -29,7 +29,9 @@ public static class SluiceCli
         root.Subcommands.Add(BackfillCommand.Create());
         root.Subcommands.Add(PlanCommand.Create());
         root.Subcommands.Add(CheckCommand.Create());
+        root.Subcommands.Add(GrantsCommand.Create());
         root.Subcommands.Add(ExplainCommand.Create());
+        root.Subcommands.Add(DlqCommand.Create());
         root.Subcommands.Add(EmulateCommand.Create());
 
         var parse = root.Parse(args);

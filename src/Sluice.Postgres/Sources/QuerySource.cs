@@ -132,7 +132,7 @@ public sealed class QuerySource : ISource
 
             for (var i = 0; i < width; i++)
             {
-                values[i] = ReadValue(reader, i);
+                values[i] = SourceValues.Read(reader, i);
             }
 
             fingerprint.Compute(values);
@@ -210,19 +210,6 @@ public sealed class QuerySource : ISource
         yield break;
     }
 
-    /// <summary>A value the driver cannot hand over becomes a marker that dead-letters the record, not the run (as in <see cref="TableSource"/>).</summary>
-    private static object? ReadValue(NpgsqlDataReader reader, int ordinal)
-    {
-        try
-        {
-            var value = reader.GetValue(ordinal);
-            return value is DBNull ? null : value;
-        }
-        catch (Exception e) when (e is InvalidCastException or OverflowException or NotSupportedException)
-        {
-            return new UnreadableValue($"column '{reader.GetName(ordinal)}' ({reader.GetDataTypeName(ordinal)}): {e.Message}");
-        }
-    }
 
     private async Task<Resolved> ResolveAsync(CancellationToken ct)
     {

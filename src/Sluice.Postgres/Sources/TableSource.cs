@@ -208,7 +208,7 @@ public sealed class TableSource : ISource
                 var values = new object?[width];
                 for (var i = 0; i < width; i++)
                 {
-                    values[i] = ReadValue(reader, i);
+                    values[i] = SourceValues.Read(reader, i);
                 }
 
                 var cursor = Position(reader, values, cursorOrdinal, width);
@@ -249,19 +249,6 @@ public sealed class TableSource : ISource
     private static object Position(NpgsqlDataReader reader, object?[] values, int ordinal, int width) =>
         ordinal < width ? values[ordinal]! : reader.GetValue(ordinal);
 
-    /// <summary>A value the driver cannot hand over (a numeric beyond .NET's decimal, say) becomes a marker that dead-letters the record, not the run.</summary>
-    private static object? ReadValue(NpgsqlDataReader reader, int ordinal)
-    {
-        try
-        {
-            var value = reader.GetValue(ordinal);
-            return value is DBNull ? null : value;
-        }
-        catch (Exception e) when (e is InvalidCastException or OverflowException or NotSupportedException)
-        {
-            return new UnreadableValue($"column '{reader.GetName(ordinal)}' ({reader.GetDataTypeName(ordinal)}): {e.Message}");
-        }
-    }
 
     /// <summary>
     /// Where a read starts: after the stored checkpoint. A backfill starts at its range's start unless it resumes,

@@ -35,6 +35,9 @@ public sealed class PostgresStateStore : ISyncStateStore
         return new PostgresStateStore(dataSource, stateSchema);
     }
 
+    /// <summary>The dead-letter queue (<c>sluice dlq</c>).</summary>
+    public DeadLetterQueue DeadLetters => new(_dataSource, _schema);
+
     public Task<ISyncLease?> TryAcquireAsync(string syncName, CancellationToken ct) =>
         StateErrors.GuardAsync(() => TryAcquireCoreAsync(syncName, ct));
 

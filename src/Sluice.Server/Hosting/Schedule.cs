@@ -4,16 +4,19 @@ using Sluice.Core.Configuration;
 namespace Sluice.Server.Hosting;
 
 /// <summary>
-/// When <c>sluice run</c> starts a sync: <c>manual</c> (never by itself; the default) or
-/// <c>every 30s</c> / <c>every 5m</c> / <c>every 1h</c>, counted from the end of the previous run.
+/// When <c>sluice run</c> starts a sync: <c>manual</c> (never by itself; the default for a source that reads and
+/// ends), <c>every 30s</c> / <c>every 5m</c> / <c>every 1h</c>, counted from the end of the previous run, or
+/// <c>continuous</c> (always running, restarted after a failure; the default for a streaming source: CDC, ingest).
 /// </summary>
-public sealed record Schedule(TimeSpan? Interval)
+public sealed record Schedule(TimeSpan? Interval, bool IsContinuous = false)
 {
     public static readonly Schedule Manual = new((TimeSpan?)null);
 
-    public bool IsManual => Interval is null;
+    public static readonly Schedule Continuous = new(null, IsContinuous: true);
 
-    public override string ToString() => Interval is { } i ? $"every {Format(i)}" : "manual";
+    public bool IsManual => Interval is null && !IsContinuous;
+
+    public override string ToString() => IsContinuous ? "continuous" : Interval is { } i ? $"every {Format(i)}" : "manual";
 
     public static Schedule Parse(SyncConfig sync)
     {
@@ -23,8 +26,13 @@ public sealed record Schedule(TimeSpan? Interval)
             return Manual;
         }
 
+        if (text.Equals("continuous", StringComparison.OrdinalIgnoreCase))
+        {
+            return Continuous;
+        }
+
         var location = sync.Section.LocationOf("schedule");
-        const string fix = "write 'manual' or 'every <duration>', e.g. 'every 30s', 'every 5m', 'every 1h30m'";
+        const string fix = "write 'manual', 'continuous' or 'every <duration>', e.g. 'every 30s', 'every 5m', 'every 1h30m'";
         if (!text.StartsWith("every ", StringComparison.OrdinalIgnoreCase))
         {
             throw new ConfigException(location, $"schedule '{text}' is not understood", fix);

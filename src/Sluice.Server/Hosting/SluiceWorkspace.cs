@@ -4,6 +4,7 @@ using Sluice.Core.Engine;
 using Sluice.Core.Errors;
 using Sluice.Core.State;
 using Sluice.Postgres;
+using Sluice.Postgres.Ingest;
 using Sluice.Postgres.State;
 using Sluice.Segment;
 
@@ -21,13 +22,15 @@ public sealed class SluiceWorkspace : IAsyncDisposable
     private readonly Dictionary<string, DeliveryGate> _gates = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _stateLock = new(1, 1);
     private PostgresStateStore? _state;
+    private IngestQueue? _ingestQueue;
 
     public SluiceWorkspace(SluiceConfig config, TimeProvider time, IEnumerable<IConnector>? connectors = null)
     {
         Config = config;
         Time = time;
         _resources = new ConnectorResources(time);
-        _connectors = (connectors ?? DefaultConnectors()).ToDictionary(c => c.Type, StringComparer.Ordinal);
+        // The ingest connector reads the queue in this workspace's state store, so it is made here, not in DefaultConnectors.
+        _connectors = (connectors ?? [.. DefaultConnectors(), new IngestConnector(StateDataSourceAsync)]).ToDictionary(c => c.Type, StringComparer.Ordinal);
     }
 
     public SluiceConfig Config { get; }
@@ -57,6 +60,35 @@ public sealed class SluiceWorkspace : IAsyncDisposable
         }
     }
 
+    /// <summary>Where the ingest queue reports what retention dropped; set before the queue is first used.</summary>
+    public Action<string>? IngestLog { get; set; }
+
+    /// <summary>
+    /// The ingest queue in the state store, shared by every caller of this workspace and disposed with it (which
+    /// commits what is waiting). It also applies the retention of every <c>type: ingest</c> connection.
+    /// </summary>
+    public async Task<IIngestQueue> IngestQueueAsync(CancellationToken ct)
+    {
+        var (dataSource, schema) = await StateDataSourceAsync(ct);
+        await _stateLock.WaitAsync(ct);
+        try
+        {
+            return _ingestQueue ??= new IngestQueue(dataSource, schema, new IngestQueueOptions { Retention = IngestRetention.FromConfig(Config), Log = IngestLog }, Time);
+        }
+        finally
+        {
+            _stateLock.Release();
+        }
+    }
+
+    /// <summary>The state store's data source and schema, the store opened (migrated) first.</summary>
+    private async Task<(Npgsql.NpgsqlDataSource DataSource, string Schema)> StateDataSourceAsync(CancellationToken ct)
+    {
+        await StateAsync(ct);
+        var (_, dataSource) = PostgresConnector.Open(StateConnection(), _resources);
+        return (dataSource, Config.State.Schema);
+    }
+
     /// <summary>Per-record history (<c>sluice explain</c>), read from the state store.</summary>
     public async Task<RecordHistory> HistoryAsync(CancellationToken ct)
     {
@@ -82,6 +114,29 @@ public sealed class SluiceWorkspace : IAsyncDisposable
         {
             DestinationConnection = destinationConnection.Name,
         };
+    }
+
+    /// <summary>
+    /// When <c>sluice run</c> starts the sync: its <c>schedule:</c>, or, when it has none, <c>continuous</c> for a
+    /// streaming source (CDC, the ingest queue) and <c>manual</c> otherwise.
+    /// </summary>
+    public async Task<Schedule> ScheduleOfAsync(SyncConfig sync)
+    {
+        var schedule = Schedule.Parse(sync);
+        if (!schedule.IsManual || sync.Schedule is not null)
+        {
+            return schedule;
+        }
+
+        return await StreamsAsync(sync) ? Schedule.Continuous : schedule;
+    }
+
+    /// <summary>Whether the sync's source follows a stream (CDC, the ingest queue) rather than reading and ending.</summary>
+    public async Task<bool> StreamsAsync(SyncConfig sync)
+    {
+        var connection = Config.FindConnection(sync.SourceConnection)!;
+        await using var source = Connector(connection).CreateSource(sync, connection, _resources);
+        return source.Streams;
     }
 
     public async Task<RunResult> RunAsync(string syncName, RunKind kind, ISyncObserver? observer, CancellationToken ct)
@@ -148,6 +203,8 @@ public sealed class SluiceWorkspace : IAsyncDisposable
                 await using var destination = definition.Destination;
                 var schema = await source.DiscoverAsync(ct);
                 Core.Mapping.CompiledMapping.Compile(sync.Mapping, schema, destination.Shape);
+                // The destination's own check: a missing events table is reported with the DDL to run.
+                await destination.CheckAsync(ct);
                 _ = Schedule.Parse(sync);
                 advice = await source.AdviseAsync(ct);
             });
@@ -159,6 +216,11 @@ public sealed class SluiceWorkspace : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_ingestQueue is not null)
+        {
+            await _ingestQueue.DisposeAsync();
+        }
+
         foreach (var gate in _gates.Values)
         {
             await gate.DisposeAsync();

@@ -8,6 +8,7 @@ using Sluice.Core.State;
 using Sluice.Postgres.Sources;
 using Sluice.Postgres.State;
 using Sluice.Testing;
+using static Sluice.Postgres.Tests.TestSql;
 
 namespace Sluice.Postgres.Tests.Sources;
 
@@ -22,7 +23,7 @@ public sealed class QuerySourceTests
     public async Task A_query_that_is_not_valid_SQL_is_a_config_error_at_check_with_the_databases_message()
     {
         await using var db = await Database(nameof(A_query_that_is_not_valid_SQL_is_a_config_error_at_check_with_the_databases_message));
-        await Execute(db, Users);
+        await ExecuteAsync(db, Users);
         var source = Source(db, "SELECT id, emial FROM users", ["id"]);
 
         var error = await Assert.ThrowsAsync<ConfigException>(() => source.CheckAsync(default));
@@ -35,7 +36,7 @@ public sealed class QuerySourceTests
     public async Task A_key_the_query_does_not_return_is_a_config_error_with_a_suggestion()
     {
         await using var db = await Database(nameof(A_key_the_query_does_not_return_is_a_config_error_with_a_suggestion));
-        await Execute(db, Users);
+        await ExecuteAsync(db, Users);
 
         var error = await Assert.ThrowsAsync<ConfigException>(() => Source(db, "SELECT id AS user_id, email FROM users;", ["userid"]).DiscoverAsync(default));
 
@@ -57,7 +58,7 @@ public sealed class QuerySourceTests
     public async Task Discovery_reports_the_querys_columns_and_types()
     {
         await using var db = await Database(nameof(Discovery_reports_the_querys_columns_and_types));
-        await Execute(db, Users);
+        await ExecuteAsync(db, Users);
 
         var schema = await Source(db, "SELECT id, email, active, now() AS seen FROM users", ["id"]).DiscoverAsync(default);
 
@@ -70,7 +71,7 @@ public sealed class QuerySourceTests
     public async Task The_diff_yields_added_changed_and_deleted_records_once_fingerprints_are_committed()
     {
         await using var db = await Database(nameof(The_diff_yields_added_changed_and_deleted_records_once_fingerprints_are_committed));
-        await Execute(db, Users);
+        await ExecuteAsync(db, Users);
         var store = await PostgresStateStore.OpenAsync(db);
         await using var lease = (await store.TryAcquireAsync("s", default))!;
         var source = Source(db, "SELECT id, email, plan FROM users WHERE active", ["id"]);
@@ -81,7 +82,7 @@ public sealed class QuerySourceTests
         Assert.All(first, c => Assert.Equal((ChangeKinds.Added, 16), (c.Kind, c.Fingerprint!.Length)));
         var checkpoint = await CommitAsync(lease, first);
 
-        await Execute(db, """
+        await ExecuteAsync(db, """
             UPDATE users SET plan = 'pro' WHERE id IN (3, 12);
             UPDATE users SET active = false WHERE id = 7;
             DELETE FROM users WHERE id = 20;
@@ -97,14 +98,14 @@ public sealed class QuerySourceTests
 
         await CommitAsync(lease, second);
         Assert.Empty(await ReadAll(source, request with { From = checkpoint }));
-        Assert.Equal(19L, await Scalar(db, "SELECT count(*) FROM sluice.record_state"));
+        Assert.Equal(19L, await ScalarAsync(db, "SELECT count(*) FROM sluice.record_state"));
     }
 
     [Fact]
     public async Task A_full_read_counts_every_record_as_added_and_a_mapping_change_counts_as_a_change()
     {
         await using var db = await Database(nameof(A_full_read_counts_every_record_as_added_and_a_mapping_change_counts_as_a_change));
-        await Execute(db, Users);
+        await ExecuteAsync(db, Users);
         var store = await PostgresStateStore.OpenAsync(db);
         await using var lease = (await store.TryAcquireAsync("s", default))!;
         var source = Source(db, "SELECT id, email, plan FROM users", ["id"]);
@@ -123,7 +124,7 @@ public sealed class QuerySourceTests
     public async Task A_composite_key_and_a_table_without_cursor_are_diffed_too()
     {
         await using var db = await Database(nameof(A_composite_key_and_a_table_without_cursor_are_diffed_too));
-        await Execute(db, """
+        await ExecuteAsync(db, """
             CREATE TABLE memberships (org text, member bigint, role text, PRIMARY KEY (org, member));
             INSERT INTO memberships VALUES ('acme', 1, 'admin'), ('acme', 2, 'user'), ('b"x', 1, 'user');
             """);
@@ -139,7 +140,7 @@ public sealed class QuerySourceTests
     public async Task A_key_that_comes_back_twice_stops_the_read_with_a_plain_message()
     {
         await using var db = await Database(nameof(A_key_that_comes_back_twice_stops_the_read_with_a_plain_message));
-        await Execute(db, Users);
+        await ExecuteAsync(db, Users);
         var source = Source(db, "SELECT u.plan, u.email FROM users u", ["plan"]);
 
         var error = await Assert.ThrowsAsync<SluiceException>(() => ReadAll(source, new ReadRequest(["email"], null)));
@@ -152,7 +153,7 @@ public sealed class QuerySourceTests
     {
         await using var db = await Database(nameof(Record_key_order_is_the_order_of_PostgreSQLs_C_collation));
         string[] keys = ["a", "B", "b", "ä", "10", "9", "\uE000x", "\U0001F600", "\uFFFD", "z\u00e9", "Z", " ", "~", "aa", "a b", "\u00ff", "\u0100"];
-        await Execute(db, "CREATE TABLE k (key text)");
+        await ExecuteAsync(db, "CREATE TABLE k (key text)");
         await using (var insert = db.CreateCommand("INSERT INTO k SELECT unnest($1::text[])"))
         {
             insert.Parameters.Add(new NpgsqlParameter { Value = keys });
@@ -184,7 +185,7 @@ public sealed class QuerySourceTests
         {
             RecordStates = [new RecordState("b", [1]), new RecordState("a", [2])],
         }, default);
-        await Scalar(db, "UPDATE sluice.checkpoints SET generation = generation + 1");
+        await ScalarAsync(db, "UPDATE sluice.checkpoints SET generation = generation + 1");
 
         await Assert.ThrowsAsync<CheckpointConflictException>(() => lease.CommitBatchAsync(new BatchCommit(run, 1, [], [], new Checkpoint("pg-diff", 1, "{}"), 2)
         {
@@ -234,17 +235,5 @@ public sealed class QuerySourceTests
         }
 
         return changes;
-    }
-
-    private static async Task Execute(NpgsqlDataSource db, string sql)
-    {
-        await using var command = db.CreateCommand(sql);
-        await command.ExecuteNonQueryAsync();
-    }
-
-    private static async Task<object?> Scalar(NpgsqlDataSource db, string sql)
-    {
-        await using var command = db.CreateCommand(sql);
-        return await command.ExecuteScalarAsync();
     }
 }

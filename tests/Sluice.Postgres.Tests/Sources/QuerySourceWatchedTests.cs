@@ -7,6 +7,7 @@ using Sluice.Core.State;
 using Sluice.Postgres.Sources;
 using Sluice.Postgres.State;
 using Sluice.Testing;
+using static Sluice.Postgres.Tests.TestSql;
 
 namespace Sluice.Postgres.Tests.Sources;
 
@@ -22,7 +23,7 @@ public sealed class QuerySourceWatchedTests
     public async Task Watched_values_move_with_the_fingerprint_and_come_back_as_the_previous_ones()
     {
         await using var db = await TestPostgres.CreateDataSourceAsync(nameof(Watched_values_move_with_the_fingerprint_and_come_back_as_the_previous_ones));
-        await Execute(db, Accounts);
+        await ExecuteAsync(db, Accounts);
         var store = await PostgresStateStore.OpenAsync(db);
         await using var lease = (await store.TryAcquireAsync("s", default))!;
         var source = Source(db);
@@ -32,9 +33,9 @@ public sealed class QuerySourceWatchedTests
         Assert.All(first, c => Assert.Null(c.Previous));
         Assert.Equal("trial", first[0].Watched!["status"]);
         var checkpoint = await CommitAsync(lease, first);
-        Assert.Equal("""{"status": "trial"}""", await Scalar(db, """SELECT watched_values::text FROM sluice.record_state WHERE record_key = '["acme","1"]'"""));
+        Assert.Equal("""{"status": "trial"}""", await ScalarAsync(db, """SELECT watched_values::text FROM sluice.record_state WHERE record_key = '["acme","1"]'"""));
 
-        await Execute(db, "UPDATE accounts SET status = 'paid' WHERE id = 1; UPDATE accounts SET status = NULL WHERE id = 2; DELETE FROM accounts WHERE id = 3");
+        await ExecuteAsync(db, "UPDATE accounts SET status = 'paid' WHERE id = 1; UPDATE accounts SET status = NULL WHERE id = 2; DELETE FROM accounts WHERE id = 3");
         var second = await ReadAll(source, request with { From = checkpoint });
 
         Assert.Equal([("trial", "paid"), ("paid", null)], second.Where(c => c.Kind == ChangeKinds.Changed).Select(c => (c.Previous!["status"], c.Watched!["status"])));
@@ -48,7 +49,7 @@ public sealed class QuerySourceWatchedTests
     public async Task A_record_stored_before_its_column_was_watched_is_handed_on_once_to_store_it()
     {
         await using var db = await TestPostgres.CreateDataSourceAsync(nameof(A_record_stored_before_its_column_was_watched_is_handed_on_once_to_store_it));
-        await Execute(db, Accounts);
+        await ExecuteAsync(db, Accounts);
         var store = await PostgresStateStore.OpenAsync(db);
         await using var lease = (await store.TryAcquireAsync("s", default))!;
         var source = Source(db);
@@ -91,17 +92,5 @@ public sealed class QuerySourceWatchedTests
         }
 
         return changes;
-    }
-
-    private static async Task Execute(NpgsqlDataSource db, string sql)
-    {
-        await using var command = db.CreateCommand(sql);
-        await command.ExecuteNonQueryAsync();
-    }
-
-    private static async Task<object?> Scalar(NpgsqlDataSource db, string sql)
-    {
-        await using var command = db.CreateCommand(sql);
-        return await command.ExecuteScalarAsync();
     }
 }

@@ -1,0 +1,209 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Sluice.Core.Errors;
+using Sluice.Core.Mapping;
+using Sluice.Core.Records;
+using Sluice.Postgres.Ingest;
+
+namespace Sluice.Postgres.Destinations;
+
+/// <summary>
+/// Makes the row of one ingested event (read through the ingest source's columns). The two kinds of event map so:
+/// <list type="table">
+/// <item><term>column</term><description>envelope (<c>POST /v1/events</c>) | Segment call</description></item>
+/// <item><term>event_type</term><description><c>eventType</c> | a track's <c>event</c>, else the call type (<c>identify</c>, <c>page</c>, …)</description></item>
+/// <item><term>occurred_at</term><description><c>occurredAt</c> | <c>timestamp</c> (else <c>originalTimestamp</c>); absent: <c>received_at</c></description></item>
+/// <item><term>customer_external_id</term><description><c>customerExternalId</c> | <c>userId</c>, else <c>anonymousId</c></description></item>
+/// <item><term>source</term><description><c>source</c>, else the ingest source's name | the ingest source's name</description></item>
+/// <item><term>payload</term><description><c>payload</c> | <c>properties</c> (track, page, screen) or <c>traits</c> (identify, group); <c>{}</c> when absent</description></item>
+/// <item><term>metadata</term><description><c>metadata</c> with <c>correlationId</c> and <c>idempotencyKey</c> added |
+/// the whole call except <c>properties</c>/<c>traits</c> (<c>messageId</c>, <c>type</c>, <c>context</c>, <c>anonymousId</c>, …)</description></item>
+/// </list>
+/// Nothing of an event is lost: what has no column of its own is in <c>metadata</c>.
+/// </summary>
+internal static class EventsTableRowBuilder
+{
+    /// <summary>The ingest source's columns, which the destination reads besides any mapping.</summary>
+    public static readonly IReadOnlyList<string> Columns = ["event_id", "source", "kind", "type", "event", "received_at", "payload"];
+
+    /// <summary>Throws a <see cref="ErrorClass.RecordRejected"/> <see cref="SluiceException"/> for an event no row can be made of.</summary>
+    public static EventsTableRow Build(Change change, Ordinals ordinals)
+    {
+        var values = change.Values;
+        var eventId = values[ordinals.EventId] switch
+        {
+            Guid guid => guid,
+            string text when Guid.TryParse(text, out var parsed) => parsed,
+            var other => throw Rejected($"event_id '{other}' is not a uuid"),
+        };
+        var ingestSource = values[ordinals.Source] as string ?? throw Rejected("the event has no source");
+        var receivedAt = values[ordinals.ReceivedAt] switch
+        {
+            DateTime time => new DateTimeOffset(DateTime.SpecifyKind(time, DateTimeKind.Utc)),
+            DateTimeOffset time => time,
+            _ => throw Rejected("the event has no received_at"),
+        };
+
+        using var document = ParsePayload(values[ordinals.Payload]);
+        var root = document.RootElement;
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            throw Rejected($"the event is JSON {root.ValueKind.ToString().ToLowerInvariant()}, not an object");
+        }
+
+        var kind = values[ordinals.Kind] as string;
+        var type = values[ordinals.Type] as string;
+        var name = values[ordinals.Event] as string;
+        return kind switch
+        {
+            IngestEventKind.Envelope => Envelope(root, eventId, ingestSource, type, receivedAt),
+            IngestEventKind.Segment => Segment(root, eventId, ingestSource, type, name, receivedAt),
+            _ => throw Rejected($"unknown event kind '{kind}' (expected '{IngestEventKind.Envelope}' or '{IngestEventKind.Segment}')"),
+        };
+    }
+
+    private static EventsTableRow Envelope(JsonElement root, Guid eventId, string ingestSource, string? type, DateTimeOffset receivedAt)
+    {
+        var eventType = Text(root, "eventType") ?? type ?? throw Rejected("the envelope has no eventType");
+        var metadata = root.TryGetProperty("metadata", out var given) ? given : default;
+        if (metadata.ValueKind is not (JsonValueKind.Object or JsonValueKind.Undefined or JsonValueKind.Null))
+        {
+            throw Rejected($"the envelope's metadata is JSON {metadata.ValueKind.ToString().ToLowerInvariant()}, not an object");
+        }
+
+        // correlationId and idempotencyKey have no column of their own (P2 lists the columns): they join metadata,
+        // where they win over same-named members, being the envelope's own fields.
+        var added = new List<(string Name, JsonElement Value)>(2);
+        foreach (var field in new[] { "correlationId", "idempotencyKey" })
+        {
+            if (root.TryGetProperty(field, out var value) && value.ValueKind != JsonValueKind.Null)
+            {
+                added.Add((field, value));
+            }
+        }
+
+        return new EventsTableRow(
+            eventId,
+            eventType,
+            Timestamp(root, "occurredAt") ?? receivedAt,
+            Identifier(root, "customerExternalId"),
+            Text(root, "source") ?? ingestSource,
+            JsonOrEmpty(root, "payload"),
+            WriteObject(metadata, skip: added.Select(a => a.Name).ToHashSet(StringComparer.Ordinal), added),
+            receivedAt);
+    }
+
+    private static EventsTableRow Segment(JsonElement root, Guid eventId, string ingestSource, string? type, string? name, DateTimeOffset receivedAt)
+    {
+        type = Text(root, "type") ?? type ?? throw Rejected("the Segment call has no type");
+        var eventType = type == "track" ? Text(root, "event") ?? name ?? type : type;
+        var payloadMember = type switch
+        {
+            "identify" or "group" => "traits",
+            "alias" => null,
+            _ when root.TryGetProperty("properties", out _) => "properties",
+            _ when root.TryGetProperty("traits", out _) => "traits",
+            _ => "properties",
+        };
+
+        return new EventsTableRow(
+            eventId,
+            eventType,
+            Timestamp(root, "timestamp") ?? Timestamp(root, "originalTimestamp") ?? receivedAt,
+            Identifier(root, "userId") ?? Identifier(root, "anonymousId"),
+            ingestSource,
+            payloadMember is null ? "{}" : JsonOrEmpty(root, payloadMember),
+            WriteObject(root, skip: new HashSet<string>(StringComparer.Ordinal) { "properties", "traits" }, []),
+            receivedAt);
+    }
+
+    private static JsonDocument ParsePayload(object? value)
+    {
+        try
+        {
+            return value switch
+            {
+                string text => JsonDocument.Parse(text),
+                byte[] bytes => JsonDocument.Parse(bytes),
+                ReadOnlyMemory<byte> bytes => JsonDocument.Parse(bytes),
+                null => throw Rejected("the event has no payload"),
+                _ => JsonDocument.Parse(Convert.ToString(value, CultureInfo.InvariantCulture) ?? ""),
+            };
+        }
+        catch (JsonException e)
+        {
+            throw Rejected($"the event's payload is not valid JSON: {e.Message}");
+        }
+    }
+
+    private static string? Text(JsonElement root, string name) =>
+        root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String && value.GetString() is { Length: > 0 } text ? text : null;
+
+    /// <summary>An id as text: a string, or a number as written (some clients send numeric user ids).</summary>
+    private static string? Identifier(JsonElement root, string name) =>
+        !root.TryGetProperty(name, out var value) ? null
+        : value.ValueKind == JsonValueKind.Number ? value.GetRawText()
+        : value.ValueKind == JsonValueKind.String && !string.IsNullOrWhiteSpace(value.GetString()) ? value.GetString()
+        : null;
+
+    private static DateTimeOffset? Timestamp(JsonElement root, string name)
+    {
+        if (Text(root, name) is not { } text)
+        {
+            return null;
+        }
+
+        return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var value)
+            ? value
+            : throw Rejected($"{name} '{(text.Length > 40 ? text[..40] + "…" : text)}' is not a timestamp (ISO 8601, e.g. 2024-05-01T12:00:00Z)");
+    }
+
+    private static string JsonOrEmpty(JsonElement root, string name) =>
+        root.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null ? value.GetRawText() : "{}";
+
+    /// <summary>The members of <paramref name="source"/> (an object, or nothing) except <paramref name="skip"/>, then <paramref name="added"/>.</summary>
+    private static string WriteObject(JsonElement source, HashSet<string> skip, List<(string Name, JsonElement Value)> added)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            if (source.ValueKind == JsonValueKind.Object)
+            {
+                foreach (var member in source.EnumerateObject())
+                {
+                    if (!skip.Contains(member.Name))
+                    {
+                        member.WriteTo(writer);
+                    }
+                }
+            }
+
+            foreach (var (name, value) in added)
+            {
+                writer.WritePropertyName(name);
+                value.WriteTo(writer);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    private static SluiceException Rejected(string message) => new(ErrorClass.RecordRejected, message);
+
+    /// <summary>Where each ingest column is in <c>Change.Values</c>, for one compiled mapping.</summary>
+    internal sealed record Ordinals(CompiledMapping Mapping, int EventId, int Source, int Kind, int Type, int Event, int ReceivedAt, int Payload)
+    {
+        public static Ordinals Of(CompiledMapping mapping)
+        {
+            int Find(string column) => mapping.OrdinalOf(column) is >= 0 and var ordinal
+                ? ordinal
+                : throw SluiceException.Fatal($"the sync's mapping does not read column '{column}', which the events table needs (is the source an ingest source?)");
+            return new Ordinals(mapping, Find("event_id"), Find("source"), Find("kind"), Find("type"), Find("event"), Find("received_at"), Find("payload"));
+        }
+    }
+}

@@ -1,0 +1,25 @@
+using Npgsql;
+using Sluice.Core.Records;
+
+namespace Sluice.Postgres.Sources;
+
+/// <summary>How every PostgreSQL source reads one column of a row.</summary>
+internal static class SourceValues
+{
+    /// <summary>
+    /// The value, <c>null</c> for SQL NULL; one the driver cannot hand over (a numeric beyond .NET's decimal, say)
+    /// becomes an <see cref="UnreadableValue"/> that dead-letters the record, not the run.
+    /// </summary>
+    public static object? Read(NpgsqlDataReader reader, int ordinal)
+    {
+        try
+        {
+            var value = reader.GetValue(ordinal);
+            return value is DBNull ? null : value;
+        }
+        catch (Exception e) when (e is InvalidCastException or OverflowException or NotSupportedException)
+        {
+            return new UnreadableValue($"column '{reader.GetName(ordinal)}' ({reader.GetDataTypeName(ordinal)}): {e.Message}");
+        }
+    }
+}

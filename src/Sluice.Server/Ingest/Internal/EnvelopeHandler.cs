@@ -1,0 +1,193 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Sluice.Postgres.Ingest;
+using Sluice.Segment.Protocol;
+
+namespace Sluice.Server.Ingest.Internal;
+
+/// <summary>
+/// <c>POST /v1/events</c>: Sluice's canonical envelope, one event or <c>{"events":[…]}</c>. All or nothing: one invalid
+/// event refuses the whole request with a 400 that lists every invalid field, and nothing is stored. The answer
+/// gives each event's id, deterministic when the event has an <c>idempotencyKey</c>.
+/// </summary>
+internal sealed class EnvelopeHandler(IngestApiOptions options, WriteKeyDirectory keys, IngestSink sink)
+{
+    /// <summary>A 400 lists this many invalid fields at most; the message says how many more there were.</summary>
+    private const int MaxListedErrors = 100;
+
+    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 256 };
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        IngestHttp.AllowCors(context);
+        var response = context.Response;
+        if (!await IngestHttp.IsPostAsync(context))
+        {
+            return;
+        }
+
+        var body = await IngestHttp.ReadBodyAsync(context, SegmentLimits.MaxBatchBytes);
+        if (body.Status != RequestBodyStatus.Ok)
+        {
+            await IngestHttp.WriteErrorAsync(response, StatusCodes.Status400BadRequest, SegmentAnswers.ForRefusedBody(body, TrackingRouteKind.Batch));
+            return;
+        }
+
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(body.Bytes.AsMemory(body.Bytes.AsSpan().StartsWith("\uFEFF"u8) ? 3 : 0), DocumentOptions);
+        }
+        catch (JsonException ex)
+        {
+            await IngestHttp.WriteErrorAsync(response, StatusCodes.Status400BadRequest, "Invalid JSON: " + ex.Message);
+            return;
+        }
+
+        using (document)
+        {
+            await HandleAsync(context, document.RootElement);
+        }
+    }
+
+    private async Task HandleAsync(HttpContext context, JsonElement root)
+    {
+        var response = context.Response;
+
+        // Authentication before validation: an unknown caller learns nothing about the envelope.
+        var bodyKey = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("writeKey", out var key) && key.ValueKind == JsonValueKind.String ? key.GetString() : null;
+        var source = keys.SourceOf(WriteKeyReader.FromAuthorization(context.Request.Headers.Authorization.ToString()) ?? bodyKey);
+        if (source is null)
+        {
+            await IngestHttp.WriteErrorAsync(response, StatusCodes.Status401Unauthorized, SegmentAnswers.InvalidWriteKey);
+            return;
+        }
+
+        var (envelopes, errors) = EnvelopeParser.Parse(root);
+        if (errors.Count > 0)
+        {
+            await IngestHttp.WriteAsync(response, StatusCodes.Status400BadRequest, ErrorBody(errors));
+            return;
+        }
+
+        var receivedAt = new DateTimeOffset(SegmentTimestamps.NowTicks(options.Time), TimeSpan.Zero);
+        var events = new List<IngestEvent>(envelopes.Count);
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        foreach (var envelope in envelopes)
+        {
+            var eventId = envelope.IdempotencyKey is { } idempotencyKey
+                ? IngestEventIds.Derive(IngestEventKind.Envelope, source, idempotencyKey)
+                : options.NewId();
+            buffer.ResetWrittenCount();
+            using (var writer = new Utf8JsonWriter(buffer, SegmentEventWriter.WriterOptions))
+            {
+                WritePayload(writer, envelope, eventId, receivedAt);
+            }
+
+            events.Add(new IngestEvent(source, eventId, IngestEventKind.Envelope, envelope.EventType, envelope.EventType, receivedAt, buffer.WrittenSpan.ToArray()));
+        }
+
+        if (await sink.TryStoreAsync(context, events))
+        {
+            await IngestHttp.WriteAsync(response, StatusCodes.Status200OK, SuccessBody(events));
+        }
+    }
+
+    /// <summary>The stored event: the envelope normalised, with its id, <c>receivedAt</c>, and <c>occurredAt</c> in UTC (default: <c>receivedAt</c>).</summary>
+    private static void WritePayload(Utf8JsonWriter writer, EnvelopeEvent envelope, Guid eventId, DateTimeOffset receivedAt)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("eventId"u8, eventId);
+        writer.WriteString("eventType"u8, envelope.EventType);
+        writer.WriteString("occurredAt"u8, Iso(envelope.OccurredAt ?? receivedAt));
+        writer.WriteString("receivedAt"u8, Iso(receivedAt));
+        WriteOptional(writer, "source"u8, envelope.Source);
+        WriteOptional(writer, "customerExternalId"u8, envelope.CustomerExternalId);
+        WriteOptional(writer, "idempotencyKey"u8, envelope.IdempotencyKey);
+        WriteOptional(writer, "correlationId"u8, envelope.CorrelationId);
+        writer.WritePropertyName("payload"u8);
+        WriteObject(writer, envelope.Payload);
+        writer.WritePropertyName("metadata"u8);
+        WriteObject(writer, envelope.Metadata);
+        writer.WriteEndObject();
+    }
+
+    private static void WriteOptional(Utf8JsonWriter writer, ReadOnlySpan<byte> name, string? value)
+    {
+        if (value is not null)
+        {
+            writer.WriteString(name, value);
+        }
+    }
+
+    private static void WriteObject(Utf8JsonWriter writer, JsonElement? value)
+    {
+        if (value is { } element)
+        {
+            element.WriteTo(writer);
+        }
+        else
+        {
+            writer.WriteStartObject();
+            writer.WriteEndObject();
+        }
+    }
+
+    private static string Iso(DateTimeOffset time) =>
+        time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture);
+
+    private static byte[] SuccessBody(List<IngestEvent> events)
+    {
+        var buffer = new ArrayBufferWriter<byte>(64 + (events.Count * 64));
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteBoolean("success"u8, true);
+            writer.WriteStartArray("events"u8);
+            foreach (var e in events)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("eventId"u8, e.EventId);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private static byte[] ErrorBody(List<EnvelopeError> errors)
+    {
+        var listed = errors.Take(MaxListedErrors).ToList();
+        var message = string.Join("; ", listed) + (errors.Count > listed.Count ? $"; and {errors.Count - listed.Count} more" : "");
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer, SegmentEventWriter.WriterOptions))
+        {
+            writer.WriteStartObject();
+            writer.WriteBoolean("success"u8, false);
+            writer.WriteString("message"u8, $"Invalid events, none stored: {message}");
+            writer.WriteStartArray("errors"u8);
+            foreach (var error in listed)
+            {
+                writer.WriteStartObject();
+                if (error.Index is { } index)
+                {
+                    writer.WriteNumber("index"u8, index);
+                }
+
+                writer.WriteString("path"u8, error.Path);
+                writer.WriteString("message"u8, error.Message);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+}

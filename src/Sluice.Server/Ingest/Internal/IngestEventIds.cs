@@ -1,0 +1,25 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Sluice.Server.Ingest.Internal;
+
+/// <summary>
+/// Deterministic event ids: a name-based UUID (RFC 9562 version 8, SHA-256 of kind, source and key) so that a
+/// replayed Segment batch or envelope gets the ids it got the first time, and destinations can deduplicate.
+/// </summary>
+internal static class IngestEventIds
+{
+    /// <param name="kind">The event kind, so a Segment <c>messageId</c> and an envelope <c>idempotencyKey</c> never collide.</param>
+    /// <param name="source">The ingest source: ids are scoped to it, like the queue's rows.</param>
+    /// <param name="key">The <c>messageId</c> or the <c>idempotencyKey</c>.</param>
+    public static Guid Derive(string kind, string source, string key)
+    {
+        var name = Encoding.UTF8.GetBytes(kind + "\0" + source + "\0" + key);
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(name, hash);
+        var uuid = hash[..16];
+        uuid[6] = (byte)((uuid[6] & 0x0F) | 0x80); // version 8
+        uuid[8] = (byte)((uuid[8] & 0x3F) | 0x80); // RFC 9562 variant
+        return new Guid(uuid, bigEndian: true);
+    }
+}

@@ -1,0 +1,98 @@
+using System.Buffers;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Sluice.Postgres.Ingest;
+using Sluice.Segment.Protocol;
+
+namespace Sluice.Server.Ingest.Internal;
+
+/// <summary>
+/// Segment's Tracking API (<c>/v1/identify|track|page|screen|group|alias|batch|import</c> and the browser's
+/// <c>/v1/i|t|p|s|g|a|b|m</c>), the same protocol as the Segment emulator: Segment's limits, its 400 answers, its
+/// silent drops, its <c>receivedAt</c> and clock-skew correction. Events become <see cref="IngestEvent"/>s of
+/// the source the write key belongs to, and the answer is 200 only once the queue has committed them.
+/// </summary>
+internal sealed class TrackingHandler(IngestApiOptions options, WriteKeyDirectory keys, IngestSink sink)
+{
+    public async Task HandleAsync(HttpContext context)
+    {
+        IngestHttp.AllowCors(context);
+        var request = context.Request;
+        var response = context.Response;
+        if (!TrackingRoute.TryResolve(request.Path.Value, out var route))
+        {
+            await IngestHttp.WriteErrorAsync(response, StatusCodes.Status404NotFound, $"No ingest endpoint at {request.Path}; see docs/ingest.md");
+            return;
+        }
+
+        if (!await IngestHttp.IsPostAsync(context))
+        {
+            return;
+        }
+
+        if (route.Kind == TrackingRouteKind.Metrics)
+        {
+            // analytics-next's own telemetry: accepted and ignored, as the emulator does.
+            await IngestHttp.WriteSuccessAsync(response);
+            return;
+        }
+
+        var body = await IngestHttp.ReadBodyAsync(context, route.MaxBodyBytes);
+        if (body.Status != RequestBodyStatus.Ok)
+        {
+            await IngestHttp.WriteErrorAsync(response, StatusCodes.Status400BadRequest, SegmentAnswers.ForRefusedBody(body, route.Kind));
+            return;
+        }
+
+        if (!PayloadParser.TryParse(body.Bytes, route, out var payload, out var error))
+        {
+            await IngestHttp.WriteErrorAsync(response, StatusCodes.Status400BadRequest, error);
+            return;
+        }
+
+        // Segment answers an empty or refused key with 400 (reference §1.2); Sluice cannot file an unknown key's
+        // events under any source, so every key it does not know is refused that way.
+        var source = keys.SourceOf(WriteKeyReader.FromAuthorization(request.Headers.Authorization.ToString()) ?? payload.WriteKey);
+        if (source is null)
+        {
+            await IngestHttp.WriteErrorAsync(response, StatusCodes.Status400BadRequest, SegmentAnswers.InvalidWriteKey);
+            return;
+        }
+
+        if (await sink.TryStoreAsync(context, ToIngestEvents(payload, source)))
+        {
+            await IngestHttp.WriteSuccessAsync(response);
+        }
+    }
+
+    /// <summary>Every event of one request gets the same <c>receivedAt</c>, as in Segment.</summary>
+    private List<IngestEvent> ToIngestEvents(ParsedPayload payload, string source)
+    {
+        var receivedAtTicks = SegmentTimestamps.NowTicks(options.Time);
+        var receivedAt = new DateTimeOffset(receivedAtTicks, TimeSpan.Zero);
+        var events = new List<IngestEvent>(payload.Events.Count);
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        foreach (var parsed in payload.Events)
+        {
+            buffer.ResetWrittenCount();
+            using (var writer = new Utf8JsonWriter(buffer, SegmentEventWriter.WriterOptions))
+            {
+                SegmentEventWriter.Write(writer, parsed, receivedAtTicks, omitWriteKey: true);
+            }
+
+            // The messageId makes the id deterministic: a replayed batch gets the same ids. A call without one got a
+            // fresh messageId above, so it is new on every request, as in Segment.
+            var eventId = IngestEventIds.Derive(IngestEventKind.Segment, source, parsed.MessageId);
+            events.Add(new IngestEvent(source, eventId, IngestEventKind.Segment, SegmentEventTypes.Name(parsed.Type), ColumnText(parsed.Name), receivedAt, buffer.WrittenSpan.ToArray()));
+        }
+
+        return events;
+    }
+
+    /// <summary>
+    /// PostgreSQL text cannot hold NUL, which JSON can (<c>\u0000</c>). Segment accepts such a name, so Sluice does too:
+    /// the event column gets U+FFFD in its place, while the payload keeps the name exactly as sent.
+    /// </summary>
+    private static string? ColumnText(string? name) =>
+        name is not null && name.Contains('\0', StringComparison.Ordinal) ? name.Replace('\0', '\uFFFD') : name;
+}

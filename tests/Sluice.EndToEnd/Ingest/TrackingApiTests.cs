@@ -1,0 +1,318 @@
+using System.IO.Compression;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Sluice.Core.Errors;
+using static Sluice.EndToEnd.Ingest.IngestApiHarness;
+
+namespace Sluice.EndToEnd.Ingest;
+
+/// <summary>
+/// The Segment-compatible Tracking API of <c>sluice run</c>, in process on a real Kestrel and a real ingest queue:
+/// what Segment's clients send is stored, durably, before the 200; what Segment refuses is refused the same way.
+/// </summary>
+public sealed class TrackingApiTests
+{
+    [Theory]
+    [InlineData("/v1/identify", "identify", """{"userId":"u1","traits":{"plan":"pro"}}""", null)]
+    [InlineData("/v1/i", "identify", """{"userId":"u1"}""", null)]
+    [InlineData("/v1/track", "track", """{"userId":"u1","event":"Order Completed"}""", "Order Completed")]
+    [InlineData("/v1/t", "track", """{"anonymousId":"a1","event":"Clicked"}""", "Clicked")]
+    [InlineData("/v1/page", "page", """{"userId":"u1","name":"Pricing"}""", "Pricing")]
+    [InlineData("/v1/p", "page", """{"userId":"u1"}""", null)]
+    [InlineData("/v1/screen", "screen", """{"userId":"u1","name":"Settings"}""", "Settings")]
+    [InlineData("/v1/s", "screen", """{"userId":"u1","name":"Home"}""", "Home")]
+    [InlineData("/v1/group", "group", """{"userId":"u1","groupId":"g1"}""", null)]
+    [InlineData("/v1/g", "group", """{"userId":"u1","groupId":"g1"}""", null)]
+    [InlineData("/v1/alias", "alias", """{"userId":"u1","previousId":"a1"}""", null)]
+    [InlineData("/v1/a", "alias", """{"userId":"u1","previousId":"a1"}""", null)]
+    public async Task Each_call_type_and_short_path_is_stored_with_its_type(string path, string type, string json, string? name)
+    {
+        await using var api = await StartAsync(nameof(Each_call_type_and_short_path_is_stored_with_its_type) + path.Replace('/', '_'));
+
+        var answer = await api.PostAsync(path, json);
+
+        Assert.Equal(200, answer.Status);
+        Assert.Equal("""{"success":true}""", answer.Body);
+        var row = Assert.Single(await api.RowsAsync());
+        Assert.Equal(("web", "segment", type, name), (row.Source, row.Kind, row.Type, row.Event));
+        Assert.Equal(api.Time.GetUtcNow(), row.ReceivedAt);
+        Assert.Equal(type, row.Field("type"));
+        Assert.Equal("2026-05-01T12:00:00.000Z", row.Field("receivedAt"));
+        Assert.StartsWith("api-", row.Field("messageId"), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("/v1/batch")]
+    [InlineData("/v1/b")]
+    [InlineData("/v1/import/")]
+    public async Task A_batch_is_stored_in_order_with_its_root_context_merged(string path)
+    {
+        await using var api = await StartAsync(nameof(A_batch_is_stored_in_order_with_its_root_context_merged) + path.Replace('/', '_'));
+        var batch = """
+            {"batch":[
+              {"type":"identify","messageId":"m1","userId":"u1","context":{"ip":"10.0.0.1"}},
+              {"type":"track","messageId":"m2","userId":"u1","event":"Signed Up"},
+              {"type":"track","messageId":"m3","userId":"u1"},
+              {"type":"alias","messageId":"m4","userId":"u1","previousId":"a1"}
+            ],"context":{"ip":"10.9.9.9","library":{"name":"curl"}}}
+            """;
+
+        var answer = await api.PostAsync(path, batch);
+
+        Assert.Equal(200, answer.Status);
+        var rows = await api.RowsAsync();
+
+        // A track without an event is answered 200 and dropped, as Segment does (http-api "Errors").
+        Assert.Equal(["m1", "m2", "m4"], rows.Select(r => r.Field("messageId")));
+        Assert.Equal(["identify", "track", "alias"], rows.Select(r => r.Type));
+        Assert.Single(rows.Select(r => r.ReceivedAt).Distinct());
+        Assert.Equal("10.0.0.1", rows[0].Payload.GetProperty("context").GetProperty("ip").GetString());
+        Assert.Equal("curl", rows[0].Payload.GetProperty("context").GetProperty("library").GetProperty("name").GetString());
+        Assert.Equal("10.9.9.9", rows[1].Payload.GetProperty("context").GetProperty("ip").GetString());
+    }
+
+    [Fact]
+    public async Task Basic_auth_and_the_body_writeKey_pick_the_source_and_the_key_is_not_stored()
+    {
+        await using var api = await StartAsync(nameof(Basic_auth_and_the_body_writeKey_pick_the_source_and_the_key_is_not_stored));
+
+        var byHeader = await api.PostAsync("/v1/track", """{"userId":"u1","event":"A","messageId":"h"}""", AppKey);
+        var byBody = await api.PostAsync("/v1/track", $$"""{"userId":"u1","event":"B","messageId":"b","writeKey":"{{AppKey}}"}""", writeKey: null);
+        var byBatchRoot = await api.PostAsync("/v1/batch", $$"""{"batch":[{"type":"track","userId":"u1","event":"C","messageId":"r"}],"writeKey":"{{WebKey}}"}""", writeKey: null);
+
+        Assert.Equal([200, 200, 200], new[] { byHeader.Status, byBody.Status, byBatchRoot.Status });
+        var rows = await api.RowsAsync();
+        Assert.Equal([("A", "app"), ("B", "app"), ("C", "web")], rows.Select(r => (r.Event!, r.Source)));
+        Assert.All(rows, r => Assert.False(r.Payload.TryGetProperty("writeKey", out _)));
+    }
+
+    [Theory]
+    [InlineData("not-a-key")]
+    [InlineData(null)]
+    public async Task An_unknown_or_missing_write_key_is_refused_with_Segments_400(string? writeKey)
+    {
+        await using var api = await StartAsync(nameof(An_unknown_or_missing_write_key_is_refused_with_Segments_400) + (writeKey ?? "none"));
+
+        var answer = await api.PostAsync("/v1/track", """{"userId":"u1","event":"A"}""", writeKey);
+
+        Assert.Equal(400, answer.Status);
+        Assert.False(answer.Json.GetProperty("success").GetBoolean());
+        Assert.Equal("An invalid write key was provided", answer.Message);
+        Assert.Empty(await api.RowsAsync());
+    }
+
+    [Theory]
+    [InlineData("{\"userId\":\"u1\",\"event\":")]
+    [InlineData("[1,2]")]
+    [InlineData("{\"userId\":\"u1\",\"event\":\"A\"} trailing")]
+    public async Task Malformed_JSON_is_refused_with_400_and_a_message(string body)
+    {
+        await using var api = await StartAsync(nameof(Malformed_JSON_is_refused_with_400_and_a_message) + body.Length);
+
+        var answer = await api.PostAsync("/v1/track", body);
+
+        Assert.Equal(400, answer.Status);
+        Assert.StartsWith("Invalid JSON", answer.Message, StringComparison.Ordinal);
+        Assert.Empty(await api.RowsAsync());
+    }
+
+    [Fact]
+    public async Task An_event_over_32_KB_and_a_batch_over_500_KB_are_refused_like_Segment()
+    {
+        await using var api = await StartAsync(nameof(An_event_over_32_KB_and_a_batch_over_500_KB_are_refused_like_Segment));
+        var bigEvent = JsonSerializer.Serialize(new { userId = "u1", @event = "Big", properties = new { blob = new string('a', 33 * 1024) } });
+        var bigItem = JsonSerializer.Serialize(new { batch = new[] { new { type = "track", userId = "u1", @event = "Big", properties = new { blob = new string('a', 33 * 1024) } } } });
+        var bigBatch = JsonSerializer.Serialize(new { batch = Enumerable.Range(0, 60).Select(i => new { type = "track", userId = $"u{i}", @event = "E", properties = new { blob = new string('a', 10_000) } }) });
+
+        var single = await api.PostAsync("/v1/track", bigEvent);
+        var item = await api.PostAsync("/v1/batch", bigItem);
+        var batch = await api.PostAsync("/v1/batch", bigBatch);
+
+        Assert.Equal((400, "Exceed payload limit"), (single.Status, single.Message));
+        Assert.Equal((400, "Exceed payload limit"), (item.Status, item.Message));
+        Assert.Equal(400, batch.Status);
+        Assert.StartsWith("Exceed payload limit", batch.Message, StringComparison.Ordinal);
+        Assert.Empty(await api.RowsAsync());
+
+        // The connection is still usable after a refused body.
+        Assert.Equal(200, (await api.PostAsync("/v1/track", """{"userId":"u1","event":"Small"}""")).Status);
+    }
+
+    [Fact]
+    public async Task A_gzip_body_labelled_form_urlencoded_and_a_text_plain_body_are_accepted()
+    {
+        await using var api = await StartAsync(nameof(A_gzip_body_labelled_form_urlencoded_and_a_text_plain_body_are_accepted));
+
+        // What @rudderstack/rudder-sdk-node sends (reference §1.2): gzip, an axios content type, Basic auth only.
+        using var gzip = new HttpRequestMessage(HttpMethod.Post, "/v1/batch")
+        {
+            Content = new ByteArrayContent(Gzip("""{"batch":[{"type":"track","userId":"u1","event":"Zipped","messageId":"z1"}],"sentAt":"2026-05-01T12:00:00.000Z"}""")),
+        };
+        gzip.Content.Headers.ContentType = new MediaTypeHeaderValue("application/x-www-form-urlencoded");
+        gzip.Content.Headers.ContentEncoding.Add("gzip");
+        gzip.Headers.Authorization = Basic(WebKey);
+        var zipped = await api.SendAsync(gzip);
+
+        // What analytics.js sends to avoid a preflight: text/plain with the writeKey in the body.
+        var plain = await api.PostAsync("/v1/t", $$"""{"userId":"u1","event":"Plain","writeKey":"{{WebKey}}"}""", writeKey: null, contentType: "text/plain");
+
+        Assert.Equal((200, 200), (zipped.Status, plain.Status));
+        Assert.Equal(["Zipped", "Plain"], (await api.RowsAsync()).Select(r => r.Event));
+    }
+
+    [Fact]
+    public async Task A_gzip_bomb_is_refused_without_being_inflated_into_memory()
+    {
+        await using var api = await StartAsync(nameof(A_gzip_bomb_is_refused_without_being_inflated_into_memory));
+
+        // 200 MB of JSON whitespace inside a valid batch compresses to about 200 KB.
+        using var compressed = new MemoryStream();
+        using (var zip = new GZipStream(compressed, CompressionLevel.SmallestSize, leaveOpen: true))
+        {
+            zip.Write("{\"batch\":["u8);
+            var spaces = new byte[1024 * 1024];
+            Array.Fill(spaces, (byte)' ');
+            for (var i = 0; i < 200; i++)
+            {
+                zip.Write(spaces);
+            }
+
+            zip.Write("]}"u8);
+        }
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/batch") { Content = new ByteArrayContent(compressed.ToArray()) };
+        request.Content.Headers.ContentEncoding.Add("gzip");
+        request.Headers.Authorization = Basic(WebKey);
+        var answer = await api.SendAsync(request);
+
+        Assert.Equal(400, answer.Status);
+        Assert.StartsWith("Exceed payload limit", answer.Message, StringComparison.Ordinal);
+        Assert.Empty(await api.RowsAsync());
+    }
+
+    [Fact]
+    public async Task A_CORS_preflight_is_answered_for_the_browser_library()
+    {
+        await using var api = await StartAsync(nameof(A_CORS_preflight_is_answered_for_the_browser_library));
+        using var preflight = new HttpRequestMessage(HttpMethod.Options, "/v1/t");
+        preflight.Headers.Add("Origin", "https://shop.example.com");
+        preflight.Headers.Add("Access-Control-Request-Method", "POST");
+        preflight.Headers.Add("Access-Control-Request-Headers", "authorization,content-type");
+
+        var answer = await api.SendAsync(preflight);
+
+        Assert.Equal(204, answer.Status);
+        var headers = answer.Response.Headers;
+        Assert.Equal("https://shop.example.com", Assert.Single(headers.GetValues("Access-Control-Allow-Origin")));
+        Assert.Contains("POST", Assert.Single(headers.GetValues("Access-Control-Allow-Methods")), StringComparison.Ordinal);
+        Assert.Contains("Authorization", Assert.Single(headers.GetValues("Access-Control-Allow-Headers")), StringComparison.Ordinal);
+        Assert.Contains("X-Retry-Count", Assert.Single(headers.GetValues("Access-Control-Allow-Headers")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_method_other_than_POST_gets_405_and_an_unknown_path_404()
+    {
+        await using var api = await StartAsync(nameof(A_method_other_than_POST_gets_405_and_an_unknown_path_404));
+
+        var get = await api.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/v1/track"));
+        var unknown = await api.PostAsync("/v1/nothing", """{"userId":"u1"}""");
+
+        Assert.Equal(405, get.Status);
+        Assert.Equal(404, unknown.Status);
+    }
+
+    [Fact]
+    public async Task The_timestamp_is_corrected_for_clock_skew_with_sentAt()
+    {
+        await using var api = await StartAsync(nameof(The_timestamp_is_corrected_for_clock_skew_with_sentAt));
+
+        // The client's clock is an hour behind: it called at 10:59:00 and sent at 10:59:30 by its clock; the API
+        // received it at 12:00:00, so the call happened 30 s earlier by the server's clock.
+        var answer = await api.PostAsync("/v1/batch", """
+            {"batch":[
+              {"type":"track","userId":"u1","event":"Root sentAt","messageId":"r","timestamp":"2026-05-01T10:59:00.000Z"},
+              {"type":"track","userId":"u1","event":"Own sentAt","messageId":"o","timestamp":"2026-05-01T10:59:00.000Z","sentAt":"2026-05-01T10:59:50.000Z"},
+              {"type":"track","userId":"u1","event":"No time","messageId":"n"}
+            ],"sentAt":"2026-05-01T10:59:30.000Z"}
+            """);
+
+        Assert.Equal(200, answer.Status);
+        var rows = await api.RowsAsync();
+        Assert.Equal(["2026-05-01T11:59:30.000Z", "2026-05-01T11:59:10.000Z", "2026-05-01T12:00:00.000Z"], rows.Select(r => r.Field("timestamp")));
+        Assert.Equal("2026-05-01T10:59:00.000Z", rows[0].Field("originalTimestamp"));
+        Assert.Equal("2026-05-01T10:59:30.000Z", rows[0].Field("sentAt"));
+        Assert.All(rows, r => Assert.Equal("2026-05-01T12:00:00.000Z", r.Field("receivedAt")));
+    }
+
+    [Fact]
+    public async Task Hostile_event_names_are_stored_as_data()
+    {
+        await using var api = await StartAsync(nameof(Hostile_event_names_are_stored_as_data));
+        string[] names = ["\"; DROP TABLE users; --", "Ünïcödé 注文 🚀", new string('x', 300), "'); DELETE FROM sluice.ingest_queue; --", "nul\0byte"];
+        var batch = JsonSerializer.Serialize(new { batch = names.Select((n, i) => new { type = "track", userId = "u1", @event = n, messageId = $"h{i}" }) });
+
+        var answer = await api.PostAsync("/v1/batch", batch);
+
+        Assert.Equal(200, answer.Status);
+        var rows = await api.RowsAsync();
+        Assert.Equal(names, rows.Select(r => r.Field("event")));
+
+        // PostgreSQL text cannot hold NUL: the event column shows U+FFFD, the payload keeps the name as sent.
+        Assert.Equal(names.Select(n => n.Replace('\0', '\uFFFD')), rows.Select(r => r.Event));
+    }
+
+    [Fact]
+    public async Task A_replayed_batch_gets_the_same_event_ids_and_a_call_without_messageId_a_new_one()
+    {
+        await using var api = await StartAsync(nameof(A_replayed_batch_gets_the_same_event_ids_and_a_call_without_messageId_a_new_one));
+        const string Batch = """{"batch":[{"type":"track","userId":"u1","event":"A","messageId":"m1"},{"type":"identify","userId":"u1","messageId":"m2"}]}""";
+
+        await api.PostAsync("/v1/batch", Batch);
+        await api.PostAsync("/v1/batch", Batch);
+        await api.PostAsync("/v1/track", """{"userId":"u1","event":"No id"}""");
+        await api.PostAsync("/v1/track", """{"userId":"u1","event":"No id"}""");
+
+        // The same messageId from another source is another event.
+        await api.PostAsync("/v1/track", """{"userId":"u1","event":"A","messageId":"m1"}""", AppKey);
+
+        var ids = (await api.RowsAsync()).Select(r => r.EventId).ToList();
+        Assert.Equal(7, ids.Count);
+        Assert.Equal(ids[0..2], ids[2..4]);
+        Assert.NotEqual(ids[0], ids[1]);
+        Assert.NotEqual(ids[4], ids[5]);
+        Assert.NotEqual(ids[0], ids[6]);
+        Assert.All(ids, id => Assert.True(id.Version is 8 or 4, $"{id} is not a v4 or v8 UUID"));
+    }
+
+    [Fact]
+    public async Task A_queue_failure_is_answered_503_with_a_plain_message_and_nothing_else()
+    {
+        await using var api = await StartAsync(
+            nameof(A_queue_failure_is_answered_503_with_a_plain_message_and_nothing_else),
+            queueFails: SluiceException.Transient("cannot reach the state database at db.internal:5432: connection refused"));
+
+        var answer = await api.PostAsync("/v1/track", """{"userId":"u1","event":"A","properties":{"secret":"s3cr3t"}}""");
+        var metrics = await api.PostAsync("/v1/m", """{"series":[]}""");
+
+        Assert.Equal((503, "Sluice could not store the events right now; retry later"), (answer.Status, answer.Message));
+        Assert.Equal(200, metrics.Status);
+
+        // The operator learns why; the sender does not learn where the state database is.
+        var line = Assert.Single(api.Log);
+        Assert.Contains("cannot reach the state database", line, StringComparison.Ordinal);
+        Assert.DoesNotContain(WebKey, line, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cr3t", line, StringComparison.Ordinal);
+    }
+
+    private static byte[] Gzip(string json)
+    {
+        using var output = new MemoryStream();
+        using (var zip = new GZipStream(output, CompressionLevel.Fastest))
+        {
+            zip.Write(Encoding.UTF8.GetBytes(json));
+        }
+
+        return output.ToArray();
+    }
+}

@@ -1,0 +1,357 @@
+using System.Text;
+using Npgsql;
+using Sluice.Core.Configuration;
+using Sluice.Core.Connectors;
+using Sluice.Core.Errors;
+using Sluice.Core.Mapping;
+using Sluice.Core.Records;
+using Sluice.Postgres.Destinations;
+using Sluice.Testing;
+using static Sluice.Postgres.Tests.Destinations.IngestTestEvents;
+using static Sluice.Postgres.Tests.TestSql;
+
+namespace Sluice.Postgres.Tests.Destinations;
+
+public sealed class EventsTableDestinationTests
+{
+    [Fact]
+    public async Task An_envelope_becomes_one_row_with_its_payload_and_metadata_as_jsonb()
+    {
+        await using var db = await DatabaseWithTableAsync(nameof(An_envelope_becomes_one_row_with_its_payload_and_metadata_as_jsonb));
+        await using var destination = Destination(db);
+        var id = Guid.NewGuid();
+        var change = Envelope(id, """
+            {"eventType":"invoice.paid","occurredAt":"2024-04-30T08:15:00.123456+02:00","source":"billing","customerExternalId":"cus_42",
+             "idempotencyKey":"idem-1","correlationId":"corr-9","payload":{"amount":1250,"currency":"EUR","lines":[{"sku":"a"}]},
+             "metadata":{"ip":"10.0.0.1","correlationId":"overridden"}}
+            """);
+
+        var results = await WriteAsync(destination, change);
+
+        Assert.Equal([WriteResult.Ok], results);
+        var row = await SingleRowAsync(db, "public.events", id);
+        Assert.Equal("invoice.paid", row.EventType);
+        Assert.Equal(new DateTime(2024, 4, 30, 6, 15, 0, DateTimeKind.Utc).AddTicks(1234560), row.OccurredAt);
+        Assert.Equal("cus_42", row.Customer);
+        Assert.Equal("billing", row.Source);
+        Assert.Equal(ReceivedAt, row.ReceivedAt);
+        Assert.True(await JsonEqualsAsync(db, row.Payload, """{"amount":1250,"currency":"EUR","lines":[{"sku":"a"}]}"""));
+        // correlationId and idempotencyKey have no column: they join metadata, over same-named members.
+        Assert.True(await JsonEqualsAsync(db, row.Metadata, """{"ip":"10.0.0.1","correlationId":"corr-9","idempotencyKey":"idem-1"}"""));
+    }
+
+    [Fact]
+    public async Task A_segment_track_and_identify_become_rows_of_their_event_and_call_type()
+    {
+        await using var db = await DatabaseWithTableAsync(nameof(A_segment_track_and_identify_become_rows_of_their_event_and_call_type));
+        await using var destination = Destination(db);
+        var (trackId, identifyId) = (Guid.NewGuid(), Guid.NewGuid());
+        var track = SegmentEvent(trackId, "track", "Order Completed", """
+            {"type":"track","event":"Order Completed","messageId":"m-1","anonymousId":"anon-1","timestamp":"2024-04-30T10:00:00Z",
+             "properties":{"total":99.5},"context":{"ip":"10.0.0.2","library":{"name":"analytics.js"}}}
+            """);
+        var identify = SegmentEvent(identifyId, "identify", null, """
+            {"type":"identify","messageId":"m-2","userId":"user-7","anonymousId":"anon-1","timestamp":"2024-04-30T10:01:00Z",
+             "traits":{"email":"a@example.com","plan":"pro"},"context":{"ip":"10.0.0.2"}}
+            """);
+
+        var results = await WriteAsync(destination, track, identify);
+
+        Assert.Equal([WriteResult.Ok, WriteResult.Ok], results);
+        var t = await SingleRowAsync(db, "public.events", trackId);
+        Assert.Equal(("Order Completed", "anon-1", "web"), (t.EventType, t.Customer, t.Source));
+        Assert.Equal(new DateTime(2024, 4, 30, 10, 0, 0, DateTimeKind.Utc), t.OccurredAt);
+        Assert.True(await JsonEqualsAsync(db, t.Payload, """{"total":99.5}"""));
+        Assert.True(await JsonEqualsAsync(db, t.Metadata, """
+            {"type":"track","event":"Order Completed","messageId":"m-1","anonymousId":"anon-1","timestamp":"2024-04-30T10:00:00Z",
+             "context":{"ip":"10.0.0.2","library":{"name":"analytics.js"}}}
+            """));
+        var i = await SingleRowAsync(db, "public.events", identifyId);
+        Assert.Equal(("identify", "user-7"), (i.EventType, i.Customer));
+        Assert.True(await JsonEqualsAsync(db, i.Payload, """{"email":"a@example.com","plan":"pro"}"""));
+        Assert.Equal("m-2", await ScalarAsync<string>(db, $"SELECT metadata->>'messageId' FROM public.events WHERE event_id = '{identifyId}'"));
+    }
+
+    [Fact]
+    public async Task A_replayed_batch_inserts_nothing_new()
+    {
+        await using var db = await DatabaseWithTableAsync(nameof(A_replayed_batch_inserts_nothing_new));
+        await using var destination = Destination(db);
+        var changes = Enumerable.Range(0, 50).Select(n => Envelope(Guid.NewGuid(), $$$"""{"eventType":"e","occurredAt":"2024-04-30T08:00:00Z","payload":{"n":{{{n}}}}}""")).ToArray();
+
+        await WriteAsync(destination, changes);
+        await ExecuteAsync(db, "UPDATE public.events SET payload = '{\"touched\":true}'");
+        var again = await WriteAsync(destination, changes);
+
+        Assert.All(again, r => Assert.Equal(WriteStatus.Ok, r.Status));
+        Assert.Equal(50, await ScalarAsync<long>(db, "SELECT count(*) FROM public.events"));
+        Assert.Equal(50, await ScalarAsync<long>(db, "SELECT count(*) FROM public.events WHERE payload = '{\"touched\":true}'"));
+    }
+
+    [Fact]
+    public async Task A_writer_role_with_only_insert_writes_and_replays()
+    {
+        await using var db = await DatabaseWithTableAsync(nameof(A_writer_role_with_only_insert_writes_and_replays));
+        var role = "writer_" + Guid.NewGuid().ToString("N")[..12];
+        await ExecuteAsync(db, $"""
+            CREATE ROLE {role} LOGIN;
+            REVOKE ALL ON SCHEMA public FROM PUBLIC;
+            GRANT USAGE ON SCHEMA public TO {role};
+            GRANT INSERT ON public.events TO {role};
+            """);
+        await using var writer = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(db.ConnectionString) { Username = role }.ConnectionString);
+        await using var destination = Destination(writer, user: role);
+        var changes = Enumerable.Range(0, 10).Select(n => Envelope(Guid.NewGuid(), $$$"""{"eventType":"e","payload":{"n":{{{n}}}}}""")).ToArray();
+
+        await destination.CheckAsync(default);
+        var first = await WriteAsync(destination, changes);
+        var replay = await WriteAsync(destination, changes);
+
+        Assert.All(first.Concat(replay), r => Assert.Equal(WriteStatus.Ok, r.Status));
+        Assert.Equal(10, await ScalarAsync<long>(db, "SELECT count(*) FROM public.events"));
+        // The role really has INSERT only: it cannot read what it wrote.
+        await using var read = writer.CreateCommand("SELECT count(*) FROM public.events");
+        var denied = await Assert.ThrowsAsync<PostgresException>(() => read.ExecuteScalarAsync());
+        Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, denied.SqlState);
+    }
+
+    [Fact]
+    public async Task A_missing_table_refuses_the_batch_with_the_create_table_and_replay_as_the_fix()
+    {
+        await using var db = await TestPostgres.CreateDataSourceAsync(nameof(A_missing_table_refuses_the_batch_with_the_create_table_and_replay_as_the_fix));
+        await using var destination = Destination(db);
+        var changes = new[] { Envelope(Guid.NewGuid(), """{"eventType":"e"}"""), Envelope(Guid.NewGuid(), """{"eventType":"f"}""") };
+
+        var check = await Assert.ThrowsAsync<SluiceException>(() => destination.CheckAsync(default));
+        var results = await WriteAsync(destination, changes);
+
+        Assert.Contains("CREATE TABLE IF NOT EXISTS \"public\".\"events\"", check.Message, StringComparison.Ordinal);
+        Assert.All(results, r =>
+        {
+            Assert.Equal(WriteStatus.Rejected, r.Status);
+            Assert.Contains("table public.events does not exist", r.Reason, StringComparison.Ordinal);
+            Assert.Contains("CREATE TABLE IF NOT EXISTS", r.Reason, StringComparison.Ordinal);
+            Assert.Contains("sluice dlq replay events_sync", r.Reason, StringComparison.Ordinal);
+        });
+
+        // The fix, then the replay of the stored payloads alone (as `sluice dlq replay` does) writes them.
+        await ExecuteAsync(db, EventsTableDdl.CreateTable("public", "events"));
+        var replayed = await destination.WriteAsync(changes.Select(c => Stored(destination.Encode(c.ToChange(Mapping(destination)), Mapping(destination)))).ToList(), default);
+        Assert.All(replayed, r => Assert.Equal(WriteStatus.Ok, r.Status));
+        Assert.Equal(2, await ScalarAsync<long>(db, "SELECT count(*) FROM public.events"));
+    }
+
+    [Fact]
+    public async Task Check_refuses_a_table_without_a_key_on_event_id_since_replays_would_duplicate()
+    {
+        await using var db = await TestPostgres.CreateDataSourceAsync(nameof(Check_refuses_a_table_without_a_key_on_event_id_since_replays_would_duplicate));
+        await ExecuteAsync(db, EventsTableDdl.CreateTable("public", "events").Replace(" PRIMARY KEY", "", StringComparison.Ordinal));
+        await using var destination = Destination(db);
+
+        var error = await Assert.ThrowsAsync<SluiceException>(() => destination.CheckAsync(default));
+
+        Assert.Contains("ADD PRIMARY KEY (\"event_id\")", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Create_table_creates_a_missing_table_on_first_write()
+    {
+        await using var db = await TestPostgres.CreateDataSourceAsync(nameof(Create_table_creates_a_missing_table_on_first_write));
+        await ExecuteAsync(db, "CREATE SCHEMA landing");
+        await using var destination = Destination(db, options: Options(schema: "landing", createTable: true));
+
+        await destination.CheckAsync(default);
+        var results = await WriteAsync(destination, Envelope(Guid.NewGuid(), """{"eventType":"e"}"""));
+
+        Assert.Equal([WriteResult.Ok], results);
+        Assert.Equal(1, await ScalarAsync<long>(db, "SELECT count(*) FROM landing.events"));
+    }
+
+    [Fact]
+    public async Task A_row_the_table_refuses_is_refused_alone()
+    {
+        await using var db = await DatabaseWithTableAsync(nameof(A_row_the_table_refuses_is_refused_alone));
+        await ExecuteAsync(db, "ALTER TABLE public.events ADD CONSTRAINT no_test_events CHECK (event_type <> 'test')");
+        await using var destination = Destination(db);
+        var changes = Enumerable.Range(0, 9)
+            .Select(n => Envelope(Guid.NewGuid(), $$"""{"eventType":"{{(n == 6 ? "test" : "real")}}"}"""))
+            // A NUL in a JSON string is valid JSON that jsonb cannot store (22P05): that row alone, too.
+            .Append(Envelope(Guid.NewGuid(), """{"eventType":"real","payload":{"name":"a\u0000b"}}"""))
+            .ToArray();
+
+        var results = await WriteAsync(destination, changes);
+
+        Assert.Equal([0, 1, 2, 3, 4, 5, 7, 8], Enumerable.Range(0, 10).Where(i => results[i].Status == WriteStatus.Ok));
+        Assert.Contains("no_test_events", results[6].Reason, StringComparison.Ordinal);
+        Assert.Equal(WriteStatus.Rejected, results[9].Status);
+        Assert.Equal(8, await ScalarAsync<long>(db, "SELECT count(*) FROM public.events"));
+    }
+
+    [Fact]
+    public async Task A_lock_timeout_is_transient_and_the_retry_succeeds()
+    {
+        await using var db = await DatabaseWithTableAsync(nameof(A_lock_timeout_is_transient_and_the_retry_succeeds));
+        await using var impatient = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(db.ConnectionString) { Options = "-c lock_timeout=100" }.ConnectionString);
+        await using var destination = Destination(impatient);
+        var change = Envelope(Guid.NewGuid(), """{"eventType":"e"}""");
+
+        await using (var holder = await db.OpenConnectionAsync())
+        await using (var transaction = await holder.BeginTransactionAsync())
+        {
+            await using var lockTable = new NpgsqlCommand("LOCK TABLE public.events IN ACCESS EXCLUSIVE MODE", holder, transaction);
+            await lockTable.ExecuteNonQueryAsync();
+            var error = await Assert.ThrowsAsync<SluiceException>(() => WriteAsync(destination, change));
+            Assert.True(error.IsRetryable, error.Message);
+        }
+
+        Assert.Equal([WriteResult.Ok], await WriteAsync(destination, change));
+    }
+
+    [Fact]
+    public async Task A_connection_killed_mid_insert_is_transient()
+    {
+        await using var db = await DatabaseWithTableAsync(nameof(A_connection_killed_mid_insert_is_transient));
+        var application = "killed_" + Guid.NewGuid().ToString("N")[..8];
+        await using var victim = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(db.ConnectionString) { ApplicationName = application }.ConnectionString);
+        await using var destination = Destination(victim);
+
+        await using var holder = await db.OpenConnectionAsync();
+        await using var transaction = await holder.BeginTransactionAsync();
+        await using (var lockTable = new NpgsqlCommand("LOCK TABLE public.events IN ACCESS EXCLUSIVE MODE", holder, transaction))
+        {
+            await lockTable.ExecuteNonQueryAsync();
+        }
+
+        var write = WriteAsync(destination, Envelope(Guid.NewGuid(), """{"eventType":"e"}"""));
+        // Once the INSERT waits on the lock, end its backend as an administrator (or a failover) would.
+        while (await ScalarAsync<int>(db, $"SELECT count(pg_terminate_backend(pid))::int FROM pg_stat_activity WHERE application_name = '{application}' AND wait_event_type = 'Lock'") == 0)
+        {
+            await Task.Delay(20);
+        }
+
+        var error = await Assert.ThrowsAsync<SluiceException>(() => write);
+        Assert.True(error.IsRetryable, error.Message);
+    }
+
+    [Fact]
+    public async Task An_unknown_role_refuses_every_record_with_the_fix()
+    {
+        await using var db = await DatabaseWithTableAsync(nameof(An_unknown_role_refuses_every_record_with_the_fix));
+        await using var nobody = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(db.ConnectionString) { Username = "no_such_role_x" }.ConnectionString);
+        await using var destination = Destination(nobody, user: "no_such_role_x");
+
+        var results = await WriteAsync(destination, Envelope(Guid.NewGuid(), """{"eventType":"e"}"""), Envelope(Guid.NewGuid(), """{"eventType":"f"}"""));
+
+        Assert.All(results, r =>
+        {
+            Assert.Equal(WriteStatus.Rejected, r.Status);
+            Assert.Contains("authentication failed for user 'no_such_role_x'", r.Reason, StringComparison.Ordinal);
+            Assert.Contains("sluice dlq replay", r.Reason, StringComparison.Ordinal);
+        });
+    }
+
+    [Fact]
+    public async Task A_table_per_event_type_keeps_hostile_unicode_and_long_names_safe()
+    {
+        await using var db = await TestPostgres.CreateDataSourceAsync(nameof(A_table_per_event_type_keeps_hostile_unicode_and_long_names_safe));
+        await ExecuteAsync(db, "CREATE TABLE users (id int); INSERT INTO users VALUES (1)");
+        await using var destination = Destination(db, options: Options(perType: true, createTable: true));
+        string[] types = ["Order Completed", "\"; DROP TABLE users; --", "注文完了", new string('x', 150) + "y" + new string('z', 149), "order completed"];
+        var ids = types.Select(_ => Guid.NewGuid()).ToArray();
+        var changes = types.Select((type, n) => Envelope(ids[n], $$"""{"eventType":{{System.Text.Json.JsonSerializer.Serialize(type)}}}""")).ToArray();
+
+        var results = await WriteAsync(destination, changes);
+
+        Assert.All(results, r => Assert.Equal(WriteStatus.Ok, r.Status));
+        Assert.Equal(1, await ScalarAsync<long>(db, "SELECT count(*) FROM users"));
+        Assert.Equal("events_order_completed", EventsTableNames.ForEventType("events", "Order Completed"));
+        Assert.Equal("events_drop_table_users", EventsTableNames.ForEventType("events", types[1]));
+        for (var n = 0; n < types.Length; n++)
+        {
+            var table = EventsTableNames.ForEventType("events", types[n]);
+            Assert.Matches("^[a-z0-9_]{1,63}$", table);
+            Assert.Equal(types[n], await ScalarAsync<string>(db, $"SELECT event_type FROM public.{SqlNames.Quote(table)} WHERE event_id = '{ids[n]}'"));
+        }
+
+        // "Order Completed" and "order completed" share a table; the five types make four tables.
+        Assert.Equal(4, await ScalarAsync<long>(db, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename LIKE 'events\\_%'"));
+        Assert.NotEqual(EventsTableNames.ForEventType("events", new string('a', 300)), EventsTableNames.ForEventType("events", new string('a', 299) + "b"));
+    }
+
+    [Fact]
+    public async Task An_event_no_row_can_be_made_of_is_refused_at_encoding()
+    {
+        await using var db = await DatabaseWithTableAsync(nameof(An_event_no_row_can_be_made_of_is_refused_at_encoding));
+        await using var destination = Destination(db);
+        var mapping = Mapping(destination);
+
+        var notObject = Assert.Throws<SluiceException>(() => destination.Encode(Envelope(Guid.NewGuid(), "[1,2]").ToChange(mapping), mapping));
+        var badTime = Assert.Throws<SluiceException>(() => destination.Encode(Envelope(Guid.NewGuid(), """{"eventType":"e","occurredAt":"yesterday"}""").ToChange(mapping), mapping));
+
+        Assert.Equal(ErrorClass.RecordRejected, notObject.Class);
+        Assert.Equal(ErrorClass.RecordRejected, badTime.Class);
+        Assert.Contains("occurredAt 'yesterday' is not a timestamp", badTime.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_stored_payload_of_another_destination_is_refused_on_replay()
+    {
+        await using var db = await DatabaseWithTableAsync(nameof(A_stored_payload_of_another_destination_is_refused_on_replay));
+        await using var destination = Destination(db);
+
+        var results = await destination.WriteAsync([new EncodedRecord(Change("k", []), "m", Encoding.UTF8.GetBytes("""{"type":"identify","userId":"1"}"""))], default);
+
+        Assert.Equal(WriteStatus.Rejected, results[0].Status);
+        Assert.Contains("not an events-table row", results[0].Reason, StringComparison.Ordinal);
+    }
+
+    private static EventsTableOptions Options(string schema = "public", bool perType = false, bool createTable = false) =>
+        new() { Schema = schema, Table = "events", TablePerEventType = perType, CreateTable = createTable };
+
+    private static EventsTableDestination Destination(NpgsqlDataSource db, EventsTableOptions? options = null, string user = "postgres") =>
+        new("events_sync", db, new PostgresConnectionOptions { Name = "wh", Database = "test", User = user }, options ?? Options());
+
+    private static async Task<IReadOnlyList<WriteResult>> WriteAsync(IDestination destination, params IngestChange[] changes)
+    {
+        var mapping = Mapping(destination);
+        return await destination.WriteAsync(changes.Select(c => destination.Encode(c.ToChange(mapping), mapping)).ToList(), default);
+    }
+
+    /// <summary>What `sluice dlq replay` sends: the stored payload, with a change that carries the key only.</summary>
+    private static EncodedRecord Stored(EncodedRecord encoded) =>
+        new(Change(encoded.Change.Key, []), encoded.MessageId, encoded.Payload.ToArray());
+
+    private static async Task<NpgsqlDataSource> DatabaseWithTableAsync(string purpose)
+    {
+        var db = await TestPostgres.CreateDataSourceAsync(purpose);
+        await ExecuteAsync(db, EventsTableDdl.CreateTable("public", "events"));
+        return db;
+    }
+
+    private static async Task<Row> SingleRowAsync(NpgsqlDataSource db, string table, Guid id)
+    {
+        await using var command = db.CreateCommand($"SELECT event_type, occurred_at, customer_external_id, source, payload::text, metadata::text, received_at FROM {table} WHERE event_id = $1");
+        command.Parameters.Add(new NpgsqlParameter { Value = id });
+        await using var reader = await command.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+        var row = new Row(reader.GetString(0), reader.GetDateTime(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5), reader.GetDateTime(6));
+        Assert.False(await reader.ReadAsync());
+        return row;
+    }
+
+    private static Task<bool> JsonEqualsAsync(NpgsqlDataSource db, string actual, string expected) =>
+        ScalarAsync<bool>(db, "SELECT $1::jsonb = $2::jsonb", actual, expected);
+
+    private static async Task<T> ScalarAsync<T>(NpgsqlDataSource db, string sql, params object[] values)
+    {
+        await using var command = db.CreateCommand(sql);
+        foreach (var value in values)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = value });
+        }
+
+        return (T)(await command.ExecuteScalarAsync())!;
+    }
+
+    private sealed record Row(string EventType, DateTime OccurredAt, string? Customer, string Source, string Payload, string Metadata, DateTime ReceivedAt);
+}

@@ -1,0 +1,226 @@
+using System.Text;
+using Npgsql;
+using Sluice.Core.Errors;
+using Sluice.Postgres.Ingest;
+using Sluice.Testing;
+using static Sluice.Postgres.Tests.Ingest.IngestTestDatabase;
+
+namespace Sluice.Postgres.Tests.Ingest;
+
+/// <summary>The ingest queue's write side: durable before it returns, commits shared by concurrent callers, bounded.</summary>
+public sealed class IngestQueueTests
+{
+    [Fact]
+    public async Task Events_are_committed_by_the_time_EnqueueAsync_returns()
+    {
+        await using var db = await CreateAsync(nameof(Events_are_committed_by_the_time_EnqueueAsync_returns));
+        await using var queue = db.Queue();
+        var receivedAt = new DateTimeOffset(2025, 3, 1, 12, 0, 0, TimeSpan.FromHours(2));
+        var envelope = new IngestEvent("web", Id(7), IngestEventKind.Envelope, "order_placed", null, receivedAt, Encoding.UTF8.GetBytes("""{"eventType":"order_placed","é":1}"""));
+
+        await queue.EnqueueAsync([Event("web", 1), Event("web", 2), envelope], default);
+
+        // Another process's view: a connection of its own, opened after the call returned.
+        await using var other = NpgsqlDataSource.Create(db.ConnectionString);
+        await using var command = other.CreateCommand($"SELECT event_id, source, kind, type, event, received_at, convert_from(payload, 'UTF8') FROM {Schema}.ingest_queue ORDER BY position");
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new List<object?[]>();
+        while (await reader.ReadAsync())
+        {
+            rows.Add(Enumerable.Range(0, 7).Select(i => reader.IsDBNull(i) ? null : reader.GetValue(i)).ToArray());
+        }
+
+        Assert.Equal([Id(1), Id(2), Id(7)], rows.Select(r => (Guid)r[0]!));
+        Assert.Equal(["web", IngestEventKind.Envelope, "order_placed", null, receivedAt.UtcDateTime, """{"eventType":"order_placed","é":1}"""], rows[2][1..]);
+        Assert.Equal("Event 1", rows[0][4]);
+        Assert.Equal(1, queue.Transactions);
+        Assert.Equal(3, queue.EventsCommitted);
+    }
+
+    [Fact]
+    public async Task Commits_wait_for_the_WAL_flush_even_where_synchronous_commit_is_off()
+    {
+        await using var db = await CreateAsync(nameof(Commits_wait_for_the_WAL_flush_even_where_synchronous_commit_is_off));
+        // A deferred trigger runs at COMMIT, just before the commit record is written: it sees the setting COMMIT obeys.
+        await using (var setup = db.DataSource.CreateCommand(
+            $$"""
+            DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET synchronous_commit = off', current_database()); END $$;
+            CREATE TABLE commit_settings (synchronous_commit text);
+            CREATE FUNCTION record_commit_setting() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN INSERT INTO commit_settings VALUES (current_setting('synchronous_commit')); RETURN NULL; END $$;
+            CREATE CONSTRAINT TRIGGER record_commit_setting AFTER INSERT ON {{Schema}}.ingest_queue
+                DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION record_commit_setting();
+            """))
+        {
+            await setup.ExecuteNonQueryAsync();
+        }
+
+        // A new data source: its sessions start with the database's setting, off.
+        await using var dataSource = NpgsqlDataSource.Create(db.ConnectionString);
+        await using var queue = new IngestQueue(dataSource, Schema);
+        await queue.EnqueueAsync([Event("web", 1)], default);
+
+        await using var command = dataSource.CreateCommand("SELECT synchronous_commit FROM commit_settings");
+        Assert.Equal("on", await command.ExecuteScalarAsync());
+    }
+
+    [Fact]
+    public async Task Concurrent_callers_share_transactions()
+    {
+        await using var db = await CreateAsync(nameof(Concurrent_callers_share_transactions));
+        await using var queue = db.Queue(new IngestQueueOptions { Writers = 1 });
+
+        // The writer is held in its first transaction, as by a slow disk, while 200 callers arrive.
+        var (first, enqueued) = await WithWriterHeldAsync(db, queue, () => Enumerable.Range(2, 200).Select(n => queue.EnqueueAsync([Event("web", n)], default)).ToList());
+        await first;
+        await Task.WhenAll(enqueued);
+
+        Assert.Equal(201, await db.CountAsync());
+        Assert.Equal(201, queue.EventsCommitted);
+        // One transaction per request would be 201: the first caller's, then one for everyone who waited.
+        Assert.Equal(2, queue.Transactions);
+    }
+
+    [Fact]
+    public async Task A_batch_is_cut_at_the_event_limit_and_a_request_is_never_split()
+    {
+        await using var db = await CreateAsync(nameof(A_batch_is_cut_at_the_event_limit_and_a_request_is_never_split));
+        await using var queue = db.Queue(new IngestQueueOptions { Writers = 1, MaxBatchEvents = 10 });
+
+        var (first, enqueued) = await WithWriterHeldAsync(db, queue, () => new[]
+        {
+            // 1 + 2 + 6 fit in a batch of 10, 6 more do not; 12 exceed any batch and commit alone.
+            queue.EnqueueAsync(Events("web", 2, 1), default),
+            queue.EnqueueAsync(Events("web", 3, 2), default),
+            queue.EnqueueAsync(Events("web", 5, 6), default),
+            queue.EnqueueAsync(Events("web", 11, 6), default),
+            queue.EnqueueAsync(Events("web", 17, 12), default),
+        });
+        await first;
+        await Task.WhenAll(enqueued);
+
+        await using var command = db.DataSource.CreateCommand($"SELECT count(*) FROM {Schema}.ingest_queue GROUP BY xid ORDER BY min(position)");
+        await using var reader = await command.ExecuteReaderAsync();
+        var sizes = new List<long>();
+        while (await reader.ReadAsync())
+        {
+            sizes.Add(reader.GetInt64(0));
+        }
+
+        Assert.Equal([1, 9, 6, 12], sizes);
+        Assert.Equal(4, queue.Transactions);
+    }
+
+    [Fact]
+    public async Task A_request_the_database_refuses_fails_only_its_own_caller()
+    {
+        await using var db = await CreateAsync(nameof(A_request_the_database_refuses_fails_only_its_own_caller));
+        await using (var constraint = db.DataSource.CreateCommand($"ALTER TABLE {Schema}.ingest_queue ADD CONSTRAINT no_bad CHECK (type <> 'bad')"))
+        {
+            await constraint.ExecuteNonQueryAsync();
+        }
+
+        await using var queue = db.Queue(new IngestQueueOptions { Writers = 1 });
+        var bad = Event("web", 4) with { Type = "bad" };
+        var (first, enqueued) = await WithWriterHeldAsync(db, queue, () => new[]
+        {
+            queue.EnqueueAsync([Event("web", 2)], default),
+            queue.EnqueueAsync([Event("web", 3)], default),
+            queue.EnqueueAsync([bad], default),
+            queue.EnqueueAsync([Event("web", 5)], default),
+        });
+
+        await first;
+        await enqueued[0];
+        await enqueued[1];
+        var error = await Assert.ThrowsAsync<SluiceException>(() => enqueued[2]);
+        Assert.Contains("no_bad", error.Message, StringComparison.Ordinal);
+        await enqueued[3];
+        Assert.Equal(4, await db.CountAsync());
+        Assert.Equal(0, await db.CountAsync("type = 'bad'"));
+    }
+
+    [Fact]
+    public async Task An_event_with_a_NUL_character_is_refused_before_it_can_fail_anyone_else()
+    {
+        await using var db = await CreateAsync(nameof(An_event_with_a_NUL_character_is_refused_before_it_can_fail_anyone_else));
+        await using var queue = db.Queue();
+
+        var error = await Assert.ThrowsAsync<SluiceException>(() => queue.EnqueueAsync([Event("web", 1) with { Payload = "{\"a\":\"\0\"}"u8.ToArray() }], default));
+
+        Assert.Equal(ErrorClass.RecordRejected, error.Class);
+        Assert.Equal(0, await db.CountAsync());
+    }
+
+    [Fact]
+    public async Task A_caller_finding_the_queue_full_waits_then_is_told_it_is_busy()
+    {
+        await using var db = await CreateAsync(nameof(A_caller_finding_the_queue_full_waits_then_is_told_it_is_busy));
+        var time = new FakeTimeProvider();
+        await using var queue = db.Queue(new IngestQueueOptions { Writers = 1, MaxWaitingRequests = 1, BusyTimeout = TimeSpan.FromSeconds(5) }, time);
+
+        var (first, second) = await WithWriterHeldAsync(db, queue, async () =>
+        {
+            var second = queue.EnqueueAsync([Event("web", 2)], default); // waits in the queue's one slot
+            var third = queue.EnqueueAsync([Event("web", 3)], default); // finds no room
+            await time.WaitForTimersAsync(1);
+            time.Advance(TimeSpan.FromSeconds(5));
+            var busy = await Assert.ThrowsAsync<SluiceException>(() => third);
+            Assert.True(busy.IsRetryable);
+            Assert.Contains("busy", busy.Message, StringComparison.Ordinal);
+            return second;
+        });
+
+        await first;
+        await second;
+        Assert.Equal(2, await db.CountAsync());
+    }
+
+    [Fact]
+    public async Task Disposing_commits_what_is_waiting_then_refuses_new_events()
+    {
+        await using var db = await CreateAsync(nameof(Disposing_commits_what_is_waiting_then_refuses_new_events));
+        var queue = db.Queue(new IngestQueueOptions { Writers = 1 });
+        var disposing = Task.CompletedTask;
+        var (first, enqueued) = await WithWriterHeldAsync(db, queue, () =>
+        {
+            var waiting = Enumerable.Range(2, 20).Select(n => queue.EnqueueAsync([Event("web", n)], default)).ToList();
+            disposing = queue.DisposeAsync().AsTask();
+            return waiting;
+        });
+
+        await disposing;
+        await first;
+        await Task.WhenAll(enqueued);
+        Assert.Equal(21, await db.CountAsync());
+        var refused = await Assert.ThrowsAsync<SluiceException>(() => queue.EnqueueAsync([Event("web", 30)], default));
+        Assert.True(refused.IsRetryable);
+    }
+
+    /// <summary>
+    /// Holds the queue's writer inside the transaction of a first event (another transaction locks out every COPY
+    /// into the queue, as a slow disk would) while <paramref name="arrive"/> runs, then lets it go on.
+    /// </summary>
+    private static async Task<(Task First, T Arrived)> WithWriterHeldAsync<T>(IngestTestDatabase db, IngestQueue queue, Func<T> arrive) =>
+        await WithWriterHeldAsync(db, queue, () => Task.FromResult(arrive()));
+
+    private static async Task<(Task First, T Arrived)> WithWriterHeldAsync<T>(IngestTestDatabase db, IngestQueue queue, Func<Task<T>> arrive)
+    {
+        await using var connection = await db.DataSource.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await using (var command = new NpgsqlCommand($"LOCK TABLE {Schema}.ingest_queue IN SHARE MODE", connection, transaction))
+        {
+            await command.ExecuteNonQueryAsync();
+        }
+
+        var first = queue.EnqueueAsync([Event("web", 1)], default);
+        while (queue.WaitingRequests > 0)
+        {
+            await Task.Delay(1); // until the writer has taken it into a transaction of its own
+        }
+
+        var arrived = await arrive();
+        await transaction.RollbackAsync();
+        return (first, arrived);
+    }
+}

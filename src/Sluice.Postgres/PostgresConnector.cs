@@ -2,6 +2,7 @@ using Npgsql;
 using Sluice.Core.Configuration;
 using Sluice.Core.Connectors;
 using Sluice.Core.Engine;
+using Sluice.Postgres.Cdc;
 using Sluice.Postgres.Sources;
 
 namespace Sluice.Postgres;
@@ -30,6 +31,11 @@ public sealed class PostgresConnector : IConnector
     {
         var (options, dataSource) = Open(connection, resources);
         var source = sync.Source;
+        if (CdcSourceOptions.IsRequested(source))
+        {
+            return PollingFallbackSource.Create(sync, dataSource, options, () => new CdcSource(dataSource, options, CdcSourceOptions.Bind(sync), resources.Time));
+        }
+
         if (!source.Has("table") && !source.Has("query"))
         {
             throw new ConfigException(source.LocationOf("table"), "the source names no table and no query",

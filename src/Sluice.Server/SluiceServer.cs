@@ -8,6 +8,7 @@ using Sluice.Server.Dashboard;
 using Sluice.Server.Hosting;
 using Sluice.Server.Ingest;
 using Sluice.Server.Internal;
+using Sluice.Server.Metrics;
 using Sluice.Server.Scheduling;
 
 namespace Sluice.Server;
@@ -45,6 +46,7 @@ public sealed class SluiceServer(SluiceWorkspace workspace, Action<string> log)
             return Results.Json(await state.StatusAsync(http.RequestAborted));
         });
         app.MapGet("/healthz", () => Results.Text("ok"));
+        app.MapSluiceMetrics(workspace);
         var ingestSources = IngestApiOptions.SourcesOf(workspace.Config);
         if (ingestSources.Count > 0)
         {

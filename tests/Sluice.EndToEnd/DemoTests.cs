@@ -15,13 +15,15 @@ public sealed class DemoTests
             Assert.True(exit == 0, output);
             Assert.Contains("2,000 users", output, StringComparison.Ordinal);
             Assert.Matches(@"identify events sent and acknowledged\s*\S?\s*2,000", output);
-            Assert.Matches(@"seen by the Segment emulator \(unique messageIds\)\s*\S?\s*2,000", output);
+            Assert.Matches(@"identify calls seen by the Segment emulator \(unique messageIds\)\s*\S?\s*2,000", output);
+            AssertRealTime(output);
             Assert.False(File.Exists(Path.Combine(home, "demo", "pgdata", "postmaster.pid")), "--once stops the cluster it started");
 
             var (again, second) = await RunDemoAsync(home);
             Assert.True(again == 0, second);
             Assert.Contains("users changed by simulated activity", second, StringComparison.Ordinal);
             Assert.Matches(@"rows read from public.users\s*\S?\s*50\b", second);
+            AssertRealTime(second);
         }
         finally
         {
@@ -34,6 +36,18 @@ public sealed class DemoTests
                 // a temp directory; not worth failing over
             }
         }
+    }
+
+    /// <summary>The ingest API's events landed in both layouts, and every upgrade reached Segment from the WAL.</summary>
+    private static void AssertRealTime(string output)
+    {
+        Assert.Matches(@"website events sent to the ingest API \(page, identify, track\)\s*\S?\s*60\b", output);
+        Assert.Matches(@"landed in public\.events\s*\S?\s*60\b", output);
+        Assert.Matches(@"landed in web\.pages / identifies / tracks\s*\S?\s*20 / 20 / 20\b", output);
+        var upgraded = System.Text.RegularExpressions.Regex.Match(output, @"users upgraded trial → paid\s*\S?\s*(\d+)");
+        var tracked = System.Text.RegularExpressions.Regex.Match(output, @"Subscription Upgraded tracks from the WAL\s*\S?\s*(\d+)");
+        Assert.True(upgraded.Success && tracked.Success, output);
+        Assert.True(int.Parse(tracked.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) >= int.Parse(upgraded.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), output);
     }
 
     private static async Task<(int ExitCode, string Output)> RunDemoAsync(string home)

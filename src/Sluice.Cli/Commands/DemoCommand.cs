@@ -16,15 +16,17 @@ internal static class DemoCommand
 {
     public static Command Create()
     {
-        var once = new Option<bool>("--once") { Description = "Run the demo sync once, print a summary and exit (for scripts and CI)." };
+        var once = new Option<bool>("--once") { Description = "Run the demo syncs once (and the real-time ones until caught up), print a summary and exit (for scripts and CI)." };
         var users = new Option<int>("--users") { Description = "Demo users to create on first run.", DefaultValueFactory = _ => 10_000 };
         var listen = new Option<string?>("--listen") { Description = "Dashboard address (default http://127.0.0.1:7080, or a free port)." };
         var command = new Command("demo",
             $"""
             Everything locally: starts (or reuses) a PostgreSQL cluster in $SLUICE_HOME/demo (default ./.sluice/demo),
             loads a demo application database (users, accounts, orders), starts the Segment emulator, writes a
-            sluice.yaml, and syncs users to Segment as identify calls. Then it keeps running: app activity is
-            simulated, the sync runs every 30 s, and the dashboard shows it. Ctrl-C stops everything.
+            sluice.yaml, and syncs users to Segment as identify calls. It serves the ingest API too: website events
+            land in PostgreSQL (Segment's warehouse schema and an events table), and users going from trial to paid
+            reach Segment in real time from the WAL. Then it keeps running: app activity and website traffic are
+            simulated, the users sync runs every 30 s, and the dashboard shows it. Ctrl-C stops everything.
 
             The generated config is {Path.Combine("$SLUICE_HOME", "demo", "sluice.yaml")}; open it to see what a sync looks like.
             """)
@@ -64,21 +66,20 @@ internal static class DemoCommand
                 return ExitCodes.Failure;
             }
 
+            if (once)
+            {
+                return await OnceAsync(workspace, cluster, emulator, users, ct);
+            }
+
             var changed = 0;
             if (await DemoEnvironment.HasSyncedBeforeAsync(cluster, ct))
             {
-                changed = await DemoEnvironment.SimulateActivityAsync(cluster, Math.Max(1, users / 40), ct);
+                changed = (await DemoEnvironment.SimulateActivityAsync(cluster, Math.Max(1, users / 40), ct)).Changed;
             }
 
             var result = await SyncProgress.ShowAsync(DemoEnvironment.SyncName,
                 observer => workspace.RunAsync(DemoEnvironment.SyncName, RunKind.Incremental, observer, ct));
-            PrintSummary(result, emulator.Stats, changed);
-
-            var delivered = emulator.Stats.Unique >= result.Acknowledged && result.Rejected == 0;
-            if (once)
-            {
-                return delivered ? ExitCodes.Ok : ExitCodes.Failure;
-            }
+            PrintSummary(result, emulator, changed);
 
             return await ServeAsync(workspace, cluster, emulator, users, listen, ct);
         }
@@ -96,13 +97,22 @@ internal static class DemoCommand
         var address = listen ?? $"http://127.0.0.1:{DemoEnvironment.PortOr(7080)}";
         Output.Line("");
         Output.Line($"Dashboard: {address}   Emulator: {emulator.BaseUrl}__emulator/messages?limit=5");
-        Output.Line("App activity is simulated every 10 s; the sync runs every 30 s. Ctrl-C stops the demo.");
+        Output.Line($"Ingest API: {address}/v1/batch (write key '{DemoTraffic.WriteKey}'); landed in public.events and schema {DemoEnvironment.WarehouseSchema}.");
+        Output.Line("App activity and website events are simulated every 10 s; users sync every 30 s, upgrades in real time from the WAL. Ctrl-C stops the demo.");
         using var activity = new PeriodicTimer(TimeSpan.FromSeconds(10));
         var simulate = Task.Run(async () =>
         {
             while (await activity.WaitForNextTickAsync(ct))
             {
                 await DemoEnvironment.SimulateActivityAsync(cluster, Math.Max(1, users / 200), ct);
+                try
+                {
+                    await DemoTraffic.SendAsync(new Uri(address + "/"), Math.Max(5, users / 1000), ct);
+                }
+                catch (Exception e) when (e is HttpRequestException or Core.Errors.SluiceException)
+                {
+                    // The server may still be starting (or stopping); the next tick tries again.
+                }
             }
         }, ct);
         try
@@ -129,7 +139,117 @@ internal static class DemoCommand
         return ExitCodes.Ok;
     }
 
-    private static void PrintSummary(RunResult result, SegmentEmulatorStats stats, int changed)
+    /// <summary>
+    /// <c>--once</c>: serves the ingest API and runs the continuous syncs (as <c>sluice run</c> does), simulates the
+    /// application (some users upgrade), runs the users sync, sends website events, and waits until every event
+    /// landed in both layouts and the replication slot confirmed past the upgrades. Exit 0 when everything arrived.
+    /// </summary>
+    private static async Task<int> OnceAsync(SluiceWorkspace workspace, Postgres.Embedded.LocalCluster cluster, SegmentEmulator emulator, int users, CancellationToken ct)
+    {
+        var address = $"http://127.0.0.1:{DemoEnvironment.PortOr(7080)}";
+        var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var server = Task.Run(() => new SluiceServer(workspace, log.Enqueue).RunAsync(address, stop.Token), CancellationToken.None);
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+        try
+        {
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+            await UntilAsync(async () => await IsUpAsync(http, address, ct), server, deadline, $"the server on {address}");
+            // 'start: now': the slot is created by the sync's first run, and only changes after it are streamed.
+            await UntilAsync(async () => await DemoEnvironment.ConfirmedPositionAsync(cluster, ct) is not null, server, deadline, "the real-time sync's replication slot to be created");
+            var before = await DemoEnvironment.LandedAsync(cluster, ct);
+            var upgradesBefore = UpgradesSeen(emulator);
+
+            // The application at work (on a first run too: the first sync reads every user anyway), then the users sync.
+            var activity = await DemoEnvironment.SimulateActivityAsync(cluster, Math.Max(1, users / 40), ct);
+            var position = await DemoEnvironment.CurrentWalPositionAsync(cluster, ct);
+            var result = await SyncProgress.ShowAsync(DemoEnvironment.SyncName,
+                observer => workspace.RunAsync(DemoEnvironment.SyncName, RunKind.Incremental, observer, ct));
+            PrintSummary(result, emulator, activity.Changed);
+            var delivered = emulator.Stats.Unique >= result.Acknowledged && result.Rejected == 0;
+
+            var sent = await DemoTraffic.SendAsync(new Uri(address + "/"), Math.Max(10, users / 100), ct);
+            var landed = before;
+            await UntilAsync(async () =>
+            {
+                landed = await DemoEnvironment.LandedAsync(cluster, ct);
+                return landed.Events >= before.Events + sent.Total && landed.Tracks >= before.Tracks + sent.Tracks
+                    && landed.Pages >= before.Pages + sent.Pages && landed.Identifies >= before.Identifies + sent.Identifies
+                    && await DemoEnvironment.ConfirmedPositionAsync(cluster, ct) >= position;
+            }, server, deadline, "the events to land and the upgrades to be delivered");
+
+            var upgrades = UpgradesSeen(emulator) - upgradesBefore;
+            var table = new Table().Border(TableBorder.Rounded).AddColumn("real time").AddColumn(new TableColumn("").RightAligned());
+            table.AddRow("website events sent to the ingest API (page, identify, track)", sent.Total.ToString("N0", null));
+            table.AddRow("landed in public.events", (landed.Events - before.Events).ToString("N0", null));
+            table.AddRow($"landed in {DemoEnvironment.WarehouseSchema}.pages / identifies / tracks",
+                $"{landed.Pages - before.Pages:N0} / {landed.Identifies - before.Identifies:N0} / {landed.Tracks - before.Tracks:N0}");
+            table.AddRow("users upgraded trial → paid", activity.Upgraded.ToString("N0", null));
+            table.AddRow("Subscription Upgraded tracks from the WAL", upgrades.ToString("N0", null));
+            AnsiConsole.Write(table);
+            return delivered && upgrades >= activity.Upgraded ? ExitCodes.Ok : ExitCodes.Failure;
+        }
+        catch (TimeoutException e)
+        {
+            Output.Fail(e.Message);
+            foreach (var line in log)
+            {
+                Output.Hint(line);
+            }
+
+            return ExitCodes.Failure;
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            try
+            {
+                await server;
+            }
+            catch (OperationCanceledException)
+            {
+                // stopped
+            }
+        }
+    }
+
+    private static async Task<bool> IsUpAsync(HttpClient http, string address, CancellationToken ct)
+    {
+        try
+        {
+            using var answer = await http.GetAsync(new Uri(address + "/healthz"), ct);
+            return answer.IsSuccessStatusCode;
+        }
+        catch (HttpRequestException)
+        {
+            return false;
+        }
+    }
+
+    private static int UpgradesSeen(SegmentEmulator emulator) =>
+        emulator.Messages("track").Count(m => m.Json.Contains("\"Subscription Upgraded\"", StringComparison.Ordinal));
+
+    /// <summary>Polls until <paramref name="done"/>; a failed server ends the wait with its error.</summary>
+    private static async Task UntilAsync(Func<Task<bool>> done, Task server, DateTime deadline, string what)
+    {
+        while (!await done())
+        {
+            if (server.IsCompleted)
+            {
+                await server;
+                throw new TimeoutException($"the server stopped while waiting for {what}");
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"gave up waiting for {what}");
+            }
+
+            await Task.Delay(200);
+        }
+    }
+
+    private static void PrintSummary(RunResult result, SegmentEmulator emulator, int changed)
     {
         var table = new Table().Border(TableBorder.Rounded).AddColumn("demo summary").AddColumn(new TableColumn("").RightAligned());
         if (changed > 0)
@@ -140,8 +260,8 @@ internal static class DemoCommand
         table.AddRow("rows read from public.users", result.Read.ToString("N0", null));
         table.AddRow("identify events sent and acknowledged", result.Acknowledged.ToString("N0", null));
         table.AddRow("dead-lettered", result.Rejected.ToString("N0", null));
-        table.AddRow("seen by the Segment emulator (unique messageIds)", stats.Unique.ToString("N0", null));
-        table.AddRow("duplicates the emulator dropped", stats.Duplicates.ToString("N0", null));
+        table.AddRow("identify calls seen by the Segment emulator (unique messageIds)", emulator.Messages("identify").Count.ToString("N0", null));
+        table.AddRow("duplicates the emulator dropped", emulator.Stats.Duplicates.ToString("N0", null));
         table.AddRow("time", $"{result.Elapsed.TotalSeconds:0.00} s");
         AnsiConsole.Write(table);
     }

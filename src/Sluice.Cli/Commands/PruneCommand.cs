@@ -1,0 +1,120 @@
+using System.CommandLine;
+using Sluice.Cli.Terminal;
+using Sluice.Core.Configuration;
+using Sluice.Postgres.Cdc;
+using Sluice.Server.Metrics;
+using Spectre.Console;
+
+namespace Sluice.Cli.Commands;
+
+/// <summary><c>sluice prune</c>: drop the replication slots and publications of syncs removed from the config.</summary>
+internal static class PruneCommand
+{
+    public static Command Create()
+    {
+        var dryRun = new Option<bool>("--dry-run") { Description = "List what would be dropped; drop nothing." };
+        var yes = new Option<bool>("--yes", "-y") { Description = "Drop without asking (needed when not at a terminal)." };
+        var force = new Option<bool>("--force") { Description = "Also drop slots a reader is attached to, ending that reader's WAL sender first." };
+        var state = new Option<bool>("--state") { Description = "Also delete the removed syncs' checkpoints, runs, ledger and dead letters from the state store (the audit log stays)." };
+        var command = new Command("prune",
+            """
+            Drop the replication slots and publications Sluice created (named sluice_…) that no sync in the config
+            uses any more, in every PostgreSQL database the config connects to. A slot nobody reads makes PostgreSQL
+            keep WAL for ever, so remove a CDC sync from the config and then run this.
+
+            Slots and publications a sync names itself (cdc: {slot: …}) are never dropped, nor is a slot a reader is
+            attached to unless --force. The removed syncs' history stays in the state store unless --state.
+
+            Examples:
+              sluice prune --dry-run
+              sluice prune --yes
+              sluice prune --yes --state
+            """)
+        {
+            dryRun,
+            yes,
+            force,
+            state,
+        };
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(async () =>
+        {
+            var config = SluiceConfig.Load(parse.GetValue(CliOptions.Config)!);
+            await using var collector = new SyncHealthCollector(config, TimeProvider.System);
+            var (orphans, problems) = await collector.FindOrphansAsync(ct);
+            var declared = config.Syncs.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
+            var forgotten = parse.GetValue(state) && collector.State() is { } store
+                ? await SlotPruner.FindForgottenSyncsAsync(store.DataSource, store.Schema, declared, ct)
+                : [];
+
+            foreach (var problem in problems)
+            {
+                Output.Fail(problem);
+            }
+
+            if (orphans.Count == 0 && forgotten.Count == 0)
+            {
+                Output.Ok("nothing to prune: every Sluice slot and publication belongs to a sync in the config");
+                return problems.Count == 0 ? ExitCodes.Ok : ExitCodes.Failure;
+            }
+
+            foreach (var orphan in orphans)
+            {
+                Output.Line($"connection '{orphan.Connection}': {orphan.Orphan.Describe()}");
+            }
+
+            foreach (var name in forgotten)
+            {
+                Output.Line($"state of sync '{name}' (checkpoint, runs, ledger, dead letters)");
+            }
+
+            if (parse.GetValue(dryRun))
+            {
+                Output.Hint("dry run: nothing was dropped");
+                return ExitCodes.Ok;
+            }
+
+            if (!parse.GetValue(yes))
+            {
+                if (!Output.Interactive)
+                {
+                    Output.Error("nothing was dropped: pass --yes to drop these (or --dry-run to only list them)");
+                    return ExitCodes.Usage;
+                }
+
+                if (!await new ConfirmationPrompt("Drop these?") { DefaultValue = false }.ShowAsync(AnsiConsole.Console, ct))
+                {
+                    Output.Hint("nothing was dropped");
+                    return ExitCodes.Ok;
+                }
+            }
+
+            var failures = problems.Count;
+            foreach (var orphan in orphans)
+            {
+                var outcome = await collector.DropAsync(orphan, parse.GetValue(force), ct);
+                var what = $"connection '{orphan.Connection}': {(orphan.Orphan.Kind == SlotPruner.OrphanKind.Slot ? "slot" : "publication")} {orphan.Orphan.Name}";
+                if (outcome.Dropped)
+                {
+                    Output.Ok($"{what}: dropped");
+                }
+                else
+                {
+                    failures++;
+                    Output.Fail($"{what}: not dropped: {outcome.Problem}");
+                }
+            }
+
+            if (forgotten.Count > 0 && collector.State() is { } stateStore)
+            {
+                foreach (var name in forgotten)
+                {
+                    await SlotPruner.ForgetSyncAsync(stateStore.DataSource, stateStore.Schema, name, ct);
+                    Output.Ok($"state of sync '{name}': deleted");
+                }
+            }
+
+            return failures == 0 ? ExitCodes.Ok : ExitCodes.Failure;
+        }));
+        return command;
+    }
+}

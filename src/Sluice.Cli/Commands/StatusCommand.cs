@@ -1,0 +1,185 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Sluice.Cli.Terminal;
+using Sluice.Core.Configuration;
+using Sluice.Postgres.Cdc;
+using Sluice.Server.Metrics;
+using Spectre.Console;
+
+namespace Sluice.Cli.Commands;
+
+/// <summary><c>sluice status [--json]</c>: every sync's last run and checkpoint, every CDC slot's lag, and orphans.</summary>
+internal static class StatusCommand
+{
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    };
+
+    public static Command Create()
+    {
+        var json = new Option<bool>("--json") { Description = "Print JSON (for scripts and monitoring) instead of a table." };
+        var command = new Command("status",
+            """
+            Show every sync: its schedule, last run and checkpoint, and for a CDC sync its replication slot: whether a
+            reader is attached, how much WAL it holds back (lag, in bytes and in time) and its state: OK, WARN (over
+            max_lag or max_lag_time), STALLED (holding WAL without confirming anything for longer than stall_after)
+            or MISSING. Also lists Sluice slots and publications no sync uses any more (drop them with `sluice prune`).
+
+            Exits 0 when all is well, 1 when anything needs attention (handy in cron). docs/cdc.md explains the numbers.
+
+            Examples:
+              sluice status
+              sluice status --json
+            """)
+        {
+            json,
+        };
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(async () =>
+        {
+            var config = SluiceConfig.Load(parse.GetValue(CliOptions.Config)!);
+            await using var collector = new SyncHealthCollector(config, TimeProvider.System);
+            var snapshot = await collector.CollectAsync(ct);
+            if (parse.GetValue(json))
+            {
+                Console.Out.WriteLine(JsonSerializer.Serialize(ToJson(snapshot), Json));
+            }
+            else
+            {
+                Print(config, snapshot);
+            }
+
+            return snapshot.NeedsAttention ? ExitCodes.Failure : ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static void Print(SluiceConfig config, SyncHealthSnapshot snapshot)
+    {
+        if (snapshot.Syncs.Count == 0)
+        {
+            Output.Line($"{config.FilePath} declares no syncs.");
+        }
+        else
+        {
+            var table = new Table().Border(TableBorder.Simple)
+                .AddColumn("sync").AddColumn("schedule").AddColumn("last run").AddColumn("checkpoint")
+                .AddColumn("slot").AddColumn("active").AddColumn(new TableColumn("lag").RightAligned()).AddColumn(new TableColumn("lag time").RightAligned())
+                .AddColumn("state");
+            foreach (var sync in snapshot.Syncs)
+            {
+                var slot = sync.Slot;
+                var sample = slot?.Sample;
+                table.AddRow(
+                    Markup.Escape(sync.Name),
+                    Markup.Escape(sync.Schedule),
+                    Markup.Escape(LastRun(sync.Progress, snapshot.At)),
+                    Markup.Escape(sync.Progress?.CheckpointUpdatedAt is { } at ? $"moved {Ago(at, snapshot.At)}" : "none"),
+                    Markup.Escape(slot?.Options.Slot ?? (sync.Problem is null ? "-" : "?")),
+                    sample is null ? "-" : sample.Active ? "yes" : "no",
+                    sample is null ? "-" : SlotHealth.Bytes(sample.LagBytes),
+                    slot?.LagSeconds is { } seconds ? SlotHealth.Duration(seconds) : "-",
+                    State(sync));
+            }
+
+            AnsiConsole.Write(table);
+        }
+
+        foreach (var sync in snapshot.Syncs)
+        {
+            if (sync.Problem is not null)
+            {
+                Output.Fail($"{sync.Name}: {sync.Problem}");
+            }
+
+            foreach (var reason in sync.Slot?.Reasons ?? [])
+            {
+                Output.Warn($"{sync.Name}: slot {sync.Slot!.Options.Slot}: {reason}");
+            }
+        }
+
+        foreach (var orphan in snapshot.Orphans)
+        {
+            Output.Warn($"connection '{orphan.Connection}': {orphan.Orphan.Describe()} belongs to no sync in {config.FilePath}; run `sluice prune` to drop it");
+        }
+
+        foreach (var problem in snapshot.Problems)
+        {
+            Output.Fail(problem);
+        }
+    }
+
+    private static string State(SyncHealth sync) => sync switch
+    {
+        { Problem: not null } => "[red]ERROR[/]",
+        { Slot: null } => "-",
+        { Slot.State: SlotHealthState.Ok } => "[green]OK[/]",
+        { Slot.State: SlotHealthState.Warn } => "[yellow]WARN[/]",
+        { Slot.State: SlotHealthState.Stalled } => "[red]STALLED[/]",
+        { Slot.OverThreshold: true } => "[red]MISSING[/]",
+        _ => "not created yet",
+    };
+
+    private static string LastRun(SlotHealthSyncProgress? progress, DateTimeOffset now) => progress switch
+    {
+        null or { LastRunStatus: null } => "never",
+        { LastRunStatus: "running", LastRunStarted: { } started } => $"running since {Ago(started, now)}",
+        { LastRunFinished: { } finished } => $"{progress.LastRunStatus} {Ago(finished, now)}",
+        _ => progress.LastRunStatus!,
+    };
+
+    private static string Ago(DateTimeOffset at, DateTimeOffset now) => SlotHealth.Duration((now - at).TotalSeconds) + " ago";
+
+    private static object ToJson(SyncHealthSnapshot snapshot) => new
+    {
+        at = snapshot.At,
+        needsAttention = snapshot.NeedsAttention,
+        syncs = snapshot.Syncs.Select(s => new
+        {
+            name = s.Name,
+            schedule = s.Schedule,
+            lastRun = s.Progress?.LastRunStatus is null ? null : new
+            {
+                status = s.Progress.LastRunStatus,
+                started = s.Progress.LastRunStarted,
+                finished = s.Progress.LastRunFinished,
+            },
+            lastSuccess = s.Progress?.LastSuccessAt,
+            checkpoint = s.Progress?.Checkpoint,
+            checkpointUpdated = s.Progress?.CheckpointUpdatedAt,
+            recordsTotal = s.Progress?.RecordsTotal ?? 0,
+            cdc = s.Slot is not { } slot ? null : new
+            {
+                slot = slot.Options.Slot,
+                publication = slot.Options.Publication,
+                exists = slot.Sample is not null,
+                active = slot.Sample?.Active,
+                activePid = slot.Sample?.ActivePid,
+                lagBytes = slot.Sample?.LagBytes,
+                retainedBytes = slot.Sample?.RetainedBytes,
+                lagSeconds = slot.LagSeconds,
+                walStatus = slot.Sample?.WalStatus,
+                safeWalSize = slot.Sample?.SafeWalSize,
+                state = slot.State.ToString().ToLowerInvariant(),
+                overThreshold = slot.OverThreshold,
+                maxLagBytes = slot.Options.MaxLagBytes,
+                maxLagSeconds = slot.Options.MaxLagTime.TotalSeconds,
+                reasons = slot.Reasons,
+            },
+            problem = s.Problem,
+        }),
+        orphans = snapshot.Orphans.Select(o => new
+        {
+            connection = o.Connection,
+            kind = o.Orphan.Kind.ToString().ToLowerInvariant(),
+            name = o.Orphan.Name,
+            active = o.Orphan.Active,
+            activePid = o.Orphan.ActivePid,
+            retainedBytes = o.Orphan.RetainedBytes,
+        }),
+        problems = snapshot.Problems,
+    };
+}

@@ -1,0 +1,227 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using Sluice.Postgres.Cdc;
+
+namespace Sluice.EndToEnd;
+
+/// <summary>
+/// <c>sluice status</c>, <c>sluice prune</c> and <c>/metrics</c> against real replication slots. The slots are made
+/// here as the CDC source would make them, so that what is tested is what these commands see and do.
+/// </summary>
+public sealed class StatusPruneTests
+{
+    private const string Tables = """
+        CREATE TABLE accounts (id bigint PRIMARY KEY, status text NOT NULL, updated_at timestamptz NOT NULL DEFAULT now());
+        CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, updated_at timestamptz NOT NULL);
+        INSERT INTO users SELECT i, 'user' || i || '@example.com', '2024-01-01'::timestamptz + i * interval '1 second' FROM generate_series(1, 10) i;
+        """;
+
+    private static int _counter;
+
+    [Fact]
+    public async Task Status_shows_each_slot_with_its_lag_lists_orphans_and_exits_1_over_a_threshold()
+    {
+        var live = Unique("accounts_cdc");
+        var gone = Unique("gone");
+        await using var bed = await TestBed.CreateAsync(nameof(Status_shows_each_slot_with_its_lag_lists_orphans_and_exits_1_over_a_threshold), Tables,
+            at => Config(at, live, "cdc: {max_lag: 1kB, max_lag_time: 1h}"));
+        await CreateSlotAndPublicationAsync(bed, CdcNames.SlotFor(live));
+        await CreateSlotAndPublicationAsync(bed, CdcNames.SlotFor(gone));
+        try
+        {
+            await bed.ExecuteAsync("INSERT INTO accounts (id, status) SELECT i, 'trial' FROM generate_series(1, 1000) i");
+
+            var (exit, output) = await bed.RunSluiceAsync("status", "-c", bed.ConfigPath);
+
+            Assert.True(exit == 1, output);
+            Assert.Contains(CdcNames.SlotFor(live), output, StringComparison.Ordinal);
+            Assert.Contains("WARN", output, StringComparison.Ordinal);
+            Assert.Contains("is over max_lag 1 kB", output, StringComparison.Ordinal);
+            Assert.Contains("users_sync", output, StringComparison.Ordinal);
+            Assert.Contains($"slot {CdcNames.SlotFor(gone)} (inactive", output, StringComparison.Ordinal);
+            Assert.Contains("run `sluice prune` to drop it", output, StringComparison.Ordinal);
+
+            var (jsonExit, json) = await bed.RunSluiceAsync("status", "-c", bed.ConfigPath, "--json");
+            Assert.True(jsonExit == 1, json);
+            using var document = JsonDocument.Parse(json);
+            var syncs = document.RootElement.GetProperty("syncs").EnumerateArray().ToDictionary(s => s.GetProperty("name").GetString()!);
+            var cdc = syncs[live].GetProperty("cdc");
+            Assert.Equal(CdcNames.SlotFor(live), cdc.GetProperty("slot").GetString());
+            Assert.False(cdc.GetProperty("active").GetBoolean());
+            Assert.True(cdc.GetProperty("lagBytes").GetInt64() > 1024);
+            Assert.Equal("warn", cdc.GetProperty("state").GetString());
+            Assert.Equal(JsonValueKind.Null, syncs["users_sync"].GetProperty("cdc").ValueKind);
+            Assert.Contains(document.RootElement.GetProperty("orphans").EnumerateArray(), o => o.GetProperty("name").GetString() == CdcNames.SlotFor(gone));
+
+            // Under its thresholds, with no orphan left, all is well.
+            await File.WriteAllTextAsync(bed.ConfigPath, (await File.ReadAllTextAsync(bed.ConfigPath)).Replace("max_lag: 1kB", "max_lag: 1GB", StringComparison.Ordinal));
+            await DropSlotAndPublicationAsync(bed, CdcNames.SlotFor(gone));
+            var (okExit, okOutput) = await bed.RunSluiceAsync("status", "-c", bed.ConfigPath);
+            Assert.True(okExit == 0, okOutput);
+            Assert.Contains("OK", okOutput, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await DropSlotAndPublicationAsync(bed, CdcNames.SlotFor(live));
+            await DropSlotAndPublicationAsync(bed, CdcNames.SlotFor(gone));
+        }
+    }
+
+    [Fact]
+    public async Task Prune_drops_the_slot_and_publication_of_a_sync_removed_from_the_config()
+    {
+        var kept = Unique("kept");
+        var removed = Unique("removed");
+        await using var bed = await TestBed.CreateAsync(nameof(Prune_drops_the_slot_and_publication_of_a_sync_removed_from_the_config), Tables,
+            at => Config(at, kept, "cdc: true"));
+        // Both syncs ran once; then `removed` was taken out of the config.
+        await CreateSlotAndPublicationAsync(bed, CdcNames.SlotFor(kept));
+        await CreateSlotAndPublicationAsync(bed, CdcNames.SlotFor(removed));
+        try
+        {
+            var (dryExit, dryOutput) = await bed.RunSluiceAsync("prune", "-c", bed.ConfigPath, "--dry-run");
+            Assert.True(dryExit == 0, dryOutput);
+            Assert.Contains($"slot {CdcNames.SlotFor(removed)}", dryOutput, StringComparison.Ordinal);
+            Assert.Contains($"publication {CdcNames.PublicationFor(removed)}", dryOutput, StringComparison.Ordinal);
+            Assert.DoesNotContain(CdcNames.SlotFor(kept), dryOutput, StringComparison.Ordinal);
+            Assert.Equal(1L, await CountSlotsAsync(bed, CdcNames.SlotFor(removed)));
+
+            var (unconfirmedExit, unconfirmed) = await bed.RunSluiceAsync("prune", "-c", bed.ConfigPath);
+            Assert.True(unconfirmedExit == 2, unconfirmed);
+            Assert.Contains("pass --yes", unconfirmed, StringComparison.Ordinal);
+            Assert.Equal(1L, await CountSlotsAsync(bed, CdcNames.SlotFor(removed)));
+
+            var (exit, output) = await bed.RunSluiceAsync("prune", "-c", bed.ConfigPath, "--yes");
+            Assert.True(exit == 0, output);
+            Assert.Contains("dropped", output, StringComparison.Ordinal);
+            Assert.Equal(0L, await CountSlotsAsync(bed, CdcNames.SlotFor(removed)));
+            Assert.Equal(0L, await bed.ScalarAsync($"SELECT count(*) FROM pg_publication WHERE pubname = '{CdcNames.PublicationFor(removed)}'"));
+            Assert.Equal(1L, await CountSlotsAsync(bed, CdcNames.SlotFor(kept)));
+            Assert.Equal(1L, await bed.ScalarAsync($"SELECT count(*) FROM pg_publication WHERE pubname = '{CdcNames.PublicationFor(kept)}'"));
+
+            var (againExit, again) = await bed.RunSluiceAsync("prune", "-c", bed.ConfigPath, "--yes");
+            Assert.True(againExit == 0, again);
+            Assert.Contains("nothing to prune", again, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await DropSlotAndPublicationAsync(bed, CdcNames.SlotFor(kept));
+            await DropSlotAndPublicationAsync(bed, CdcNames.SlotFor(removed));
+        }
+    }
+
+    [Fact]
+    public async Task Metrics_export_slot_lag_and_sync_progress_in_the_Prometheus_format()
+    {
+        var live = Unique("metrics_cdc");
+        await using var bed = await TestBed.CreateAsync(nameof(Metrics_export_slot_lag_and_sync_progress_in_the_Prometheus_format), Tables,
+            at => Config(at, live, "cdc: true", usersSchedule: "every 1s"));
+        var slot = CdcNames.SlotFor(live);
+        await CreateSlotAndPublicationAsync(bed, slot);
+        var port = FreePort();
+        using var server = bed.StartSluice("run", "-c", bed.ConfigPath, "--listen", $"http://127.0.0.1:{port}");
+        var drain = Task.WhenAll(server.StandardOutput.ReadToEndAsync(), server.StandardError.ReadToEndAsync());
+        try
+        {
+            await bed.ExecuteAsync("INSERT INTO accounts (id, status) SELECT i, 'trial' FROM generate_series(1, 100) i");
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (bed.Emulator.Stats.Unique < 10)
+            {
+                Assert.False(server.HasExited, "sluice run exited early");
+                Assert.True(DateTime.UtcNow < deadline, "timed out waiting for the scheduled run");
+                await Task.Delay(50);
+            }
+
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) };
+            string metrics;
+            do
+            {
+                // The run's records are counted once its row is finished; a scrape may come just before.
+                metrics = await http.GetStringAsync("/metrics");
+                Assert.True(DateTime.UtcNow < deadline, metrics);
+            }
+            while (!metrics.Contains("sluice_sync_records_total{sync=\"users_sync\"} 10\n", StringComparison.Ordinal));
+
+            var lines = metrics.Split('\n');
+            var labels = $"{{sync=\"{live}\",slot=\"{slot}\"}}";
+            Assert.Contains("# TYPE sluice_slot_lag_bytes gauge", lines);
+            Assert.True(long.Parse(Value(lines, "sluice_slot_lag_bytes" + labels), System.Globalization.CultureInfo.InvariantCulture) > 0, metrics);
+            Assert.Equal("0", Value(lines, "sluice_slot_active" + labels));
+            Assert.Contains("# TYPE sluice_slot_lag_seconds gauge", lines);
+            var lastSuccess = double.Parse(Value(lines, "sluice_sync_last_success_timestamp_seconds{sync=\"users_sync\"}"), System.Globalization.CultureInfo.InvariantCulture);
+            Assert.InRange(lastSuccess, DateTimeOffset.UtcNow.AddMinutes(-5).ToUnixTimeSeconds(), DateTimeOffset.UtcNow.AddMinutes(5).ToUnixTimeSeconds());
+            Assert.Contains("# TYPE sluice_sync_records_total counter", lines);
+        }
+        finally
+        {
+            server.Kill(entireProcessTree: true);
+            await server.WaitForExitAsync();
+            await drain;
+            await DropSlotAndPublicationAsync(bed, slot);
+        }
+    }
+
+    private static string Value(string[] lines, string series)
+    {
+        var line = lines.SingleOrDefault(l => l.StartsWith(series + " ", StringComparison.Ordinal));
+        Assert.True(line is not null, $"no series {series} in:\n{string.Join('\n', lines)}");
+        return line[(series.Length + 1)..];
+    }
+
+    private static string Config(TestBedEndpoints at, string cdcSync, string cdc, string usersSchedule = "manual") => $"""
+        {at.Connections()}
+        syncs:
+          {cdcSync}:
+            schedule: manual
+            source:
+              connection: app
+              table: public.accounts
+              {cdc}
+            destination:
+              connection: segment
+              call: identify
+            mapping:
+              user_id: id
+              traits:
+                status: status
+          users_sync:
+            schedule: {usersSchedule}
+            source:
+              connection: app
+              table: public.users
+              cursor: updated_at
+            destination:
+              connection: segment
+              call: identify
+            mapping:
+              user_id: id
+              traits:
+                email: email
+        """;
+
+    /// <summary>A sync name no other test in this process (or another on the same cluster) uses: slot names are cluster-wide.</summary>
+    private static string Unique(string name) => $"{name}_{Environment.ProcessId}_{Interlocked.Increment(ref _counter)}";
+
+    private static async Task CreateSlotAndPublicationAsync(TestBed bed, string name)
+    {
+        await bed.ExecuteAsync($"CREATE PUBLICATION {name} FOR TABLE accounts");
+        await bed.ExecuteAsync($"SELECT pg_create_logical_replication_slot('{name}', 'pgoutput')"); // alone: not in a transaction that wrote
+    }
+
+    private static async Task DropSlotAndPublicationAsync(TestBed bed, string name)
+    {
+        await bed.ExecuteAsync($"DROP PUBLICATION IF EXISTS {name}");
+        await bed.ExecuteAsync($"SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '{name}' AND NOT active");
+    }
+
+    private static async Task<object?> CountSlotsAsync(TestBed bed, string name) =>
+        await bed.ScalarAsync($"SELECT count(*) FROM pg_replication_slots WHERE slot_name = '{name}'");
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

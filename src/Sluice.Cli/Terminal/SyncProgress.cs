@@ -88,6 +88,8 @@ internal sealed class SyncProgress : ISyncObserver
         Output.Log($"{syncName}: {done:N0}{of} delivered ({progress.Acknowledged:N0} acknowledged, {progress.Rejected:N0} rejected), {rate:N0} records/s{eta}");
     }
 
+    public void OnNotice(string syncName, string notice) => Output.Warn(notice);
+
     public void OnRetry(string syncName, string reason, TimeSpan delay, int attempt) =>
         Warn($"{syncName}: {reason}; retrying in {delay.TotalSeconds:0.#} s (attempt {attempt})");
 

@@ -48,6 +48,12 @@ public interface ISource : IAsyncDisposable
     bool Streams => false;
 
     /// <summary>
+    /// Known once <see cref="DiscoverAsync"/> has run: something about how this source reads that the user should be
+    /// told at the start of every run (a CDC source that polls instead, because logical replication is unavailable).
+    /// </summary>
+    string? Notice => null;
+
+    /// <summary>
     /// Called, in order, after each batch's checkpoint has been committed with its send ledger: everything up to
     /// <paramref name="checkpoint"/> is acknowledged and recorded. A replication source confirms the position to the
     /// server here (never earlier), so that the server may recycle the WAL behind it.

@@ -10,4 +10,7 @@ public interface ISyncObserver
     void OnRetry(string syncName, string reason, TimeSpan delay, int attempt) { }
 
     void OnRejected(string syncName, string recordKey, string reason) { }
+
+    /// <summary>Something about how the run reads that the user should know (<see cref="Connectors.ISource.Notice"/>).</summary>
+    void OnNotice(string syncName, string notice) { }
 }

@@ -23,6 +23,11 @@ public sealed partial class SyncRunner(ISyncStateStore store, TimeProvider time,
     public async Task<RunResult> RunAsync(SyncDefinition sync, RunKind kind, CancellationToken ct)
     {
         var schema = await sync.Source.DiscoverAsync(ct);
+        if (sync.Source.Notice is { } notice)
+        {
+            _observer.OnNotice(sync.Name, notice);
+        }
+
         var mapping = CompiledMapping.Compile(sync.Mapping, schema, sync.Destination.Shape);
 
         await using var lease = await store.TryAcquireAsync(sync.Name, ct) ?? throw new SyncAlreadyRunningException(sync.Name);

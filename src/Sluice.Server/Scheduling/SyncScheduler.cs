@@ -80,7 +80,7 @@ public sealed class SyncScheduler(SluiceWorkspace workspace, Action<string> log)
     {
         try
         {
-            var result = await workspace.RunAsync(name, RunKind.Incremental, observer: null, ct);
+            var result = await workspace.RunAsync(name, RunKind.Incremental, new NoticeLog(log), ct);
             if (result.Read > 0)
             {
                 log($"{name}: run {result.RunId}: {result.Read:N0} read, {result.Acknowledged:N0} acknowledged, {result.Rejected:N0} rejected in {result.Elapsed.TotalSeconds:0.0} s");
@@ -114,6 +114,12 @@ public sealed class SyncScheduler(SluiceWorkspace workspace, Action<string> log)
         {
             return false;
         }
+    }
+
+    /// <summary>Tells the server's log what a source says about how it reads (once per run).</summary>
+    private sealed class NoticeLog(Action<string> log) : Core.Engine.ISyncObserver
+    {
+        public void OnNotice(string syncName, string notice) => log(notice);
     }
 
     private enum Outcome

@@ -61,6 +61,26 @@ public sealed class SyncRunnerLifecycleTests
     }
 
     [Fact]
+    public async Task What_a_source_says_about_how_it_reads_is_told_when_the_run_starts()
+    {
+        var harness = new SyncHarness(3) { Source = new FakeSource(3) { Notice = "sync 'users_to_fake': polling instead" } };
+
+        await harness.RunAsync();
+
+        Assert.Equal(["sync 'users_to_fake': polling instead"], harness.Observer.Notices);
+    }
+
+    [Fact]
+    public async Task A_source_with_nothing_to_say_tells_nothing()
+    {
+        var harness = new SyncHarness(3);
+
+        await harness.RunAsync();
+
+        Assert.Empty(harness.Observer.Notices);
+    }
+
+    [Fact]
     public async Task A_successful_run_is_finished_as_succeeded()
     {
         var sync = new SyncHarness(3);

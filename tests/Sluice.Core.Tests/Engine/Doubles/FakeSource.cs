@@ -24,6 +24,8 @@ internal sealed class FakeSource(int count) : ISource
 
     public string Description => "fake table public.users";
 
+    public string? Notice { get; init; }
+
     /// <summary>When set, reading the change at this offset fails as a lost database connection would.</summary>
     public int? FailAt { get; init; }
 

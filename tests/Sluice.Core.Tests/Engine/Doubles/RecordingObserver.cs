@@ -9,6 +9,26 @@ internal sealed class RecordingObserver : ISyncObserver
     private readonly List<(string Key, string Reason)> _rejections = [];
     private readonly List<RunProgress> _progress = [];
     private readonly List<(long RunId, long? Estimate)> _starts = [];
+    private readonly List<string> _notices = [];
+
+    public IReadOnlyList<string> Notices
+    {
+        get
+        {
+            lock (_notices)
+            {
+                return [.. _notices];
+            }
+        }
+    }
+
+    public void OnNotice(string syncName, string notice)
+    {
+        lock (_notices)
+        {
+            _notices.Add(notice);
+        }
+    }
 
     public IReadOnlyList<RunProgress> Progress
     {

@@ -104,8 +104,9 @@ public static class SegmentEventWriter
             writer.WriteRawValue(integrations, skipInputValidation: true);
         }
 
-        writer.WriteString("receivedAt"u8, SegmentTimestamps.Format(receivedAtTicks));
-        writer.WriteString("timestamp"u8, SegmentTimestamps.Format(@event.CorrectedTimestampTicks(receivedAtTicks)));
+        Span<byte> time = stackalloc byte[SegmentTimestamps.Utf8Length];
+        writer.WriteString("receivedAt"u8, SegmentTimestamps.FormatUtf8(receivedAtTicks, time));
+        writer.WriteString("timestamp"u8, SegmentTimestamps.FormatUtf8(@event.CorrectedTimestampTicks(receivedAtTicks), time));
         writer.WriteEndObject();
     }
 

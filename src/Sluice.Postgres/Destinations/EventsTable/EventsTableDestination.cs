@@ -150,7 +150,7 @@ public sealed class EventsTableDestination : IDestination
         }
 
         var row = EventsTableRowBuilder.Build(change, ordinals);
-        return new EncodedRecord(change, row.EventId.ToString(), row.ToJson());
+        return new EncodedRecord(change, row.EventId.ToString(), new EventsTableRowMemory(row, row.ToJson()).Memory);
     }
 
     public async Task<IReadOnlyList<WriteResult>> WriteAsync(IReadOnlyList<EncodedRecord> batch, CancellationToken ct)
@@ -159,7 +159,10 @@ public sealed class EventsTableDestination : IDestination
         var tables = new Dictionary<string, List<(int Index, EventsTableRow Row)>>(StringComparer.Ordinal);
         for (var i = 0; i < batch.Count; i++)
         {
-            if (EventsTableRow.Read(batch[i].Payload.Span, out var error) is not { } row)
+            // Rows encoded by this process come with their row; a replayed dead letter is parsed from its stored JSON.
+            var payload = batch[i].Payload;
+            string? error = null;
+            if ((EventsTableRowMemory.RowOf(payload) ?? EventsTableRow.Read(payload.Span, out error)) is not { } row)
             {
                 results[i] = WriteResult.Rejected(error!);
                 continue;

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using Sluice.Core.Errors;
@@ -27,6 +28,7 @@ internal static class EventsTableRowBuilder
 {
     /// <summary>The ingest source's columns, which the destination reads besides any mapping.</summary>
     public static readonly IReadOnlyList<string> Columns = ["event_id", "source", "kind", "type", "event", "received_at", "payload"];
+
 
     /// <summary>Throws a <see cref="ErrorClass.RecordRejected"/> <see cref="SluiceException"/> for an event no row can be made of.</summary>
     public static EventsTableRow Build(Change change, Ordinals ordinals)
@@ -115,7 +117,7 @@ internal static class EventsTableRowBuilder
             Identifier(root, "userId") ?? Identifier(root, "anonymousId"),
             ingestSource,
             payloadMember is null ? "{}" : JsonOrEmpty(root, payloadMember),
-            WriteObject(root, skip: new HashSet<string>(StringComparer.Ordinal) { "properties", "traits" }, []),
+            WithoutMembers(root, "properties"u8, "traits"u8),
             receivedAt);
     }
 
@@ -150,6 +152,13 @@ internal static class EventsTableRowBuilder
 
     private static DateTimeOffset? Timestamp(JsonElement root, string name)
     {
+        // The common case, ISO 8601 in UTC (what the ingest API writes): read from the bytes, without a string.
+        if (root.TryGetProperty(name, out var element) && element.ValueKind == JsonValueKind.String
+            && JsonMarshal.GetRawUtf8Value(element) is [.., (byte)'Z', (byte)'"'] && element.TryGetDateTimeOffset(out var utc))
+        {
+            return utc;
+        }
+
         if (Text(root, name) is not { } text)
         {
             return null;
@@ -162,6 +171,48 @@ internal static class EventsTableRowBuilder
 
     private static string JsonOrEmpty(JsonElement root, string name) =>
         root.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null ? value.GetRawText() : "{}";
+
+    /// <summary>
+    /// <paramref name="root"/> (an object) without its members named <paramref name="first"/> or <paramref name="second"/>:
+    /// the other members' bytes copied as they are, so nothing is re-serialised (this runs once per landed event).
+    /// </summary>
+    private static string WithoutMembers(JsonElement root, ReadOnlySpan<byte> first, ReadOnlySpan<byte> second)
+    {
+        var json = JsonMarshal.GetRawUtf8Value(root);
+        var rented = ArrayPool<byte>.Shared.Rent(json.Length);
+        try
+        {
+            var length = 0;
+            rented[length++] = (byte)'{';
+            var reader = new Utf8JsonReader(json);
+            reader.Read();
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var start = (int)reader.TokenStartIndex;
+                var skip = reader.ValueTextEquals(first) || reader.ValueTextEquals(second);
+                reader.Read();
+                reader.Skip();
+                if (!skip)
+                {
+                    if (length > 1)
+                    {
+                        rented[length++] = (byte)',';
+                    }
+
+                    var member = json[start..(int)reader.BytesConsumed];
+                    member.CopyTo(rented.AsSpan(length));
+                    length += member.Length;
+                }
+            }
+
+            rented[length++] = (byte)'}';
+            return Encoding.UTF8.GetString(rented, 0, length);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
 
     /// <summary>The members of <paramref name="source"/> (an object, or nothing) except <paramref name="skip"/>, then <paramref name="added"/>.</summary>
     private static string WriteObject(JsonElement source, HashSet<string> skip, List<(string Name, JsonElement Value)> added)
@@ -176,7 +227,10 @@ internal static class EventsTableRowBuilder
                 {
                     if (!skip.Contains(member.Name))
                     {
-                        member.WriteTo(writer);
+                        // The value's bytes as they are (the payload is valid JSON): re-serialising them element by
+                        // element cost more than the rest of the row.
+                        writer.WritePropertyName(member.Name);
+                        writer.WriteRawValue(JsonMarshal.GetRawUtf8Value(member.Value), skipInputValidation: true);
                     }
                 }
             }
@@ -184,7 +238,7 @@ internal static class EventsTableRowBuilder
             foreach (var (name, value) in added)
             {
                 writer.WritePropertyName(name);
-                value.WriteTo(writer);
+                writer.WriteRawValue(JsonMarshal.GetRawUtf8Value(value), skipInputValidation: true);
             }
 
             writer.WriteEndObject();

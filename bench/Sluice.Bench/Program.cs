@@ -1,7 +1,9 @@
+using Sluice.Bench.Cdc;
 using Sluice.Bench.Diff;
+using Sluice.Bench.Ingest;
 using Sluice.Bench.ReverseEtl;
 
-// One benchmark per subcommand; each owns its arguments. Add ingest and cdc here as they come.
+// One benchmark per subcommand; each owns its arguments.
 const string Usage = """
     usage: dotnet run -c Release --project bench/Sluice.Bench -- <benchmark> [options]
 
@@ -16,6 +18,20 @@ const string Usage = """
                     --changed N      rows changed between the two runs (default 1% of --rows)
                     --sluice PATH    the sluice binary to drive (default: the build ./sluice makes)
                     --keep           leave the cluster and working directory in place
+      ingest        Segment batches over HTTP -> sluice run (ingest API) -> events table / warehouse schema
+                    --events N       events per saturation phase (default 200000)
+                    --clients N      concurrent HTTP clients (default 8)
+                    --batch N        events per POST /v1/batch (default 100)
+                    --rate N         events/s of the open-loop latency phase (default 2000)
+                    --latency-seconds N   length of the latency phase (default 20)
+                    --sluice PATH, --keep  as above
+      cdc           UPDATEs on users -> logical replication -> sluice run (CDC sync) -> Segment emulator
+                    --updates N      rows updated by the workload (default 1000000)
+                    --users N        rows in users (default 100000; updates cycle over them)
+                    --per-transaction N   rows per UPDATE transaction in the workload (default 100)
+                    --rate N         changes/s of the open-loop latency phase (default 1000)
+                    --latency-seconds N   length of the latency phase (default 20)
+                    --sluice PATH, --keep  as above
     """;
 
 using var cancellation = new CancellationTokenSource();
@@ -31,6 +47,8 @@ try
     {
         "reverse-etl" => await ReverseEtlBenchmark.RunAsync(ReverseEtlOptions.Parse(args[1..]), cancellation.Token),
         "diff" => await DiffBenchmark.RunAsync(DiffOptions.Parse(args[1..]), cancellation.Token),
+        "ingest" => await IngestBenchmark.RunAsync(IngestOptions.Parse(args[1..]), cancellation.Token),
+        "cdc" => await CdcBenchmark.RunAsync(CdcOptions.Parse(args[1..]), cancellation.Token),
         "-h" or "--help" or "help" => Help(0),
         _ => Help(64),
     };

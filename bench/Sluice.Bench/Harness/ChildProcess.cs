@@ -63,6 +63,40 @@ internal sealed class ChildProcess : IAsyncDisposable
 
     public Task WaitForExitAsync(CancellationToken ct) => _process.WaitForExitAsync(ct);
 
+    /// <summary>
+    /// Ctrl-C (SIGINT), the way a user stops <c>sluice run</c> or a streaming <c>sluice sync</c>, so the child
+    /// finishes its in-flight batch; killed if it has not exited after <paramref name="grace"/>.
+    /// </summary>
+    public async Task InterruptAsync(TimeSpan grace)
+    {
+        if (_process.HasExited)
+        {
+            return;
+        }
+
+        var signal = new ProcessStartInfo("kill") { UseShellExecute = false };
+        signal.ArgumentList.Add("-INT");
+        signal.ArgumentList.Add(_process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        using (var kill = Process.Start(signal))
+        {
+            if (kill is not null)
+            {
+                await kill.WaitForExitAsync();
+            }
+        }
+
+        using var timeout = new CancellationTokenSource(grace);
+        try
+        {
+            await _process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+    }
+
     /// <summary>The last lines of the log, for an error message.</summary>
     public string Tail(int lines = 20)
     {

@@ -8,16 +8,21 @@ namespace Sluice.Bench.Harness;
 /// <c>sluice emulate segment --retain 10000</c> as a child process on a free port, returned once
 /// <c>GET /__emulator/stats</c> answers. It keeps every messageId for deduplication, but only the last
 /// 10,000 bodies: a million retained bodies would cost it ~700 MB and GC time on the shared cores.
+/// A benchmark that reads the bodies back (the cdc latency phase) asks for as many as it needs.
 /// </summary>
 internal static class EmulatorChild
 {
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(30);
 
-    public static async Task<(ChildProcess Process, Uri Uri)> StartAsync(string sluice, string work, string logPath, HttpClient http, CancellationToken ct)
+    public const int DefaultRetain = 10_000;
+
+    public static async Task<(ChildProcess Process, Uri Uri)> StartAsync(
+        string sluice, string work, string logPath, HttpClient http, CancellationToken ct, int retain = DefaultRetain)
     {
         var port = FreePort.Next();
         var uri = new Uri($"http://127.0.0.1:{port}");
-        var process = ChildProcess.Start(sluice, ["emulate", "segment", "--port", port.ToString(CultureInfo.InvariantCulture), "--retain", "10000"], work, logPath);
+        var process = ChildProcess.Start(
+            sluice, ["emulate", "segment", "--port", port.ToString(CultureInfo.InvariantCulture), "--retain", retain.ToString(CultureInfo.InvariantCulture)], work, logPath);
         try
         {
             var deadline = Stopwatch.StartNew();

@@ -32,6 +32,19 @@ internal sealed class ProcessSampler : IAsyncDisposable
 
     public static ProcessSampler Start(int pid, TimeSpan interval) => new(pid, interval);
 
+    /// <summary>User plus system CPU time of a running process now, or null when it cannot be read (gone).</summary>
+    public static TimeSpan? ReadCpuTime(int pid)
+    {
+        try
+        {
+            return CpuTimeFromStat(File.ReadAllText($"/proc/{pid}/stat"));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Stops polling; the properties keep the last values.</summary>
     public async Task StopAsync()
     {
@@ -85,16 +98,20 @@ internal sealed class ProcessSampler : IAsyncDisposable
                 }
             }
 
-            // Fields 14 and 15 (utime, stime) of /proc/<pid>/stat; the command name before them may hold spaces.
-            var stat = File.ReadAllText($"/proc/{_pid}/stat");
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
-            CpuTime = TimeSpan.FromSeconds(ticks / ClockTicksPerSecond);
+            CpuTime = CpuTimeFromStat(File.ReadAllText($"/proc/{_pid}/stat"));
             Samples++;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
         {
             // The process is exiting or gone (a zombie's status has no Vm lines); the last good sample stands.
         }
+    }
+
+    private static TimeSpan CpuTimeFromStat(string stat)
+    {
+        // Fields 14 and 15 (utime, stime) of /proc/<pid>/stat; the command name before them may hold spaces.
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+        return TimeSpan.FromSeconds(ticks / ClockTicksPerSecond);
     }
 }

@@ -1,0 +1,25 @@
+namespace Sluice.Bench.Ingest;
+
+/// <summary>
+/// One <c>sluice run</c> process fed to saturation: what it accepted, and, when a sync ran, how fast the events
+/// landed in its destination — from the first request of the load to the moment the destination held them all.
+/// </summary>
+/// <param name="Destination">The table counted for landing (null: no sync ran).</param>
+/// <param name="Landed">Events of the load (the warm-up not counted) the destination held at the end.</param>
+/// <param name="Tables">Rows per table of the destination at the end, warm-up included (the warehouse: tracks and one table per event).</param>
+/// <param name="LandedSeconds">From the load's first request to the destination holding every accepted event.</param>
+/// <param name="ProbeTrusted">Whether landing was timed by key probes every 100 ms (true) or by counts every 500 ms.</param>
+/// <param name="CpuSeconds">User+system CPU of the sluice process over the whole phase (warm-up, load, landing).</param>
+internal sealed record IngestPhase(
+    string Name,
+    AcceptRun Accept,
+    string? Destination,
+    long? Landed,
+    double? LandedSeconds,
+    bool? ProbeTrusted,
+    double CpuSeconds,
+    double PeakRssMegabytes,
+    IReadOnlyDictionary<string, long>? Tables)
+{
+    public double? LandedPerSecond => LandedSeconds is { } s && Landed is { } n ? n / s : null;
+}

@@ -11,4 +11,10 @@ public sealed class EncodedRecord(Change change, string messageId, ReadOnlyMemor
     public string MessageId { get; } = messageId;
 
     public ReadOnlyMemory<byte> Payload { get; } = payload;
+
+    /// <summary>
+    /// What the destination made <see cref="Payload"/> from, when it would rather write from that than parse the
+    /// payload back (an events table's row). A record rebuilt from a stored payload (a dead-letter replay) has none.
+    /// </summary>
+    public object? Prepared { get; init; }
 }

@@ -150,7 +150,7 @@ public sealed class EventsTableDestination : IDestination
         }
 
         var row = EventsTableRowBuilder.Build(change, ordinals);
-        return new EncodedRecord(change, row.EventId.ToString(), new EventsTableRowMemory(row, row.ToJson()).Memory);
+        return new EncodedRecord(change, row.EventId.ToString(), row.ToJson()) { Prepared = row };
     }
 
     public async Task<IReadOnlyList<WriteResult>> WriteAsync(IReadOnlyList<EncodedRecord> batch, CancellationToken ct)
@@ -162,7 +162,7 @@ public sealed class EventsTableDestination : IDestination
             // Rows encoded by this process come with their row; a replayed dead letter is parsed from its stored JSON.
             var payload = batch[i].Payload;
             string? error = null;
-            if ((EventsTableRowMemory.RowOf(payload) ?? EventsTableRow.Read(payload.Span, out error)) is not { } row)
+            if ((batch[i].Prepared as EventsTableRow ?? EventsTableRow.Read(payload.Span, out error)) is not { } row)
             {
                 results[i] = WriteResult.Rejected(error!);
                 continue;

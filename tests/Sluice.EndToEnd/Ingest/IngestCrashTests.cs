@@ -66,6 +66,59 @@ public sealed class IngestCrashTests
         last.Kill(entireProcessTree: true);
     }
 
+    [Fact]
+    public async Task A_second_sluice_run_accepts_too_and_takes_the_landing_over_when_the_first_is_killed()
+    {
+        await using var bed = await TestBed.CreateAsync(nameof(A_second_sluice_run_accepts_too_and_takes_the_landing_over_when_the_first_is_killed), "SELECT 1", e => $"""
+            {e.Connections(segment: false)}
+              web:
+                type: ingest
+                write_key: {WriteKey}
+            syncs:
+              web_events:
+                source:
+                  connection: web
+                destination:
+                  connection: app
+                  table: public.events
+                  create_table: true
+                batch:
+                  flush_window: 50ms
+            """);
+        var (first, second) = ($"http://127.0.0.1:{FreePort()}", $"http://127.0.0.1:{FreePort()}");
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(WriteKey + ":")));
+        // The first process lands the first events, so it holds the sync's lock before the standby starts.
+        using var runningFirst = await StartAsync(bed, first);
+        var before = await PostAsync(http, first, "before-1");
+        await Until(async () => await LandedAsync(bed, before) == before.Count, "the first process to land events");
+        using var standby = await StartAsync(bed, second);
+
+        // Both accept events into the one queue; the first lands them all.
+        var toStandby = await PostAsync(http, second, "before-2");
+        await Until(async () => await LandedAsync(bed, toStandby) == toStandby.Count, "events the standby accepted to land");
+        before.AddRange(toStandby);
+
+        // Killed, the first process's lock goes with its connection; the standby takes the sync over.
+        runningFirst.Kill(entireProcessTree: true);
+        await runningFirst.WaitForExitAsync();
+        var after = await PostAsync(http, second, "after");
+        await Until(async () => await LandedAsync(bed, after) == after.Count, "the standby to take the landing over");
+
+        Assert.Equal((long)(before.Count + after.Count), await bed.ScalarAsync("SELECT count(*) FROM public.events"));
+        standby.Kill(entireProcessTree: true);
+    }
+
+    private static async Task<List<string>> PostAsync(HttpClient http, string url, string prefix)
+    {
+        var ids = Enumerable.Range(0, PerBatch).Select(i => $"{prefix}-{i}").ToList();
+        var batch = ids.Select(id => new { type = "track", messageId = id, userId = "u1", @event = "Fail Over Tested" });
+        using var body = new StringContent(JsonSerializer.Serialize(new { batch }), Encoding.UTF8, "application/json");
+        using var answer = await http.PostAsync(new Uri(url + "/v1/batch"), body);
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        return ids;
+    }
+
     /// <summary>Sends batches of new events, remembering the messageIds of every batch answered 200; errors (the server is down) are retried with new events.</summary>
     private static async Task SendUntilStoppedAsync(HttpClient http, string url, int sender, ConcurrentBag<string> acknowledged, CancellationToken stop)
     {

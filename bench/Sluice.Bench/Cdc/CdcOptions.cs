@@ -1,4 +1,4 @@
-using System.Globalization;
+using Sluice.Bench.Harness;
 
 namespace Sluice.Bench.Cdc;
 
@@ -25,53 +25,23 @@ internal sealed class CdcOptions
 
     public static CdcOptions Parse(IReadOnlyList<string> args)
     {
+        var given = BenchArguments.Parse("cdc", args, "--updates", "--users", "--per-transaction", "--rate", "--latency-seconds");
         var defaults = new CdcOptions();
-        var (updates, users, per, rate, seconds) = (defaults.Updates, defaults.Users, defaults.PerTransaction, defaults.Rate, defaults.LatencySeconds);
-        string? sluice = null;
-        var keep = false;
-        for (var i = 0; i < args.Count; i++)
+        var options = new CdcOptions
         {
-            switch (args[i])
-            {
-                case "--updates" when i + 1 < args.Count && TryCount(args[i + 1], out var n):
-                    updates = n;
-                    i++;
-                    break;
-                case "--users" when i + 1 < args.Count && TryCount(args[i + 1], out var u):
-                    users = u;
-                    i++;
-                    break;
-                case "--per-transaction" when i + 1 < args.Count && TryCount(args[i + 1], out var p):
-                    per = p;
-                    i++;
-                    break;
-                case "--rate" when i + 1 < args.Count && TryCount(args[i + 1], out var r):
-                    rate = r;
-                    i++;
-                    break;
-                case "--latency-seconds" when i + 1 < args.Count && TryCount(args[i + 1], out var s):
-                    seconds = s;
-                    i++;
-                    break;
-                case "--sluice" when i + 1 < args.Count:
-                    sluice = Path.GetFullPath(args[++i]);
-                    break;
-                case "--keep":
-                    keep = true;
-                    break;
-                default:
-                    throw new ArgumentException($"cdc: unknown or incomplete option '{args[i]}'");
-            }
+            Updates = given.Count("--updates") ?? defaults.Updates,
+            Users = given.Count("--users") ?? defaults.Users,
+            PerTransaction = given.Count("--per-transaction") ?? defaults.PerTransaction,
+            Rate = given.Count("--rate") ?? defaults.Rate,
+            LatencySeconds = given.Count("--latency-seconds") ?? defaults.LatencySeconds,
+            SluiceBinary = given.SluiceBinary,
+            Keep = given.Keep,
+        };
+        if (options.PerTransaction > options.Users)
+        {
+            throw new ArgumentException($"cdc: --per-transaction {options.PerTransaction:N0} is more than --users {options.Users:N0}");
         }
 
-        if (per > users)
-        {
-            throw new ArgumentException($"cdc: --per-transaction {per:N0} is more than --users {users:N0}");
-        }
-
-        return new CdcOptions { Updates = updates, Users = users, PerTransaction = per, Rate = rate, LatencySeconds = seconds, SluiceBinary = sluice, Keep = keep };
+        return options;
     }
-
-    private static bool TryCount(string text, out int value) =>
-        int.TryParse(text, NumberStyles.AllowThousands, CultureInfo.InvariantCulture, out value) && value > 0;
 }

@@ -1,4 +1,4 @@
-using System.Globalization;
+using Sluice.Bench.Harness;
 
 namespace Sluice.Bench.Diff;
 
@@ -16,42 +16,14 @@ internal sealed class DiffOptions
 
     public static DiffOptions Parse(IReadOnlyList<string> args)
     {
-        var rows = 1_000_000;
-        int? changed = null;
-        string? sluice = null;
-        var keep = false;
-        for (var i = 0; i < args.Count; i++)
+        var given = BenchArguments.Parse("diff", args, "--rows", "--changed");
+        var rows = given.Count("--rows") ?? 1_000_000;
+        var changed = given.Count("--changed") ?? Math.Max(1, rows / 100);
+        if (changed > rows)
         {
-            switch (args[i])
-            {
-                case "--rows" when i + 1 < args.Count && TryCount(args[i + 1], out var n):
-                    rows = n;
-                    i++;
-                    break;
-                case "--changed" when i + 1 < args.Count && TryCount(args[i + 1], out var c):
-                    changed = c;
-                    i++;
-                    break;
-                case "--sluice" when i + 1 < args.Count:
-                    sluice = Path.GetFullPath(args[++i]);
-                    break;
-                case "--keep":
-                    keep = true;
-                    break;
-                default:
-                    throw new ArgumentException($"diff: unknown or incomplete option '{args[i]}'");
-            }
+            throw new ArgumentException($"diff: --changed {changed:N0} is more than --rows {rows:N0}");
         }
 
-        var changedRows = changed ?? Math.Max(1, rows / 100);
-        if (changedRows > rows)
-        {
-            throw new ArgumentException($"diff: --changed {changedRows:N0} is more than --rows {rows:N0}");
-        }
-
-        return new DiffOptions { Rows = rows, Changed = changedRows, SluiceBinary = sluice, Keep = keep };
+        return new DiffOptions { Rows = rows, Changed = changed, SluiceBinary = given.SluiceBinary, Keep = given.Keep };
     }
-
-    private static bool TryCount(string text, out int value) =>
-        int.TryParse(text, NumberStyles.AllowThousands, CultureInfo.InvariantCulture, out value) && value > 0;
 }

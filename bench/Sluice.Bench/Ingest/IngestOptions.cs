@@ -1,4 +1,4 @@
-using System.Globalization;
+using Sluice.Bench.Harness;
 
 namespace Sluice.Bench.Ingest;
 
@@ -25,63 +25,33 @@ internal sealed class IngestOptions
 
     public static IngestOptions Parse(IReadOnlyList<string> args)
     {
+        var given = BenchArguments.Parse("ingest", args, "--events", "--clients", "--batch", "--rate", "--latency-seconds");
         var defaults = new IngestOptions();
-        var (events, clients, batch, rate, seconds) = (defaults.Events, defaults.Clients, defaults.BatchSize, defaults.Rate, defaults.LatencySeconds);
-        string? sluice = null;
-        var keep = false;
-        for (var i = 0; i < args.Count; i++)
+        var options = new IngestOptions
         {
-            switch (args[i])
-            {
-                case "--events" when i + 1 < args.Count && TryCount(args[i + 1], out var n):
-                    events = n;
-                    i++;
-                    break;
-                case "--clients" when i + 1 < args.Count && TryCount(args[i + 1], out var c):
-                    clients = c;
-                    i++;
-                    break;
-                case "--batch" when i + 1 < args.Count && TryCount(args[i + 1], out var b):
-                    batch = b;
-                    i++;
-                    break;
-                case "--rate" when i + 1 < args.Count && TryCount(args[i + 1], out var r):
-                    rate = r;
-                    i++;
-                    break;
-                case "--latency-seconds" when i + 1 < args.Count && TryCount(args[i + 1], out var s):
-                    seconds = s;
-                    i++;
-                    break;
-                case "--sluice" when i + 1 < args.Count:
-                    sluice = Path.GetFullPath(args[++i]);
-                    break;
-                case "--keep":
-                    keep = true;
-                    break;
-                default:
-                    throw new ArgumentException($"ingest: unknown or incomplete option '{args[i]}'");
-            }
+            Events = given.Count("--events") ?? defaults.Events,
+            Clients = given.Count("--clients") ?? defaults.Clients,
+            BatchSize = given.Count("--batch") ?? defaults.BatchSize,
+            Rate = given.Count("--rate") ?? defaults.Rate,
+            LatencySeconds = given.Count("--latency-seconds") ?? defaults.LatencySeconds,
+            SluiceBinary = given.SluiceBinary,
+            Keep = given.Keep,
+        };
+        if (options.Events < options.BatchSize * options.Clients)
+        {
+            throw new ArgumentException($"ingest: --events {options.Events:N0} is fewer than one batch of {options.BatchSize} per client ({options.Clients})");
         }
 
-        if (events < batch * clients)
-        {
-            throw new ArgumentException($"ingest: --events {events:N0} is fewer than one batch of {batch} per client ({clients})");
-        }
-
-        if (batch > 2_500)
+        if (options.BatchSize > 2_500)
         {
             throw new ArgumentException("ingest: --batch is at most 2500, Segment's limit per batch");
         }
 
-        if (rate < batch)
+        if (options.Rate < options.BatchSize)
         {
-            throw new ArgumentException($"ingest: --rate {rate:N0} is less than one batch of {batch} per second");
+            throw new ArgumentException($"ingest: --rate {options.Rate:N0} is less than one batch of {options.BatchSize} per second");
         }
 
-        return new IngestOptions { Events = events, Clients = clients, BatchSize = batch, Rate = rate, LatencySeconds = seconds, SluiceBinary = sluice, Keep = keep };
+        return options;
     }
-
-    private static bool TryCount(string text, out int value) =>
-        int.TryParse(text, NumberStyles.AllowThousands, CultureInfo.InvariantCulture, out value) && value > 0;
 }

@@ -1,4 +1,4 @@
-using System.Globalization;
+using Sluice.Bench.Harness;
 
 namespace Sluice.Bench.ReverseEtl;
 
@@ -13,28 +13,7 @@ internal sealed class ReverseEtlOptions
 
     public static ReverseEtlOptions Parse(IReadOnlyList<string> args)
     {
-        var users = 1_000_000;
-        string? sluice = null;
-        var keep = false;
-        for (var i = 0; i < args.Count; i++)
-        {
-            switch (args[i])
-            {
-                case "--users" when i + 1 < args.Count && int.TryParse(args[i + 1], NumberStyles.AllowThousands, CultureInfo.InvariantCulture, out var n) && n > 0:
-                    users = n;
-                    i++;
-                    break;
-                case "--sluice" when i + 1 < args.Count:
-                    sluice = Path.GetFullPath(args[++i]);
-                    break;
-                case "--keep":
-                    keep = true;
-                    break;
-                default:
-                    throw new ArgumentException($"reverse-etl: unknown or incomplete option '{args[i]}'");
-            }
-        }
-
-        return new ReverseEtlOptions { Users = users, SluiceBinary = sluice, Keep = keep };
+        var given = BenchArguments.Parse("reverse-etl", args, "--users");
+        return new ReverseEtlOptions { Users = given.Count("--users") ?? 1_000_000, SluiceBinary = given.SluiceBinary, Keep = given.Keep };
     }
 }

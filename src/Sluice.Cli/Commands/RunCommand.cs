@@ -14,9 +14,12 @@ internal static class RunCommand
         var listen = new Option<string?>("--listen") { Description = "Dashboard address (default: server.listen in the config, else http://127.0.0.1:7080)." };
         var command = new Command("run",
             """
-            Run the server: every sync with a 'schedule:' runs on it, and the dashboard shows their state.
+            Run the server: every sync with a 'schedule:' runs on it, every streaming sync (a 'cdc:' source, an
+            ingest source) runs continuously, the ingest API accepts events for each 'type: ingest' connection
+            (Segment's Tracking API and POST /v1/events), and the dashboard and /metrics show their state.
             Start more 'sluice run' processes against the same state database to share the work: a sync
-            never runs twice at once. Stop with Ctrl-C; committed progress is kept.
+            never runs twice at once, every process accepts events, and a standby takes a continuous sync over
+            within seconds when the process running it stops. Stop with Ctrl-C; committed progress is kept.
             """)
         {
             listen,

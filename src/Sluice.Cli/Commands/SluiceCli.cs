@@ -18,9 +18,10 @@ public static class SluiceCli
             Start here:   sluice demo            everything locally, with demo data
                           sluice check           validate sluice.yaml and test every connection
                           sluice sync NAME       run one sync now
-                          sluice run             the server: scheduled syncs and the dashboard
+                          sluice run             the server: ingest API, scheduled and real-time syncs, dashboard
+                          sluice status          every sync's state, and the lag of real-time (CDC) syncs
                           sluice explain S KEY   why did this record (not) sync?
-            Docs: README.md, docs/config.md
+            Docs: README.md, docs/config.md, docs/ingest.md, docs/cdc.md
             """);
         root.Options.Add(CliOptions.Config);
         root.Subcommands.Add(DemoCommand.Create());

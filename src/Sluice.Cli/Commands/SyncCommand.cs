@@ -15,7 +15,8 @@ internal static class SyncCommand
         var full = new Option<bool>("--full") { Description = "Start from the beginning instead of the last checkpoint. Unchanged records get the same message ids, so Segment drops them as duplicates." };
         var command = new Command("sync",
             """
-            Run one sync now, from its last checkpoint, and wait for it to finish.
+            Run one sync now, from its last checkpoint, and wait for it to finish. A streaming sync (a 'cdc:'
+            source, an ingest source) follows its source until you stop it with Ctrl-C.
 
             The checkpoint moves only after the destination acknowledged, so stopping (Ctrl-C) or a crash loses
             nothing: the next run resumes where the last acknowledged batch ended.

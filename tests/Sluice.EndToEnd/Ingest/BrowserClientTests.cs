@@ -50,53 +50,18 @@ public sealed class BrowserClientTests
         Assert.Equal(anonymousId, alias["previous_id"]);
         Assert.Equal($"{Run}-user", alias["user_id"]);
 
-        var identify = Assert.Single(await bed.WaitForRowsAsync("web.identifies", 1));
-        Assert.Equal($"{Run}-user", identify["user_id"]);
+        var identify = await CommonCallsLanded.AssertUserAsync(bed, Run);
         Assert.Equal(anonymousId, identify["anonymous_id"]);
-        Assert.Equal("ada@example.com", identify["email"]);
-        Assert.Equal("pro", identify["plan"]);
-        Assert.Equal(3L, identify["logins"]);
 
-        var user = Assert.Single(await bed.WaitForRowsAsync("web.users", 1));
-        Assert.Equal($"{Run}-user", user["id"]);
-        Assert.Equal("ada@example.com", user["email"]);
-        Assert.Equal(3L, user["logins"]);
-
-        var track = Assert.Single(await bed.WaitForRowsAsync("web.tracks", 1));
-        Assert.Equal("Order Completed", track["event_text"]);
-        Assert.Equal("order_completed", track["event"]);
-        Assert.Equal($"{Run}-user", track["user_id"]);
+        var track = await CommonCallsLanded.AssertOrderAsync(bed, Run, "analytics.js");
         Assert.Equal(anonymousId, track["anonymous_id"]);
-        Assert.Equal("analytics.js", track["context_library_name"]);
 
-        var completed = Assert.Single(await bed.WaitForRowsAsync("web.order_completed", 1));
-        Assert.Equal(track["id"], completed["id"]);
-        Assert.Equal(42.5m, completed["revenue"]);
-        Assert.Equal("EUR", completed["currency"]);
-        Assert.Equal("SPRING", completed["coupon_code"]);
-        Assert.Equal(2L, completed["item_count"]);
-
-        var group = Assert.Single(await bed.WaitForRowsAsync("web.groups", 1));
-        Assert.Equal($"{Run}-group", group["group_id"]);
-        Assert.Equal($"{Run}-user", group["user_id"]);
-        Assert.Equal("Initech", group["name"]);
-        Assert.Equal(120L, group["employees"]);
-
-        var account = Assert.Single(await bed.WaitForRowsAsync("web.accounts", 1));
-        Assert.Equal($"{Run}-group", account["id"]);
+        await CommonCallsLanded.AssertGroupAsync(bed, Run);
 
         Assert.Empty(await bed.DiscardsAsync("web.discards"));
 
         // The events table: one row per queued event, under the queue's event id.
-        var events = await bed.WaitForRowsAsync("public.events", queued.Count);
-        Assert.Equal(queued.Select(r => (Guid)r["event_id"]!).Order(), events.Select(r => (Guid)r["event_id"]!).Order());
-        Assert.Equal(["Order Completed", "alias", "group", "identify", "page"], events.Select(r => (string)r["event_type"]!).Order(StringComparer.Ordinal));
-        var order = events.Single(r => (string)r["event_type"]! == "Order Completed");
-        Assert.Equal($"{Run}-user", order["customer_external_id"]);
-        using var payload = JsonDocument.Parse((string)order["payload"]!);
-        Assert.Equal(42.5m, payload.RootElement.GetProperty("revenue").GetDecimal());
-        Assert.Equal("SPRING", payload.RootElement.GetProperty("couponCode").GetString());
-        Assert.Equal(2, payload.RootElement.GetProperty("itemCount").GetInt32());
+        await CommonCallsLanded.AssertEventsTableAsync(bed, Run, queued, ["Order Completed", "alias", "group", "identify", "page"]);
     }
 
     /// <summary>The requests the browser made to Sluice, as browser.mjs reported them (its one JSON line).</summary>

@@ -21,23 +21,7 @@ public sealed class IngestCrashTests
     [Fact]
     public async Task Killing_sluice_run_while_it_ingests_loses_no_acknowledged_event_and_lands_none_twice()
     {
-        await using var bed = await TestBed.CreateAsync(nameof(IngestCrashTests), "SELECT 1", e => $"""
-            {e.Connections(segment: false)}
-              web:
-                type: ingest
-                write_key: {WriteKey}
-            syncs:
-              web_events:
-                source:
-                  connection: web
-                destination:
-                  connection: app
-                  table: public.events
-                  create_table: true
-                batch:
-                  size: 200
-                  flush_window: 50ms
-            """);
+        await using var bed = await TestBed.CreateAsync(nameof(IngestCrashTests), "SELECT 1", e => Config(e, batchSize: 200));
         var url = $"http://127.0.0.1:{FreePort()}";
         var acknowledged = new ConcurrentBag<string>();
         using var stopSending = new CancellationTokenSource();
@@ -69,22 +53,7 @@ public sealed class IngestCrashTests
     [Fact]
     public async Task A_second_sluice_run_accepts_too_and_takes_the_landing_over_when_the_first_is_killed()
     {
-        await using var bed = await TestBed.CreateAsync(nameof(A_second_sluice_run_accepts_too_and_takes_the_landing_over_when_the_first_is_killed), "SELECT 1", e => $"""
-            {e.Connections(segment: false)}
-              web:
-                type: ingest
-                write_key: {WriteKey}
-            syncs:
-              web_events:
-                source:
-                  connection: web
-                destination:
-                  connection: app
-                  table: public.events
-                  create_table: true
-                batch:
-                  flush_window: 50ms
-            """);
+        await using var bed = await TestBed.CreateAsync(nameof(A_second_sluice_run_accepts_too_and_takes_the_landing_over_when_the_first_is_killed), "SELECT 1", e => Config(e, batchSize: null));
         var (first, second) = ($"http://127.0.0.1:{FreePort()}", $"http://127.0.0.1:{FreePort()}");
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(WriteKey + ":")));
@@ -108,6 +77,24 @@ public sealed class IngestCrashTests
         Assert.Equal((long)(before.Count + after.Count), await bed.ScalarAsync("SELECT count(*) FROM public.events"));
         standby.Kill(entireProcessTree: true);
     }
+
+    /// <summary>An ingest source and a sync landing it in <c>public.events</c>, flushed every 50 ms.</summary>
+    private static string Config(TestBedEndpoints e, int? batchSize) => $"""
+        {e.Connections(segment: false)}
+          web:
+            type: ingest
+            write_key: {WriteKey}
+        syncs:
+          web_events:
+            source:
+              connection: web
+            destination:
+              connection: app
+              table: public.events
+              create_table: true
+            batch:
+              flush_window: 50ms{(batchSize is { } size ? $"\n      size: {size}" : "")}
+        """;
 
     private static async Task<List<string>> PostAsync(HttpClient http, string url, string prefix)
     {

@@ -27,49 +27,16 @@ public sealed class RudderClientTests
         Assert.All(queued, r => Assert.Equal("web", r["source"]));
 
         // The events table: one row per queued event, under the queue's event id.
-        var events = await bed.WaitForRowsAsync("public.events", queued.Count);
-        Assert.Equal(queued.Select(r => (Guid)r["event_id"]!).Order(), events.Select(r => (Guid)r["event_id"]!).Order());
-        Assert.Equal(["Order Completed", "alias", "group", "identify", "page", "screen"], events.Select(r => (string)r["event_type"]!).Order(StringComparer.Ordinal));
-        Assert.All(events, r => Assert.Equal("web", r["source"]));
-        var order = events.Single(r => (string)r["event_type"]! == "Order Completed");
-        Assert.Equal($"{Run}-user", order["customer_external_id"]);
-        using (var payload = JsonDocument.Parse((string)order["payload"]!))
-        {
-            Assert.Equal(42.5m, payload.RootElement.GetProperty("revenue").GetDecimal());
-            Assert.Equal("SPRING", payload.RootElement.GetProperty("couponCode").GetString());
-        }
-
+        var order = await CommonCallsLanded.AssertEventsTableAsync(bed, Run, queued, ["Order Completed", "alias", "group", "identify", "page", "screen"]);
         using (var metadata = JsonDocument.Parse((string)order["metadata"]!))
         {
             Assert.Equal("analytics-node", metadata.RootElement.GetProperty("context").GetProperty("library").GetProperty("name").GetString());
         }
 
         // Segment's warehouse layout. RudderStack's Node SDK names itself analytics-node (its source says so).
-        var track = Assert.Single(await bed.WaitForRowsAsync("web.tracks", 1));
-        Assert.Equal("Order Completed", track["event_text"]);
-        Assert.Equal("order_completed", track["event"]);
-        Assert.Equal($"{Run}-user", track["user_id"]);
-        Assert.Equal("analytics-node", track["context_library_name"]);
+        var track = await CommonCallsLanded.AssertOrderAsync(bed, Run, "analytics-node");
         Assert.Equal("3.0.13", track["context_library_version"]);
-
-        var completed = Assert.Single(await bed.WaitForRowsAsync("web.order_completed", 1));
-        Assert.Equal(track["id"], completed["id"]);
-        Assert.Equal("Order Completed", completed["event_text"]);
-        Assert.Equal(42.5m, completed["revenue"]);
-        Assert.Equal("EUR", completed["currency"]);
-        Assert.Equal("SPRING", completed["coupon_code"]);
-        Assert.Equal(2L, completed["item_count"]);
-
-        var identify = Assert.Single(await bed.WaitForRowsAsync("web.identifies", 1));
-        Assert.Equal($"{Run}-user", identify["user_id"]);
-        Assert.Equal("ada@example.com", identify["email"]);
-        Assert.Equal("pro", identify["plan"]);
-        Assert.Equal(3L, identify["logins"]);
-
-        var user = Assert.Single(await bed.WaitForRowsAsync("web.users", 1));
-        Assert.Equal($"{Run}-user", user["id"]);
-        Assert.Equal("ada@example.com", user["email"]);
-        Assert.Equal(3L, user["logins"]);
+        await CommonCallsLanded.AssertUserAsync(bed, Run);
 
         var page = Assert.Single(await bed.WaitForRowsAsync("web.pages", 1));
         Assert.Equal("Pricing", page["name"]);
@@ -82,15 +49,7 @@ public sealed class RudderClientTests
         Assert.Equal($"{Run}-anon", screen["anonymous_id"]);
         Assert.Equal("billing", screen["tab"]);
 
-        var group = Assert.Single(await bed.WaitForRowsAsync("web.groups", 1));
-        Assert.Equal($"{Run}-group", group["group_id"]);
-        Assert.Equal($"{Run}-user", group["user_id"]);
-        Assert.Equal("Initech", group["name"]);
-        Assert.Equal(120L, group["employees"]);
-
-        var account = Assert.Single(await bed.WaitForRowsAsync("web.accounts", 1));
-        Assert.Equal($"{Run}-group", account["id"]);
-        Assert.Equal("Initech", account["name"]);
+        await CommonCallsLanded.AssertGroupAsync(bed, Run);
 
         var alias = Assert.Single(await bed.WaitForRowsAsync("web.aliases", 1));
         Assert.Equal($"{Run}-anon", alias["previous_id"]);

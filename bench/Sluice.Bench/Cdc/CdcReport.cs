@@ -1,5 +1,6 @@
 using System.Globalization;
 using Sluice.Bench.Harness;
+using static Sluice.Bench.Harness.ReportFormat;
 
 namespace Sluice.Bench.Cdc;
 
@@ -65,17 +66,4 @@ internal static class CdcReport
     private static void Row(string name, string value, string note) => Console.WriteLine($"{name,-20} {value,-26} {note}".TrimEnd());
 
     private static string Rate(double perSecond) => $"{perSecond,12:N0} changes/s";
-
-    private static string Percent(double? ratio) => ratio is { } v ? $"{v * 100,11:F1}%" : "?";
-
-    private static string Verdict(bool? met, string target) => met switch
-    {
-        true => $"met ({target})",
-        false => $"MISSED ({target})",
-        null => target,
-    };
-
-    private static string Count(long? value) => value is { } v ? v.ToString("N0", CultureInfo.InvariantCulture) : "?";
-
-    private static string Setting(MachineInfo m, string name) => m.PostgresSettings.TryGetValue(name, out var value) ? value : "?";
 }

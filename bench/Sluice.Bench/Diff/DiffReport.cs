@@ -1,5 +1,6 @@
 using System.Globalization;
 using Sluice.Bench.Harness;
+using static Sluice.Bench.Harness.ReportFormat;
 
 namespace Sluice.Bench.Diff;
 
@@ -62,16 +63,5 @@ internal static class DiffReport
 
     private static void Row(string name, string value, string note) => Console.WriteLine($"{name,-16} {value,-22} {note}".TrimEnd());
 
-    private static string Verdict(bool? met, string target) => met switch
-    {
-        true => $"ok ({target})",
-        false => $"MISSED ({target})",
-        null => target,
-    };
-
     private static string Seconds(double? value) => value is { } v ? v.ToString("0.00 's'", CultureInfo.InvariantCulture) : "? s";
-
-    private static string Count(long? value) => value is { } v ? v.ToString("N0", CultureInfo.InvariantCulture) : "?";
-
-    private static string Setting(MachineInfo m, string name) => m.PostgresSettings.TryGetValue(name, out var value) ? value : "?";
 }

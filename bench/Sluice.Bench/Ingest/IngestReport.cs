@@ -1,5 +1,6 @@
 using System.Globalization;
 using Sluice.Bench.Harness;
+using static Sluice.Bench.Harness.ReportFormat;
 
 namespace Sluice.Bench.Ingest;
 
@@ -94,17 +95,4 @@ internal static class IngestReport
     private static void Row(string name, string value, string note) => Console.WriteLine($"{name,-22} {value,-24} {note}".TrimEnd());
 
     private static string Rate(double perSecond) => $"{perSecond,12:N0} events/s";
-
-    private static string Percent(double? ratio) => ratio is { } v ? $"{v * 100,11:F1}%" : "?";
-
-    private static string Verdict(bool? met, string target) => met switch
-    {
-        true => $"met ({target})",
-        false => $"MISSED ({target})",
-        null => target,
-    };
-
-    private static string Count(long? value) => value is { } v ? v.ToString("N0", CultureInfo.InvariantCulture) : "?";
-
-    private static string Setting(MachineInfo m, string name) => m.PostgresSettings.TryGetValue(name, out var value) ? value : "?";
 }

@@ -1,4 +1,5 @@
 using Sluice.Bench.Harness;
+using static Sluice.Bench.Harness.ReportFormat;
 
 namespace Sluice.Bench.ReverseEtl;
 
@@ -43,15 +44,4 @@ internal static class Report
     }
 
     private static void Row(string name, string value, string note) => Console.WriteLine($"{name,-16} {value,-34} {note}".TrimEnd());
-
-    private static string Verdict(bool? met, string target) => met switch
-    {
-        true => $"ok ({target})",
-        false => $"MISSED ({target})",
-        null => target,
-    };
-
-    private static string Count(long? value) => value is { } v ? v.ToString("N0", System.Globalization.CultureInfo.InvariantCulture) : "?";
-
-    private static string Setting(MachineInfo m, string name) => m.PostgresSettings.TryGetValue(name, out var value) ? value : "?";
 }

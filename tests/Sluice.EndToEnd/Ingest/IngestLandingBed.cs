@@ -31,6 +31,9 @@ internal sealed class IngestLandingBed : IAsyncDisposable
     /// <summary>The ingest API's base address, e.g. <c>http://127.0.0.1:41234</c>.</summary>
     public string Url { get; }
 
+    /// <summary>The test's database: state, ingest queue and both landing targets.</summary>
+    public NpgsqlDataSource Db => _bed.Db;
+
     /// <summary>What <c>sluice run</c> has printed so far, for failure messages.</summary>
     public string Output
     {

@@ -1,5 +1,6 @@
 using Sluice.Bench.Cdc;
 using Sluice.Bench.Diff;
+using Sluice.Bench.Fuzz;
 using Sluice.Bench.Ingest;
 using Sluice.Bench.ReverseEtl;
 
@@ -32,6 +33,11 @@ const string Usage = """
                     --rate N         changes/s of the open-loop latency phase (default 1000)
                     --latency-seconds N   length of the latency phase (default 20)
                     --sluice PATH, --keep  as above
+      fuzz          hostile Segment calls -> sluice run (ingest API) -> events table and warehouse; checks, not speed:
+                    no 5xx, every accepted event landed or dead-lettered, a canary lands (the suite runs 250)
+                    --requests N     requests to send (default 20000)
+                    --seed N         the generator's seed (default 1; the same seed sends the same requests)
+                    --sluice PATH, --keep  as above
     """;
 
 using var cancellation = new CancellationTokenSource();
@@ -49,6 +55,7 @@ try
         "diff" => await DiffBenchmark.RunAsync(DiffOptions.Parse(args[1..]), cancellation.Token),
         "ingest" => await IngestBenchmark.RunAsync(IngestOptions.Parse(args[1..]), cancellation.Token),
         "cdc" => await CdcBenchmark.RunAsync(CdcOptions.Parse(args[1..]), cancellation.Token),
+        "fuzz" => await FuzzBenchmark.RunAsync(FuzzOptions.Parse(args[1..]), cancellation.Token),
         "-h" or "--help" or "help" => Help(0),
         _ => Help(64),
     };

@@ -191,7 +191,7 @@ public sealed class PostgresConnectionOptions
         var full = Path.GetFullPath(path, directory);
         return File.Exists(full)
             ? full
-            : throw new ConfigException(location, $"'{key}' names {full}, which does not exist", "give the path of the PEM file (relative paths are read from the config file's directory)");
+            : throw new ConfigException(location, $"'{key}' names {s.Show(key, full)}, which does not exist", "give the path of the PEM file (relative paths are read from the config file's directory)");
     }
 
     private static void CheckCertificates(ConfigSection s, PostgresConnectionOptions options)

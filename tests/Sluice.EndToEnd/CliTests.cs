@@ -1,3 +1,6 @@
+using System.Diagnostics;
+using Sluice.Core.Configuration;
+
 namespace Sluice.EndToEnd;
 
 /// <summary>The <c>sluice</c> binary, run as a user runs it: exit codes and what it prints.</summary>
@@ -102,6 +105,156 @@ public sealed class CliTests
         finally
         {
             Environment.SetEnvironmentVariable("SLUICE_TEST_DB_PASSWORD", null);
+        }
+    }
+
+    [Fact]
+    public async Task A_yaml_alias_bomb_exits_2_naming_the_file_and_the_limit_within_a_small_heap()
+    {
+        var (exit, output) = await CheckAloneAsync(AliasBomb(), []);
+
+        Assert.True(exit == 2, output);
+        Assert.Contains("bomb.yaml:", output, StringComparison.Ordinal);
+        Assert.Contains($"{ConfigLimits.MaxAliasExpansion:N0}", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_hundred_thousand_open_brackets_exit_2_naming_the_file_and_the_limit_within_a_small_heap()
+    {
+        var (exit, output) = await CheckAloneAsync("x: " + new string('[', 100_000) + "\n", []);
+
+        Assert.True(exit == 2, output);
+        Assert.Contains("bomb.yaml:1:", output, StringComparison.Ordinal);
+        Assert.Contains($"{ConfigLimits.MaxDepth} levels", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("port: 5432", "port: \"${SLUICE_TEST_SECRET}\"")]
+    [InlineData("ssl_mode: disable", "ssl_mode: \"${SLUICE_TEST_SECRET}\"")]
+    [InlineData("retention: 7d", "retention: \"${SLUICE_TEST_SECRET}\"")]
+    [InlineData("endpoint: http://127.0.0.1:9", "endpoint: \"${SLUICE_TEST_SECRET}\"")]
+    [InlineData("endpoint: http://127.0.0.1:9", "endpoint: \"http://${SLUICE_TEST_SECRET}/x\"")]
+    public async Task A_config_error_names_the_variable_and_never_prints_its_value(string literal, string fromEnvironment)
+    {
+        // The variable is quoted in the file: inside a '{…}' mapping a plain '}' would end it.
+        const string Secret = "hunter2 is-my-secret";
+        var yaml = """
+            connections:
+              app: {type: postgres, host: 127.0.0.1, port: 5432, database: app, user: u, ssl_mode: disable}
+              segment: {type: segment, write_key: k, endpoint: http://127.0.0.1:9}
+              web: {type: ingest, write_key: w, retention: 7d}
+            syncs:
+              users:
+                source: {connection: app, table: public.users}
+                destination: {connection: segment, call: identify}
+                mapping: {user_id: id}
+            """;
+        Assert.Contains(literal, yaml, StringComparison.Ordinal);
+
+        var (exit, output) = await CheckAloneAsync(yaml.Replace(literal, fromEnvironment, StringComparison.Ordinal), new() { ["SLUICE_TEST_SECRET"] = Secret });
+
+        Assert.True(exit == 2, output);
+        Assert.DoesNotContain("hunter2", output, StringComparison.Ordinal);
+        Assert.Contains("${SLUICE_TEST_SECRET}", output, StringComparison.Ordinal);
+        Assert.Contains("the value of SLUICE_TEST_SECRET", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Check_refuses_two_ingest_sources_with_one_write_key_with_the_message_run_gives()
+    {
+        await using var bed = await TestBed.CreateAsync(nameof(Check_refuses_two_ingest_sources_with_one_write_key_with_the_message_run_gives), "SELECT 1", at => $$"""
+            state: {connection: app}
+            connections:
+              app: {type: postgres, host: {{at.Host}}, port: {{at.Port}}, database: {{at.Database}}, user: {{at.User}}}
+              web: {type: ingest, write_key: shared-key}
+              mobile: {type: ingest, write_key: shared-key}
+            """);
+
+        var (runExit, runOutput) = await bed.RunSluiceAsync("run", "-c", bed.ConfigPath, "--listen", "http://127.0.0.1:0");
+        var (checkExit, checkOutput) = await bed.RunSluiceAsync("check", "-c", bed.ConfigPath);
+
+        Assert.True(runExit == 2, runOutput);
+        var refusal = runOutput.Split('\n').Single(l => l.Contains("have the same write_key", StringComparison.Ordinal));
+        Assert.Contains("ingest sources 'web' and 'mobile' have the same write_key", refusal, StringComparison.Ordinal);
+        Assert.True(checkExit == 2, checkOutput);
+        Assert.Contains(refusal, checkOutput.Split('\n'));
+        Assert.DoesNotContain("shared-key", checkOutput + runOutput, StringComparison.Ordinal);
+    }
+
+    /// <summary>Billion laughs: nine levels of mappings of nine aliases of the level before, 9^9 values once walked.</summary>
+    private static string AliasBomb()
+    {
+        var yaml = """
+            connections:
+              app: {type: postgres, host: 127.0.0.1, database: app, user: u}
+              segment: {type: segment, write_key: k}
+            syncs:
+              users:
+                source: {connection: app, table: public.users}
+                destination: {connection: segment, call: identify}
+                mapping:
+                  user_id: id
+                  t0: &a0 {c0: a, c1: a, c2: a, c3: a, c4: a, c5: a, c6: a, c7: a, c8: a}
+
+            """;
+        for (var level = 1; level <= 9; level++)
+        {
+            yaml += $"      t{level}: &a{level} {{{string.Join(", ", Enumerable.Range(0, 9).Select(i => $"c{i}: *a{level - 1}"))}}}\n";
+        }
+
+        return yaml;
+    }
+
+    /// <summary>
+    /// <c>sluice check</c> of <paramref name="yaml"/> (as bomb.yaml) with no database, in a 256 MB heap and a minute:
+    /// input that expands without bound fails here rather than slowly swapping the machine.
+    /// </summary>
+    private static async Task<(int ExitCode, string Output)> CheckAloneAsync(string yaml, Dictionary<string, string> environment)
+    {
+        var directory = Directory.CreateTempSubdirectory("sluice-config-");
+        try
+        {
+            var path = Path.Combine(directory.FullName, "bomb.yaml");
+            await File.WriteAllTextAsync(path, yaml);
+            var start = new ProcessStartInfo("dotnet")
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+                WorkingDirectory = directory.FullName,
+            };
+            start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "sluice.dll"));
+            start.ArgumentList.Add("check");
+            start.ArgumentList.Add("--config");
+            start.ArgumentList.Add(path);
+            start.Environment["NO_COLOR"] = "1";
+            start.Environment["DOTNET_GCHeapHardLimit"] = "0x10000000";
+            foreach (var (name, value) in environment)
+            {
+                start.Environment[name] = value;
+            }
+
+            using var process = Process.Start(start)!;
+            var stdout = process.StandardOutput.ReadToEndAsync();
+            var stderr = process.StandardError.ReadToEndAsync();
+            using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+            try
+            {
+                await process.WaitForExitAsync(deadline.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill(entireProcessTree: true);
+                Assert.Fail("sluice check ran for more than a minute");
+            }
+
+            return (process.ExitCode, await stdout + await stderr);
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
         }
     }
 }

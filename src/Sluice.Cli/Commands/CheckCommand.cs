@@ -19,8 +19,10 @@ internal static class CheckCommand
         {
             var path = parse.GetValue(CliOptions.Config)!;
             var config = SluiceConfig.Load(path);
-            Output.Ok($"{path}: {config.Connections.Count} connections, {config.Syncs.Count} syncs");
             await using var workspace = new SluiceWorkspace(config, TimeProvider.System);
+            // The validation `sluice run` starts with: what run refuses, check refuses the same way (exit 2).
+            await workspace.ValidateAsync();
+            Output.Ok($"{path}: {config.Connections.Count} connections, {config.Syncs.Count} syncs");
             var failures = 0;
             foreach (var result in await workspace.CheckAsync(ct))
             {

@@ -28,6 +28,7 @@ internal static class RunCommand
         {
             var config = SluiceConfig.Load(parse.GetValue(CliOptions.Config)!);
             await using var workspace = new SluiceWorkspace(config, TimeProvider.System);
+            await workspace.ValidateAsync();
             await workspace.StateAsync(ct);
             await new SluiceServer(workspace, Output.Log).RunAsync(parse.GetValue(listen), ct);
             return ExitCodes.Ok;

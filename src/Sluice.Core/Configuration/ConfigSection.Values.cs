@@ -63,7 +63,7 @@ public sealed partial class ConfigSection
 
         if (value < min || value > max)
         {
-            throw new ConfigException(LocationOf(key), $"'{key}' is {value}, but must be {range}", $"use a value {range}");
+            throw new ConfigException(LocationOf(key), $"'{key}' is {Show(key, value.ToString(CultureInfo.InvariantCulture))}, but must be {range}", $"use a value {range}");
         }
 
         return value;
@@ -92,7 +92,7 @@ public sealed partial class ConfigSection
         {
             throw new ConfigException(
                 LocationOf(key),
-                $"'{key}' is {value.ToString(CultureInfo.InvariantCulture)}, but must be {range}",
+                $"'{key}' is {Show(key, value.ToString(CultureInfo.InvariantCulture))}, but must be {range}",
                 $"use a value {range}");
         }
 
@@ -133,10 +133,11 @@ public sealed partial class ConfigSection
 
         if (DurationParser.IsBareNumber(compact))
         {
+            var example = FromEnvironment(key) ? "500ms or 30s" : $"{compact}ms or {compact}s";
             throw new ConfigException(
                 LocationOf(key),
-                $"'{key}' is {compact} without a unit",
-                $"write it with a unit, e.g. {compact}ms or {compact}s (units: {DurationParser.Units})");
+                $"'{key}' is {Show(key, compact)} without a unit",
+                $"write it with a unit, e.g. {example} (units: {DurationParser.Units})");
         }
 
         throw new ConfigException(
@@ -163,8 +164,10 @@ public sealed partial class ConfigSection
             return value;
         }
 
-        var allowed = EnumNames.Display<T>(text);
-        var suggestion = NameSuggestions.Closest(text.Trim(), allowed);
+        // A suggestion close to a value from the environment would hint at that value.
+        var hidden = FromEnvironment(key);
+        var allowed = EnumNames.Display<T>(hidden ? "-" : text);
+        var suggestion = hidden ? null : NameSuggestions.Closest(text.Trim(), allowed);
         throw new ConfigException(
             LocationOf(key),
             $"'{key}' must be one of: {string.Join(", ", allowed)}; not {Shown(key, text)}",
@@ -222,13 +225,47 @@ public sealed partial class ConfigSection
         return values;
     }
 
-    private string Shown(string key, string value)
+    /// <summary>
+    /// How an error message may show the key's value: <paramref name="shown"/> (by default the value in quotes)
+    /// when the file writes it out; when it comes wholly or partly from <c>${VAR}</c>, the value as written with
+    /// the variables named, never their values (<c>'${APP_DB_PASSWORD}' (the value of APP_DB_PASSWORD, not shown)</c>),
+    /// since a variable may hold a secret whatever key it is given to. A secret key's value is never shown.
+    /// Every error that quotes a value read from a section should quote it through this.
+    /// </summary>
+    public string Show(string key, string? shown = null)
     {
         lock (_gate)
         {
-            return _secretKeys.Contains(key) ? "the value given (hidden: it is a secret)" : $"'{value}'";
+            if (_secretKeys.Contains(key))
+            {
+                return "the value given (hidden: it is a secret)";
+            }
         }
+
+        var (written, variables) = Written(key);
+        return variables.Count > 0
+            ? $"'{written}' ({EnvironmentInterpolation.DescribeHidden(variables)})"
+            : shown ?? $"'{GetString(key)}'";
     }
+
+    /// <summary>Whether the key's value comes wholly or partly from <c>${VAR}</c>.</summary>
+    private bool FromEnvironment(string key) => Written(key).Variables.Count > 0;
+
+    /// <summary>The key's value as the file writes it (a list's items joined), and the variables it refers to.</summary>
+    private (string Text, IReadOnlyList<string> Variables) Written(string key)
+    {
+        var raws = !_byKey.TryGetValue(key, out var entry) ? []
+            : entry.Value switch
+            {
+                YamlScalarNode scalar => [scalar.Value ?? ""],
+                YamlSequenceNode sequence => sequence.Children.OfType<YamlScalarNode>().Select(item => item.Value ?? "").ToList(),
+                _ => new List<string>(),
+            };
+        var text = string.Join(", ", raws).Trim();
+        return (text, EnvironmentInterpolation.References(text));
+    }
+
+    private string Shown(string key, string value) => Show(key, $"'{value}'");
 
     private static string? RangeText<T>(T? min, T? max)
         where T : struct, IFormattable => (min, max) switch

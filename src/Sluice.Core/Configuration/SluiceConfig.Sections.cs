@@ -15,7 +15,7 @@ public sealed partial class SluiceConfig
             ? version
             : throw new ConfigException(
                 root.LocationOf("version"),
-                $"unsupported config version {version}",
+                $"unsupported config version {root.Show("version", version.ToString(System.Globalization.CultureInfo.InvariantCulture))}",
                 $"this Sluice reads `version: {CurrentVersion}`; upgrade Sluice or write the file for version {CurrentVersion}");
     }
 
@@ -31,7 +31,7 @@ public sealed partial class SluiceConfig
             {
                 throw new ConfigException(
                     settings.LocationOf("type"),
-                    $"'{type}' is not a connection type",
+                    $"{settings.Show("type", $"'{type}'")} is not a connection type",
                     "use a connector name from docs/config.md, e.g. postgres or segment");
             }
 
@@ -88,7 +88,7 @@ public sealed partial class SluiceConfig
         {
             throw new ConfigException(
                 section!.LocationOf("schema"),
-                $"schema name '{schema}' must start with a lower-case letter and contain only lower-case letters, digits and '_'",
+                $"schema name {section!.Show("schema", $"'{schema}'")} must start with a lower-case letter and contain only lower-case letters, digits and '_'",
                 $"use a plain name such as '{StateConfig.DefaultSchema}'");
         }
 
@@ -103,7 +103,7 @@ public sealed partial class SluiceConfig
         {
             throw new ConfigException(
                 section!.LocationOf("listen"),
-                $"'listen' must be an http:// or https:// URL with a host and port, not '{listen}'",
+                $"'listen' must be an http:// or https:// URL with a host and port, not {section!.Show("listen", $"'{listen}'")}",
                 $"e.g. {ServerConfig.DefaultListen} (only this machine) or http://0.0.0.0:7080 (every interface)");
         }
 
@@ -124,11 +124,13 @@ public sealed partial class SluiceConfig
             return name;
         }
 
-        var suggestion = NameSuggestions.Closest(name, declared);
+        var shown = section.Show("connection", $"'{name}'");
+        var literal = shown == $"'{name}'";
+        var suggestion = literal ? NameSuggestions.Closest(name, declared) : null;
         throw new ConfigException(
             section.LocationOf("connection"),
-            $"{what} '{name}' is not a declared connection" + (suggestion is null ? "" : $"; did you mean '{suggestion}'?"),
-            declared.Count == 0 ? $"declare '{name}' under `connections:`" : $"declared connections: {list}");
+            $"{what} {shown} is not a declared connection" + (suggestion is null ? "" : $"; did you mean '{suggestion}'?"),
+            declared.Count == 0 ? $"declare {(literal ? shown : "it")} under `connections:`" : $"declared connections: {list}");
     }
 
     /// <summary>A URL Kestrel can bind: http(s), a host (<c>*</c> and <c>+</c> mean every interface), a port.</summary>

@@ -63,6 +63,12 @@ public sealed partial class SluiceConfig
         string text;
         try
         {
+            // Checked before reading, so that a huge file (or a device) never reaches memory.
+            if (new FileInfo(path) is { Exists: true, Length: > ConfigLimits.MaxFileBytes })
+            {
+                throw YamlDocumentReader.TooLarge(path);
+            }
+
             text = File.ReadAllText(path);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)

@@ -35,7 +35,7 @@ public sealed class SegmentConnectionOptions
         var endpointText = s.GetString("endpoint") ?? DefaultEndpoint;
         if (!Uri.TryCreate(endpointText, UriKind.Absolute, out var endpoint) || (endpoint.Scheme != "https" && endpoint.Scheme != "http"))
         {
-            throw new ConfigException(s.LocationOf("endpoint"), $"'{endpointText}' is not an http(s) URL",
+            throw new ConfigException(s.LocationOf("endpoint"), $"'endpoint' must be an http(s) URL, not {s.Show("endpoint", $"'{endpointText}'")}",
                 $"use {DefaultEndpoint}, or http://127.0.0.1:9100 for `sluice emulate segment`");
         }
 

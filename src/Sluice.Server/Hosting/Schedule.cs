@@ -32,20 +32,21 @@ public sealed record Schedule(TimeSpan? Interval, bool IsContinuous = false)
         }
 
         var location = sync.Section.LocationOf("schedule");
+        var shown = sync.Section.Show("schedule", $"'{text}'");
         const string fix = "write 'manual', 'continuous' or 'every <duration>', e.g. 'every 30s', 'every 5m', 'every 1h30m'";
         if (!text.StartsWith("every ", StringComparison.OrdinalIgnoreCase))
         {
-            throw new ConfigException(location, $"schedule '{text}' is not understood", fix);
+            throw new ConfigException(location, $"schedule {shown} is not understood", fix);
         }
 
         if (!DurationParser.TryParse(text[6..].Trim(), out var interval) || interval <= TimeSpan.Zero)
         {
-            throw new ConfigException(location, $"schedule '{text}' is not understood", fix);
+            throw new ConfigException(location, $"schedule {shown} is not understood", fix);
         }
 
         if (interval < TimeSpan.FromSeconds(1))
         {
-            throw new ConfigException(location, $"schedule '{text}' is shorter than a second", "use at least 'every 1s'");
+            throw new ConfigException(location, $"schedule {shown} is shorter than a second", "use at least 'every 1s'");
         }
 
         return new Schedule(interval);

@@ -7,6 +7,7 @@ using Sluice.Postgres;
 using Sluice.Postgres.Ingest;
 using Sluice.Postgres.State;
 using Sluice.Segment;
+using Sluice.Server.Ingest;
 
 namespace Sluice.Server.Hosting;
 
@@ -180,6 +181,30 @@ public sealed class SluiceWorkspace : IAsyncDisposable
         return await new SyncRunner(new HeldLease(lease), Time, observer).RunAsync(sync, kind, ct);
     }
 
+    /// <summary>
+    /// Everything about the config that holds or fails without connecting to anything: every connection's type is
+    /// known, every ingest source has a write key of its own, and every sync's source, destination, modes and
+    /// schedule are valid. <c>sluice check</c> and <c>sluice run</c> both start with it, so that check refuses
+    /// (exit 2, the same message) whatever run would refuse to start with.
+    /// </summary>
+    public async Task ValidateAsync()
+    {
+        foreach (var connection in Config.Connections)
+        {
+            _ = Connector(connection);
+        }
+
+        _ = IngestApiOptions.SourcesOf(Config);
+        foreach (var sync in Config.Syncs)
+        {
+            var definition = Build(sync);
+            await using var source = definition.Source;
+            await using var destination = definition.Destination;
+            SyncModes.Check(definition);
+            _ = Schedule.Parse(sync);
+        }
+    }
+
     /// <summary>Checks every connection, then every sync's source and mapping; one line per item.</summary>
     public async Task<IReadOnlyList<CheckResult>> CheckAsync(CancellationToken ct)
     {
@@ -246,7 +271,7 @@ public sealed class SluiceWorkspace : IAsyncDisposable
     private IConnector Connector(ConnectionConfig connection) =>
         _connectors.GetValueOrDefault(connection.Type) ?? throw new ConfigException(
             connection.Settings.LocationOf("type"),
-            $"connection '{connection.Name}' has type '{connection.Type}', which Sluice does not know",
+            $"connection '{connection.Name}' has type {connection.Settings.Show("type", $"'{connection.Type}'")}, which Sluice does not know",
             NameSuggestions.Closest(connection.Type, _connectors.Keys) is { } closest
                 ? $"did you mean '{closest}'?"
                 : $"types: {string.Join(", ", _connectors.Keys)}");

@@ -48,6 +48,62 @@ internal static class EnvironmentInterpolation
         return result.ToString();
     }
 
+    /// <summary>
+    /// The variables <paramref name="raw"/> refers to, in order and once each, including those in defaults
+    /// (<c>${A:-${B}}</c> refers to A and B); empty when the value is written literally.
+    /// </summary>
+    public static IReadOnlyList<string> References(string raw)
+    {
+        var names = new List<string>();
+        Collect(raw, names);
+        return names;
+    }
+
+    /// <summary>How an error names the variables a value came from, e.g. "the value of APP_DB_PASSWORD, not shown".</summary>
+    public static string DescribeHidden(IReadOnlyList<string> names) =>
+        names.Count == 1
+            ? $"the value of {names[0]}, not shown"
+            : $"with the values of {string.Join(", ", names.Take(names.Count - 1))} and {names[^1]}, not shown";
+
+    private static void Collect(string raw, List<string> names)
+    {
+        var i = 0;
+        while (i < raw.Length)
+        {
+            if (string.CompareOrdinal(raw, i, "$${", 0, 3) == 0)
+            {
+                i += 3;
+            }
+            else if (string.CompareOrdinal(raw, i, "${", 0, 2) == 0)
+            {
+                var close = MatchingBrace(raw, i + 2);
+                if (close < 0)
+                {
+                    return;
+                }
+
+                var body = raw[(i + 2)..close];
+                var separator = body.IndexOf(":-", StringComparison.Ordinal);
+                var name = separator < 0 ? body : body[..separator];
+                if (IsVariableName(name) && !names.Contains(name, StringComparer.Ordinal))
+                {
+                    names.Add(name);
+                }
+
+                if (separator >= 0)
+                {
+                    Collect(body[(separator + 2)..], names);
+                }
+
+                i = close + 1;
+            }
+            else
+            {
+                i++;
+            }
+        }
+    }
+
     private static string Resolve(string body, Func<string, string?> lookup, ConfigLocation location)
     {
         var separator = body.IndexOf(":-", StringComparison.Ordinal);

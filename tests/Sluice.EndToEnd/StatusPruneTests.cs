@@ -1,8 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
-using Sluice.Core.State;
 using Sluice.Core.Errors;
+using Sluice.Core.State;
 using Sluice.Emulators.Segment;
 using Sluice.Postgres.Cdc;
 using Sluice.Postgres.Ingest;

@@ -38,7 +38,8 @@ public sealed class SluiceServer(SluiceWorkspace workspace, Action<string> log)
         {
             var state = await workspace.StateAsync(http.RequestAborted);
             var status = await state.StatusAsync(http.RequestAborted);
-            return Results.Content(StatusPage.Render(status, schedules, workspace.Time.GetUtcNow()), "text/html; charset=utf-8");
+            var ingest = await workspace.IngestBacklogAsync(http.RequestAborted);
+            return Results.Content(StatusPage.Render(status, schedules, workspace.Time.GetUtcNow(), ingest), "text/html; charset=utf-8");
         });
         app.MapGet("/api/syncs", async (HttpContext http) =>
         {

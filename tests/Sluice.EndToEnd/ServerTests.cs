@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
+using Sluice.Postgres.Ingest;
 
 namespace Sluice.EndToEnd;
 
@@ -32,6 +33,72 @@ public sealed class ServerTests
             Assert.Contains(SyncTestBed.SyncName, page, StringComparison.Ordinal);
             Assert.Contains("every 1s", page, StringComparison.Ordinal);
             Assert.Contains("succeeded", page, StringComparison.Ordinal);
+        }
+        finally
+        {
+            server.Kill(entireProcessTree: true);
+            await server.WaitForExitAsync();
+            await drain;
+        }
+    }
+
+    [Fact]
+    public async Task The_dashboard_shows_an_ingest_sync_as_continuous_with_the_events_lost_for_it()
+    {
+        await using var bed = await TestBed.CreateAsync(nameof(The_dashboard_shows_an_ingest_sync_as_continuous_with_the_events_lost_for_it), "SELECT 1", at => $"""
+            connections:
+              db:
+                type: postgres
+                host: {at.Host}
+                port: {at.Port}
+                database: {at.Database}
+                user: {at.User}
+              web:
+                type: ingest
+                write_key: e2e-web-write-key-0123456789
+            state:
+              connection: db
+            syncs:
+              web_events:
+                source:
+                  connection: web
+                destination:
+                  connection: db
+                  table: public.events
+                  create_table: true
+            """);
+        // Before the server started, five events came and max_backlog 2 deleted three of them unread.
+        await using (var workspace = bed.Workspace())
+        {
+            _ = await workspace.StateAsync(default);
+            await using var queue = new IngestQueue(bed.Db, "sluice");
+            await queue.EnqueueAsync([.. Enumerable.Range(1, 5).Select(n => new IngestEvent("web", Guid.NewGuid(), IngestEventKind.Segment, "track", "E", DateTimeOffset.UtcNow,
+                System.Text.Encoding.UTF8.GetBytes($$"""{"type":"track","event":"E","userId":"u{{n}}"}""")))], default);
+            await queue.PruneAsync(new IngestRetention("web", TimeSpan.FromDays(7), ["web_events"], MaxBacklog: 2), default);
+        }
+
+        var port = FreePort();
+        using var server = bed.StartSluice("run", "-c", bed.ConfigPath, "--listen", $"http://127.0.0.1:{port}");
+        var drain = Task.WhenAll(server.StandardOutput.ReadToEndAsync(), server.StandardError.ReadToEndAsync());
+        try
+        {
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(5) };
+            string? page = null;
+            await WaitUntilAsync(() =>
+            {
+                try
+                {
+                    page = http.GetStringAsync("/").GetAwaiter().GetResult();
+                    return page.Contains("web_events", StringComparison.Ordinal);
+                }
+                catch (HttpRequestException)
+                {
+                    return false; // not listening yet
+                }
+            }, server);
+
+            Assert.Contains("continuous", page, StringComparison.Ordinal);
+            Assert.Contains("3 events of ingest source &#39;web&#39; were deleted before this sync read them", page, StringComparison.Ordinal);
         }
         finally
         {

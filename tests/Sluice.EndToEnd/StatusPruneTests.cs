@@ -1,7 +1,11 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
+using Sluice.Core.Errors;
+using Sluice.Core.State;
+using Sluice.Emulators.Segment;
 using Sluice.Postgres.Cdc;
+using Sluice.Postgres.Ingest;
 
 namespace Sluice.EndToEnd;
 
@@ -160,6 +164,124 @@ public sealed class StatusPruneTests
             await drain;
             await DropSlotAndPublicationAsync(bed, slot);
         }
+    }
+
+    [Fact]
+    public async Task A_sync_whose_last_run_failed_makes_status_exit_1_with_the_error_and_metrics_count_it()
+    {
+        await using var bed = await TestBed.CreateAsync(nameof(A_sync_whose_last_run_failed_makes_status_exit_1_with_the_error_and_metrics_count_it), Tables,
+            at => Config(at, Unique("accounts"), "cdc: false"), new SegmentEmulatorOptions { Port = 0, WriteKeys = ["the-right-key"] });
+        await using (var workspace = bed.Workspace())
+        {
+            await Assert.ThrowsAnyAsync<SluiceException>(() => workspace.RunAsync("users_sync", RunKind.Incremental, null, default));
+        }
+
+        var error = (string)(await bed.ScalarAsync("SELECT error FROM sluice.runs"))!;
+        await bed.ExecuteAsync(
+            """
+            INSERT INTO sluice.dead_letters (sync_id, run_id, record_key, reason)
+            SELECT sync_id, id, k, 'refused' FROM sluice.runs, (VALUES ('1'), ('2')) AS keys(k)
+            """);
+
+        var (exit, output) = await bed.RunSluiceAsync("status", "-c", bed.ConfigPath);
+        Assert.True(exit == 1, output);
+        Assert.Contains("users_sync: last run failed", output, StringComparison.Ordinal);
+        Assert.Contains(error[..Math.Min(40, error.Length)], output, StringComparison.Ordinal);
+
+        var (jsonExit, json) = await bed.RunSluiceAsync("status", "-c", bed.ConfigPath, "--json");
+        Assert.True(jsonExit == 1, json);
+        using var document = JsonDocument.Parse(json);
+        Assert.True(document.RootElement.GetProperty("needsAttention").GetBoolean(), json);
+        var users = document.RootElement.GetProperty("syncs").EnumerateArray().Single(s => s.GetProperty("name").GetString() == "users_sync");
+        Assert.True(users.GetProperty("needsAttention").GetBoolean(), json);
+        Assert.Equal("failed", users.GetProperty("lastRun").GetProperty("status").GetString());
+        Assert.Equal(error, users.GetProperty("lastRun").GetProperty("error").GetString());
+        Assert.Equal(2, users.GetProperty("deadLetters").GetInt64());
+
+        var lines = await ScrapeAsync(bed);
+        Assert.Equal("1", Value(lines, "sluice_sync_last_run_failed{sync=\"users_sync\"}"));
+        Assert.Equal("1", Value(lines, "sluice_sync_runs_failed_total{sync=\"users_sync\"}"));
+        Assert.Equal("2", Value(lines, "sluice_sync_dead_letters{sync=\"users_sync\"}"));
+        Assert.Contains("# TYPE sluice_sync_runs_failed_total counter", lines);
+    }
+
+    [Fact]
+    public async Task An_ingest_sync_shows_as_continuous_with_its_backlog_and_the_events_max_backlog_lost_for_it()
+    {
+        await using var bed = await TestBed.CreateAsync(nameof(An_ingest_sync_shows_as_continuous_with_its_backlog_and_the_events_max_backlog_lost_for_it), "SELECT 1",
+            at => $"""
+                connections:
+                  db:
+                    type: postgres
+                    host: {at.Host}
+                    port: {at.Port}
+                    database: {at.Database}
+                    user: {at.User}
+                  web:
+                    type: ingest
+                    write_key: e2e-web-write-key-0123456789
+                state:
+                  connection: db
+                syncs:
+                  web_events:
+                    source:
+                      connection: web
+                    destination:
+                      connection: db
+                      table: public.events
+                      create_table: true
+                """);
+        var received = DateTimeOffset.UtcNow - TimeSpan.FromMinutes(10);
+        await using (var workspace = bed.Workspace())
+        {
+            _ = await workspace.StateAsync(default);
+            await using var queue = new IngestQueue(bed.Db, "sluice");
+            await queue.EnqueueAsync([.. Enumerable.Range(1, 5).Select(n => new IngestEvent("web", Guid.NewGuid(), IngestEventKind.Segment, "track", "E", received,
+                System.Text.Encoding.UTF8.GetBytes($$"""{"type":"track","event":"E","userId":"u{{n}}"}""")))], default);
+        }
+
+        var (exit, output) = await bed.RunSluiceAsync("status", "-c", bed.ConfigPath, "--json");
+        Assert.True(exit == 0, output);
+        var sync = WebEvents(output);
+        Assert.Equal("continuous", sync.GetProperty("schedule").GetString());
+        Assert.Equal(5, sync.GetProperty("ingest").GetProperty("backlog").GetInt64());
+        Assert.InRange(sync.GetProperty("ingest").GetProperty("oldestUnreadSeconds").GetDouble(), 9 * 60, 60 * 60);
+        Assert.Equal(0, sync.GetProperty("ingest").GetProperty("lost").GetInt64());
+
+        // Over the cap: the three oldest go before the sync read them, and are counted for it in the state store.
+        await using (var queue = new IngestQueue(bed.Db, "sluice"))
+        {
+            await queue.PruneAsync(new IngestRetention("web", TimeSpan.FromDays(7), ["web_events"], MaxBacklog: 2), default);
+        }
+
+        (exit, output) = await bed.RunSluiceAsync("status", "-c", bed.ConfigPath, "--json");
+        Assert.True(exit == 1, output);
+        sync = WebEvents(output);
+        Assert.True(sync.GetProperty("needsAttention").GetBoolean(), output);
+        Assert.Equal(2, sync.GetProperty("ingest").GetProperty("backlog").GetInt64());
+        Assert.Equal(3, sync.GetProperty("ingest").GetProperty("lost").GetInt64());
+
+        var (textExit, text) = await bed.RunSluiceAsync("status", "-c", bed.ConfigPath);
+        Assert.True(textExit == 1, text);
+        Assert.Contains("continuous", text, StringComparison.Ordinal);
+        Assert.Contains("web_events: 3 events of ingest source 'web' were deleted before it read them", text, StringComparison.Ordinal);
+
+        var lines = await ScrapeAsync(bed);
+        Assert.Equal("3", Value(lines, "sluice_ingest_events_lost_total{source=\"web\",sync=\"web_events\"}"));
+        Assert.Equal("2", Value(lines, "sluice_ingest_backlog_events{source=\"web\",sync=\"web_events\"}"));
+        Assert.True(double.Parse(Value(lines, "sluice_ingest_backlog_oldest_seconds{source=\"web\",sync=\"web_events\"}"), System.Globalization.CultureInfo.InvariantCulture) > 0);
+        Assert.Equal("1", Value(lines, "sluice_sync_info{sync=\"web_events\",schedule=\"continuous\"}"));
+        Assert.Equal("0", Value(lines, "sluice_sync_last_run_failed{sync=\"web_events\"}"));
+
+        static JsonElement WebEvents(string json) =>
+            JsonDocument.Parse(json).RootElement.GetProperty("syncs").EnumerateArray().Single(s => s.GetProperty("name").GetString() == "web_events").Clone();
+    }
+
+    /// <summary>What <c>/metrics</c> serves, rendered in this process from the same collector.</summary>
+    private static async Task<string[]> ScrapeAsync(TestBed bed)
+    {
+        await using var collector = new Sluice.Server.Metrics.SyncHealthCollector(Sluice.Core.Configuration.SluiceConfig.Load(bed.ConfigPath), TimeProvider.System);
+        return Sluice.Server.Metrics.PrometheusText.Render(await collector.CollectAsync(default)).Split('\n');
     }
 
     private static string Value(string[] lines, string series)

@@ -1,9 +1,11 @@
 using System.CommandLine;
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Sluice.Cli.Terminal;
 using Sluice.Core.Configuration;
 using Sluice.Postgres.Cdc;
+using Sluice.Postgres.Ingest;
 using Sluice.Server.Metrics;
 using Spectre.Console;
 
@@ -24,12 +26,16 @@ internal static class StatusCommand
         var json = new Option<bool>("--json") { Description = "Print JSON (for scripts and monitoring) instead of a table." };
         var command = new Command("status",
             """
-            Show every sync: its schedule, last run and checkpoint, and for a CDC sync its replication slot: whether a
+            Show every sync: its schedule, last run (and its error when it failed), checkpoint and dead letters; for a
+            sync reading an ingest source, the events it has not read yet (and how old the oldest is) and any events
+            deleted before it read them (lost, over max_backlog); and for a CDC sync its replication slot: whether a
             reader is attached, how much WAL it holds back (lag, in bytes and in time) and its state: OK, WARN (over
             max_lag or max_lag_time), STALLED (holding WAL without confirming anything for longer than stall_after)
             or MISSING. Also lists Sluice slots and publications no sync uses any more (drop them with `sluice prune`).
 
-            Exits 0 when all is well, 1 when anything needs attention (handy in cron). docs/cdc.md explains the numbers.
+            Exits 0 when all is well, 1 when anything needs attention (handy in cron): a sync whose last run failed,
+            events lost for a sync in the last day, a slot over a threshold, an orphan or an unreachable database.
+            docs/cdc.md and docs/ingest.md explain the numbers.
 
             Examples:
               sluice status
@@ -68,7 +74,7 @@ internal static class StatusCommand
             var table = new Table().Border(TableBorder.Simple)
                 .AddColumn("sync").AddColumn("schedule").AddColumn("last run").AddColumn("checkpoint")
                 .AddColumn("slot").AddColumn("active").AddColumn(new TableColumn("lag").RightAligned()).AddColumn(new TableColumn("lag time").RightAligned())
-                .AddColumn("state");
+                .AddColumn("state").AddColumn(new TableColumn("backlog").RightAligned()).AddColumn(new TableColumn("dead letters").RightAligned());
             foreach (var sync in snapshot.Syncs)
             {
                 var slot = sync.Slot;
@@ -82,7 +88,9 @@ internal static class StatusCommand
                     sample is null ? "-" : sample.Active ? "yes" : "no",
                     sample is null ? "-" : SlotHealth.Bytes(sample.LagBytes),
                     slot?.LagSeconds is { } seconds ? SlotHealth.Duration(seconds) : "-",
-                    State(sync));
+                    State(sync),
+                    Markup.Escape(Backlog(sync.Ingest, snapshot.At)),
+                    (sync.Status?.DeadLetters ?? 0).ToString("N0", CultureInfo.InvariantCulture));
             }
 
             AnsiConsole.Write(table);
@@ -93,6 +101,25 @@ internal static class StatusCommand
             if (sync.Problem is not null)
             {
                 Output.Fail($"{sync.Name}: {sync.Problem}");
+            }
+
+            if (sync.LastRunFailed)
+            {
+                Output.Fail($"{sync.Name}: last run failed: {sync.Status?.LastRunError ?? "no error recorded"}");
+            }
+
+            if (sync.Ingest is { Lost: > 0 } lost)
+            {
+                var text = string.Create(CultureInfo.InvariantCulture,
+                    $"{sync.Name}: {lost.Lost:N0} events of ingest source '{lost.Source}' were deleted before it read them (over max_backlog), the last {Ago(lost.LastLostAt!.Value, snapshot.At)}");
+                if (sync.LostEventsRecently)
+                {
+                    Output.Fail(text);
+                }
+                else
+                {
+                    Output.Warn(text);
+                }
             }
 
             foreach (var reason in sync.Slot?.Reasons ?? [])
@@ -131,6 +158,14 @@ internal static class StatusCommand
         _ => progress.LastRunStatus!,
     };
 
+    private static string Backlog(IngestBacklog? backlog, DateTimeOffset now) => backlog switch
+    {
+        null => "-",
+        { Events: 0 } => "0",
+        { OldestReceivedAt: { } oldest } => string.Create(CultureInfo.InvariantCulture, $"{backlog.Events:N0} (oldest {Ago(oldest, now)})"),
+        _ => backlog.Events.ToString("N0", CultureInfo.InvariantCulture),
+    };
+
     private static string Ago(DateTimeOffset at, DateTimeOffset now) => SlotHealth.Duration((now - at).TotalSeconds) + " ago";
 
     private static object ToJson(SyncHealthSnapshot snapshot) => new
@@ -141,12 +176,16 @@ internal static class StatusCommand
         {
             name = s.Name,
             schedule = s.Schedule,
+            needsAttention = s.NeedsAttention,
             lastRun = s.Progress?.LastRunStatus is null ? null : new
             {
                 status = s.Progress.LastRunStatus,
                 started = s.Progress.LastRunStarted,
                 finished = s.Progress.LastRunFinished,
+                error = s.Status?.LastRunError,
             },
+            failedRuns = s.Status?.FailedRuns ?? 0,
+            deadLetters = s.Status?.DeadLetters ?? 0,
             lastSuccess = s.Progress?.LastSuccessAt,
             checkpoint = s.Progress?.Checkpoint,
             checkpointUpdated = s.Progress?.CheckpointUpdatedAt,
@@ -168,6 +207,15 @@ internal static class StatusCommand
                 maxLagBytes = slot.Options.MaxLagBytes,
                 maxLagSeconds = slot.Options.MaxLagTime.TotalSeconds,
                 reasons = slot.Reasons,
+            },
+            ingest = s.Ingest is not { } ingest ? null : new
+            {
+                source = ingest.Source,
+                backlog = ingest.Events,
+                oldestUnread = ingest.OldestReceivedAt,
+                oldestUnreadSeconds = ingest.OldestReceivedAt is { } oldest ? Math.Max(0, (snapshot.At - oldest).TotalSeconds) : 0,
+                lost = ingest.Lost,
+                lastLost = ingest.LastLostAt,
             },
             problem = s.Problem,
         }),

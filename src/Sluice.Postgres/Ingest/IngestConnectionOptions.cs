@@ -17,10 +17,17 @@ public sealed class IngestConnectionOptions
     public required Secret WriteKey { get; init; }
 
     /// <summary>
-    /// How long the queue keeps an event (<c>retention:</c>, default 7d). Older events are dropped even if a sync
-    /// has not read them yet (retention says how many), so that a stopped sync cannot fill the state database.
+    /// How long the queue keeps an event (<c>retention:</c>, default 7d). An older event is dropped once every sync
+    /// of the config that reads this source has read it; until then it is held back (docs/ingest.md, "Retention guarantees").
     /// </summary>
     public TimeSpan Retention { get; init; } = DefaultRetention;
+
+    /// <summary>
+    /// The most events the queue keeps for this source (<c>max_backlog:</c>), read or not: the only way an unread
+    /// event is ever deleted, and each one is counted as lost. Null (the default): no cap, a stopped sync holds
+    /// events back for as long as it stays in the config.
+    /// </summary>
+    public long? MaxBacklog { get; init; }
 
     public static IngestConnectionOptions Bind(ConnectionConfig config)
     {
@@ -35,7 +42,8 @@ public sealed class IngestConnectionOptions
             throw new ConfigException(s.LocationOf("retention"), $"'retention' of ingest source '{config.Name}' must be longer than zero", "write how long to keep events, e.g. 'retention: 7d'");
         }
 
+        var maxBacklog = s.GetInt("max_backlog", min: 1);
         s.RejectUnknownKeys(["type"]);
-        return new IngestConnectionOptions { Name = config.Name, WriteKey = writeKey, Retention = retention };
+        return new IngestConnectionOptions { Name = config.Name, WriteKey = writeKey, Retention = retention, MaxBacklog = maxBacklog };
     }
 }

@@ -14,4 +14,11 @@ public sealed record SyncStatus(
     string? LastRunError,
     DateTimeOffset? CheckpointUpdated,
     long DeadLetters,
-    long TotalAcknowledged);
+    long TotalAcknowledged)
+{
+    /// <summary>Runs of the sync that failed, over all time (read by <see cref="PostgresSyncStateView.StatusAsync"/>; 0 elsewhere).</summary>
+    public long FailedRuns { get; init; }
+
+    /// <summary>Whether the sync's latest run failed: until a run succeeds, it needs attention.</summary>
+    public bool LastRunFailed => LastRunStatus == "failed";
+}

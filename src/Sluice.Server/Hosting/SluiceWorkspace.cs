@@ -82,6 +82,22 @@ public sealed class SluiceWorkspace : IAsyncDisposable
         }
     }
 
+    /// <summary>Every sync reading an ingest source: the events it has not read yet and those lost for it (the dashboard).</summary>
+    public async Task<IReadOnlyList<IngestBacklog>> IngestBacklogAsync(CancellationToken ct)
+    {
+        var readers = Config.Syncs
+            .Where(s => Config.FindConnection(s.SourceConnection)?.Type == IngestConnector.ConnectorType)
+            .Select(s => (s.Name, s.SourceConnection))
+            .ToList();
+        if (readers.Count == 0)
+        {
+            return [];
+        }
+
+        var (dataSource, schema) = await StateDataSourceAsync(ct);
+        return await IngestBacklog.ReadAsync(dataSource, schema, readers, ct);
+    }
+
     /// <summary>The state store's data source and schema, the store opened (migrated) first.</summary>
     private async Task<(Npgsql.NpgsqlDataSource DataSource, string Schema)> StateDataSourceAsync(CancellationToken ct)
     {

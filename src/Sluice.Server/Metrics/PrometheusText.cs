@@ -38,8 +38,25 @@ public static class PrometheusText
                 .Select(s => (Labels(("sync", s.Name)), (double?)s.Progress!.LastSuccessAt!.Value.ToUnixTimeMilliseconds() / 1000.0)));
         Family(text, "sluice_sync_records_total", "counter", "Records the sync's destinations acknowledged, over all runs.",
             snapshot.Syncs.Select(s => (Labels(("sync", s.Name)), (double?)(s.Progress?.RecordsTotal ?? 0))));
+        Family(text, "sluice_sync_info", "gauge", "1 for every sync of the config, labelled with its schedule (manual, continuous, every <duration>).",
+            snapshot.Syncs.Select(s => (Labels(("sync", s.Name), ("schedule", s.Schedule)), (double?)1)));
+        Family(text, "sluice_sync_last_run_failed", "gauge", "1 when the sync's latest run failed (`sluice status` shows its error), else 0.",
+            snapshot.Syncs.Select(s => (Labels(("sync", s.Name)), (double?)(s.LastRunFailed ? 1 : 0))));
+        Family(text, "sluice_sync_runs_failed_total", "counter", "Runs of the sync that failed, over all time.",
+            snapshot.Syncs.Select(s => (Labels(("sync", s.Name)), (double?)(s.Status?.FailedRuns ?? 0))));
+        Family(text, "sluice_sync_dead_letters", "gauge", "Records of the sync waiting in the dead-letter queue (`sluice dlq list`).",
+            snapshot.Syncs.Select(s => (Labels(("sync", s.Name)), (double?)(s.Status?.DeadLetters ?? 0))));
+        var ingest = snapshot.Syncs.Where(s => s.Ingest is not null).ToList();
+        Family(text, "sluice_ingest_backlog_events", "gauge", "Events of the ingest source the sync has not read yet.",
+            ingest.Select(s => (IngestLabels(s), (double?)s.Ingest!.Events)));
+        Family(text, "sluice_ingest_backlog_oldest_seconds", "gauge", "Age of the oldest event of the ingest source the sync has not read, in seconds (0 when none).",
+            ingest.Select(s => (IngestLabels(s), (double?)(s.Ingest!.OldestReceivedAt is { } oldest ? Math.Max(0, (snapshot.At - oldest).TotalSeconds) : 0))));
+        Family(text, "sluice_ingest_events_lost_total", "counter", "Events of the ingest source deleted (over max_backlog) before the sync had read them.",
+            ingest.Select(s => (IngestLabels(s), (double?)s.Ingest!.Lost)));
         return text.ToString();
     }
+
+    private static string IngestLabels(SyncHealth sync) => Labels(("source", sync.Ingest!.Source), ("sync", sync.Name));
 
     private static void Family(StringBuilder text, string name, string type, string help, IEnumerable<(string Labels, double? Value)> series)
     {

@@ -3,6 +3,8 @@ using Sluice.Core.Configuration;
 using Sluice.Core.Errors;
 using Sluice.Postgres;
 using Sluice.Postgres.Cdc;
+using Sluice.Postgres.Ingest;
+using Sluice.Postgres.State;
 
 namespace Sluice.Server.Metrics;
 
@@ -41,6 +43,8 @@ public sealed class SyncHealthCollector : IAsyncDisposable
     public async Task<SyncHealthSnapshot> CollectAsync(CancellationToken ct)
     {
         var progress = await ReadProgressAsync(ct);
+        var statuses = await ReadStatusAsync(ct);
+        var backlogs = await ReadIngestBacklogAsync(ct);
         var now = _time.GetUtcNow();
         var slots = new Dictionary<string, (IReadOnlyList<SlotHealthSample>? Samples, string? Problem)>(StringComparer.Ordinal);
         foreach (var group in _cdc.Values.GroupBy(o => _config.FindSync(o.Sync)!.SourceConnection))
@@ -59,22 +63,24 @@ public sealed class SyncHealthCollector : IAsyncDisposable
         foreach (var sync in _config.Syncs)
         {
             var known = progress.GetValueOrDefault(sync.Name);
+            var schedule = sync.Schedule ?? (_cdc.ContainsKey(sync.Name) || ReadsIngest(sync) ? "continuous" : "manual");
+            SyncHealth health;
             if (!_cdc.TryGetValue(sync.Name, out var options))
             {
-                syncs.Add(new SyncHealth(sync.Name, sync.Schedule ?? "manual", known, null, null));
-                continue;
+                health = new SyncHealth(sync.Name, schedule, known, null, null);
             }
-
-            var (samples, problem) = slots[sync.SourceConnection];
-            if (samples is null)
+            else if (slots[sync.SourceConnection] is (null, var problem))
             {
-                syncs.Add(new SyncHealth(sync.Name, sync.Schedule ?? "continuous", known, null, problem));
-                continue;
+                health = new SyncHealth(sync.Name, schedule, known, null, problem);
+            }
+            else
+            {
+                var sample = slots[sync.SourceConnection].Samples!.FirstOrDefault(s => s.Slot == options.Slot);
+                var since = sample is not null && _tracker is not null ? _tracker.Observe(sync.SourceConnection, sample) : (DateTimeOffset?)null;
+                health = new SyncHealth(sync.Name, schedule, known, SlotHealth.Judge(options, sample, known, since, now), null);
             }
 
-            var sample = samples.FirstOrDefault(s => s.Slot == options.Slot);
-            var since = sample is not null && _tracker is not null ? _tracker.Observe(sync.SourceConnection, sample) : (DateTimeOffset?)null;
-            syncs.Add(new SyncHealth(sync.Name, sync.Schedule ?? "continuous", known, SlotHealth.Judge(options, sample, known, since, now), null));
+            syncs.Add(health with { Status = statuses.GetValueOrDefault(sync.Name), Ingest = backlogs.GetValueOrDefault(sync.Name), At = now });
         }
 
         var (orphans, problems) = await FindOrphansAsync(ct);
@@ -137,6 +143,23 @@ public sealed class SyncHealthCollector : IAsyncDisposable
         State() is { } state
             ? await SlotHealthSyncProgress.ReadAsync(state.DataSource, state.Schema, ct)
             : new Dictionary<string, SlotHealthSyncProgress>();
+
+    private async Task<IReadOnlyDictionary<string, SyncStatus>> ReadStatusAsync(CancellationToken ct) =>
+        State() is { } state
+            ? (await new PostgresSyncStateView(state.DataSource, state.Schema).StatusAsync(ct)).ToDictionary(s => s.Name, StringComparer.Ordinal)
+            : new Dictionary<string, SyncStatus>();
+
+    /// <summary>The backlog of every sync that reads an ingest source (whose queue lives in the state store).</summary>
+    private async Task<IReadOnlyDictionary<string, IngestBacklog>> ReadIngestBacklogAsync(CancellationToken ct)
+    {
+        var readers = _config.Syncs.Where(ReadsIngest).Select(s => (s.Name, s.SourceConnection)).ToList();
+        return readers.Count > 0 && State() is { } state
+            ? (await IngestBacklog.ReadAsync(state.DataSource, state.Schema, readers, ct)).ToDictionary(b => b.Sync, StringComparer.Ordinal)
+            : new Dictionary<string, IngestBacklog>();
+    }
+
+    /// <summary>Whether the sync reads an ingest source: a stream, continuous unless its schedule says otherwise.</summary>
+    private bool ReadsIngest(SyncConfig sync) => _config.FindConnection(sync.SourceConnection)?.Type == IngestConnector.ConnectorType;
 
     private string? StateConnectionName() =>
         _config.State.Connection ?? _config.Connections.FirstOrDefault(c => c.Type == "postgres")?.Name;

@@ -1,4 +1,8 @@
 using System.Diagnostics;
+using System.Runtime.Versioning;
+using System.Text.RegularExpressions;
+using Sluice.Postgres.Embedded;
+using Sluice.Testing;
 
 namespace Sluice.EndToEnd;
 
@@ -36,6 +40,190 @@ public sealed class DemoTests
                 // a temp directory; not worth failing over
             }
         }
+    }
+
+    /// <summary>
+    /// The first README command as most people first run it: root, a clone in a 0700 home. As root the server runs as
+    /// the <c>postgres</c> OS user, which cannot reach into the checkout, so the demo keeps its cluster outside it, says
+    /// where, and <c>--reset</c> stops that cluster and removes it.
+    /// </summary>
+    [RootFact]
+    [SupportedOSPlatform("linux")]
+    public async Task Demo_once_as_root_from_a_0700_checkout_keeps_its_cluster_outside_and_reset_stops_and_removes_it()
+    {
+        var parent = Path.Combine(Path.GetTempPath(), $"sluice-setup-test-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(parent, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var checkout = Path.Combine(parent, "sluice");
+        var launcher = Path.Combine(checkout, "sluice");
+        string? dataDirectory = null;
+        try
+        {
+            var (cloned, cloneOutput) = await RunAsync("git", ["clone", "--quiet", RepositoryRoot(), checkout], parent);
+            Assert.True(cloned == 0, cloneOutput);
+            SeedLauncherBuild(checkout);
+
+            var (exit, output) = await RunAsync(launcher, ["demo", "--once", "--users", "200"], checkout);
+            var placed = Regex.Match(output, @"PostgreSQL data in (/\S+)");
+            dataDirectory = placed.Success ? placed.Groups[1].Value : null;
+            Assert.True(exit == 0, output);
+            Assert.Contains("demo summary", output, StringComparison.Ordinal);
+            Assert.Matches(@"identify events sent and acknowledged\s*\S?\s*200\b", output);
+            Assert.True(dataDirectory is not null, output);
+            Assert.False(dataDirectory.StartsWith(parent + "/", StringComparison.Ordinal), output);
+            Assert.True(File.Exists(Path.Combine(dataDirectory, "PG_VERSION")), output);
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(dataDirectory));
+            Assert.Equal("postgres", (await RunAsync("stat", ["--format=%U", dataDirectory], "/")).Output.Trim());
+            Assert.False(File.Exists(Path.Combine(checkout, ".sluice", "demo", "pgdata", "PG_VERSION")), output);
+
+            // A demo left serving in another terminal: its cluster runs when --reset comes.
+            var serving = await LocalCluster.StartAsync(new LocalClusterOptions { DataDirectory = dataDirectory });
+            Assert.True(serving.StartedHere);
+            Assert.NotEmpty(ServerProcesses(dataDirectory));
+
+            var (reset, resetOutput) = await RunAsync(launcher, ["demo", "--reset"], checkout);
+            Assert.True(reset == 0, resetOutput);
+            // At once, not after a wait: a postmaster whose directory is gone refuses new sessions and, within a
+            // minute, stops by itself; only its listening socket tells whether it was stopped.
+            using var probe = new System.Net.Sockets.TcpClient();
+            await Assert.ThrowsAsync<System.Net.Sockets.SocketException>(async () => await probe.ConnectAsync(serving.Host, serving.Port));
+            Assert.True(await NoServerProcessesAsync(dataDirectory), resetOutput);
+            Assert.False(Directory.Exists(dataDirectory), resetOutput);
+            Assert.False(Directory.Exists(Path.Combine(checkout, ".sluice", "demo")), resetOutput);
+        }
+        finally
+        {
+            await CleanUpAsync(launcher, dataDirectory, parent);
+        }
+    }
+
+    /// <summary>
+    /// Puts this test run's build where the launcher keeps its own, stamped newer than the fresh clone's sources, so
+    /// the launcher uses it instead of publishing for a minute or more: the subject here is where the cluster goes.
+    /// </summary>
+    private static void SeedLauncherBuild(string checkout)
+    {
+        var bin = Path.Combine(checkout, ".sluice", "bin");
+        Directory.CreateDirectory(bin);
+        foreach (var file in Directory.GetFiles(AppContext.BaseDirectory))
+        {
+            File.Copy(file, Path.Combine(bin, Path.GetFileName(file)));
+        }
+
+        File.WriteAllText(Path.Combine(bin, ".built"), "");
+    }
+
+    /// <summary>Stops whatever cluster the test left (even when an assertion failed) and deletes its files.</summary>
+    private static async Task CleanUpAsync(string launcher, string? dataDirectory, string parent)
+    {
+        try
+        {
+            if (File.Exists(launcher))
+            {
+                await RunAsync(launcher, ["demo", "--reset"], Path.GetDirectoryName(launcher)!);
+            }
+
+            foreach (var pid in dataDirectory is null ? [] : ServerProcesses(dataDirectory))
+            {
+                // SIGQUIT: PostgreSQL's immediate shutdown.
+                await RunAsync("kill", ["-QUIT", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)], "/");
+            }
+
+            if (dataDirectory is not null && Directory.Exists(dataDirectory))
+            {
+                Directory.Delete(dataDirectory, recursive: true);
+            }
+
+            Directory.Delete(parent, recursive: true);
+        }
+        catch (Exception)
+        {
+            // Best effort: a failure here must not hide the test's own.
+        }
+    }
+
+    /// <summary>
+    /// Whether every server process of <paramref name="dataDirectory"/> has ended, within a generous deadline: pg_ctl
+    /// returns once the pid file is gone, which the postmaster removes moments before it exits.
+    /// </summary>
+    private static async Task<bool> NoServerProcessesAsync(string dataDirectory)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (ServerProcesses(dataDirectory).Count > 0)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                return false;
+            }
+
+            await Task.Delay(50);
+        }
+
+        return true;
+    }
+
+    /// <summary>Live (not zombie) PostgreSQL server processes whose command line names <paramref name="dataDirectory"/>.</summary>
+    private static List<int> ServerProcesses(string dataDirectory)
+    {
+        var found = new List<int>();
+        foreach (var proc in Directory.GetDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(proc), out var pid))
+            {
+                continue;
+            }
+
+            try
+            {
+                var arguments = File.ReadAllText(Path.Combine(proc, "cmdline")).Split('\0');
+                var state = File.ReadAllText(Path.Combine(proc, "stat"));
+                var zombie = state[(state.LastIndexOf(')') + 2)..].StartsWith('Z');
+                if (!zombie && arguments.Contains(dataDirectory) && arguments.Any(a => Path.GetFileName(a) == "postgres"))
+                {
+                    found.Add(pid);
+                }
+            }
+            catch (IOException)
+            {
+                // the process ended while we looked
+            }
+        }
+
+        return found;
+    }
+
+    private static string RepositoryRoot()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Sluice.slnx")))
+        {
+            directory = directory.Parent;
+        }
+
+        return directory?.FullName ?? throw new InvalidOperationException($"no Sluice.slnx above {AppContext.BaseDirectory}");
+    }
+
+    private static async Task<(int ExitCode, string Output)> RunAsync(string file, IReadOnlyList<string> arguments, string workingDirectory)
+    {
+        var start = new ProcessStartInfo(file)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory,
+        };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment.Remove("SLUICE_HOME");
+        start.Environment["NO_COLOR"] = "1";
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await stdout + await stderr);
     }
 
     /// <summary>The ingest API's events landed in both layouts, and every upgrade reached Segment from the WAL.</summary>

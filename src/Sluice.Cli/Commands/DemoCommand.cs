@@ -5,13 +5,14 @@ using Sluice.Core.Configuration;
 using Sluice.Core.Engine;
 using Sluice.Core.State;
 using Sluice.Emulators.Segment;
+using Sluice.Postgres.Embedded;
 using Sluice.Server;
 using Sluice.Server.Hosting;
 using Spectre.Console;
 
 namespace Sluice.Cli.Commands;
 
-/// <summary><c>sluice demo [--once]</c>: the whole product locally, nothing to install or configure.</summary>
+/// <summary><c>sluice demo [--once | --reset]</c>: the whole product locally, nothing to install or configure.</summary>
 internal static class DemoCommand
 {
     public static Command Create()
@@ -19,6 +20,7 @@ internal static class DemoCommand
         var once = new Option<bool>("--once") { Description = "Run the demo syncs once (and the real-time ones until caught up), print a summary and exit (for scripts and CI)." };
         var users = new Option<int>("--users") { Description = "Demo users to create on first run.", DefaultValueFactory = _ => 10_000 };
         var listen = new Option<string?>("--listen") { Description = "Dashboard address (default http://127.0.0.1:7080, or a free port)." };
+        var reset = new Option<bool>("--reset") { Description = "Stop the demo's PostgreSQL cluster and remove it and the demo's config, wherever they are, then exit; the next run starts afresh." };
         var command = new Command("demo",
             $"""
             Everything locally: starts (or reuses) a PostgreSQL cluster in $SLUICE_HOME/demo (default ./.sluice/demo),
@@ -29,18 +31,31 @@ internal static class DemoCommand
             simulated, the users sync runs every 30 s, and the dashboard shows it. Ctrl-C stops everything.
 
             The generated config is {Path.Combine("$SLUICE_HOME", "demo", "sluice.yaml")}; open it to see what a sync looks like.
+
+            As root, PostgreSQL runs as the 'postgres' OS user; when that user cannot reach $SLUICE_HOME (a clone in
+            root's 0700 home), the cluster lives in /var/lib/sluice/demo-<hash of $SLUICE_HOME> instead (under the temp
+            directory if /var/lib is read-only), owned by 'postgres', mode 0700; the demo says so and reuses it on every
+            run. 'sluice demo --reset' stops and removes the cluster wherever it is.
             """)
         {
-            once, users, listen,
+            once, users, listen, reset,
         };
-        command.SetAction((parse, ct) => CommandRunner.RunAsync(() => RunAsync(parse.GetValue(once), parse.GetValue(users), parse.GetValue(listen), ct)));
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(() => parse.GetValue(reset)
+            ? ResetAsync(ct)
+            : RunAsync(parse.GetValue(once), parse.GetValue(users), parse.GetValue(listen), ct)));
         return command;
     }
 
     private static async Task<int> RunAsync(bool once, int users, string? listen, CancellationToken ct)
     {
         Output.Line("Sluice demo");
-        var cluster = await Step($"PostgreSQL in {DemoEnvironment.DataDirectory}", () => DemoEnvironment.StartClusterAsync(ct));
+        var placement = await DemoEnvironment.ChooseDataDirectoryAsync(ct);
+        if (placement.Relocated)
+        {
+            Output.Ok($"PostgreSQL data in {placement.DataDirectory} (the 'postgres' OS user, which runs the server as root, cannot reach {DemoEnvironment.PreferredDataDirectory}; 'sluice demo --reset' removes it)");
+        }
+
+        var cluster = await Step($"PostgreSQL in {placement.DataDirectory}", () => DemoEnvironment.StartClusterAsync(placement.DataDirectory, ct));
         try
         {
             Output.Ok($"PostgreSQL on {cluster.Host}:{cluster.Port}{(cluster.StartedHere ? "" : " (already running; reused)")}");
@@ -92,7 +107,36 @@ internal static class DemoCommand
         }
     }
 
-    private static async Task<int> ServeAsync(SluiceWorkspace workspace, Postgres.Embedded.LocalCluster cluster, SegmentEmulator emulator, int users, string? listen, CancellationToken ct)
+    /// <summary><c>--reset</c>: stops the demo's cluster and removes it (in the home or outside it) and the demo's config.</summary>
+    private static async Task<int> ResetAsync(CancellationToken ct)
+    {
+        var removed = false;
+        foreach (var directory in DemoEnvironment.DataDirectoryCandidates)
+        {
+            if (await LocalCluster.RemoveAsync(directory, ct))
+            {
+                Output.Ok($"removed the demo's PostgreSQL cluster in {directory}");
+                removed = true;
+            }
+        }
+
+        var demoFiles = Path.GetDirectoryName(DemoEnvironment.ConfigPath)!;
+        if (Directory.Exists(demoFiles))
+        {
+            Directory.Delete(demoFiles, recursive: true);
+            Output.Ok($"removed {demoFiles}");
+            removed = true;
+        }
+
+        if (!removed)
+        {
+            Output.Line($"nothing to remove: no demo cluster or config for {DemoEnvironment.Home}");
+        }
+
+        return ExitCodes.Ok;
+    }
+
+    private static async Task<int> ServeAsync(SluiceWorkspace workspace, LocalCluster cluster, SegmentEmulator emulator, int users, string? listen, CancellationToken ct)
     {
         var address = listen ?? $"http://127.0.0.1:{DemoEnvironment.PortOr(7080)}";
         Output.Line("");
@@ -144,7 +188,7 @@ internal static class DemoCommand
     /// application (some users upgrade), runs the users sync, sends website events, and waits until every event
     /// landed in both layouts and the replication slot confirmed past the upgrades. Exit 0 when everything arrived.
     /// </summary>
-    private static async Task<int> OnceAsync(SluiceWorkspace workspace, Postgres.Embedded.LocalCluster cluster, SegmentEmulator emulator, int users, CancellationToken ct)
+    private static async Task<int> OnceAsync(SluiceWorkspace workspace, LocalCluster cluster, SegmentEmulator emulator, int users, CancellationToken ct)
     {
         var address = $"http://127.0.0.1:{DemoEnvironment.PortOr(7080)}";
         var log = new System.Collections.Concurrent.ConcurrentQueue<string>();

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
 using Npgsql;
 using Sluice.Postgres.Demo;
 using Sluice.Postgres.Embedded;
@@ -8,8 +10,9 @@ using Sluice.Postgres.Embedded;
 namespace Sluice.Cli.Demo;
 
 /// <summary>
-/// Where the demo keeps its things: <c>$SLUICE_HOME</c> (default <c>./.sluice</c>) holds the demo's
-/// PostgreSQL cluster and its generated <c>sluice.yaml</c>.
+/// Where the demo keeps its things: <c>$SLUICE_HOME</c> (default <c>./.sluice</c>) holds the demo's generated
+/// <c>sluice.yaml</c> and, when the server's OS user can reach it, the demo's PostgreSQL cluster; as root with a
+/// home the <c>postgres</c> OS user cannot reach, the cluster lives in <c>/var/lib/sluice/demo-&lt;hash of $SLUICE_HOME&gt;</c>.
 /// </summary>
 internal static class DemoEnvironment
 {
@@ -20,12 +23,27 @@ internal static class DemoEnvironment
 
     public static string Home => Path.GetFullPath(Environment.GetEnvironmentVariable("SLUICE_HOME") is { Length: > 0 } home ? home : ".sluice");
 
-    public static string DataDirectory => Path.Combine(Home, "demo", "pgdata");
+    /// <summary>Where the cluster lives when the server can reach it.</summary>
+    public static string PreferredDataDirectory => Path.Combine(Home, "demo", "pgdata");
 
     public static string ConfigPath => Path.Combine(Home, "demo", "sluice.yaml");
 
-    public static Task<LocalCluster> StartClusterAsync(CancellationToken ct) =>
-        LocalCluster.StartAsync(new LocalClusterOptions { DataDirectory = DataDirectory }, ct);
+    /// <summary>
+    /// The cluster's directory name outside the home: one per home (so per checkout, whose <c>./.sluice</c> it is by
+    /// default), the same on every run, and two checkouts never share a cluster.
+    /// </summary>
+    public static string RelocatedName =>
+        "demo-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Home)))[..12];
+
+    public static Task<DataDirectoryChoice> ChooseDataDirectoryAsync(CancellationToken ct) =>
+        DataDirectoryPlacement.ChooseAsync(PreferredDataDirectory, RelocatedName, DataDirectoryPlacement.DefaultFallbackRoots, ct);
+
+    /// <summary>Everywhere this home's demo cluster may be (what <c>--reset</c> removes).</summary>
+    public static IReadOnlyList<string> DataDirectoryCandidates =>
+        DataDirectoryPlacement.Candidates(PreferredDataDirectory, RelocatedName, DataDirectoryPlacement.DefaultFallbackRoots);
+
+    public static Task<LocalCluster> StartClusterAsync(string dataDirectory, CancellationToken ct) =>
+        LocalCluster.StartAsync(new LocalClusterOptions { DataDirectory = dataDirectory }, ct);
 
     public static async Task<DemoDatasetSummary> LoadDataAsync(LocalCluster cluster, int users, CancellationToken ct)
     {

@@ -20,7 +20,8 @@ namespace Sluice.Postgres.Embedded;
 public sealed class LocalCluster : IAsyncDisposable
 {
     public const string SuperUser = "postgres";
-    private const string ServiceUser = "postgres";
+    /// <summary>The OS user the server runs as when we are root (PostgreSQL refuses to run as root).</summary>
+    internal const string ServiceUser = "postgres";
 
     private readonly string _binDirectory;
     private readonly bool _ownsProcess;
@@ -96,6 +97,54 @@ public sealed class LocalCluster : IAsyncDisposable
     {
         NpgsqlConnection.ClearAllPools();
         await RunAsync(_binDirectory, "pg_ctl", ["-D", DataDirectory, "-m", immediate ? "immediate" : "fast", "-w", "stop"], failure: output => $"PostgreSQL did not stop: {output}", ct);
+    }
+
+    /// <summary>
+    /// Whether the OS user the server runs as (<c>postgres</c> when we are root, else ourselves) can reach
+    /// <paramref name="path"/>, or, while it does not exist, the nearest directory above it that does: every
+    /// directory on the way must let that user through.
+    /// </summary>
+    public static async Task<bool> ServerCanReachAsync(string path, CancellationToken ct = default)
+    {
+        var existing = Path.GetFullPath(path);
+        while (!Directory.Exists(existing) && Path.GetDirectoryName(existing) is { } parent)
+        {
+            existing = parent;
+        }
+
+        try
+        {
+            // test(1) asks access(2) as that user, so ACLs and every parent's mode count as the server would meet them.
+            await RunProcessAsync("test", ["-x", existing], asServiceUser: IsRoot, failure: o => o, ct);
+            return true;
+        }
+        catch (SluiceException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Stops the server running in <paramref name="dataDirectory"/>, if there is one, and deletes the directory.
+    /// Returns whether there was anything to remove.
+    /// </summary>
+    public static async Task<bool> RemoveAsync(string dataDirectory, CancellationToken ct = default)
+    {
+        dataDirectory = Path.GetFullPath(dataDirectory);
+        if (!Directory.Exists(dataDirectory))
+        {
+            return false;
+        }
+
+        if (await IsServerRunningAsync(dataDirectory, ct))
+        {
+            var bin = await FindBinDirectoryAsync(ct);
+            NpgsqlConnection.ClearAllPools();
+            await RunAsync(bin, "pg_ctl", ["-D", dataDirectory, "-m", "fast", "-w", "stop"], failure: output => $"PostgreSQL in {dataDirectory} did not stop: {output}", ct);
+        }
+
+        Directory.Delete(dataDirectory, recursive: true);
+        return true;
     }
 
     public async ValueTask DisposeAsync()
@@ -190,6 +239,42 @@ public sealed class LocalCluster : IAsyncDisposable
         {
             return null;
         }
+    }
+
+    /// <summary>
+    /// Whether the postmaster named in <c>postmaster.pid</c> is alive and serves this directory (its command line names
+    /// it): a pid left by a crash may belong to another process by now, which must not be signalled.
+    /// </summary>
+    private static async Task<bool> IsServerRunningAsync(string dataDirectory, CancellationToken ct)
+    {
+        var pidFile = Path.Combine(dataDirectory, "postmaster.pid");
+        if (!File.Exists(pidFile))
+        {
+            return false;
+        }
+
+        var lines = await File.ReadAllLinesAsync(pidFile, ct);
+        if (lines.Length == 0 || !int.TryParse(lines[0], out var pid))
+        {
+            return false;
+        }
+
+        try
+        {
+            var arguments = (await File.ReadAllTextAsync($"/proc/{pid}/cmdline", ct)).Split('\0');
+            return arguments.Contains(dataDirectory, StringComparer.Ordinal);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false; // no such process (any more)
+        }
+    }
+
+    /// <summary>Whether <paramref name="path"/> belongs to the OS user we run as (not a link: stat does not follow it).</summary>
+    internal static async Task<bool> IsOwnedByUsAsync(string path, CancellationToken ct)
+    {
+        var owner = await RunProcessAsync("stat", ["--format=%u", "--", path], asServiceUser: false, failure: o => $"could not stat {path}: {o}", ct);
+        return uint.TryParse(owner.Trim(), out var uid) && uid == geteuid();
     }
 
     private async Task WaitUntilReadyAsync(CancellationToken ct)
@@ -315,7 +400,7 @@ public sealed class LocalCluster : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private static bool IsRoot => OperatingSystem.IsLinux() && geteuid() == 0;
+    internal static bool IsRoot => OperatingSystem.IsLinux() && geteuid() == 0;
 
     [DllImport("libc", SetLastError = false)]
     private static extern uint geteuid();

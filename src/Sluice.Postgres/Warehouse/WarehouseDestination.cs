@@ -276,7 +276,7 @@ public sealed class WarehouseDestination : IDestination
     private string EventId(Change change) =>
         _ordinals.EventId >= 0 && change.Values[_ordinals.EventId] is { } id ? id.ToString()! : change.Key;
 
-    /// <summary>The top-level <c>messageId</c>, or null when the payload has none or is not JSON (planning rejects it later).</summary>
+    /// <summary>The top-level <c>messageId</c> (NUL and lone surrogates as U+FFFD), or null when the payload has none or is not JSON (planning rejects it later).</summary>
     private static string? MessageId(byte[] payload)
     {
         var reader = new Utf8JsonReader(payload);
@@ -293,7 +293,8 @@ public sealed class WarehouseDestination : IDestination
                 reader.Read();
                 if (isMessageId && reader.TokenType == JsonTokenType.String)
                 {
-                    return reader.GetString();
+                    // As the planner reads it, so the record's key is its rows' id.
+                    return JsonText.Decode(ref reader);
                 }
 
                 reader.Skip();

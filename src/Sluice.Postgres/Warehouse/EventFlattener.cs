@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Sluice.Postgres.Warehouse.Internal;
 
 namespace Sluice.Postgres.Warehouse;
 
@@ -8,7 +9,9 @@ namespace Sluice.Postgres.Warehouse;
 /// <see cref="WarehouseNames.Column"/> (<c>context.library.name</c> → <c>context_library_name</c>,
 /// <c>traits.address.street</c> → <c>address_street</c>); arrays are stringified into one column as JSON; a null
 /// value makes no column. Fields that may not have their column are returned as <see cref="RejectedField"/>s
-/// rather than dropped silently.
+/// rather than dropped silently, and so is a field whose key is not text (a lone UTF-16 surrogate such as
+/// <c>"\udc00"</c>, which no column name can stand for): it goes to <c>discards</c> under its key as sent, and the
+/// event still lands. Nothing in here throws for anything a valid JSON object can hold.
 /// </summary>
 public static class EventFlattener
 {
@@ -55,8 +58,18 @@ public static class EventFlattener
     {
         foreach (var property in obj.EnumerateObject())
         {
-            var key = keyPrefix is null ? property.Name : keyPrefix + "_" + property.Name;
-            var path = pathPrefix + "." + property.Name;
+            if (!JsonText.TryGetName(property, out var name))
+            {
+                var sent = JsonText.RawName(property);
+                var keyAsSent = keyPrefix is null ? sent : keyPrefix + "_" + sent;
+                var value = WarehouseTypes.AsText(property.Value) ?? "null";
+                rejected.Add(new RejectedField(keyAsSent, pathPrefix + "." + sent, value,
+                    $"the key {pathPrefix}.{sent} is not valid Unicode (a lone UTF-16 surrogate), so no column can be named after it"));
+                continue;
+            }
+
+            var key = keyPrefix is null ? name : keyPrefix + "_" + name;
+            var path = pathPrefix + "." + name;
             if (property.Value.ValueKind is JsonValueKind.Object)
             {
                 Walk(property.Value, key, path, isReserved, cells, rejected, owners);

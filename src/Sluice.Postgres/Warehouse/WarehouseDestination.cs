@@ -33,9 +33,6 @@ public sealed class WarehouseDestination : IDestination
     private const int MaxBatchBytes = 64 * 1024 * 1024;
     private const int MaxRecordBytes = 8 * 1024 * 1024;
 
-    /// <summary>PostgreSQL's limit of columns per table (https://www.postgresql.org/docs/current/limits.html).</summary>
-    private const int MaxTableColumns = 1_600;
-
     private readonly NpgsqlDataSource _dataSource;
     private readonly WarehouseDestinationOptions _options;
     private readonly WarehouseErrors _errors;
@@ -49,7 +46,7 @@ public sealed class WarehouseDestination : IDestination
         _dataSource = dataSource;
         _options = options;
         _errors = new WarehouseErrors(connection, options.Schema);
-        _evolver = new WarehouseSchemaEvolver(dataSource, options.Schema, options.DdlLockTimeout, _errors);
+        _evolver = new WarehouseSchemaEvolver(dataSource, options.Schema, options.DdlLockTimeout, options.MaxColumns, _errors);
         _loader = new WarehouseLoader(options.Schema);
         Description = $"PostgreSQL warehouse schema '{options.Schema}' ({connection.Describe()})";
         var location = options.Location ?? new ConfigLocation("(options)", 0, 0, "destination");
@@ -130,16 +127,7 @@ public sealed class WarehouseDestination : IDestination
             try
             {
                 using var json = JsonDocument.Parse(batch[i].Payload);
-                var plan = WarehouseRowPlanner.Plan(json.RootElement);
-                if (plan.Rows.FirstOrDefault(r => r.Cells.Count >= MaxTableColumns) is { } wide)
-                {
-                    // One such event would make its table's DDL fail, and with it every batch after.
-                    results[i] = WriteResult.Rejected(
-                        $"the event has {wide.Cells.Count} fields for {wide.Table}; a PostgreSQL table holds at most {MaxTableColumns} columns");
-                    continue;
-                }
-
-                plans.Add((i, plan));
+                plans.Add((i, WarehouseRowPlanner.Plan(json.RootElement)));
             }
             catch (JsonException e)
             {
@@ -174,7 +162,7 @@ public sealed class WarehouseDestination : IDestination
         for (var attempt = 1; ; attempt++)
         {
             var catalog = await _evolver.EnsureAsync(rows, ct);
-            var events = plans.Select(p => Reconcile(p.Index, p.Plan, catalog)).ToList();
+            var events = plans.Select(p => Reconcile(p.Index, p.Plan, catalog, _options.MaxColumns)).ToList();
             try
             {
                 return await LoadAsync(events, catalog, ct);
@@ -228,18 +216,25 @@ public sealed class WarehouseDestination : IDestination
         await command.ExecuteNonQueryAsync(ct);
     }
 
-    /// <summary>The event's rows fitted to the catalog; a column of a type the loader does not write loses its value
-    /// to <c>discards</c> like any other conflict.</summary>
-    private static WarehouseEvent Reconcile(int index, WarehousePlan plan, WarehouseCatalog catalog)
+    /// <summary>The event's rows fitted to the catalog; a column of a type the loader does not write, or one its table
+    /// had no room for (the column budget), loses its value to <c>discards</c> like any other conflict.</summary>
+    private static WarehouseEvent Reconcile(int index, WarehousePlan plan, WarehouseCatalog catalog, int maxColumns)
     {
         var discards = new List<WarehouseDiscard>(plan.Discards);
         var rows = new List<WarehouseRow>(plan.Rows.Count);
         foreach (var row in plan.Rows)
         {
+            var columns = catalog.Schema.Columns(row.Table);
             var cells = new List<WarehouseCell>(row.Cells.Count);
             foreach (var cell in row.Cells)
             {
-                if (catalog.UnsupportedType(row.Table, cell.Column) is { } type)
+                if (!columns.ContainsKey(cell.Column))
+                {
+                    // The schema evolver created every other column the batch needs.
+                    discards.Add(new WarehouseDiscard(row.Table, row.Id, cell.Column, cell.Raw, row.ReceivedAt,
+                        WarehouseColumnBudget.Reason(catalog.Schema, row.Table, cell.Column, maxColumns)));
+                }
+                else if (catalog.UnsupportedType(row.Table, cell.Column) is { } type)
                 {
                     discards.Add(new WarehouseDiscard(row.Table, row.Id, cell.Column, cell.Raw, row.ReceivedAt,
                         $"the column {cell.Column} has the type {type}, which the loader does not write"));
@@ -276,7 +271,7 @@ public sealed class WarehouseDestination : IDestination
     private string EventId(Change change) =>
         _ordinals.EventId >= 0 && change.Values[_ordinals.EventId] is { } id ? id.ToString()! : change.Key;
 
-    /// <summary>The top-level <c>messageId</c>, or null when the payload has none or is not JSON (planning rejects it later).</summary>
+    /// <summary>The top-level <c>messageId</c> (NUL and lone surrogates as U+FFFD), or null when the payload has none or is not JSON (planning rejects it later).</summary>
     private static string? MessageId(byte[] payload)
     {
         var reader = new Utf8JsonReader(payload);
@@ -293,7 +288,8 @@ public sealed class WarehouseDestination : IDestination
                 reader.Read();
                 if (isMessageId && reader.TokenType == JsonTokenType.String)
                 {
-                    return reader.GetString();
+                    // As the planner reads it, so the record's key is its rows' id.
+                    return JsonText.Decode(ref reader);
                 }
 
                 reader.Skip();

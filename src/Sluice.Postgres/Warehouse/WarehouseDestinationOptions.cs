@@ -29,8 +29,21 @@ public sealed class WarehouseDestinationOptions
     /// another loader's uncommitted row with the same id) before the batch is retried. Default 30 s.</summary>
     public TimeSpan LoadLockTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>The default of <see cref="MaxColumns"/>: 600 below PostgreSQL's limit, as room for dropped columns.</summary>
+    public const int DefaultMaxColumns = 1_000;
+
+    /// <summary>The smallest <see cref="MaxColumns"/>: every table's standard columns and some context fit.</summary>
+    public const int MinMaxColumns = 20;
+
     /// <summary>
-    /// Reads <c>layout</c> and <c>schema</c> from the sync's <c>destination:</c> and rejects any other key besides
+    /// The most columns the loader gives one warehouse table (<c>max_columns:</c>), its standard columns included;
+    /// values for columns past it go to <c>discards</c> (<see cref="WarehouseColumnBudget"/>). At most PostgreSQL's
+    /// 1,600, which counts dropped columns too, so the default of 1,000 leaves room for them.
+    /// </summary>
+    public int MaxColumns { get; init; } = DefaultMaxColumns;
+
+    /// <summary>
+    /// Reads <c>layout</c>, <c>schema</c> and <c>max_columns</c> from the sync's <c>destination:</c> and rejects any other key besides
     /// <c>connection</c>. A <c>schema:</c> written out must already be a warehouse name (lower-case snake case), so
     /// the schema created is the one the file says.
     /// </summary>
@@ -61,7 +74,8 @@ public sealed class WarehouseDestinationOptions
             }
         }
 
+        var maxColumns = destination.GetInt("max_columns", MinMaxColumns, WarehouseColumnBudget.PostgresLimit) ?? DefaultMaxColumns;
         destination.RejectUnknownKeys(["connection"]);
-        return new WarehouseDestinationOptions { Schema = schema, Location = destination.Location };
+        return new WarehouseDestinationOptions { Schema = schema, Location = destination.Location, MaxColumns = maxColumns };
     }
 }

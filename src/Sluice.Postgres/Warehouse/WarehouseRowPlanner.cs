@@ -121,15 +121,16 @@ public static class WarehouseRowPlanner
                 return;
             }
 
-            Add(kind, table, id, payload);
+            Add(kind, table, id, payload, idField);
         }
 
-        public void Add(WarehouseTableKind kind, string table, string id, string? payload)
+        /// <param name="idField">The field <paramref name="id"/> was read from.</param>
+        public void Add(WarehouseTableKind kind, string table, string id, string? payload, string idField = "messageId")
         {
             var cells = new List<WarehouseCell>();
             foreach (var column in WarehouseColumns.Standard(kind))
             {
-                if (Standard(kind, table, id, column) is { } cell)
+                if (Standard(kind, table, id, idField, column) is { } cell)
                 {
                     cells.Add(cell);
                 }
@@ -147,12 +148,18 @@ public static class WarehouseRowPlanner
                 AddTopLevelCategory(kind, cells);
             }
 
+            foreach (var cell in cells.Where(c => c.AsSent is not null))
+            {
+                Discards.Add(new WarehouseDiscard(table, id, cell.Column, cell.AsSent, _receivedAt,
+                    "the string holds NUL or a lone UTF-16 surrogate, which PostgreSQL text cannot store; the row has U+FFFD in its place, and this is the string as sent (JSON)"));
+            }
+
             Rows.Add(new WarehouseRow(table, kind, id, cells, _receivedAt));
         }
 
-        private WarehouseCell? Standard(WarehouseTableKind kind, string table, string id, WarehouseColumn column) => column.Name switch
+        private WarehouseCell? Standard(WarehouseTableKind kind, string table, string id, string idField, WarehouseColumn column) => column.Name switch
         {
-            WarehouseColumns.Id => new WarehouseCell(column.Name, WarehouseType.Id, id, id),
+            WarehouseColumns.Id => new WarehouseCell(column.Name, WarehouseType.Id, id, id) { AsSent = AsSent(idField) },
             WarehouseColumns.UuidTs => null,
             WarehouseColumns.ReceivedAt => Timestamp(table, id, column.Name, "receivedAt"),
             WarehouseColumns.SentAt => Timestamp(table, id, column.Name, "sentAt"),
@@ -215,6 +222,12 @@ public static class WarehouseRowPlanner
             {
                 cells.Add(cell);
             }
+        }
+
+        private string? AsSent(string field)
+        {
+            WarehouseTypes.AsText(Field(field), out var asSent);
+            return asSent;
         }
 
         private JsonElement Field(string name) => message.TryGetProperty(name, out var value) ? value : default;

@@ -8,6 +8,7 @@ namespace Sluice.Postgres.Warehouse;
 public sealed class WarehouseSchema
 {
     private readonly Dictionary<string, Dictionary<string, WarehouseType>> _tables = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _dropped = new(StringComparer.Ordinal);
 
     public WarehouseSchema(string name)
     {
@@ -28,6 +29,12 @@ public sealed class WarehouseSchema
     /// <summary>The columns of a table; empty when the table does not exist.</summary>
     public IReadOnlyDictionary<string, WarehouseType> Columns(string table) =>
         _tables.TryGetValue(table, out var columns) ? columns : EmptyColumns;
+
+    /// <summary>How many dropped columns the table has: PostgreSQL still counts them toward its column limit
+    /// (<see cref="WarehouseColumnBudget"/>).</summary>
+    public int DroppedColumns(string table) => _dropped.GetValueOrDefault(table);
+
+    public void SetDroppedColumns(string table, int count) => _dropped[table] = count;
 
     /// <summary>Records a column (and its table). An existing column keeps the type it has: the database's
     /// <c>ADD COLUMN IF NOT EXISTS</c> would not change it either.</summary>

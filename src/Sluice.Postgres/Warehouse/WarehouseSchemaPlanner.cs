@@ -5,12 +5,18 @@ namespace Sluice.Postgres.Warehouse;
 /// The type of an existing column never changes (Segment does not widen columns by itself). A new column takes the
 /// type its values in the batch agree on: one type → that type; bigint and numeric → numeric; any other mix → text,
 /// the one type every value fits without loss (RudderStack's staging-schema consolidation does the same).
+/// A table gets new columns only while it has room (<see cref="WarehouseColumnBudget"/>), in the order the batch
+/// first uses them; a value whose column does not fit is left to the caller to discard.
 /// </summary>
 public static class WarehouseSchemaPlanner
 {
-    public static IReadOnlyList<WarehouseTableChange> Changes(WarehouseSchema schema, IEnumerable<WarehouseRow> rows)
+    /// <param name="schema">The tables as they are.</param>
+    /// <param name="rows">The batch's rows.</param>
+    /// <param name="maxColumns">The column budget of every table (<see cref="WarehouseDestinationOptions.MaxColumns"/>).</param>
+    public static IReadOnlyList<WarehouseTableChange> Changes(
+        WarehouseSchema schema, IEnumerable<WarehouseRow> rows, int maxColumns = WarehouseColumnBudget.PostgresLimit)
     {
-        var planned = new Dictionary<string, (bool IsNew, List<WarehouseColumn> Columns)>(StringComparer.Ordinal);
+        var planned = new Dictionary<string, (bool IsNew, List<WarehouseColumn> Columns, int Room)>(StringComparer.Ordinal);
         var order = new List<string>();
         foreach (var row in rows)
         {
@@ -18,7 +24,7 @@ public static class WarehouseSchemaPlanner
             if (!planned.TryGetValue(row.Table, out var change))
             {
                 var isNew = !schema.HasTable(row.Table);
-                change = (isNew, isNew ? [.. WarehouseColumns.Standard(row.Kind)] : []);
+                change = (isNew, isNew ? [.. WarehouseColumns.Standard(row.Kind)] : [], WarehouseColumnBudget.Room(schema, row.Table, maxColumns));
                 planned.Add(row.Table, change);
                 order.Add(row.Table);
             }
@@ -31,6 +37,11 @@ public static class WarehouseSchemaPlanner
                 }
 
                 var at = change.Columns.FindIndex(c => c.Name == cell.Column);
+                if (at < 0 && change.Columns.Count >= change.Room)
+                {
+                    continue;
+                }
+
                 if (at < 0)
                 {
                     change.Columns.Add(new WarehouseColumn(cell.Column, cell.Type));

@@ -81,13 +81,16 @@ public static class WarehouseTypeReconciler
                     : JsonSerializer.Serialize(cell.Raw, RelaxedJson);
                 return true;
             default:
-                reason = Conflict(source, target);
+                reason = cell.IsNumber
+                    ? $"the number is beyond what PostgreSQL's numeric holds (an exponent past ±1000), so it is kept as text, which does not fit a {WarehouseTypes.ToPostgres(target)} column"
+                    : Conflict(source, target);
                 return false;
         }
     }
 
     private static string Conflict(WarehouseType source, WarehouseType target) => (source, target) switch
     {
+        // Never rounded: an integer value is already a bigint cell, so a numeric one is a fraction or too large.
         (WarehouseType.Numeric, WarehouseType.BigInt) => "a number that is not a 64-bit integer does not fit a bigint column without loss",
         (_, WarehouseType.TimestampTz) => $"a {Describe(source)} is not an ISO-8601 date-time for a timestamptz column",
         _ => $"a {Describe(source)} does not fit a {WarehouseTypes.ToPostgres(target)} column",

@@ -12,10 +12,6 @@ namespace Sluice.Postgres.Warehouse;
 /// </summary>
 public static class WarehouseTypes
 {
-    /// <summary>The widest exponent a numeric value may have before it is kept as text: PostgreSQL's numeric
-    /// stops at 131072 digits before and 16383 after the point, and a failed cast would fail the whole load.</summary>
-    private const int MaxNumericExponent = 1000;
-
     private static readonly JsonWriterOptions CompactJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>The PostgreSQL type of a column, as written in DDL.</summary>
@@ -59,18 +55,19 @@ public static class WarehouseTypes
     /// an integral number that fits in 64 bits → bigint (<c>1.0</c> included, as RudderStack does: JavaScript clients
     /// cannot tell 1.0 from 1); any other number → numeric, exactly as written; true/false → boolean; a string that is
     /// an ISO-8601 date-time with years 0001–9999 → timestamptz; any other string → text; an array (or an object
-    /// that reaches here unflattened) → its compact JSON as text. NUL characters are removed from strings:
-    /// PostgreSQL text cannot hold them.
+    /// that reaches here unflattened) → its compact JSON as text. A number PostgreSQL's numeric cannot hold (an
+    /// exponent beyond ±1000) is kept as text, as written. A NUL or lone surrogate in a string, which PostgreSQL text
+    /// cannot hold, becomes U+FFFD, and the cell carries the string as sent (<see cref="WarehouseCell.AsSent"/>).
     /// </summary>
     public static WarehouseCell? Infer(string column, JsonElement value)
     {
         switch (value.ValueKind)
         {
             case JsonValueKind.String:
-                var text = StringOf(value);
+                var text = JsonText.Decode(value, out var asSent);
                 return IsoTimestamp.TryParse(text, out var utc)
                     ? new WarehouseCell(column, WarehouseType.TimestampTz, IsoTimestamp.Format(utc), text)
-                    : new WarehouseCell(column, WarehouseType.Text, text, text);
+                    : new WarehouseCell(column, WarehouseType.Text, text, text) { AsSent = asSent };
             case JsonValueKind.Number:
                 return Number(column, value);
             case JsonValueKind.True:
@@ -89,23 +86,40 @@ public static class WarehouseTypes
     /// <summary>A standard text column (<c>user_id</c>, <c>event_text</c>…): strings as they are, anything else as
     /// its JSON text, null as nothing.</summary>
     public static WarehouseCell? InferText(string column, JsonElement value) =>
-        AsText(value) is { } text ? new WarehouseCell(column, WarehouseType.Text, text, text) : null;
+        AsText(value, out var asSent) is { } text ? new WarehouseCell(column, WarehouseType.Text, text, text) { AsSent = asSent } : null;
 
-    /// <summary>The text of a value: a string unquoted, anything else as compact JSON; null for JSON null.</summary>
-    public static string? AsText(JsonElement value) => value.ValueKind switch
+    /// <summary>The text of a value: a string unquoted, anything else as compact JSON; null for JSON null. NUL and lone
+    /// surrogates in a string become U+FFFD.</summary>
+    public static string? AsText(JsonElement value) => AsText(value, out _);
+
+    /// <summary><see cref="AsText(JsonElement)"/>; <paramref name="asSent"/> is the string as sent when a character
+    /// was replaced, else null.</summary>
+    public static string? AsText(JsonElement value, out string? asSent)
     {
-        JsonValueKind.String => StringOf(value),
-        JsonValueKind.Null or JsonValueKind.Undefined => null,
-        _ => ToJson(value),
-    };
+        asSent = null;
+        return value.ValueKind switch
+        {
+            JsonValueKind.String => JsonText.Decode(value, out asSent),
+            JsonValueKind.Null or JsonValueKind.Undefined => null,
+            _ => ToJson(value),
+        };
+    }
 
-    /// <summary>Compact JSON, non-ASCII kept readable (a NUL stays escaped as <c>\u0000</c>, which text can hold).</summary>
+    /// <summary>Compact JSON, non-ASCII kept readable (a NUL stays escaped as <c>\u0000</c>, which text can hold).
+    /// JSON with a lone surrogate, which the writer refuses to re-encode, is kept as it was sent.</summary>
     public static string ToJson(JsonElement value)
     {
         using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer, CompactJson))
+        try
         {
-            value.WriteTo(writer);
+            using (var writer = new Utf8JsonWriter(buffer, CompactJson))
+            {
+                value.WriteTo(writer);
+            }
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            return value.GetRawText();
         }
 
         return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
@@ -114,42 +128,14 @@ public static class WarehouseTypes
     private static WarehouseCell Number(string column, JsonElement value)
     {
         var raw = value.GetRawText();
-        if (value.TryGetInt64(out var integer))
+        if (JsonNumber.AsInt64(raw) is { } integer)
         {
             return new WarehouseCell(column, WarehouseType.BigInt, integer.ToString(CultureInfo.InvariantCulture), raw);
         }
 
-        if (decimal.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var number)
-            && decimal.Truncate(number) == number && number is >= long.MinValue and <= long.MaxValue)
-        {
-            return new WarehouseCell(column, WarehouseType.BigInt, ((long)number).ToString(CultureInfo.InvariantCulture), raw);
-        }
-
-        var exponentAt = raw.AsSpan().IndexOfAny('e', 'E');
-        if (exponentAt >= 0
-            && (!int.TryParse(raw.AsSpan(exponentAt + 1), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var exponent)
-                || Math.Abs(exponent) > MaxNumericExponent))
-        {
-            return new WarehouseCell(column, WarehouseType.Text, raw, raw);
-        }
-
-        return new WarehouseCell(column, WarehouseType.Numeric, raw, raw);
-    }
-
-    private static string StringOf(JsonElement value)
-    {
-        string text;
-        try
-        {
-            text = value.GetString() ?? "";
-        }
-        catch (InvalidOperationException)
-        {
-            // A lone UTF-16 surrogate (\ud800) cannot become a .NET string; keep the escaped JSON text instead.
-            var raw = value.GetRawText();
-            text = raw[1..^1];
-        }
-
-        return text.Contains('\0', StringComparison.Ordinal) ? text.Replace("\0", "", StringComparison.Ordinal) : text;
+        // numeric takes the text as written, so the value stored is the value sent, to the last digit.
+        return JsonNumber.FitsNumeric(raw)
+            ? new WarehouseCell(column, WarehouseType.Numeric, raw, raw)
+            : new WarehouseCell(column, WarehouseType.Text, raw, raw) { IsNumber = true };
     }
 }

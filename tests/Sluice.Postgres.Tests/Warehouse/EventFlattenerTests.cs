@@ -43,6 +43,18 @@ public sealed class EventFlattenerTests
     }
 
     [Fact]
+    public void A_key_that_is_not_valid_unicode_is_rejected_whole_with_its_key_as_sent()
+    {
+        var result = EventFlattener.Flatten(Parse("""{"\udc00":1,"a":{"b\ud800":{"c":[1]},"ok":"\ud800"},"\u0000":2}"""), null, null, "properties");
+
+        Assert.Equal([("a_ok", "\uFFFD"), ("_x" + result.Cells[1].Column[2..], "2")], result.Cells.Select(c => (c.Column, c.Value!)));
+        Assert.Equal(
+            [("\\udc00", "properties.\\udc00", "1"), ("a_b\\ud800", "properties.a.b\\ud800", "{\"c\":[1]}")],
+            result.Rejected.Select(r => (r.Column, r.Path, r.Raw)));
+        Assert.All(result.Rejected, r => Assert.Contains("not valid Unicode", r.Reason, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Reserved_columns_are_rejected_with_their_path()
     {
         var result = EventFlattener.Flatten(

@@ -52,7 +52,7 @@ internal sealed class WarehouseBed : IAsyncDisposable
     }
 
     /// <summary>Another destination on the same database (another process, or another user).</summary>
-    public WarehouseDestination CreateDestination(string? user = null, TimeSpan? ddlLockTimeout = null)
+    public WarehouseDestination CreateDestination(string? user = null, TimeSpan? ddlLockTimeout = null, int? maxColumns = null)
     {
         var builder = new NpgsqlConnectionStringBuilder(ConnectionString);
         if (user is not null)
@@ -63,6 +63,11 @@ internal sealed class WarehouseBed : IAsyncDisposable
         var dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
         var connection = new PostgresConnectionOptions { Name = "wh", Database = builder.Database!, User = builder.Username!, Host = builder.Host!, Port = builder.Port };
         var options = new WarehouseDestinationOptions { Schema = Schema, DdlLockTimeout = ddlLockTimeout ?? TimeSpan.FromSeconds(5) };
+        if (maxColumns is { } max)
+        {
+            options = new WarehouseDestinationOptions { Schema = Schema, DdlLockTimeout = options.DdlLockTimeout, MaxColumns = max };
+        }
+
         var destination = new WarehouseDestination(dataSource, connection, options);
         _owned.Add(destination);
         _owned.Add(dataSource);

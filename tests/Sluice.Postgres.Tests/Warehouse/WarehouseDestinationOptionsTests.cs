@@ -47,6 +47,26 @@ public sealed class WarehouseDestinationOptionsTests
         Assert.Contains("'layout' is 'events'", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void The_column_budget_defaults_to_1000_and_max_columns_sets_it()
+    {
+        Assert.Equal(1_000, WarehouseDestinationOptions.Bind(Sync("web", "layout: warehouse")).MaxColumns);
+        Assert.Equal(1_500, WarehouseDestinationOptions.Bind(Sync("web", "layout: warehouse\nmax_columns: 1500")).MaxColumns);
+    }
+
+    [Theory]
+    [InlineData("1601")]
+    [InlineData("10")]
+    [InlineData("many")]
+    public void A_column_budget_outside_what_PostgreSQL_allows_is_refused_with_the_range(string value)
+    {
+        var error = Assert.Throws<ConfigException>(() => WarehouseDestinationOptions.Bind(Sync("web", $"layout: warehouse\nmax_columns: {value}")));
+
+        Assert.Contains("sluice.yaml", error.Message, StringComparison.Ordinal);
+        Assert.Contains("max_columns", error.Message, StringComparison.Ordinal);
+        Assert.Contains("between 20 and 1600", error.Fix, StringComparison.Ordinal);
+    }
+
     private static SyncConfig Sync(string source, string destination) => SluiceConfig.Parse($"""
         connections:
           {source}:

@@ -220,19 +220,6 @@ public sealed class WarehouseDestinationTests
     }
 
     [Fact]
-    public async Task An_event_with_more_fields_than_a_table_holds_is_rejected_and_the_rest_lands()
-    {
-        await using var bed = await WarehouseBed.CreateAsync(nameof(An_event_with_more_fields_than_a_table_holds_is_rejected_and_the_rest_lands));
-        var wide = "{" + string.Join(", ", Enumerable.Range(0, 1_600).Select(i => $"\"p{i}\": {i}")) + "}";
-
-        var results = await bed.WriteAsync(Track("t1", "Wide", wide), Track("t2", "Narrow", """{"a": 1}"""));
-
-        Assert.Equal([WriteStatus.Rejected, WriteStatus.Ok], results.Select(r => r.Status));
-        Assert.Contains("at most 1600 columns", results[0].Reason, StringComparison.Ordinal);
-        Assert.Equal([["t2"]], await bed.RowsAsync("SELECT id FROM web.tracks"));
-    }
-
-    [Fact]
     public async Task A_view_named_like_an_event_table_stops_the_load_with_a_plain_message()
     {
         await using var bed = await WarehouseBed.CreateAsync(nameof(A_view_named_like_an_event_table_stops_the_load_with_a_plain_message));

@@ -15,6 +15,20 @@ public sealed class WarehouseTypesTests
     [InlineData("12345678901234567890123", WarehouseType.Numeric, "12345678901234567890123")]
     [InlineData("2.5E-3", WarehouseType.Numeric, "2.5E-3")]
     [InlineData("1e99999", WarehouseType.Text, "1e99999")]
+    [InlineData("0.99999999999999999999999999999", WarehouseType.Numeric, "0.99999999999999999999999999999")]
+    [InlineData("1e-400", WarehouseType.Numeric, "1e-400")]
+    [InlineData("1e400", WarehouseType.Numeric, "1e400")]
+    [InlineData("1e1000", WarehouseType.Numeric, "1e1000")]
+    [InlineData("1e1001", WarehouseType.Text, "1e1001")]
+    [InlineData("1E-1001", WarehouseType.Text, "1E-1001")]
+    [InlineData("-0", WarehouseType.BigInt, "0")]
+    [InlineData("-0.0e5", WarehouseType.BigInt, "0")]
+    [InlineData("1.5e3", WarehouseType.BigInt, "1500")]
+    [InlineData("100e-2", WarehouseType.BigInt, "1")]
+    [InlineData("9223372036854775807", WarehouseType.BigInt, "9223372036854775807")]
+    [InlineData("9223372036854775808", WarehouseType.Numeric, "9223372036854775808")]
+    [InlineData("-9223372036854775809", WarehouseType.Numeric, "-9223372036854775809")]
+    [InlineData("123456789012345678901234567890", WarehouseType.Numeric, "123456789012345678901234567890")]
     [InlineData("true", WarehouseType.Boolean, "true")]
     [InlineData("false", WarehouseType.Boolean, "false")]
     [InlineData("\"hello\"", WarehouseType.Text, "hello")]
@@ -56,19 +70,22 @@ public sealed class WarehouseTypesTests
     }
 
     [Fact]
-    public void Nul_characters_are_removed_from_strings()
+    public void A_nul_character_becomes_U_FFFD_and_the_cell_keeps_the_string_as_sent()
     {
         var cell = WarehouseTypes.Infer("c", Parse("\"a\\u0000b\""))!;
-        Assert.Equal("ab", cell.Value);
-        Assert.Equal("ab", cell.Raw);
+        Assert.Equal("a\uFFFDb", cell.Value);
+        Assert.Equal("a\uFFFDb", cell.Raw);
+        Assert.Equal("\"a\\u0000b\"", cell.AsSent);
     }
 
     [Fact]
-    public void A_lone_surrogate_is_kept_escaped_instead_of_failing()
+    public void A_lone_surrogate_becomes_U_FFFD_instead_of_failing_and_the_cell_keeps_the_string_as_sent()
     {
-        var cell = WarehouseTypes.Infer("c", Parse("\"x\\ud800y\""))!;
+        var cell = WarehouseTypes.Infer("c", Parse("\"x\\ud800y\\n\\ud83d\\ude00\""))!;
         Assert.Equal(WarehouseType.Text, cell.Type);
-        Assert.Equal("x\\ud800y", cell.Value);
+        Assert.Equal("x\uFFFDy\n\U0001F600", cell.Value);
+        Assert.Equal("\"x\\ud800y\\n\\ud83d\\ude00\"", cell.AsSent);
+        Assert.Null(WarehouseTypes.Infer("c", Parse("\"plain\""))!.AsSent);
     }
 
     [Theory]

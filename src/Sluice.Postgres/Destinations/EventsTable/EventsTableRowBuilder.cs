@@ -141,14 +141,29 @@ internal static class EventsTableRowBuilder
     }
 
     private static string? Text(JsonElement root, string name) =>
-        root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String && value.GetString() is { Length: > 0 } text ? text : null;
+        root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String && StringOf(value, name) is { Length: > 0 } text ? text : null;
 
     /// <summary>An id as text: a string, or a number as written (some clients send numeric user ids).</summary>
     private static string? Identifier(JsonElement root, string name) =>
         !root.TryGetProperty(name, out var value) ? null
         : value.ValueKind == JsonValueKind.Number ? value.GetRawText()
-        : value.ValueKind == JsonValueKind.String && !string.IsNullOrWhiteSpace(value.GetString()) ? value.GetString()
+        : value.ValueKind == JsonValueKind.String && StringOf(value, name) is { } text && !string.IsNullOrWhiteSpace(text) ? text
         : null;
+
+    /// <summary>JSON may escape a lone UTF-16 surrogate (<c>"\udc00"</c>), which is not text: System.Text.Json refuses
+    /// to read it as a string, and neither a text column nor jsonb can hold it.</summary>
+    private static string StringOf(JsonElement value, string name)
+    {
+        try
+        {
+            return value.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            var raw = value.GetRawText();
+            throw Rejected($"{name} holds a lone UTF-16 surrogate ({(raw.Length > 40 ? raw[..40] + "…" : raw)}), which is not text");
+        }
+    }
 
     private static DateTimeOffset? Timestamp(JsonElement root, string name)
     {

@@ -5,18 +5,20 @@ namespace Sluice.Postgres.Warehouse.Internal;
 /// <summary>
 /// What the database holds for one warehouse schema, as the loader last read it: whether the schema exists, the
 /// tables and column types (<see cref="WarehouseSchema"/>), and the columns whose type the loader does not write
-/// (a user changed one to <c>date</c>, say). Read from <c>pg_attribute</c> rather than <c>information_schema</c>,
+/// (a user changed one to <c>date</c>, say), and how many dropped columns each table has (they count toward
+/// PostgreSQL's column limit). Read from <c>pg_attribute</c> rather than <c>information_schema</c>,
 /// which hides the columns of tables the loader has no privilege on and would make it try to create them again.
 /// </summary>
 internal sealed class WarehouseCatalog
 {
     private const string ColumnsQuery = """
         SELECT c.relname::text, a.attname::text, format_type(a.atttypid, NULL),
-               CASE WHEN a.atttypid = 'varchar'::regtype AND a.atttypmod > 4 THEN a.atttypmod - 4 END
+               CASE WHEN a.atttypid = 'varchar'::regtype AND a.atttypmod > 4 THEN a.atttypmod - 4 END,
+               a.attisdropped
         FROM pg_class c
         JOIN pg_namespace n ON n.oid = c.relnamespace
         JOIN pg_attribute a ON a.attrelid = c.oid
-        WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
+        WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND a.attnum > 0
         ORDER BY c.relname, a.attnum
         """;
 
@@ -56,6 +58,12 @@ internal sealed class WarehouseCatalog
         while (await reader.ReadAsync(ct))
         {
             var table = reader.GetString(0);
+            if (reader.GetBoolean(4))
+            {
+                schema.SetDroppedColumns(table, schema.DroppedColumns(table) + 1);
+                continue;
+            }
+
             var column = reader.GetString(1);
             var dataType = reader.GetString(2);
             int? length = reader.IsDBNull(3) ? null : reader.GetInt32(3);

@@ -48,7 +48,7 @@ internal sealed class WarehouseErrors(PostgresConnectionOptions connection, stri
                 $"{_what}: gave up waiting for a lock on {where} while {Doing(step, where)}: another session (a long query, an open transaction, a CREATE INDEX) holds it; will retry", pg),
             "57014" => SluiceException.Transient($"{_what}: {pg.MessageText} while {Doing(step, where)}; will retry", pg),
             "54011" => SluiceException.Fatal(
-                $"{_what}: {where} would have more than PostgreSQL's 1,600 columns ({pg.MessageText}); fix: drop columns you do not need (ALTER TABLE {where} DROP COLUMN …, then VACUUM FULL {where}, since dropped columns count until the table is rewritten), or send fewer distinct properties for this event", pg),
+                $"{_what}: {where} would have more than PostgreSQL's 1,600 columns ({pg.MessageText}); fix: lower the destination's max_columns, or recreate the table without the columns you do not need (dropped columns count toward the limit until the table is recreated)", pg),
             "42P10" => SluiceException.Fatal(
                 $"{_what}: {where} has no primary key on id, which the loader needs to skip events it already has; fix: ALTER TABLE {where} ADD PRIMARY KEY (\"id\");", pg),
             _ => PostgresErrors.Translate(pg, _what),

@@ -68,12 +68,12 @@ internal static class WarehouseInsertSql
         for (var i = 0; i < discards.Count; i++)
         {
             var d = discards[i];
-            values[0][i] = d.Table;
-            values[1][i] = d.RowId;
-            values[2][i] = d.Column;
-            values[3][i] = d.Value?.Replace("\0", "", StringComparison.Ordinal);
+            values[0][i] = Storable(d.Table);
+            values[1][i] = Storable(d.RowId);
+            values[2][i] = Storable(d.Column);
+            values[3][i] = Storable(d.Value);
             values[4][i] = d.ReceivedAt is { } at ? IsoTimestamp.Format(at) : null;
-            values[5][i] = d.Reason.Replace("\0", "", StringComparison.Ordinal);
+            values[5][i] = Storable(d.Reason);
         }
 
         var sql = new StringBuilder($"INSERT INTO {Quote(schema)}.{Quote(WarehouseDdl.DiscardsTable)} (");
@@ -92,7 +92,7 @@ internal static class WarehouseInsertSql
         {
             foreach (var cell in rows[r].Cells)
             {
-                values[ordinals[cell.Column]][r] = cell.Value;
+                values[ordinals[cell.Column]][r] = Storable(cell.Value);
             }
         }
 
@@ -141,6 +141,10 @@ internal static class WarehouseInsertSql
         WarehouseType.Text or WarehouseType.Id => "",
         _ => "::" + WarehouseTypes.ToPostgres(type),
     };
+
+    /// <summary>The last guard before PostgreSQL: text cannot hold NUL or a lone surrogate (the planner has already
+    /// replaced both and recorded the value as sent; a discard's reason or path may still quote one).</summary>
+    private static string? Storable(string? text) => text is null ? null : JsonText.Repair(text);
 
     private static NpgsqlBatchCommand Command(StringBuilder sql, NpgsqlParameter[] parameters)
     {

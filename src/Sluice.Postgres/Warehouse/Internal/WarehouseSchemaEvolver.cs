@@ -20,7 +20,7 @@ namespace Sluice.Postgres.Warehouse.Internal;
 /// is additive and idempotent, so a crash between it and the data leaves only empty columns. Every wait is bounded by
 /// <c>lock_timeout</c>: a lock that is not granted in time is retried a few times, then reported as transient.
 /// </remarks>
-internal sealed class WarehouseSchemaEvolver(NpgsqlDataSource dataSource, string schemaName, TimeSpan lockTimeout, WarehouseErrors errors)
+internal sealed class WarehouseSchemaEvolver(NpgsqlDataSource dataSource, string schemaName, TimeSpan lockTimeout, int maxColumns, WarehouseErrors errors)
 {
     private const int LockAttempts = 3;
     private readonly long _lockKey = AdvisoryLockKey(schemaName);
@@ -29,7 +29,8 @@ internal sealed class WarehouseSchemaEvolver(NpgsqlDataSource dataSource, string
     /// <summary>Forgets the cached catalog; the next batch reads it again.</summary>
     public void Invalidate() => _catalog = null;
 
-    /// <summary>The catalog once every table and column <paramref name="rows"/> need exists.</summary>
+    /// <summary>The catalog once every table and column <paramref name="rows"/> need exists, as far as each table's
+    /// column budget allows (<see cref="WarehouseColumnBudget"/>).</summary>
     public async Task<WarehouseCatalog> EnsureAsync(IReadOnlyList<WarehouseRow> rows, CancellationToken ct)
     {
         if (_catalog is null)
@@ -65,9 +66,9 @@ internal sealed class WarehouseSchemaEvolver(NpgsqlDataSource dataSource, string
         }
     }
 
-    private static bool IsReady(WarehouseCatalog catalog, IReadOnlyList<WarehouseRow> rows) =>
+    private bool IsReady(WarehouseCatalog catalog, IReadOnlyList<WarehouseRow> rows) =>
         catalog.SchemaExists && catalog.Schema.HasTable(WarehouseDdl.DiscardsTable)
-        && WarehouseSchemaPlanner.Changes(catalog.Schema, rows).Count == 0;
+        && WarehouseSchemaPlanner.Changes(catalog.Schema, rows, maxColumns).Count == 0;
 
     private async Task<WarehouseCatalog> EvolveAsync(IReadOnlyList<WarehouseRow> rows, CancellationToken ct)
     {
@@ -90,7 +91,7 @@ internal sealed class WarehouseSchemaEvolver(NpgsqlDataSource dataSource, string
             statements.Add((WarehouseDdl.CreateDiscardsTable(schemaName), WarehouseStep.CreateTable, WarehouseDdl.DiscardsTable));
         }
 
-        foreach (var change in WarehouseSchemaPlanner.Changes(catalog.Schema, rows))
+        foreach (var change in WarehouseSchemaPlanner.Changes(catalog.Schema, rows, maxColumns))
         {
             statements.Add(change.IsNew
                 ? (WarehouseDdl.CreateTable(schemaName, change.Table, change.Columns), WarehouseStep.CreateTable, change.Table)
@@ -107,7 +108,7 @@ internal sealed class WarehouseSchemaEvolver(NpgsqlDataSource dataSource, string
             catalog = await Read(connection, transaction, ct);
         }
 
-        if (WarehouseSchemaPlanner.Changes(catalog.Schema, rows) is { Count: > 0 } missing)
+        if (WarehouseSchemaPlanner.Changes(catalog.Schema, rows, maxColumns) is { Count: > 0 } missing)
         {
             // CREATE TABLE IF NOT EXISTS skips a view or sequence of that name and leaves nothing to write into.
             throw SluiceException.Fatal(

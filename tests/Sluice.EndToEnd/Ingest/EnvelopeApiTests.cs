@@ -111,6 +111,21 @@ public sealed class EnvelopeApiTests
     }
 
     [Fact]
+    public async Task Escaped_field_names_are_the_fields_they_spell()
+    {
+        await using var api = await StartAsync(nameof(Escaped_field_names_are_the_fields_they_spell));
+
+        var answer = await api.PostAsync("/v1/events", $$$"""
+            {"\u0077riteKey":"{{{AppKey}}}","\u0065vents":[{"\u0065ventType":"invoice.\u0070aid","\u0070ayload":{"n":1}}]}
+            """, writeKey: null);
+
+        Assert.Equal(200, answer.Status);
+        var row = Assert.Single(await api.RowsAsync());
+        Assert.Equal(("app", "invoice.paid"), (row.Source, row.Type));
+        Assert.Equal(1, row.Payload.GetProperty("payload").GetProperty("n").GetInt32());
+    }
+
+    [Fact]
     public async Task A_single_event_error_names_the_field_without_an_events_prefix()
     {
         await using var api = await StartAsync(nameof(A_single_event_error_names_the_field_without_an_events_prefix));

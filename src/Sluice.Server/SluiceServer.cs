@@ -23,10 +23,14 @@ public sealed class SluiceServer(SluiceWorkspace workspace, Action<string> log)
     {
         var listen = listenOverride ?? workspace.Config.Server.Listen;
         var builder = WebApplication.CreateSlimBuilder();
+
+        // ASP.NET's logging would print multi-line entries of its own; what matters (failed requests) goes to the
+        // sluice log through UseUnhandledRequestErrors instead.
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls(listen);
         builder.Services.AddSingleton<IHostLifetime, PassiveHostLifetime>();
         var app = builder.Build();
+        app.UseUnhandledRequestErrors(log);
 
         var schedules = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var sync in workspace.Config.Syncs)

@@ -17,11 +17,18 @@ namespace Sluice.Segment.Protocol;
 /// </remarks>
 public static class PayloadParser
 {
+    /// <summary>How many strings that are not text one 400 names.</summary>
+    private const int MaxListedProblems = 10;
+
+    private const string NulMessage =
+        "must not contain a NUL character (\\u0000): Sluice keys events by it and PostgreSQL text cannot hold it (NUL is accepted inside property, trait and context values)";
+
     private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 256 };
 
     /// <summary>
-    /// Parses <paramref name="body"/> for <paramref name="route"/>. False with a 400 message for invalid JSON or an
-    /// event over 32 KB; events Segment silently discards are counted in <see cref="ParsedPayload.Dropped"/>.
+    /// Parses <paramref name="body"/> for <paramref name="route"/>. False with a 400 message for invalid JSON, an event
+    /// over 32 KB, a string that is not text (<see cref="JsonTextValidator"/>) or an identifier with a NUL; one such
+    /// event refuses the whole request. Events Segment silently discards are counted in <see cref="ParsedPayload.Dropped"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool TryParse(
@@ -32,6 +39,14 @@ public static class PayloadParser
     {
         // Offsets below are into the whole array, which becomes the events' storage; skip a UTF-8 BOM.
         var start = body.AsSpan().StartsWith("\uFEFF"u8) ? 3 : 0;
+        var problems = JsonTextValidator.Find(body.AsSpan(start), "batch"u8, MaxListedProblems);
+        if (problems.Count > 0)
+        {
+            payload = null;
+            error = InvalidEvent(string.Join("; ", problems));
+            return false;
+        }
+
         var reader = new Utf8JsonReader(body.AsSpan(start), ReaderOptions);
         try
         {
@@ -66,7 +81,7 @@ public static class PayloadParser
     {
         var payload = new ParsedPayload(1);
         string? writeKey = null;
-        if (!ReadEvent(ref reader, body, type, null, payload, ref writeKey, out error))
+        if (!ReadEvent(ref reader, body, type, null, -1, payload, ref writeKey, out error))
         {
             return null;
         }
@@ -103,7 +118,7 @@ public static class PayloadParser
                             continue;
                         }
 
-                        if (!ReadEvent(ref reader, body, null, envelope, payload, ref itemWriteKey, out error))
+                        if (!ReadEvent(ref reader, body, null, envelope, index - 1, payload, ref itemWriteKey, out error))
                         {
                             return null;
                         }
@@ -144,12 +159,14 @@ public static class PayloadParser
     }
 
     /// <summary>Reads one event object (the reader is on its StartObject) and adds it to the payload or counts it dropped.</summary>
+    /// <param name="item">The event's index in the batch; -1 for a single call.</param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool ReadEvent(
         ref Utf8JsonReader reader,
         BodyBuffer body,
         SegmentEventType? routeType,
         BatchEnvelope? envelope,
+        int item,
         ParsedPayload payload,
         ref string? writeKey,
         out string? error)
@@ -158,6 +175,7 @@ public static class PayloadParser
         SegmentEventType? bodyType = null;
         string? messageId = null, userId = null, anonymousId = null, groupId = null, previousId = null;
         string? eventName = null, name = null;
+        string? nulField = null;
         var hasTimestamp = false;
         long timestamp = 0, originalTimestamp = 0, sentAt = 0;
 
@@ -167,29 +185,29 @@ public static class PayloadParser
             reader.Read();
             switch (field)
             {
-                case EventField.Type when reader.TokenType == JsonTokenType.String && !reader.ValueIsEscaped:
-                    bodyType = SegmentEventTypes.TryParse(reader.ValueSpan, out var parsed) ? parsed : null;
+                case EventField.Type when reader.TokenType == JsonTokenType.String:
+                    bodyType = ReadType(ref reader, ref nulField);
                     break;
                 case EventField.MessageId:
-                    messageId = ReadId(ref reader);
+                    messageId = NulChecked(ReadId(ref reader), "messageId", ref nulField);
                     break;
                 case EventField.UserId:
-                    userId = ReadId(ref reader);
+                    userId = NulChecked(ReadId(ref reader), "userId", ref nulField);
                     break;
                 case EventField.AnonymousId:
-                    anonymousId = ReadId(ref reader);
+                    anonymousId = NulChecked(ReadId(ref reader), "anonymousId", ref nulField);
                     break;
                 case EventField.GroupId:
-                    groupId = ReadId(ref reader);
+                    groupId = NulChecked(ReadId(ref reader), "groupId", ref nulField);
                     break;
                 case EventField.PreviousId:
-                    previousId = ReadId(ref reader);
+                    previousId = NulChecked(ReadId(ref reader), "previousId", ref nulField);
                     break;
                 case EventField.Event:
-                    eventName = ReadName(ref reader);
+                    eventName = NulChecked(ReadName(ref reader), "event", ref nulField);
                     break;
                 case EventField.Name:
-                    name = ReadName(ref reader);
+                    name = NulChecked(ReadName(ref reader), "name", ref nulField);
                     break;
                 case EventField.Timestamp:
                     hasTimestamp = reader.TokenType != JsonTokenType.Null;
@@ -215,6 +233,12 @@ public static class PayloadParser
         {
             // "Exceed payload limit" is the message analytics.js users see for an event over 32 KB (js faq.md).
             error = SegmentAnswers.ExceedPayloadLimit;
+            return false;
+        }
+
+        if (nulField is not null)
+        {
+            error = InvalidEvent($"{(item < 0 ? "" : $"batch[{item}].")}{nulField}: {NulMessage}");
             return false;
         }
 
@@ -261,6 +285,41 @@ public static class PayloadParser
         });
         return true;
     }
+
+    /// <summary>
+    /// The event's <c>type</c>, its JSON escapes decoded (<c>"\u0074rack"</c> is <c>track</c>); null for an unknown type,
+    /// which Segment drops.
+    /// </summary>
+    private static SegmentEventType? ReadType(ref Utf8JsonReader reader, ref string? nulField)
+    {
+        if (SegmentEventTypes.TryParse(ref reader, out var type))
+        {
+            return type;
+        }
+
+        if (reader.ValueIsEscaped && reader.GetString()!.Contains('\0', StringComparison.Ordinal))
+        {
+            nulField ??= "type";
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// PostgreSQL text cannot hold NUL, and these fields become keys and columns (the event id, the ledger, warehouse
+    /// tables and columns): a NUL in one would be changed or fail far from the sender, so the request is refused.
+    /// </summary>
+    private static string? NulChecked(string? value, string field, ref string? nulField)
+    {
+        if (value is not null && value.Contains('\0', StringComparison.Ordinal))
+        {
+            nulField ??= field;
+        }
+
+        return value;
+    }
+
+    private static string InvalidEvent(string problems) => "Invalid event, nothing stored: " + problems;
 
     /// <summary>An identifier: a non-empty string, or a number's literal text. Anything else counts as absent.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json;
 
 namespace Sluice.Segment.Protocol;
 
@@ -20,6 +21,27 @@ public static class SegmentEventTypes
         for (var i = 0; i < Utf8Names.Length; i++)
         {
             if (utf8.SequenceEqual(Utf8Names[i]))
+            {
+                type = (SegmentEventType)i;
+                return true;
+            }
+        }
+
+        type = default;
+        return false;
+    }
+
+    /// <summary>The type named by the reader's current string token, JSON escapes decoded (<c>"\u0074rack"</c> is <c>track</c>).</summary>
+    public static bool TryParse(ref Utf8JsonReader reader, out SegmentEventType type)
+    {
+        if (!reader.ValueIsEscaped)
+        {
+            return TryParse(reader.ValueSpan, out type);
+        }
+
+        for (var i = 0; i < Utf8Names.Length; i++)
+        {
+            if (reader.ValueTextEquals(Utf8Names[i]))
             {
                 type = (SegmentEventType)i;
                 return true;

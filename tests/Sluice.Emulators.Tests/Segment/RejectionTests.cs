@@ -23,6 +23,35 @@ public sealed class RejectionTests
     }
 
     [Fact]
+    public async Task A_string_that_is_not_text_is_a_400_naming_where_and_records_nothing()
+    {
+        await using var harness = await EmulatorHarness.StartAsync();
+
+        using var surrogate = await harness.PostAsync("v1/batch", """{"batch":[{"type":"track","userId":"u1","event":"\udc00"}]}""");
+        using var invalidUtf8 = new HttpRequestMessage(HttpMethod.Post, "v1/track")
+        {
+            Content = new ByteArrayContent([.. "{\"userId\":\"u1\",\"event\":\"E\",\"properties\":{\"k\":\""u8, 0xFF, .. "\"}}"u8]),
+        };
+        invalidUtf8.Headers.Authorization = EmulatorHarness.Basic(EmulatorHarness.WriteKey);
+        using var utf8 = await harness.Http.SendAsync(invalidUtf8);
+
+        await EmulatorHarness.AssertRejectedAsync(surrogate, "batch[0].event: holds the lone surrogate escape \\udc00");
+        await EmulatorHarness.AssertRejectedAsync(utf8, "properties.k: is not valid UTF-8");
+        Assert.Equal(0, harness.Emulator.Stats.Events);
+    }
+
+    [Fact]
+    public async Task An_escaped_type_is_the_type_it_spells()
+    {
+        await using var harness = await EmulatorHarness.StartAsync();
+
+        using var response = await harness.PostAsync("v1/batch", """{"batch":[{"type":"\u0074rack","userId":"u1","event":"Escaped"}]}""");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("track", EmulatorHarness.Parse(Assert.Single(harness.Emulator.Messages()))["type"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task A_single_event_over_32_KB_is_rejected_with_Exceed_payload_limit()
     {
         await using var harness = await EmulatorHarness.StartAsync();

@@ -86,6 +86,45 @@ public sealed class EnvelopeApiTests
         Assert.Empty(await api.RowsAsync());
     }
 
+    [Theory]
+    [InlineData("""{"events":[{"eventType":"ok"},{"eventType":"\udc00"}]}""", 1, "events[1].eventType", "surrogate")]
+    [InlineData("""{"events":[{"eventType":"ok","payload":{"\ud800":1}}]}""", 0, "events[0].payload", "surrogate")]
+    [InlineData("""{"eventType":"ok","metadata":{"trace":["a","\udfff"]}}""", 0, "metadata.trace[1]", "surrogate")]
+    [InlineData("""{"events":[{"eventType":"ok"},{"eventType":"ok"},{"eventType":"<FF>"}]}""", 2, "events[2].eventType", "UTF-8")]
+    [InlineData("""{"events":[{"eventType":"ok","payload":{"note":"caf<FF>"}}]}""", 0, "events[0].payload.note", "UTF-8")]
+    [InlineData("""{"eventType":"ok","payload":{"<FF>":"x"}}""", 0, "payload", "UTF-8")]
+    [InlineData("""{"writeKey":"\udc00","events":[{"eventType":"ok"}]}""", null, "writeKey", "surrogate")]
+    public async Task Invalid_text_anywhere_is_refused_with_400_naming_where_and_nothing_is_stored(string json, int? index, string where, string problem)
+    {
+        await using var api = await StartAsync(nameof(Invalid_text_anywhere_is_refused_with_400_naming_where_and_nothing_is_stored));
+
+        var answer = await api.PostInvalidUtf8Async("/v1/events", json);
+
+        Assert.Equal(400, answer.Status);
+        Assert.False(answer.Json.GetProperty("success").GetBoolean());
+        var error = Assert.Single(answer.Json.GetProperty("errors").EnumerateArray());
+        Assert.Equal(where, error.GetProperty("path").GetString());
+        Assert.Equal(index, error.TryGetProperty("index", out var i) ? i.GetInt32() : null);
+        Assert.Contains(problem, error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Contains($"{where}: ", answer.Message, StringComparison.Ordinal);
+        Assert.Empty(await api.RowsAsync());
+    }
+
+    [Fact]
+    public async Task Escaped_field_names_are_the_fields_they_spell()
+    {
+        await using var api = await StartAsync(nameof(Escaped_field_names_are_the_fields_they_spell));
+
+        var answer = await api.PostAsync("/v1/events", $$$"""
+            {"\u0077riteKey":"{{{AppKey}}}","\u0065vents":[{"\u0065ventType":"invoice.\u0070aid","\u0070ayload":{"n":1}}]}
+            """, writeKey: null);
+
+        Assert.Equal(200, answer.Status);
+        var row = Assert.Single(await api.RowsAsync());
+        Assert.Equal(("app", "invoice.paid"), (row.Source, row.Type));
+        Assert.Equal(1, row.Payload.GetProperty("payload").GetProperty("n").GetInt32());
+    }
+
     [Fact]
     public async Task A_single_event_error_names_the_field_without_an_events_prefix()
     {

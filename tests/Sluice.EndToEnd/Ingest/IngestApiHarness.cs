@@ -105,6 +105,31 @@ internal sealed class IngestApiHarness : IAsyncDisposable
         return await SendAsync(request);
     }
 
+    /// <summary>
+    /// POSTs <paramref name="json"/> with every <c>&lt;FF&gt;</c> in it replaced by the byte 0xFF, which is never valid UTF-8
+    /// (a .NET string cannot carry invalid UTF-8, so the test writes JSON text and marks where the bad bytes go).
+    /// </summary>
+    public async Task<Answer> PostInvalidUtf8Async(string path, string json, string? writeKey = WebKey)
+    {
+        var bytes = Encoding.UTF8.GetBytes(json);
+        var output = new List<byte>(bytes.Length);
+        for (var i = 0; i < bytes.Length; i++)
+        {
+            var marker = bytes.AsSpan(i).StartsWith("<FF>"u8);
+            output.Add(marker ? (byte)0xFF : bytes[i]);
+            i += marker ? 3 : 0;
+        }
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new ByteArrayContent([.. output]) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        if (writeKey is not null)
+        {
+            request.Headers.Authorization = Basic(writeKey);
+        }
+
+        return await SendAsync(request);
+    }
+
     public async Task<Answer> SendAsync(HttpRequestMessage request)
     {
         var response = await Http.SendAsync(request);

@@ -35,10 +35,20 @@ internal sealed class EnvelopeHandler(IngestApiOptions options, WriteKeyDirector
             return;
         }
 
+        var json = body.Bytes.AsMemory(body.Bytes.AsSpan().StartsWith("\uFEFF"u8) ? 3 : 0);
+
+        // Before anything decodes a string: JsonDocument checks neither UTF-8 nor surrogates, and would throw later.
+        var problems = JsonTextValidator.Find(json.Span, "events"u8, MaxListedErrors);
+        if (problems.Count > 0)
+        {
+            await IngestHttp.WriteAsync(response, StatusCodes.Status400BadRequest, ErrorBody([.. problems.Select(p => new EnvelopeError(p.ItemIndex, p.Path, p.Message))]));
+            return;
+        }
+
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(body.Bytes.AsMemory(body.Bytes.AsSpan().StartsWith("\uFEFF"u8) ? 3 : 0), DocumentOptions);
+            document = JsonDocument.Parse(json, DocumentOptions);
         }
         catch (JsonException ex)
         {

@@ -84,16 +84,9 @@ internal sealed class TrackingHandler(IngestApiOptions options, WriteKeyDirector
             // The messageId makes the id deterministic: a replayed batch gets the same ids. A call without one got a
             // fresh messageId above, so it is new on every request, as in Segment.
             var eventId = IngestEventIds.Derive(IngestEventKind.Segment, source, parsed.MessageId);
-            events.Add(new IngestEvent(source, eventId, IngestEventKind.Segment, SegmentEventTypes.Name(parsed.Type), ColumnText(parsed.Name), receivedAt, buffer.WrittenSpan.ToArray()));
+            events.Add(new IngestEvent(source, eventId, IngestEventKind.Segment, SegmentEventTypes.Name(parsed.Type), parsed.Name, receivedAt, buffer.WrittenSpan.ToArray()));
         }
 
         return events;
     }
-
-    /// <summary>
-    /// PostgreSQL text cannot hold NUL, which JSON can (<c>\u0000</c>). Segment accepts such a name, so Sluice does too:
-    /// the event column gets U+FFFD in its place, while the payload keeps the name exactly as sent.
-    /// </summary>
-    private static string? ColumnText(string? name) =>
-        name is not null && name.Contains('\0', StringComparison.Ordinal) ? name.Replace('\0', '\uFFFD') : name;
 }

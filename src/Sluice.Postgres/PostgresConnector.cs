@@ -59,7 +59,7 @@ public sealed class PostgresConnector : IConnector
             "warehouse" => new Warehouse.WarehouseDestination(dataSource, options, Warehouse.WarehouseDestinationOptions.Bind(sync)),
             null => throw new ConfigException(destination.Location, $"connection '{connection.Name}' is PostgreSQL: the destination names no table and no layout",
                 "write events into one table ('table: public.events'), or load a Segment-style warehouse ('layout: warehouse')"),
-            _ => throw new ConfigException(destination.LocationOf("layout"), $"unknown layout '{layout}'",
+            _ => throw new ConfigException(destination.LocationOf("layout"), $"unknown layout {destination.Show("layout")}",
                 "use 'layout: events' (one table, 'table:' names it) or 'layout: warehouse' (Segment's warehouse schema)"),
         };
     }

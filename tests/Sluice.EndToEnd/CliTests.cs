@@ -161,6 +161,43 @@ public sealed class CliTests
         Assert.Contains("the value of SLUICE_TEST_SECRET", output, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("on: [added]", "on: [\"${SLUICE_TEST_SECRET}\"]")]
+    [InlineData("layout: warehouse", "layout: \"${SLUICE_TEST_SECRET}\"")]
+    [InlineData("fallback: poll", "fallback: \"${SLUICE_TEST_SECRET}\"")]
+    [InlineData("max_lag: 1GB", "max_lag: \"${SLUICE_TEST_SECRET}\"")]
+    [InlineData("slot: users_slot", "slot: \"${SLUICE_TEST_SECRET}\"")]
+    public async Task A_connector_option_error_names_the_variable_and_never_prints_its_value(string literal, string fromEnvironment)
+    {
+        const string Secret = "hunter2 is-my-secret";
+        var yaml = """
+            connections:
+              app: {type: postgres, host: 127.0.0.1, port: 5432, database: app, user: u, ssl_mode: disable}
+              segment: {type: segment, write_key: k, endpoint: http://127.0.0.1:9}
+              web: {type: ingest, write_key: w}
+            syncs:
+              users:
+                source: {connection: app, table: public.users}
+                destination: {connection: segment, call: identify}
+                mapping: {user_id: id}
+                on: [added]
+              live:
+                source: {connection: app, table: public.users, cursor: updated_at, cdc: {fallback: poll, slot: users_slot, max_lag: 1GB}}
+                destination: {connection: segment, call: identify}
+                mapping: {user_id: id}
+              land:
+                source: {connection: web}
+                destination: {connection: app, layout: warehouse, schema: web}
+            """;
+        Assert.Contains(literal, yaml, StringComparison.Ordinal);
+
+        var (exit, output) = await CheckAloneAsync(yaml.Replace(literal, fromEnvironment, StringComparison.Ordinal), new() { ["SLUICE_TEST_SECRET"] = Secret });
+
+        Assert.True(exit == 2, output);
+        Assert.DoesNotContain("hunter2", output, StringComparison.Ordinal);
+        Assert.Contains("${SLUICE_TEST_SECRET}", output, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Check_refuses_two_ingest_sources_with_one_write_key_with_the_message_run_gives()
     {

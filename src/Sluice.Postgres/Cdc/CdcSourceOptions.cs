@@ -130,7 +130,7 @@ public sealed class CdcSourceOptions
         // Slot names are lower-case letters, digits and underscores (PostgreSQL's rule), at most 63 bytes.
         if (name is not null && (name.Length is 0 or > 63 || !name.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '_')))
         {
-            throw new ConfigException(cdc!.LocationOf(key), $"'{key}' must be at most 63 lower-case letters, digits and underscores, not '{name}'",
+            throw new ConfigException(cdc!.LocationOf(key), $"'{key}' must be at most 63 lower-case letters, digits and underscores, not {cdc.Show(key)}",
                 $"name an existing {key}, e.g. '{key}: app_{key}'");
         }
     }

@@ -78,7 +78,7 @@ public sealed class PollingFallbackSource : ISource
 
         if (fallback != "poll")
         {
-            throw new ConfigException(section!.LocationOf("fallback"), $"'fallback' must be poll or none, not '{fallback}'",
+            throw new ConfigException(section!.LocationOf("fallback"), $"'fallback' must be poll or none, not {section.Show("fallback")}",
                 "write 'fallback: poll' to poll the table where logical replication is unavailable, or leave it out to fail instead");
         }
 

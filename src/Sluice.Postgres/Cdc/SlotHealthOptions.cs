@@ -103,7 +103,7 @@ public sealed partial class SlotHealthOptions
         var match = Size().Match(text.Trim().Replace("_", "", StringComparison.Ordinal));
         if (!match.Success)
         {
-            throw new ConfigException(section.LocationOf(key), $"'{key}' must be a size, not '{text}'", "write a number and a unit, e.g. 512MB or 1GB (units: B, kB, MB, GB, TB)");
+            throw new ConfigException(section.LocationOf(key), $"'{key}' must be a size, not {section.Show(key)}", "write a number and a unit, e.g. 512MB or 1GB (units: B, kB, MB, GB, TB)");
         }
 
         var amount = double.Parse(match.Groups["amount"].Value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture);

@@ -53,7 +53,7 @@ public sealed class WarehouseDestinationOptions
         var layout = destination.GetString("layout");
         if (layout is not null && !string.Equals(layout.Trim(), Layout, StringComparison.OrdinalIgnoreCase))
         {
-            throw new ConfigException(destination.LocationOf("layout"), $"'layout' is '{layout}' here, but these options are for 'layout: {Layout}'",
+            throw new ConfigException(destination.LocationOf("layout"), $"'layout' is {destination.Show("layout")} here, but these options are for 'layout: {Layout}'",
                 $"write 'layout: {Layout}' to load Segment's warehouse schema");
         }
 

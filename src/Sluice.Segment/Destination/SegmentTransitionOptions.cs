@@ -51,7 +51,7 @@ public sealed class SegmentTransitionOptions
         var to = transition.GetStringList("to");
         if (from is [var only] && to is [var same] && only == same)
         {
-            throw new ConfigException(transition.LocationOf("to"), $"the transition goes from '{only}' to '{same}', so the value never moves and the event never fires",
+            throw new ConfigException(transition.LocationOf("to"), $"the transition goes from {transition.Show("from", $"'{only}'")} to {transition.Show("to", $"'{same}'")}, so the value never moves and the event never fires",
                 "name the value it moves to, e.g. 'from: trial, to: paid'");
         }
 

@@ -54,7 +54,7 @@ internal static class SyncOptions
                 "added" => ChangeKinds.Added,
                 "changed" => ChangeKinds.Changed,
                 "deleted" => ChangeKinds.Deleted,
-                _ => throw new ConfigException(section.LocationOf("on"), $"'on' takes added, changed or deleted, not '{name}'",
+                _ => throw new ConfigException(section.LocationOf("on"), $"'on' takes added, changed or deleted, not {section.Show("on", $"'{name}'")}",
                     NameSuggestions.Closest(name.Trim(), ["added", "changed", "deleted"]) is { } closest ? $"did you mean '{closest}'?" : Fix),
             };
         }

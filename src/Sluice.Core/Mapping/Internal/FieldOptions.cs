@@ -79,7 +79,7 @@ internal static class FieldOptions
             null => false,
             "true" or "yes" or "on" or "sha256" or "sha-256" => true,
             "false" or "no" or "off" => false,
-            _ => throw new ConfigException(options.LocationOf("hash"), $"'hash' must be true or false, not '{text}'",
+            _ => throw new ConfigException(options.LocationOf("hash"), $"'hash' must be true or false, not {options.Show("hash")}",
                 "write 'hash: true'; Sluice hashes with SHA-256 (HMAC-SHA256 when a salt is given)"),
         };
     }

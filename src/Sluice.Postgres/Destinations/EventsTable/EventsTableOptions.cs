@@ -50,7 +50,7 @@ public sealed class EventsTableOptions
         {
             if (!Warehouse.WarehouseNames.IsUsableIdentifier(name))
             {
-                throw new ConfigException(location, $"'{written}' is not a usable table name: each part must be 1 to 63 bytes",
+                throw new ConfigException(location, $"{destination.Show("table")} is not a usable table name: each part must be 1 to 63 bytes",
                     "write 'table: schema.table' or a bare table name, e.g. 'table: public.events'");
             }
         }

@@ -32,7 +32,7 @@ public sealed class RecordHistory(NpgsqlDataSource dataSource, string schema = "
                 ORDER BY 2, 3
                 """);
             command.Parameters.Add(new NpgsqlParameter { Value = syncName });
-            command.Parameters.Add(new NpgsqlParameter { Value = recordKey });
+            command.Parameters.Add(new NpgsqlParameter { Value = StoredText.Store(recordKey) });
             var events = new List<RecordEvent>();
             await using var reader = await command.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
@@ -43,8 +43,9 @@ public sealed class RecordHistory(NpgsqlDataSource dataSource, string schema = "
                     reader.GetInt64(2),
                     reader.GetString(3),
                     reader.IsDBNull(4) ? null : reader.GetInt64(4),
-                    reader.IsDBNull(5) ? null : reader.GetString(5),
-                    reader.IsDBNull(6) ? null : reader.GetString(6)));
+                    reader.IsDBNull(5) ? null : StoredText.Read(reader.GetString(5)),
+                    // A stored reason keeps its escape marker in front of the " (replayed …)" appended to it.
+                    reader.IsDBNull(6) ? null : StoredText.Read(reader.GetString(6))));
             }
 
             return (IReadOnlyList<RecordEvent>)events;
@@ -64,7 +65,7 @@ public sealed class RecordHistory(NpgsqlDataSource dataSource, string schema = "
                 WHERE s.name = $1 AND r.record_key = $2
                 """);
             command.Parameters.Add(new NpgsqlParameter { Value = syncName });
-            command.Parameters.Add(new NpgsqlParameter { Value = recordKey });
+            command.Parameters.Add(new NpgsqlParameter { Value = StoredText.Store(recordKey) });
             await using var reader = await command.ExecuteReaderAsync(ct);
             return await reader.ReadAsync(ct)
                 ? new StoredRecordState(reader.GetString(0), reader.GetFieldValue<DateTimeOffset>(1), reader.IsDBNull(2) ? null : reader.GetString(2))

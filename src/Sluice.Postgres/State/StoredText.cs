@@ -92,6 +92,36 @@ internal static class StoredText
     /// <summary><see cref="Read(string)"/> for a column that may be null.</summary>
     public static string? ReadOrNull(string? stored) => stored is null ? null : Read(stored);
 
+    /// <summary>
+    /// A key as a person can type it: <c>\u0000</c> and <c>\uD800</c>–<c>\uDFFF</c> written out stand for the
+    /// characters no command line can carry (<c>sluice explain web "m\u0000"</c>). Other text is left as it is.
+    /// </summary>
+    public static string Typed(string value)
+    {
+        if (!value.Contains(@"\u", StringComparison.OrdinalIgnoreCase))
+        {
+            return value;
+        }
+
+        var result = new StringBuilder(value.Length);
+        for (var i = 0; i < value.Length; i++)
+        {
+            if (value[i] == '\\' && i + 5 < value.Length && (value[i + 1] == 'u' || value[i + 1] == 'U')
+                && int.TryParse(value.AsSpan(i + 2, 4), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var code)
+                && (code == 0 || char.IsSurrogate((char)code)))
+            {
+                result.Append((char)code);
+                i += 5;
+            }
+            else
+            {
+                result.Append(value[i]);
+            }
+        }
+
+        return result.ToString();
+    }
+
     private static bool NeedsEscaping(string value)
     {
         if (value.Length > 0 && value[0] == Marker)

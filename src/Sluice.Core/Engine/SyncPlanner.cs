@@ -76,7 +76,8 @@ public sealed class SyncPlanner(ISyncStateView state)
 
     /// <summary>
     /// Duplicated from <c>SyncRunner.Run.Encode</c> (which is private to a run and also reports to the observer):
-    /// the same two refusals — the encoder's <see cref="ErrorClass.RecordRejected"/> and a record over the destination's size limit.
+    /// the same refusals — the encoder's <see cref="ErrorClass.RecordRejected"/>, an encoder that throws unexpectedly, and a
+    /// record over the destination's size limit.
     /// </summary>
     private static EncodedRecord? Encode(SyncDefinition sync, CompiledMapping mapping, DestinationLimits limits, Change change, Tally tally)
     {
@@ -94,6 +95,10 @@ public sealed class SyncPlanner(ISyncStateView state)
         catch (SluiceException e) when (e.Class == ErrorClass.RecordRejected)
         {
             tally.Refuse(change.Key, e.Message);
+        }
+        catch (Exception e) when (UnexpectedFailure.Is(e))
+        {
+            tally.Refuse(change.Key, UnexpectedFailure.Reason(sync.Destination, e));
         }
 
         return null;

@@ -104,7 +104,7 @@ public sealed partial class SyncRunner
         }
 
         /// <summary>
-        /// Maps, encodes and cuts batches; a record that cannot be encoded is dead-lettered in its batch. A change
+        /// Maps, encodes and cuts batches; a record that cannot be encoded (refused, or the encoder threw) is dead-lettered in its batch. A change
         /// of a kind the mode leaves out is not sent, but its batch carries its fingerprint to the commit.
         /// </summary>
         private async Task ProduceAsync(ChannelReader<List<Change>> input, ChannelWriter<OutgoingBatch> output, SemaphoreSlim window, CancellationToken ct)
@@ -233,6 +233,10 @@ public sealed partial class SyncRunner
             {
                 Refuse(refused, new DeadLetter(change.Key, null, e.Message, null));
             }
+            catch (Exception e) when (UnexpectedFailure.Is(e))
+            {
+                Refuse(refused, new DeadLetter(change.Key, null, UnexpectedFailure.Reason(sync.Destination, e), null));
+            }
 
             return null;
         }
@@ -258,7 +262,8 @@ public sealed partial class SyncRunner
 
         /// <summary>
         /// Sends a batch until every record is acknowledged or refused. Records the destination asks to
-        /// retry are sent again, alone, under the retry pipeline; their message ids do not change.
+        /// retry are sent again, alone, under the retry pipeline; their message ids do not change. A record that
+        /// makes the destination throw unexpectedly is found by halving the batch and refused alone.
         /// </summary>
         private async Task DeliverAsync(OutgoingBatch batch, CancellationToken ct)
         {
@@ -271,7 +276,7 @@ public sealed partial class SyncRunner
                 await _retry.ExecuteAsync(async (ctx, _) =>
                 {
                     await sync.Gate.WaitAsync(pending.Count, sync.Options.Lane, ctx.CancellationToken);
-                    var results = await sync.Destination.WriteAsync(pending, ctx.CancellationToken);
+                    var results = await WriteOrBisectAsync(pending, ctx.CancellationToken);
                     if (results.Count != pending.Count)
                     {
                         throw SluiceException.Fatal($"{sync.Destination.Description} answered {results.Count} results for {pending.Count} records");

@@ -112,7 +112,7 @@ public sealed class DeadLetterQueue
                         replay_outcome = 'refused', replay_attempts = d.replay_attempts + 1, last_replay_at = now()
                     FROM unnest($1::bigint[], $2::text[]) AS u(id, reason)
                     WHERE d.id = u.id
-                    """, refused.Select(r => r.Id).ToArray(), refused.Select(r => r.Reason).ToArray()));
+                    """, refused.Select(r => r.Id).ToArray(), refused.Select(r => StoredText.Store(r.Reason)).ToArray()));
             }
 
             if (batch.BatchCommands.Count > 0)
@@ -133,14 +133,14 @@ public sealed class DeadLetterQueue
                 reader.GetInt64(0),
                 reader.GetString(1),
                 reader.GetInt64(2),
-                reader.GetString(3),
-                reader.IsDBNull(4) ? null : reader.GetString(4),
-                reader.GetString(5),
+                StoredText.Read(reader.GetString(3)),
+                reader.IsDBNull(4) ? null : StoredText.Read(reader.GetString(4)),
+                StoredText.Read(reader.GetString(5)),
                 reader.GetFieldValue<DateTimeOffset>(6),
                 reader.IsDBNull(7) ? null : reader.GetFieldValue<DateTimeOffset>(7),
                 reader.IsDBNull(8) ? null : reader.GetString(8),
                 reader.GetInt32(9),
-                reader.IsDBNull(10) ? null : reader.GetString(10)));
+                reader.IsDBNull(10) ? null : StoredText.Read(reader.GetString(10))));
         }
 
         return letters;

@@ -7,7 +7,8 @@ namespace Sluice.Postgres.State;
 /// <summary>
 /// Streams a sync's stored fingerprints (and watched values) in key order straight off the primary key index (the column is
 /// <c>COLLATE "C"</c>): one row in memory at a time, and a snapshot taken when the read starts, so the
-/// run's own commits, which only touch keys the merge has passed, do not disturb it.
+/// run's own commits, which only touch keys the merge has passed, do not disturb it. A key stored escaped (<see cref="StoredText"/>:
+/// one a PostgreSQL table cannot hold, so never a diffing table source's) sorts by its stored form.
 /// </summary>
 internal sealed class PostgresRecordStateReader(NpgsqlDataSource dataSource, StateSchema schema, long syncId) : IRecordStateReader
 {
@@ -23,7 +24,7 @@ internal sealed class PostgresRecordStateReader(NpgsqlDataSource dataSource, Sta
         await using var reader = await StateErrors.GuardAsync(() => command.ExecuteReaderAsync(ct));
         while (await NextAsync(reader, ct))
         {
-            yield return new RecordState(reader.GetString(0), reader.GetFieldValue<byte[]>(1))
+            yield return new RecordState(StoredText.Read(reader.GetString(0)), reader.GetFieldValue<byte[]>(1))
             {
                 Values = reader.IsDBNull(2) ? null : WatchedValuesJson.Read(reader.GetString(2)),
                 StoredAt = reader.GetFieldValue<DateTimeOffset>(3),

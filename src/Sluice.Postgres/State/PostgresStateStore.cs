@@ -96,7 +96,7 @@ public sealed class PostgresStateStore : ISyncStateStore
                 reader.GetInt64(6),
                 reader.GetInt64(7),
                 reader.GetInt64(8),
-                reader.IsDBNull(9) ? null : reader.GetString(9),
+                reader.IsDBNull(9) ? null : StoredText.Read(reader.GetString(9)),
                 reader.IsDBNull(10) ? null : reader.GetFieldValue<DateTimeOffset>(10),
                 reader.GetInt64(11),
                 reader.GetInt64(12)));
@@ -134,7 +134,7 @@ public sealed class PostgresStateStore : ISyncStateStore
             reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5),
             reader.IsDBNull(6) ? null : reader.GetInt64(6),
             reader.IsDBNull(7) ? null : reader.GetString(7),
-            reader.IsDBNull(8) ? null : reader.GetString(8));
+            reader.IsDBNull(8) ? null : StoredText.Read(reader.GetString(8)));
     }
 
     /// <summary>The id of a sync, registering its name on first use.</summary>

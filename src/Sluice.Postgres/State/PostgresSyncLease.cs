@@ -68,7 +68,10 @@ internal sealed class PostgresSyncLease(NpgsqlDataSource dataSource, StateSchema
     public Task CommitBatchesAsync(IReadOnlyList<BatchCommit> commits, CancellationToken ct) =>
         StateErrors.GuardAsync(() => CommitBatchesCoreAsync(commits, ct));
 
-    /// <summary>Each batch's ledger, fingerprints, dead letters and batch row; the run's counters and the checkpoint once, for the last.</summary>
+    /// <summary>
+    /// Each batch's ledger, fingerprints, dead letters and batch row; the run's counters and the checkpoint once, for the last.
+    /// Every string that came from a record passes through <see cref="StoredText"/>: one record's data must never fail the commit.
+    /// </summary>
     private async Task CommitBatchesCoreAsync(IReadOnlyList<BatchCommit> commits, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
@@ -88,7 +91,7 @@ internal sealed class PostgresSyncLease(NpgsqlDataSource dataSource, StateSchema
             {
                 batch.BatchCommands.Add(Command(
                     $"INSERT INTO {schema.Name}.dead_letters (sync_id, run_id, record_key, message_id, reason, payload) VALUES ($1, $2, $3, $4, $5, $6)",
-                    syncId, each.RunId, letter.RecordKey, (object?)letter.MessageId ?? DBNull.Value, letter.Reason, (object?)letter.Payload ?? DBNull.Value));
+                    syncId, each.RunId, StoredText.Store(letter.RecordKey), StoredText.StoreOrNull(letter.MessageId), StoredText.Store(letter.Reason), StoredText.StoreOrNull(letter.Payload)));
             }
 
             batch.BatchCommands.Add(Command(
@@ -132,7 +135,7 @@ internal sealed class PostgresSyncLease(NpgsqlDataSource dataSource, StateSchema
         var status = outcome.Status.ToString().ToLowerInvariant();
         batch.BatchCommands.Add(Command(
             $"UPDATE {schema.Name}.runs SET status = $2, error = $3, finished_at = now() WHERE id = $1",
-            runId, status, (object?)outcome.Error ?? DBNull.Value));
+            runId, status, StoredText.StoreOrNull(outcome.Error)));
         if (audit is not null)
         {
             batch.BatchCommands.Add(AuditRow(runId, status, audit));
@@ -185,8 +188,8 @@ internal sealed class PostgresSyncLease(NpgsqlDataSource dataSource, StateSchema
         for (var i = 0; i < keys.Length; i++)
         {
             var entry = commit.Sent[i];
-            keys[i] = entry.RecordKey;
-            messageIds[i] = entry.MessageId;
+            keys[i] = StoredText.Store(entry.RecordKey);
+            messageIds[i] = StoredText.Store(entry.MessageId);
             operations[i] = entry.Operation == ChangeOperation.Delete ? 'd' : 'u';
         }
 
@@ -214,13 +217,13 @@ internal sealed class PostgresSyncLease(NpgsqlDataSource dataSource, StateSchema
         {
             if (state.Fingerprint is { } fingerprint)
             {
-                keys.Add(state.Key);
+                keys.Add(StoredText.Store(state.Key));
                 fingerprints.Add(fingerprint);
                 watched.Add(state.Values is { } values ? WatchedValuesJson.Write(values) : null);
             }
             else
             {
-                forgotten.Add(state.Key);
+                forgotten.Add(StoredText.Store(state.Key));
             }
         }
 

@@ -4,7 +4,8 @@ namespace Sluice.Postgres.State;
 
 /// <summary>
 /// "Why did this record (not) sync?" (D5): everything the state store knows about one record of one sync,
-/// oldest first — each acknowledged send with its message id, and each dead letter with its reason.
+/// oldest first — each acknowledged send with its message id, and each dead letter with its reason. A key holding a
+/// character no command line can carry (U+0000, a lone surrogate) is also found by its <c>\u0000</c> spelling.
 /// </summary>
 public sealed class RecordHistory(NpgsqlDataSource dataSource, string schema = "sluice")
 {
@@ -20,7 +21,7 @@ public sealed class RecordHistory(NpgsqlDataSource dataSource, string schema = "
                 FROM {_schema}.send_ledger l
                 JOIN {_schema}.syncs s ON s.id = l.sync_id
                 JOIN {_schema}.runs r ON r.id = l.run_id
-                CROSS JOIN LATERAL (SELECT array_position(l.record_keys, $2) AS i) p
+                CROSS JOIN LATERAL (SELECT DISTINCT x.i FROM (VALUES (array_position(l.record_keys, $2)), (array_position(l.record_keys, $3))) AS x(i)) p
                 WHERE s.name = $1 AND p.i IS NOT NULL
                 UNION ALL
                 SELECT 'dead-lettered', d.created_at, d.run_id, r.kind, NULL, d.message_id,
@@ -28,11 +29,12 @@ public sealed class RecordHistory(NpgsqlDataSource dataSource, string schema = "
                 FROM {_schema}.dead_letters d
                 JOIN {_schema}.syncs s ON s.id = d.sync_id
                 JOIN {_schema}.runs r ON r.id = d.run_id
-                WHERE s.name = $1 AND d.record_key = $2
+                WHERE s.name = $1 AND d.record_key IN ($2, $3)
                 ORDER BY 2, 3
                 """);
             command.Parameters.Add(new NpgsqlParameter { Value = syncName });
-            command.Parameters.Add(new NpgsqlParameter { Value = recordKey });
+            command.Parameters.Add(new NpgsqlParameter { Value = StoredText.Store(recordKey) });
+            command.Parameters.Add(new NpgsqlParameter { Value = StoredText.Store(StoredText.Typed(recordKey)) });
             var events = new List<RecordEvent>();
             await using var reader = await command.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
@@ -43,8 +45,9 @@ public sealed class RecordHistory(NpgsqlDataSource dataSource, string schema = "
                     reader.GetInt64(2),
                     reader.GetString(3),
                     reader.IsDBNull(4) ? null : reader.GetInt64(4),
-                    reader.IsDBNull(5) ? null : reader.GetString(5),
-                    reader.IsDBNull(6) ? null : reader.GetString(6)));
+                    reader.IsDBNull(5) ? null : StoredText.Read(reader.GetString(5)),
+                    // A stored reason keeps its escape marker in front of the " (replayed …)" appended to it.
+                    reader.IsDBNull(6) ? null : StoredText.Read(reader.GetString(6))));
             }
 
             return (IReadOnlyList<RecordEvent>)events;
@@ -64,7 +67,7 @@ public sealed class RecordHistory(NpgsqlDataSource dataSource, string schema = "
                 WHERE s.name = $1 AND r.record_key = $2
                 """);
             command.Parameters.Add(new NpgsqlParameter { Value = syncName });
-            command.Parameters.Add(new NpgsqlParameter { Value = recordKey });
+            command.Parameters.Add(new NpgsqlParameter { Value = StoredText.Store(recordKey) });
             await using var reader = await command.ExecuteReaderAsync(ct);
             return await reader.ReadAsync(ct)
                 ? new StoredRecordState(reader.GetString(0), reader.GetFieldValue<DateTimeOffset>(1), reader.IsDBNull(2) ? null : reader.GetString(2))

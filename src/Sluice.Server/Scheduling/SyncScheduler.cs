@@ -1,3 +1,4 @@
+using Sluice.Core.Engine;
 using Sluice.Core.Errors;
 using Sluice.Core.State;
 using Sluice.Server.Hosting;
@@ -6,48 +7,92 @@ namespace Sluice.Server.Scheduling;
 
 /// <summary>
 /// Starts each scheduled sync every interval, counted from the end of its previous run, and keeps each continuous
-/// sync (a streaming source: CDC, the ingest queue) running, restarting it after a failure with a growing pause.
+/// sync (a streaming source: CDC, the ingest queue) running, restarting it after any failure — a bug included —
+/// with a growing, jittered pause (<see cref="RestartBackoff"/>) that starts over once a run makes progress. Every
+/// failure is logged at once with the sync's name.
 /// A sync that another process is already running is skipped (a continuous one is tried again shortly, so a
 /// standby process takes over within seconds when the one running it dies); scale-out is running more processes.
 /// </summary>
-public sealed class SyncScheduler(SluiceWorkspace workspace, Action<string> log)
+public sealed class SyncScheduler
 {
     /// <summary>How often a standby process tries to take over a continuous sync another process runs.</summary>
     private static readonly TimeSpan TakeOverPoll = TimeSpan.FromSeconds(5);
 
-    private static readonly TimeSpan FirstRestartPause = TimeSpan.FromSeconds(1);
+    private readonly Func<CancellationToken, Task<IReadOnlyList<(string Name, Schedule Schedule)>>> _schedules;
+    private readonly Func<string, ISyncObserver, CancellationToken, Task<RunResult>> _run;
+    private readonly TimeProvider _time;
+    private readonly Action<string> _log;
+    private readonly Func<double> _random;
 
-    private static readonly TimeSpan LongestRestartPause = TimeSpan.FromMinutes(1);
+    public SyncScheduler(SluiceWorkspace workspace, Action<string> log)
+        : this(_ => SchedulesAsync(workspace), (name, observer, ct) => workspace.RunAsync(name, RunKind.Incremental, observer, ct), workspace.Time, log, Random.Shared.NextDouble)
+    {
+    }
+
+    /// <param name="schedules">Every sync's name and schedule.</param>
+    /// <param name="run">Runs one sync once, reporting to the observer.</param>
+    /// <param name="time">The clock every pause waits on.</param>
+    /// <param name="log">Where failures and results are told.</param>
+    /// <param name="random">Jitter source in [0, 1).</param>
+    internal SyncScheduler(
+        Func<CancellationToken, Task<IReadOnlyList<(string Name, Schedule Schedule)>>> schedules,
+        Func<string, ISyncObserver, CancellationToken, Task<RunResult>> run,
+        TimeProvider time,
+        Action<string> log,
+        Func<double> random)
+    {
+        _schedules = schedules;
+        _run = run;
+        _time = time;
+        _log = log;
+        _random = random;
+    }
 
     public async Task RunAsync(CancellationToken ct)
     {
         var loops = new List<Task>();
-        foreach (var sync in workspace.Config.Syncs)
+        foreach (var (name, schedule) in await _schedules(ct))
         {
-            var schedule = await workspace.ScheduleOfAsync(sync);
             if (schedule.IsContinuous)
             {
-                loops.Add(ContinuousAsync(sync.Name, ct));
+                loops.Add(ContinuousAsync(name, ct));
             }
             else if (!schedule.IsManual)
             {
-                loops.Add(EveryAsync(sync.Name, schedule.Interval!.Value, ct));
+                loops.Add(EveryAsync(name, schedule.Interval!.Value, ct));
             }
         }
 
         if (loops.Count == 0)
         {
-            log("no sync has a schedule; run one with `sluice sync NAME`, or add 'schedule: every 5m' to it");
+            _log("no sync has a schedule; run one with `sluice sync NAME`, or add 'schedule: every 5m' to it");
         }
 
         await Task.WhenAll(loops);
+    }
+
+    private static async Task<IReadOnlyList<(string Name, Schedule Schedule)>> SchedulesAsync(SluiceWorkspace workspace)
+    {
+        var schedules = new List<(string, Schedule)>();
+        foreach (var sync in workspace.Config.Syncs)
+        {
+            schedules.Add((sync.Name, await workspace.ScheduleOfAsync(sync)));
+        }
+
+        return schedules;
     }
 
     private async Task EveryAsync(string name, TimeSpan interval, CancellationToken ct)
     {
         while (!ct.IsCancellationRequested)
         {
-            if (await RunOnceAsync(name, ct) == Outcome.Stopped || !await PauseAsync(interval, ct))
+            var run = await RunOnceAsync(name, ct);
+            if (run.Error is { } error)
+            {
+                _log($"{name}: run failed: {error}; the next run is in {Describe(interval)}, as scheduled");
+            }
+
+            if (run.Outcome == Outcome.Stopped || !await PauseAsync(interval, ct))
             {
                 return;
             }
@@ -56,50 +101,66 @@ public sealed class SyncScheduler(SluiceWorkspace workspace, Action<string> log)
 
     private async Task ContinuousAsync(string name, CancellationToken ct)
     {
-        var pause = FirstRestartPause;
+        var backoff = new RestartBackoff(_random);
         while (!ct.IsCancellationRequested)
         {
-            var outcome = await RunOnceAsync(name, ct);
-            var wait = outcome switch
+            var run = await RunOnceAsync(name, ct);
+            if (run.Outcome == Outcome.Stopped)
             {
-                Outcome.Stopped => (TimeSpan?)null,
-                Outcome.HeldElsewhere => TakeOverPoll,
-                // A streaming run ends only by failing (or, for a polling fallback, after each poll).
-                Outcome.Failed => pause,
-                _ => TakeOverPoll,
-            };
-            pause = outcome == Outcome.Failed ? TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, LongestRestartPause.Ticks)) : FirstRestartPause;
-            if (wait is null || !await PauseAsync(wait.Value, ct))
+                return;
+            }
+
+            // A streaming run ends only by failing (or, for a polling fallback, after each poll). One that got
+            // batches through before failing was healthy until then: its restart starts over from the first pause.
+            if (run.Outcome != Outcome.Failed || run.Progressed)
+            {
+                backoff.Reset();
+            }
+
+            var wait = TakeOverPoll;
+            if (run.Error is { } error)
+            {
+                wait = backoff.Next();
+                _log($"{name}: run failed: {error}; restarting in {Describe(wait)}");
+            }
+
+            if (!await PauseAsync(wait, ct))
             {
                 return;
             }
         }
     }
 
-    private async Task<Outcome> RunOnceAsync(string name, CancellationToken ct)
+    /// <summary>One run; never throws but for the scheduler's own stop, so that no failure ends a sync's loop.</summary>
+    private async Task<RunEnd> RunOnceAsync(string name, CancellationToken ct)
     {
+        var observer = new RunObserver(_log);
         try
         {
-            var result = await workspace.RunAsync(name, RunKind.Incremental, new NoticeLog(log), ct);
+            var result = await _run(name, observer, ct);
             if (result.Read > 0)
             {
-                log($"{name}: run {result.RunId}: {result.Read:N0} read, {result.Acknowledged:N0} acknowledged, {result.Rejected:N0} rejected in {result.Elapsed.TotalSeconds:0.0} s");
+                _log($"{name}: run {result.RunId}: {result.Read:N0} read, {result.Acknowledged:N0} acknowledged, {result.Rejected:N0} rejected in {result.Elapsed.TotalSeconds:0.0} s");
             }
 
-            return Outcome.Finished;
+            return new RunEnd(Outcome.Finished, null, observer.Progressed);
         }
         catch (SyncAlreadyRunningException)
         {
-            return Outcome.HeldElsewhere;
-        }
-        catch (SluiceException e)
-        {
-            log($"{name}: run failed: {e.Message}");
-            return Outcome.Failed;
+            return new RunEnd(Outcome.HeldElsewhere, null, false);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            return Outcome.Stopped;
+            return new RunEnd(Outcome.Stopped, null, observer.Progressed);
+        }
+        catch (SluiceException e)
+        {
+            return new RunEnd(Outcome.Failed, e.Message, observer.Progressed);
+        }
+        catch (Exception e)
+        {
+            // A bug: the type and message say where to look; a stack trace is for a debugger, not the log.
+            return new RunEnd(Outcome.Failed, $"internal error: {e.GetType().Name}: {e.Message}", observer.Progressed);
         }
     }
 
@@ -107,7 +168,7 @@ public sealed class SyncScheduler(SluiceWorkspace workspace, Action<string> log)
     {
         try
         {
-            await Task.Delay(wait, workspace.Time, ct);
+            await Task.Delay(wait, _time, ct);
             return true;
         }
         catch (OperationCanceledException)
@@ -116,11 +177,22 @@ public sealed class SyncScheduler(SluiceWorkspace workspace, Action<string> log)
         }
     }
 
-    /// <summary>Tells the server's log what a source says about how it reads (once per run).</summary>
-    private sealed class NoticeLog(Action<string> log) : Core.Engine.ISyncObserver
+    private static string Describe(TimeSpan wait) =>
+        wait < TimeSpan.FromMinutes(1) ? $"{wait.TotalSeconds:0.#} s" : $"{wait.TotalMinutes:0.#} min";
+
+    /// <summary>Tells the server's log what a source says about how it reads (once per run), and notes whether a batch committed.</summary>
+    private sealed class RunObserver(Action<string> log) : ISyncObserver
     {
+        private volatile bool _progressed;
+
+        public bool Progressed => _progressed;
+
         public void OnNotice(string syncName, string notice) => log(notice);
+
+        public void OnProgress(string syncName, RunProgress progress) => _progressed = true;
     }
+
+    private readonly record struct RunEnd(Outcome Outcome, string? Error, bool Progressed);
 
     private enum Outcome
     {

@@ -44,6 +44,9 @@ internal sealed class FakeDestination : IDestination
     /// <summary>Keys whose encoding throws a record-rejected error.</summary>
     public IReadOnlySet<string> UnencodableKeys { get; init; } = new HashSet<string>();
 
+    /// <summary>Keys whose encoding throws an <see cref="InvalidOperationException"/>: a destination's bug, not a refusal.</summary>
+    public IReadOnlySet<string> CrashingKeys { get; init; } = new HashSet<string>();
+
     /// <summary>Keys whose encoding is larger than <see cref="DestinationLimits.MaxRecordBytes"/>.</summary>
     public IReadOnlySet<string> OversizedKeys { get; init; } = new HashSet<string>();
 
@@ -81,6 +84,11 @@ internal sealed class FakeDestination : IDestination
         if (UnencodableKeys.Contains(change.Key))
         {
             throw new SluiceException(ErrorClass.RecordRejected, $"record {change.Key} cannot be encoded");
+        }
+
+        if (CrashingKeys.Contains(change.Key))
+        {
+            throw new InvalidOperationException($"the encoder tripped over record {change.Key}");
         }
 
         var id = change.Values[mapping["id"]!.Ordinal];

@@ -29,6 +29,9 @@ internal sealed class FakeSource(int count) : ISource
     /// <summary>When set, reading the change at this offset fails as a lost database connection would.</summary>
     public int? FailAt { get; init; }
 
+    /// <summary>When set, reading the change at this offset throws "boom", as a bug in the source would.</summary>
+    public int? CrashAt { get; init; }
+
     public IReadOnlyList<ReadRequest> Requests
     {
         get
@@ -60,6 +63,11 @@ internal sealed class FakeSource(int count) : ISource
             if (i == FailAt)
             {
                 throw SluiceException.Transient($"{Description}: the connection was lost");
+            }
+
+            if (i == CrashAt)
+            {
+                throw new InvalidOperationException("boom");
             }
 
             // Values follow request.Columns, as a real source's do.

@@ -16,7 +16,7 @@ namespace Sluice.Testing;
 /// does the same when this process is gone by any way (SIGKILL included), waits for the server to end and deletes
 /// the cluster's directory.
 /// </remarks>
-internal static class ClusterShutdown
+public static class ClusterShutdown
 {
     private const int SigQuit = 3;
 
@@ -76,11 +76,11 @@ internal static class ClusterShutdown
     }
 
     /// <summary>
-    /// Removes a cluster whose test process died before its watcher could (one from before watchers, or whose watcher
-    /// was killed too): its server, if still running, is shut down at once, then its directory deleted. Never starts a
-    /// server to stop it.
+    /// Removes a cluster now: its server, if still running, is shut down at once, then its directory deleted. For a
+    /// cluster whose test process died before its watcher could (one from before watchers, or whose watcher was killed
+    /// too), or one a test had another process start. Never starts a server to stop it.
     /// </summary>
-    public static async Task RemoveAbandonedAsync(string data, string directory)
+    public static async Task StopAndRemoveAsync(string data, string directory)
     {
         if (ServerOf(data) is { } postmaster)
         {
@@ -88,7 +88,10 @@ internal static class ClusterShutdown
             await Eventually.HoldsAsync(() => !IsServerOf(postmaster, data), $"the abandoned server of {data} stopped", TimeSpan.FromSeconds(30));
         }
 
-        Directory.Delete(directory, recursive: true);
+        if (Directory.Exists(directory))
+        {
+            Directory.Delete(directory, recursive: true);
+        }
     }
 
     /// <summary>The pid of the server running in <paramref name="data"/>; null when none is.</summary>

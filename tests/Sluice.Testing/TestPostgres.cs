@@ -75,7 +75,7 @@ public static class TestPostgres
             {
                 // Clusters started before the data/ subfolder layout keep their data in the directory itself.
                 var data = Directory.Exists(Path.Combine(directory, "data")) ? Path.Combine(directory, "data") : directory;
-                await ClusterShutdown.RemoveAbandonedAsync(data, directory);
+                await ClusterShutdown.StopAndRemoveAsync(data, directory);
             }
             catch (Exception)
             {

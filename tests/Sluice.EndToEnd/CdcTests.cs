@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Npgsql;
 using Sluice.Core.State;
+using Sluice.Testing;
 
 namespace Sluice.EndToEnd;
 
@@ -29,13 +31,14 @@ public sealed class CdcTests
                     batch: {"{"}size: 25{"}"}
 
                 """);
-        try
+        Task? writer = null;
+        await CleanUp.AfterAsync(async () =>
         {
             // The copy first: a copy killed half-way starts again and sends the rows only as they then are.
             await RunUntilAsync(bed, () => bed.Emulator.Stats.Unique >= Rows && Checkpoint(bed) is not (null or "snapshot"));
 
             // Every statement is a transaction of one change, each with content of its own (seats only grows).
-            var writer = Task.Run(async () =>
+            writer = Task.Run(async () =>
             {
                 for (var i = 1; i <= Changes; i++)
                 {
@@ -62,11 +65,12 @@ public sealed class CdcTests
             Assert.Equal(expected, stats.Unique);  // every change once after dedup: none lost, none under two ids
             Assert.Equal(Rows + (Changes / 4) + 1, stats.DistinctUserIds);
             Assert.Contains(bed.Emulator.Messages("identify"), m => m.UserId == "1000000");
-        }
-        finally
+        }, async () =>
         {
-            await DropSlotAsync(bed);
-        }
+            // Each run was killed before its assertions; the writer may still be going when one failed.
+            await Record.ExceptionAsync(() => writer ?? Task.CompletedTask);
+            await ReplicationSlots.DropAllAsync(bed.Db);
+        });
     }
 
     [Fact]
@@ -90,12 +94,15 @@ public sealed class CdcTests
                     on: [added, changed, deleted]
 
                 """);
-        try
+        await using var workspace = bed.Workspace();
+        using var stop = new CancellationTokenSource();
+        var elsewhere = await HoldTransactionOpenWhileTheSlotIsCreatedAsync(bed, "sluice_upgrades");
+        var run = Task.Run(() => workspace.RunAsync("upgrades", RunKind.Incremental, null, stop.Token));
+        await CleanUp.AfterAsync(async () =>
         {
-            await using var workspace = bed.Workspace();
-            using var stop = new CancellationTokenSource();
-            var run = Task.Run(() => workspace.RunAsync("upgrades", RunKind.Incremental, null, stop.Token));
-            await EventuallyAsync(async () => (long)(await bed.ScalarAsync("SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'sluice_upgrades'"))! == 1);
+            // start: now streams what commits after the slot's consistent point, which a slot being created has not
+            // reached yet: changes made as soon as the slot exists may be before it, and are rightly never sent.
+            await WaitUntilStreamingAsync(bed, "sluice_upgrades", run);
             foreach (var sql in new[]
             {
                 "UPDATE accounts SET status = 'paid' WHERE id = 1",   // trial → paid: fires
@@ -109,9 +116,9 @@ public sealed class CdcTests
                 await bed.ExecuteAsync(sql);
             }
 
-            await EventuallyAsync(() => Task.FromResult(bed.Emulator.Messages("track").Count >= 3 || run.IsCompleted));
-            await stop.CancelAsync();
-            await Record.ExceptionAsync(() => run);
+            await Eventually.HoldsAsync(() => bed.Emulator.Messages("track").Count >= 3 || run.IsCompleted, "three track calls",
+                state: () => $"{bed.Emulator.Messages("track").Count} arrived");
+            await StopAsync(stop, run);
 
             // Each call once, whatever order concurrent batches arrived in; the two upgrades of id 1 under distinct message ids.
             var events = bed.Emulator.Messages("track").Select(m => (m.UserId, Json: JsonDocument.Parse(m.Json).RootElement)).ToList();
@@ -120,21 +127,65 @@ public sealed class CdcTests
                 events.Select(e => (e.UserId, e.Json.GetProperty("event").GetString(), e.Json.GetProperty("properties").GetProperty("previous_status").GetString(),
                     e.Json.GetProperty("properties").TryGetProperty("seats", out var seats) ? seats.GetInt32() : -1)).Order().ToArray());
             Assert.Equal(0L, bed.Emulator.Stats.Duplicates);
-        }
-        finally
+        }, async () =>
         {
-            await DropSlotAsync(bed);
-        }
+            // The run holds the slot while it streams: stop it first, or the slot cannot be dropped.
+            await stop.CancelAsync();
+            await Task.WhenAll(Record.ExceptionAsync(() => run), Record.ExceptionAsync(() => elsewhere));
+            await ReplicationSlots.DropAllAsync(bed.Db);
+        });
     }
 
-    private static async Task EventuallyAsync(Func<Task<bool>> condition)
-    {
-        var watch = Stopwatch.StartNew();
-        while (!await condition())
+    /// <summary>
+    /// Waits until the sync streams from its slot: the slot is created (its consistent point reached, so
+    /// <c>confirmed_flush_lsn</c> is set) and held by a walsender. Fails at once with the run's error if the run ends.
+    /// </summary>
+    private static Task WaitUntilStreamingAsync(TestBed bed, string slot, Task run) =>
+        Eventually.HoldsAsync(async () =>
         {
-            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(60), "never happened");
-            await Task.Delay(20);
+            if (run.IsCompleted)
+            {
+                await run; // its error, if any, is the failure to report
+                Assert.Fail("the sync ended before it streamed");
+            }
+
+            return (bool)(await bed.ScalarAsync($"SELECT EXISTS (SELECT FROM pg_replication_slots WHERE slot_name = '{slot}' AND active AND confirmed_flush_lsn IS NOT NULL)"))!;
+        }, $"the sync streams from slot {slot}");
+
+    /// <summary>Stops a run the test started and waits for it: a run stopped by the test ends cancelled, any other end is a failure.</summary>
+    private static async Task StopAsync(CancellationTokenSource stop, Task run)
+    {
+        await stop.CancelAsync();
+        var ended = await Record.ExceptionAsync(() => run);
+        Assert.True(ended is null or OperationCanceledException, $"the sync failed: {ended}");
+    }
+
+    /// <summary>
+    /// Another test's transaction, open in the same cluster as the parallel suite has them: a new slot reaches its
+    /// consistent point (from which it streams what commits) only once every transaction running at its creation has
+    /// ended. Opened now; the returned task ends it 2 s after the slot appears.
+    /// </summary>
+    private static async Task<Task> HoldTransactionOpenWhileTheSlotIsCreatedAsync(TestBed bed, string slot)
+    {
+        var other = await TestPostgres.CreateDataSourceAsync("cdc_concurrent_transaction");
+        var connection = await other.OpenConnectionAsync();
+        var transaction = await connection.BeginTransactionAsync();
+        await using (var xid = new NpgsqlCommand("SELECT pg_current_xact_id()", connection, transaction))
+        {
+            await xid.ExecuteScalarAsync(); // a transaction without a transaction id holds no slot back
         }
+
+        return Task.Run(async () =>
+        {
+            await using (other)
+            await using (connection)
+            await using (transaction)
+            {
+                await Eventually.HoldsAsync(async () => (long)(await bed.ScalarAsync($"SELECT count(*) FROM pg_replication_slots WHERE slot_name = '{slot}'"))! == 1, $"slot {slot} exists");
+                await Task.Delay(TimeSpan.FromSeconds(2)); // how long the other transaction lasts, not a wait for anything
+                await transaction.CommitAsync();
+            }
+        });
     }
 
     /// <summary>Starts <c>sluice sync</c>, waits for <paramref name="enough"/>, then kills it (SIGKILL); true when it was still running.</summary>
@@ -171,17 +222,5 @@ public sealed class CdcTests
         {
             return null; // the state schema is not there yet
         }
-    }
-
-    /// <summary>A slot holds WAL for ever: drop it once the killed process's walsender has let go of it.</summary>
-    private static async Task DropSlotAsync(TestBed bed)
-    {
-        var watch = Stopwatch.StartNew();
-        while ((long)(await bed.ScalarAsync("SELECT count(*) FROM pg_replication_slots WHERE database = current_database() AND active"))! > 0 && watch.Elapsed < TimeSpan.FromSeconds(30))
-        {
-            await Task.Delay(50);
-        }
-
-        await bed.ExecuteAsync("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = current_database()");
     }
 }

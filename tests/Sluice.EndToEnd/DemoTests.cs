@@ -13,7 +13,10 @@ public sealed class DemoTests
     public async Task Demo_once_builds_everything_syncs_and_exits_0_and_a_second_run_sends_only_new_activity()
     {
         var home = Path.Combine(Path.GetTempPath(), $"sluice-demo-test-{Guid.NewGuid():N}");
-        try
+        // The demo starts a cluster of its own, which outlives a demo that fails or is killed half-way.
+        var cluster = Path.Combine(home, "demo", "pgdata");
+        ClusterShutdown.StopWithThisProcess(cluster, home);
+        await CleanUp.AfterAsync(async () =>
         {
             var (exit, output) = await RunDemoAsync(home);
             Assert.True(exit == 0, output);
@@ -21,25 +24,14 @@ public sealed class DemoTests
             Assert.Matches(@"identify events sent and acknowledged\s*\S?\s*2,000", output);
             Assert.Matches(@"identify calls seen by the Segment emulator \(unique messageIds\)\s*\S?\s*2,000", output);
             AssertRealTime(output);
-            Assert.False(File.Exists(Path.Combine(home, "demo", "pgdata", "postmaster.pid")), "--once stops the cluster it started");
+            Assert.False(File.Exists(Path.Combine(cluster, "postmaster.pid")), "--once stops the cluster it started");
 
             var (again, second) = await RunDemoAsync(home);
             Assert.True(again == 0, second);
             Assert.Contains("users changed by simulated activity", second, StringComparison.Ordinal);
             Assert.Matches(@"rows read from public.users\s*\S?\s*50\b", second);
             AssertRealTime(second);
-        }
-        finally
-        {
-            try
-            {
-                Directory.Delete(home, recursive: true);
-            }
-            catch (IOException)
-            {
-                // a temp directory; not worth failing over
-            }
-        }
+        }, () => ClusterShutdown.StopAndRemoveAsync(cluster, home));
     }
 
     /// <summary>
@@ -257,7 +249,17 @@ public sealed class DemoTests
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await process.WaitForExitAsync(timeout.Token);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+            Assert.Fail($"sluice demo did not finish within 3 minutes:\n{await stdout}{await stderr}");
+        }
+
         return (process.ExitCode, await stdout + await stderr);
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Npgsql;
 using Sluice.Core.Configuration;
@@ -113,11 +112,8 @@ public sealed class DiffSyncTests
         await using var workspace = bed.Workspace();
 
         var run = workspace.RunAsync(SyncName, RunKind.Incremental, null, default);
-        var watch = Stopwatch.StartNew();
-        while (bed.Emulator.Stats.Events < 5_000 && !run.IsCompleted && watch.Elapsed < TimeSpan.FromSeconds(20))
-        {
-            await Task.Delay(1);
-        }
+        await Eventually.HoldsAsync(() => bed.Emulator.Stats.Events >= 5_000 || run.IsCompleted, "5,000 events sent before the faults begin",
+            state: () => $"{bed.Emulator.Stats.Events} sent");
 
         bed.Emulator.SetFaults(new SegmentFaultOptions { ServerErrorRate = 1 });
         var failure = await Assert.ThrowsAsync<SluiceException>(() => run);

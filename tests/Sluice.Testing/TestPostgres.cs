@@ -31,7 +31,8 @@ public static class TestPostgres
     /// <summary>
     /// An extra throwaway cluster beside the shared one, for tests that need other settings: started in a fresh temp
     /// directory named <paramref name="directoryPrefix"/>, the process id and a unique suffix (its data in the
-    /// <c>data</c> folder, room beside it for the caller's files), stopped and deleted when the process exits.
+    /// <c>data</c> folder, room beside it for the caller's files), stopped and deleted when the process ends, however
+    /// it ends (<see cref="ClusterShutdown"/>).
     /// Clusters abandoned by dead test processes under the same prefix are removed first.
     /// </summary>
     /// <param name="settingsFor">
@@ -43,25 +44,14 @@ public static class TestPostgres
         await RemoveAbandonedClustersAsync(directoryPrefix);
         var directory = Path.Combine(Path.GetTempPath(), $"{directoryPrefix}{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}");
         var settings = await settingsFor(directory);
-        var cluster = await LocalCluster.StartAsync(new LocalClusterOptions
+        var data = Path.Combine(directory, "data");
+        ClusterShutdown.StopWithThisProcess(data, directory);
+        return await LocalCluster.StartAsync(new LocalClusterOptions
         {
-            DataDirectory = Path.Combine(directory, "data"),
+            DataDirectory = data,
             Durable = false,
             Settings = settings,
         });
-        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-        {
-            try
-            {
-                cluster.StopAsync(immediate: true).GetAwaiter().GetResult();
-                Directory.Delete(directory, recursive: true);
-            }
-            catch (Exception)
-            {
-                // Best effort at exit (or already stopped and deleted by its owner); the next run removes what is left.
-            }
-        };
-        return cluster;
     }
 
     private static Task<LocalCluster> StartAsync() =>
@@ -85,13 +75,7 @@ public static class TestPostgres
             {
                 // Clusters started before the data/ subfolder layout keep their data in the directory itself.
                 var data = Directory.Exists(Path.Combine(directory, "data")) ? Path.Combine(directory, "data") : directory;
-                if (File.Exists(Path.Combine(data, "postmaster.pid")))
-                {
-                    var stale = await LocalCluster.StartAsync(new LocalClusterOptions { DataDirectory = data, Durable = false });
-                    await stale.StopAsync(immediate: true);
-                }
-
-                Directory.Delete(directory, recursive: true);
+                await ClusterShutdown.StopAndRemoveAsync(data, directory);
             }
             catch (Exception)
             {

@@ -44,7 +44,7 @@ public sealed class IngestFuzzTests
             await Task.Delay(250);
         }
 
-        Assert.True(report.Holds, $"{report}\n{string.Join("\n", report.Violations.Take(50))}\nsluice run printed:\n{bed.Output}");
+        Assert.True(report.Holds, $"{report}\n{string.Join("\n", report.Violations.Take(50))}\ndead letters by reason:\n{await DeadLetterReasonsAsync(bed.Db)}\nsluice run printed:\n{bed.Output}");
         Assert.True(report.LandedInEventsTable > 0 && report.LandedInWarehouse > 0, report.ToString());
     }
 
@@ -65,7 +65,7 @@ public sealed class IngestFuzzTests
         while (true)
         {
             var inWarehouse = await CountAsync(bed.Db, "SELECT count(*) FROM web.tracks WHERE id = 'fz-canary'");
-            var inEvents = await CountAsync(bed.Db, "SELECT count(*) FROM public.events WHERE payload->>'messageId' = 'fz-canary'");
+            var inEvents = await CountAsync(bed.Db, "SELECT count(*) FROM public.events WHERE metadata->>'messageId' = 'fz-canary'");
             if (inWarehouse == 1 && inEvents == 1)
             {
                 return;
@@ -75,6 +75,20 @@ public sealed class IngestFuzzTests
                 $"the canary sent after the hostile events did not land within {LandingDeadline.TotalSeconds:0} s (warehouse {inWarehouse}, events table {inEvents}): a sync stopped.\nsluice run printed:\n{bed.Output}");
             await Task.Delay(250);
         }
+    }
+
+    private static async Task<string> DeadLetterReasonsAsync(NpgsqlDataSource db)
+    {
+        await using var command = db.CreateCommand(
+            "SELECT s.name || ': ' || count(*) || ' × ' || left(d.reason, 300) FROM sluice.dead_letters d JOIN sluice.syncs s ON s.id = d.sync_id GROUP BY s.name, d.reason ORDER BY count(*) DESC LIMIT 20");
+        await using var reader = await command.ExecuteReaderAsync();
+        var lines = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            lines.Add("  " + reader.GetString(0));
+        }
+
+        return string.Join("\n", lines);
     }
 
     private static async Task<long> CountAsync(NpgsqlDataSource db, string sql)

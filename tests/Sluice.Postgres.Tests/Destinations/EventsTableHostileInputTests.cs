@@ -26,4 +26,34 @@ public sealed class EventsTableHostileInputTests
         Assert.Equal(ErrorClass.RecordRejected, error.Class);
         Assert.Contains("lone UTF-16 surrogate", error.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("""{"type":"track","event":"E","userId":"u","properties":{"note":"a\u0000b"}}""")]
+    [InlineData("""{"type":"track","event":"E","userId":"u","properties":{"\u0000":1}}""")]
+    [InlineData("""{"type":"track","event":"E","userId":"u","context":{"ip":"\\\u0000"}}""")]
+    public async Task A_NUL_in_a_value_or_key_is_refused_as_a_record_with_the_reason_before_any_insert(string json)
+    {
+        await using var db = await TestPostgres.CreateDataSourceAsync(nameof(A_NUL_in_a_value_or_key_is_refused_as_a_record_with_the_reason_before_any_insert));
+        await using var destination = new EventsTableDestination(
+            "events_sync", db, new PostgresConnectionOptions { Name = "wh", Database = "test", User = "postgres" },
+            new EventsTableOptions { Schema = "public", Table = "events" });
+
+        var error = Assert.Throws<SluiceException>(() => Encode(destination, SegmentEvent(Guid.NewGuid(), "track", "E", json)));
+
+        Assert.Equal(ErrorClass.RecordRejected, error.Class);
+        Assert.Contains("NUL", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_backslash_before_u0000_is_text_not_a_NUL_and_is_kept()
+    {
+        await using var db = await TestPostgres.CreateDataSourceAsync(nameof(A_backslash_before_u0000_is_text_not_a_NUL_and_is_kept));
+        await using var destination = new EventsTableDestination(
+            "events_sync", db, new PostgresConnectionOptions { Name = "wh", Database = "test", User = "postgres" },
+            new EventsTableOptions { Schema = "public", Table = "events" });
+
+        var encoded = Encode(destination, SegmentEvent(Guid.NewGuid(), "track", "E", """{"type":"track","event":"E","userId":"u","properties":{"u0000":"\\u0000"}}"""));
+
+        Assert.Contains(@"\\u0000", System.Text.Encoding.UTF8.GetString(encoded.Payload.Span), StringComparison.Ordinal);
+    }
 }

@@ -123,10 +123,11 @@ public static class HostileSegmentCalls
 
         var fields = new List<(string, string)>
         {
+            // An empty user id is answered 200 and dropped, as Segment does: hostile ids always have a first letter.
             // valid JSON for the same type name, spelled with an escape: must be dispatched as the type it decodes to
             ("type", variant < 10 ? Quote(@"\u00" + ((int)type[0]).ToString("x2", CultureInfo.InvariantCulture) + type[1..]) : Quote(type)),
             ("messageId", Quote(messageId)),
-            (variant % 3 == 0 ? "anonymousId" : "userId", Quote(variant is < 70 and not 95 ? "u" + (variant % 7).ToString(CultureInfo.InvariantCulture) : parts.Text)),
+            (variant % 3 == 0 ? "anonymousId" : "userId", Quote(variant is < 70 and not 95 ? "u" + (variant % 7).ToString(CultureInfo.InvariantCulture) : variant == 95 ? parts.Text : "u" + parts.Text)),
             ("timestamp", parts.Timestamp),
         };
         switch (type)

@@ -130,7 +130,10 @@ public sealed class SyncSchedulerTests
             return Task.Run(() => scheduler.RunAsync(ct), CancellationToken.None);
         }
 
-        /// <summary>Until the sync has been started <paramref name="count"/> times in all.</summary>
+        /// <summary>
+        /// Until the sync has been started <paramref name="count"/> times in all (a start, not an end: a failing run may
+        /// still be failing; wait for its restart timer to know it has failed).
+        /// </summary>
         public async Task WaitForAttemptsAsync(int count)
         {
             while (Volatile.Read(ref _attempts) < count)
@@ -142,25 +145,20 @@ public sealed class SyncSchedulerTests
         private async Task<RunResult> RunAsync(string name, ISyncObserver observer, CancellationToken ct)
         {
             var attempt = Interlocked.Increment(ref _attempts) - 1;
-            try
+            // Counted as started now: a run that goes on until stopped must not keep a waiter waiting.
+            _attempted.Release();
+            if (behaviour(attempt) is { Progressed: true })
             {
-                if (behaviour(attempt) is { Progressed: true })
-                {
-                    observer.OnProgress(name, new RunProgress(1, 1, 0, null, TimeSpan.Zero));
-                    throw SluiceException.Transient("the connection dropped after a batch");
-                }
-
-                if (!EndsRuns)
-                {
-                    await Task.Delay(Timeout.InfiniteTimeSpan, ct);
-                }
-
-                return new RunResult(attempt, 0, 0, 0, 0, TimeSpan.Zero, null);
+                observer.OnProgress(name, new RunProgress(1, 1, 0, null, TimeSpan.Zero));
+                throw SluiceException.Transient("the connection dropped after a batch");
             }
-            finally
+
+            if (!EndsRuns)
             {
-                _attempted.Release();
+                await Task.Delay(Timeout.InfiniteTimeSpan, ct);
             }
+
+            return new RunResult(attempt, 0, 0, 0, 0, TimeSpan.Zero, null);
         }
 
         public sealed record Failure(bool Progressed);

@@ -64,46 +64,12 @@ public sealed class PostgresStateStore : ISyncStateStore
         return null;
     }
 
-    /// <summary>Every known sync with its last run, for the dashboard and status commands.</summary>
+    /// <summary>
+    /// Every known sync with its last run, for the dashboard and status commands: the one status query, shared with
+    /// <c>sluice status</c> and <c>/metrics</c> (<see cref="PostgresSyncStateView.StatusAsync"/>).
+    /// </summary>
     public Task<IReadOnlyList<SyncStatus>> StatusAsync(CancellationToken ct) =>
-        StateErrors.GuardAsync(() => StatusCoreAsync(ct));
-
-    private async Task<IReadOnlyList<SyncStatus>> StatusCoreAsync(CancellationToken ct)
-    {
-        await using var command = _dataSource.CreateCommand(
-            $"""
-            SELECT s.name, r.id, r.kind, r.status, r.started_at, r.finished_at,
-                   coalesce(r.records_read, 0), coalesce(r.acknowledged, 0), coalesce(r.rejected, 0), r.error,
-                   c.updated_at,
-                   (SELECT count(*) FROM {_schema.Name}.dead_letters d WHERE d.sync_id = s.id AND d.replayed_at IS NULL),
-                   (SELECT coalesce(sum(acknowledged), 0)::bigint FROM {_schema.Name}.runs a WHERE a.sync_id = s.id)
-            FROM {_schema.Name}.syncs s
-            LEFT JOIN LATERAL (SELECT * FROM {_schema.Name}.runs r WHERE r.sync_id = s.id ORDER BY r.id DESC LIMIT 1) r ON true
-            LEFT JOIN {_schema.Name}.checkpoints c ON c.sync_id = s.id
-            ORDER BY s.name
-            """);
-        var result = new List<SyncStatus>();
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-        {
-            result.Add(new SyncStatus(
-                reader.GetString(0),
-                reader.IsDBNull(1) ? null : reader.GetInt64(1),
-                reader.IsDBNull(2) ? null : reader.GetString(2),
-                reader.IsDBNull(3) ? null : reader.GetString(3),
-                reader.IsDBNull(4) ? null : reader.GetFieldValue<DateTimeOffset>(4),
-                reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5),
-                reader.GetInt64(6),
-                reader.GetInt64(7),
-                reader.GetInt64(8),
-                reader.IsDBNull(9) ? null : StoredText.Read(reader.GetString(9)),
-                reader.IsDBNull(10) ? null : reader.GetFieldValue<DateTimeOffset>(10),
-                reader.GetInt64(11),
-                reader.GetInt64(12)));
-        }
-
-        return result;
-    }
+        new PostgresSyncStateView(_dataSource, _schema).StatusAsync(ct);
 
     /// <summary>A sync's checkpoint, the run that wrote it and the sync's latest run; <c>null</c> for a sync the store never saw.</summary>
     public Task<CheckpointStatus?> CheckpointStatusAsync(string syncName, CancellationToken ct) =>

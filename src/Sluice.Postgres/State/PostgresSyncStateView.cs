@@ -10,10 +10,21 @@ namespace Sluice.Postgres.State;
 /// <see cref="PostgresStateStore.TryAcquireAsync"/> it neither registers the sync nor takes its run lock, so
 /// looking never blocks a run, and a state schema that was never migrated reads as empty instead of being created.
 /// </summary>
-public sealed class PostgresSyncStateView(NpgsqlDataSource dataSource, string schema = "sluice") : ISyncStateView
+public sealed class PostgresSyncStateView : ISyncStateView
 {
-    private readonly NpgsqlDataSource _dataSource = dataSource;
-    private readonly StateSchema _schema = new(schema);
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly StateSchema _schema;
+
+    public PostgresSyncStateView(NpgsqlDataSource dataSource, string schema = "sluice")
+        : this(dataSource, new StateSchema(schema))
+    {
+    }
+
+    internal PostgresSyncStateView(NpgsqlDataSource dataSource, StateSchema schema)
+    {
+        _dataSource = dataSource;
+        _schema = schema;
+    }
 
     public Task<Checkpoint?> LoadCheckpointAsync(string syncName, CancellationToken ct) =>
         StateErrors.GuardAsync(async () =>
@@ -70,7 +81,7 @@ public sealed class PostgresSyncStateView(NpgsqlDataSource dataSource, string sc
                     reader.GetInt64(6),
                     reader.GetInt64(7),
                     reader.GetInt64(8),
-                    reader.IsDBNull(9) ? null : reader.GetString(9),
+                    reader.IsDBNull(9) ? null : StoredText.Read(reader.GetString(9)),
                     reader.IsDBNull(10) ? null : reader.GetFieldValue<DateTimeOffset>(10),
                     reader.GetInt64(11),
                     reader.GetInt64(12))

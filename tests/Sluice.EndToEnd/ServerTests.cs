@@ -124,8 +124,15 @@ public sealed class ServerTests
         }
 
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        await server.WaitForExitAsync(timeout.Token);
+        var stopped = await server.WaitForExitAsync(timeout.Token).ContinueWith(wait => wait.IsCompletedSuccessfully, TaskScheduler.Default);
+        if (!stopped)
+        {
+            // Killed only to read what it printed: the assertion below reports the hang.
+            server.Kill(entireProcessTree: true);
+        }
+
         var printed = string.Concat(await output);
+        Assert.True(stopped, $"sluice run did not stop within 20 s of SIG{signal}; it printed:\n{printed}");
         Assert.True(server.ExitCode == 0, printed);
         Assert.Equal(0L, await bed.ScalarAsync("SELECT count(*) FROM sluice.runs WHERE status = 'running'"));
     }

@@ -70,13 +70,17 @@ internal sealed class TestBed : IAsyncDisposable
     /// <summary>Starts the real <c>sluice</c> binary, as a user would run it.</summary>
     public Process StartSluice(params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet")
+        // As at a terminal, Ctrl-C (SIGINT) reaches sluice even when this test run was started where it is ignored
+        // (a background job without job control: a child inherits the ignored signal). env execs, keeping the pid.
+        var start = new ProcessStartInfo("env")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
             WorkingDirectory = Directory,
         };
+        start.ArgumentList.Add("--default-signal=INT");
+        start.ArgumentList.Add("dotnet");
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "sluice.dll"));
         foreach (var arg in args)
         {

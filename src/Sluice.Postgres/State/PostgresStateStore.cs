@@ -69,7 +69,7 @@ public sealed class PostgresStateStore : ISyncStateStore
     /// <c>sluice status</c> and <c>/metrics</c> (<see cref="PostgresSyncStateView.StatusAsync"/>).
     /// </summary>
     public Task<IReadOnlyList<SyncStatus>> StatusAsync(CancellationToken ct) =>
-        new PostgresSyncStateView(_dataSource, _schema).StatusAsync(ct);
+        new PostgresSyncStateView(_dataSource, _schema).StatusOfOpenStoreAsync(ct);
 
     /// <summary>A sync's checkpoint, the run that wrote it and the sync's latest run; <c>null</c> for a sync the store never saw.</summary>
     public Task<CheckpointStatus?> CheckpointStatusAsync(string syncName, CancellationToken ct) =>

@@ -47,16 +47,20 @@ public sealed class PostgresSyncStateView : ISyncStateView
     /// for <c>sluice status</c> and <c>/metrics</c>. Empty when the store was never migrated.
     /// </summary>
     public Task<IReadOnlyList<SyncStatus>> StatusAsync(CancellationToken ct) =>
-        StateErrors.GuardAsync(async () =>
-        {
-            var result = new List<SyncStatus>();
-            if (!await HasTablesAsync(ct))
-            {
-                return (IReadOnlyList<SyncStatus>)result;
-            }
+        StateErrors.GuardAsync(async () => await HasTablesAsync(ct) ? await ReadStatusAsync(ct) : []);
 
-            await using var command = _dataSource.CreateCommand(
-                $"""
+    /// <summary>
+    /// <see cref="StatusAsync"/> of a store that must exist: a running server's store was migrated when it opened, so
+    /// its tables missing is a fault to report, not an empty store.
+    /// </summary>
+    internal Task<IReadOnlyList<SyncStatus>> StatusOfOpenStoreAsync(CancellationToken ct) =>
+        StateErrors.GuardAsync(() => ReadStatusAsync(ct));
+
+    private async Task<IReadOnlyList<SyncStatus>> ReadStatusAsync(CancellationToken ct)
+    {
+        var result = new List<SyncStatus>();
+        await using var command = _dataSource.CreateCommand(
+            $"""
                 SELECT s.name, r.id, r.kind, r.status, r.started_at, r.finished_at,
                        coalesce(r.records_read, 0), coalesce(r.acknowledged, 0), coalesce(r.rejected, 0), r.error,
                        c.updated_at,
@@ -68,30 +72,30 @@ public sealed class PostgresSyncStateView : ISyncStateView
                 LEFT JOIN {_schema.Name}.checkpoints c ON c.sync_id = s.id
                 ORDER BY s.name
                 """);
-            await using var reader = await command.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct))
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            result.Add(new SyncStatus(
+                reader.GetString(0),
+                reader.IsDBNull(1) ? null : reader.GetInt64(1),
+                reader.IsDBNull(2) ? null : reader.GetString(2),
+                reader.IsDBNull(3) ? null : reader.GetString(3),
+                reader.IsDBNull(4) ? null : reader.GetFieldValue<DateTimeOffset>(4),
+                reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5),
+                reader.GetInt64(6),
+                reader.GetInt64(7),
+                reader.GetInt64(8),
+                reader.IsDBNull(9) ? null : StoredText.Read(reader.GetString(9)),
+                reader.IsDBNull(10) ? null : reader.GetFieldValue<DateTimeOffset>(10),
+                reader.GetInt64(11),
+                reader.GetInt64(12))
             {
-                result.Add(new SyncStatus(
-                    reader.GetString(0),
-                    reader.IsDBNull(1) ? null : reader.GetInt64(1),
-                    reader.IsDBNull(2) ? null : reader.GetString(2),
-                    reader.IsDBNull(3) ? null : reader.GetString(3),
-                    reader.IsDBNull(4) ? null : reader.GetFieldValue<DateTimeOffset>(4),
-                    reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5),
-                    reader.GetInt64(6),
-                    reader.GetInt64(7),
-                    reader.GetInt64(8),
-                    reader.IsDBNull(9) ? null : StoredText.Read(reader.GetString(9)),
-                    reader.IsDBNull(10) ? null : reader.GetFieldValue<DateTimeOffset>(10),
-                    reader.GetInt64(11),
-                    reader.GetInt64(12))
-                {
-                    FailedRuns = reader.GetInt64(13),
-                });
-            }
+                FailedRuns = reader.GetInt64(13),
+            });
+        }
 
-            return result;
-        });
+        return result;
+    }
 
     private async Task<bool> HasTablesAsync(CancellationToken ct)
     {

@@ -59,7 +59,7 @@ public sealed class CdcPreflightTests
         await ExecuteAsync(admin, $"CREATE TABLE accounts (id bigint PRIMARY KEY); CREATE ROLE {role} LOGIN");
         var asRole = new NpgsqlConnectionStringBuilder(admin.ConnectionString) { Username = role };
         var db = NpgsqlDataSource.Create(asRole.ConnectionString);
-        try
+        await CleanUp.AfterAsync(async () =>
         {
             var readiness = await CdcPreflight.InspectAsync(db, ["public.accounts"], slot: "sluice_x", publication: "sluice_x", CancellationToken.None);
 
@@ -76,12 +76,11 @@ public sealed class CdcPreflightTests
             await ExecuteAsync(admin, $"ALTER ROLE {role} REPLICATION; GRANT SELECT ON accounts TO {role}; CREATE PUBLICATION sluice_x FOR TABLE accounts");
             var after = await CdcPreflight.InspectAsync(db, ["public.accounts"], slot: "sluice_x", publication: "sluice_x", CancellationToken.None);
             Assert.Empty(after.Problems);
-        }
-        finally
+        }, async () =>
         {
             await db.DisposeAsync(); // its pooled sessions would keep the role from being dropped
             await ExecuteAsync(admin, $"DROP PUBLICATION IF EXISTS sluice_x; DROP OWNED BY {role}; DROP ROLE {role}");
-        }
+        });
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Sluice.Core.Configuration;
+using Sluice.Testing;
 
 namespace Sluice.EndToEnd;
 
@@ -111,7 +112,7 @@ public sealed class CliTests
     [Fact]
     public async Task A_yaml_alias_bomb_exits_2_naming_the_file_and_the_limit_within_a_small_heap()
     {
-        var (exit, output) = await CheckAloneAsync(AliasBomb(), []);
+        var (exit, output) = await CheckAloneAsync(HostileYaml.AliasBomb(), []);
 
         Assert.True(exit == 2, output);
         Assert.Contains("bomb.yaml:", output, StringComparison.Ordinal);
@@ -218,30 +219,6 @@ public sealed class CliTests
         Assert.True(checkExit == 2, checkOutput);
         Assert.Contains(refusal, checkOutput.Split('\n'));
         Assert.DoesNotContain("shared-key", checkOutput + runOutput, StringComparison.Ordinal);
-    }
-
-    /// <summary>Billion laughs: nine levels of mappings of nine aliases of the level before, 9^9 values once walked.</summary>
-    private static string AliasBomb()
-    {
-        var yaml = """
-            connections:
-              app: {type: postgres, host: 127.0.0.1, database: app, user: u}
-              segment: {type: segment, write_key: k}
-            syncs:
-              users:
-                source: {connection: app, table: public.users}
-                destination: {connection: segment, call: identify}
-                mapping:
-                  user_id: id
-                  t0: &a0 {c0: a, c1: a, c2: a, c3: a, c4: a, c5: a, c6: a, c7: a, c8: a}
-
-            """;
-        for (var level = 1; level <= 9; level++)
-        {
-            yaml += $"      t{level}: &a{level} {{{string.Join(", ", Enumerable.Range(0, 9).Select(i => $"c{i}: *a{level - 1}"))}}}\n";
-        }
-
-        return yaml;
     }
 
     /// <summary>

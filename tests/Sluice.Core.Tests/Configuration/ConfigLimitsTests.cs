@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using System.Text;
 using Sluice.Core.Configuration;
+using Sluice.Testing;
 
 namespace Sluice.Core.Tests.Configuration;
 
@@ -8,35 +8,6 @@ namespace Sluice.Core.Tests.Configuration;
 public sealed class ConfigLimitsTests
 {
     private static readonly Dictionary<string, string> NoEnvironment = [];
-
-    /// <summary>
-    /// Billion laughs in 1.2 KB: each level is a mapping of nine aliases of the level before, so nine levels
-    /// expand to 9^9 (387 million) values when anything walks the mapping.
-    /// </summary>
-    public static string AliasBomb(int levels = 9)
-    {
-        var yaml = new StringBuilder("""
-            version: 1
-            connections:
-              app: {type: postgres, host: localhost, database: app, user: u}
-              segment: {type: segment, write_key: k}
-            syncs:
-              users:
-                source: {connection: app, table: public.users}
-                destination: {connection: segment, call: identify}
-                mapping:
-                  user_id: id
-                  t0: &a0 {c0: a, c1: a, c2: a, c3: a, c4: a, c5: a, c6: a, c7: a, c8: a}
-
-            """);
-        for (var level = 1; level <= levels; level++)
-        {
-            var fields = string.Join(", ", Enumerable.Range(0, 9).Select(i => $"c{i}: *a{level - 1}"));
-            yaml.Append($"      t{level}: &a{level} {{{fields}}}\n");
-        }
-
-        return yaml.ToString();
-    }
 
     /// <summary><c>x:</c> followed by <paramref name="depth"/> nested flow lists, closed.</summary>
     public static string DeepList(int depth) => "x: " + new string('[', depth) + new string(']', depth) + "\n";
@@ -46,7 +17,7 @@ public sealed class ConfigLimitsTests
     {
         var clock = Stopwatch.StartNew();
 
-        var error = Assert.Throws<ConfigException>(() => SluiceConfig.Parse(AliasBomb(), "sluice.yaml", NoEnvironment));
+        var error = Assert.Throws<ConfigException>(() => SluiceConfig.Parse(HostileYaml.AliasBomb(), "sluice.yaml", NoEnvironment));
 
         Assert.StartsWith("sluice.yaml:", error.Message, StringComparison.Ordinal);
         Assert.Contains($"{ConfigLimits.MaxAliasExpansion:N0}", error.Problem, StringComparison.Ordinal);
@@ -56,7 +27,7 @@ public sealed class ConfigLimitsTests
 
     [Fact]
     public void The_node_model_refuses_an_alias_bomb_too() =>
-        Assert.Throws<ConfigException>(() => ConfigSection.Parse(AliasBomb(), "sluice.yaml", NoEnvironment));
+        Assert.Throws<ConfigException>(() => ConfigSection.Parse(HostileYaml.AliasBomb(), "sluice.yaml", NoEnvironment));
 
     [Fact]
     public void A_few_aliases_of_a_small_mapping_are_fine()

@@ -45,28 +45,7 @@ public sealed class ServerTests
     [Fact]
     public async Task The_dashboard_shows_an_ingest_sync_as_continuous_with_the_events_lost_for_it()
     {
-        await using var bed = await TestBed.CreateAsync(nameof(The_dashboard_shows_an_ingest_sync_as_continuous_with_the_events_lost_for_it), "SELECT 1", at => $"""
-            connections:
-              db:
-                type: postgres
-                host: {at.Host}
-                port: {at.Port}
-                database: {at.Database}
-                user: {at.User}
-              web:
-                type: ingest
-                write_key: e2e-web-write-key-0123456789
-            state:
-              connection: db
-            syncs:
-              web_events:
-                source:
-                  connection: web
-                destination:
-                  connection: db
-                  table: public.events
-                  create_table: true
-            """);
+        await using var bed = await TestBed.CreateAsync(nameof(The_dashboard_shows_an_ingest_sync_as_continuous_with_the_events_lost_for_it), "SELECT 1", at => at.IngestToEventsTable("e2e-web-write-key-0123456789"));
         // Before the server started, five events came and max_backlog 2 deleted three of them unread.
         await using (var workspace = bed.Workspace())
         {

@@ -209,28 +209,7 @@ public sealed class StatusPruneTests
     public async Task An_ingest_sync_shows_as_continuous_with_its_backlog_and_the_events_max_backlog_lost_for_it()
     {
         await using var bed = await TestBed.CreateAsync(nameof(An_ingest_sync_shows_as_continuous_with_its_backlog_and_the_events_max_backlog_lost_for_it), "SELECT 1",
-            at => $"""
-                connections:
-                  db:
-                    type: postgres
-                    host: {at.Host}
-                    port: {at.Port}
-                    database: {at.Database}
-                    user: {at.User}
-                  web:
-                    type: ingest
-                    write_key: e2e-web-write-key-0123456789
-                state:
-                  connection: db
-                syncs:
-                  web_events:
-                    source:
-                      connection: web
-                    destination:
-                      connection: db
-                      table: public.events
-                      create_table: true
-                """);
+            at => at.IngestToEventsTable("e2e-web-write-key-0123456789"));
         var received = DateTimeOffset.UtcNow - TimeSpan.FromMinutes(10);
         await using (var workspace = bed.Workspace())
         {

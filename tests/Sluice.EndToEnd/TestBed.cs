@@ -161,4 +161,24 @@ internal sealed record TestBedEndpoints(string Host, int Port, string Database, 
 
         return yaml.ToString();
     }
+
+    /// <summary>
+    /// A whole config: <c>app</c> (the test database, also the state store), an ingest source <c>web</c> with
+    /// <paramref name="writeKey"/>, and a sync <c>web_events</c> landing it in <c>public.events</c> (created on first
+    /// write).
+    /// </summary>
+    public string IngestToEventsTable(string writeKey) => $"""
+        {Connections(segment: false)}
+          web:
+            type: ingest
+            write_key: {writeKey}
+        syncs:
+          web_events:
+            source:
+              connection: web
+            destination:
+              connection: app
+              table: public.events
+              create_table: true
+        """;
 }

@@ -19,20 +19,7 @@ public sealed class RequestErrorTests
     [Fact]
     public async Task Bad_text_is_refused_with_400_and_a_failing_request_is_answered_500_and_logged_with_its_route()
     {
-        await using var bed = await TestBed.CreateAsync(nameof(RequestErrorTests), "SELECT 1", e => $"""
-            {e.Connections(segment: false)}
-              web:
-                type: ingest
-                write_key: {WriteKey}
-            syncs:
-              web_events:
-                source:
-                  connection: web
-                destination:
-                  connection: app
-                  table: public.events
-                  create_table: true
-            """);
+        await using var bed = await TestBed.CreateAsync(nameof(RequestErrorTests), "SELECT 1", e => e.IngestToEventsTable(WriteKey));
         var url = $"http://127.0.0.1:{FreePort()}";
         var output = new ConcurrentQueue<string>();
         using var server = bed.StartSluice("run", "-c", bed.ConfigPath, "--listen", url);

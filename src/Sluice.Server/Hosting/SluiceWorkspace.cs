@@ -243,7 +243,7 @@ public sealed class SluiceWorkspace : IAsyncDisposable
                 await using var source = definition.Source;
                 await using var destination = definition.Destination;
                 var schema = await source.DiscoverAsync(ct);
-                Core.Mapping.CompiledMapping.Compile(sync.Mapping, schema, destination.Shape);
+                Core.Mapping.CompiledMapping.Compile(sync.Mapping, schema, await DestinationShapes.ResolveAsync(destination, ct));
                 // The destination's own check: a missing events table is reported with the DDL to run.
                 await destination.CheckAsync(ct);
                 _ = Schedule.Parse(sync);

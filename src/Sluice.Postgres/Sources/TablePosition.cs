@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Sluice.Core.Connectors;
 using Sluice.Core.Checkpoints;
+using Sluice.Core.Connectors;
 using Sluice.Core.Errors;
 using Sluice.Core.Records;
 

@@ -1,5 +1,5 @@
-using Sluice.Core.Connectors;
 using Sluice.Core.Configuration;
+using Sluice.Core.Connectors;
 
 namespace Sluice.Postgres.Sources;
 

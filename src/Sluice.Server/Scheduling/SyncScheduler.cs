@@ -1,3 +1,4 @@
+using Sluice.Core.Configuration;
 using Sluice.Core.Engine;
 using Sluice.Core.Errors;
 using Sluice.Core.State;

@@ -1,3 +1,4 @@
+using Sluice.Core.Configuration;
 using Sluice.Core.Engine;
 using Sluice.Core.Errors;
 using Sluice.Server.Hosting;
@@ -115,7 +116,7 @@ public sealed class SyncSchedulerTests
         public Task Start(CancellationToken ct)
         {
             var scheduler = new SyncScheduler(
-                _ => Task.FromResult<IReadOnlyList<(string, Schedule)>>([("web_to_warehouse", Schedule ?? Server.Hosting.Schedule.Continuous)]),
+                _ => Task.FromResult<IReadOnlyList<(string, Schedule)>>([("web_to_warehouse", Schedule ?? Schedule.Continuous)]),
                 RunAsync,
                 Time,
                 line =>

@@ -1,7 +1,6 @@
 using System.Globalization;
-using Sluice.Core.Configuration;
 
-namespace Sluice.Server.Hosting;
+namespace Sluice.Core.Configuration;
 
 /// <summary>
 /// When <c>sluice run</c> starts a sync: <c>manual</c> (never by itself; the default for a source that reads and

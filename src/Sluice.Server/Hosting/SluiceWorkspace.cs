@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Sluice.Core.Configuration;
 using Sluice.Core.Connectors;
 using Sluice.Core.Engine;
@@ -62,7 +63,7 @@ public sealed class SluiceWorkspace : IAsyncDisposable
     }
 
     /// <summary>Where the ingest queue reports what retention dropped; set before the queue is first used.</summary>
-    public Action<string>? IngestLog { get; set; }
+    public ILogger? IngestLog { get; set; }
 
     /// <summary>
     /// The ingest queue in the state store, shared by every caller of this workspace and disposed with it (which

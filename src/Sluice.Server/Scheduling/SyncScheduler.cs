@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Sluice.Core.Engine;
 using Sluice.Core.Errors;
 using Sluice.Core.State;
@@ -21,10 +22,10 @@ public sealed class SyncScheduler
     private readonly Func<CancellationToken, Task<IReadOnlyList<(string Name, Schedule Schedule)>>> _schedules;
     private readonly Func<string, ISyncObserver, CancellationToken, Task<RunResult>> _run;
     private readonly TimeProvider _time;
-    private readonly Action<string> _log;
+    private readonly ILogger _log;
     private readonly Func<double> _random;
 
-    public SyncScheduler(SluiceWorkspace workspace, Action<string> log)
+    public SyncScheduler(SluiceWorkspace workspace, ILogger log)
         : this(_ => SchedulesAsync(workspace), (name, observer, ct) => workspace.RunAsync(name, RunKind.Incremental, observer, ct), workspace.Time, log, Random.Shared.NextDouble)
     {
     }
@@ -38,7 +39,7 @@ public sealed class SyncScheduler
         Func<CancellationToken, Task<IReadOnlyList<(string Name, Schedule Schedule)>>> schedules,
         Func<string, ISyncObserver, CancellationToken, Task<RunResult>> run,
         TimeProvider time,
-        Action<string> log,
+        ILogger log,
         Func<double> random)
     {
         _schedules = schedules;
@@ -65,7 +66,7 @@ public sealed class SyncScheduler
 
         if (loops.Count == 0)
         {
-            _log("no sync has a schedule; run one with `sluice sync NAME`, or add 'schedule: every 5m' to it");
+            _log.LogWarning("no sync has a schedule; run one with `sluice sync NAME`, or add 'schedule: every 5m' to it");
         }
 
         await Task.WhenAll(loops);
@@ -89,7 +90,7 @@ public sealed class SyncScheduler
             var run = await RunOnceAsync(name, ct);
             if (run.Error is { } error)
             {
-                _log($"{name}: run failed: {error}; the next run is in {Describe(interval)}, as scheduled");
+                _log.LogError("{Sync}: run failed: {Error}; the next run is in {Next}, as scheduled", name, error, Describe(interval));
             }
 
             if (run.Outcome == Outcome.Stopped || !await PauseAsync(interval, ct))
@@ -121,7 +122,7 @@ public sealed class SyncScheduler
             if (run.Error is { } error)
             {
                 wait = backoff.Next();
-                _log($"{name}: run failed: {error}; restarting in {Describe(wait)}");
+                _log.LogError("{Sync}: run failed: {Error}; restarting in {Next}", name, error, Describe(wait));
             }
 
             if (!await PauseAsync(wait, ct))
@@ -140,7 +141,8 @@ public sealed class SyncScheduler
             var result = await _run(name, observer, ct);
             if (result.Read > 0)
             {
-                _log($"{name}: run {result.RunId}: {result.Read:N0} read, {result.Acknowledged:N0} acknowledged, {result.Rejected:N0} rejected in {result.Elapsed.TotalSeconds:0.0} s");
+                _log.LogInformation("{Sync}: run {RunId}: {Read:N0} read, {Acknowledged:N0} acknowledged, {Rejected:N0} rejected in {Seconds:0.0} s",
+                    name, result.RunId, result.Read, result.Acknowledged, result.Rejected, result.Elapsed.TotalSeconds);
             }
 
             return new RunEnd(Outcome.Finished, null, observer.Progressed);
@@ -181,13 +183,13 @@ public sealed class SyncScheduler
         wait < TimeSpan.FromMinutes(1) ? $"{wait.TotalSeconds:0.#} s" : $"{wait.TotalMinutes:0.#} min";
 
     /// <summary>Tells the server's log what a source says about how it reads (once per run), and notes whether a batch committed.</summary>
-    private sealed class RunObserver(Action<string> log) : ISyncObserver
+    private sealed class RunObserver(ILogger log) : ISyncObserver
     {
         private volatile bool _progressed;
 
         public bool Progressed => _progressed;
 
-        public void OnNotice(string syncName, string notice) => log(notice);
+        public void OnNotice(string syncName, string notice) => log.LogWarning("{Notice}", notice);
 
         public void OnProgress(string syncName, RunProgress progress) => _progressed = true;
     }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging.Testing;
 using Sluice.Core.Engine;
 using Sluice.Core.Errors;
 using Sluice.Server.Hosting;
@@ -95,22 +96,13 @@ public sealed class SyncSchedulerTests
     /// </summary>
     private sealed class Bed(Func<int, Bed.Failure?> behaviour, Schedule? Schedule = null, bool EndsRuns = false)
     {
-        private readonly List<string> _log = [];
+        private readonly FakeLogger _log = new();
         private readonly SemaphoreSlim _attempted = new(0);
         private int _attempts;
 
-        public FakeTimeProvider Time { get; } = new();
+        public TimerAwareFakeTimeProvider Time { get; } = new();
 
-        public IReadOnlyList<string> Log
-        {
-            get
-            {
-                lock (_log)
-                {
-                    return [.. _log];
-                }
-            }
-        }
+        public IReadOnlyList<string> Log => [.. _log.Collector.GetSnapshot().Select(r => r.Message)];
 
         public Task Start(CancellationToken ct)
         {
@@ -118,13 +110,7 @@ public sealed class SyncSchedulerTests
                 _ => Task.FromResult<IReadOnlyList<(string, Schedule)>>([("web_to_warehouse", Schedule ?? Server.Hosting.Schedule.Continuous)]),
                 RunAsync,
                 Time,
-                line =>
-                {
-                    lock (_log)
-                    {
-                        _log.Add(line);
-                    }
-                },
+                _log,
                 // The top of the jitter range: each pause is its ceiling.
                 () => 1);
             return Task.Run(() => scheduler.RunAsync(ct), CancellationToken.None);

@@ -16,7 +16,7 @@ internal static class RunCommand
         var listen = new Option<string?>("--listen") { Description = "Dashboard address (default: server.listen in the config, else http://127.0.0.1:7080)." };
         var logFormat = new Option<LogFormat>("--log-format")
         {
-            Description = "How log lines are written: text (timestamp, level, message; the default) or json (one object per line). See docs/operations.md.",
+            Description = "How log lines are written: text (timestamp, level, message; the default) or json (one object per line). See docs/logging.md.",
             DefaultValueFactory = _ => LogFormat.Text,
         };
         var logLevel = new Option<LogLevel>("--log-level")

@@ -71,7 +71,7 @@ public sealed class ExplainTests
         Assert.Contains($"ledger: dead-lettered by sync '{SyncTestBed.SyncName}'", rejected, StringComparison.Ordinal);
         Assert.Contains("not sent: dead-lettered", rejected, StringComparison.Ordinal);
         Assert.Contains("32 KB", rejected, StringComparison.Ordinal);
-        Assert.Contains("payload: {", rejected, StringComparison.Ordinal);
+        Assert.Contains("payload (what would have been sent):\n{\"", rejected.ReplaceLineEndings("\n"), StringComparison.Ordinal);
         Assert.Contains("xxxxxxxx", rejected, StringComparison.Ordinal);
 
         var (_, sent) = await bed.RunSluiceAsync("explain", SyncTestBed.SyncName, "7", "-c", bed.ConfigPath);

@@ -96,7 +96,9 @@ internal static class ExplainCommand
                     (letter is { Pending: false } ? " (replayed since)" : ""));
                 if (letter?.Payload is { } payload)
                 {
-                    Output.Line($"payload: {payload}");
+                    // Unwrapped, as stored: a payload is copied and pasted, and is often longer than a terminal line.
+                    Output.Line("payload (what would have been sent):");
+                    AnsiConsole.Profile.Out.Writer.WriteLine(payload);
                 }
 
                 if (letter is { Pending: true })

@@ -158,7 +158,8 @@ public sealed partial class SyncRunner
                             firstCovered = runner._time.GetTimestamp();
                         }
 
-                        var encoded = (change.Kind == ChangeKinds.None || (change.Kind & on) != 0) && sync.Destination.Sends(change) ? Encode(change, limits, refused) : null;
+                        var sends = (change.Kind == ChangeKinds.None || (change.Kind & on) != 0) && sync.Destination.Sends(change);
+                        var encoded = sends ? Encode(change, limits, refused) : null;
                         if (encoded is not null)
                         {
                             if (batcher.Count > 0 && !batcher.Fits(encoded))
@@ -171,7 +172,7 @@ public sealed partial class SyncRunner
                         else if (KeepsRecordState(change))
                         {
                             // Left out by the mode or refused: handled all the same, so its fingerprint moves.
-                            states.Add(new RecordState(change.Key, change.Fingerprint) { Values = change.Watched });
+                            states.Add(LedgerEntryOf(change, sends ? RecordStatus.DeadLettered : RecordStatus.LeftOut, null));
                         }
 
                         last = change.Position;
@@ -314,11 +315,11 @@ public sealed partial class SyncRunner
                 {
                     case WriteStatus.Ok:
                         batch.Sent.Add(new LedgerEntry(record.Change.Key, record.MessageId, record.Change.Operation));
-                        Remember(batch, record.Change);
+                        Remember(batch, record.Change, RecordStatus.Sent, results[i].DestinationId);
                         break;
                     case WriteStatus.Rejected:
                         Refuse(batch.DeadLetters, new DeadLetter(record.Change.Key, record.MessageId, results[i].Reason ?? "rejected", Encoding.UTF8.GetString(record.Payload.Span)));
-                        Remember(batch, record.Change);
+                        Remember(batch, record.Change, RecordStatus.DeadLettered, null);
                         break;
                     default:
                         (again ??= []).Add(record);
@@ -335,20 +336,28 @@ public sealed partial class SyncRunner
             return again ?? (IReadOnlyList<EncodedRecord>)[];
         }
 
-        /// <summary>A diffing source's record is handled: its fingerprint moves with the batch's commit (a table source's has none).</summary>
-        private void Remember(OutgoingBatch batch, Change change)
+        /// <summary>A record is handled: its ledger entry (fingerprint, status, destination id) moves with the batch's commit.</summary>
+        private void Remember(OutgoingBatch batch, Change change, RecordStatus status, string? destinationId)
         {
             if (KeepsRecordState(change))
             {
-                batch.RecordStates.Add(new RecordState(change.Key, change.Fingerprint) { Values = change.Watched });
+                batch.RecordStates.Add(LedgerEntryOf(change, status, destinationId));
             }
         }
 
+        /// <summary>The change's ledger entry, written by this sync; a delete forgets the record (nothing left to remember of it).</summary>
+        private RecordState LedgerEntryOf(Change change, RecordStatus status, string? destinationId) =>
+            change.Operation == ChangeOperation.Delete
+                ? RecordState.Forget(change.Key)
+                : new RecordState(change.Key, change.Fingerprint) { Values = change.Watched, Status = status, DestinationId = destinationId, Origin = sync.Name };
+
         /// <summary>
-        /// Whether the change's record state is stored: only a diffing source's. A streaming source (CDC) tells kinds
-        /// apart too, but from its own stream, and never reads stored fingerprints back.
+        /// Whether the sync keeps a record ledger: every sync that reads what is there and ends (a table or a query: reverse
+        /// ETL, where one entry per record is one row per record of the source), and a streaming one only when its
+        /// destination asks for record memory (<see cref="IDestination.RemembersRecords"/>): a stream of events (CDC,
+        /// ingest) would otherwise write a row per event for nothing.
         /// </summary>
-        private bool KeepsRecordState(Change change) => change.Kind != ChangeKinds.None && !sync.Source.Streams;
+        private bool KeepsRecordState(Change change) => !sync.Source.Streams || sync.Destination.RemembersRecords;
 
         /// <summary>
         /// Commits acknowledged batches strictly in sequence: ledger, dead letters and checkpoint together. Batches

@@ -1,7 +1,6 @@
-using System.Text;
 using System.Threading.Channels;
 using Sluice.Core.Connectors;
-using Sluice.Core.Errors;
+using Sluice.Core.Engine.Delivery;
 using Sluice.Core.Records;
 using Sluice.Core.State;
 
@@ -27,7 +26,6 @@ public sealed partial class SyncRunner
             var batcher = new Batcher(Math.Clamp(sync.Options.BatchSize ?? limits.MaxRecords, 1, limits.MaxRecords), limits.MaxBatchBytes);
             var refused = new List<DeadLetter>();
             var states = new List<RecordState>();
-            var on = sync.Options.On;
             SourcePosition? last = null;
             var covered = 0;
             long sequence = 0;
@@ -72,7 +70,7 @@ public sealed partial class SyncRunner
                             firstCovered = runner._time.GetTimestamp();
                         }
 
-                        var encoded = (change.Kind == ChangeKinds.None || (change.Kind & on) != 0) && sync.Destination.Sends(change) ? Encode(change, limits, refused) : null;
+                        var encoded = RecordEncoder.Sends(sync, change) ? Encode(change, refused) : null;
                         if (encoded is not null)
                         {
                             if (batcher.Count > 0 && !batcher.Fits(encoded))
@@ -129,30 +127,15 @@ public sealed partial class SyncRunner
             }
         }
 
-        private EncodedRecord? Encode(Change change, DestinationLimits limits, List<DeadLetter> refused)
+        private EncodedRecord? Encode(Change change, List<DeadLetter> refused)
         {
-            try
+            var encoded = RecordEncoder.Encode(sync.Destination, mapping, change, out var refusal);
+            if (refusal is not null)
             {
-                var encoded = sync.Destination.Encode(change, mapping);
-                if (encoded.Payload.Length <= limits.MaxRecordBytes)
-                {
-                    return encoded;
-                }
-
-                Refuse(refused, new DeadLetter(change.Key, encoded.MessageId,
-                    $"record is {encoded.Payload.Length / 1024.0:0.#} KB encoded; {sync.Destination.Description} accepts at most {limits.MaxRecordBytes / 1024} KB per record",
-                    Encoding.UTF8.GetString(encoded.Payload.Span)));
-            }
-            catch (SluiceException e) when (e.Class == ErrorClass.RecordRejected)
-            {
-                Refuse(refused, new DeadLetter(change.Key, null, e.Message, null));
-            }
-            catch (Exception e) when (UnexpectedFailure.Is(e))
-            {
-                Refuse(refused, new DeadLetter(change.Key, null, UnexpectedFailure.Reason(sync.Destination, e), null));
+                Refuse(refused, refusal);
             }
 
-            return null;
+            return encoded;
         }
 
         private void Refuse(List<DeadLetter> into, DeadLetter letter)

@@ -1,7 +1,7 @@
 using System.Text;
 using System.Threading.Channels;
-using Polly;
 using Sluice.Core.Connectors;
+using Sluice.Core.Engine.Delivery;
 using Sluice.Core.Errors;
 using Sluice.Core.Records;
 using Sluice.Core.State;
@@ -12,7 +12,7 @@ public sealed partial class SyncRunner
 {
     private sealed partial class Run
     {
-        private ResiliencePipeline? _retry;
+        private DeliveryService? _delivery;
 
         private async Task SendLoopAsync(ChannelReader<OutgoingBatch> input, ChannelWriter<OutgoingBatch> output, CancellationToken ct)
         {
@@ -28,78 +28,47 @@ public sealed partial class SyncRunner
         }
 
         /// <summary>
-        /// Sends a batch until every record is acknowledged or refused. Records the destination asks to
-        /// retry are sent again, alone, under the retry pipeline; their message ids do not change. A record that
-        /// makes the destination throw unexpectedly is found by halving the batch and refused alone.
+        /// Sends a batch through the delivery service until every record is acknowledged or refused; each wave of
+        /// answers is filed with the batch (<see cref="Settle"/>) for its commit.
         /// </summary>
         private async Task DeliverAsync(OutgoingBatch batch, CancellationToken ct)
         {
-            _retry ??= RetryPipeline.Create(sync.Options.Retry, runner._time, sync.Gate,
-                (reason, delay, attempt) => runner._observer.OnRetry(sync.Name, reason, delay, attempt));
-            var pending = (IReadOnlyList<EncodedRecord>)batch.Records;
-            var context = RetryPipeline.NewContext(ct);
-            try
+            _delivery ??= new DeliveryService(sync.Destination, sync.Gate, new DeliveryOptions
             {
-                await _retry.ExecuteAsync(async (ctx, _) =>
-                {
-                    await sync.Gate.WaitAsync(pending.Count, sync.Options.Lane, ctx.CancellationToken);
-                    var results = await WriteOrBisectAsync(pending, ctx.CancellationToken);
-                    if (results.Count != pending.Count)
-                    {
-                        throw SluiceException.Fatal($"{sync.Destination.Description} answered {results.Count} results for {pending.Count} records");
-                    }
-
-                    pending = Settle(batch, pending, results, out var retryAfter, out var reason);
-                    if (pending.Count > 0)
-                    {
-                        throw SluiceException.Transient($"{pending.Count} records asked to be retried: {reason}", retryAfter: retryAfter);
-                    }
-                }, context, 0);
-            }
-            catch (SluiceException e) when (e.IsRetryable)
+                Retry = sync.Options.Retry,
+                Lane = sync.Options.Lane,
+                OnRetry = (reason, delay, attempt) => runner._observer.OnRetry(sync.Name, reason, delay, attempt),
+            }, runner._time);
+            var outcome = await _delivery.DeliverAsync(batch.Records, (settled, _) =>
+            {
+                Settle(batch, settled);
+                return ValueTask.CompletedTask;
+            }, ct);
+            if (outcome.LastFailure is { } e)
             {
                 throw SluiceException.Fatal(
-                    $"sync '{sync.Name}': gave up on a batch of {pending.Count} records after {sync.Options.Retry.MaxAttempts} attempts ({e.Message}); " +
+                    $"sync '{sync.Name}': gave up on a batch of {outcome.Unsettled.Count} records after {sync.Options.Retry.MaxAttempts} attempts ({e.Message}); " +
                     "the checkpoint did not move, so the next run sends them again under the same message ids", e);
-            }
-            finally
-            {
-                ResilienceContextPool.Shared.Return(context);
             }
         }
 
-        /// <summary>Files acknowledged and refused records; returns the ones to send again.</summary>
-        private IReadOnlyList<EncodedRecord> Settle(OutgoingBatch batch, IReadOnlyList<EncodedRecord> sent, IReadOnlyList<WriteResult> results, out TimeSpan? retryAfter, out string? reason)
+        /// <summary>Files acknowledged and refused records with the batch.</summary>
+        private void Settle(OutgoingBatch batch, IReadOnlyList<SettledRecord> settled)
         {
-            List<EncodedRecord>? again = null;
-            retryAfter = null;
-            reason = null;
-            for (var i = 0; i < sent.Count; i++)
+            foreach (var (record, result) in settled)
             {
-                var record = sent[i];
-                switch (results[i].Status)
+                switch (result.Status)
                 {
                     case WriteStatus.Ok:
                         batch.Sent.Add(new LedgerEntry(record.Change.Key, record.MessageId, record.Change.Operation));
                         Remember(batch, record.Change);
                         break;
-                    case WriteStatus.Rejected:
-                        Refuse(batch.DeadLetters, new DeadLetter(record.Change.Key, record.MessageId, results[i].Reason ?? "rejected", Encoding.UTF8.GetString(record.Payload.Span)));
-                        Remember(batch, record.Change);
-                        break;
                     default:
-                        (again ??= []).Add(record);
-                        reason ??= results[i].Reason;
-                        if (results[i].RetryAfter is { } after && (retryAfter is null || after > retryAfter))
-                        {
-                            retryAfter = after;
-                        }
-
+                        Refuse(batch.DeadLetters, new DeadLetter(record.Change.Key, record.MessageId, result.Reason ?? "rejected", Encoding.UTF8.GetString(record.Payload.Span)));
+                        Remember(batch, record.Change);
                         break;
                 }
             }
-
-            return again ?? (IReadOnlyList<EncodedRecord>)[];
         }
 
         /// <summary>A diffing source's record is handled: its fingerprint moves with the batch's commit (a table source's has none).</summary>

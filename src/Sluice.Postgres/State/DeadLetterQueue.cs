@@ -10,6 +10,7 @@ namespace Sluice.Postgres.State;
 public sealed class DeadLetterQueue
 {
     private readonly NpgsqlDataSource _dataSource;
+    private readonly StateSchema _stateSchema;
     private readonly string _schema;
 
     public DeadLetterQueue(NpgsqlDataSource dataSource, string schema = "sluice")
@@ -20,8 +21,12 @@ public sealed class DeadLetterQueue
     internal DeadLetterQueue(NpgsqlDataSource dataSource, StateSchema schema)
     {
         _dataSource = dataSource;
+        _stateSchema = schema;
         _schema = schema.Name;
     }
+
+    /// <summary>The store the queue belongs to, for a replay that takes the sync's run lock itself.</summary>
+    internal PostgresStateStore Store => new(_dataSource, _stateSchema);
 
     /// <summary>
     /// The latest <paramref name="limit"/> letters (oldest of them first), of one sync or of all, and how many
@@ -86,9 +91,14 @@ public sealed class DeadLetterQueue
 
     /// <summary>
     /// Records how a replay went, in one transaction: <paramref name="delivered"/> leave the queue;
-    /// <paramref name="refused"/> stay, under their new reason (the first one is kept in <c>original_reason</c>).
+    /// <paramref name="refused"/> stay, under their new reason (the first one is kept in <c>original_reason</c>); and
+    /// the replay's run row (<paramref name="runId"/>, when given) counts them.
     /// </summary>
     public Task RecordReplayAsync(IReadOnlyCollection<long> delivered, IReadOnlyCollection<(long Id, string Reason)> refused, CancellationToken ct) =>
+        RecordReplayAsync(null, delivered, refused, ct);
+
+    /// <inheritdoc cref="RecordReplayAsync(IReadOnlyCollection{long}, IReadOnlyCollection{ValueTuple{long, string}}, CancellationToken)"/>
+    public Task RecordReplayAsync(long? runId, IReadOnlyCollection<long> delivered, IReadOnlyCollection<(long Id, string Reason)> refused, CancellationToken ct) =>
         StateErrors.GuardAsync(async () =>
         {
             // A batch runs in one implicit transaction.
@@ -113,6 +123,13 @@ public sealed class DeadLetterQueue
                     FROM unnest($1::bigint[], $2::text[]) AS u(id, reason)
                     WHERE d.id = u.id
                     """, refused.Select(r => r.Id).ToArray(), refused.Select(r => StoredText.Store(r.Reason)).ToArray()));
+            }
+
+            if (runId is { } run && batch.BatchCommands.Count > 0)
+            {
+                batch.BatchCommands.Add(Command(
+                    $"UPDATE {_schema}.runs SET records_read = records_read + $2, acknowledged = acknowledged + $3, rejected = rejected + $4, batches = batches + 1 WHERE id = $1",
+                    run, (long)(delivered.Count + refused.Count), (long)delivered.Count, (long)refused.Count));
             }
 
             if (batch.BatchCommands.Count > 0)

@@ -227,7 +227,14 @@ internal static class DlqCommand
         AnsiConsole.Write(table);
     }
 
-    private static string Reason(StoredDeadLetter letter) => letter.ReplayOutcome switch
+    private static string Reason(StoredDeadLetter letter) => letter.Kind switch
+    {
+        "quarantined" => $"quarantined: {letter.Reason}",
+        "waiting" when letter.ReplayOutcome is null => $"waiting: {letter.Reason}",
+        _ => DeadLetterReason(letter),
+    };
+
+    private static string DeadLetterReason(StoredDeadLetter letter) => letter.ReplayOutcome switch
     {
         "delivered" => $"delivered by a replay at {When(letter.ReplayedAt!.Value)}; was: {letter.Reason}",
         "refused" => $"{letter.Reason} (refused again, {letter.ReplayAttempts} replay(s))",

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Sluice.Core.Errors;
 using Sluice.Core.State;
 
 namespace Sluice.Core.Engine;
@@ -44,17 +45,34 @@ public sealed partial class SyncRunner
                 foreach (var done in ready)
                 {
                     _acknowledged += done.Sent.Count;
-                    _rejected += done.DeadLetters.Count;
+                    _rejected += done.DeadLetters.Count(l => l.Kind != DeadLetterKind.Waiting);
+                    _committedRead += done.RecordsRead;
                     _batches++;
                     ReportProgress();
                 }
 
                 ready.Clear();
+                StopPastMaxRejected();
             }
 
             if (waiting.Count > 0)
             {
                 throw new InvalidOperationException($"batch {next} never arrived; {waiting.Count} later batches were not committed");
+            }
+        }
+
+        /// <summary>
+        /// Stops a run that is rejecting too much (<c>max_rejected</c>), after the commit that crossed the limit: a
+        /// source that went bad must not dead-letter a whole table. What the run committed stays committed.
+        /// </summary>
+        private void StopPastMaxRejected()
+        {
+            if (sync.Options.MaxRejected is { } limit && limit.IsExceeded(_rejected, _committedRead))
+            {
+                throw SluiceException.Fatal(
+                    $"sync '{sync.Name}' stopped: {_rejected:N0} of the {_committedRead:N0} records read so far were dead-lettered or quarantined, " +
+                    $"past its max_rejected: {limit}; what the run committed stays committed. See why with `sluice dlq list {sync.Name}`, fix the cause " +
+                    "and run the sync again, or raise max_rejected in the sync's config");
             }
         }
     }

@@ -2,6 +2,7 @@ using System.Text;
 using System.Threading.Channels;
 using Sluice.Core.Connectors;
 using Sluice.Core.Engine.Delivery;
+using Sluice.Core.Engine.Processing;
 using Sluice.Core.Errors;
 using Sluice.Core.Records;
 using Sluice.Core.State;
@@ -18,12 +19,48 @@ public sealed partial class SyncRunner
         {
             await foreach (var batch in input.ReadAllAsync(ct))
             {
+                if (batch.Records.Count > 0 && sync.Processors.Count > 0)
+                {
+                    await ProcessAsync(batch, ct);
+                }
+
                 if (batch.Records.Count > 0)
                 {
                     await DeliverAsync(batch, ct);
                 }
 
                 await output.WriteAsync(batch, ct);
+            }
+        }
+
+        /// <summary>
+        /// Runs the sync's processors over the batch: what they hold back is filed with the batch (quarantined or
+        /// waiting, with the payload; dropped: handled), and only what they pass is sent.
+        /// </summary>
+        private async Task ProcessAsync(OutgoingBatch batch, CancellationToken ct)
+        {
+            var (passed, heldBack) = await ProcessorStage.RunAsync(sync.Name, sync.Processors, batch.Records, ct);
+            foreach (var (record, decision, by) in heldBack)
+            {
+                var reason = $"{by.Name}: {decision.Reason ?? "no reason given"}";
+                switch (decision.Kind)
+                {
+                    case ProcessorDecisionKind.Quarantine:
+                        Refuse(batch.DeadLetters, new DeadLetter(record.Change.Key, record.MessageId, reason, Encoding.UTF8.GetString(record.Payload.Span)) { Kind = DeadLetterKind.Quarantined });
+                        break;
+                    case ProcessorDecisionKind.Defer:
+                        batch.DeadLetters.Add(new DeadLetter(record.Change.Key, record.MessageId, reason, Encoding.UTF8.GetString(record.Payload.Span)) { Kind = DeadLetterKind.Waiting });
+                        break;
+                }
+
+                // Dropped, quarantined or waiting: handled all the same (the latter two are stored), so its fingerprint moves.
+                Remember(batch, record.Change);
+            }
+
+            if (!ReferenceEquals(passed, batch.Records))
+            {
+                batch.Records.Clear();
+                batch.Records.AddRange(passed);
             }
         }
 

@@ -57,7 +57,10 @@ public sealed class DeadLetterQueue
             return ((IReadOnlyList<StoredDeadLetter>)letters, reader.GetInt64(0));
         });
 
-    /// <summary>Up to <paramref name="limit"/> letters of a sync still in the queue, with payloads, after id <paramref name="afterId"/>, in id order.</summary>
+    /// <summary>
+    /// Up to <paramref name="limit"/> letters of a sync still in the queue, with payloads, after id <paramref name="afterId"/>, in id order;
+    /// quarantined records are left out: a replay must not send what a processor held back.
+    /// </summary>
     public Task<IReadOnlyList<StoredDeadLetter>> PendingAsync(string syncName, long afterId, int limit, CancellationToken ct) =>
         StateErrors.GuardAsync(async () =>
         {
@@ -65,7 +68,7 @@ public sealed class DeadLetterQueue
                 $"""
                 SELECT {Columns("true")}
                 FROM {_schema}.dead_letters d JOIN {_schema}.syncs s ON s.id = d.sync_id
-                WHERE s.name = $1 AND d.replayed_at IS NULL AND d.id > $2
+                WHERE s.name = $1 AND d.replayed_at IS NULL AND d.id > $2 AND d.kind <> 'quarantined'
                 ORDER BY d.id LIMIT $3
                 """);
             AddValues(command.Parameters, syncName, afterId, limit);
@@ -73,7 +76,7 @@ public sealed class DeadLetterQueue
             return (IReadOnlyList<StoredDeadLetter>)await ReadLettersAsync(reader, ct);
         });
 
-    /// <summary>The letters of a sync with these ids, in the queue or not, with payloads, in id order; ids of other syncs are left out.</summary>
+    /// <summary>The letters of a sync with these ids, in the queue or not, with payloads, in id order; ids of other syncs, and quarantined records, are left out.</summary>
     public Task<IReadOnlyList<StoredDeadLetter>> FindAsync(string syncName, IReadOnlyCollection<long> ids, CancellationToken ct) =>
         StateErrors.GuardAsync(async () =>
         {
@@ -81,7 +84,7 @@ public sealed class DeadLetterQueue
                 $"""
                 SELECT {Columns("true")}
                 FROM {_schema}.dead_letters d JOIN {_schema}.syncs s ON s.id = d.sync_id
-                WHERE s.name = $1 AND d.id = ANY($2)
+                WHERE s.name = $1 AND d.id = ANY($2) AND d.kind <> 'quarantined'
                 ORDER BY d.id
                 """);
             AddValues(command.Parameters, syncName, ids.ToArray());
@@ -139,7 +142,7 @@ public sealed class DeadLetterQueue
         });
 
     private static string Columns(string withPayload) =>
-        $"d.id, s.name, d.run_id, d.record_key, d.message_id, d.reason, d.created_at, d.replayed_at, d.replay_outcome, d.replay_attempts, CASE WHEN {withPayload} THEN d.payload END";
+        $"d.id, s.name, d.run_id, d.record_key, d.message_id, d.reason, d.created_at, d.replayed_at, d.replay_outcome, d.replay_attempts, CASE WHEN {withPayload} THEN d.payload END, d.kind";
 
     private static async Task<List<StoredDeadLetter>> ReadLettersAsync(NpgsqlDataReader reader, CancellationToken ct)
     {
@@ -157,7 +160,10 @@ public sealed class DeadLetterQueue
                 reader.IsDBNull(7) ? null : reader.GetFieldValue<DateTimeOffset>(7),
                 reader.IsDBNull(8) ? null : reader.GetString(8),
                 reader.GetInt32(9),
-                reader.IsDBNull(10) ? null : StoredText.Read(reader.GetString(10))));
+                reader.IsDBNull(10) ? null : StoredText.Read(reader.GetString(10)))
+            {
+                Kind = reader.GetString(11),
+            });
         }
 
         return letters;

@@ -1,5 +1,6 @@
 using Sluice.Core.Configuration;
 using Sluice.Core.Engine;
+using Sluice.Core.Engine.Processing;
 using Sluice.Core.Records;
 
 namespace Sluice.Server.Hosting;
@@ -24,10 +25,11 @@ internal static class SyncOptions
             },
             On = On(sync.Section),
             OnLocation = sync.Section.Has("on") ? sync.Section.LocationOf("on") : null,
+            MaxRejected = RejectionLimit.Bind(sync.Section),
         };
         batch?.RejectUnknownKeys();
         retry?.RejectUnknownKeys();
-        sync.Section.RejectUnknownKeys(["source", "destination", "mapping", "schedule", "batch", "retry", "on"]);
+        sync.Section.RejectUnknownKeys(["source", "destination", "mapping", "schedule", "batch", "retry", "on", "max_rejected"]);
         return options;
     }
 

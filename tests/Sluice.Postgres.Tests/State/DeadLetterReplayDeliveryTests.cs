@@ -4,6 +4,7 @@ using Sluice.Core.Checkpoints;
 using Sluice.Core.Configuration;
 using Sluice.Core.Connectors;
 using Sluice.Core.Engine;
+using Sluice.Core.Engine.Processing;
 using Sluice.Core.Mapping;
 using Sluice.Core.Records;
 using Sluice.Core.State;
@@ -80,6 +81,49 @@ public sealed class DeadLetterReplayDeliveryTests
         Assert.Equal("poison", refused.RecordKey);
         Assert.Contains("InvalidOperationException", refused.Reason, StringComparison.Ordinal);
         Assert.Equal(["poison"], (await store.DeadLetters.ListAsync(Replayed, 10, includeReplayed: false, withPayload: false, default)).Letters.Select(l => l.RecordKey));
+    }
+
+    [Fact]
+    public async Task A_quarantined_record_is_stored_with_its_reason_while_the_batch_commits_and_a_replay_never_sends_it()
+    {
+        await using var db = await TestPostgres.CreateDataSourceAsync(nameof(A_quarantined_record_is_stored_with_its_reason_while_the_batch_commits_and_a_replay_never_sends_it));
+        var store = await PostgresStateStore.OpenAsync(db);
+        await using var gate = new DeliveryGate(new RateLimitOptions(), TimeProvider.System);
+        var destination = new RecordingDestination(TimeProvider.System);
+        var sync = new SyncDefinition(Live, new ListSource(["a", "b", "c", "d"]), MappingSpec.None(Location), destination, gate, new SyncRunOptions())
+        {
+            Processors = [new QuarantineProcessor("c", "no account 42"), new WaitProcessor("d", "account 7 not synced yet")],
+        };
+
+        var result = await new SyncRunner(store, TimeProvider.System).RunAsync(sync, RunKind.Incremental, default);
+        var replayed = await new DeadLetterReplay(store.DeadLetters, destination, gate, new RetryOptions { MaxAttempts = 1 }, TimeProvider.System)
+            .ReplayAsync(Live, ids: null, onProgress: null, default);
+
+        Assert.Equal((4L, 2L, 1L), (result.Read, result.Acknowledged, result.Rejected));
+        Assert.Equal(new Checkpoint("list", 1, "3"), (await store.CheckpointStatusAsync(Live, default))!.Checkpoint);
+        var held = (await store.DeadLetters.ListAsync(Live, 10, includeReplayed: true, withPayload: true, default)).Letters;
+        Assert.Equal(
+            [("c", "quarantined", "checks: no account 42", (string?)null), ("d", "waiting", "checks: account 7 not synced yet", "delivered")],
+            held.Select(l => (l.RecordKey, l.Kind, l.Reason, l.ReplayOutcome)));
+        Assert.All(held, l => Assert.Contains(l.RecordKey, l.Payload, StringComparison.Ordinal));
+        Assert.Equal(1, replayed.Delivered);
+        Assert.DoesNotContain(destination.Writes.SelectMany(w => w.Keys), k => k == "c");
+    }
+
+    private sealed class QuarantineProcessor(string key, string reason) : IRecordProcessor
+    {
+        public string Name => "checks";
+
+        public ValueTask<IReadOnlyList<ProcessorDecision>> ProcessAsync(ProcessorBatch batch, CancellationToken ct) =>
+            ValueTask.FromResult<IReadOnlyList<ProcessorDecision>>(batch.Records.Select(r => r.Change.Key == key ? ProcessorDecision.Quarantine(reason) : ProcessorDecision.Pass).ToArray());
+    }
+
+    private sealed class WaitProcessor(string key, string reason) : IRecordProcessor
+    {
+        public string Name => "checks";
+
+        public ValueTask<IReadOnlyList<ProcessorDecision>> ProcessAsync(ProcessorBatch batch, CancellationToken ct) =>
+            ValueTask.FromResult<IReadOnlyList<ProcessorDecision>>(batch.Records.Select(r => r.Change.Key == key ? ProcessorDecision.Defer(reason) : ProcessorDecision.Pass).ToArray());
     }
 
     private static async Task DeadLetterAsync(PostgresStateStore store, string sync, IReadOnlyList<string> keys)

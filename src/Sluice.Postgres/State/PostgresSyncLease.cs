@@ -92,13 +92,14 @@ internal sealed class PostgresSyncLease(NpgsqlDataSource dataSource, StateSchema
             foreach (var letter in each.DeadLetters)
             {
                 batch.BatchCommands.Add(Command(
-                    $"INSERT INTO {schema.Name}.dead_letters (sync_id, run_id, record_key, message_id, reason, payload) VALUES ($1, $2, $3, $4, $5, $6)",
-                    syncId, each.RunId, StoredText.Store(letter.RecordKey), StoredText.StoreOrNull(letter.MessageId), StoredText.Store(letter.Reason), StoredText.StoreOrNull(letter.Payload)));
+                    $"INSERT INTO {schema.Name}.dead_letters (sync_id, run_id, record_key, message_id, reason, payload, kind) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    syncId, each.RunId, StoredText.Store(letter.RecordKey), StoredText.StoreOrNull(letter.MessageId), StoredText.Store(letter.Reason), StoredText.StoreOrNull(letter.Payload),
+                    letter.Kind.ToString().ToLowerInvariant()));
             }
 
             batch.BatchCommands.Add(Command(
                 $"INSERT INTO {schema.Name}.run_batches (run_id, batch_seq, records_read, acknowledged, rejected, position) VALUES ($1, $2, $3, $4, $5, $6)",
-                each.RunId, each.Sequence, each.RecordsRead, each.Sent.Count, each.DeadLetters.Count, each.Checkpoint.Value));
+                each.RunId, each.Sequence, each.RecordsRead, each.Sent.Count, Rejected(each), each.Checkpoint.Value));
         }
 
         var commit = commits[^1];
@@ -112,7 +113,7 @@ internal sealed class PostgresSyncLease(NpgsqlDataSource dataSource, StateSchema
         batch.BatchCommands.Add(move);
         batch.BatchCommands.Add(Command(
             $"UPDATE {schema.Name}.runs SET records_read = records_read + $2, acknowledged = acknowledged + $3, rejected = rejected + $4, batches = batches + $5 WHERE id = $1",
-            commit.RunId, commits.Sum(c => (long)c.RecordsRead), commits.Sum(c => (long)c.Sent.Count), commits.Sum(c => (long)c.DeadLetters.Count), (long)commits.Count));
+            commit.RunId, commits.Sum(c => (long)c.RecordsRead), commits.Sum(c => (long)c.Sent.Count), commits.Sum(c => (long)Rejected(c)), (long)commits.Count));
         await batch.ExecuteNonQueryAsync(ct);
 
         if (move.RecordsAffected != 1)
@@ -126,6 +127,9 @@ internal sealed class PostgresSyncLease(NpgsqlDataSource dataSource, StateSchema
         await transaction.CommitAsync(ct);
         _generation++;
     }
+
+    /// <summary>Records the batch dead-lettered or quarantined; a waiting record is not rejected.</summary>
+    private static int Rejected(BatchCommit commit) => commit.DeadLetters.Count(l => l.Kind != DeadLetterKind.Waiting);
 
     public Task FinishRunAsync(long runId, RunOutcome outcome, RunAudit? audit, CancellationToken ct) =>
         StateErrors.GuardAsync(() => FinishRunCoreAsync(runId, outcome, audit, ct));

@@ -52,7 +52,7 @@ public sealed class SyncPlanner(ISyncStateView state)
         var tally = new Tally(samples);
         var on = sync.Options.On;
         var limits = sync.Destination.Limits;
-        await foreach (var change in sync.Source.ReadAsync(request, ct))
+        await foreach (var change in Diffing.ChangeDiffer.ReadAsync(sync.Source, request, ct))
         {
             tally.Count(change.Kind);
             // As SyncRunner's produce stage: a change the mode (or the destination) leaves out is neither encoded nor sent.

@@ -32,6 +32,10 @@ internal sealed class PostgresRecordStateReader(NpgsqlDataSource dataSource, Sta
         }
     }
 
+    /// <summary>For the diff of a source that cannot sort its keys: look-ups by key on a connection of its own (<see cref="PostgresRecordStateLookup"/>).</summary>
+    public async Task<IRecordStateLookup> OpenLookupAsync(CancellationToken ct) =>
+        await PostgresRecordStateLookup.OpenAsync(dataSource, schema, syncId, ct);
+
     private static async Task<bool> NextAsync(NpgsqlDataReader reader, CancellationToken ct)
     {
         try

@@ -31,6 +31,9 @@ internal sealed class ShuffledSource : ISource
     /// <summary>A key yielded a second time, last (an API that pages over a moving result).</summary>
     public int? Repeat { get; set; }
 
+    /// <summary>Records yielded by the read under way so far.</summary>
+    public int Yielded { get; private set; }
+
     public string Description => "shuffled test source";
 
     public SourceDiff Diff { get; } = new(KeyOrder.Unsorted, key => new Position(key));
@@ -56,10 +59,10 @@ internal sealed class ShuffledSource : ISource
             keys = [.. keys, Key(repeat)];
         }
 
-        var yielded = 0;
+        Yielded = 0;
         foreach (var key in keys)
         {
-            if (yielded++ == FailAfter)
+            if (Yielded++ == FailAfter)
             {
                 throw new IOException("connection reset by the test");
             }

@@ -111,6 +111,25 @@ public sealed class UnsortedDiffTests
         Assert.DoesNotContain(seen, c => c.Kind == ChangeKinds.Deleted);
     }
 
+    [Fact]
+    public async Task Memory_holds_one_chunk_the_first_changes_are_handed_on_before_the_source_is_read_further()
+    {
+        await using var db = await TestPostgres.CreateDataSourceAsync(nameof(Memory_holds_one_chunk_the_first_changes_are_handed_on_before_the_source_is_read_further));
+        var store = await PostgresStateStore.OpenAsync(db);
+        await using var lease = (await store.TryAcquireAsync("s", default))!;
+        var source = new ShuffledSource(Rows);
+        var request = new ReadRequest(Columns, null) { RecordStates = lease.RecordStates };
+
+        var readWhenFirstHandedOn = -1;
+        await foreach (var change in ChangeDiffer.ReadAsync(source, request, default))
+        {
+            readWhenFirstHandedOn = readWhenFirstHandedOn < 0 ? source.Yielded : readWhenFirstHandedOn;
+        }
+
+        // A chunk (2,000) and the record that showed it was full: neither the source nor the keys seen are held whole.
+        Assert.InRange(readWhenFirstHandedOn, 1, 2001);
+    }
+
     private static async Task<Checkpoint> CommitAsync(ISyncLease lease, List<Change> changes)
     {
         await lease.LoadCheckpointAsync(default);

@@ -389,6 +389,7 @@ public sealed partial class SyncRunner
                     _acknowledged += done.Sent.Count;
                     _rejected += done.DeadLetters.Count;
                     _batches++;
+                    runner._observer.OnBatchCommitted(sync.Name, new CommittedBatch(done.RecordsRead, done.Sent.Count, done.DeadLetters.Count, System.Diagnostics.Stopwatch.GetElapsedTime(done.CutAt)));
                     ReportProgress();
                 }
 

@@ -10,6 +10,7 @@ using Sluice.Server.Ingest;
 using Sluice.Server.Internal;
 using Sluice.Server.Metrics;
 using Sluice.Server.Scheduling;
+using Sluice.Server.Telemetry;
 
 namespace Sluice.Server;
 
@@ -29,6 +30,7 @@ public sealed class SluiceServer(SluiceWorkspace workspace, Action<string> log)
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls(listen);
         builder.Services.AddSingleton<IHostLifetime, PassiveHostLifetime>();
+        builder.Services.AddSluiceOpenTelemetry(otlp: SluiceOpenTelemetry.OtlpConfigured(Environment.GetEnvironmentVariable));
         var app = builder.Build();
         app.UseUnhandledRequestErrors(log);
 

@@ -260,7 +260,7 @@ public sealed class StatusPruneTests
     private static async Task<string[]> ScrapeAsync(TestBed bed)
     {
         await using var collector = new Sluice.Server.Metrics.SyncHealthCollector(Sluice.Core.Configuration.SluiceConfig.Load(bed.ConfigPath), TimeProvider.System);
-        return Sluice.Server.Metrics.PrometheusText.Render(await collector.CollectAsync(default)).Split('\n');
+        return (await Sluice.Server.Metrics.PrometheusText.RenderAsync(await collector.CollectAsync(default))).Split('\n');
     }
 
     private static string Value(string[] lines, string series)

@@ -1,12 +1,13 @@
 using System.Globalization;
-using Sluice.Core.Configuration;
 
-namespace Sluice.Server.Hosting;
+namespace Sluice.Core.Configuration;
 
 /// <summary>
 /// When <c>sluice run</c> starts a sync: <c>manual</c> (never by itself; the default for a source that reads and
-/// ends), <c>every 30s</c> / <c>every 5m</c> / <c>every 1h</c>, counted from the end of the previous run, or
-/// <c>continuous</c> (always running, restarted after a failure; the default for a streaming source: CDC, ingest).
+/// ends), <c>every 30s</c> / <c>every 5m</c> / <c>every 1h</c>, counted from the end of the previous run,
+/// <c>cron 0 3 * * *</c> (at each time the cron expression names, in UTC or the time zone written after it:
+/// <c>cron 0 3 * * * Europe/Paris</c>; see <see cref="CronSchedule"/>), or <c>continuous</c> (always running, restarted
+/// after a failure; the default for a streaming source: CDC, ingest).
 /// </summary>
 public sealed record Schedule(TimeSpan? Interval, bool IsContinuous = false)
 {
@@ -14,9 +15,19 @@ public sealed record Schedule(TimeSpan? Interval, bool IsContinuous = false)
 
     public static readonly Schedule Continuous = new(null, IsContinuous: true);
 
-    public bool IsManual => Interval is null && !IsContinuous;
+    /// <summary>Set for a <c>cron …</c> schedule (then <see cref="Interval"/> is null).</summary>
+    public CronSchedule? Cron { get; init; }
 
-    public override string ToString() => IsContinuous ? "continuous" : Interval is { } i ? $"every {Format(i)}" : "manual";
+    public bool IsManual => Interval is null && !IsContinuous && Cron is null;
+
+    /// <summary>
+    /// Whether the schedule starts runs at times of its own (<c>every</c>, <c>cron</c>): meaningless for a source that
+    /// streams, whose one run never ends.
+    /// </summary>
+    public bool IsTimed => Interval is not null || Cron is not null;
+
+    public override string ToString() =>
+        IsContinuous ? "continuous" : Interval is { } i ? $"every {Format(i)}" : Cron is { } cron ? cron.ToString() : "manual";
 
     public static Schedule Parse(SyncConfig sync)
     {
@@ -33,7 +44,14 @@ public sealed record Schedule(TimeSpan? Interval, bool IsContinuous = false)
 
         var location = sync.Section.LocationOf("schedule");
         var shown = sync.Section.Show("schedule", $"'{text}'");
-        const string fix = "write 'manual', 'continuous' or 'every <duration>', e.g. 'every 30s', 'every 5m', 'every 1h30m'";
+        const string fix = "write 'manual', 'continuous', 'every <duration>' (e.g. 'every 30s', 'every 5m', 'every 1h30m') or 'cron <minute hour day month weekday> [time zone]' (e.g. 'cron 0 3 * * * Europe/Paris')";
+        if (text.StartsWith("cron ", StringComparison.OrdinalIgnoreCase))
+        {
+            return CronSchedule.TryParse(text[5..], out var cron, out var problem, out var cronFix)
+                ? new Schedule((TimeSpan?)null) { Cron = cron }
+                : throw new ConfigException(location, $"schedule {shown}: {problem}", cronFix);
+        }
+
         if (!text.StartsWith("every ", StringComparison.OrdinalIgnoreCase))
         {
             throw new ConfigException(location, $"schedule {shown} is not understood", fix);

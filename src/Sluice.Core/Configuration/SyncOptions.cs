@@ -1,11 +1,10 @@
-using Sluice.Core.Configuration;
 using Sluice.Core.Engine;
 using Sluice.Core.Records;
 
-namespace Sluice.Server.Hosting;
+namespace Sluice.Core.Configuration;
 
 /// <summary>Reads a sync's engine settings (<c>batch:</c>, <c>retry:</c>, <c>on:</c>) from its config.</summary>
-internal static class SyncOptions
+public static class SyncOptions
 {
     public static SyncRunOptions Bind(SyncConfig sync)
     {

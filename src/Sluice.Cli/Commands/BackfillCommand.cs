@@ -5,7 +5,7 @@ using Sluice.Core.Engine;
 using Sluice.Core.Errors;
 using Sluice.Core.State;
 using Sluice.Postgres.Sources;
-using Sluice.Postgres.State;
+using Sluice.State;
 using Sluice.Server.Hosting;
 
 namespace Sluice.Cli.Commands;

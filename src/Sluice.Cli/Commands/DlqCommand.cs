@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Sluice.Cli.Terminal;
 using Sluice.Core.Configuration;
-using Sluice.Postgres.State;
+using Sluice.State;
 using Sluice.Server.Hosting;
 using Spectre.Console;
 

@@ -65,7 +65,7 @@ internal static class ExplainCommand
         return command;
     }
 
-    private static void PrintState(Postgres.State.StoredRecordState? state)
+    private static void PrintState(Sluice.State.StoredRecordState? state)
     {
         if (state is null)
         {

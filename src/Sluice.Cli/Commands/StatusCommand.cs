@@ -5,7 +5,8 @@ using System.Text.Json.Serialization;
 using Sluice.Cli.Terminal;
 using Sluice.Core.Configuration;
 using Sluice.Postgres.Cdc;
-using Sluice.Postgres.Ingest;
+using Sluice.State;
+using Sluice.State.Ingest;
 using Sluice.Server.Metrics;
 using Spectre.Console;
 

@@ -6,7 +6,7 @@ using Sluice.Core.Connectors;
 using Sluice.Core.Errors;
 using Sluice.Core.Mapping;
 using Sluice.Core.Records;
-using Sluice.Postgres.Ingest;
+using Sluice.State.Ingest;
 using Sluice.Postgres.Warehouse.Internal;
 
 namespace Sluice.Postgres.Warehouse;

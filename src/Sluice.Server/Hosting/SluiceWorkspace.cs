@@ -4,8 +4,8 @@ using Sluice.Core.Engine;
 using Sluice.Core.Errors;
 using Sluice.Core.State;
 using Sluice.Postgres;
-using Sluice.Postgres.Ingest;
-using Sluice.Postgres.State;
+using Sluice.State.Ingest;
+using Sluice.State;
 using Sluice.Segment;
 using Sluice.Server.Ingest;
 

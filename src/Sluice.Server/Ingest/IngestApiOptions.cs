@@ -1,5 +1,5 @@
 using Sluice.Core.Configuration;
-using Sluice.Postgres.Ingest;
+using Sluice.State.Ingest;
 
 namespace Sluice.Server.Ingest;
 

@@ -6,8 +6,8 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using Sluice.Core.Configuration;
-using Sluice.Postgres.Ingest;
-using Sluice.Postgres.State;
+using Sluice.State.Ingest;
+using Sluice.State;
 using Sluice.Server.Ingest;
 using Sluice.Testing;
 

@@ -1,6 +1,7 @@
 using Npgsql;
 using Sluice.Core.Configuration;
 using Sluice.Postgres.Cdc;
+using Sluice.State;
 using Sluice.Testing;
 using static Sluice.Postgres.Tests.TestSql;
 

@@ -1,4 +1,4 @@
-using Sluice.Postgres.Ingest;
+using Sluice.State.Ingest;
 using Sluice.Testing;
 using static Sluice.Postgres.Tests.Ingest.IngestTestDatabase;
 

@@ -5,7 +5,7 @@ using Sluice.Core.Connectors;
 using Sluice.Core.Records;
 using Sluice.Core.State;
 using Sluice.Postgres.Sources;
-using Sluice.Postgres.State;
+using Sluice.State;
 using Sluice.Testing;
 using static Sluice.Postgres.Tests.TestSql;
 

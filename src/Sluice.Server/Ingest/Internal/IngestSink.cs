@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using Sluice.Core.Errors;
-using Sluice.Postgres.Ingest;
+using Sluice.State.Ingest;
 
 namespace Sluice.Server.Ingest.Internal;
 

@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
-using Sluice.Postgres.Ingest;
+using Sluice.State.Ingest;
 using Sluice.Segment.Protocol;
 
 namespace Sluice.Server.Ingest.Internal;

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using Sluice.Postgres.Ingest;
+using Sluice.State.Ingest;
 
 namespace Sluice.Server.Ingest.Internal;
 

@@ -5,7 +5,7 @@ using Sluice.Core.Configuration;
 using Sluice.Core.Engine;
 using Sluice.Core.State;
 using Sluice.Emulators.Segment;
-using Sluice.Postgres.Embedded;
+using Sluice.Dev.Embedded;
 using Sluice.Server;
 using Sluice.Server.Hosting;
 using Spectre.Console;

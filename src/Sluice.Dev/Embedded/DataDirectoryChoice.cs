@@ -1,4 +1,4 @@
-namespace Sluice.Postgres.Embedded;
+namespace Sluice.Dev.Embedded;
 
 /// <summary>Where a local cluster's data directory is to be, and whether that is not where it was asked for.</summary>
 /// <param name="DataDirectory">The full path to start the cluster in.</param>

@@ -1,8 +1,8 @@
 using Npgsql;
 using Sluice.Core.Errors;
-using Sluice.Postgres.Demo.Internal;
+using Sluice.Dev.Demo.Internal;
 
-namespace Sluice.Postgres.Demo;
+namespace Sluice.Dev.Demo;
 
 /// <summary>
 /// The demo's B2B SaaS dataset — <c>accounts</c>, <c>users</c>, <c>orders</c> — used by <c>sluice demo</c>,

@@ -1,4 +1,4 @@
-namespace Sluice.Postgres.Demo.Internal;
+namespace Sluice.Dev.Demo.Internal;
 
 /// <summary>Rows loaded so far, across tables, reported every <see cref="Every"/> rows and at the end.</summary>
 internal sealed class DemoProgress(IProgress<long>? sink)

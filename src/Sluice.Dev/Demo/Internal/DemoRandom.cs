@@ -1,4 +1,4 @@
-namespace Sluice.Postgres.Demo.Internal;
+namespace Sluice.Dev.Demo.Internal;
 
 /// <summary>
 /// SplitMix64, seeded per row from (dataset seed, stream, row id). Every row is a pure function of

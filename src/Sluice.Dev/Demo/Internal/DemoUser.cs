@@ -1,4 +1,4 @@
-namespace Sluice.Postgres.Demo.Internal;
+namespace Sluice.Dev.Demo.Internal;
 
 internal readonly record struct DemoUser(
     long Id,

@@ -6,7 +6,7 @@ using System.Text;
 using Npgsql;
 using Sluice.Core.Errors;
 
-namespace Sluice.Postgres.Embedded;
+namespace Sluice.Dev.Embedded;
 
 /// <summary>
 /// A PostgreSQL cluster that Sluice runs itself: <c>initdb</c> into a directory of its own, a port on

@@ -1,4 +1,4 @@
-namespace Sluice.Postgres.Demo.Internal;
+namespace Sluice.Dev.Demo.Internal;
 
 internal readonly record struct DemoOrder(
     long Id, long UserId, decimal Amount, string Currency, string Status, DateTime CreatedAt, DateTime UpdatedAt);

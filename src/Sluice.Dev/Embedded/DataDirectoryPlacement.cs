@@ -1,7 +1,7 @@
 using System.Runtime.Versioning;
 using Sluice.Core.Errors;
 
-namespace Sluice.Postgres.Embedded;
+namespace Sluice.Dev.Embedded;
 
 /// <summary>
 /// Where a <see cref="LocalCluster"/>'s data directory goes. As root, the server runs as the <c>postgres</c> OS

@@ -1,8 +1,8 @@
 using Npgsql;
 using NpgsqlTypes;
-using Sluice.Postgres.Demo.Internal;
+using Sluice.Dev.Demo.Internal;
 
-namespace Sluice.Postgres.Demo;
+namespace Sluice.Dev.Demo;
 
 /// <summary>The binary COPY of each table, one generated row at a time.</summary>
 public static partial class DemoDataset

@@ -1,4 +1,4 @@
-namespace Sluice.Postgres.Demo.Internal;
+namespace Sluice.Dev.Demo.Internal;
 
 /// <summary>The small word lists the demo rows are made of. Weighted lists repeat an entry by its weight.</summary>
 internal static class DemoVocabulary

@@ -1,4 +1,4 @@
-namespace Sluice.Postgres.Embedded;
+namespace Sluice.Dev.Embedded;
 
 /// <summary>Where and how to run a local PostgreSQL cluster (the demo's, the tests', the benchmarks').</summary>
 public sealed class LocalClusterOptions

@@ -1,4 +1,4 @@
-namespace Sluice.Postgres.Demo.Internal;
+namespace Sluice.Dev.Demo.Internal;
 
 /// <summary>
 /// The demo tables' DDL. Tables are created bare and get their keys, foreign keys and indexes after the

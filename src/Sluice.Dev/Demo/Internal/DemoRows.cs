@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Sluice.Postgres.Demo.Internal;
+namespace Sluice.Dev.Demo.Internal;
 
 /// <summary>
 /// The demo's rows as pure functions of (seed, id): the same seed gives the same rows on every machine,

@@ -1,4 +1,4 @@
-namespace Sluice.Postgres.Demo.Internal;
+namespace Sluice.Dev.Demo.Internal;
 
 /// <summary>Independent random streams, so adding a column to one table leaves the others' rows unchanged.</summary>
 internal enum DemoStream : byte

@@ -1,4 +1,4 @@
-namespace Sluice.Postgres.Demo;
+namespace Sluice.Dev.Demo;
 
 /// <summary>What <see cref="DemoDataset.CreateAsync"/> loads.</summary>
 public sealed class DemoDatasetOptions

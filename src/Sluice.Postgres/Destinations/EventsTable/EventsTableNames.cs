@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using Sluice.Postgres.Warehouse;
+using Sluice.Postgres.Destinations.Warehouse;
 
 namespace Sluice.Postgres.Destinations;
 

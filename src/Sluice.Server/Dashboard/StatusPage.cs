@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
-using Sluice.State.Ingest;
 using Sluice.State;
+using Sluice.State.Ingest;
 
 namespace Sluice.Server.Dashboard;
 

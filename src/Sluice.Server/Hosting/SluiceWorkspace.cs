@@ -4,10 +4,10 @@ using Sluice.Core.Engine;
 using Sluice.Core.Errors;
 using Sluice.Core.State;
 using Sluice.Postgres;
-using Sluice.State.Ingest;
-using Sluice.State;
 using Sluice.Segment;
 using Sluice.Server.Ingest;
+using Sluice.State;
+using Sluice.State.Ingest;
 
 namespace Sluice.Server.Hosting;
 

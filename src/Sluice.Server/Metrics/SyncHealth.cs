@@ -1,6 +1,6 @@
 using Sluice.Postgres.Cdc;
-using Sluice.State.Ingest;
 using Sluice.State;
+using Sluice.State.Ingest;
 
 namespace Sluice.Server.Metrics;
 

@@ -6,9 +6,9 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using Sluice.Core.Configuration;
-using Sluice.State.Ingest;
-using Sluice.State;
 using Sluice.Server.Ingest;
+using Sluice.State;
+using Sluice.State.Ingest;
 using Sluice.Testing;
 
 namespace Sluice.EndToEnd.Ingest;

@@ -6,8 +6,8 @@ using Sluice.Core.Connectors;
 using Sluice.Core.Errors;
 using Sluice.Core.Mapping;
 using Sluice.Core.Records;
-using Sluice.State.Ingest;
 using Sluice.Postgres.Destinations.Warehouse.Internal;
+using Sluice.State.Ingest;
 
 namespace Sluice.Postgres.Destinations.Warehouse;
 
@@ -19,7 +19,7 @@ namespace Sluice.Postgres.Destinations.Warehouse;
 /// <c>discards</c>), then write everything in one transaction, skipping events already loaded. A batch lands whole or
 /// not at all, so a retry after a crash is harmless.
 /// </summary>
-public sealed class WarehouseDestination : IDestination
+internal sealed class WarehouseDestination : IDestination
 {
     /// <summary>The ingest source's columns this destination reads (common brief, "Ingest contract").</summary>
     public const string PayloadColumn = "payload";

@@ -2,8 +2,8 @@ using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
-using Sluice.State.Ingest;
 using Sluice.Segment.Protocol;
+using Sluice.State.Ingest;
 
 namespace Sluice.Server.Ingest.Internal;
 

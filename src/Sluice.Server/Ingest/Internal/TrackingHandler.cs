@@ -1,8 +1,8 @@
 using System.Buffers;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
-using Sluice.State.Ingest;
 using Sluice.Segment.Protocol;
+using Sluice.State.Ingest;
 
 namespace Sluice.Server.Ingest.Internal;
 

@@ -19,7 +19,7 @@ namespace Sluice.Postgres.Sources;
 /// same order off their primary key) — so memory holds one row of each whatever the size: PostgreSQL
 /// sorts, spilling to disk if it must, and the sync's process stays flat.
 /// </remarks>
-public sealed class QuerySource : ISource
+internal sealed class QuerySource : ISource
 {
     private readonly NpgsqlDataSource _dataSource;
     private readonly PostgresConnectionOptions _connection;

@@ -17,7 +17,7 @@ namespace Sluice.State.Ingest;
 /// so an event committed late is never skipped; the price is that a long write transaction anywhere in the
 /// cluster holds back what the readers see until it ends.
 /// </summary>
-public sealed class IngestQueueSource : ISource
+internal sealed class IngestQueueSource : ISource
 {
     /// <summary>The columns of every ingest source, in this order; <c>event_id</c> is the key.</summary>
     public static readonly IReadOnlyList<SourceColumn> Columns =

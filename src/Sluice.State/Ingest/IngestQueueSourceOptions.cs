@@ -1,7 +1,7 @@
 namespace Sluice.State.Ingest;
 
 /// <summary>How an ingest source reads the queue.</summary>
-public sealed class IngestQueueSourceOptions
+internal sealed class IngestQueueSourceOptions
 {
     /// <summary>Events read per query. Default 1,000.</summary>
     public int PageSize { get; init; } = 1_000;

@@ -13,7 +13,7 @@ namespace Sluice.Postgres.Destinations.Warehouse;
 /// <c>"\udc00"</c>, which no column name can stand for): it goes to <c>discards</c> under its key as sent, and the
 /// event still lands. Nothing in here throws for anything a valid JSON object can hold.
 /// </summary>
-public static class EventFlattener
+internal static class EventFlattener
 {
     /// <summary>
     /// Flattens the object <paramref name="source"/>.

@@ -7,4 +7,4 @@ namespace Sluice.Postgres.Destinations.Warehouse;
 /// <param name="Path">Where it was in the event (<c>traits.userId</c>).</param>
 /// <param name="Raw">Its value as text.</param>
 /// <param name="Reason">Why: a reserved column, or a column another field of the same object already took.</param>
-public sealed record RejectedField(string Column, string Path, string Raw, string Reason);
+internal sealed record RejectedField(string Column, string Path, string Raw, string Reason);

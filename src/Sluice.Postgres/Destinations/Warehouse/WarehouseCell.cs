@@ -10,7 +10,7 @@ namespace Sluice.Postgres.Destinations.Warehouse;
 /// <c>COPY … (FORMAT text)</c> or a <c>$1::type</c> parameter; <see langword="null"/> writes NULL.</param>
 /// <param name="Raw">The value as the event carried it, as text: strings unquoted, numbers as written, arrays as
 /// JSON. A text column receives this, and so does a discard.</param>
-public sealed record WarehouseCell(string Column, WarehouseType Type, string? Value, string Raw)
+internal sealed record WarehouseCell(string Column, WarehouseType Type, string? Value, string Raw)
 {
     /// <summary>The string as the event sent it (JSON text, escapes intact) when it held what PostgreSQL text cannot
     /// (NUL, a lone surrogate) and <see cref="Raw"/> has U+FFFD in its place; null otherwise. The planner records it in

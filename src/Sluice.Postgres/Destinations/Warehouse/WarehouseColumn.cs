@@ -1,4 +1,4 @@
 namespace Sluice.Postgres.Destinations.Warehouse;
 
 /// <summary>A column of a warehouse table: a safe name and its type.</summary>
-public sealed record WarehouseColumn(string Name, WarehouseType Type);
+internal sealed record WarehouseColumn(string Name, WarehouseType Type);

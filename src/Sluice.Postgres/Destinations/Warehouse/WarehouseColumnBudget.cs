@@ -8,7 +8,7 @@ namespace Sluice.Postgres.Destinations.Warehouse;
 /// standard columns included) and the room PostgreSQL has left, whichever is smaller. A value whose new column does
 /// not fit goes to <c>discards</c>; the event still lands.
 /// </summary>
-public static class WarehouseColumnBudget
+internal static class WarehouseColumnBudget
 {
     /// <summary>PostgreSQL's limit of columns per table, dropped ones included
     /// (https://www.postgresql.org/docs/current/limits.html).</summary>

@@ -6,7 +6,7 @@ namespace Sluice.Postgres.Destinations.Warehouse;
 /// The standard columns of each of Segment's tables (segment.md §2.2) and the reserved names that a property or
 /// trait may not take (§2.4): Segment "discards properties with the same name as the reserved column name".
 /// </summary>
-public static class WarehouseColumns
+internal static class WarehouseColumns
 {
     public const string Id = "id";
     public const string ReceivedAt = "received_at";

@@ -8,7 +8,7 @@ namespace Sluice.Postgres.Destinations.Warehouse;
 /// it; types come from <see cref="WarehouseTypes.ToPostgres"/>, never from data. All statements are idempotent
 /// (<c>IF NOT EXISTS</c>) and none drops anything.
 /// </summary>
-public static class WarehouseDdl
+internal static class WarehouseDdl
 {
     /// <summary>Where values that lost their column are kept (<see cref="WarehouseDiscard"/>), one per schema.</summary>
     public const string DiscardsTable = "discards";

@@ -6,7 +6,7 @@ namespace Sluice.Postgres.Destinations.Warehouse;
 /// A sync's <c>destination:</c> when it loads Segment events into a PostgreSQL connection with Segment's warehouse
 /// schema: <c>destination: {connection: wh, layout: warehouse, schema: web}</c> (docs/warehouse-schema.md).
 /// </summary>
-public sealed class WarehouseDestinationOptions
+internal sealed class WarehouseDestinationOptions
 {
     /// <summary>The <c>layout:</c> value that selects this destination.</summary>
     public const string Layout = "warehouse";

@@ -11,7 +11,7 @@ namespace Sluice.Postgres.Destinations.Warehouse;
 /// <param name="Value">The value as the event carried it (<see cref="WarehouseCell.Raw"/>).</param>
 /// <param name="ReceivedAt">The event's receivedAt.</param>
 /// <param name="Reason">Why, for a person: the reserved column, the type conflict, the name collision.</param>
-public sealed record WarehouseDiscard(
+internal sealed record WarehouseDiscard(
     string Table,
     string RowId,
     string Column,

@@ -19,7 +19,7 @@ namespace Sluice.Postgres.Destinations.Warehouse;
 ///   after the cut stay apart.</item>
 /// </list>
 /// </summary>
-public static class WarehouseNames
+internal static class WarehouseNames
 {
     /// <summary>PostgreSQL's NAMEDATALEN - 1 (https://www.postgresql.org/docs/current/limits.html).</summary>
     public const int MaxIdentifierBytes = 63;

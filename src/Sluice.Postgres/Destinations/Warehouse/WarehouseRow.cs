@@ -9,7 +9,7 @@ namespace Sluice.Postgres.Destinations.Warehouse;
 /// <param name="Cells">The columns in a stable order: standard ones first (in Segment's order), then context,
 /// then properties or traits as they appear in the event. Never two cells for one column.</param>
 /// <param name="ReceivedAt">The event's receivedAt, for discards and for picking the latest state.</param>
-public sealed record WarehouseRow(
+internal sealed record WarehouseRow(
     string Table,
     WarehouseTableKind Kind,
     string Id,

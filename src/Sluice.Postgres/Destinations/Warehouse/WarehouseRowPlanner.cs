@@ -17,7 +17,7 @@ namespace Sluice.Postgres.Destinations.Warehouse;
 /// that already exist. Fields Segment does not load (<c>integrations</c>, <c>_metadata</c>, <c>writeKey</c>,
 /// <c>channel</c>, <c>version</c>…) are ignored.
 /// </summary>
-public static class WarehouseRowPlanner
+internal static class WarehouseRowPlanner
 {
     /// <summary>The size of every <c>id</c> column, <c>varchar(1024)</c>.</summary>
     public const int MaxIdLength = 1024;

@@ -5,7 +5,7 @@ namespace Sluice.Postgres.Destinations.Warehouse;
 /// <c>information_schema</c> (<see cref="WarehouseDdl.ColumnsQuery"/>), then grown with
 /// <see cref="Apply"/> as DDL runs.
 /// </summary>
-public sealed class WarehouseSchema
+internal sealed class WarehouseSchema
 {
     private readonly Dictionary<string, Dictionary<string, WarehouseType>> _tables = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _dropped = new(StringComparer.Ordinal);

@@ -8,7 +8,7 @@ namespace Sluice.Postgres.Destinations.Warehouse;
 /// A table gets new columns only while it has room (<see cref="WarehouseColumnBudget"/>), in the order the batch
 /// first uses them; a value whose column does not fit is left to the caller to discard.
 /// </summary>
-public static class WarehouseSchemaPlanner
+internal static class WarehouseSchemaPlanner
 {
     /// <param name="schema">The tables as they are.</param>
     /// <param name="rows">The batch's rows.</param>

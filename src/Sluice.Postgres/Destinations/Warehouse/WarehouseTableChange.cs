@@ -4,4 +4,4 @@ namespace Sluice.Postgres.Destinations.Warehouse;
 /// A table to create (<paramref name="IsNew"/>, with all of <paramref name="Columns"/>), or columns to add to an
 /// existing one.
 /// </summary>
-public sealed record WarehouseTableChange(string Table, bool IsNew, IReadOnlyList<WarehouseColumn> Columns);
+internal sealed record WarehouseTableChange(string Table, bool IsNew, IReadOnlyList<WarehouseColumn> Columns);

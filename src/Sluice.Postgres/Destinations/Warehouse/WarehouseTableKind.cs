@@ -1,7 +1,7 @@
 namespace Sluice.Postgres.Destinations.Warehouse;
 
 /// <summary>Which of Segment's tables a row belongs to; decides its standard and reserved columns.</summary>
-public enum WarehouseTableKind
+internal enum WarehouseTableKind
 {
     Identifies,
     Users,

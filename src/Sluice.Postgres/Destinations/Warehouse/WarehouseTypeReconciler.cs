@@ -16,7 +16,7 @@ namespace Sluice.Postgres.Destinations.Warehouse;
 /// is not a date-time into timestamptz, anything but a boolean into boolean, a string into a number. A conflicting
 /// value becomes NULL in the row and a <see cref="WarehouseDiscard"/>: the event is still written.
 /// </summary>
-public static class WarehouseTypeReconciler
+internal static class WarehouseTypeReconciler
 {
     private static readonly JsonSerializerOptions RelaxedJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 

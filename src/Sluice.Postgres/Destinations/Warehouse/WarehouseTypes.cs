@@ -10,7 +10,7 @@ namespace Sluice.Postgres.Destinations.Warehouse;
 /// <c>text</c>, <c>bigint</c>, <c>numeric</c>, <c>boolean</c>, <c>timestamptz</c> and <c>varchar(1024)</c> for ids
 /// (segment.md §2.2); the inference follows RudderStack's open implementation of the same schema (§2.6).
 /// </summary>
-public static class WarehouseTypes
+internal static class WarehouseTypes
 {
     private static readonly JsonWriterOptions CompactJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 

@@ -57,7 +57,8 @@ public sealed partial class SluiceConfig
                 ? MappingSpecReader.Read(sync.RequireSection("mapping", "add `mapping:` with the fields to send as `target: column`, e.g. `user_id: id`"))
                 : MappingSpec.None(sync.Location);
             var schedule = sync.GetString("schedule");
-            syncs.Add(new SyncConfig(name, sourceConnection, destinationConnection, source, destination, mapping, schedule, sync, sync.Location));
+            var after = sync.GetStringList("after")?.Select(a => a.Trim()).Distinct(StringComparer.Ordinal).ToList() ?? [];
+            syncs.Add(new SyncConfig(name, sourceConnection, destinationConnection, source, destination, mapping, schedule, sync, sync.Location) { After = after });
         }
 
         return syncs;

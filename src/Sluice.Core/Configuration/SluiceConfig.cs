@@ -19,7 +19,8 @@ public sealed partial class SluiceConfig
         IReadOnlyList<ConnectionConfig> connections,
         IReadOnlyList<SyncConfig> syncs,
         StateConfig state,
-        ServerConfig server)
+        ServerConfig server,
+        SyncDependencies dependencies)
     {
         FilePath = filePath;
         Version = version;
@@ -27,6 +28,9 @@ public sealed partial class SluiceConfig
         Syncs = syncs;
         State = state;
         Server = server;
+        Dependencies = dependencies;
+        // The one place the rule lives: state.connection when given (checked to be postgres), else the first postgres connection.
+        StateConnection = state.Connection is { } name ? FindConnection(name) : connections.FirstOrDefault(c => c.Type == PostgresType);
     }
 
     /// <summary>The full path of the loaded file; for <see cref="Parse"/>, the file name given.</summary>
@@ -43,6 +47,15 @@ public sealed partial class SluiceConfig
     public StateConfig State { get; }
 
     public ServerConfig Server { get; }
+
+    /// <summary>
+    /// The connection Sluice keeps its state in: <c>state.connection</c>, or else the first postgres connection. Null only
+    /// in a file with no sync and no postgres connection (loading refuses a file with syncs and nowhere to keep state).
+    /// </summary>
+    public ConnectionConfig? StateConnection { get; }
+
+    /// <summary>The <c>after:</c> graph over <see cref="Syncs"/>, checked at load (every name declared, no cycle).</summary>
+    public SyncDependencies Dependencies { get; }
 
     public ConnectionConfig? FindConnection(string name) => Connections.FirstOrDefault(c => c.Name == name);
 
@@ -117,6 +130,7 @@ public sealed partial class SluiceConfig
         var syncs = ReadSyncs(syncsSection, connections);
         var state = ReadState(stateSection, root, connections, syncs);
         var server = ReadServer(serverSection, root);
-        return new SluiceConfig(filePath, version, connections, syncs, state, server);
+        var dependencies = SyncDependencies.Build(syncs);
+        return new SluiceConfig(filePath, version, connections, syncs, state, server, dependencies);
     }
 }

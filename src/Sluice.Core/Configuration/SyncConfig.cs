@@ -19,4 +19,11 @@ public sealed record SyncConfig(
     MappingSpec Mapping,
     string? Schedule,
     ConfigSection Section,
-    ConfigLocation Location);
+    ConfigLocation Location)
+{
+    /// <summary>
+    /// The syncs named in <c>after:</c>, in the order written: each of them runs before this one when the scheduler
+    /// starts it (see <see cref="SyncDependencies"/>). Empty when the sync has no <c>after:</c>.
+    /// </summary>
+    public IReadOnlyList<string> After { get; init; } = [];
+}

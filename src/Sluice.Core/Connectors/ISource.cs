@@ -48,6 +48,13 @@ public interface ISource : IAsyncDisposable
     bool Streams => false;
 
     /// <summary>
+    /// Whether a source that <see cref="Streams"/> may, once connected, read and end instead (a CDC source with
+    /// <c>fallback: poll</c> where logical replication is unavailable), so that a <c>schedule:</c> can pace its polls.
+    /// A schedule on a source that streams and may not poll is a config error.
+    /// </summary>
+    bool MayPoll => false;
+
+    /// <summary>
     /// Known once <see cref="DiscoverAsync"/> has run: something about how this source reads that the user should be
     /// told at the start of every run (a CDC source that polls instead, because logical replication is unavailable).
     /// </summary>

@@ -52,6 +52,8 @@ internal sealed class PollingFallbackSource : ISource
 
     public bool Streams => (_chosen ?? _cdc).Streams;
 
+    public bool MayPoll => true;
+
     /// <summary>
     /// The CDC source itself when <c>cdc.fallback</c> is not <c>poll</c>; otherwise the fallback around it. Reads the
     /// polling keys (<c>cursor</c>, <c>key</c>, <c>filter</c>, <c>page_size</c>) and <c>cdc.fallback</c> before the

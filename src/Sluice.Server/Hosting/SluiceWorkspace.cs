@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Sluice.Core.Configuration;
 using Sluice.Core.Connectors;
 using Sluice.Core.Engine;
@@ -5,7 +6,6 @@ using Sluice.Core.Errors;
 using Sluice.Core.State;
 using Sluice.Postgres;
 using Sluice.Segment;
-using Sluice.Server.Ingest;
 using Sluice.State;
 using Sluice.State.Ingest;
 
@@ -31,8 +31,11 @@ public sealed class SluiceWorkspace : IAsyncDisposable
         Time = time;
         _resources = new ConnectorResources(time);
         // The ingest connector reads the queue in this workspace's state store, so it is made here, not in DefaultConnectors.
-        _connectors = (connectors ?? [.. DefaultConnectors(), new IngestConnector(StateDataSourceAsync)]).ToDictionary(c => c.Type, StringComparer.Ordinal);
+        _connectors = (connectors ?? [.. DefaultConnectors(), new IngestConnector(StateDataSourceAsync, IngestQueueAsync)]).ToDictionary(c => c.Type, StringComparer.Ordinal);
     }
+
+    /// <summary>The connectors this workspace knows, one per connection type; hosts look for their optional capabilities.</summary>
+    public IReadOnlyCollection<IConnector> Connectors => _connectors.Values;
 
     public SluiceConfig Config { get; }
 
@@ -48,9 +51,7 @@ public sealed class SluiceWorkspace : IAsyncDisposable
         {
             if (_state is null)
             {
-                var connection = StateConnection();
-                var (_, dataSource) = PostgresConnector.Open(connection, _resources);
-                _state = await PostgresStateStore.OpenAsync(dataSource, Config.State.Schema, ct);
+                _state = await PostgresStateStore.OpenAsync(StateDataSource(), Config.State.Schema, ct);
             }
 
             return _state;
@@ -62,7 +63,7 @@ public sealed class SluiceWorkspace : IAsyncDisposable
     }
 
     /// <summary>Where the ingest queue reports what retention dropped; set before the queue is first used.</summary>
-    public Action<string>? IngestLog { get; set; }
+    public ILogger? IngestLog { get; set; }
 
     /// <summary>
     /// The ingest queue in the state store, shared by every caller of this workspace and disposed with it (which
@@ -102,16 +103,14 @@ public sealed class SluiceWorkspace : IAsyncDisposable
     private async Task<(Npgsql.NpgsqlDataSource DataSource, string Schema)> StateDataSourceAsync(CancellationToken ct)
     {
         await StateAsync(ct);
-        var (_, dataSource) = PostgresConnector.Open(StateConnection(), _resources);
-        return (dataSource, Config.State.Schema);
+        return (StateDataSource(), Config.State.Schema);
     }
 
     /// <summary>Per-record history (<c>sluice explain</c>), read from the state store.</summary>
     public async Task<RecordHistory> HistoryAsync(CancellationToken ct)
     {
         await StateAsync(ct);
-        var (_, dataSource) = PostgresConnector.Open(StateConnection(), _resources);
-        return new RecordHistory(dataSource, Config.State.Schema);
+        return new RecordHistory(StateDataSource(), Config.State.Schema);
     }
 
     public SyncConfig FindSync(string name) =>
@@ -175,8 +174,7 @@ public sealed class SluiceWorkspace : IAsyncDisposable
         var sync = Build(FindSync(syncName));
         await using var source = sync.Source;
         await using var destination = sync.Destination;
-        var (_, dataSource) = PostgresConnector.Open(StateConnection(), _resources);
-        return await new SyncPlanner(new PostgresSyncStateView(dataSource, Config.State.Schema)).PlanAsync(sync, samples, ct);
+        return await new SyncPlanner(new PostgresSyncStateView(StateDataSource(), Config.State.Schema)).PlanAsync(sync, samples, ct);
     }
 
     /// <summary>
@@ -210,14 +208,77 @@ public sealed class SluiceWorkspace : IAsyncDisposable
             _ = Connector(connection);
         }
 
-        _ = IngestApiOptions.SourcesOf(Config);
+        // Routes are built, not served: building them validates what they need (each ingest source its own write key).
+        foreach (var ingress in _connectors.Values.OfType<IHttpIngress>())
+        {
+            _ = ingress.Routes(Config, new HttpIngressContext(Time, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance));
+        }
         foreach (var sync in Config.Syncs)
         {
             var definition = Build(sync);
             await using var source = definition.Source;
             await using var destination = definition.Destination;
             SyncModes.Check(definition);
-            _ = Schedule.Parse(sync);
+            await CheckScheduleAsync(sync, Schedule.Parse(sync), definition.Source);
+        }
+    }
+
+    /// <summary>
+    /// The syncs <c>after:</c> runs before <paramref name="syncName"/> (<c>sluice sync NAME --with-dependencies</c>),
+    /// parents before their children; a parent that streams is refused, as <see cref="ValidateAsync"/> refuses it.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> RunFirstAsync(string syncName)
+    {
+        FindSync(syncName);
+        var order = Config.Dependencies.RunFirst(syncName);
+        foreach (var child in order.Append(syncName).Select(FindSync))
+        {
+            foreach (var parent in child.After)
+            {
+                await RefuseStreamingParentAsync(child, FindSync(parent));
+            }
+        }
+
+        return order;
+    }
+
+    /// <summary>
+    /// What only the source can tell about a sync's schedule: a timed schedule (<c>every</c>, <c>cron</c>) on a source
+    /// that streams would never start a run (its one run never ends), and a streaming sync is neither a parent nor a
+    /// child in <c>after:</c>. Both were silently without effect before; now they are config errors.
+    /// </summary>
+    private async Task CheckScheduleAsync(SyncConfig sync, Schedule schedule, ISource source)
+    {
+        if (source.Streams && !source.MayPoll)
+        {
+            if (schedule.IsTimed)
+            {
+                throw new ConfigException(sync.Section.LocationOf("schedule"),
+                    $"sync '{sync.Name}' streams ({source.Description}): it runs continuously, so {sync.Section.Show("schedule", $"'schedule: {sync.Schedule}'")} would never start a run",
+                    $"remove 'schedule:' (a streaming sync runs continuously under `sluice run`), or write 'schedule: manual' to run it only with `sluice sync {sync.Name}`");
+            }
+
+            if (sync.After.Count > 0)
+            {
+                throw new ConfigException(sync.Section.LocationOf("after"),
+                    $"sync '{sync.Name}' streams ({source.Description}): its one run never ends and is restarted only after a failure, so it has no runs for 'after:' to go before",
+                    "remove 'after:' from it; a sync that reads and ends can be after other syncs");
+            }
+        }
+
+        foreach (var parent in sync.After)
+        {
+            await RefuseStreamingParentAsync(sync, FindSync(parent));
+        }
+    }
+
+    private async Task RefuseStreamingParentAsync(SyncConfig child, SyncConfig parent)
+    {
+        if (await StreamsAsync(parent))
+        {
+            throw new ConfigException(child.Section.LocationOf("after"),
+                $"'after' names '{parent.Name}', which streams: its run never ends, so '{child.Name}' could never run after it",
+                $"remove '{parent.Name}' from the 'after:' of '{child.Name}'; only syncs that read and end (tables, queries) can be parents");
         }
     }
 
@@ -243,7 +304,7 @@ public sealed class SluiceWorkspace : IAsyncDisposable
                 await using var source = definition.Source;
                 await using var destination = definition.Destination;
                 var schema = await source.DiscoverAsync(ct);
-                Core.Mapping.CompiledMapping.Compile(sync.Mapping, schema, destination.Shape);
+                Core.Mapping.CompiledMapping.Compile(sync.Mapping, schema, await DestinationShapes.ResolveAsync(destination, ct));
                 // The destination's own check: a missing events table is reported with the DDL to run.
                 await destination.CheckAsync(ct);
                 _ = Schedule.Parse(sync);
@@ -302,8 +363,7 @@ public sealed class SluiceWorkspace : IAsyncDisposable
                 var budgets = new LazyRateBudgetStore(async ct =>
                 {
                     await StateAsync(ct);
-                    var (_, dataSource) = PostgresConnector.Open(StateConnection(), _resources);
-                    return new PostgresRateBudgets(dataSource, Config.State.Schema);
+                    return new PostgresRateBudgets(StateDataSource(), Config.State.Schema);
                 });
                 gate = new DeliveryGate(Connector(connection).RateLimit(connection), Time, budgets, connection.Name);
                 _gates[connection.Name] = gate;
@@ -320,21 +380,15 @@ public sealed class SluiceWorkspace : IAsyncDisposable
             Task.FromResult(syncName == lease.SyncName ? lease : null);
     }
 
-    private ConnectionConfig StateConnection()
+    /// <summary>
+    /// The state database, through the connection <see cref="SluiceConfig.StateConnection"/> resolved at load (the one
+    /// place that rule lives); the data source is shared with every other user of that connection.
+    /// </summary>
+    private Npgsql.NpgsqlDataSource StateDataSource()
     {
-        if (Config.State.Connection is { } name)
-        {
-            var named = Config.FindConnection(name) ?? throw new ConfigException(Config.State.Location, $"state.connection '{name}' is not a declared connection",
-                NameSuggestions.Closest(name, Config.Connections.Select(c => c.Name)) is { } c ? $"did you mean '{c}'?" : "name a postgres connection");
-            if (named.Type != "postgres")
-            {
-                throw new ConfigException(Config.State.Location, $"state.connection '{name}' is {named.Type}; Sluice keeps its state in PostgreSQL", "name a postgres connection");
-            }
-
-            return named;
-        }
-
-        return Config.Connections.FirstOrDefault(c => c.Type == "postgres") ?? throw new ConfigException(
+        var connection = Config.StateConnection ?? throw new ConfigException(
             Config.State.Location, "there is no postgres connection to keep Sluice's state in", "declare one under 'connections:' and, optionally, name it in 'state: {connection: …}'");
+        var (_, dataSource) = PostgresConnector.Open(connection, _resources);
+        return dataSource;
     }
 }

@@ -162,7 +162,7 @@ public sealed class SyncHealthCollector : IAsyncDisposable
     private bool ReadsIngest(SyncConfig sync) => _config.FindConnection(sync.SourceConnection)?.Type == IngestConnector.ConnectorType;
 
     private string? StateConnectionName() =>
-        _config.State.Connection ?? _config.Connections.FirstOrDefault(c => c.Type == "postgres")?.Name;
+        _config.StateConnection?.Name;
 
     private NpgsqlDataSource DataSource(string connection)
     {

@@ -34,7 +34,7 @@ internal sealed class SyncHarness
         ],
         Location);
 
-    public FakeTimeProvider Time { get; } = new();
+    public TimerAwareFakeTimeProvider Time { get; } = new();
 
     public FakeSource Source { get; init; }
 

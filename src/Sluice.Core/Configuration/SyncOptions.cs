@@ -1,0 +1,63 @@
+using Sluice.Core.Engine;
+using Sluice.Core.Records;
+
+namespace Sluice.Core.Configuration;
+
+/// <summary>Reads a sync's engine settings (<c>batch:</c>, <c>retry:</c>, <c>on:</c>) from its config.</summary>
+public static class SyncOptions
+{
+    public static SyncRunOptions Bind(SyncConfig sync)
+    {
+        var batch = sync.Section.GetSection("batch");
+        var retry = sync.Section.GetSection("retry");
+        var defaults = new RetryOptions();
+        var options = new SyncRunOptions
+        {
+            BatchSize = batch?.GetInt("size", 1, 100_000),
+            FlushWindow = batch?.GetDuration("flush_window"),
+            Retry = new RetryOptions
+            {
+                MaxAttempts = retry?.GetInt("max_attempts", 1, 1000) ?? defaults.MaxAttempts,
+                BaseDelay = retry?.GetDuration("base_delay") ?? defaults.BaseDelay,
+                MaxDelay = retry?.GetDuration("max_delay") ?? defaults.MaxDelay,
+            },
+            On = On(sync.Section),
+            OnLocation = sync.Section.Has("on") ? sync.Section.LocationOf("on") : null,
+        };
+        batch?.RejectUnknownKeys();
+        retry?.RejectUnknownKeys();
+        sync.Section.RejectUnknownKeys(["source", "destination", "mapping", "schedule", "batch", "retry", "on"]);
+        return options;
+    }
+
+    /// <summary><c>on: [added, changed, deleted]</c> (any of them, or one as a single value); default added and changed.</summary>
+    private static ChangeKinds On(ConfigSection section)
+    {
+        var names = section.GetStringList("on");
+        if (names is null)
+        {
+            return ChangeKinds.AddedOrChanged;
+        }
+
+        const string Fix = "write 'on: [added, changed]' (the default), or any of added, changed, deleted";
+        if (names.Count == 0)
+        {
+            throw new ConfigException(section.LocationOf("on"), "'on' lists no kind of change, so the sync would send nothing", Fix);
+        }
+
+        var kinds = ChangeKinds.None;
+        foreach (var name in names)
+        {
+            kinds |= name.Trim().ToLowerInvariant() switch
+            {
+                "added" => ChangeKinds.Added,
+                "changed" => ChangeKinds.Changed,
+                "deleted" => ChangeKinds.Deleted,
+                _ => throw new ConfigException(section.LocationOf("on"), $"'on' takes added, changed or deleted, not {section.Show("on", $"'{name}'")}",
+                    NameSuggestions.Closest(name.Trim(), ["added", "changed", "deleted"]) is { } closest ? $"did you mean '{closest}'?" : Fix),
+            };
+        }
+
+        return kinds;
+    }
+}

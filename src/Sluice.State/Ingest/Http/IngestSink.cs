@@ -1,6 +1,6 @@
 using System.Net;
-using Sluice.Core.Connectors;
 using Microsoft.Extensions.Logging;
+using Sluice.Core.Connectors;
 using Sluice.Core.Errors;
 
 namespace Sluice.State.Ingest.Http;

@@ -56,7 +56,7 @@ public sealed class PostgresConnector : IConnector
         return layout switch
         {
             "events" => new Destinations.EventsTableDestination(sync.Name, dataSource, options, Destinations.EventsTableOptions.Bind(sync, options)),
-            "warehouse" => new Warehouse.WarehouseDestination(dataSource, options, Warehouse.WarehouseDestinationOptions.Bind(sync)),
+            "warehouse" => new Destinations.Warehouse.WarehouseDestination(dataSource, options, Destinations.Warehouse.WarehouseDestinationOptions.Bind(sync)),
             null => throw new ConfigException(destination.Location, $"connection '{connection.Name}' is PostgreSQL: the destination names no table and no layout",
                 "write events into one table ('table: public.events'), or load a Segment-style warehouse ('layout: warehouse')"),
             _ => throw new ConfigException(destination.LocationOf("layout"), $"unknown layout {destination.Show("layout")}",

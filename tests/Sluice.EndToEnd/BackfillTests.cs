@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Sluice.Postgres.State;
+using Sluice.State;
 
 namespace Sluice.EndToEnd;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.Versioning;
 using System.Text.RegularExpressions;
-using Sluice.Postgres.Embedded;
+using Sluice.Dev.Embedded;
 using Sluice.Testing;
 
 namespace Sluice.EndToEnd;

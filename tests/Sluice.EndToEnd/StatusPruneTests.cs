@@ -5,7 +5,7 @@ using Sluice.Core.Errors;
 using Sluice.Core.State;
 using Sluice.Emulators.Segment;
 using Sluice.Postgres.Cdc;
-using Sluice.Postgres.Ingest;
+using Sluice.State.Ingest;
 
 namespace Sluice.EndToEnd;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Npgsql;
-using Sluice.Postgres.Embedded;
+using Sluice.Dev.Embedded;
 
 namespace Sluice.Testing;
 

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Npgsql;
 using Sluice.Bench.Harness;
-using Sluice.Postgres.Embedded;
+using Sluice.Dev.Embedded;
 
 namespace Sluice.Bench.Cdc;
 

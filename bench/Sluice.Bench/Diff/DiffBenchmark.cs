@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using Npgsql;
 using Sluice.Bench.Harness;
-using Sluice.Postgres.Demo;
-using Sluice.Postgres.Embedded;
+using Sluice.Dev.Demo;
+using Sluice.Dev.Embedded;
 
 namespace Sluice.Bench.Diff;
 

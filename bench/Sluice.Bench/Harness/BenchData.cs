@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Npgsql;
-using Sluice.Postgres.Demo;
-using Sluice.Postgres.Embedded;
+using Sluice.Dev.Demo;
+using Sluice.Dev.Embedded;
 
 namespace Sluice.Bench.Harness;
 

@@ -1,5 +1,5 @@
 using Npgsql;
-using Sluice.Postgres.Embedded;
+using Sluice.Dev.Embedded;
 
 namespace Sluice.Bench.Harness;
 

@@ -3,8 +3,8 @@ using System.Globalization;
 using System.Text.Json;
 using Npgsql;
 using Sluice.Bench.Harness;
-using Sluice.Postgres.Demo;
-using Sluice.Postgres.Embedded;
+using Sluice.Dev.Demo;
+using Sluice.Dev.Embedded;
 
 namespace Sluice.Bench.ReverseEtl;
 

@@ -5,8 +5,8 @@ using Sluice.Core.Connectors;
 using Sluice.Core.Engine;
 using Sluice.Core.Errors;
 using Sluice.Core.State;
-using Sluice.Postgres.State;
 using Sluice.Server.Hosting;
+using Sluice.State;
 
 namespace Sluice.Cli.Commands;
 

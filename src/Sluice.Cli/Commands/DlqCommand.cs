@@ -2,8 +2,8 @@ using System.CommandLine;
 using System.Globalization;
 using Sluice.Cli.Terminal;
 using Sluice.Core.Configuration;
-using Sluice.Postgres.State;
 using Sluice.Server.Hosting;
+using Sluice.State;
 using Spectre.Console;
 
 namespace Sluice.Cli.Commands;

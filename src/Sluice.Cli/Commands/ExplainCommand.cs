@@ -74,7 +74,7 @@ internal static class ExplainCommand
     /// The ledger entry: where the record stands and, when the last run did not send it, why. Explain reads the state
     /// store only, never the source: "unchanged" is said as the condition the next run applies.
     /// </summary>
-    private static void PrintState(Postgres.State.StoredRecordState? state, Postgres.State.StoredDeadLetterPayload? letter, string syncName)
+    private static void PrintState(Sluice.State.StoredRecordState? state, Sluice.State.StoredDeadLetterPayload? letter, string syncName)
     {
         if (state is null)
         {

@@ -64,7 +64,7 @@ internal static class PruneCommand
                 : [];
 
             var retention = parse.GetValue(ledger) && collector.State() is { } ledgerStore
-                ? new Postgres.State.RecordLedgerRetention(ledgerStore.DataSource, ledgerStore.Schema)
+                ? new Sluice.State.RecordLedgerRetention(ledgerStore.DataSource, ledgerStore.Schema)
                 : null;
             var cutoff = TimeProvider.System.GetUtcNow() - Retention(parse.GetValue(olderThan)!);
             var compactable = retention is null ? null : await retention.CountAsync(cutoff, ct);

@@ -5,8 +5,9 @@ using System.Text.Json.Serialization;
 using Sluice.Cli.Terminal;
 using Sluice.Core.Configuration;
 using Sluice.Postgres.Cdc;
-using Sluice.Postgres.Ingest;
 using Sluice.Server.Metrics;
+using Sluice.State;
+using Sluice.State.Ingest;
 using Spectre.Console;
 
 namespace Sluice.Cli.Commands;

@@ -4,8 +4,8 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using Npgsql;
-using Sluice.Postgres.Demo;
-using Sluice.Postgres.Embedded;
+using Sluice.Dev.Demo;
+using Sluice.Dev.Embedded;
 
 namespace Sluice.Cli.Demo;
 

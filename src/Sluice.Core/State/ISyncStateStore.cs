@@ -2,7 +2,7 @@ namespace Sluice.Core.State;
 
 /// <summary>
 /// Where the engine keeps what must survive a crash: checkpoints, the send ledger, runs and dead letters.
-/// Implemented on PostgreSQL (<c>Sluice.Postgres.State</c>); the engine knows only this contract.
+/// Implemented on PostgreSQL (<c>Sluice.State</c>); the engine knows only this contract.
 /// </summary>
 public interface ISyncStateStore
 {

@@ -13,7 +13,7 @@ namespace Sluice.Postgres.Cdc;
 /// message the driver reads later can never be confirmed before that change is committed: the idle check and the
 /// read of the driver's received position happen under one lock.
 /// </remarks>
-public sealed class CdcConfirmations
+internal sealed class CdcConfirmations
 {
     private readonly Lock _gate = new();
     private readonly Queue<(CdcPosition Last, NpgsqlLogSequenceNumber End)> _finished = new();

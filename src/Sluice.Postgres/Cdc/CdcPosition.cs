@@ -15,7 +15,7 @@ namespace Sluice.Postgres.Cdc;
 /// Index 0 means "nothing of that transaction yet": the copy ends at (consistent point, 0), which every streamed
 /// change comes after.
 /// </remarks>
-public sealed class CdcPosition : SourcePosition
+internal sealed class CdcPosition : SourcePosition
 {
     public const string Format = "pg-lsn";
 

@@ -10,7 +10,7 @@ namespace Sluice.Postgres.Cdc;
 /// the tables. Each missing piece is one line naming the fix, so that the first run fails with the ALTER a DBA can
 /// apply rather than with a driver error from deep inside the replication protocol.
 /// </summary>
-public static class CdcPreflight
+internal static class CdcPreflight
 {
     /// <summary>Throws a config-class <see cref="SluiceException"/> naming the first thing that stops CDC, with its fix.</summary>
     public static Task CheckAsync(NpgsqlDataSource dataSource, IReadOnlyList<string> tables, CancellationToken ct) =>

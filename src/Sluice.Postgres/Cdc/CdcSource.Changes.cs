@@ -6,7 +6,7 @@ using Sluice.Postgres.Sources;
 
 namespace Sluice.Postgres.Cdc;
 
-public sealed partial class CdcSource
+internal sealed partial class CdcSource
 {
     /// <summary>
     /// Turns row messages into changes: values read from their text as a table source would read them, the key, the

@@ -8,7 +8,7 @@ using Sluice.Postgres.Sources;
 
 namespace Sluice.Postgres.Cdc;
 
-public sealed partial class CdcSource
+internal sealed partial class CdcSource
 {
     /// <summary>
     /// The tables' rows as of the slot's creation: read in one REPEATABLE READ transaction on the snapshot the slot

@@ -7,7 +7,7 @@ using Sluice.Core.Errors;
 
 namespace Sluice.Postgres.Cdc;
 
-public sealed partial class CdcSource
+internal sealed partial class CdcSource
 {
     /// <summary>How long a slot still held by a process that is going away (a killed sync's walsender) is waited for.</summary>
     private static readonly TimeSpan ActiveSlotWait = TimeSpan.FromSeconds(30);

@@ -9,7 +9,7 @@ using Sluice.Core.Records;
 
 namespace Sluice.Postgres.Cdc;
 
-public sealed partial class CdcSource
+internal sealed partial class CdcSource
 {
     /// <summary>
     /// Streams the slot: each insert, update and delete of a followed table becomes a change at (commit LSN, index in

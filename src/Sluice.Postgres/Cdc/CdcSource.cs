@@ -21,7 +21,7 @@ namespace Sluice.Postgres.Cdc;
 /// committed with its send ledger; after a crash the slot streams again from there, and changes at or before the
 /// stored checkpoint are skipped.
 /// </remarks>
-public sealed partial class CdcSource : ISource
+internal sealed partial class CdcSource : ISource
 {
     private readonly NpgsqlDataSource _dataSource;
     private readonly PostgresConnectionOptions _connection;

@@ -7,7 +7,7 @@ namespace Sluice.Postgres.Cdc;
 /// <c>table: public.accounts</c> (or <c>tables: [a, b]</c>) with <c>cdc: true</c> or
 /// <c>cdc: {start: snapshot|now, slot: name, publication: name, heartbeat: 10s}</c>.
 /// </summary>
-public sealed class CdcSourceOptions
+internal sealed class CdcSourceOptions
 {
     /// <summary>The tables followed (<c>schema.table</c>, or a table in the connection's schema); every one has the mapped columns.</summary>
     public required IReadOnlyList<string> Tables { get; init; }

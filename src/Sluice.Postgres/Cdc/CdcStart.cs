@@ -1,7 +1,7 @@
 namespace Sluice.Postgres.Cdc;
 
 /// <summary>Where a new CDC sync begins (<c>cdc: {start: …}</c>).</summary>
-public enum CdcStart
+internal enum CdcStart
 {
     /// <summary>Send the tables' current rows first, consistent with the slot, then stream what changes after them.</summary>
     Snapshot,

@@ -10,7 +10,7 @@ namespace Sluice.Postgres.Cdc;
 /// that a destination encodes a streamed row like a copied one. A value that does not parse becomes an
 /// <see cref="UnreadableValue"/>: the record is dead-lettered, the stream goes on.
 /// </summary>
-public static class CdcTextValues
+internal static class CdcTextValues
 {
     private static readonly string[] TimestampFormats = ["yyyy-MM-dd HH:mm:ss.FFFFFFF", "yyyy-MM-dd HH:mm:ss"];
     private static readonly string[] TimestampTzFormats = ["yyyy-MM-dd HH:mm:ss.FFFFFFFzzz", "yyyy-MM-dd HH:mm:sszzz"];

@@ -1,7 +1,7 @@
 namespace Sluice.Postgres.Cdc;
 
 /// <summary>How a column's text, as <c>pgoutput</c> sends it, becomes the value a table source would have read.</summary>
-public enum CdcValueKind
+internal enum CdcValueKind
 {
     /// <summary>Kept as text: text, enums, json, and every type a table source reads as text.</summary>
     Text,
@@ -20,7 +20,7 @@ public enum CdcValueKind
 }
 
 /// <summary>A column type as far as reading its text goes: its kind and, for an array, its elements' kind.</summary>
-public sealed record CdcValueType(CdcValueKind Kind, CdcValueKind Element = CdcValueKind.Text)
+internal sealed record CdcValueType(CdcValueKind Kind, CdcValueKind Element = CdcValueKind.Text)
 {
     public static CdcValueType Text { get; } = new(CdcValueKind.Text);
 

@@ -18,7 +18,7 @@ namespace Sluice.Postgres.Cdc;
 /// Until the choice is made, <see cref="Detects"/> is what both sources can tell apart, so that a sync's mode is
 /// only accepted when it works either way.
 /// </remarks>
-public sealed class PollingFallbackSource : ISource
+internal sealed class PollingFallbackSource : ISource
 {
     private readonly string _syncName;
     private readonly NpgsqlDataSource _dataSource;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Npgsql;
+using Sluice.State;
 
 namespace Sluice.Postgres.Cdc;
 

@@ -10,7 +10,7 @@ namespace Sluice.Postgres.Security;
 /// token, a Vault lease) and reuses it for <see cref="PasswordCommandOptions.Refresh"/>. What the command
 /// prints is never logged or put in a message; its stderr's first line is, when it fails.
 /// </summary>
-public sealed class CommandPasswordProvider : IPasswordProvider, IDisposable
+internal sealed class CommandPasswordProvider : IPasswordProvider, IDisposable
 {
     private readonly PasswordCommandOptions _options;
     private readonly string _what;

@@ -7,7 +7,7 @@ namespace Sluice.Postgres.Security;
 /// The least privileges Sluice needs (W3, P6), as the commented SQL a DBA runs: <c>sluice grants</c> prints
 /// it, and Sluice works with exactly these grants. Every name is quoted.
 /// </summary>
-public static class GrantsSql
+internal static class GrantsSql
 {
     public static string Warehouse(string role, string database)
     {

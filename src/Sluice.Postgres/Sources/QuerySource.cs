@@ -18,7 +18,7 @@ namespace Sluice.Postgres.Sources;
 /// it must), the order the stored fingerprints are read in, so the engine's diff is a merge join that holds one row
 /// of each whatever the size.
 /// </remarks>
-public sealed class QuerySource : ISource
+internal sealed class QuerySource : ISource
 {
     /// <summary>Keys in byte order; a deleted record's position is its key, as a row's is.</summary>
     private static readonly SourceDiff SortedByKey = new(KeyOrder.Sorted, key => new QueryPosition(key));

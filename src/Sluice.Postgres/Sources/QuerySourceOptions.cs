@@ -7,7 +7,7 @@ namespace Sluice.Postgres.Sources;
 /// (any SQL returning rows) with <c>key</c>, or <c>table</c> without a <c>cursor</c>, with an optional
 /// <c>key</c> (default: the primary key) and <c>filter</c>.
 /// </summary>
-public sealed class QuerySourceOptions
+internal sealed class QuerySourceOptions
 {
     /// <summary>A SQL query returning one row per record, e.g. <c>SELECT id, email FROM users WHERE active</c>.</summary>
     public string? Query { get; init; }

@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
-using Sluice.Postgres.Ingest;
-using Sluice.Postgres.State;
+using Sluice.State;
+using Sluice.State.Ingest;
 
 namespace Sluice.Server.Dashboard;
 

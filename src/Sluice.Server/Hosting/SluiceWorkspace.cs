@@ -5,9 +5,9 @@ using Sluice.Core.Engine;
 using Sluice.Core.Errors;
 using Sluice.Core.State;
 using Sluice.Postgres;
-using Sluice.Postgres.Ingest;
-using Sluice.Postgres.State;
 using Sluice.Segment;
+using Sluice.State;
+using Sluice.State.Ingest;
 
 namespace Sluice.Server.Hosting;
 

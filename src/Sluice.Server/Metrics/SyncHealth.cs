@@ -1,6 +1,6 @@
 using Sluice.Postgres.Cdc;
-using Sluice.Postgres.Ingest;
-using Sluice.Postgres.State;
+using Sluice.State;
+using Sluice.State.Ingest;
 
 namespace Sluice.Server.Metrics;
 

@@ -3,8 +3,8 @@ using Sluice.Core.Configuration;
 using Sluice.Core.Errors;
 using Sluice.Postgres;
 using Sluice.Postgres.Cdc;
-using Sluice.Postgres.Ingest;
-using Sluice.Postgres.State;
+using Sluice.State;
+using Sluice.State.Ingest;
 
 namespace Sluice.Server.Metrics;
 

@@ -8,10 +8,10 @@ using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Time.Testing;
 using Npgsql;
 using Sluice.Core.Configuration;
-using Sluice.Postgres.Ingest;
-using Sluice.Postgres.Ingest.Http;
-using Sluice.Postgres.State;
 using Sluice.Server.Ingest;
+using Sluice.State;
+using Sluice.State.Ingest;
+using Sluice.State.Ingest.Http;
 using Sluice.Testing;
 
 namespace Sluice.EndToEnd.Ingest;

@@ -1,7 +1,7 @@
 using Npgsql;
 using Sluice.Core.Errors;
+using Sluice.Dev.Embedded;
 using Sluice.Postgres.Cdc;
-using Sluice.Postgres.Embedded;
 using Sluice.Testing;
 using static Sluice.Postgres.Tests.TestSql;
 

@@ -3,7 +3,7 @@ using Sluice.Core.Engine;
 using Sluice.Core.Mapping;
 using Sluice.Core.Records;
 using Sluice.Core.State;
-using Sluice.Postgres.State;
+using Sluice.State;
 
 namespace Sluice.Postgres.Tests.Cdc;
 

@@ -2,7 +2,7 @@ using Npgsql;
 using Npgsql.Replication;
 using Npgsql.Replication.PgOutput;
 using Sluice.Postgres.Cdc;
-using Sluice.Postgres.State;
+using Sluice.State;
 using Sluice.Testing;
 using static Sluice.Postgres.Tests.TestSql;
 

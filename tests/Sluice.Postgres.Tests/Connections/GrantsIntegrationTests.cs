@@ -3,7 +3,7 @@ using Sluice.Core.Configuration;
 using Sluice.Core.Connectors;
 using Sluice.Core.Records;
 using Sluice.Postgres.Security;
-using Sluice.Postgres.State;
+using Sluice.State;
 using Sluice.Testing;
 using static Sluice.Postgres.Tests.TestSql;
 

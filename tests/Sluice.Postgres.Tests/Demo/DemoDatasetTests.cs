@@ -1,5 +1,5 @@
 using Npgsql;
-using Sluice.Postgres.Demo;
+using Sluice.Dev.Demo;
 using Sluice.Testing;
 
 namespace Sluice.Postgres.Tests.Demo;

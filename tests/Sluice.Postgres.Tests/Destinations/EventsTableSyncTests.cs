@@ -5,8 +5,8 @@ using Sluice.Core.Engine;
 using Sluice.Core.Mapping;
 using Sluice.Core.State;
 using Sluice.Postgres.Destinations;
-using Sluice.Postgres.Ingest;
-using Sluice.Postgres.State;
+using Sluice.State;
+using Sluice.State.Ingest;
 using Sluice.Testing;
 using static Sluice.Postgres.Tests.TestSql;
 

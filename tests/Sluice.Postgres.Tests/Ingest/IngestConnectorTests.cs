@@ -1,6 +1,6 @@
 using Sluice.Core.Configuration;
 using Sluice.Core.Connectors;
-using Sluice.Postgres.Ingest;
+using Sluice.State.Ingest;
 
 namespace Sluice.Postgres.Tests.Ingest;
 

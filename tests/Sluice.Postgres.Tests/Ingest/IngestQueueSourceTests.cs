@@ -2,7 +2,7 @@ using Npgsql;
 using Sluice.Core.Connectors;
 using Sluice.Core.Errors;
 using Sluice.Core.Records;
-using Sluice.Postgres.Ingest;
+using Sluice.State.Ingest;
 using Sluice.Testing;
 using static Sluice.Postgres.Tests.Ingest.IngestTestDatabase;
 

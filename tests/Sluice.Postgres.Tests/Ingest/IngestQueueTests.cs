@@ -1,7 +1,7 @@
 using System.Text;
 using Npgsql;
 using Sluice.Core.Errors;
-using Sluice.Postgres.Ingest;
+using Sluice.State.Ingest;
 using Sluice.Testing;
 using static Sluice.Postgres.Tests.Ingest.IngestTestDatabase;
 

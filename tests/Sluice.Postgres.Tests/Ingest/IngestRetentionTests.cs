@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Logging.Testing;
-using Sluice.Postgres.Ingest;
+using Sluice.State.Ingest;
 using Sluice.Testing;
 using static Sluice.Postgres.Tests.Ingest.IngestTestDatabase;
 

@@ -5,8 +5,8 @@ using Sluice.Core.Engine;
 using Sluice.Core.Mapping;
 using Sluice.Core.Records;
 using Sluice.Core.State;
-using Sluice.Postgres.Ingest;
-using Sluice.Postgres.State;
+using Sluice.State;
+using Sluice.State.Ingest;
 using static Sluice.Postgres.Tests.Ingest.IngestTestDatabase;
 
 namespace Sluice.Postgres.Tests.Ingest;

@@ -3,8 +3,8 @@ using Npgsql;
 using Sluice.Core.Checkpoints;
 using Sluice.Core.Connectors;
 using Sluice.Core.Records;
-using Sluice.Postgres.Ingest;
-using Sluice.Postgres.State;
+using Sluice.State;
+using Sluice.State.Ingest;
 using Sluice.Testing;
 
 namespace Sluice.Postgres.Tests.Ingest;

@@ -6,7 +6,7 @@ using Sluice.Core.Engine.Diffing;
 using Sluice.Core.Records;
 using Sluice.Core.State;
 using Sluice.Postgres.Sources;
-using Sluice.Postgres.State;
+using Sluice.State;
 using Sluice.Testing;
 using static Sluice.Postgres.Tests.TestSql;
 

@@ -4,7 +4,7 @@ using Sluice.Core.Checkpoints;
 using Sluice.Core.Engine;
 using Sluice.Core.State;
 using Sluice.Postgres.Destinations;
-using Sluice.Postgres.State;
+using Sluice.State;
 using Sluice.Testing;
 using static Sluice.Postgres.Tests.Destinations.IngestTestEvents;
 using static Sluice.Postgres.Tests.TestSql;

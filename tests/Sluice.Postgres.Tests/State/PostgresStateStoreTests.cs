@@ -3,7 +3,7 @@ using Sluice.Core.Checkpoints;
 using Sluice.Core.Errors;
 using Sluice.Core.Records;
 using Sluice.Core.State;
-using Sluice.Postgres.State;
+using Sluice.State;
 using Sluice.Testing;
 
 namespace Sluice.Postgres.Tests.State;

@@ -1,6 +1,6 @@
 using Npgsql;
 using Sluice.Core.Engine;
-using Sluice.Postgres.State;
+using Sluice.State;
 using Sluice.Testing;
 
 namespace Sluice.Postgres.Tests.State;

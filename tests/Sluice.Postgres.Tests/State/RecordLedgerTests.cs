@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 using Npgsql;
 using Sluice.Core.Checkpoints;
 using Sluice.Core.State;
-using Sluice.Postgres.State;
+using Sluice.State;
 using Sluice.Testing;
 
 namespace Sluice.Postgres.Tests.State;

@@ -6,7 +6,7 @@ using Sluice.Core.Engine;
 using Sluice.Core.Mapping;
 using Sluice.Core.Records;
 using Sluice.Core.State;
-using Sluice.Postgres.State;
+using Sluice.State;
 using Sluice.Testing;
 
 namespace Sluice.Postgres.Tests.State;

@@ -5,7 +5,7 @@ using Sluice.Core.Configuration;
 using Sluice.Core.Connectors;
 using Sluice.Core.Mapping;
 using Sluice.Core.Records;
-using Sluice.Postgres.Warehouse;
+using Sluice.Postgres.Destinations.Warehouse;
 using Sluice.Testing;
 
 namespace Sluice.Postgres.Tests.Warehouse;

@@ -1,5 +1,5 @@
 using Npgsql;
-using Sluice.Postgres.Warehouse;
+using Sluice.Postgres.Destinations.Warehouse;
 using Sluice.Testing;
 using static Sluice.Postgres.Tests.Warehouse.WarehouseTypesTests;
 

@@ -1,4 +1,4 @@
-using Sluice.Postgres.Warehouse;
+using Sluice.Postgres.Destinations.Warehouse;
 using static Sluice.Postgres.Tests.Warehouse.WarehouseTypesTests;
 
 namespace Sluice.Postgres.Tests.Warehouse;

@@ -237,10 +237,10 @@ public sealed class WarehouseDestinationTests
     {
         // Encoding never opens a connection.
         using var dataSource = Npgsql.NpgsqlDataSource.Create("Host=localhost;Database=unused");
-        var destination = new Sluice.Postgres.Warehouse.WarehouseDestination(
+        var destination = new Sluice.Postgres.Destinations.Warehouse.WarehouseDestination(
             dataSource,
             new PostgresConnectionOptions { Name = "wh", Database = "unused" },
-            new Sluice.Postgres.Warehouse.WarehouseDestinationOptions { Schema = "web" });
+            new Sluice.Postgres.Destinations.Warehouse.WarehouseDestinationOptions { Schema = "web" });
         var mapping = WarehouseBed.Mapping(destination);
         var payload = Track("m-42", "Viewed", """{"n": 1}""");
 

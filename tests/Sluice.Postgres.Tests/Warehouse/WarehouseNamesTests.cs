@@ -1,5 +1,5 @@
 using System.Text;
-using Sluice.Postgres.Warehouse;
+using Sluice.Postgres.Destinations.Warehouse;
 
 namespace Sluice.Postgres.Tests.Warehouse;
 

@@ -1,5 +1,5 @@
 using Sluice.Core.Errors;
-using Sluice.Postgres.Warehouse;
+using Sluice.Postgres.Destinations.Warehouse;
 using static Sluice.Postgres.Tests.Warehouse.WarehouseTypesTests;
 
 namespace Sluice.Postgres.Tests.Warehouse;

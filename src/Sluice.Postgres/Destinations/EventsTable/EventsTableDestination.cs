@@ -20,7 +20,7 @@ namespace Sluice.Postgres.Destinations;
 /// records into the dead-letter queue with the fix, to be replayed once fixed (<c>sluice dlq replay</c>); one about
 /// a row's data is narrowed down by halving until the row stands alone, and only it is refused.
 /// </remarks>
-public sealed class EventsTableDestination : IDestination
+internal sealed class EventsTableDestination : IDestination
 {
     /// <summary>Far above any real event (Segment's own limit is 32 KB), far below PostgreSQL's 1 GB per value.</summary>
     private const int MaxRecordBytes = 1024 * 1024;

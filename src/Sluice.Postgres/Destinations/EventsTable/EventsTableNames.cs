@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using Sluice.Postgres.Warehouse;
+using Sluice.Postgres.Destinations.Warehouse;
 
 namespace Sluice.Postgres.Destinations;
 
@@ -8,7 +8,7 @@ namespace Sluice.Postgres.Destinations;
 /// Names of the tables an events-table destination writes, made from event types that come from the outside
 /// (anyone holding the write key chooses them): always a valid, bounded identifier, and always quoted in SQL.
 /// </summary>
-public static class EventsTableNames
+internal static class EventsTableNames
 {
     private const int HashHexDigits = 8;
 

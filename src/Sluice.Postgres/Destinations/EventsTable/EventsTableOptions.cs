@@ -7,7 +7,7 @@ namespace Sluice.Postgres.Destinations;
 /// <c>table</c> (required), <c>table_per_event_type</c> (default false), <c>create_table</c> (default false).
 /// Batch size and flush window are the sync's <c>batch.size</c> (default 1,000) and <c>batch.flush_window</c> (default 1 s).
 /// </summary>
-public sealed class EventsTableOptions
+internal sealed class EventsTableOptions
 {
     /// <summary>Default events per batch, and so per INSERT statement and transaction (P3).</summary>
     public const int DefaultBatchSize = 1_000;

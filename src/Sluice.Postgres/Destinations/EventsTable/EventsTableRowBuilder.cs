@@ -6,7 +6,7 @@ using System.Text.Json;
 using Sluice.Core.Errors;
 using Sluice.Core.Mapping;
 using Sluice.Core.Records;
-using Sluice.Postgres.Ingest;
+using Sluice.State.Ingest;
 
 namespace Sluice.Postgres.Destinations;
 

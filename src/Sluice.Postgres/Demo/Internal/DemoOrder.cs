@@ -1,4 +1,0 @@
-namespace Sluice.Postgres.Demo.Internal;
-
-internal readonly record struct DemoOrder(
-    long Id, long UserId, decimal Amount, string Currency, string Status, DateTime CreatedAt, DateTime UpdatedAt);

@@ -1,4 +1,0 @@
-namespace Sluice.Postgres.Warehouse;
-
-/// <summary>A column of a warehouse table: a safe name and its type.</summary>
-public sealed record WarehouseColumn(string Name, WarehouseType Type);

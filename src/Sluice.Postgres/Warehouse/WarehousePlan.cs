@@ -1,4 +1,0 @@
-namespace Sluice.Postgres.Warehouse;
-
-/// <summary>What one Segment event becomes: its rows, and the values discarded on the way.</summary>
-public sealed record WarehousePlan(IReadOnlyList<WarehouseRow> Rows, IReadOnlyList<WarehouseDiscard> Discards);

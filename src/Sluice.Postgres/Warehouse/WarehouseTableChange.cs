@@ -1,7 +1,0 @@
-namespace Sluice.Postgres.Warehouse;
-
-/// <summary>
-/// A table to create (<paramref name="IsNew"/>, with all of <paramref name="Columns"/>), or columns to add to an
-/// existing one.
-/// </summary>
-public sealed record WarehouseTableChange(string Table, bool IsNew, IReadOnlyList<WarehouseColumn> Columns);

@@ -1,0 +1,283 @@
+using System.Threading.Channels;
+using Npgsql;
+using NpgsqlTypes;
+using Sluice.Core.Errors;
+using Sluice.Postgres;
+using Sluice.State;
+
+namespace Sluice.State.Ingest;
+
+/// <summary>
+/// The durable ingest queue (<c>ingest_queue</c> in the state schema, migration 0007). Concurrent
+/// <see cref="EnqueueAsync"/> calls share transactions: a few writer loops each take every request waiting (up to
+/// a batch), write them with one binary COPY and one COMMIT, and only then complete the callers' tasks. A request
+/// that fails fails with the whole transaction, so a caller that saw success knows its events are committed, and
+/// one that saw an error may send them again (the event id makes a duplicate harmless downstream).
+/// </summary>
+/// <remarks>
+/// When the connection breaks during COMMIT the outcome is unknown; the callers are told it failed and resend,
+/// which may store an event twice under one id. Readers pass both on; destinations deduplicate by message id.
+/// </remarks>
+public sealed partial class IngestQueue : IIngestQueue, IAsyncDisposable
+{
+    private const string What = "ingest queue (state database)";
+
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly StateSchema _schema;
+    private readonly IngestQueueOptions _options;
+    private readonly TimeProvider _time;
+    private readonly Channel<Pending> _waiting;
+    private readonly Task[] _writers;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _retention;
+    private readonly string _copy;
+    private readonly string _channel;
+    private long _transactions;
+    private long _committed;
+    private int _disposed;
+
+    /// <param name="dataSource">The state database; the store must have been opened (migrated).</param>
+    /// <param name="schema">The state schema's name.</param>
+    public IngestQueue(NpgsqlDataSource dataSource, string schema, IngestQueueOptions? options = null, TimeProvider? time = null)
+    {
+        _dataSource = dataSource;
+        _schema = new StateSchema(schema);
+        _options = options ?? new IngestQueueOptions();
+        _time = time ?? TimeProvider.System;
+        _channel = IngestQueueChannel.For(schema);
+        _copy = $"COPY {_schema.Name}.ingest_queue (source, event_id, kind, type, event, received_at, payload) FROM STDIN (FORMAT BINARY)";
+        _waiting = Channel.CreateBounded<Pending>(new BoundedChannelOptions(Math.Max(1, _options.MaxWaitingRequests)) { SingleWriter = false });
+        _writers = Enumerable.Range(0, Math.Max(1, _options.Writers)).Select(_ => Task.Run(WriteLoopAsync)).ToArray();
+        _retention = _options.Retention.Count > 0 ? Task.Run(() => RetentionLoopAsync(_stop.Token)) : Task.CompletedTask;
+    }
+
+    /// <summary>Transactions committed so far (each holds the events of one or more requests).</summary>
+    public long Transactions => Interlocked.Read(ref _transactions);
+
+    /// <summary>Events committed so far.</summary>
+    public long EventsCommitted => Interlocked.Read(ref _committed);
+
+    /// <summary>Requests waiting for a writer (not counting the ones being written).</summary>
+    public int WaitingRequests => _waiting.Reader.Count;
+
+    public async Task EnqueueAsync(IReadOnlyList<IngestEvent> events, CancellationToken ct)
+    {
+        if (events.Count == 0)
+        {
+            return;
+        }
+
+        var pending = new Pending(Validated(events));
+        if (!_waiting.Writer.TryWrite(pending))
+        {
+            await WaitForRoomAsync(pending, ct);
+        }
+
+        // The caller may stop waiting; the events are still committed with the others.
+        await pending.Completion.Task.WaitAsync(ct);
+    }
+
+    private async Task WaitForRoomAsync(Pending pending, CancellationToken ct)
+    {
+        using var busy = new CancellationTokenSource(_options.BusyTimeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, busy.Token);
+        try
+        {
+            await _waiting.Writer.WriteAsync(pending, linked.Token);
+        }
+        catch (OperationCanceledException) when (busy.IsCancellationRequested && !ct.IsCancellationRequested)
+        {
+            throw SluiceException.Transient($"{What}: busy, {_waiting.Reader.Count:N0} requests are waiting for a commit; retry shortly");
+        }
+        catch (ChannelClosedException)
+        {
+            throw ShuttingDown();
+        }
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var reader = _waiting.Reader;
+        var batch = new List<Pending>();
+        Pending? carried = null;
+        while (carried is not null || await reader.WaitToReadAsync(CancellationToken.None))
+        {
+            // Everything waiting goes into this transaction, up to a batch; the first request always fits.
+            var events = 0;
+            long bytes = 0;
+            while ((carried ?? (reader.TryRead(out var next) ? next : null)) is { } request)
+            {
+                carried = null;
+                if (batch.Count > 0 && (events + request.Events.Count > _options.MaxBatchEvents || bytes + request.Bytes > _options.MaxBatchBytes))
+                {
+                    carried = request;
+                    break;
+                }
+
+                batch.Add(request);
+                events += request.Events.Count;
+                bytes += request.Bytes;
+            }
+
+            if (batch.Count == 0)
+            {
+                continue;
+            }
+
+            await CommitOrFailAsync(batch, events);
+            batch.Clear();
+        }
+    }
+
+    /// <summary>
+    /// Commits the batch and completes its callers. When the database refuses it for a reason that is not transient,
+    /// one request may be at fault: each is then committed alone, so that one bad request fails only its caller.
+    /// </summary>
+    private async Task CommitOrFailAsync(List<Pending> batch, int events)
+    {
+        SluiceException error;
+        try
+        {
+            await CommitAsync(batch, events);
+            foreach (var request in batch)
+            {
+                request.Completion.TrySetResult();
+            }
+
+            return;
+        }
+        catch (Exception e)
+        {
+            error = PostgresErrors.Translate(e, What);
+        }
+
+        if (error.IsRetryable || batch.Count == 1)
+        {
+            foreach (var request in batch)
+            {
+                request.Completion.TrySetException(error);
+            }
+
+            return;
+        }
+
+        foreach (var request in batch)
+        {
+            await CommitOrFailAsync([request], request.Events.Count);
+        }
+    }
+
+    /// <summary>
+    /// One transaction for the batch. Not cancellable: callers wait on it, and a COPY abandoned halfway helps nobody
+    /// (a broken connection fails it anyway, after the pool's timeouts).
+    /// </summary>
+    private async Task CommitAsync(List<Pending> batch, int events)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await using (var importer = await connection.BeginBinaryImportAsync(_copy))
+        {
+            foreach (var request in batch)
+            {
+                foreach (var e in request.Events)
+                {
+                    await importer.StartRowAsync();
+                    await importer.WriteAsync(e.Source, NpgsqlDbType.Text);
+                    await importer.WriteAsync(e.EventId, NpgsqlDbType.Uuid);
+                    await importer.WriteAsync(e.Kind, NpgsqlDbType.Text);
+                    await importer.WriteAsync(e.Type, NpgsqlDbType.Text);
+                    if (e.Event is null)
+                    {
+                        await importer.WriteNullAsync();
+                    }
+                    else
+                    {
+                        await importer.WriteAsync(e.Event, NpgsqlDbType.Text);
+                    }
+
+                    await importer.WriteAsync(e.ReceivedAt.ToUniversalTime(), NpgsqlDbType.TimestampTz);
+                    await importer.WriteAsync(e.Payload, NpgsqlDbType.Bytea);
+                }
+            }
+
+            await importer.CompleteAsync();
+        }
+
+        await using (var beforeCommit = new NpgsqlBatch(connection, transaction))
+        {
+            // A caller is told its events are safe when COMMIT returns, so COMMIT must wait for the WAL flush even where
+            // the server or database turned synchronous_commit off (stronger settings, such as remote_apply, are kept).
+            beforeCommit.BatchCommands.Add(new NpgsqlBatchCommand("SELECT set_config('synchronous_commit', 'on', true) WHERE current_setting('synchronous_commit') = 'off'"));
+            if (_options.Notify)
+            {
+                // Delivered at COMMIT, to every process's readers; it also serialises the commits of notifying writers
+                // on one server-wide lock, which group commit keeps to a few per second per writer.
+                var notify = new NpgsqlBatchCommand("SELECT pg_notify($1, '')");
+                notify.Parameters.Add(new NpgsqlParameter { Value = _channel });
+                beforeCommit.BatchCommands.Add(notify);
+            }
+
+            await beforeCommit.ExecuteNonQueryAsync();
+        }
+
+        await transaction.CommitAsync();
+        Interlocked.Increment(ref _transactions);
+        Interlocked.Add(ref _committed, events);
+    }
+
+    /// <summary>Stops taking requests, commits the ones already waiting, then stops.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        _waiting.Writer.TryComplete();
+        await Task.WhenAll(_writers);
+        await _stop.CancelAsync();
+        try
+        {
+            await _retention;
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopped mid-pass; the next process's pass carries on.
+        }
+
+        _stop.Dispose();
+    }
+
+    /// <summary>
+    /// PostgreSQL text cannot hold a NUL character, so neither the event's names nor its payload (which destinations
+    /// write as text or JSON) may; refusing such an event here keeps it from failing the other callers' events in its
+    /// transaction, or a destination later. (Valid JSON never holds a raw NUL: it escapes it as \u0000.)
+    /// </summary>
+    private static IReadOnlyList<IngestEvent> Validated(IReadOnlyList<IngestEvent> events)
+    {
+        foreach (var e in events)
+        {
+            if (e.Payload.Span.Contains((byte)0) || HasNul(e.Source) || HasNul(e.Kind) || HasNul(e.Type) || HasNul(e.Event))
+            {
+                throw new SluiceException(ErrorClass.RecordRejected, $"event {e.EventId}: contains a NUL character, which the ingest queue cannot store; escape it in JSON as \\u0000");
+            }
+        }
+
+        return events;
+
+        static bool HasNul(string? text) => text is not null && text.Contains('\0', StringComparison.Ordinal);
+    }
+
+    private static SluiceException ShuttingDown() =>
+        SluiceException.Transient($"{What}: Sluice is shutting down and takes no more events; retry against another instance");
+
+    /// <summary>One caller's events and the task it waits on.</summary>
+    private sealed class Pending(IReadOnlyList<IngestEvent> events)
+    {
+        public IReadOnlyList<IngestEvent> Events { get; } = events;
+
+        public long Bytes { get; } = events.Sum(e => (long)e.Payload.Length);
+
+        public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}

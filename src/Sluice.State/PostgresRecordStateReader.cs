@@ -1,0 +1,52 @@
+using System.Runtime.CompilerServices;
+using Npgsql;
+using Sluice.Core.State;
+using Sluice.Postgres;
+
+namespace Sluice.State;
+
+/// <summary>
+/// Streams a sync's stored fingerprints (and watched values) in key order — the ledger entries that have one — straight off the primary key index (the column is
+/// <c>COLLATE "C"</c>): one row in memory at a time, and a snapshot taken when the read starts, so the
+/// run's own commits, which only touch keys the merge has passed, do not disturb it. A key stored escaped (<see cref="StoredText"/>:
+/// one a PostgreSQL table cannot hold, so never a diffing table source's) sorts by its stored form.
+/// </summary>
+internal sealed class PostgresRecordStateReader(NpgsqlDataSource dataSource, StateSchema schema, long syncId) : IRecordStateReader
+{
+    public async IAsyncEnumerable<RecordState> ReadAsync([EnumeratorCancellation] CancellationToken ct)
+    {
+        await using var connection = await StateErrors.GuardAsync(() => dataSource.OpenConnectionAsync(ct).AsTask());
+        // Ledger entries without a fingerprint (a sync that does not diff, or switched from a cursor) are nothing to diff against.
+        await using var command = new NpgsqlCommand($"SELECT record_key, fingerprint, watched_values::text, updated_at FROM {schema.Name}.record_state WHERE sync_id = $1 AND fingerprint IS NOT NULL ORDER BY record_key", connection)
+        {
+            // The read lasts as long as the source's: the driver's 30 s default would cut a long diff short.
+            CommandTimeout = 0,
+        };
+        command.Parameters.Add(new NpgsqlParameter { Value = syncId });
+        await using var reader = await StateErrors.GuardAsync(() => command.ExecuteReaderAsync(ct));
+        while (await NextAsync(reader, ct))
+        {
+            yield return new RecordState(StoredText.Read(reader.GetString(0)), reader.GetFieldValue<byte[]>(1))
+            {
+                Values = reader.IsDBNull(2) ? null : WatchedValuesJson.Read(reader.GetString(2)),
+                StoredAt = reader.GetFieldValue<DateTimeOffset>(3),
+            };
+        }
+    }
+
+    /// <summary>For the diff of a source that cannot sort its keys: look-ups by key on a connection of its own (<see cref="PostgresDiffLookup"/>).</summary>
+    public async Task<IDiffLookup> OpenLookupAsync(CancellationToken ct) =>
+        await PostgresDiffLookup.OpenAsync(dataSource, schema, syncId, ct);
+
+    private static async Task<bool> NextAsync(NpgsqlDataReader reader, CancellationToken ct)
+    {
+        try
+        {
+            return await reader.ReadAsync(ct);
+        }
+        catch (Exception e) when (e is NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
+        {
+            throw PostgresErrors.Translate(e, "state database");
+        }
+    }
+}

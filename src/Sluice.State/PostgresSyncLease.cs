@@ -1,0 +1,289 @@
+using System.Diagnostics;
+using Npgsql;
+using Sluice.Core.Checkpoints;
+using Sluice.Core.Errors;
+using Sluice.Core.Records;
+using Sluice.Core.State;
+
+namespace Sluice.State;
+
+/// <summary>
+/// A held run lock: the session advisory lock lives on <see cref="_lockConnection"/>, so it is
+/// released when the lease is disposed or the process dies. Commits use pooled connections.
+/// </summary>
+internal sealed class PostgresSyncLease(NpgsqlDataSource dataSource, StateSchema schema, NpgsqlConnection lockConnection, string syncName, long syncId) : ISyncLease
+{
+    private readonly NpgsqlConnection _lockConnection = lockConnection;
+
+    /// <summary>The checkpoint generation this lease last read or wrote; 0 when none exists.</summary>
+    private long _generation;
+
+    public string SyncName { get; } = syncName;
+
+    public IRecordStateReader RecordStates => new PostgresRecordStateReader(dataSource, schema, syncId);
+
+    public IRecordStateLookup RecordLookup => new PostgresRecordStateLookup(dataSource, schema, syncId);
+
+    public Task<Checkpoint?> LoadCheckpointAsync(CancellationToken ct) =>
+        StateErrors.GuardAsync(() => LoadCheckpointCoreAsync(ct));
+
+    private async Task<Checkpoint?> LoadCheckpointCoreAsync(CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand($"SELECT format, version, value, generation FROM {schema.Name}.checkpoints WHERE sync_id = $1");
+        command.Parameters.Add(new NpgsqlParameter { Value = syncId });
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct))
+        {
+            _generation = 0;
+            return null;
+        }
+
+        _generation = reader.GetInt64(3);
+        return new Checkpoint(reader.GetString(0), reader.GetInt32(1), reader.GetString(2));
+    }
+
+    public Task<long> StartRunAsync(RunKind kind, CancellationToken ct) =>
+        StateErrors.GuardAsync(() => StartRunCoreAsync(kind, ct));
+
+    private async Task<long> StartRunCoreAsync(RunKind kind, CancellationToken ct)
+    {
+        // We hold the sync's lock, so a run still marked running died with its process (killed, crashed).
+        await using (var interrupted = dataSource.CreateCommand(
+            $"UPDATE {schema.Name}.runs SET status = 'interrupted', finished_at = now(), error = 'the process stopped before the run finished (killed or crashed); the next run resumed from the last committed checkpoint' WHERE sync_id = $1 AND status = 'running'"))
+        {
+            interrupted.Parameters.Add(new NpgsqlParameter { Value = syncId });
+            await interrupted.ExecuteNonQueryAsync(ct);
+        }
+
+        await using var command = dataSource.CreateCommand(
+            $"INSERT INTO {schema.Name}.runs (sync_id, kind, status, host, pid) VALUES ($1, $2, 'running', $3, $4) RETURNING id");
+        command.Parameters.Add(new NpgsqlParameter { Value = syncId });
+        command.Parameters.Add(new NpgsqlParameter { Value = kind.ToString().ToLowerInvariant() });
+        command.Parameters.Add(new NpgsqlParameter { Value = Environment.MachineName });
+        command.Parameters.Add(new NpgsqlParameter { Value = Environment.ProcessId });
+        return (long)(await command.ExecuteScalarAsync(ct))!;
+    }
+
+    public Task CommitBatchAsync(BatchCommit commit, CancellationToken ct) =>
+        StateErrors.GuardAsync(() => CommitBatchesCoreAsync([commit], ct));
+
+    public Task CommitBatchesAsync(IReadOnlyList<BatchCommit> commits, CancellationToken ct) =>
+        StateErrors.GuardAsync(() => CommitBatchesCoreAsync(commits, ct));
+
+    /// <summary>
+    /// Each batch's ledger, fingerprints, dead letters and batch row; the run's counters and the checkpoint once, for the last.
+    /// Every string that came from a record passes through <see cref="StoredText"/>: one record's data must never fail the commit.
+    /// </summary>
+    private async Task CommitBatchesCoreAsync(IReadOnlyList<BatchCommit> commits, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        foreach (var each in commits)
+        {
+            if (each.Sent.Count > 0)
+            {
+                batch.BatchCommands.Add(LedgerRow(each));
+            }
+
+            AddRecordStates(batch, each.RunId, each.RecordStates);
+
+            foreach (var letter in each.DeadLetters)
+            {
+                batch.BatchCommands.Add(Command(
+                    $"INSERT INTO {schema.Name}.dead_letters (sync_id, run_id, record_key, message_id, reason, payload, kind) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    syncId, each.RunId, StoredText.Store(letter.RecordKey), StoredText.StoreOrNull(letter.MessageId), StoredText.Store(letter.Reason), StoredText.StoreOrNull(letter.Payload),
+                    letter.Kind.ToString().ToLowerInvariant()));
+            }
+
+            batch.BatchCommands.Add(Command(
+                $"INSERT INTO {schema.Name}.run_batches (run_id, batch_seq, records_read, acknowledged, rejected, position) VALUES ($1, $2, $3, $4, $5, $6)",
+                each.RunId, each.Sequence, each.RecordsRead, each.Sent.Count, Rejected(each), each.Checkpoint.Value));
+        }
+
+        var commit = commits[^1];
+        var move = _generation == 0
+            ? Command(
+                $"INSERT INTO {schema.Name}.checkpoints (sync_id, format, version, value, generation, run_id) VALUES ($1, $2, $3, $4, 1, $5) ON CONFLICT (sync_id) DO NOTHING",
+                syncId, commit.Checkpoint.Format, commit.Checkpoint.Version, commit.Checkpoint.Value, commit.RunId)
+            : Command(
+                $"UPDATE {schema.Name}.checkpoints SET format = $2, version = $3, value = $4, generation = generation + 1, run_id = $5, updated_at = now() WHERE sync_id = $1 AND generation = $6",
+                syncId, commit.Checkpoint.Format, commit.Checkpoint.Version, commit.Checkpoint.Value, commit.RunId, _generation);
+        batch.BatchCommands.Add(move);
+        batch.BatchCommands.Add(Command(
+            $"UPDATE {schema.Name}.runs SET records_read = records_read + $2, acknowledged = acknowledged + $3, rejected = rejected + $4, batches = batches + $5 WHERE id = $1",
+            commit.RunId, commits.Sum(c => (long)c.RecordsRead), commits.Sum(c => (long)c.Sent.Count), commits.Sum(c => (long)Rejected(c)), (long)commits.Count));
+        await batch.ExecuteNonQueryAsync(ct);
+
+        if (move.RecordsAffected != 1)
+        {
+            // Someone else moved the checkpoint (a second process after our lock's connection died, an operator):
+            // roll back rather than overwrite progress this run did not make.
+            await transaction.RollbackAsync(ct);
+            throw new CheckpointConflictException(SyncName);
+        }
+
+        await transaction.CommitAsync(ct);
+        _generation++;
+    }
+
+    /// <summary>Records the batch dead-lettered or quarantined; a waiting record is not rejected.</summary>
+    private static int Rejected(BatchCommit commit) => commit.DeadLetters.Count(l => l.Kind != DeadLetterKind.Waiting);
+
+    public Task FinishRunAsync(long runId, RunOutcome outcome, RunAudit? audit, CancellationToken ct) =>
+        StateErrors.GuardAsync(() => FinishRunCoreAsync(runId, outcome, audit, ct));
+
+    private async Task FinishRunCoreAsync(long runId, RunOutcome outcome, RunAudit? audit, CancellationToken ct)
+    {
+        // A batch runs in one implicit transaction: a run is never finished without its audit row.
+        await using var batch = dataSource.CreateBatch();
+        var status = outcome.Status.ToString().ToLowerInvariant();
+        batch.BatchCommands.Add(Command(
+            $"UPDATE {schema.Name}.runs SET status = $2, error = $3, finished_at = now() WHERE id = $1",
+            runId, status, StoredText.StoreOrNull(outcome.Error)));
+        if (audit is not null)
+        {
+            batch.BatchCommands.Add(AuditRow(runId, status, audit));
+        }
+
+        await batch.ExecuteNonQueryAsync(ct);
+    }
+
+    private NpgsqlBatchCommand AuditRow(long runId, string status, RunAudit audit)
+    {
+        var command = Command(
+            $"""
+            INSERT INTO {schema.Name}.audit_log (sync_id, sync_name, run_id, status, destination_connection, destination, fields,
+                                                 acknowledged, rejected, os_user, host, pid, started_at, finished_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+            """,
+            syncId, SyncName, runId, status, (object?)audit.DestinationConnection ?? DBNull.Value, audit.Destination,
+            AuditFieldsJson.Write(audit.Fields), audit.Acknowledged, audit.Rejected,
+            audit.Actor.OsUser, audit.Actor.Host, audit.Actor.ProcessId, audit.StartedAt, audit.FinishedAt);
+        command.Parameters[6].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Jsonb;
+        return command;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (_lockConnection.State == System.Data.ConnectionState.Open)
+            {
+                await using var unlock = new NpgsqlCommand("SELECT pg_advisory_unlock($1)", _lockConnection);
+                unlock.Parameters.Add(new NpgsqlParameter { Value = schema.LockKey(syncId) });
+                await unlock.ExecuteNonQueryAsync();
+            }
+        }
+        catch (NpgsqlException)
+        {
+            // The connection is gone, and the session lock with it.
+        }
+        finally
+        {
+            await _lockConnection.DisposeAsync();
+        }
+    }
+
+    private NpgsqlBatchCommand LedgerRow(BatchCommit commit)
+    {
+        var keys = new string[commit.Sent.Count];
+        var messageIds = new string[commit.Sent.Count];
+        var operations = new char[commit.Sent.Count];
+        for (var i = 0; i < keys.Length; i++)
+        {
+            var entry = commit.Sent[i];
+            keys[i] = StoredText.Store(entry.RecordKey);
+            messageIds[i] = StoredText.Store(entry.MessageId);
+            operations[i] = entry.Operation == ChangeOperation.Delete ? 'd' : 'u';
+        }
+
+        return Command(
+            $"INSERT INTO {schema.Name}.send_ledger (sync_id, run_id, batch_seq, record_keys, message_ids, operations) VALUES ($1, $2, $3, $4, $5, $6)",
+            syncId, commit.RunId, commit.Sequence, keys, messageIds, new string(operations));
+    }
+
+    /// <summary>
+    /// The ledger entries the batch moves, set-based: one upsert of parallel arrays and one delete, whatever the batch's
+    /// size. ON CONFLICT may touch a row once per statement, so a key the batch holds twice (a row read again after it
+    /// moved under a cursor; a stream's record changed twice) is stored once, as its last entry says. A destination id
+    /// survives an entry without one (a later version refused): the record still exists at the destination under it.
+    /// </summary>
+    private void AddRecordStates(NpgsqlBatch batch, long runId, IReadOnlyList<RecordState> states)
+    {
+        if (states.Count == 0)
+        {
+            return;
+        }
+
+        var last = new Dictionary<string, int>(states.Count, StringComparer.Ordinal);
+        for (var i = 0; i < states.Count; i++)
+        {
+            last[states[i].Key] = i;
+        }
+
+        var kept = states.Count - last.Count(e => states[e.Value].Forgets);
+        var keys = new List<string>(kept);
+        var fingerprints = new List<byte[]?>(kept);
+        var watched = new List<string?>(kept);
+        var statuses = new List<string?>(kept);
+        var destinationIds = new List<string?>(kept);
+        var origins = new List<string?>(kept);
+        var forgotten = new List<string>();
+        for (var i = 0; i < states.Count; i++)
+        {
+            var state = states[i];
+            if (last[state.Key] != i)
+            {
+                continue;
+            }
+
+            if (state.Forgets)
+            {
+                forgotten.Add(StoredText.Store(state.Key));
+                continue;
+            }
+
+            keys.Add(StoredText.Store(state.Key));
+            fingerprints.Add(state.Fingerprint);
+            watched.Add(state.Values is { } values ? WatchedValuesJson.Write(values) : null);
+            statuses.Add(RecordStatusText.Write(state.Status));
+            destinationIds.Add(state.DestinationId is { } id ? StoredText.Store(id) : null);
+            origins.Add(state.Origin is { } origin ? StoredText.Store(origin) : null);
+        }
+
+        if (keys.Count > 0)
+        {
+            batch.BatchCommands.Add(Command(
+                $"""
+                INSERT INTO {schema.Name}.record_state (sync_id, record_key, fingerprint, watched_values, status, destination_id, origin, run_id, updated_at)
+                SELECT $1, k, f, w::jsonb, s, d, o, $8, now() FROM unnest($2::text[], $3::bytea[], $4::text[], $5::text[], $6::text[], $7::text[]) AS u(k, f, w, s, d, o)
+                ON CONFLICT (sync_id, record_key) DO UPDATE
+                    SET fingerprint = EXCLUDED.fingerprint, watched_values = EXCLUDED.watched_values, status = EXCLUDED.status,
+                        destination_id = coalesce(EXCLUDED.destination_id, record_state.destination_id), origin = EXCLUDED.origin,
+                        run_id = EXCLUDED.run_id, updated_at = EXCLUDED.updated_at
+                """,
+                syncId, keys.ToArray(), fingerprints.ToArray(), watched.ToArray(), statuses.ToArray(), destinationIds.ToArray(), origins.ToArray(), runId));
+        }
+
+        if (forgotten.Count > 0)
+        {
+            batch.BatchCommands.Add(Command(
+                $"DELETE FROM {schema.Name}.record_state WHERE sync_id = $1 AND record_key = ANY($2::text[])",
+                syncId, forgotten.ToArray()));
+        }
+    }
+
+    private static NpgsqlBatchCommand Command(string sql, params object[] values)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var value in values)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = value });
+        }
+
+        Debug.Assert(command.Parameters.Count == values.Length);
+        return command;
+    }
+}

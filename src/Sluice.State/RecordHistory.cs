@@ -1,0 +1,115 @@
+using Npgsql;
+using Sluice.Postgres;
+
+namespace Sluice.State;
+
+/// <summary>
+/// "Why did this record (not) sync?" (D5): everything the state store knows about one record of one sync,
+/// oldest first — each acknowledged send with its message id, and each dead letter with its reason. A key holding a
+/// character no command line can carry (U+0000, a lone surrogate) is also found by its <c>\u0000</c> spelling.
+/// </summary>
+public sealed class RecordHistory(NpgsqlDataSource dataSource, string schema = "sluice")
+{
+    private readonly string _schema = SqlNames.Quote(schema);
+
+    public async Task<IReadOnlyList<RecordEvent>> LoadAsync(string syncName, string recordKey, CancellationToken ct) =>
+        await StateErrors.GuardAsync(async () =>
+        {
+            await using var command = dataSource.CreateCommand(
+                $"""
+                SELECT 'acknowledged', l.acknowledged_at, l.run_id, r.kind, l.batch_seq, l.message_ids[p.i],
+                       CASE substr(l.operations, p.i, 1) WHEN 'd' THEN 'delete' ELSE 'upsert' END
+                FROM {_schema}.send_ledger l
+                JOIN {_schema}.syncs s ON s.id = l.sync_id
+                JOIN {_schema}.runs r ON r.id = l.run_id
+                CROSS JOIN LATERAL (SELECT DISTINCT x.i FROM (VALUES (array_position(l.record_keys, $2)), (array_position(l.record_keys, $3))) AS x(i)) p
+                WHERE s.name = $1 AND p.i IS NOT NULL
+                UNION ALL
+                SELECT 'dead-lettered', d.created_at, d.run_id, r.kind, NULL, d.message_id,
+                       d.reason || CASE WHEN d.replayed_at IS NULL THEN '' ELSE ' (replayed ' || d.replayed_at || ')' END
+                FROM {_schema}.dead_letters d
+                JOIN {_schema}.syncs s ON s.id = d.sync_id
+                JOIN {_schema}.runs r ON r.id = d.run_id
+                WHERE s.name = $1 AND d.record_key IN ($2, $3)
+                ORDER BY 2, 3
+                """);
+            command.Parameters.Add(new NpgsqlParameter { Value = syncName });
+            command.Parameters.Add(new NpgsqlParameter { Value = StoredText.Store(recordKey) });
+            command.Parameters.Add(new NpgsqlParameter { Value = StoredText.Store(StoredText.Typed(recordKey)) });
+            var events = new List<RecordEvent>();
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                events.Add(new RecordEvent(
+                    reader.GetString(0),
+                    reader.GetFieldValue<DateTimeOffset>(1),
+                    reader.GetInt64(2),
+                    reader.GetString(3),
+                    reader.IsDBNull(4) ? null : reader.GetInt64(4),
+                    reader.IsDBNull(5) ? null : StoredText.Read(reader.GetString(5)),
+                    // A stored reason keeps its escape marker in front of the " (replayed …)" appended to it.
+                    reader.IsDBNull(6) ? null : StoredText.Read(reader.GetString(6))));
+            }
+
+            return (IReadOnlyList<RecordEvent>)events;
+        });
+
+    /// <summary>
+    /// The sync's ledger entry of the record: status, destination id, origin, last change, and for a diffing sync the
+    /// fingerprint of the version last sent (or deliberately skipped) and its watched values; <c>null</c> for a record
+    /// the ledger does not hold (never handled, forgotten after a delete, or a streaming sync, which keeps none).
+    /// </summary>
+    public async Task<StoredRecordState?> LoadStateAsync(string syncName, string recordKey, CancellationToken ct) =>
+        await StateErrors.GuardAsync(async () =>
+        {
+            await using var command = dataSource.CreateCommand(
+                $"""
+                SELECT encode(r.fingerprint, 'hex'), r.updated_at, r.watched_values::text, r.status, r.destination_id, r.origin, r.run_id
+                FROM {_schema}.record_state r JOIN {_schema}.syncs s ON s.id = r.sync_id
+                WHERE s.name = $1 AND r.record_key IN ($2, $3)
+                ORDER BY r.updated_at DESC LIMIT 1
+                """);
+            command.Parameters.Add(new NpgsqlParameter { Value = syncName });
+            command.Parameters.Add(new NpgsqlParameter { Value = StoredText.Store(recordKey) });
+            command.Parameters.Add(new NpgsqlParameter { Value = StoredText.Store(StoredText.Typed(recordKey)) });
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            return await reader.ReadAsync(ct)
+                ? new StoredRecordState(reader.IsDBNull(0) ? null : reader.GetString(0), reader.GetFieldValue<DateTimeOffset>(1), reader.IsDBNull(2) ? null : reader.GetString(2))
+                {
+                    Status = reader.IsDBNull(3) ? null : reader.GetString(3),
+                    DestinationId = reader.IsDBNull(4) ? null : StoredText.Read(reader.GetString(4)),
+                    Origin = reader.IsDBNull(5) ? null : StoredText.Read(reader.GetString(5)),
+                    RunId = reader.IsDBNull(6) ? null : reader.GetInt64(6),
+                }
+                : null;
+        });
+
+    /// <summary>The record's latest dead letter with its payload (what would have been sent); <c>null</c> when it has none.</summary>
+    public async Task<StoredDeadLetterPayload?> LoadLastDeadLetterAsync(string syncName, string recordKey, CancellationToken ct) =>
+        await StateErrors.GuardAsync(async () =>
+        {
+            await using var command = dataSource.CreateCommand(
+                $"""
+                SELECT d.reason, d.payload, d.replayed_at IS NULL, d.created_at
+                FROM {_schema}.dead_letters d JOIN {_schema}.syncs s ON s.id = d.sync_id
+                WHERE s.name = $1 AND d.record_key IN ($2, $3)
+                ORDER BY d.id DESC LIMIT 1
+                """);
+            command.Parameters.Add(new NpgsqlParameter { Value = syncName });
+            command.Parameters.Add(new NpgsqlParameter { Value = StoredText.Store(recordKey) });
+            command.Parameters.Add(new NpgsqlParameter { Value = StoredText.Store(StoredText.Typed(recordKey)) });
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            return await reader.ReadAsync(ct)
+                ? new StoredDeadLetterPayload(StoredText.Read(reader.GetString(0)), StoredText.ReadOrNull(reader.IsDBNull(1) ? null : reader.GetString(1)), reader.GetBoolean(2), reader.GetFieldValue<DateTimeOffset>(3))
+                : null;
+        });
+
+    /// <summary>Whether the sync has ever run (so "no history" can say why).</summary>
+    public async Task<bool> KnowsSyncAsync(string syncName, CancellationToken ct) =>
+        await StateErrors.GuardAsync(async () =>
+        {
+            await using var command = dataSource.CreateCommand($"SELECT EXISTS (SELECT 1 FROM {_schema}.syncs WHERE name = $1)");
+            command.Parameters.Add(new NpgsqlParameter { Value = syncName });
+            return await command.ExecuteScalarAsync(ct) is true;
+        });
+}

@@ -1,0 +1,24 @@
+namespace Sluice.State;
+
+/// <summary>A sync as the dashboard and <c>sluice status</c> show it: its last run and what is waiting in the dead-letter queue.</summary>
+public sealed record SyncStatus(
+    string Name,
+    long? LastRunId,
+    string? LastRunKind,
+    string? LastRunStatus,
+    DateTimeOffset? LastRunStarted,
+    DateTimeOffset? LastRunFinished,
+    long LastRunRead,
+    long LastRunAcknowledged,
+    long LastRunRejected,
+    string? LastRunError,
+    DateTimeOffset? CheckpointUpdated,
+    long DeadLetters,
+    long TotalAcknowledged)
+{
+    /// <summary>Runs of the sync that failed, over all time (read by <see cref="PostgresSyncStateView.StatusAsync"/>; 0 elsewhere).</summary>
+    public long FailedRuns { get; init; }
+
+    /// <summary>Whether the sync's latest run failed: until a run succeeds, it needs attention.</summary>
+    public bool LastRunFailed => LastRunStatus == "failed";
+}

@@ -3,7 +3,7 @@ using Sluice.Core.Connectors;
 using Sluice.Core.Engine;
 using Sluice.Core.Mapping;
 using Sluice.Core.State;
-using Sluice.Core.Tests.Engine.Doubles;
+using Sluice.Testing.Doubles;
 using Sluice.Testing;
 
 namespace Sluice.Core.Tests.Engine;

@@ -5,7 +5,7 @@ using Sluice.Core.Engine;
 using Sluice.Core.Errors;
 using Sluice.Core.Records;
 using Sluice.Core.State;
-using Sluice.Core.Tests.Engine.Doubles;
+using Sluice.Testing.Doubles;
 using Sluice.Testing;
 using static Sluice.Core.Tests.Engine.SyncHarness;
 

@@ -3,8 +3,8 @@ using Sluice.Core.Connectors;
 using Sluice.Core.Engine;
 using Sluice.Core.Mapping;
 using Sluice.Core.State;
-using Sluice.Testing.Doubles;
 using Sluice.Testing;
+using Sluice.Testing.Doubles;
 
 namespace Sluice.Core.Tests.Engine;
 

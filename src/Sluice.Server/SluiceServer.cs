@@ -52,14 +52,9 @@ public sealed class SluiceServer(SluiceWorkspace workspace, Action<string> log)
         });
         app.MapGet("/healthz", () => Results.Text("ok"));
         app.MapSluiceMetrics(workspace);
-        var ingestSources = IngestApiOptions.SourcesOf(workspace.Config);
-        if (ingestSources.Count > 0)
-        {
-            // Opened now rather than on the first request: it also prunes the queue by each source's retention.
-            workspace.IngestLog = log;
-            await workspace.IngestQueueAsync(ct);
-            app.MapIngest(new IngestApiOptions { Sources = ingestSources, Queue = workspace.IngestQueueAsync, Time = workspace.Time, Log = log });
-        }
+        // What connectors receive over HTTP (the ingest API): their routes, mounted as they contribute them.
+        workspace.IngestLog = log;
+        await app.MapConnectorRoutesAsync(workspace, log, ct);
 
         try
         {

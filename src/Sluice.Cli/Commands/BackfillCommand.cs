@@ -1,10 +1,10 @@
 using System.CommandLine;
 using Sluice.Cli.Terminal;
 using Sluice.Core.Configuration;
+using Sluice.Core.Connectors;
 using Sluice.Core.Engine;
 using Sluice.Core.Errors;
 using Sluice.Core.State;
-using Sluice.Postgres.Sources;
 using Sluice.Postgres.State;
 using Sluice.Server.Hosting;
 
@@ -59,14 +59,14 @@ internal static class BackfillCommand
         command.SetAction((parse, ct) => CommandRunner.RunAsync(() => BackfillAsync(
             parse.GetValue(CliOptions.Config)!,
             parse.GetValue(name)!,
-            new TableSourceRange(parse.GetValue(by) == "key", parse.GetValue(from), parse.GetValue(to)),
+            new SourceRange(parse.GetValue(by) == "key", parse.GetValue(from), parse.GetValue(to)),
             parse.GetValue(resume),
             parse.GetValue(restart),
             ct)));
         return command;
     }
 
-    private static async Task<int> BackfillAsync(string configPath, string syncName, TableSourceRange asked, bool resume, bool restart, CancellationToken ct)
+    private static async Task<int> BackfillAsync(string configPath, string syncName, SourceRange asked, bool resume, bool restart, CancellationToken ct)
     {
         if (asked.From is null && asked.To is null)
         {
@@ -87,14 +87,14 @@ internal static class BackfillCommand
         var handedOver = false;
         try
         {
-            if (definition.Source is not TableSource table)
+            if (definition.Source is not IRangeReads table)
             {
                 throw SluiceException.Config(
                     $"sync '{syncName}' has no cursor (it reads {definition.Source.Description}): every run compares all its rows with what was last sent, " +
                     $"so there is no range to backfill. `sluice sync {syncName}` sends what changed; `sluice sync {syncName} --full` sends every row again");
             }
 
-            TableSourceRange range;
+            SourceRange range;
             try
             {
                 range = await table.CheckRangeAsync(asked, ct);
@@ -120,7 +120,7 @@ internal static class BackfillCommand
             (bool Resume, int? Exit) plan;
             try
             {
-                plan = Plan(syncName, range, resume, restart, await store.CheckpointStatusAsync(stateName, ct));
+                plan = Plan(syncName, table, range, resume, restart, await store.CheckpointStatusAsync(stateName, ct));
             }
             catch
             {
@@ -154,7 +154,7 @@ internal static class BackfillCommand
         }
     }
 
-    private static async Task<int> RunAsync(SluiceWorkspace workspace, string syncName, SyncDefinition backfill, TableSourceRange range, ISyncLease lease, string schema, CancellationToken ct)
+    private static async Task<int> RunAsync(SluiceWorkspace workspace, string syncName, SyncDefinition backfill, SourceRange range, ISyncLease lease, string schema, CancellationToken ct)
     {
         RunResult result;
         try
@@ -186,9 +186,9 @@ internal static class BackfillCommand
     }
 
     /// <summary>What to do given the backfill's stored state: start, resume, or stop with an exit code and a message.</summary>
-    private static (bool Resume, int? Exit) Plan(string syncName, TableSourceRange range, bool resume, bool restart, CheckpointStatus? status)
+    private static (bool Resume, int? Exit) Plan(string syncName, IRangeReads source, SourceRange range, bool resume, bool restart, CheckpointStatus? status)
     {
-        var stored = status?.Checkpoint is { } checkpoint ? TableSourceRange.FromCheckpoint(checkpoint) : null;
+        var stored = status?.Checkpoint is { } checkpoint ? source.RangeOf(checkpoint) : null;
         // Interrupted: the run that last moved the checkpoint did not finish, nor did any run since (one that
         // succeeded after it, even with nothing left to read, completed the backfill).
         var interrupted = stored is not null && status!.CheckpointRunStatus != "succeeded" && status.LastRunStatus != "succeeded";
@@ -255,7 +255,7 @@ internal static class BackfillCommand
     };
 
     /// <summary>The range as command-line arguments to paste back, quoted for a POSIX shell where needed.</summary>
-    private static string RangeArguments(TableSourceRange range)
+    private static string RangeArguments(SourceRange range)
     {
         var parts = new List<string>();
         if (range.ByKey)

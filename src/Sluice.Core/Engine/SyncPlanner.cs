@@ -39,13 +39,14 @@ public sealed class SyncPlanner(ISyncStateView state)
 
         SyncModes.Check(sync);
         var schema = await sync.Source.DiscoverAsync(ct);
-        var mapping = CompiledMapping.Compile(sync.Mapping, schema, sync.Destination.Shape);
+        var shape = await DestinationShapes.ResolveAsync(sync.Destination, ct);
+        var mapping = CompiledMapping.Compile(sync.Mapping, schema, shape);
         var from = await state.LoadCheckpointAsync(sync.Name, ct);
         // As SyncRunner builds it: watched columns come back as Change.Previous, which a transition needs to decide what to send.
         var request = new ReadRequest(mapping.Columns, from)
         {
             RecordStates = state.RecordStates(sync.Name),
-            Watched = sync.Destination.Shape.WatchedColumns.Select(c => c.Column).Distinct(StringComparer.Ordinal).ToList(),
+            Watched = shape.WatchedColumns.Select(c => c.Column).Distinct(StringComparer.Ordinal).ToList(),
         };
 
         var clock = Stopwatch.StartNew();

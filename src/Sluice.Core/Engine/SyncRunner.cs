@@ -28,13 +28,14 @@ public sealed partial class SyncRunner(ISyncStateStore store, TimeProvider time,
             _observer.OnNotice(sync.Name, notice);
         }
 
-        var mapping = CompiledMapping.Compile(sync.Mapping, schema, sync.Destination.Shape);
+        var shape = await DestinationShapes.ResolveAsync(sync.Destination, ct);
+        var mapping = CompiledMapping.Compile(sync.Mapping, schema, shape);
 
         await using var lease = await store.TryAcquireAsync(sync.Name, ct) ?? throw new SyncAlreadyRunningException(sync.Name);
         var stored = await lease.LoadCheckpointAsync(ct);
         var request = new ReadRequest(mapping.Columns, kind == RunKind.Full ? null : stored)
         {
-            Watched = sync.Destination.Shape.WatchedColumns.Select(c => c.Column).Distinct(StringComparer.Ordinal).ToList(),
+            Watched = shape.WatchedColumns.Select(c => c.Column).Distinct(StringComparer.Ordinal).ToList(),
         };
         var runId = await lease.StartRunAsync(kind, ct);
         var started = _time.GetUtcNow();

@@ -2,15 +2,20 @@ using Npgsql;
 using Sluice.Core.Configuration;
 using Sluice.Core.Connectors;
 using Sluice.Core.Engine;
+using Sluice.Postgres.Ingest.Http;
 
 namespace Sluice.Postgres.Ingest;
 
 /// <summary>
 /// <c>type: ingest</c>: events sent to Sluice's ingest API with the connection's write key, read back from the
-/// ingest queue in the state store. Only a source: syncs read it with <c>source: {connection: web}</c>.
+/// ingest queue in the state store. Only a source: syncs read it with <c>source: {connection: web}</c>. It receives
+/// the events itself: it contributes the ingest API's routes to the server (<see cref="IHttpIngress"/>).
 /// </summary>
 /// <param name="state">Opens (and migrates) the state store, where the queue lives; called on first read.</param>
-public sealed class IngestConnector(Func<CancellationToken, Task<(NpgsqlDataSource DataSource, string Schema)>> state) : IConnector
+/// <param name="queue">The host's ingest queue, which the API writes to; opened on first use. Null: no API (<see cref="Routes"/> refuses).</param>
+public sealed class IngestConnector(
+    Func<CancellationToken, Task<(NpgsqlDataSource DataSource, string Schema)>> state,
+    Func<CancellationToken, Task<IIngestQueue>>? queue = null) : IConnector, IHttpIngress
 {
     public const string ConnectorType = "ingest";
 
@@ -36,6 +41,33 @@ public sealed class IngestConnector(Func<CancellationToken, Task<(NpgsqlDataSour
             "send to a Segment or PostgreSQL connection; an ingest source only receives events through the ingest API");
 
     public RateLimitOptions RateLimit(ConnectionConfig connection) => new();
+
+    /// <summary>The ingest API, when the config declares ingest sources; validates their write keys (each its own).</summary>
+    public IReadOnlyList<HttpRoute> Routes(SluiceConfig config, HttpIngressContext context)
+    {
+        var sources = IngestApiOptions.SourcesOf(config);
+        if (sources.Count == 0)
+        {
+            return [];
+        }
+
+        return IngestApi.Routes(new IngestApiOptions
+        {
+            Sources = sources,
+            Queue = queue ?? throw new InvalidOperationException("This ingest connector was made without a queue, so it cannot serve the ingest API."),
+            Time = context.Time,
+            Log = context.Log,
+        });
+    }
+
+    /// <summary>Opens the queue now rather than on the first request: opening also prunes it by each source's retention.</summary>
+    public async Task OpenAsync(SluiceConfig config, CancellationToken ct)
+    {
+        if (queue is not null)
+        {
+            await queue(ct);
+        }
+    }
 
     private static IngestConnectionOptions Options(ConnectionConfig connection, ConnectorResources resources) =>
         resources.GetOrCreate(connection.Name, () => IngestConnectionOptions.Bind(connection));

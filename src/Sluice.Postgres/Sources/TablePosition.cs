@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Sluice.Core.Checkpoints;
+using Sluice.Core.Connectors;
 using Sluice.Core.Errors;
 using Sluice.Core.Records;
 
@@ -22,7 +23,7 @@ internal sealed class TablePosition(object cursor, object[] key) : SourcePositio
     public string[] Key => Array.ConvertAll(key, PositionText.Format);
 
     /// <summary>The backfill range this position belongs to; <c>null</c> for a sync's own reads.</summary>
-    public TableSourceRange? Range { get; init; }
+    public SourceRange? Range { get; init; }
 
     public override Checkpoint ToCheckpoint() =>
         new(Format, Version, JsonSerializer.Serialize(
@@ -43,7 +44,7 @@ internal sealed class TablePosition(object cursor, object[] key) : SourcePositio
             ?? throw SluiceException.Fatal($"{syncDescription}: the stored checkpoint is empty; run with --full to start over");
         return new TablePosition(stored.Cursor, stored.Key)
         {
-            Range = stored.Range is { } r ? new TableSourceRange(r.By == "key", r.From, r.To) { Column = r.Column } : null,
+            Range = stored.Range is { } r ? new SourceRange(r.By == "key", r.From, r.To) { Column = r.Column } : null,
         };
     }
 

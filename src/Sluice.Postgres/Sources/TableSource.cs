@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using Npgsql;
+using Sluice.Core.Checkpoints;
 using Sluice.Core.Configuration;
 using Sluice.Core.Connectors;
 using Sluice.Core.Errors;
@@ -16,7 +17,7 @@ namespace Sluice.Postgres.Sources;
 /// are the next run's, so a busy table cannot keep a run going forever. With a
 /// <see cref="TableSourceOptions.Range"/> (a backfill) the same read is limited to the range's rows.
 /// </summary>
-public sealed class TableSource : ISource
+public sealed class TableSource : ISource, IRangeReads
 {
     private readonly NpgsqlDataSource _dataSource;
     private readonly PostgresConnectionOptions _connection;
@@ -76,7 +77,24 @@ public sealed class TableSource : ISource
     public async Task<SourceSchema> DiscoverAsync(CancellationToken ct) => (await ResolveAsync(ct)).Schema;
 
     /// <summary>The same table, read only over <paramref name="range"/> (see <see cref="CheckRangeAsync"/>).</summary>
-    public TableSource WithRange(TableSourceRange range) => new(_dataSource, _connection, _options.WithRange(range)) { _resolved = _resolved };
+    public TableSource WithRange(SourceRange range) => new(_dataSource, _connection, _options.WithRange(range)) { _resolved = _resolved };
+
+    ISource IRangeReads.WithRange(SourceRange range) => WithRange(range);
+
+    /// <summary>
+    /// What a backfill's stored checkpoint says: its range and the position it reached, for messages;
+    /// <c>null</c> when the checkpoint is not a table backfill's.
+    /// </summary>
+    public (SourceRange Range, string Position)? RangeOf(Checkpoint checkpoint)
+    {
+        if (checkpoint.Format != TablePosition.Format || checkpoint.Version != TablePosition.Version)
+        {
+            return null;
+        }
+
+        var position = TablePosition.FromCheckpoint(checkpoint, "backfill");
+        return position.Range is { } range ? (range, position.Describe()) : null;
+    }
 
     /// <summary>
     /// Checks a backfill range against the table: a range by key needs a single-column key, and PostgreSQL must
@@ -84,7 +102,7 @@ public sealed class TableSource : ISource
     /// <c>2024-01-01</c> and <c>2024-01-01 00:00:00+00</c> are the same range) and its column named.
     /// A bad bound or an empty range is a config error.
     /// </summary>
-    public async Task<TableSourceRange> CheckRangeAsync(TableSourceRange range, CancellationToken ct)
+    public async Task<SourceRange> CheckRangeAsync(SourceRange range, CancellationToken ct)
     {
         var resolved = await ResolveAsync(ct);
         if (range.ByKey && resolved.Key.Count != 1)

@@ -1,4 +1,5 @@
 using Sluice.Core.Configuration;
+using Sluice.Core.Connectors;
 
 namespace Sluice.Postgres.Sources;
 
@@ -27,10 +28,10 @@ public sealed class TableSourceOptions
     public ConfigSection? Config { get; init; }
 
     /// <summary>A backfill's range (<c>sluice backfill</c>); <c>null</c>: the sync's own reads, every row.</summary>
-    public TableSourceRange? Range { get; init; }
+    public SourceRange? Range { get; init; }
 
     /// <summary>The same source, limited to <paramref name="range"/>.</summary>
-    public TableSourceOptions WithRange(TableSourceRange range) => new()
+    public TableSourceOptions WithRange(SourceRange range) => new()
     {
         Table = Table,
         Cursor = Cursor,

@@ -7,7 +7,6 @@ using Sluice.Postgres;
 using Sluice.Postgres.Ingest;
 using Sluice.Postgres.State;
 using Sluice.Segment;
-using Sluice.Server.Ingest;
 
 namespace Sluice.Server.Hosting;
 
@@ -31,8 +30,11 @@ public sealed class SluiceWorkspace : IAsyncDisposable
         Time = time;
         _resources = new ConnectorResources(time);
         // The ingest connector reads the queue in this workspace's state store, so it is made here, not in DefaultConnectors.
-        _connectors = (connectors ?? [.. DefaultConnectors(), new IngestConnector(StateDataSourceAsync)]).ToDictionary(c => c.Type, StringComparer.Ordinal);
+        _connectors = (connectors ?? [.. DefaultConnectors(), new IngestConnector(StateDataSourceAsync, IngestQueueAsync)]).ToDictionary(c => c.Type, StringComparer.Ordinal);
     }
+
+    /// <summary>The connectors this workspace knows, one per connection type; hosts look for their optional capabilities.</summary>
+    public IReadOnlyCollection<IConnector> Connectors => _connectors.Values;
 
     public SluiceConfig Config { get; }
 
@@ -205,7 +207,11 @@ public sealed class SluiceWorkspace : IAsyncDisposable
             _ = Connector(connection);
         }
 
-        _ = IngestApiOptions.SourcesOf(Config);
+        // Routes are built, not served: building them validates what they need (each ingest source its own write key).
+        foreach (var ingress in _connectors.Values.OfType<IHttpIngress>())
+        {
+            _ = ingress.Routes(Config, new HttpIngressContext(Time, _ => { }));
+        }
         foreach (var sync in Config.Syncs)
         {
             var definition = Build(sync);
@@ -297,7 +303,7 @@ public sealed class SluiceWorkspace : IAsyncDisposable
                 await using var source = definition.Source;
                 await using var destination = definition.Destination;
                 var schema = await source.DiscoverAsync(ct);
-                Core.Mapping.CompiledMapping.Compile(sync.Mapping, schema, destination.Shape);
+                Core.Mapping.CompiledMapping.Compile(sync.Mapping, schema, await DestinationShapes.ResolveAsync(destination, ct));
                 // The destination's own check: a missing events table is reported with the DDL to run.
                 await destination.CheckAsync(ct);
                 _ = Schedule.Parse(sync);

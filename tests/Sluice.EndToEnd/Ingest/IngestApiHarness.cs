@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using Npgsql;
 using Sluice.Core.Configuration;
 using Sluice.Postgres.Ingest;
+using Sluice.Postgres.Ingest.Http;
 using Sluice.Postgres.State;
 using Sluice.Server.Ingest;
 using Sluice.Testing;
@@ -69,7 +70,7 @@ internal sealed class IngestApiHarness : IAsyncDisposable
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         var app = builder.Build();
         var log = new List<string>();
-        app.MapIngest(new IngestApiOptions
+        app.MapHttpRoutes(IngestApi.Routes(new IngestApiOptions
         {
             Sources =
             [
@@ -85,7 +86,7 @@ internal sealed class IngestApiHarness : IAsyncDisposable
                     log.Add(line);
                 }
             },
-        });
+        }));
         await app.StartAsync();
         return new IngestApiHarness(app, queue, db, time, log);
     }

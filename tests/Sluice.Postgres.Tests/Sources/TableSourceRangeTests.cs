@@ -15,7 +15,7 @@ public sealed class TableSourceRangeTests
     public async Task A_date_range_reads_from_included_to_excluded_across_pages()
     {
         await using var db = await Items(nameof(A_date_range_reads_from_included_to_excluded_across_pages));
-        var source = await Ranged(db, new TableSourceRange(false, "2024-01-11", "2024-01-21"), pageSize: 7);
+        var source = await Ranged(db, new SourceRange(false, "2024-01-11", "2024-01-21"), pageSize: 7);
 
         var read = await ReadAll(source, new ReadRequest(["id"], null));
 
@@ -29,7 +29,7 @@ public sealed class TableSourceRangeTests
     public async Task A_key_range_reads_the_ids_in_it()
     {
         await using var db = await Items(nameof(A_key_range_reads_the_ids_in_it));
-        var source = await Ranged(db, new TableSourceRange(true, "100", "150"), pageSize: 9);
+        var source = await Ranged(db, new SourceRange(true, "100", "150"), pageSize: 9);
 
         var read = await ReadAll(source, new ReadRequest(["id"], null));
 
@@ -41,13 +41,13 @@ public sealed class TableSourceRangeTests
     {
         await using var db = await Items(nameof(Bounds_are_parsed_by_postgresql_and_stored_in_its_own_form));
         var table = Source(db);
-        var range = await table.CheckRangeAsync(new TableSourceRange(false, "2024-01-11", null), default);
+        var range = await table.CheckRangeAsync(new SourceRange(false, "2024-01-11", null), default);
         Assert.Equal("2024-01-11 00:00:00+00", range.From);
         Assert.Null(range.To);
         Assert.Equal("updated_at", range.Column);
 
         var first = (await ReadAll(table.WithRange(range), new ReadRequest(["id"], null)))[0];
-        var stored = TableSourceRange.FromCheckpoint(first.Position.ToCheckpoint());
+        var stored = table.RangeOf(first.Position.ToCheckpoint());
         Assert.NotNull(stored);
         Assert.True(stored.Value.Range.SameBounds(range));
     }
@@ -56,15 +56,15 @@ public sealed class TableSourceRangeTests
     public async Task A_bound_that_is_not_a_value_of_the_column_type_is_a_config_error_naming_the_type()
     {
         await using var db = await Items(nameof(A_bound_that_is_not_a_value_of_the_column_type_is_a_config_error_naming_the_type));
-        var error = await Assert.ThrowsAsync<SluiceException>(() => Source(db).CheckRangeAsync(new TableSourceRange(false, "2024-13-45", null), default));
+        var error = await Assert.ThrowsAsync<SluiceException>(() => Source(db).CheckRangeAsync(new SourceRange(false, "2024-13-45", null), default));
         Assert.Equal(ErrorClass.Config, error.Class);
         Assert.Contains("from '2024-13-45' is not a valid timestamp with time zone", error.Message, StringComparison.Ordinal);
         Assert.Contains("cursor column 'updated_at'", error.Message, StringComparison.Ordinal);
 
-        var byKey = await Assert.ThrowsAsync<SluiceException>(() => Source(db).CheckRangeAsync(new TableSourceRange(true, null, "ten"), default));
+        var byKey = await Assert.ThrowsAsync<SluiceException>(() => Source(db).CheckRangeAsync(new SourceRange(true, null, "ten"), default));
         Assert.Contains("to 'ten' is not a valid bigint", byKey.Message, StringComparison.Ordinal);
 
-        var empty = await Assert.ThrowsAsync<SluiceException>(() => Source(db).CheckRangeAsync(new TableSourceRange(true, "10", "10"), default));
+        var empty = await Assert.ThrowsAsync<SluiceException>(() => Source(db).CheckRangeAsync(new SourceRange(true, "10", "10"), default));
         Assert.Contains("the range is empty", empty.Message, StringComparison.Ordinal);
     }
 
@@ -72,7 +72,7 @@ public sealed class TableSourceRangeTests
     public async Task A_resumed_range_continues_after_its_checkpoint_and_a_new_one_starts_at_its_start()
     {
         await using var db = await Items(nameof(A_resumed_range_continues_after_its_checkpoint_and_a_new_one_starts_at_its_start));
-        var range = await Source(db).CheckRangeAsync(new TableSourceRange(false, "2024-01-11", "2024-01-21"), default);
+        var range = await Source(db).CheckRangeAsync(new SourceRange(false, "2024-01-11", "2024-01-21"), default);
         var all = await ReadAll(Source(db, pageSize: 7).WithRange(range), new ReadRequest(["id"], null));
         var checkpoint = all[42].Position.ToCheckpoint();
 
@@ -87,9 +87,9 @@ public sealed class TableSourceRangeTests
     public async Task Resuming_a_checkpoint_of_another_range_is_refused()
     {
         await using var db = await Items(nameof(Resuming_a_checkpoint_of_another_range_is_refused));
-        var range = await Source(db).CheckRangeAsync(new TableSourceRange(false, "2024-01-11", "2024-01-21"), default);
+        var range = await Source(db).CheckRangeAsync(new SourceRange(false, "2024-01-11", "2024-01-21"), default);
         var checkpoint = (await ReadAll(Source(db).WithRange(range), new ReadRequest(["id"], null)))[5].Position.ToCheckpoint();
-        var other = await Source(db).CheckRangeAsync(new TableSourceRange(false, "2024-01-11", "2024-01-31"), default);
+        var other = await Source(db).CheckRangeAsync(new SourceRange(false, "2024-01-11", "2024-01-31"), default);
 
         var error = await Assert.ThrowsAsync<SluiceException>(() => ReadAll(Source(db).WithRange(other with { Resume = true }), new ReadRequest(["id"], checkpoint)));
         Assert.Equal(ErrorClass.Config, error.Class);
@@ -103,7 +103,7 @@ public sealed class TableSourceRangeTests
         var change = (await ReadAll(Source(db), new ReadRequest(["id"], null)))[0];
         // Byte for byte what a table source always stored (System.Text.Json escapes '+'): no "range" field.
         Assert.Equal("{\"cursor\":\"2024-01-01 00:00:00.000000\\u002B00\",\"key\":[\"100\"]}", change.Position.ToCheckpoint().Value);
-        Assert.Null(TableSourceRange.FromCheckpoint(change.Position.ToCheckpoint()));
+        Assert.Null(Source(db).RangeOf(change.Position.ToCheckpoint()));
     }
 
     [Fact]
@@ -112,7 +112,7 @@ public sealed class TableSourceRangeTests
         await using var db = await TestPostgres.CreateDataSourceAsync(nameof(A_range_by_key_needs_a_single_column_key));
         await Execute(db, "CREATE TABLE memberships (org text, member bigint, updated_at timestamptz NOT NULL, PRIMARY KEY (org, member))");
         var source = new TableSource(db, Connection(), new TableSourceOptions { Table = "memberships", Cursor = "updated_at" });
-        var error = await Assert.ThrowsAsync<SluiceException>(() => source.CheckRangeAsync(new TableSourceRange(true, "1", "2"), default));
+        var error = await Assert.ThrowsAsync<SluiceException>(() => source.CheckRangeAsync(new SourceRange(true, "1", "2"), default));
         Assert.Contains("the key has 2 columns (org, member)", error.Message, StringComparison.Ordinal);
     }
 
@@ -128,7 +128,7 @@ public sealed class TableSourceRangeTests
         return db;
     }
 
-    private static async Task<TableSource> Ranged(NpgsqlDataSource db, TableSourceRange range, int pageSize = 10_000)
+    private static async Task<TableSource> Ranged(NpgsqlDataSource db, SourceRange range, int pageSize = 10_000)
     {
         var source = Source(db, pageSize);
         return source.WithRange(await source.CheckRangeAsync(range, default));

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Sluice.Server.Ingest.Internal;
+namespace Sluice.Postgres.Ingest.Http;
 
 /// <summary>
 /// Deterministic event ids: a name-based UUID (RFC 9562 version 8, SHA-256 of kind, source and key) so that a

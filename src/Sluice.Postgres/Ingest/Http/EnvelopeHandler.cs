@@ -1,11 +1,11 @@
 using System.Buffers;
 using System.Globalization;
+using System.Net;
 using System.Text.Json;
-using Microsoft.AspNetCore.Http;
-using Sluice.Postgres.Ingest;
+using Sluice.Core.Connectors;
 using Sluice.Segment.Protocol;
 
-namespace Sluice.Server.Ingest.Internal;
+namespace Sluice.Postgres.Ingest.Http;
 
 /// <summary>
 /// <c>POST /v1/events</c>: Sluice's canonical envelope, one event or <c>{"events":[…]}</c>. All or nothing: one invalid
@@ -19,20 +19,17 @@ internal sealed class EnvelopeHandler(IngestApiOptions options, WriteKeyDirector
 
     private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 256 };
 
-    public async Task HandleAsync(HttpContext context)
+    public async Task<HttpIngressResponse> HandleAsync(HttpIngressRequest request)
     {
-        IngestHttp.AllowCors(context);
-        var response = context.Response;
-        if (!await IngestHttp.IsPostAsync(context))
+        if (IngestHttp.PreflightOrWrongMethod(request) is { } answer)
         {
-            return;
+            return answer;
         }
 
-        var body = await IngestHttp.ReadBodyAsync(context, SegmentLimits.MaxBatchBytes);
+        var body = await IngestHttp.ReadBodyAsync(request, SegmentLimits.MaxBatchBytes);
         if (body.Status != RequestBodyStatus.Ok)
         {
-            await IngestHttp.WriteErrorAsync(response, StatusCodes.Status400BadRequest, SegmentAnswers.ForRefusedBody(body, TrackingRouteKind.Batch));
-            return;
+            return IngestHttp.Error(request, HttpStatusCode.BadRequest, SegmentAnswers.ForRefusedBody(body, TrackingRouteKind.Batch));
         }
 
         var json = body.Bytes.AsMemory(body.Bytes.AsSpan().StartsWith("\uFEFF"u8) ? 3 : 0);
@@ -41,8 +38,7 @@ internal sealed class EnvelopeHandler(IngestApiOptions options, WriteKeyDirector
         var problems = JsonTextValidator.Find(json.Span, "events"u8, MaxListedErrors);
         if (problems.Count > 0)
         {
-            await IngestHttp.WriteAsync(response, StatusCodes.Status400BadRequest, ErrorBody([.. problems.Select(p => new EnvelopeError(p.ItemIndex, p.Path, p.Message))]));
-            return;
+            return IngestHttp.Answer(request, HttpStatusCode.BadRequest, ErrorBody([.. problems.Select(p => new EnvelopeError(p.ItemIndex, p.Path, p.Message))]));
         }
 
         JsonDocument document;
@@ -52,34 +48,29 @@ internal sealed class EnvelopeHandler(IngestApiOptions options, WriteKeyDirector
         }
         catch (JsonException ex)
         {
-            await IngestHttp.WriteErrorAsync(response, StatusCodes.Status400BadRequest, "Invalid JSON: " + ex.Message);
-            return;
+            return IngestHttp.Error(request, HttpStatusCode.BadRequest, "Invalid JSON: " + ex.Message);
         }
 
         using (document)
         {
-            await HandleAsync(context, document.RootElement);
+            return await HandleAsync(request, document.RootElement);
         }
     }
 
-    private async Task HandleAsync(HttpContext context, JsonElement root)
+    private async Task<HttpIngressResponse> HandleAsync(HttpIngressRequest request, JsonElement root)
     {
-        var response = context.Response;
-
         // Authentication before validation: an unknown caller learns nothing about the envelope.
         var bodyKey = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("writeKey", out var key) && key.ValueKind == JsonValueKind.String ? key.GetString() : null;
-        var source = keys.SourceOf(WriteKeyReader.FromAuthorization(context.Request.Headers.Authorization.ToString()) ?? bodyKey);
+        var source = keys.SourceOf(WriteKeyReader.FromAuthorization(request.Header("Authorization")) ?? bodyKey);
         if (source is null)
         {
-            await IngestHttp.WriteErrorAsync(response, StatusCodes.Status401Unauthorized, SegmentAnswers.InvalidWriteKey);
-            return;
+            return IngestHttp.Error(request, HttpStatusCode.Unauthorized, SegmentAnswers.InvalidWriteKey);
         }
 
         var (envelopes, errors) = EnvelopeParser.Parse(root);
         if (errors.Count > 0)
         {
-            await IngestHttp.WriteAsync(response, StatusCodes.Status400BadRequest, ErrorBody(errors));
-            return;
+            return IngestHttp.Answer(request, HttpStatusCode.BadRequest, ErrorBody(errors));
         }
 
         var receivedAt = new DateTimeOffset(SegmentTimestamps.NowTicks(options.Time), TimeSpan.Zero);
@@ -99,10 +90,7 @@ internal sealed class EnvelopeHandler(IngestApiOptions options, WriteKeyDirector
             events.Add(new IngestEvent(source, eventId, IngestEventKind.Envelope, envelope.EventType, envelope.EventType, receivedAt, buffer.WrittenSpan.ToArray()));
         }
 
-        if (await sink.TryStoreAsync(context, events))
-        {
-            await IngestHttp.WriteAsync(response, StatusCodes.Status200OK, SuccessBody(events));
-        }
+        return await sink.StoreAsync(request, events) ?? IngestHttp.Answer(request, HttpStatusCode.OK, SuccessBody(events));
     }
 
     /// <summary>The stored event: the envelope normalised, with its id, <c>receivedAt</c>, and <c>occurredAt</c> in UTC (default: <c>receivedAt</c>).</summary>

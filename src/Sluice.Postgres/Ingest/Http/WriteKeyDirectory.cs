@@ -1,8 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
-using Sluice.Postgres.Ingest;
 
-namespace Sluice.Server.Ingest.Internal;
+namespace Sluice.Postgres.Ingest.Http;
 
 /// <summary>
 /// Write key → ingest source. Keys are compared as SHA-256 digests in constant time, and every key is compared

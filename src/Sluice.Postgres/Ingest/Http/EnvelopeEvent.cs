@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Sluice.Server.Ingest.Internal;
+namespace Sluice.Postgres.Ingest.Http;
 
 /// <summary>One envelope of <c>POST /v1/events</c> that passed validation. The elements live as long as the request's document.</summary>
 internal sealed record EnvelopeEvent(

@@ -1,9 +1,8 @@
 using Sluice.Core.Configuration;
-using Sluice.Postgres.Ingest;
 
-namespace Sluice.Server.Ingest;
+namespace Sluice.Postgres.Ingest.Http;
 
-/// <summary>What the ingest API (<see cref="IngestEndpoints.MapIngest"/>) needs: who may send, and where events go.</summary>
+/// <summary>What the ingest API (<see cref="IngestApi.Routes"/>) needs: who may send, and where events go.</summary>
 public sealed class IngestApiOptions
 {
     /// <summary>The <c>type: ingest</c> connections; a request's write key picks one. Must not be empty.</summary>

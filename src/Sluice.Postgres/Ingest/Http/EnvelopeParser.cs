@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 using System.Text.Json;
 using Sluice.Segment.Protocol;
 
-namespace Sluice.Server.Ingest.Internal;
+namespace Sluice.Postgres.Ingest.Http;
 
 /// <summary>
 /// Validates the canonical envelope of <c>POST /v1/events</c>, one event (<c>{"eventType":…}</c>) or a batch

@@ -1,10 +1,10 @@
 using System.Buffers;
+using System.Net;
 using System.Text.Json;
-using Microsoft.AspNetCore.Http;
-using Sluice.Postgres.Ingest;
+using Sluice.Core.Connectors;
 using Sluice.Segment.Protocol;
 
-namespace Sluice.Server.Ingest.Internal;
+namespace Sluice.Postgres.Ingest.Http;
 
 /// <summary>
 /// Segment's Tracking API (<c>/v1/identify|track|page|screen|group|alias|batch|import</c> and the browser's
@@ -14,55 +14,44 @@ namespace Sluice.Server.Ingest.Internal;
 /// </summary>
 internal sealed class TrackingHandler(IngestApiOptions options, WriteKeyDirectory keys, IngestSink sink)
 {
-    public async Task HandleAsync(HttpContext context)
+    public async Task<HttpIngressResponse> HandleAsync(HttpIngressRequest request)
     {
-        IngestHttp.AllowCors(context);
-        var request = context.Request;
-        var response = context.Response;
-        if (!TrackingRoute.TryResolve(request.Path.Value, out var route))
+        if (!TrackingRoute.TryResolve(request.Path, out var route))
         {
-            await IngestHttp.WriteErrorAsync(response, StatusCodes.Status404NotFound, $"No ingest endpoint at {request.Path}; see docs/ingest.md");
-            return;
+            return IngestHttp.Error(request, HttpStatusCode.NotFound, $"No ingest endpoint at {request.Path}; see docs/ingest.md");
         }
 
-        if (!await IngestHttp.IsPostAsync(context))
+        if (IngestHttp.PreflightOrWrongMethod(request) is { } answer)
         {
-            return;
+            return answer;
         }
 
         if (route.Kind == TrackingRouteKind.Metrics)
         {
             // analytics-next's own telemetry: accepted and ignored, as the emulator does.
-            await IngestHttp.WriteSuccessAsync(response);
-            return;
+            return IngestHttp.Success(request);
         }
 
-        var body = await IngestHttp.ReadBodyAsync(context, route.MaxBodyBytes);
+        var body = await IngestHttp.ReadBodyAsync(request, route.MaxBodyBytes);
         if (body.Status != RequestBodyStatus.Ok)
         {
-            await IngestHttp.WriteErrorAsync(response, StatusCodes.Status400BadRequest, SegmentAnswers.ForRefusedBody(body, route.Kind));
-            return;
+            return IngestHttp.Error(request, HttpStatusCode.BadRequest, SegmentAnswers.ForRefusedBody(body, route.Kind));
         }
 
         if (!PayloadParser.TryParse(body.Bytes, route, out var payload, out var error))
         {
-            await IngestHttp.WriteErrorAsync(response, StatusCodes.Status400BadRequest, error);
-            return;
+            return IngestHttp.Error(request, HttpStatusCode.BadRequest, error);
         }
 
         // Segment answers an empty or refused key with 400 (reference §1.2); Sluice cannot file an unknown key's
         // events under any source, so every key it does not know is refused that way.
-        var source = keys.SourceOf(WriteKeyReader.FromAuthorization(request.Headers.Authorization.ToString()) ?? payload.WriteKey);
+        var source = keys.SourceOf(WriteKeyReader.FromAuthorization(request.Header("Authorization")) ?? payload.WriteKey);
         if (source is null)
         {
-            await IngestHttp.WriteErrorAsync(response, StatusCodes.Status400BadRequest, SegmentAnswers.InvalidWriteKey);
-            return;
+            return IngestHttp.Error(request, HttpStatusCode.BadRequest, SegmentAnswers.InvalidWriteKey);
         }
 
-        if (await sink.TryStoreAsync(context, ToIngestEvents(payload, source)))
-        {
-            await IngestHttp.WriteSuccessAsync(response);
-        }
+        return await sink.StoreAsync(request, ToIngestEvents(payload, source)) ?? IngestHttp.Success(request);
     }
 
     /// <summary>Every event of one request gets the same <c>receivedAt</c>, as in Segment.</summary>

@@ -15,9 +15,10 @@ namespace Sluice.Server;
 
 /// <summary>
 /// <c>sluice run</c>: the scheduler and the dashboard (and, later, the ingest API) in one process.
-/// Bound to the address in <c>server.listen</c>, 127.0.0.1 by default.
+/// Bound to the address in <c>server.listen</c>, 127.0.0.1 by default. What it does goes to <paramref name="logs"/>
+/// (<see cref="Logging.ConsoleLogging"/> in the CLI).
 /// </summary>
-public sealed class SluiceServer(SluiceWorkspace workspace, Action<string> log)
+public sealed class SluiceServer(SluiceWorkspace workspace, ILoggerFactory logs)
 {
     public async Task RunAsync(string? listenOverride, CancellationToken ct)
     {
@@ -30,7 +31,7 @@ public sealed class SluiceServer(SluiceWorkspace workspace, Action<string> log)
         builder.WebHost.UseUrls(listen);
         builder.Services.AddSingleton<IHostLifetime, PassiveHostLifetime>();
         var app = builder.Build();
-        app.UseUnhandledRequestErrors(log);
+        app.UseUnhandledRequestErrors(logs.CreateLogger("Sluice.Server.Http"));
 
         var schedules = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var sync in workspace.Config.Syncs)
@@ -53,8 +54,8 @@ public sealed class SluiceServer(SluiceWorkspace workspace, Action<string> log)
         app.MapGet("/healthz", () => Results.Text("ok"));
         app.MapSluiceMetrics(workspace);
         // What connectors receive over HTTP (the ingest API): their routes, mounted as they contribute them.
-        workspace.IngestLog = log;
-        await app.MapConnectorRoutesAsync(workspace, log, ct);
+        workspace.IngestLog = logs.CreateLogger("Sluice.Ingest");
+        await app.MapConnectorRoutesAsync(workspace, logs.CreateLogger("Sluice.Server.Ingest"), ct);
 
         try
         {
@@ -65,10 +66,10 @@ public sealed class SluiceServer(SluiceWorkspace workspace, Action<string> log)
             throw Core.Errors.SluiceException.Config($"cannot listen on {listen}: {e.Message.TrimEnd('.')}; set another address with 'server: {{listen: http://127.0.0.1:PORT}}' or --listen");
         }
 
-        log($"dashboard on {string.Join(", ", app.Urls)}");
+        logs.CreateLogger<SluiceServer>().LogInformation("dashboard on {Urls}", string.Join(", ", app.Urls));
         try
         {
-            await new SyncScheduler(workspace, log).RunAsync(ct);
+            await new SyncScheduler(workspace, logs.CreateLogger<SyncScheduler>()).RunAsync(ct);
             await Task.Delay(Timeout.Infinite, ct);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)

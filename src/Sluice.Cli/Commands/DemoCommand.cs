@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Microsoft.Extensions.Logging;
 using Sluice.Cli.Demo;
 using Sluice.Cli.Terminal;
 using Sluice.Core.Configuration;
@@ -8,6 +9,7 @@ using Sluice.Emulators.Segment;
 using Sluice.Postgres.Embedded;
 using Sluice.Server;
 using Sluice.Server.Hosting;
+using Sluice.Server.Logging;
 using Spectre.Console;
 
 namespace Sluice.Cli.Commands;
@@ -161,7 +163,8 @@ internal static class DemoCommand
         }, ct);
         try
         {
-            await new SluiceServer(workspace, Output.Log).RunAsync(address, ct);
+            using var logs = ConsoleLogging.Create(LogFormat.Text, LogLevel.Information);
+            await new SluiceServer(workspace, logs).RunAsync(address, ct);
         }
         finally
         {
@@ -191,9 +194,10 @@ internal static class DemoCommand
     private static async Task<int> OnceAsync(SluiceWorkspace workspace, LocalCluster cluster, SegmentEmulator emulator, int users, CancellationToken ct)
     {
         var address = $"http://127.0.0.1:{DemoEnvironment.PortOr(7080)}";
-        var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var log = new CollectedLog();
+        using var logs = LoggerFactory.Create(builder => builder.AddProvider(log));
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var server = Task.Run(() => new SluiceServer(workspace, log.Enqueue).RunAsync(address, stop.Token), CancellationToken.None);
+        var server = Task.Run(() => new SluiceServer(workspace, logs).RunAsync(address, stop.Token), CancellationToken.None);
         var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
         try
         {
@@ -236,7 +240,7 @@ internal static class DemoCommand
         catch (TimeoutException e)
         {
             Output.Fail(e.Message);
-            foreach (var line in log)
+            foreach (var line in log.Lines)
             {
                 Output.Hint(line);
             }

@@ -97,7 +97,9 @@ internal static class DlqCommand
             message id first used (so a destination that deduplicates takes each once). Delivered letters leave the
             queue; a letter refused again stays, under the new reason.
 
-            A replay holds the sync's run lock, so it never interleaves with the live sync: if the sync is running
+            A replay is a run of the sync (kind 'replay', with an audit record, shown by `sluice status`); it waits
+            out a pause the destination asked of any sync sending to it, and retries with backoff like a sync.
+            It holds the sync's run lock, so it never interleaves with the live sync: if the sync is running
             (a streaming sync runs as long as `sluice run` does), stop it first. Letters refused before they were
             encoded have no payload to replay: fix the source record, and the sync sends it when it changes.
 
@@ -138,8 +140,11 @@ internal static class DlqCommand
             return ExitCodes.Failure;
         }
 
-        var replay = new DeadLetterReplay(store.DeadLetters, destination, definition.Gate, definition.Options.Retry, workspace.Time);
-        var result = await replay.ReplayAsync(syncName, all ? null : ids, Output.Interactive ? settled => Output.Hint($"{settled:N0} settled…") : null, ct);
+        var replay = new DeadLetterReplay(store.DeadLetters, destination, definition.Gate, definition.Options.Retry, workspace.Time)
+        {
+            DestinationConnection = definition.DestinationConnection,
+        };
+        var result = await replay.ReplayAsync(lease, all ? null : ids, Output.Interactive ? settled => Output.Hint($"{settled:N0} settled…") : null, ct);
         return Report(syncName, destination.Description, result);
     }
 
@@ -222,7 +227,14 @@ internal static class DlqCommand
         AnsiConsole.Write(table);
     }
 
-    private static string Reason(StoredDeadLetter letter) => letter.ReplayOutcome switch
+    private static string Reason(StoredDeadLetter letter) => letter.Kind switch
+    {
+        "quarantined" => $"quarantined: {letter.Reason}",
+        "waiting" when letter.ReplayOutcome is null => $"waiting: {letter.Reason}",
+        _ => DeadLetterReason(letter),
+    };
+
+    private static string DeadLetterReason(StoredDeadLetter letter) => letter.ReplayOutcome switch
     {
         "delivered" => $"delivered by a replay at {When(letter.ReplayedAt!.Value)}; was: {letter.Reason}",
         "refused" => $"{letter.Reason} (refused again, {letter.ReplayAttempts} replay(s))",

@@ -34,6 +34,7 @@ internal static class ExplainCommand
             var history = await workspace.HistoryAsync(ct);
             var events = await history.LoadAsync(syncName, recordKey, ct);
             var state = await history.LoadStateAsync(syncName, recordKey, ct);
+            var letter = state?.Status == "dead_lettered" ? await history.LoadLastDeadLetterAsync(syncName, recordKey, ct) : null;
             if (events.Count == 0 && state is null)
             {
                 Output.Line(await history.KnowsSyncAsync(syncName, ct)
@@ -58,22 +59,67 @@ internal static class ExplainCommand
                     Markup.Escape(detail));
             }
 
-            AnsiConsole.Write(table);
-            PrintState(state);
+            if (events.Count > 0)
+            {
+                AnsiConsole.Write(table);
+            }
+
+            PrintState(state, letter, syncName);
             return ExitCodes.Ok;
         }));
         return command;
     }
 
-    private static void PrintState(Postgres.State.StoredRecordState? state)
+    /// <summary>
+    /// The ledger entry: where the record stands and, when the last run did not send it, why. Explain reads the state
+    /// store only, never the source: "unchanged" is said as the condition the next run applies.
+    /// </summary>
+    private static void PrintState(Postgres.State.StoredRecordState? state, Postgres.State.StoredDeadLetterPayload? letter, string syncName)
     {
         if (state is null)
         {
             return;
         }
 
-        Output.Line($"fingerprint of the version last committed: {state.Fingerprint} (at {state.UpdatedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC)" +
-            (state.WatchedValues is { } watched ? $"; watched values {watched}" : ""));
-        Output.Hint("the next run sends this record again only if its mapped values no longer match this fingerprint");
+        var at = state.UpdatedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
+        var by = (state.Origin is { } origin ? $" by sync '{origin}'" : "") + (state.RunId is { } run ? $" in run {run}" : "");
+        Output.Line($"ledger: {state.Status?.Replace('_', '-') ?? "stored (before the ledger kept a status)"}{by}, last changed {at} UTC; " +
+            (state.DestinationId is { } id ? $"destination id {id}" : "no destination id (the destination gives none, or has not acknowledged it)"));
+        switch (state.Status)
+        {
+            case "left_out":
+                Output.Line("not sent: left out — the sync's mode (on: …) does not send this kind of change, or the destination had nothing to send " +
+                    "for it (a transition that did not happen); it was handled all the same, so it is not sent until it changes again");
+                break;
+            case "dead_lettered":
+                Output.Line($"not sent: dead-lettered — {letter?.Reason ?? "the reason is no longer in the dead-letter queue"}" +
+                    (letter is { Pending: false } ? " (replayed since)" : ""));
+                if (letter?.Payload is { } payload)
+                {
+                    // Unwrapped, as stored: a payload is copied and pasted, and is often longer than a terminal line.
+                    Output.Line("payload (what would have been sent):");
+                    AnsiConsole.Profile.Out.Writer.WriteLine(payload);
+                }
+
+                if (letter is { Pending: true })
+                {
+                    Output.Hint($"fix the cause, then `sluice dlq replay {syncName}`");
+                }
+
+                break;
+            case "quarantined":
+                Output.Line("not sent: quarantined — a processor held it back for a person to look at; it is sent once released");
+                break;
+            case "waiting":
+                Output.Line("not sent: waiting — it depends on a record (a parent) that has not been sent yet; it is sent once that one is");
+                break;
+        }
+
+        if (state.Fingerprint is { } fingerprint)
+        {
+            Output.Line($"fingerprint of the version last committed: {fingerprint}" +
+                (state.WatchedValues is { } watched ? $"; watched values {watched}" : ""));
+            Output.Hint("the next run sends this record again only if its mapped values no longer match this fingerprint: an unchanged record is not sent");
+        }
     }
 }

@@ -16,6 +16,16 @@ internal static class PruneCommand
         var yes = new Option<bool>("--yes", "-y") { Description = "Drop without asking (needed when not at a terminal)." };
         var force = new Option<bool>("--force") { Description = "Also drop slots a reader is attached to, ending that reader's WAL sender first." };
         var state = new Option<bool>("--state") { Description = "Also delete the removed syncs' checkpoints, runs, ledger and dead letters from the state store (the audit log stays)." };
+        var ledger = new Option<bool>("--ledger")
+        {
+            Description = "Also delete, from every sync's record ledger, entries with nothing to remember (no fingerprint, no destination id) " +
+                "and dead letters already replayed, once older than --older-than.",
+        };
+        var olderThan = new Option<string>("--older-than")
+        {
+            Description = "With --ledger: the retention, in days or hours (30d, 12h).",
+            DefaultValueFactory = _ => "30d",
+        };
         var command = new Command("prune",
             """
             Drop the replication slots and publications Sluice created (named sluice_…) that no sync in the config
@@ -25,16 +35,23 @@ internal static class PruneCommand
             Slots and publications a sync names itself (cdc: {slot: …}) are never dropped, nor is a slot a reader is
             attached to unless --force. The removed syncs' history stays in the state store unless --state.
 
+            --ledger compacts the record ledger of every sync: entries with nothing left to remember (a sync that does
+            not diff, no id from the destination, not quarantined or waiting) and replayed dead letters, once older
+            than --older-than (30 days by default). See docs/state.md.
+
             Examples:
               sluice prune --dry-run
               sluice prune --yes
               sluice prune --yes --state
+              sluice prune --yes --ledger --older-than 90d
             """)
         {
             dryRun,
             yes,
             force,
             state,
+            ledger,
+            olderThan,
         };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(async () =>
         {
@@ -46,12 +63,18 @@ internal static class PruneCommand
                 ? await SlotPruner.FindForgottenSyncsAsync(store.DataSource, store.Schema, declared, ct)
                 : [];
 
+            var retention = parse.GetValue(ledger) && collector.State() is { } ledgerStore
+                ? new Postgres.State.RecordLedgerRetention(ledgerStore.DataSource, ledgerStore.Schema)
+                : null;
+            var cutoff = TimeProvider.System.GetUtcNow() - Retention(parse.GetValue(olderThan)!);
+            var compactable = retention is null ? null : await retention.CountAsync(cutoff, ct);
+
             foreach (var problem in problems)
             {
                 Output.Fail(problem);
             }
 
-            if (orphans.Count == 0 && forgotten.Count == 0)
+            if (orphans.Count == 0 && forgotten.Count == 0 && compactable is null or { IsEmpty: true })
             {
                 Output.Ok("nothing to prune: every Sluice slot and publication belongs to a sync in the config");
                 return problems.Count == 0 ? ExitCodes.Ok : ExitCodes.Failure;
@@ -65,6 +88,12 @@ internal static class PruneCommand
             foreach (var name in forgotten)
             {
                 Output.Line($"state of sync '{name}' (checkpoint, runs, ledger, dead letters)");
+            }
+
+            if (compactable is { IsEmpty: false })
+            {
+                Output.Line($"record ledger: {compactable.Entries} entries with nothing to remember and {compactable.DeliveredDeadLetters} replayed dead letters, " +
+                    $"unchanged since before {cutoff.UtcDateTime:yyyy-MM-dd HH:mm} UTC");
             }
 
             if (parse.GetValue(dryRun))
@@ -113,8 +142,32 @@ internal static class PruneCommand
                 }
             }
 
+            if (retention is not null && compactable is { IsEmpty: false })
+            {
+                var pruned = await retention.PruneAsync(cutoff, ct);
+                Output.Ok($"record ledger: {pruned.Entries} entries and {pruned.DeliveredDeadLetters} replayed dead letters deleted");
+            }
+
             return failures == 0 ? ExitCodes.Ok : ExitCodes.Failure;
         }));
         return command;
+    }
+
+    /// <summary><c>30d</c> or <c>12h</c>.</summary>
+    private static TimeSpan Retention(string text)
+    {
+        var trimmed = text.Trim();
+        if (trimmed.Length >= 2 && int.TryParse(trimmed[..^1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var count))
+        {
+            switch (trimmed[^1])
+            {
+                case 'd':
+                    return TimeSpan.FromDays(count);
+                case 'h':
+                    return TimeSpan.FromHours(count);
+            }
+        }
+
+        throw Core.Errors.SluiceException.Config($"--older-than {text}: give the retention in days or hours, e.g. 30d or 12h");
     }
 }

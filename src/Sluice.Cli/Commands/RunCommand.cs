@@ -1,8 +1,10 @@
 using System.CommandLine;
+using Microsoft.Extensions.Logging;
 using Sluice.Cli.Terminal;
 using Sluice.Core.Configuration;
 using Sluice.Server;
 using Sluice.Server.Hosting;
+using Sluice.Server.Logging;
 
 namespace Sluice.Cli.Commands;
 
@@ -12,6 +14,16 @@ internal static class RunCommand
     public static Command Create()
     {
         var listen = new Option<string?>("--listen") { Description = "Dashboard address (default: server.listen in the config, else http://127.0.0.1:7080)." };
+        var logFormat = new Option<LogFormat>("--log-format")
+        {
+            Description = "How log lines are written: text (timestamp, level, message; the default) or json (one object per line). See docs/logging.md.",
+            DefaultValueFactory = _ => LogFormat.Text,
+        };
+        var logLevel = new Option<LogLevel>("--log-level")
+        {
+            Description = "The least severe events logged: debug, information (the default), warning or error.",
+            DefaultValueFactory = _ => LogLevel.Information,
+        };
         var command = new Command("run",
             """
             Run the server: every sync with a 'schedule:' runs on it, every streaming sync (a 'cdc:' source, an
@@ -23,6 +35,8 @@ internal static class RunCommand
             """)
         {
             listen,
+            logFormat,
+            logLevel,
         };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(async () =>
         {
@@ -30,7 +44,8 @@ internal static class RunCommand
             await using var workspace = new SluiceWorkspace(config, TimeProvider.System);
             await workspace.ValidateAsync();
             await workspace.StateAsync(ct);
-            await new SluiceServer(workspace, Output.Log).RunAsync(parse.GetValue(listen), ct);
+            using var logs = ConsoleLogging.Create(parse.GetValue(logFormat), parse.GetValue(logLevel));
+            await new SluiceServer(workspace, logs).RunAsync(parse.GetValue(listen), ct);
             return ExitCodes.Ok;
         }));
         return command;

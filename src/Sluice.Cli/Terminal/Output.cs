@@ -54,7 +54,7 @@ internal static class Output
         return console;
     }
 
-    /// <summary>A timestamped line for long-running commands (<c>run</c>, <c>demo</c>).</summary>
+    /// <summary>A timestamped progress line of <c>sluice sync</c> when output is not a terminal (<c>run</c> and <c>demo</c> log through Sluice.Server.Logging).</summary>
     public static void Log(string message) =>
         AnsiConsole.MarkupLine($"[grey]{DateTimeOffset.UtcNow:HH:mm:ss}[/] {Markup.Escape(message)}");
 }

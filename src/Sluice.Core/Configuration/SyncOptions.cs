@@ -1,4 +1,5 @@
 using Sluice.Core.Engine;
+using Sluice.Core.Engine.Processing;
 using Sluice.Core.Records;
 
 namespace Sluice.Core.Configuration;
@@ -23,10 +24,11 @@ public static class SyncOptions
             },
             On = On(sync.Section),
             OnLocation = sync.Section.Has("on") ? sync.Section.LocationOf("on") : null,
+            MaxRejected = RejectionLimit.Bind(sync.Section),
         };
         batch?.RejectUnknownKeys();
         retry?.RejectUnknownKeys();
-        sync.Section.RejectUnknownKeys(["source", "destination", "mapping", "schedule", "batch", "retry", "on"]);
+        sync.Section.RejectUnknownKeys(["source", "destination", "mapping", "schedule", "batch", "retry", "on", "max_rejected"]);
         return options;
     }
 

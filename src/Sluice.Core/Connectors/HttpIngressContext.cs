@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace Sluice.Core.Connectors;
 
 /// <summary>What the host gives the routes an <see cref="IHttpIngress"/> contributes.</summary>
@@ -6,4 +8,4 @@ namespace Sluice.Core.Connectors;
 /// Where the routes report what the operator must know (an event the queue could not store), never with secrets or
 /// payloads; the sender only gets a status code.
 /// </param>
-public sealed record HttpIngressContext(TimeProvider Time, Action<string> Log);
+public sealed record HttpIngressContext(TimeProvider Time, ILogger Log);

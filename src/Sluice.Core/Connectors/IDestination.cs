@@ -30,6 +30,13 @@ public interface IDestination : IAsyncDisposable
     /// </summary>
     bool Sends(Change change) => true;
 
+    /// <summary>
+    /// Whether the destination needs the engine to keep a ledger entry per record (its id, status) even when the sync's
+    /// source streams (CDC, ingest): one that updates records by the id it gave them. A sync whose source reads what is
+    /// there and ends keeps one anyway. <c>false</c> by default: a stream of events keeps none.
+    /// </summary>
+    bool RemembersRecords => false;
+
     Task CheckAsync(CancellationToken ct);
 
     /// <summary>

@@ -15,7 +15,17 @@ public enum WriteStatus
 /// <summary>What happened to one record of a batch.</summary>
 public readonly record struct WriteResult(WriteStatus Status, string? Reason = null, TimeSpan? RetryAfter = null)
 {
+    /// <summary>Acknowledged, without an id of the destination's own (Segment gives none).</summary>
     public static readonly WriteResult Ok = new(WriteStatus.Ok);
+
+    /// <summary>
+    /// For an acknowledged record: the id the destination knows it by (a Salesforce Id, the target row's key), kept in
+    /// the sync's record ledger; <c>null</c> when the destination gives none.
+    /// </summary>
+    public string? DestinationId { get; init; }
+
+    /// <summary>Acknowledged under <paramref name="destinationId"/>, the id the destination knows the record by.</summary>
+    public static WriteResult Acknowledged(string? destinationId) => new(WriteStatus.Ok) { DestinationId = destinationId };
 
     public static WriteResult Rejected(string reason) => new(WriteStatus.Rejected, reason);
 

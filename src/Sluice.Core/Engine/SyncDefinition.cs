@@ -8,4 +8,7 @@ public sealed record SyncDefinition(string Name, ISource Source, MappingSpec Map
 {
     /// <summary>The destination's connection name in the config file, for the audit log; null when not built from a file.</summary>
     public string? DestinationConnection { get; init; }
+
+    /// <summary>Decide, a batch at a time, what of the encoded records is sent (<see cref="Processing.IRecordProcessor"/>); in order. Default none.</summary>
+    public IReadOnlyList<Processing.IRecordProcessor> Processors { get; init; } = [];
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using Sluice.Core.Connectors;
+using Sluice.Core.Engine.Delivery;
 using Sluice.Core.Errors;
 using Sluice.Core.Mapping;
 using Sluice.Core.Records;
@@ -52,20 +53,23 @@ public sealed class SyncPlanner(ISyncStateView state)
         var clock = Stopwatch.StartNew();
         var tally = new Tally(samples);
         var on = sync.Options.On;
-        var limits = sync.Destination.Limits;
         await foreach (var change in sync.Source.ReadAsync(request, ct))
         {
             tally.Count(change.Kind);
             // As SyncRunner's produce stage: a change the mode (or the destination) leaves out is neither encoded nor sent.
-            if ((change.Kind != ChangeKinds.None && (change.Kind & on) == 0) || !sync.Destination.Sends(change))
+            if (!RecordEncoder.Sends(sync, change))
             {
                 tally.LeftOut++;
                 continue;
             }
 
-            if (Encode(sync, mapping, limits, change, tally) is { } encoded)
+            if (RecordEncoder.Encode(sync.Destination, mapping, change, out var refused) is { } encoded)
             {
                 tally.Send(encoded);
+            }
+            else
+            {
+                tally.Refuse(refused!.RecordKey, refused.Reason);
             }
         }
 
@@ -73,36 +77,6 @@ public sealed class SyncPlanner(ISyncStateView state)
             sync.Name, sync.Source.Description, sync.Destination.Description, sync.Source.Detects != ChangeKinds.None, on, from is not null,
             tally.Added, tally.Changed, tally.Deleted, tally.Unclassified, tally.WouldSend, tally.LeftOut, tally.WouldDeadLetter,
             tally.CallCounts(), tally.Samples, tally.Refusals, clock.Elapsed);
-    }
-
-    /// <summary>
-    /// Duplicated from <c>SyncRunner.Run.Encode</c> (which is private to a run and also reports to the observer):
-    /// the same refusals — the encoder's <see cref="ErrorClass.RecordRejected"/>, an encoder that throws unexpectedly, and a
-    /// record over the destination's size limit.
-    /// </summary>
-    private static EncodedRecord? Encode(SyncDefinition sync, CompiledMapping mapping, DestinationLimits limits, Change change, Tally tally)
-    {
-        try
-        {
-            var encoded = sync.Destination.Encode(change, mapping);
-            if (encoded.Payload.Length <= limits.MaxRecordBytes)
-            {
-                return encoded;
-            }
-
-            tally.Refuse(change.Key,
-                $"record is {encoded.Payload.Length / 1024.0:0.#} KB encoded; {sync.Destination.Description} accepts at most {limits.MaxRecordBytes / 1024} KB per record");
-        }
-        catch (SluiceException e) when (e.Class == ErrorClass.RecordRejected)
-        {
-            tally.Refuse(change.Key, e.Message);
-        }
-        catch (Exception e) when (UnexpectedFailure.Is(e))
-        {
-            tally.Refuse(change.Key, UnexpectedFailure.Reason(sync.Destination, e));
-        }
-
-        return null;
     }
 
     /// <summary>

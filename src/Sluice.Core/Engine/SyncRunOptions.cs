@@ -29,4 +29,10 @@ public sealed class SyncRunOptions
 
     /// <summary>Where <see cref="On"/> was configured, for errors; <c>null</c> when it was not.</summary>
     public ConfigLocation? OnLocation { get; init; }
+
+    /// <summary>
+    /// <c>max_rejected</c>: past this many records dead-lettered or quarantined in one run (a count or a share of the
+    /// records read), the run stops; what it committed stays committed. <c>null</c>: no limit.
+    /// </summary>
+    public Processing.RejectionLimit? MaxRejected { get; init; }
 }

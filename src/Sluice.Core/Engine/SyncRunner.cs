@@ -70,6 +70,7 @@ public sealed partial class SyncRunner(ISyncStateStore store, TimeProvider time,
         private long _read;
         private long _acknowledged;
         private long _rejected;
+        private long _committedRead;
         private long _batches;
         private Checkpoint? _lastCheckpoint;
 

@@ -15,7 +15,7 @@ public sealed class Change(string key, ChangeOperation operation, object?[] valu
 
     public ChangeOperation Operation { get; } = operation;
 
-    /// <summary>Values in the order of <see cref="ReadRequest.Columns"/>; <c>null</c> is SQL NULL (all of them for a delete).</summary>
+    /// <summary>Values in the order of <see cref="Connectors.ReadRequest.Columns"/>; <c>null</c> is SQL NULL (all of them for a delete).</summary>
     public object?[] Values { get; } = values;
 
     /// <summary>Where the source stands once this change has been delivered.</summary>

@@ -18,9 +18,10 @@ public sealed record BatchCommit(
     int RecordsRead)
 {
     /// <summary>
-    /// For a diffing source: the fingerprints of the records the batch handled (acknowledged, refused, or
-    /// left out by the sync's mode) to store, or forget when <c>null</c>. Committed with the ledger, so a
-    /// fingerprint never moves ahead of the destination's acknowledgement. Empty for other sources.
+    /// The ledger entries of the records the batch handled (acknowledged, refused, or left out by the sync's mode) to
+    /// store, or drop (<see cref="RecordState.Forget"/>). Committed with the send ledger, so an entry (a fingerprint, a
+    /// destination id) never moves ahead of the destination's acknowledgement. Empty for a sync that keeps no ledger
+    /// (a streaming one). A key may appear more than once: the last entry wins.
     /// </summary>
     public IReadOnlyList<RecordState> RecordStates { get; init; } = [];
 }

@@ -2,12 +2,13 @@ namespace Sluice.Core.State;
 
 /// <summary>
 /// The fingerprints a diffing sync stored (see <see cref="RecordState"/>), streamed so that a source
-/// can merge them with its own rows without holding either in memory.
+/// can merge them with its own rows without holding either in memory. Ledger entries without a fingerprint (a
+/// sync that does not diff) are not part of the stream; <see cref="IRecordStateLookup"/> finds any entry by key.
 /// </summary>
 public interface IRecordStateReader
 {
     /// <summary>
-    /// Every stored record of the sync, in <see cref="RecordKeyOrder"/> (the order of PostgreSQL's
+    /// Every stored record of the sync that has a fingerprint, in <see cref="RecordKeyOrder"/> (the order of PostgreSQL's
     /// <c>COLLATE "C"</c>), as committed when the read starts.
     /// </summary>
     IAsyncEnumerable<RecordState> ReadAsync(CancellationToken ct);

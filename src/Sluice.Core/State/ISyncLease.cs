@@ -11,6 +11,9 @@ public interface ISyncLease : IAsyncDisposable
     /// <summary>The fingerprints a diffing source stored for this sync (moved by <see cref="CommitBatchAsync"/>), for the source to diff against.</summary>
     IRecordStateReader RecordStates { get; }
 
+    /// <summary>The sync's ledger entries by key (destination ids, status), one query per batch of keys.</summary>
+    IRecordStateLookup RecordLookup => throw new NotSupportedException($"this state store keeps no record ledger for sync '{SyncName}'");
+
     Task<long> StartRunAsync(RunKind kind, CancellationToken ct);
 
     /// <summary>

@@ -14,4 +14,10 @@ public enum RunKind
     /// checkpoint. The live sync's checkpoint never moves.
     /// </summary>
     Backfill,
+
+    /// <summary>
+    /// Dead letters sent again (<c>sluice dlq replay</c>): nothing is read from the source and no checkpoint moves; the
+    /// run row and its audit record say what the replay delivered.
+    /// </summary>
+    Replay,
 }

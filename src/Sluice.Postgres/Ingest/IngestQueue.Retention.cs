@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 using NpgsqlTypes;
 using Sluice.Postgres.State;
@@ -183,24 +184,25 @@ public sealed partial class IngestQueue
                 try
                 {
                     var result = await PruneAsync(retention, ct);
-                    foreach (var line in Describe(result, retention))
+                    foreach (var (level, line) in Describe(result, retention))
                     {
-                        _options.Log?.Invoke(line);
+                        _options.Log?.Log(level, "{Line}", line);
                     }
 
                     var holders = string.Join(", ", result.HeldBackBy);
                     if (holders.Length > 0 && heldBack.GetValueOrDefault(retention.Source) != holders)
                     {
-                        _options.Log?.Invoke(
-                            $"warning: ingest source '{retention.Source}': holding back events older than {retention.Retention} that sync(s) {holders} "
-                            + "have not read yet; they are kept until read (see `sluice status` for the backlog; run the sync, or remove it from the config)");
+                        _options.Log?.LogWarning(
+                            "warning: ingest source '{Source}': holding back events older than {Retention} that sync(s) {Holders} "
+                            + "have not read yet; they are kept until read (see `sluice status` for the backlog; run the sync, or remove it from the config)",
+                            retention.Source, retention.Retention, holders);
                     }
 
                     heldBack[retention.Source] = holders;
                 }
                 catch (Core.Errors.SluiceException e)
                 {
-                    _options.Log?.Invoke($"ingest source '{retention.Source}': retention failed, will retry: {e.Message}");
+                    _options.Log?.LogWarning("ingest source '{Source}': retention failed, will retry: {Error}", retention.Source, e.Message);
                 }
             }
 
@@ -208,20 +210,20 @@ public sealed partial class IngestQueue
         }
     }
 
-    private static IEnumerable<string> Describe(IngestPruneResult result, IngestRetention retention)
+    private static IEnumerable<(LogLevel Level, string Line)> Describe(IngestPruneResult result, IngestRetention retention)
     {
         if (result.Lost.Count > 0)
         {
             var lost = string.Join(", ", result.Lost.OrderBy(l => l.Key, StringComparer.Ordinal)
                 .Select(l => string.Create(CultureInfo.InvariantCulture, $"{l.Value:N0} of them had not been read by sync {l.Key}")));
-            yield return string.Create(CultureInfo.InvariantCulture,
+            yield return (LogLevel.Warning, string.Create(CultureInfo.InvariantCulture,
                 $"warning: ingest source '{result.Source}': over max_backlog {retention.MaxBacklog:N0}, dropped the oldest events ({result.Deleted:N0} in all); ")
-                + lost + ": lost for it (counted in `sluice status` and sluice_ingest_events_lost_total; raise 'max_backlog:' or keep the syncs running)";
+                + lost + ": lost for it (counted in `sluice status` and sluice_ingest_events_lost_total; raise 'max_backlog:' or keep the syncs running)");
         }
         else if (result.Deleted > 0)
         {
-            yield return string.Create(CultureInfo.InvariantCulture, $"ingest source '{result.Source}': dropped {result.Deleted:N0} events older than {retention.Retention}")
-                + (retention.Readers.Count == 0 ? " (no sync in the config reads this source)" : ", read by every sync that reads it");
+            yield return (LogLevel.Information, string.Create(CultureInfo.InvariantCulture, $"ingest source '{result.Source}': dropped {result.Deleted:N0} events older than {retention.Retention}")
+                + (retention.Readers.Count == 0 ? " (no sync in the config reads this source)" : ", read by every sync that reads it"));
         }
     }
 }

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace Sluice.Postgres.Ingest;
 
 /// <summary>How the ingest queue groups commits, how much it lets wait, and how it applies retention.</summary>
@@ -37,5 +39,5 @@ public sealed class IngestQueueOptions
     public int PruneChunk { get; init; } = 10_000;
 
     /// <summary>Where retention reports what it dropped (and its failures, which it retries on the next pass). Null: not reported.</summary>
-    public Action<string>? Log { get; init; }
+    public ILogger? Log { get; init; }
 }

@@ -10,6 +10,7 @@ namespace Sluice.Postgres.State;
 public sealed class DeadLetterQueue
 {
     private readonly NpgsqlDataSource _dataSource;
+    private readonly StateSchema _stateSchema;
     private readonly string _schema;
 
     public DeadLetterQueue(NpgsqlDataSource dataSource, string schema = "sluice")
@@ -20,8 +21,12 @@ public sealed class DeadLetterQueue
     internal DeadLetterQueue(NpgsqlDataSource dataSource, StateSchema schema)
     {
         _dataSource = dataSource;
+        _stateSchema = schema;
         _schema = schema.Name;
     }
+
+    /// <summary>The store the queue belongs to, for a replay that takes the sync's run lock itself.</summary>
+    internal PostgresStateStore Store => new(_dataSource, _stateSchema);
 
     /// <summary>
     /// The latest <paramref name="limit"/> letters (oldest of them first), of one sync or of all, and how many
@@ -52,7 +57,10 @@ public sealed class DeadLetterQueue
             return ((IReadOnlyList<StoredDeadLetter>)letters, reader.GetInt64(0));
         });
 
-    /// <summary>Up to <paramref name="limit"/> letters of a sync still in the queue, with payloads, after id <paramref name="afterId"/>, in id order.</summary>
+    /// <summary>
+    /// Up to <paramref name="limit"/> letters of a sync still in the queue, with payloads, after id <paramref name="afterId"/>, in id order;
+    /// quarantined records are left out: a replay must not send what a processor held back.
+    /// </summary>
     public Task<IReadOnlyList<StoredDeadLetter>> PendingAsync(string syncName, long afterId, int limit, CancellationToken ct) =>
         StateErrors.GuardAsync(async () =>
         {
@@ -60,7 +68,7 @@ public sealed class DeadLetterQueue
                 $"""
                 SELECT {Columns("true")}
                 FROM {_schema}.dead_letters d JOIN {_schema}.syncs s ON s.id = d.sync_id
-                WHERE s.name = $1 AND d.replayed_at IS NULL AND d.id > $2
+                WHERE s.name = $1 AND d.replayed_at IS NULL AND d.id > $2 AND d.kind <> 'quarantined'
                 ORDER BY d.id LIMIT $3
                 """);
             AddValues(command.Parameters, syncName, afterId, limit);
@@ -68,7 +76,7 @@ public sealed class DeadLetterQueue
             return (IReadOnlyList<StoredDeadLetter>)await ReadLettersAsync(reader, ct);
         });
 
-    /// <summary>The letters of a sync with these ids, in the queue or not, with payloads, in id order; ids of other syncs are left out.</summary>
+    /// <summary>The letters of a sync with these ids, in the queue or not, with payloads, in id order; ids of other syncs, and quarantined records, are left out.</summary>
     public Task<IReadOnlyList<StoredDeadLetter>> FindAsync(string syncName, IReadOnlyCollection<long> ids, CancellationToken ct) =>
         StateErrors.GuardAsync(async () =>
         {
@@ -76,7 +84,7 @@ public sealed class DeadLetterQueue
                 $"""
                 SELECT {Columns("true")}
                 FROM {_schema}.dead_letters d JOIN {_schema}.syncs s ON s.id = d.sync_id
-                WHERE s.name = $1 AND d.id = ANY($2)
+                WHERE s.name = $1 AND d.id = ANY($2) AND d.kind <> 'quarantined'
                 ORDER BY d.id
                 """);
             AddValues(command.Parameters, syncName, ids.ToArray());
@@ -86,9 +94,14 @@ public sealed class DeadLetterQueue
 
     /// <summary>
     /// Records how a replay went, in one transaction: <paramref name="delivered"/> leave the queue;
-    /// <paramref name="refused"/> stay, under their new reason (the first one is kept in <c>original_reason</c>).
+    /// <paramref name="refused"/> stay, under their new reason (the first one is kept in <c>original_reason</c>); and
+    /// the replay's run row, when given, counts them.
     /// </summary>
     public Task RecordReplayAsync(IReadOnlyCollection<long> delivered, IReadOnlyCollection<(long Id, string Reason)> refused, CancellationToken ct) =>
+        RecordReplayAsync(null, delivered, refused, ct);
+
+    /// <inheritdoc cref="RecordReplayAsync(IReadOnlyCollection{long}, IReadOnlyCollection{ValueTuple{long, string}}, CancellationToken)"/>
+    public Task RecordReplayAsync(long? runId, IReadOnlyCollection<long> delivered, IReadOnlyCollection<(long Id, string Reason)> refused, CancellationToken ct) =>
         StateErrors.GuardAsync(async () =>
         {
             // A batch runs in one implicit transaction.
@@ -115,6 +128,13 @@ public sealed class DeadLetterQueue
                     """, refused.Select(r => r.Id).ToArray(), refused.Select(r => StoredText.Store(r.Reason)).ToArray()));
             }
 
+            if (runId is { } run && batch.BatchCommands.Count > 0)
+            {
+                batch.BatchCommands.Add(Command(
+                    $"UPDATE {_schema}.runs SET records_read = records_read + $2, acknowledged = acknowledged + $3, rejected = rejected + $4, batches = batches + 1 WHERE id = $1",
+                    run, (long)(delivered.Count + refused.Count), (long)delivered.Count, (long)refused.Count));
+            }
+
             if (batch.BatchCommands.Count > 0)
             {
                 await batch.ExecuteNonQueryAsync(ct);
@@ -122,7 +142,7 @@ public sealed class DeadLetterQueue
         });
 
     private static string Columns(string withPayload) =>
-        $"d.id, s.name, d.run_id, d.record_key, d.message_id, d.reason, d.created_at, d.replayed_at, d.replay_outcome, d.replay_attempts, CASE WHEN {withPayload} THEN d.payload END";
+        $"d.id, s.name, d.run_id, d.record_key, d.message_id, d.reason, d.created_at, d.replayed_at, d.replay_outcome, d.replay_attempts, CASE WHEN {withPayload} THEN d.payload END, d.kind";
 
     private static async Task<List<StoredDeadLetter>> ReadLettersAsync(NpgsqlDataReader reader, CancellationToken ct)
     {
@@ -140,7 +160,10 @@ public sealed class DeadLetterQueue
                 reader.IsDBNull(7) ? null : reader.GetFieldValue<DateTimeOffset>(7),
                 reader.IsDBNull(8) ? null : reader.GetString(8),
                 reader.GetInt32(9),
-                reader.IsDBNull(10) ? null : StoredText.Read(reader.GetString(10))));
+                reader.IsDBNull(10) ? null : StoredText.Read(reader.GetString(10)))
+            {
+                Kind = reader.GetString(11),
+            });
         }
 
         return letters;

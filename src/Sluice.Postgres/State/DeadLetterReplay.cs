@@ -2,20 +2,26 @@ using System.Text;
 using Sluice.Core.Checkpoints;
 using Sluice.Core.Connectors;
 using Sluice.Core.Engine;
+using Sluice.Core.Engine.Delivery;
 using Sluice.Core.Errors;
 using Sluice.Core.Records;
+using Sluice.Core.State;
 
 namespace Sluice.Postgres.State;
 
 /// <summary>
 /// Sends dead letters' stored payloads through their sync's destination again (<c>sluice dlq replay</c>), in batches
-/// within the destination's limits, and records each batch's outcome as soon as the destination answered: delivered
-/// letters leave the queue, refused ones stay under the new reason. The message id is the one first used, so a
-/// destination that deduplicates (Segment's messageId, an events table's primary key) takes a replay once.
+/// within the destination's limits, through the engine's <see cref="DeliveryService"/>: the destination's gate (its
+/// rate budget, and the pause a <c>429</c> sets, shared with the live syncs on the destination), a batch that makes the
+/// destination throw halved around the letter that does, retries with backoff and jitter. Each batch's outcome is
+/// recorded as soon as the destination answered: delivered letters leave the queue, refused ones stay under the new
+/// reason. The message id is the one first used, so a destination that deduplicates (Segment's messageId, an events
+/// table's primary key) takes a replay once.
 /// </summary>
 /// <remarks>
-/// The caller holds the sync's run lock: a replay must not interleave with the live sync (an old version replayed
-/// after a newer one was sent would win downstream).
+/// A replay is a run of its sync (kind <c>replay</c>): it holds the sync's run lock, so that it never interleaves with
+/// the live sync (an old version replayed after a newer one was sent would win downstream), and it leaves a run row
+/// and an audit record like any run.
 /// </remarks>
 public sealed class DeadLetterReplay(DeadLetterQueue queue, IDestination destination, DeliveryGate gate, RetryOptions retry, TimeProvider time)
 {
@@ -23,15 +29,54 @@ public sealed class DeadLetterReplay(DeadLetterQueue queue, IDestination destina
 
     private readonly DeadLetterQueue _queue = queue;
     private readonly IDestination _destination = destination;
-    private readonly DeliveryGate _gate = gate;
-    private readonly RetryOptions _retry = retry;
     private readonly TimeProvider _time = time;
+    private readonly int _retryAttempts = retry.MaxAttempts;
 
-    /// <summary>Replays the given letters of <paramref name="syncName"/>, or (<paramref name="ids"/> null) every one in its queue.</summary>
+    private readonly DeliveryService _delivery = new(destination, gate, new DeliveryOptions { Retry = retry, Lane = DeliveryLane.Backfill }, time);
+
+    /// <summary>The destination's connection name in the config file, for the audit record; <c>null</c> when not built from one.</summary>
+    public string? DestinationConnection { get; init; }
+
+    /// <summary>
+    /// Replays the given letters of <paramref name="syncName"/>, or (<paramref name="ids"/> null) every one in its queue,
+    /// under the sync's run lock, taken here (<see cref="SyncAlreadyRunningException"/> when someone holds it).
+    /// </summary>
     /// <param name="onProgress">Hears the number of letters settled so far (delivered or refused).</param>
     public async Task<DeadLetterReplayResult> ReplayAsync(string syncName, IReadOnlyCollection<long>? ids, Action<int>? onProgress, CancellationToken ct)
     {
-        var run = new Run(this, onProgress);
+        await using var lease = await _queue.Store.TryAcquireAsync(syncName, ct) ?? throw new SyncAlreadyRunningException(syncName);
+        return await ReplayAsync(lease, ids, onProgress, ct);
+    }
+
+    /// <summary>Replays letters of the sync whose run lock <paramref name="lease"/> holds, as a run of kind <c>replay</c>.</summary>
+    /// <param name="onProgress">Hears the number of letters settled so far (delivered or refused).</param>
+    public async Task<DeadLetterReplayResult> ReplayAsync(ISyncLease lease, IReadOnlyCollection<long>? ids, Action<int>? onProgress, CancellationToken ct)
+    {
+        var runId = await lease.StartRunAsync(RunKind.Replay, ct);
+        var started = _time.GetUtcNow();
+        var run = new Run(this, runId, onProgress);
+        try
+        {
+            var result = await ReplayCoreAsync(run, lease.SyncName, ids, ct);
+            var outcome = result.StoppedBy is { } stopped ? new RunOutcome(RunStatus.Failed, stopped) : new RunOutcome(RunStatus.Succeeded);
+            await lease.FinishRunAsync(runId, outcome, Audit(run, started), CancellationToken.None);
+            return result;
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            await lease.FinishRunAsync(runId, new RunOutcome(RunStatus.Cancelled, "cancelled"), Audit(run, started), CancellationToken.None);
+            throw;
+        }
+        catch (Exception e)
+        {
+            await lease.FinishRunAsync(runId, new RunOutcome(RunStatus.Failed, e is SluiceException ? e.Message : $"internal error: {e.Message}"),
+                Audit(run, started), CancellationToken.None);
+            throw;
+        }
+    }
+
+    private async Task<DeadLetterReplayResult> ReplayCoreAsync(Run run, string syncName, IReadOnlyCollection<long>? ids, CancellationToken ct)
+    {
         if (ids is not null)
         {
             var found = await _queue.FindAsync(syncName, ids, ct);
@@ -59,10 +104,22 @@ public sealed class DeadLetterReplay(DeadLetterQueue queue, IDestination destina
         }
     }
 
-    private sealed class Run(DeadLetterReplay replay, Action<int>? onProgress)
+    /// <summary>
+    /// The replay's audit record. The fields a payload holds were recorded by the run that refused the letter (its own
+    /// audit record); a replay sends those payloads as they were stored, so it names no fields of its own.
+    /// </summary>
+    private RunAudit Audit(Run run, DateTimeOffset started) =>
+        new(DestinationConnection, _destination.Description, [], run.Delivered, run.RefusedCount, RunActor.Current, started, _time.GetUtcNow());
+
+    private sealed class Run(DeadLetterReplay replay, long runId, Action<int>? onProgress)
     {
         private int _delivered;
         private int _settled;
+
+        public int Delivered => _delivered;
+
+        /// <summary>Letters refused again, as the audit record counts them.</summary>
+        public int RefusedCount => Refused.Count;
 
         public List<StoredDeadLetter> Refused { get; } = [];
 
@@ -115,86 +172,44 @@ public sealed class DeadLetterReplay(DeadLetterQueue queue, IDestination destina
 
             if (oversized.Count > 0)
             {
-                await replay._queue.RecordReplayAsync([], oversized, ct);
+                await replay._queue.RecordReplayAsync(runId, [], oversized, ct);
             }
 
             return batcher.Count > 0 ? await DeliverAsync(batcher.Take(), byRecord, ct) : null;
         }
 
-        /// <summary>Sends one batch until every record is delivered or refused, retrying transient failures with backoff.</summary>
+        /// <summary>Sends one batch until every letter is delivered or refused; returns why it gave up, or null.</summary>
         private async Task<string?> DeliverAsync(List<EncodedRecord> batch, Dictionary<EncodedRecord, StoredDeadLetter> byRecord, CancellationToken ct)
         {
-            IReadOnlyList<EncodedRecord> pending = batch;
-            for (var attempt = 1; ; attempt++)
-            {
-                string problem;
-                TimeSpan? asked;
-                try
-                {
-                    await replay._gate.WaitAsync(pending.Count, DeliveryLane.Backfill, ct);
-                    var results = await replay._destination.WriteAsync(pending, ct);
-                    if (results.Count != pending.Count)
-                    {
-                        throw SluiceException.Fatal($"{replay._destination.Description} answered {results.Count} results for {pending.Count} records");
-                    }
-
-                    (pending, problem, asked) = await SettleAsync(pending, results, byRecord, ct);
-                    if (pending.Count == 0)
-                    {
-                        return null;
-                    }
-                }
-                catch (SluiceException e) when (e.IsRetryable)
-                {
-                    (problem, asked) = (e.Message, e.RetryAfter);
-                }
-
-                if (attempt >= replay._retry.MaxAttempts)
-                {
-                    return $"gave up on {pending.Count} letters after {attempt} attempts ({problem}); they stay in the queue";
-                }
-
-                var backoff = replay._retry.BaseDelay * Math.Pow(2, attempt - 1);
-                var wait = asked ?? (backoff < replay._retry.MaxDelay ? backoff : replay._retry.MaxDelay);
-                await Task.Delay(wait, replay._time, ct);
-            }
+            var outcome = await replay._delivery.DeliverAsync(batch, (settled, token) => SettleAsync(settled, byRecord, token), ct);
+            return outcome.LastFailure is { } e
+                ? $"gave up on {outcome.Unsettled.Count} letters after {replay._retryAttempts} attempts ({e.Message}); they stay in the queue"
+                : null;
         }
 
-        /// <summary>Records what the destination said, at once; returns the records it asked to have again.</summary>
-        private async Task<(IReadOnlyList<EncodedRecord> Again, string Problem, TimeSpan? RetryAfter)> SettleAsync(
-            IReadOnlyList<EncodedRecord> sent, IReadOnlyList<WriteResult> results, Dictionary<EncodedRecord, StoredDeadLetter> byRecord, CancellationToken ct)
+        /// <summary>Records what the destination said, at once.</summary>
+        private async ValueTask SettleAsync(IReadOnlyList<SettledRecord> settled, Dictionary<EncodedRecord, StoredDeadLetter> byRecord, CancellationToken ct)
         {
             var delivered = new List<long>();
             var refused = new List<(long, string)>();
-            var again = new List<EncodedRecord>();
-            var problem = "";
-            TimeSpan? retryAfter = null;
-            for (var i = 0; i < sent.Count; i++)
+            foreach (var answer in settled)
             {
-                var letter = byRecord[sent[i]];
-                switch (results[i].Status)
+                var letter = byRecord[answer.Record];
+                if (answer.RejectedBecause is { } reason)
                 {
-                    case WriteStatus.Ok:
-                        delivered.Add(letter.Id);
-                        break;
-                    case WriteStatus.Rejected:
-                        var reason = results[i].Reason ?? "rejected";
-                        refused.Add((letter.Id, reason));
-                        Refused.Add(letter with { Reason = reason, Payload = null });
-                        break;
-                    default:
-                        again.Add(sent[i]);
-                        problem = results[i].Reason ?? "the destination asked to retry";
-                        retryAfter = results[i].RetryAfter is { } after && (retryAfter is null || after > retryAfter) ? after : retryAfter;
-                        break;
+                    refused.Add((letter.Id, reason));
+                    Refused.Add(letter with { Reason = reason, Payload = null });
+                }
+                else
+                {
+                    delivered.Add(letter.Id);
                 }
             }
 
-            await replay._queue.RecordReplayAsync(delivered, refused, ct);
+            await replay._queue.RecordReplayAsync(runId, delivered, refused, ct);
             _delivered += delivered.Count;
             _settled += delivered.Count + refused.Count;
             onProgress?.Invoke(_settled);
-            return (again, problem, retryAfter);
         }
     }
 

@@ -5,7 +5,7 @@ using Sluice.Core.State;
 namespace Sluice.Postgres.State;
 
 /// <summary>
-/// Streams a sync's stored fingerprints (and watched values) in key order straight off the primary key index (the column is
+/// Streams a sync's stored fingerprints (and watched values) in key order — the ledger entries that have one — straight off the primary key index (the column is
 /// <c>COLLATE "C"</c>): one row in memory at a time, and a snapshot taken when the read starts, so the
 /// run's own commits, which only touch keys the merge has passed, do not disturb it. A key stored escaped (<see cref="StoredText"/>:
 /// one a PostgreSQL table cannot hold, so never a diffing table source's) sorts by its stored form.
@@ -15,7 +15,8 @@ internal sealed class PostgresRecordStateReader(NpgsqlDataSource dataSource, Sta
     public async IAsyncEnumerable<RecordState> ReadAsync([EnumeratorCancellation] CancellationToken ct)
     {
         await using var connection = await StateErrors.GuardAsync(() => dataSource.OpenConnectionAsync(ct).AsTask());
-        await using var command = new NpgsqlCommand($"SELECT record_key, fingerprint, watched_values::text, updated_at FROM {schema.Name}.record_state WHERE sync_id = $1 ORDER BY record_key", connection)
+        // Ledger entries without a fingerprint (a sync that does not diff, or switched from a cursor) are nothing to diff against.
+        await using var command = new NpgsqlCommand($"SELECT record_key, fingerprint, watched_values::text, updated_at FROM {schema.Name}.record_state WHERE sync_id = $1 AND fingerprint IS NOT NULL ORDER BY record_key", connection)
         {
             // The read lasts as long as the source's: the driver's 30 s default would cut a long diff short.
             CommandTimeout = 0,

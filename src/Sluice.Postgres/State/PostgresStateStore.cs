@@ -13,7 +13,8 @@ public sealed class PostgresStateStore : ISyncStateStore
     private readonly NpgsqlDataSource _dataSource;
     private readonly StateSchema _schema;
 
-    private PostgresStateStore(NpgsqlDataSource dataSource, StateSchema schema)
+    /// <summary>A store on a schema already migrated (<see cref="OpenAsync"/> migrates).</summary>
+    internal PostgresStateStore(NpgsqlDataSource dataSource, StateSchema schema)
     {
         _dataSource = dataSource;
         _schema = schema;

@@ -22,6 +22,8 @@ internal sealed class PostgresSyncLease(NpgsqlDataSource dataSource, StateSchema
 
     public IRecordStateReader RecordStates => new PostgresRecordStateReader(dataSource, schema, syncId);
 
+    public IRecordStateLookup RecordLookup => new PostgresRecordStateLookup(dataSource, schema, syncId);
+
     public Task<Checkpoint?> LoadCheckpointAsync(CancellationToken ct) =>
         StateErrors.GuardAsync(() => LoadCheckpointCoreAsync(ct));
 
@@ -85,18 +87,19 @@ internal sealed class PostgresSyncLease(NpgsqlDataSource dataSource, StateSchema
                 batch.BatchCommands.Add(LedgerRow(each));
             }
 
-            AddRecordStates(batch, each.RecordStates);
+            AddRecordStates(batch, each.RunId, each.RecordStates);
 
             foreach (var letter in each.DeadLetters)
             {
                 batch.BatchCommands.Add(Command(
-                    $"INSERT INTO {schema.Name}.dead_letters (sync_id, run_id, record_key, message_id, reason, payload) VALUES ($1, $2, $3, $4, $5, $6)",
-                    syncId, each.RunId, StoredText.Store(letter.RecordKey), StoredText.StoreOrNull(letter.MessageId), StoredText.Store(letter.Reason), StoredText.StoreOrNull(letter.Payload)));
+                    $"INSERT INTO {schema.Name}.dead_letters (sync_id, run_id, record_key, message_id, reason, payload, kind) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    syncId, each.RunId, StoredText.Store(letter.RecordKey), StoredText.StoreOrNull(letter.MessageId), StoredText.Store(letter.Reason), StoredText.StoreOrNull(letter.Payload),
+                    letter.Kind.ToString().ToLowerInvariant()));
             }
 
             batch.BatchCommands.Add(Command(
                 $"INSERT INTO {schema.Name}.run_batches (run_id, batch_seq, records_read, acknowledged, rejected, position) VALUES ($1, $2, $3, $4, $5, $6)",
-                each.RunId, each.Sequence, each.RecordsRead, each.Sent.Count, each.DeadLetters.Count, each.Checkpoint.Value));
+                each.RunId, each.Sequence, each.RecordsRead, each.Sent.Count, Rejected(each), each.Checkpoint.Value));
         }
 
         var commit = commits[^1];
@@ -110,7 +113,7 @@ internal sealed class PostgresSyncLease(NpgsqlDataSource dataSource, StateSchema
         batch.BatchCommands.Add(move);
         batch.BatchCommands.Add(Command(
             $"UPDATE {schema.Name}.runs SET records_read = records_read + $2, acknowledged = acknowledged + $3, rejected = rejected + $4, batches = batches + $5 WHERE id = $1",
-            commit.RunId, commits.Sum(c => (long)c.RecordsRead), commits.Sum(c => (long)c.Sent.Count), commits.Sum(c => (long)c.DeadLetters.Count), (long)commits.Count));
+            commit.RunId, commits.Sum(c => (long)c.RecordsRead), commits.Sum(c => (long)c.Sent.Count), commits.Sum(c => (long)Rejected(c)), (long)commits.Count));
         await batch.ExecuteNonQueryAsync(ct);
 
         if (move.RecordsAffected != 1)
@@ -124,6 +127,9 @@ internal sealed class PostgresSyncLease(NpgsqlDataSource dataSource, StateSchema
         await transaction.CommitAsync(ct);
         _generation++;
     }
+
+    /// <summary>Records the batch dead-lettered or quarantined; a waiting record is not rejected.</summary>
+    private static int Rejected(BatchCommit commit) => commit.DeadLetters.Count(l => l.Kind != DeadLetterKind.Waiting);
 
     public Task FinishRunAsync(long runId, RunOutcome outcome, RunAudit? audit, CancellationToken ct) =>
         StateErrors.GuardAsync(() => FinishRunCoreAsync(runId, outcome, audit, ct));
@@ -199,44 +205,66 @@ internal sealed class PostgresSyncLease(NpgsqlDataSource dataSource, StateSchema
     }
 
     /// <summary>
-    /// The fingerprints (with the watched values, in the same row) the batch moves, set-based: one upsert of parallel arrays and one delete, whatever the
-    /// batch's size. Keys are unique within a batch (a source yields each once per run), as ON CONFLICT needs.
+    /// The ledger entries the batch moves, set-based: one upsert of parallel arrays and one delete, whatever the batch's
+    /// size. ON CONFLICT may touch a row once per statement, so a key the batch holds twice (a row read again after it
+    /// moved under a cursor; a stream's record changed twice) is stored once, as its last entry says. A destination id
+    /// survives an entry without one (a later version refused): the record still exists at the destination under it.
     /// </summary>
-    private void AddRecordStates(NpgsqlBatch batch, IReadOnlyList<RecordState> states)
+    private void AddRecordStates(NpgsqlBatch batch, long runId, IReadOnlyList<RecordState> states)
     {
         if (states.Count == 0)
         {
             return;
         }
 
-        var keys = new List<string>(states.Count);
-        var fingerprints = new List<byte[]>(states.Count);
-        var watched = new List<string?>(states.Count);
-        var forgotten = new List<string>();
-        foreach (var state in states)
+        var last = new Dictionary<string, int>(states.Count, StringComparer.Ordinal);
+        for (var i = 0; i < states.Count; i++)
         {
-            if (state.Fingerprint is { } fingerprint)
+            last[states[i].Key] = i;
+        }
+
+        var kept = states.Count - last.Count(e => states[e.Value].Forgets);
+        var keys = new List<string>(kept);
+        var fingerprints = new List<byte[]?>(kept);
+        var watched = new List<string?>(kept);
+        var statuses = new List<string?>(kept);
+        var destinationIds = new List<string?>(kept);
+        var origins = new List<string?>(kept);
+        var forgotten = new List<string>();
+        for (var i = 0; i < states.Count; i++)
+        {
+            var state = states[i];
+            if (last[state.Key] != i)
             {
-                keys.Add(StoredText.Store(state.Key));
-                fingerprints.Add(fingerprint);
-                watched.Add(state.Values is { } values ? WatchedValuesJson.Write(values) : null);
+                continue;
             }
-            else
+
+            if (state.Forgets)
             {
                 forgotten.Add(StoredText.Store(state.Key));
+                continue;
             }
+
+            keys.Add(StoredText.Store(state.Key));
+            fingerprints.Add(state.Fingerprint);
+            watched.Add(state.Values is { } values ? WatchedValuesJson.Write(values) : null);
+            statuses.Add(RecordStatusText.Write(state.Status));
+            destinationIds.Add(state.DestinationId is { } id ? StoredText.Store(id) : null);
+            origins.Add(state.Origin is { } origin ? StoredText.Store(origin) : null);
         }
 
         if (keys.Count > 0)
         {
             batch.BatchCommands.Add(Command(
                 $"""
-                INSERT INTO {schema.Name}.record_state (sync_id, record_key, fingerprint, watched_values, updated_at)
-                SELECT $1, k, f, w::jsonb, now() FROM unnest($2::text[], $3::bytea[], $4::text[]) AS u(k, f, w)
+                INSERT INTO {schema.Name}.record_state (sync_id, record_key, fingerprint, watched_values, status, destination_id, origin, run_id, updated_at)
+                SELECT $1, k, f, w::jsonb, s, d, o, $8, now() FROM unnest($2::text[], $3::bytea[], $4::text[], $5::text[], $6::text[], $7::text[]) AS u(k, f, w, s, d, o)
                 ON CONFLICT (sync_id, record_key) DO UPDATE
-                    SET fingerprint = EXCLUDED.fingerprint, watched_values = EXCLUDED.watched_values, updated_at = EXCLUDED.updated_at
+                    SET fingerprint = EXCLUDED.fingerprint, watched_values = EXCLUDED.watched_values, status = EXCLUDED.status,
+                        destination_id = coalesce(EXCLUDED.destination_id, record_state.destination_id), origin = EXCLUDED.origin,
+                        run_id = EXCLUDED.run_id, updated_at = EXCLUDED.updated_at
                 """,
-                syncId, keys.ToArray(), fingerprints.ToArray(), watched.ToArray()));
+                syncId, keys.ToArray(), fingerprints.ToArray(), watched.ToArray(), statuses.ToArray(), destinationIds.ToArray(), origins.ToArray(), runId));
         }
 
         if (forgotten.Count > 0)

@@ -54,23 +54,52 @@ public sealed class RecordHistory(NpgsqlDataSource dataSource, string schema = "
         });
 
     /// <summary>
-    /// What a diffing sync remembers of the record: the fingerprint of the version last sent (or deliberately
-    /// skipped) and its watched values; <c>null</c> for cursor syncs and records never seen.
+    /// The sync's ledger entry of the record: status, destination id, origin, last change, and for a diffing sync the
+    /// fingerprint of the version last sent (or deliberately skipped) and its watched values; <c>null</c> for a record
+    /// the ledger does not hold (never handled, forgotten after a delete, or a streaming sync, which keeps none).
     /// </summary>
     public async Task<StoredRecordState?> LoadStateAsync(string syncName, string recordKey, CancellationToken ct) =>
         await StateErrors.GuardAsync(async () =>
         {
             await using var command = dataSource.CreateCommand(
                 $"""
-                SELECT encode(r.fingerprint, 'hex'), r.updated_at, r.watched_values::text
+                SELECT encode(r.fingerprint, 'hex'), r.updated_at, r.watched_values::text, r.status, r.destination_id, r.origin, r.run_id
                 FROM {_schema}.record_state r JOIN {_schema}.syncs s ON s.id = r.sync_id
-                WHERE s.name = $1 AND r.record_key = $2
+                WHERE s.name = $1 AND r.record_key IN ($2, $3)
+                ORDER BY r.updated_at DESC LIMIT 1
                 """);
             command.Parameters.Add(new NpgsqlParameter { Value = syncName });
             command.Parameters.Add(new NpgsqlParameter { Value = StoredText.Store(recordKey) });
+            command.Parameters.Add(new NpgsqlParameter { Value = StoredText.Store(StoredText.Typed(recordKey)) });
             await using var reader = await command.ExecuteReaderAsync(ct);
             return await reader.ReadAsync(ct)
-                ? new StoredRecordState(reader.GetString(0), reader.GetFieldValue<DateTimeOffset>(1), reader.IsDBNull(2) ? null : reader.GetString(2))
+                ? new StoredRecordState(reader.IsDBNull(0) ? null : reader.GetString(0), reader.GetFieldValue<DateTimeOffset>(1), reader.IsDBNull(2) ? null : reader.GetString(2))
+                {
+                    Status = reader.IsDBNull(3) ? null : reader.GetString(3),
+                    DestinationId = reader.IsDBNull(4) ? null : StoredText.Read(reader.GetString(4)),
+                    Origin = reader.IsDBNull(5) ? null : StoredText.Read(reader.GetString(5)),
+                    RunId = reader.IsDBNull(6) ? null : reader.GetInt64(6),
+                }
+                : null;
+        });
+
+    /// <summary>The record's latest dead letter with its payload (what would have been sent); <c>null</c> when it has none.</summary>
+    public async Task<StoredDeadLetterPayload?> LoadLastDeadLetterAsync(string syncName, string recordKey, CancellationToken ct) =>
+        await StateErrors.GuardAsync(async () =>
+        {
+            await using var command = dataSource.CreateCommand(
+                $"""
+                SELECT d.reason, d.payload, d.replayed_at IS NULL, d.created_at
+                FROM {_schema}.dead_letters d JOIN {_schema}.syncs s ON s.id = d.sync_id
+                WHERE s.name = $1 AND d.record_key IN ($2, $3)
+                ORDER BY d.id DESC LIMIT 1
+                """);
+            command.Parameters.Add(new NpgsqlParameter { Value = syncName });
+            command.Parameters.Add(new NpgsqlParameter { Value = StoredText.Store(recordKey) });
+            command.Parameters.Add(new NpgsqlParameter { Value = StoredText.Store(StoredText.Typed(recordKey)) });
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            return await reader.ReadAsync(ct)
+                ? new StoredDeadLetterPayload(StoredText.Read(reader.GetString(0)), StoredText.ReadOrNull(reader.IsDBNull(1) ? null : reader.GetString(1)), reader.GetBoolean(2), reader.GetFieldValue<DateTimeOffset>(3))
                 : null;
         });
 

@@ -17,4 +17,8 @@ public sealed record StoredDeadLetter(
     DateTimeOffset? ReplayedAt,
     string? ReplayOutcome,
     int ReplayAttempts,
-    string? Payload);
+    string? Payload)
+{
+    /// <summary><c>rejected</c> (a dead letter), <c>quarantined</c> (held back by a processor) or <c>waiting</c> (deferred until its parent exists).</summary>
+    public string Kind { get; init; } = "rejected";
+}

@@ -123,7 +123,8 @@ public sealed class WarehouseDestination : IDestination
         var plans = new List<(int Index, WarehousePlan Plan)>(batch.Count);
         for (var i = 0; i < batch.Count; i++)
         {
-            results[i] = WriteResult.Ok;
+            // The warehouse keys each event's rows by its message id (the tables' id column).
+            results[i] = WriteResult.Acknowledged(batch[i].MessageId);
             try
             {
                 using var json = JsonDocument.Parse(batch[i].Payload);

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Sluice.Core.Configuration;
 using Sluice.Core.Connectors;
 using Sluice.Core.Engine;
@@ -62,7 +63,7 @@ public sealed class SluiceWorkspace : IAsyncDisposable
     }
 
     /// <summary>Where the ingest queue reports what retention dropped; set before the queue is first used.</summary>
-    public Action<string>? IngestLog { get; set; }
+    public ILogger? IngestLog { get; set; }
 
     /// <summary>
     /// The ingest queue in the state store, shared by every caller of this workspace and disposed with it (which
@@ -210,7 +211,7 @@ public sealed class SluiceWorkspace : IAsyncDisposable
         // Routes are built, not served: building them validates what they need (each ingest source its own write key).
         foreach (var ingress in _connectors.Values.OfType<IHttpIngress>())
         {
-            _ = ingress.Routes(Config, new HttpIngressContext(Time, _ => { }));
+            _ = ingress.Routes(Config, new HttpIngressContext(Time, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance));
         }
         foreach (var sync in Config.Syncs)
         {

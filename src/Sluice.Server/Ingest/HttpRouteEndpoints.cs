@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
 using Sluice.Core.Connectors;
 using Sluice.Server.Hosting;
 using Sluice.Server.Ingest.Internal;
@@ -17,7 +18,7 @@ public static class HttpRouteEndpoints
     /// Asks every connector of <paramref name="workspace"/> that receives data over HTTP for its routes, opens what they
     /// write to, and mounts them. Returns how many routes were mounted.
     /// </summary>
-    public static async Task<int> MapConnectorRoutesAsync(this IEndpointRouteBuilder endpoints, SluiceWorkspace workspace, Action<string> log, CancellationToken ct)
+    public static async Task<int> MapConnectorRoutesAsync(this IEndpointRouteBuilder endpoints, SluiceWorkspace workspace, ILogger log, CancellationToken ct)
     {
         var context = new HttpIngressContext(workspace.Time, log);
         var mounted = 0;

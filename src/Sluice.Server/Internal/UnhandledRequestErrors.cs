@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 using Sluice.Segment.Protocol;
 
 namespace Sluice.Server.Internal;
@@ -17,7 +18,7 @@ internal static class UnhandledRequestErrors
 
     private const int MaxPathShown = 200;
 
-    public static IApplicationBuilder UseUnhandledRequestErrors(this IApplicationBuilder app, Action<string> log) =>
+    public static IApplicationBuilder UseUnhandledRequestErrors(this IApplicationBuilder app, ILogger log) =>
         app.Use(async (context, next) =>
         {
             try
@@ -35,7 +36,7 @@ internal static class UnhandledRequestErrors
             }
             catch (Exception ex)
             {
-                log($"http: {context.Request.Method} {Shown(context.Request.Path)} failed with 500: {Describe(ex)}");
+                log.LogError("http: {Method} {Path} failed with 500: {Error}", context.Request.Method, Shown(context.Request.Path), Describe(ex));
                 await AnswerAsync(context, StatusCodes.Status500InternalServerError, Answer);
             }
         });

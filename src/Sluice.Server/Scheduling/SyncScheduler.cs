@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using Microsoft.Extensions.Logging;
 using Sluice.Core.Configuration;
 using Sluice.Core.Engine;
 using Sluice.Core.Errors;
@@ -39,11 +40,11 @@ public sealed class SyncScheduler
     private readonly Func<CancellationToken, Task<IReadOnlyList<ScheduledSync>>> _syncs;
     private readonly Func<string, ISyncObserver, CancellationToken, Task<RunResult>> _run;
     private readonly TimeProvider _time;
-    private readonly Action<string> _log;
+    private readonly ILogger _log;
     private readonly Func<double> _random;
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _oneRunAtATime = new(StringComparer.Ordinal);
 
-    public SyncScheduler(SluiceWorkspace workspace, Action<string> log)
+    public SyncScheduler(SluiceWorkspace workspace, ILogger log)
         : this(_ => SyncsAsync(workspace), (name, observer, ct) => workspace.RunAsync(name, RunKind.Incremental, observer, ct), workspace.Time, log, Random.Shared.NextDouble)
     {
     }
@@ -57,7 +58,7 @@ public sealed class SyncScheduler
         Func<CancellationToken, Task<IReadOnlyList<ScheduledSync>>> syncs,
         Func<string, ISyncObserver, CancellationToken, Task<RunResult>> run,
         TimeProvider time,
-        Action<string> log,
+        ILogger log,
         Func<double> random)
     {
         _syncs = syncs;
@@ -88,7 +89,7 @@ public sealed class SyncScheduler
 
         if (loops.Count == 0)
         {
-            _log("no sync has a schedule; run one with `sluice sync NAME`, or add 'schedule: every 5m' to it");
+            _log.LogWarning("no sync has a schedule; run one with `sluice sync NAME`, or add 'schedule: every 5m' to it");
         }
 
         await Task.WhenAll(loops);
@@ -112,7 +113,7 @@ public sealed class SyncScheduler
             var run = await RunWithParentsAsync(sync, ct);
             if (run.Problem is { } problem)
             {
-                _log($"{sync.Name}: {problem}; the next run is in {Describe(interval)}, as scheduled");
+                _log.LogError("{Sync}: {Problem}; the next run is in {Next}, as scheduled", sync.Name, problem, Describe(interval));
             }
 
             if (run.Outcome == Outcome.Stopped || !await PauseAsync(interval, ct))
@@ -129,7 +130,7 @@ public sealed class SyncScheduler
         {
             if (cron.NextAfter(_time.GetUtcNow()) is not { } next)
             {
-                _log($"{sync.Name}: '{cron}' names no time from now on; the sync will not run on its own");
+                _log.LogWarning("{Sync}: '{Cron}' names no time from now on; the sync will not run on its own", sync.Name, cron);
                 return;
             }
 
@@ -149,7 +150,7 @@ public sealed class SyncScheduler
                 var then = cron.NextAfter(_time.GetUtcNow()) is { } after
                     ? $"at {TimeZoneInfo.ConvertTime(after, cron.TimeZone).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} {cron.TimeZone.Id}"
                     : "never";
-                _log($"{sync.Name}: {problem}; the next run is {then}, as scheduled");
+                _log.LogError("{Sync}: {Problem}; the next run is {Next}, as scheduled", sync.Name, problem, then);
             }
         }
     }
@@ -177,7 +178,7 @@ public sealed class SyncScheduler
             if (run.Problem is { } problem)
             {
                 wait = backoff.Next();
-                _log($"{name}: {problem}; restarting in {Describe(wait)}");
+                _log.LogError("{Sync}: {Problem}; restarting in {Next}", name, problem, Describe(wait));
             }
 
             if (!await PauseAsync(wait, ct))
@@ -203,7 +204,7 @@ public sealed class SyncScheduler
                 case Outcome.HeldElsewhere:
                     return new RunEnd(Outcome.HeldElsewhere, null, false);
                 case Outcome.Failed:
-                    _log($"{parent}: {end.Problem} (run first for '{sync.Name}', which is after it)");
+                    _log.LogError("{Sync}: {Problem} (run first for '{Child}', which is after it)", parent, end.Problem, sync.Name);
                     return new RunEnd(Outcome.Failed, $"not run: '{parent}', which it runs after, failed", false);
             }
         }
@@ -230,7 +231,8 @@ public sealed class SyncScheduler
             var result = await _run(name, observer, ct);
             if (result.Read > 0)
             {
-                _log($"{name}: run {result.RunId}: {result.Read:N0} read, {result.Acknowledged:N0} acknowledged, {result.Rejected:N0} rejected in {result.Elapsed.TotalSeconds:0.0} s");
+                _log.LogInformation("{Sync}: run {RunId}: {Read:N0} read, {Acknowledged:N0} acknowledged, {Rejected:N0} rejected in {Seconds:0.0} s",
+                    name, result.RunId, result.Read, result.Acknowledged, result.Rejected, result.Elapsed.TotalSeconds);
             }
 
             return new RunEnd(Outcome.Finished, null, observer.Progressed);
@@ -289,13 +291,13 @@ public sealed class SyncScheduler
         wait < TimeSpan.FromMinutes(1) ? $"{wait.TotalSeconds:0.#} s" : $"{wait.TotalMinutes:0.#} min";
 
     /// <summary>Tells the server's log what a source says about how it reads (once per run), and notes whether a batch committed.</summary>
-    private sealed class RunObserver(Action<string> log) : ISyncObserver
+    private sealed class RunObserver(ILogger log) : ISyncObserver
     {
         private volatile bool _progressed;
 
         public bool Progressed => _progressed;
 
-        public void OnNotice(string syncName, string notice) => log(notice);
+        public void OnNotice(string syncName, string notice) => log.LogWarning("{Notice}", notice);
 
         public void OnProgress(string syncName, RunProgress progress) => _progressed = true;
     }

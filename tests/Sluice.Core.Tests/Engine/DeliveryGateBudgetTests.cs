@@ -13,7 +13,7 @@ public sealed class DeliveryGateBudgetTests
 
     private static readonly RateLimitOptions TwentyPerSecond = new() { RequestsPerSecond = 20 };
 
-    private readonly FakeTimeProvider _time = new();
+    private readonly TimerAwareFakeTimeProvider _time = new();
     private readonly InMemoryRateBudgetStore _store = new();
     private readonly DateTimeOffset _start;
 

@@ -8,7 +8,7 @@ public sealed class DeliveryGateTests
     private static readonly TimeSpan Tick = TimeSpan.FromTicks(1);
     private static readonly TimeSpan Settle = TimeSpan.FromSeconds(5);
 
-    private readonly FakeTimeProvider _time = new();
+    private readonly TimerAwareFakeTimeProvider _time = new();
     private readonly DeliveryGate _gate;
 
     public DeliveryGateTests()

@@ -11,7 +11,7 @@ public sealed class RetryPipelineTests
     private static readonly TimeSpan Millisecond = TimeSpan.FromMilliseconds(1);
     private static readonly TimeSpan Settle = TimeSpan.FromSeconds(5);
 
-    private readonly FakeTimeProvider _time = new();
+    private readonly TimerAwareFakeTimeProvider _time = new();
     private readonly DeliveryGate _gate;
     private readonly List<(string Reason, TimeSpan Delay, int Attempt)> _retries = [];
     private int _attempts;

@@ -1,6 +1,7 @@
 using Sluice.Core.Configuration;
 using Sluice.Core.Connectors;
 using Sluice.Core.Engine;
+using Sluice.Core.Engine.Processing;
 using Sluice.Core.Mapping;
 using Sluice.Core.State;
 using Sluice.Testing;
@@ -34,7 +35,7 @@ internal sealed class SyncHarness
         ],
         Location);
 
-    public FakeTimeProvider Time { get; } = new();
+    public TimerAwareFakeTimeProvider Time { get; } = new();
 
     public FakeSource Source { get; init; }
 
@@ -51,10 +52,13 @@ internal sealed class SyncHarness
 
     public SyncRunOptions Options { get; init; } = new();
 
+    /// <summary>The sync's processors, in order; none by default.</summary>
+    public IReadOnlyList<IRecordProcessor> Processors { get; init; } = [];
+
     /// <summary>Starts a run on the thread pool; the test moves the clock while it runs.</summary>
     public Task<RunResult> StartAsync(RunKind kind = RunKind.Incremental, CancellationToken ct = default)
     {
-        var sync = new SyncDefinition(SyncName, (ISource?)StreamingSource ?? Source, Mapping, Destination, Gate, Options);
+        var sync = new SyncDefinition(SyncName, (ISource?)StreamingSource ?? Source, Mapping, Destination, Gate, Options) { Processors = Processors };
         var runner = new SyncRunner(Store, Time, Observer);
         return Task.Run(() => runner.RunAsync(sync, kind, ct), CancellationToken.None);
     }

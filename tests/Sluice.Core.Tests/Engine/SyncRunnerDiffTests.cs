@@ -139,7 +139,7 @@ public sealed class SyncRunnerDiffTests
     /// <summary>A <see cref="FakeDiffSource"/> synced to a <see cref="FakeDestination"/> with a mode, on a fake clock.</summary>
     private sealed class Bed(int rows, ChangeKinds on = ChangeKinds.AddedOrChanged, bool acceptsDeletes = false, DestinationLimits? limits = null, RetryOptions? retry = null)
     {
-        public FakeTimeProvider Time { get; } = new();
+        public TimerAwareFakeTimeProvider Time { get; } = new();
 
         public FakeDiffSource Source { get; } = new(rows);
 

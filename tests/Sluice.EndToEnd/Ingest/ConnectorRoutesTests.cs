@@ -73,19 +73,21 @@ public sealed partial class ConnectorRoutesTests
                 {(declareEcho ? "  hooks: {type: echo}" : "")}
                 """;
             var workspace = new SluiceWorkspace(SluiceConfig.Parse(yaml, "sluice.yaml"), TimeProvider.System, [.. SluiceWorkspace.DefaultConnectors(), echo]);
-            var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
+            var logs = new Microsoft.Extensions.Logging.Testing.FakeLogCollector();
+            var factory = new Microsoft.Extensions.Logging.LoggerFactory([new Microsoft.Extensions.Logging.Testing.FakeLoggerProvider(logs)]);
             var stop = new CancellationTokenSource();
-            var run = Task.Run(() => new SluiceServer(workspace, log.Enqueue).RunAsync("http://127.0.0.1:0", stop.Token), CancellationToken.None);
+            var run = Task.Run(() => new SluiceServer(workspace, factory).RunAsync("http://127.0.0.1:0", stop.Token), CancellationToken.None);
+            IEnumerable<string> log() => logs.GetSnapshot().Select(r => r.Message);
             Uri? address = null;
             await Eventually.HoldsAsync(
                 () =>
                 {
                     Assert.False(run.IsFaulted, run.Exception?.ToString());
-                    address = log.Select(l => DashboardLine().Match(l)).Where(m => m.Success).Select(m => new Uri(m.Groups[1].Value)).FirstOrDefault();
+                    address = log().Select(l => DashboardLine().Match(l)).Where(m => m.Success).Select(m => new Uri(m.Groups[1].Value)).FirstOrDefault();
                     return address is not null;
                 },
                 "the server to listen",
-                state: () => string.Join("\n", log));
+                state: () => string.Join("\n", log()));
             return new RunningServer(workspace, stop, run, address!);
         }
 

@@ -4,6 +4,8 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Time.Testing;
 using Npgsql;
 using Sluice.Core.Configuration;
 using Sluice.Postgres.Ingest;
@@ -26,9 +28,9 @@ internal sealed class IngestApiHarness : IAsyncDisposable
 
     private readonly WebApplication _app;
     private readonly IngestQueue _queue;
-    private readonly List<string> _log;
+    private readonly FakeLogger _log;
 
-    private IngestApiHarness(WebApplication app, IngestQueue queue, NpgsqlDataSource db, FakeTimeProvider time, List<string> log)
+    private IngestApiHarness(WebApplication app, IngestQueue queue, NpgsqlDataSource db, FakeTimeProvider time, FakeLogger log)
     {
         _app = app;
         _log = log;
@@ -46,16 +48,7 @@ internal sealed class IngestApiHarness : IAsyncDisposable
     public HttpClient Http { get; }
 
     /// <summary>What the API reported (queue failures).</summary>
-    public IReadOnlyList<string> Log
-    {
-        get
-        {
-            lock (_log)
-            {
-                return [.. _log];
-            }
-        }
-    }
+    public IReadOnlyList<string> Log => [.. _log.Collector.GetSnapshot().Select(r => r.Message)];
 
     /// <param name="queueFails">When set, opening the queue throws this (the state database is down).</param>
     public static async Task<IngestApiHarness> StartAsync(string name, Exception? queueFails = null)
@@ -69,7 +62,7 @@ internal sealed class IngestApiHarness : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         var app = builder.Build();
-        var log = new List<string>();
+        var log = new FakeLogger();
         app.MapHttpRoutes(IngestApi.Routes(new IngestApiOptions
         {
             Sources =
@@ -79,13 +72,7 @@ internal sealed class IngestApiHarness : IAsyncDisposable
             ],
             Queue = queueFails is null ? _ => Task.FromResult<IIngestQueue>(queue) : _ => Task.FromException<IIngestQueue>(queueFails),
             Time = time,
-            Log = line =>
-            {
-                lock (log)
-                {
-                    log.Add(line);
-                }
-            },
+            Log = log,
         }));
         await app.StartAsync();
         return new IngestApiHarness(app, queue, db, time, log);

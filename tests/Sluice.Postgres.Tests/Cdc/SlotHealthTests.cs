@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Npgsql;
 using Sluice.Core.Configuration;
 using Sluice.Postgres.Cdc;

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Sluice.Core.Configuration;
 using Sluice.Core.Errors;
 using Sluice.Postgres.Security;

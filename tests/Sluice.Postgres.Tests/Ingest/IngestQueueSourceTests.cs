@@ -98,7 +98,7 @@ public sealed class IngestQueueSourceTests
         await using var db = await CreateAsync(nameof(Streams_new_events_as_they_arrive_until_cancelled));
         await using var queue = db.Queue();
         await queue.EnqueueAsync(Events("web", 1, 3), default);
-        var time = new FakeTimeProvider();
+        var time = new TimerAwareFakeTimeProvider();
         await using var source = db.Source("web", time);
         var follower = Follow(source, time, null);
 
@@ -120,7 +120,7 @@ public sealed class IngestQueueSourceTests
     {
         await using var db = await CreateAsync(nameof(A_commit_wakes_a_reader_that_has_caught_up_before_its_next_poll));
         await using var queue = db.Queue();
-        var time = new FakeTimeProvider();
+        var time = new TimerAwareFakeTimeProvider();
         await using var source = new IngestQueueSource(db.DataSource, Schema, "web", new IngestQueueSourceOptions { PollInterval = TimeSpan.FromHours(1) }, time);
         await using var follower = Follow(source, time, null);
         await follower.CaughtUpAsync();
@@ -146,7 +146,7 @@ public sealed class IngestQueueSourceTests
             }
         }
 
-        Assert.Equal(FakeTimeProvider.DefaultStart, time.GetUtcNow());
+        Assert.Equal(TimerAwareFakeTimeProvider.DefaultStart, time.GetUtcNow());
         Assert.Equal(Enumerable.Range(1, follower.Seen.Count).Select(n => Id(n).ToString()), follower.Seen.Select(c => c.Key));
     }
 

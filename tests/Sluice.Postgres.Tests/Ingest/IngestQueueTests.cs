@@ -156,7 +156,7 @@ public sealed class IngestQueueTests
     public async Task A_caller_finding_the_queue_full_waits_then_is_told_it_is_busy()
     {
         await using var db = await CreateAsync(nameof(A_caller_finding_the_queue_full_waits_then_is_told_it_is_busy));
-        var time = new FakeTimeProvider();
+        var time = new TimerAwareFakeTimeProvider();
         await using var queue = db.Queue(new IngestQueueOptions { Writers = 1, MaxWaitingRequests = 1, BusyTimeout = TimeSpan.FromSeconds(5) }, time);
 
         var (first, second) = await WithWriterHeldAsync(db, queue, async () =>

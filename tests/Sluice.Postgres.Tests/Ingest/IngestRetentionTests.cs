@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging.Testing;
 using Sluice.Postgres.Ingest;
 using Sluice.Testing;
 using static Sluice.Postgres.Tests.Ingest.IngestTestDatabase;
@@ -16,7 +17,7 @@ public sealed class IngestRetentionTests
     public async Task Prune_drops_old_events_every_configured_sync_has_read_and_holds_back_the_rest()
     {
         await using var db = await CreateAsync(nameof(Prune_drops_old_events_every_configured_sync_has_read_and_holds_back_the_rest));
-        var time = new FakeTimeProvider();
+        var time = new TimerAwareFakeTimeProvider();
         var now = time.GetUtcNow();
         await using var queue = db.Queue(new IngestQueueOptions { PruneChunk = 3 }, time);
         var old = now - Week - TimeSpan.FromMinutes(1);
@@ -53,7 +54,7 @@ public sealed class IngestRetentionTests
     public async Task Only_syncs_of_the_config_hold_events_back()
     {
         await using var db = await CreateAsync(nameof(Only_syncs_of_the_config_hold_events_back));
-        var time = new FakeTimeProvider();
+        var time = new TimerAwareFakeTimeProvider();
         await using var queue = db.Queue(time: time);
         await queue.EnqueueAsync([.. Enumerable.Range(1, 3).Select(n => Event("web", n, time.GetUtcNow() - Week - TimeSpan.FromHours(1)))], default);
         // A sync that once read the source (and stopped early) was then removed from the config.
@@ -71,7 +72,7 @@ public sealed class IngestRetentionTests
     public async Task Max_backlog_drops_the_oldest_events_and_counts_each_unread_one_as_lost_for_its_sync()
     {
         await using var db = await CreateAsync(nameof(Max_backlog_drops_the_oldest_events_and_counts_each_unread_one_as_lost_for_its_sync));
-        var time = new FakeTimeProvider();
+        var time = new TimerAwareFakeTimeProvider();
         await using var queue = db.Queue(new IngestQueueOptions { PruneChunk = 2 }, time);
         await queue.EnqueueAsync(Events("web", 1, 12), default);
         var read = await db.ReadAsync("web", null, 12);
@@ -112,7 +113,7 @@ public sealed class IngestRetentionTests
     public async Task The_queue_applies_retention_at_start_and_then_every_interval_and_reports_it()
     {
         await using var db = await CreateAsync(nameof(The_queue_applies_retention_at_start_and_then_every_interval_and_reports_it));
-        var time = new FakeTimeProvider();
+        var time = new TimerAwareFakeTimeProvider();
         await using (var filler = db.Queue())
         {
             await filler.EnqueueAsync([Event("web", 1, time.GetUtcNow() - TimeSpan.FromDays(2)), Event("web", 2, time.GetUtcNow() - TimeSpan.FromHours(12))], default);
@@ -121,18 +122,12 @@ public sealed class IngestRetentionTests
         var read = await db.ReadAsync("web", null, 2);
         await SaveCheckpointAsync(db, "web_to_warehouse", read[1].Position.ToCheckpoint());
 
-        var log = new List<string>();
+        var log = new FakeLogger();
         var options = new IngestQueueOptions
         {
             Retention = [new IngestRetention("web", TimeSpan.FromDays(1), ["web_to_warehouse"])],
             PruneInterval = TimeSpan.FromDays(1),
-            Log = line =>
-            {
-                lock (log)
-                {
-                    log.Add(line);
-                }
-            },
+            Log = log,
         };
         await using var queue = db.Queue(options, time);
 
@@ -148,10 +143,7 @@ public sealed class IngestRetentionTests
 
         List<string> Lines()
         {
-            lock (log)
-            {
-                return [.. log];
-            }
+            return [.. log.Collector.GetSnapshot().Select(r => r.Message)];
         }
     }
 
@@ -159,24 +151,18 @@ public sealed class IngestRetentionTests
     public async Task The_queue_warns_when_it_holds_events_back_and_when_max_backlog_deletes_unread_ones()
     {
         await using var db = await CreateAsync(nameof(The_queue_warns_when_it_holds_events_back_and_when_max_backlog_deletes_unread_ones));
-        var time = new FakeTimeProvider();
+        var time = new TimerAwareFakeTimeProvider();
         await using (var filler = db.Queue())
         {
             await filler.EnqueueAsync([Event("web", 1, time.GetUtcNow() - TimeSpan.FromDays(3)), Event("web", 2, time.GetUtcNow() - TimeSpan.FromDays(2))], default);
         }
 
-        var log = new List<string>();
+        var log = new FakeLogger();
         var options = new IngestQueueOptions
         {
             Retention = [new IngestRetention("web", TimeSpan.FromDays(1), ["web_to_warehouse"], MaxBacklog: 1)],
             PruneInterval = TimeSpan.FromMinutes(1),
-            Log = line =>
-            {
-                lock (log)
-                {
-                    log.Add(line);
-                }
-            },
+            Log = log,
         };
         await using var queue = db.Queue(options, time);
 
@@ -198,10 +184,7 @@ public sealed class IngestRetentionTests
 
         List<string> Lines()
         {
-            lock (log)
-            {
-                return [.. log];
-            }
+            return [.. log.Collector.GetSnapshot().Select(r => r.Message)];
         }
     }
 

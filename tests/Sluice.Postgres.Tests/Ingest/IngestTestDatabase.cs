@@ -64,7 +64,7 @@ internal sealed class IngestTestDatabase : IAsyncDisposable
     /// </summary>
     public async Task<List<Change>> ReadAsync(string source, Checkpoint? from, int expected, IReadOnlyList<string>? columns = null, int pageSize = 1_000)
     {
-        var time = new FakeTimeProvider();
+        var time = new TimerAwareFakeTimeProvider();
         await using var reader = Source(source, time, pageSize);
         await using var follower = Follow(reader, time, from, columns);
         await follower.WaitForAsync(expected);
@@ -73,7 +73,7 @@ internal sealed class IngestTestDatabase : IAsyncDisposable
     }
 
     /// <summary>Starts reading in the background; see <see cref="Follower"/>.</summary>
-    public static Follower Follow(IngestQueueSource source, FakeTimeProvider time, Checkpoint? from, IReadOnlyList<string>? columns = null) =>
+    public static Follower Follow(IngestQueueSource source, TimerAwareFakeTimeProvider time, Checkpoint? from, IReadOnlyList<string>? columns = null) =>
         new(source, time, new ReadRequest(columns ?? AllColumns, from));
 
     /// <summary>A reader running in the background on a fake clock, moved by the test one poll at a time.</summary>
@@ -81,12 +81,12 @@ internal sealed class IngestTestDatabase : IAsyncDisposable
     {
         private const int MaxPolls = 1_000;
 
-        private readonly FakeTimeProvider _time;
+        private readonly TimerAwareFakeTimeProvider _time;
         private readonly CancellationTokenSource _stop = new();
         private readonly List<Change> _seen = [];
         private readonly Task _reading;
 
-        public Follower(IngestQueueSource source, FakeTimeProvider time, ReadRequest request)
+        public Follower(IngestQueueSource source, TimerAwareFakeTimeProvider time, ReadRequest request)
         {
             _time = time;
             _reading = Task.Run(async () =>

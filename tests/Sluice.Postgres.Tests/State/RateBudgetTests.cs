@@ -13,7 +13,7 @@ public sealed class RateBudgetTests
 {
     private const string Destination = "segment";
 
-    private static readonly DateTimeOffset T0 = FakeTimeProvider.DefaultStart;
+    private static readonly DateTimeOffset T0 = TimerAwareFakeTimeProvider.DefaultStart;
     private static readonly RateLimitOptions TwentyPerSecond = new() { RequestsPerSecond = 20 };
 
     [Fact]

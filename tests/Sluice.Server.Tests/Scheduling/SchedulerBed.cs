@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging.Testing;
 using Sluice.Core.Configuration;
 using Sluice.Core.Engine;
 using Sluice.Core.Errors;
@@ -15,22 +16,13 @@ internal sealed class SchedulerBed(IReadOnlyList<ScheduledSync> syncs, Func<stri
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
 
-    private readonly List<string> _log = [];
+    private readonly FakeLogger _log = new();
     private readonly List<(string Sync, DateTimeOffset At)> _runs = [];
     private readonly SemaphoreSlim _started = new(0);
 
     public WatchedClock Clock { get; } = new(start ?? new DateTimeOffset(2025, 1, 6, 12, 0, 0, TimeSpan.Zero));
 
-    public IReadOnlyList<string> Log
-    {
-        get
-        {
-            lock (_log)
-            {
-                return [.. _log];
-            }
-        }
-    }
+    public IReadOnlyList<string> Log => [.. _log.Collector.GetSnapshot().Select(r => r.Message)];
 
     /// <summary>Every run started so far: the sync and the clock's time at the start.</summary>
     public IReadOnlyList<(string Sync, DateTimeOffset At)> Runs
@@ -58,13 +50,7 @@ internal sealed class SchedulerBed(IReadOnlyList<ScheduledSync> syncs, Func<stri
             _ => Task.FromResult(syncs),
             RunAsync,
             Clock,
-            line =>
-            {
-                lock (_log)
-                {
-                    _log.Add(line);
-                }
-            },
+            _log,
             // The top of the jitter range: each pause is its ceiling.
             () => 1);
         return Task.Run(() => scheduler.RunAsync(ct), CancellationToken.None);

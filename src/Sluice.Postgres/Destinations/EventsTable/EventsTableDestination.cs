@@ -212,6 +212,15 @@ public sealed class EventsTableDestination : IDestination
             }
         }
 
+        // The row's key is its event_id, which is the record's message id (encoded here or stored with a dead letter).
+        for (var i = 0; i < results.Length; i++)
+        {
+            if (results[i].Status == WriteStatus.Ok)
+            {
+                results[i] = WriteResult.Acknowledged(batch[i].MessageId);
+            }
+        }
+
         return results;
     }
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Sluice.Core.Configuration;
 
 namespace Sluice.Postgres.Ingest.Http;
@@ -18,7 +19,7 @@ public sealed class IngestApiOptions
     public Func<Guid> NewId { get; init; } = Guid.NewGuid;
 
     /// <summary>Where failures to store events are reported (never with keys or payloads). Null: not reported.</summary>
-    public Action<string>? Log { get; init; }
+    public ILogger? Log { get; init; }
 
     /// <summary>The ingest sources declared in <paramref name="config"/> (<c>type: ingest</c>), validated.</summary>
     public static IReadOnlyList<IngestConnectionOptions> SourcesOf(SluiceConfig config)

@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.Logging;
 using Sluice.Core.Connectors;
 using Sluice.Core.Errors;
 
@@ -36,7 +37,7 @@ internal sealed class IngestSink(IngestApiOptions options)
             // The queue reports classified, key- and payload-free errors; anything else is described generically. The
             // operator reads why in the log; senders (a browser's write key is public) learn only to retry.
             var why = ex is SluiceException ? ex.Message : "the ingest queue is unavailable";
-            options.Log?.Invoke($"ingest: {events.Count} event(s) from source '{events[0].Source}' refused with 503: {why}");
+            options.Log?.LogError("ingest: {Count} event(s) from source '{Source}' refused with 503: {Reason}", events.Count, events[0].Source, why);
             return IngestHttp.Error(request, HttpStatusCode.ServiceUnavailable, Unavailable);
         }
     }

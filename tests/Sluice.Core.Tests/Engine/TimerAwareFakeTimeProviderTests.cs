@@ -2,12 +2,12 @@ using Sluice.Testing;
 
 namespace Sluice.Core.Tests.Engine;
 
-/// <summary>The clock the engine tests stand on: if it fires early or late, they prove nothing.</summary>
-public sealed class FakeTimeProviderTests
+/// <summary>The clock the engine tests stand on (the package's FakeTimeProvider and the timer tracking Sluice.Testing adds): if it fires early or late, they prove nothing.</summary>
+public sealed class TimerAwareFakeTimeProviderTests
 {
     private static readonly TimeSpan Settle = TimeSpan.FromSeconds(5);
 
-    private readonly FakeTimeProvider _time = new();
+    private readonly TimerAwareFakeTimeProvider _time = new();
 
     [Fact]
     public void The_clock_moves_only_when_told()
@@ -16,7 +16,7 @@ public sealed class FakeTimeProviderTests
 
         _time.Advance(TimeSpan.FromMinutes(3));
 
-        Assert.Equal(FakeTimeProvider.DefaultStart, start);
+        Assert.Equal(TimerAwareFakeTimeProvider.DefaultStart, start);
         Assert.Equal(start + TimeSpan.FromMinutes(3), _time.GetUtcNow());
         Assert.Equal(TimeSpan.FromMinutes(3), _time.GetElapsedTime(start.UtcTicks, _time.GetTimestamp()));
     }
@@ -124,7 +124,7 @@ public sealed class FakeTimeProviderTests
 
         _time.Advance(TimeSpan.FromSeconds(5));
 
-        Assert.Equal([FakeTimeProvider.DefaultStart.AddSeconds(3)], fired);
+        Assert.Equal([TimerAwareFakeTimeProvider.DefaultStart.AddSeconds(3)], fired);
         second?.Dispose();
     }
 
@@ -138,7 +138,7 @@ public sealed class FakeTimeProviderTests
         var second = Task.Delay(TimeSpan.FromSeconds(2), _time);
 
         await waiting.WaitAsync(Settle);
-        Assert.Equal(FakeTimeProvider.DefaultStart.AddSeconds(1), _time.NextDue);
+        Assert.Equal(TimerAwareFakeTimeProvider.DefaultStart.AddSeconds(1), _time.NextDue);
         Assert.Equal(TimeSpan.FromSeconds(1), _time.AdvanceToNextTimer());
         await first.WaitAsync(Settle);
         Assert.False(second.IsCompleted);

@@ -1,0 +1,16 @@
+using Sluice.Core.Connectors;
+
+namespace Sluice.Core.Engine.Delivery;
+
+/// <summary>
+/// A record the destination answered for good: <see cref="WriteStatus.Ok"/> (acknowledged, with the destination's
+/// answer) or <see cref="WriteStatus.Rejected"/> (refused, with the reason). Records asked to be retried are not
+/// settled: the <see cref="DeliveryService"/> sends them again.
+/// </summary>
+public readonly record struct SettledRecord(EncodedRecord Record, WriteResult Result)
+{
+    public bool Acknowledged => Result.Status == WriteStatus.Ok;
+
+    /// <summary>Why the destination refused the record; <c>null</c> when it acknowledged it.</summary>
+    public string? RejectedBecause => Acknowledged ? null : Result.Reason ?? "rejected";
+}

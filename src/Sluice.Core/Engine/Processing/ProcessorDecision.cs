@@ -1,0 +1,24 @@
+namespace Sluice.Core.Engine.Processing;
+
+/// <summary>A processor's decision on one record.</summary>
+/// <remarks>
+/// <list type="bullet">
+/// <item><b>pass</b>: on to the next processor, then to the destination.</item>
+/// <item><b>quarantine</b>: not sent; stored with its reason and payload (status <c>quarantined</c>, shown by
+/// <c>sluice dlq list</c>) in the batch's commit, while the rest of the batch flows. Counts against <c>max_rejected</c>.</item>
+/// <item><b>drop</b>: handled, not sent: the checkpoint and the record's fingerprint move as for a sent record.</item>
+/// <item><b>defer</b>: "waiting for a parent": not sent now, stored with its reason and payload (status
+/// <c>waiting</c>) in the batch's commit, so the checkpoint moving past it never loses it silently; <c>sluice dlq
+/// replay</c> sends it once its parent exists.</item>
+/// </list>
+/// </remarks>
+public readonly record struct ProcessorDecision(ProcessorDecisionKind Kind, string? Reason)
+{
+    public static ProcessorDecision Pass { get; } = new(ProcessorDecisionKind.Pass, null);
+
+    public static ProcessorDecision Drop { get; } = new(ProcessorDecisionKind.Drop, null);
+
+    public static ProcessorDecision Quarantine(string reason) => new(ProcessorDecisionKind.Quarantine, reason);
+
+    public static ProcessorDecision Defer(string reason) => new(ProcessorDecisionKind.Defer, reason);
+}

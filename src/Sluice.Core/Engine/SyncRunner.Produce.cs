@@ -1,0 +1,148 @@
+using System.Threading.Channels;
+using Sluice.Core.Connectors;
+using Sluice.Core.Engine.Delivery;
+using Sluice.Core.Records;
+using Sluice.Core.State;
+
+namespace Sluice.Core.Engine;
+
+public sealed partial class SyncRunner
+{
+    private sealed partial class Run
+    {
+        /// <summary>
+        /// Records a batch may cover without sending them (left out by the mode, refused before sending) before
+        /// it is cut anyway: a diff that sends little must not hold a whole table's fingerprints in one batch.
+        /// </summary>
+        private const int MaxUnsentPerBatch = 10_000;
+
+        /// <summary>
+        /// Maps, encodes and cuts batches; a record that cannot be encoded (refused, or the encoder threw) is dead-lettered in its batch. A change
+        /// of a kind the mode leaves out is not sent, but its batch carries its fingerprint to the commit.
+        /// </summary>
+        private async Task ProduceAsync(ChannelReader<List<Change>> input, ChannelWriter<OutgoingBatch> output, SemaphoreSlim window, CancellationToken ct)
+        {
+            var limits = sync.Destination.Limits;
+            var batcher = new Batcher(Math.Clamp(sync.Options.BatchSize ?? limits.MaxRecords, 1, limits.MaxRecords), limits.MaxBatchBytes);
+            var refused = new List<DeadLetter>();
+            var states = new List<RecordState>();
+            SourcePosition? last = null;
+            var covered = 0;
+            long sequence = 0;
+            long firstCovered = 0;
+
+            async ValueTask FlushAsync()
+            {
+                await window.WaitAsync(ct);
+                await output.WriteAsync(new OutgoingBatch(sequence++, batcher.Take(), refused, states, last!, covered), ct);
+                refused = [];
+                states = [];
+                covered = 0;
+                firstCovered = runner._time.GetTimestamp();
+            }
+
+            // A streaming source never ends, so a batch that is not full is also cut by time: once the source has
+            // nothing more to hand over and the batch's first record has waited the flush window.
+            var streams = sync.Source.Streams;
+            var flushWindow = sync.Options.FlushWindow ?? limits.FlushWindow;
+            try
+            {
+                while (true)
+                {
+                    if (!input.TryRead(out var chunk))
+                    {
+                        if (streams && covered > 0 && !await MoreWithinAsync(flushWindow - runner._time.GetElapsedTime(firstCovered)))
+                        {
+                            await FlushAsync();
+                        }
+                        else if (!await input.WaitToReadAsync(ct))
+                        {
+                            break;
+                        }
+
+                        continue;
+                    }
+
+                    foreach (var change in chunk)
+                    {
+                        if (covered == 0)
+                        {
+                            firstCovered = runner._time.GetTimestamp();
+                        }
+
+                        var sends = RecordEncoder.Sends(sync, change);
+                        var encoded = sends ? Encode(change, refused) : null;
+                        if (encoded is not null)
+                        {
+                            if (batcher.Count > 0 && !batcher.Fits(encoded))
+                            {
+                                await FlushAsync();
+                            }
+
+                            batcher.Add(encoded);
+                        }
+                        else if (KeepsRecordState(change))
+                        {
+                            // Left out by the mode or refused: handled all the same, so its fingerprint moves.
+                            states.Add(LedgerEntryOf(change, sends ? RecordStatus.DeadLettered : RecordStatus.LeftOut, null));
+                        }
+
+                        last = change.Position;
+                        covered++;
+                        if (covered - batcher.Count >= MaxUnsentPerBatch)
+                        {
+                            await FlushAsync();
+                        }
+                    }
+                }
+
+                if (covered > 0)
+                {
+                    await FlushAsync();
+                }
+            }
+            finally
+            {
+                output.TryComplete();
+            }
+
+            // Whether the next chunk (or the end of input) arrives within the wait.
+            async ValueTask<bool> MoreWithinAsync(TimeSpan wait)
+            {
+                if (wait <= TimeSpan.Zero)
+                {
+                    return false;
+                }
+
+                using var timeout = new CancellationTokenSource(wait, runner._time);
+                using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, timeout.Token);
+                try
+                {
+                    await input.WaitToReadAsync(linked.Token);
+                    return true;
+                }
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                {
+                    return false;
+                }
+            }
+        }
+
+        private EncodedRecord? Encode(Change change, List<DeadLetter> refused)
+        {
+            var encoded = RecordEncoder.Encode(sync.Destination, mapping, change, out var refusal);
+            if (refusal is not null)
+            {
+                Refuse(refused, refusal);
+            }
+
+            return encoded;
+        }
+
+        private void Refuse(List<DeadLetter> into, DeadLetter letter)
+        {
+            into.Add(letter);
+            runner._observer.OnRejected(sync.Name, letter.RecordKey, letter.Reason);
+        }
+    }
+}

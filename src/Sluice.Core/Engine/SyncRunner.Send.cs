@@ -1,0 +1,137 @@
+using System.Text;
+using System.Threading.Channels;
+using Sluice.Core.Connectors;
+using Sluice.Core.Engine.Delivery;
+using Sluice.Core.Engine.Processing;
+using Sluice.Core.Errors;
+using Sluice.Core.Records;
+using Sluice.Core.State;
+
+namespace Sluice.Core.Engine;
+
+public sealed partial class SyncRunner
+{
+    private sealed partial class Run
+    {
+        private DeliveryService? _delivery;
+
+        private async Task SendLoopAsync(ChannelReader<OutgoingBatch> input, ChannelWriter<OutgoingBatch> output, CancellationToken ct)
+        {
+            await foreach (var batch in input.ReadAllAsync(ct))
+            {
+                if (batch.Records.Count > 0 && sync.Processors.Count > 0)
+                {
+                    await ProcessAsync(batch, ct);
+                }
+
+                if (batch.Records.Count > 0)
+                {
+                    await DeliverAsync(batch, ct);
+                }
+
+                await output.WriteAsync(batch, ct);
+            }
+        }
+
+        /// <summary>
+        /// Runs the sync's processors over the batch: what they hold back is filed with the batch (quarantined or
+        /// waiting, with the payload; dropped: handled), and only what they pass is sent.
+        /// </summary>
+        private async Task ProcessAsync(OutgoingBatch batch, CancellationToken ct)
+        {
+            var (passed, heldBack) = await ProcessorStage.RunAsync(sync.Name, sync.Processors, batch.Records, ct);
+            foreach (var (record, decision, by) in heldBack)
+            {
+                var reason = $"{by.Name}: {decision.Reason ?? "no reason given"}";
+                switch (decision.Kind)
+                {
+                    case ProcessorDecisionKind.Quarantine:
+                        Refuse(batch.DeadLetters, new DeadLetter(record.Change.Key, record.MessageId, reason, Encoding.UTF8.GetString(record.Payload.Span)) { Kind = DeadLetterKind.Quarantined });
+                        Remember(batch, record.Change, RecordStatus.Quarantined, null);
+                        break;
+                    case ProcessorDecisionKind.Defer:
+                        batch.DeadLetters.Add(new DeadLetter(record.Change.Key, record.MessageId, reason, Encoding.UTF8.GetString(record.Payload.Span)) { Kind = DeadLetterKind.Waiting });
+                        Remember(batch, record.Change, RecordStatus.Waiting, null);
+                        break;
+                    default:
+                        // Dropped: handled all the same, so its fingerprint moves; nothing was sent.
+                        Remember(batch, record.Change, RecordStatus.LeftOut, null);
+                        break;
+                }
+            }
+
+            if (!ReferenceEquals(passed, batch.Records))
+            {
+                batch.Records.Clear();
+                batch.Records.AddRange(passed);
+            }
+        }
+
+        /// <summary>
+        /// Sends a batch through the delivery service until every record is acknowledged or refused; each wave of
+        /// answers is filed with the batch (<see cref="Settle"/>) for its commit.
+        /// </summary>
+        private async Task DeliverAsync(OutgoingBatch batch, CancellationToken ct)
+        {
+            _delivery ??= new DeliveryService(sync.Destination, sync.Gate, new DeliveryOptions
+            {
+                Retry = sync.Options.Retry,
+                Lane = sync.Options.Lane,
+                OnRetry = (reason, delay, attempt) => runner._observer.OnRetry(sync.Name, reason, delay, attempt),
+            }, runner._time);
+            var outcome = await _delivery.DeliverAsync(batch.Records, (settled, _) =>
+            {
+                Settle(batch, settled);
+                return ValueTask.CompletedTask;
+            }, ct);
+            if (outcome.LastFailure is { } e)
+            {
+                throw SluiceException.Fatal(
+                    $"sync '{sync.Name}': gave up on a batch of {outcome.Unsettled.Count} records after {sync.Options.Retry.MaxAttempts} attempts ({e.Message}); " +
+                    "the checkpoint did not move, so the next run sends them again under the same message ids", e);
+            }
+        }
+
+        /// <summary>Files acknowledged and refused records with the batch.</summary>
+        private void Settle(OutgoingBatch batch, IReadOnlyList<SettledRecord> settled)
+        {
+            foreach (var (record, result) in settled)
+            {
+                switch (result.Status)
+                {
+                    case WriteStatus.Ok:
+                        batch.Sent.Add(new LedgerEntry(record.Change.Key, record.MessageId, record.Change.Operation));
+                        Remember(batch, record.Change, RecordStatus.Sent, result.DestinationId);
+                        break;
+                    default:
+                        Refuse(batch.DeadLetters, new DeadLetter(record.Change.Key, record.MessageId, result.Reason ?? "rejected", Encoding.UTF8.GetString(record.Payload.Span)));
+                        Remember(batch, record.Change, RecordStatus.DeadLettered, null);
+                        break;
+                }
+            }
+        }
+
+        /// <summary>A record is handled: its ledger entry (fingerprint, status, destination id) moves with the batch's commit.</summary>
+        private void Remember(OutgoingBatch batch, Change change, RecordStatus status, string? destinationId)
+        {
+            if (KeepsRecordState(change))
+            {
+                batch.RecordStates.Add(LedgerEntryOf(change, status, destinationId));
+            }
+        }
+
+        /// <summary>The change's ledger entry, written by this sync; a delete forgets the record (nothing left to remember of it).</summary>
+        private RecordState LedgerEntryOf(Change change, RecordStatus status, string? destinationId) =>
+            change.Operation == ChangeOperation.Delete
+                ? RecordState.Forget(change.Key)
+                : new RecordState(change.Key, change.Fingerprint) { Values = change.Watched, Status = status, DestinationId = destinationId, Origin = sync.Name };
+
+        /// <summary>
+        /// Whether the sync keeps a record ledger: every sync that reads what is there and ends (a table or a query: reverse
+        /// ETL, where one entry per record is one row per record of the source), and a streaming one only when its
+        /// destination asks for record memory (<see cref="IDestination.RemembersRecords"/>): a stream of events (CDC,
+        /// ingest) would otherwise write a row per event for nothing.
+        /// </summary>
+        private bool KeepsRecordState(Change change) => !sync.Source.Streams || sync.Destination.RemembersRecords;
+    }
+}

@@ -1,0 +1,130 @@
+using System.Runtime.CompilerServices;
+using Npgsql;
+using Sluice.Core.Checkpoints;
+using Sluice.Core.State;
+using Sluice.Postgres.State;
+using Sluice.Testing;
+
+namespace Sluice.Postgres.Tests.State;
+
+/// <summary>The record ledger as stored: its format (golden file), lookups by key, and what retention removes.</summary>
+public sealed class RecordLedgerTests
+{
+    [Fact]
+    public async Task A_ledger_entry_is_stored_in_the_format_of_the_golden_file()
+    {
+        await using var db = await TestPostgres.CreateDataSourceAsync(nameof(A_ledger_entry_is_stored_in_the_format_of_the_golden_file));
+        await CommitAsync(db, "users",
+            new RecordState("a", [0xAB, 0xCD]) { Values = new Dictionary<string, string?> { ["status"] = "trial", ["plan"] = null }, Status = RecordStatus.Sent, DestinationId = "001xx000003DGb2AAG", Origin = "users" },
+            new RecordState("b", null) { Status = RecordStatus.DeadLettered, Origin = "users" },
+            new RecordState("c", null) { Status = RecordStatus.LeftOut, Origin = "other_sync" },
+            new RecordState("d", null) { Status = RecordStatus.Quarantined, Origin = "users" },
+            new RecordState("e", null) { Status = RecordStatus.Waiting, Origin = "users" });
+
+        var columns = await ScalarAsync(db,
+            "SELECT string_agg(column_name || ' ' || data_type || ' ' || is_nullable, E'\\n' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_schema = 'sluice' AND table_name = 'record_state'");
+        var rows = await ScalarAsync(db,
+            "SELECT string_agg(concat_ws(' | ', record_key, coalesce(encode(fingerprint, 'hex'), 'NULL'), coalesce(watched_values::text, 'NULL'), status, coalesce(destination_id, 'NULL'), origin, run_id), E'\\n' ORDER BY record_key) FROM sluice.record_state");
+        var stored = $"-- columns\n{columns}\n-- rows\n{rows}\n";
+
+        Assert.Equal(await File.ReadAllTextAsync(GoldenPath("record_state.v10.txt")), stored);
+    }
+
+    [Fact]
+    public async Task A_lookup_finds_a_batch_of_keys_in_one_query_with_their_destination_ids()
+    {
+        await using var db = await TestPostgres.CreateDataSourceAsync(nameof(A_lookup_finds_a_batch_of_keys_in_one_query_with_their_destination_ids));
+        var store = await PostgresStateStore.OpenAsync(db);
+        await using var lease = (await store.TryAcquireAsync("users", default))!;
+        await lease.LoadCheckpointAsync(default);
+        var run = await lease.StartRunAsync(RunKind.Incremental, default);
+        await lease.CommitBatchAsync(new BatchCommit(run, 0, [], [], new Checkpoint("t", 1, "1"), 3)
+        {
+            RecordStates =
+            [
+                new RecordState("1", null) { Status = RecordStatus.Sent, DestinationId = "D-1", Origin = "users" },
+                new RecordState("2", [7]) { Status = RecordStatus.LeftOut, Origin = "users" },
+                new RecordState("3", null) { Status = RecordStatus.Sent, DestinationId = "D-3", Origin = "users" },
+            ],
+        }, default);
+        // A later version refused: the record is still at the destination under its id, so the id stays.
+        await lease.CommitBatchAsync(new BatchCommit(run, 1, [], [], new Checkpoint("t", 1, "2"), 1)
+        {
+            RecordStates = [new RecordState("3", null) { Status = RecordStatus.DeadLettered, Origin = "users" }],
+        }, default);
+
+        var found = await lease.RecordLookup.FindAsync(["1", "3", "2", "1", "missing"], default);
+
+        Assert.Equal(["1", "2", "3"], found.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(("D-1", RecordStatus.Sent, "users", run), (found["1"].DestinationId, found["1"].Status, found["1"].Origin, found["1"].RunId));
+        Assert.Equal(("D-3", RecordStatus.DeadLettered), (found["3"].DestinationId, found["3"].Status));
+        Assert.Equal([7], found["2"].Fingerprint);
+
+        // The ordered stream a diff merges with holds only entries with a fingerprint.
+        var streamed = new List<string>();
+        await foreach (var state in lease.RecordStates.ReadAsync(default))
+        {
+            streamed.Add(state.Key);
+        }
+
+        Assert.Equal(["2"], streamed);
+    }
+
+    [Fact]
+    public async Task A_batch_holding_a_key_twice_stores_its_last_entry()
+    {
+        await using var db = await TestPostgres.CreateDataSourceAsync(nameof(A_batch_holding_a_key_twice_stores_its_last_entry));
+        await CommitAsync(db, "users",
+            new RecordState("1", null) { Status = RecordStatus.Sent, DestinationId = "D-old", Origin = "users" },
+            new RecordState("1", null) { Status = RecordStatus.Sent, DestinationId = "D-new", Origin = "users" },
+            new RecordState("2", [1]) { Status = RecordStatus.Sent, Origin = "users" },
+            RecordState.Forget("2"));
+
+        Assert.Equal("1 D-new", await ScalarAsync(db, "SELECT string_agg(record_key || ' ' || destination_id, ',') FROM sluice.record_state"));
+    }
+
+    [Fact]
+    public async Task Retention_removes_only_old_entries_with_nothing_to_remember_and_replayed_dead_letters()
+    {
+        await using var db = await TestPostgres.CreateDataSourceAsync(nameof(Retention_removes_only_old_entries_with_nothing_to_remember_and_replayed_dead_letters));
+        await CommitAsync(db, "users",
+            new RecordState("old-sent", null) { Status = RecordStatus.Sent, Origin = "users" },
+            new RecordState("old-dead", null) { Status = RecordStatus.DeadLettered, Origin = "users" },
+            new RecordState("old-with-id", null) { Status = RecordStatus.Sent, DestinationId = "D", Origin = "users" },
+            new RecordState("old-diffed", [1]) { Status = RecordStatus.LeftOut, Origin = "users" },
+            new RecordState("old-quarantined", null) { Status = RecordStatus.Quarantined, Origin = "users" },
+            new RecordState("new-sent", null) { Status = RecordStatus.Sent, Origin = "users" });
+        await ScalarAsync(db, "UPDATE sluice.record_state SET updated_at = now() - interval '40 days' WHERE record_key LIKE 'old-%'");
+        await ScalarAsync(db,
+            """
+            INSERT INTO sluice.dead_letters (sync_id, run_id, record_key, reason, replayed_at)
+            SELECT id, 1, k, 'r', r FROM sluice.syncs,
+                (VALUES ('replayed-long-ago', now() - interval '40 days'), ('replayed-lately', now()), ('pending', NULL::timestamptz)) v(k, r)
+            """);
+        var retention = new RecordLedgerRetention(db);
+        var cutoff = DateTimeOffset.UtcNow - TimeSpan.FromDays(30);
+
+        Assert.Equal(new LedgerPruneCount(2, 1), await retention.CountAsync(cutoff, default));
+        Assert.Equal(new LedgerPruneCount(2, 1), await retention.PruneAsync(cutoff, default));
+
+        Assert.Equal("new-sent,old-diffed,old-quarantined,old-with-id", await ScalarAsync(db, "SELECT string_agg(record_key, ',' ORDER BY record_key) FROM sluice.record_state"));
+        Assert.Equal("pending,replayed-lately", await ScalarAsync(db, "SELECT string_agg(record_key, ',' ORDER BY record_key) FROM sluice.dead_letters"));
+    }
+
+    private static async Task CommitAsync(NpgsqlDataSource db, string sync, params RecordState[] states)
+    {
+        var store = await PostgresStateStore.OpenAsync(db);
+        await using var lease = (await store.TryAcquireAsync(sync, default))!;
+        await lease.LoadCheckpointAsync(default);
+        var run = await lease.StartRunAsync(RunKind.Incremental, default);
+        await lease.CommitBatchAsync(new BatchCommit(run, 0, [], [], new Checkpoint("t", 1, "1"), states.Length) { RecordStates = states }, default);
+    }
+
+    private static async Task<object?> ScalarAsync(NpgsqlDataSource db, string sql)
+    {
+        await using var command = db.CreateCommand(sql);
+        return await command.ExecuteScalarAsync();
+    }
+
+    private static string GoldenPath(string name, [CallerFilePath] string here = "") => Path.Combine(Path.GetDirectoryName(here)!, "Golden", name);
+}

@@ -10,6 +10,7 @@ using Sluice.Server.Ingest;
 using Sluice.Server.Internal;
 using Sluice.Server.Metrics;
 using Sluice.Server.Scheduling;
+using Sluice.Server.Telemetry;
 
 namespace Sluice.Server;
 
@@ -30,6 +31,7 @@ public sealed class SluiceServer(SluiceWorkspace workspace, ILoggerFactory logs)
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls(listen);
         builder.Services.AddSingleton<IHostLifetime, PassiveHostLifetime>();
+        builder.Services.AddSluiceOpenTelemetry(otlp: SluiceOpenTelemetry.OtlpConfigured(Environment.GetEnvironmentVariable));
         var app = builder.Build();
         app.UseUnhandledRequestErrors(logs.CreateLogger("Sluice.Server.Http"));
 

@@ -260,14 +260,26 @@ public sealed class StatusPruneTests
     private static async Task<string[]> ScrapeAsync(TestBed bed)
     {
         await using var collector = new Sluice.Server.Metrics.SyncHealthCollector(Sluice.Core.Configuration.SluiceConfig.Load(bed.ConfigPath), TimeProvider.System);
-        return Sluice.Server.Metrics.PrometheusText.Render(await collector.CollectAsync(default)).Split('\n');
+        return (await Sluice.Server.Metrics.PrometheusText.RenderAsync(await collector.CollectAsync(default))).Split('\n');
     }
 
+    /// <summary>
+    /// The value of <paramref name="series"/> (<c>name{label="value",…}</c>). A series is its name and its set of labels:
+    /// the exposition format leaves their order to the exporter (OpenTelemetry's sorts them by name).
+    /// </summary>
     private static string Value(string[] lines, string series)
     {
-        var line = lines.SingleOrDefault(l => l.StartsWith(series + " ", StringComparison.Ordinal));
+        var wanted = Series(series);
+        var line = lines.Where(l => l.Length > 0 && l[0] != '#').SingleOrDefault(l => Series(l[..l.LastIndexOf(' ')]) == wanted);
         Assert.True(line is not null, $"no series {series} in:\n{string.Join('\n', lines)}");
-        return line[(series.Length + 1)..];
+        return line[(line.LastIndexOf(' ') + 1)..];
+
+        // Label values in these tests hold no comma, quote or brace.
+        static string Series(string text)
+        {
+            var open = text.IndexOf('{', StringComparison.Ordinal);
+            return open < 0 ? text : text[..open] + "{" + string.Join(",", text[(open + 1)..^1].Split(',').Order(StringComparer.Ordinal)) + "}";
+        }
     }
 
     private static string Config(TestBedEndpoints at, string cdcSync, string cdc, string usersSchedule = "manual") => $"""

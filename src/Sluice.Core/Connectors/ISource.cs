@@ -25,11 +25,18 @@ public interface ISource : IAsyncDisposable
     Task<SourceSchema> DiscoverAsync(CancellationToken ct);
 
     /// <summary>
-    /// Which kinds of change the source tells apart (<see cref="Change.Kind"/>): a source that diffs against
-    /// stored fingerprints knows added, changed and deleted records; one that follows a cursor knows none.
-    /// A sync's mode (<c>on:</c>) may only ask for what its source detects.
+    /// Which kinds of change the source tells apart (<see cref="Change.Kind"/>): a source the engine diffs
+    /// (<see cref="Diff"/>) or that reads a log of changes knows added, changed and deleted records; one that follows
+    /// a cursor knows none. A sync's mode (<c>on:</c>) may only ask for what its source detects.
     /// </summary>
-    ChangeKinds Detects => ChangeKinds.None;
+    ChangeKinds Detects => Diff is null ? ChangeKinds.None : ChangeKinds.Added | ChangeKinds.Changed | ChangeKinds.Deleted;
+
+    /// <summary>
+    /// Set by a source that reads every record on every run and leaves telling added, changed and deleted records
+    /// apart to the engine (which diffs them with the fingerprints the sync stored); says in which order it yields
+    /// keys. <c>null</c> (the default): the source yields changes itself (a cursor, a replication slot).
+    /// </summary>
+    SourceDiff? Diff => null;
 
     /// <summary>How many changes a read from <paramref name="request"/> would yield, when cheaply known (for progress bars).</summary>
     Task<long?> EstimateAsync(ReadRequest request, CancellationToken ct);

@@ -13,4 +13,7 @@ public interface ISyncObserver
 
     /// <summary>Something about how the run reads that the user should know (<see cref="Connectors.ISource.Notice"/>).</summary>
     void OnNotice(string syncName, string notice) { }
+
+    /// <summary>A batch committed: what it covered and how long it took from being cut (the engine's metrics and spans).</summary>
+    void OnBatchCommitted(string syncName, CommittedBatch batch) { }
 }

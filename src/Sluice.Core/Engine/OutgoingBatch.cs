@@ -24,4 +24,7 @@ internal sealed class OutgoingBatch(long sequence, List<EncodedRecord> records, 
     public int RecordsRead { get; } = recordsRead;
 
     public List<LedgerEntry> Sent { get; } = new(records.Count);
+
+    /// <summary>When the batch was cut (<see cref="System.Diagnostics.Stopwatch"/> ticks): its latency metric is real time, whatever clock the run waits on.</summary>
+    public long CutAt { get; } = System.Diagnostics.Stopwatch.GetTimestamp();
 }

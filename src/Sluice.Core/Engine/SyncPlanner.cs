@@ -53,7 +53,7 @@ public sealed class SyncPlanner(ISyncStateView state)
         var clock = Stopwatch.StartNew();
         var tally = new Tally(samples);
         var on = sync.Options.On;
-        await foreach (var change in sync.Source.ReadAsync(request, ct))
+        await foreach (var change in Diffing.ChangeDiffer.ReadAsync(sync.Source, request, ct))
         {
             tally.Count(change.Kind);
             // As SyncRunner's produce stage: a change the mode (or the destination) leaves out is neither encoded nor sent.

@@ -23,7 +23,7 @@ public sealed partial class SyncRunner
             {
                 SyncModes.Check(sync);
                 var read = request with { RecordStates = lease.RecordStates };
-                var changes = sync.Source.ReadAsync(read, ct).GetAsyncEnumerator(ct);
+                var changes = Diffing.ChangeDiffer.ReadAsync(sync.Source, read, ct).GetAsyncEnumerator(ct);
                 // A read the stage asked for but has not awaited yet (it was handing a chunk on when stopped). It must
                 // end before the enumerator is disposed: an async iterator cannot be disposed while it is running.
                 ValueTask<bool>? pending = null;

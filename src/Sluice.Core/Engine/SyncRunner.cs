@@ -6,6 +6,7 @@ using Sluice.Core.Errors;
 using Sluice.Core.Mapping;
 using Sluice.Core.Records;
 using Sluice.Core.State;
+using Sluice.Core.Telemetry;
 
 namespace Sluice.Core.Engine;
 
@@ -17,11 +18,12 @@ namespace Sluice.Core.Engine;
 /// </summary>
 public sealed partial class SyncRunner(ISyncStateStore store, TimeProvider time, ISyncObserver? observer = null)
 {
-    private readonly ISyncObserver _observer = observer ?? NullObserver.Instance;
+    private readonly ISyncObserver _observer = TelemetryObserver.Around(observer ?? NullObserver.Instance);
     private readonly TimeProvider _time = time;
 
     public async Task<RunResult> RunAsync(SyncDefinition sync, RunKind kind, CancellationToken ct)
     {
+        using var span = SyncSpans.StartRun(sync.Name, kind);
         var schema = await sync.Source.DiscoverAsync(ct);
         if (sync.Source.Notice is { } notice)
         {

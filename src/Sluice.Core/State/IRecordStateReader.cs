@@ -12,4 +12,11 @@ public interface IRecordStateReader
     /// <c>COLLATE "C"</c>), as committed when the read starts.
     /// </summary>
     IAsyncEnumerable<RecordState> ReadAsync(CancellationToken ct);
+
+    /// <summary>
+    /// For the diff of a source that cannot sort its keys: a session that looks stored records up by key, a chunk at
+    /// a time, and afterwards streams those it was never asked for (the deleted ones). One per read.
+    /// </summary>
+    Task<IDiffLookup> OpenLookupAsync(CancellationToken ct) =>
+        throw new NotSupportedException($"{GetType().Name} cannot look stored records up by key");
 }

@@ -50,6 +50,8 @@ public sealed class PollingFallbackSource : ISource
 
     public ChangeKinds Detects => _chosen?.Detects ?? (_cdc.Detects & _polling.Detects);
 
+    public SourceDiff? Diff => (_chosen ?? _cdc).Diff;
+
     public bool Streams => (_chosen ?? _cdc).Streams;
 
     public bool MayPoll => true;

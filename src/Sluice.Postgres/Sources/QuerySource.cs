@@ -5,22 +5,24 @@ using Sluice.Core.Configuration;
 using Sluice.Core.Connectors;
 using Sluice.Core.Errors;
 using Sluice.Core.Records;
-using Sluice.Core.State;
 
 namespace Sluice.Postgres.Sources;
 
 /// <summary>
-/// Reads any query (or a whole table) and finds what changed by diffing: each record's fingerprint is
-/// compared with the one stored by the last run, and only added, changed and deleted records are yielded.
+/// Reads any query (or a whole table) whole, each row a record; the engine finds what changed by diffing
+/// (<see cref="ISource.Diff"/>): each record's fingerprint is compared with the one stored by the last run, and
+/// only added, changed and deleted records are handed on.
 /// </summary>
 /// <remarks>
-/// The diff is a merge join of two streams sorted the same way — the query's rows by key text
-/// (<c>ORDER BY key::text COLLATE "C"</c>, sorted by PostgreSQL) and the stored fingerprints (read in the
-/// same order off their primary key) — so memory holds one row of each whatever the size: PostgreSQL
-/// sorts, spilling to disk if it must, and the sync's process stays flat.
+/// Rows come sorted by key text (<c>ORDER BY key::text COLLATE "C"</c>, sorted by PostgreSQL, spilling to disk if
+/// it must), the order the stored fingerprints are read in, so the engine's diff is a merge join that holds one row
+/// of each whatever the size.
 /// </remarks>
 public sealed class QuerySource : ISource
 {
+    /// <summary>Keys in byte order; a deleted record's position is its key, as a row's is.</summary>
+    private static readonly SourceDiff SortedByKey = new(KeyOrder.Sorted, key => new QueryPosition(key));
+
     private readonly NpgsqlDataSource _dataSource;
     private readonly PostgresConnectionOptions _connection;
     private readonly QuerySourceOptions _options;
@@ -42,7 +44,7 @@ public sealed class QuerySource : ISource
         ? $"query (key {string.Join(", ", _options.Key ?? [])})"
         : $"table {_options.Table} (diffed by key)";
 
-    public ChangeKinds Detects => ChangeKinds.Added | ChangeKinds.Changed | ChangeKinds.Deleted;
+    public SourceDiff Diff => SortedByKey;
 
     public async Task CheckAsync(CancellationToken ct) => await ResolveAsync(ct);
 
@@ -51,11 +53,10 @@ public sealed class QuerySource : ISource
     /// <summary>Unknown: how many records changed is only known by diffing them all.</summary>
     public Task<long?> EstimateAsync(ReadRequest request, CancellationToken ct) => Task.FromResult<long?>(null);
 
+    /// <summary>Every row, as a record, in <see cref="Core.State.RecordKeyOrder"/>; with the watched columns' values as PostgreSQL writes them as text.</summary>
     public async IAsyncEnumerable<Change> ReadAsync(ReadRequest request, [EnumeratorCancellation] CancellationToken ct)
     {
         var resolved = await ResolveAsync(ct);
-        // No checkpoint: a first run, or a full one (--full) — every record the query returns counts as added.
-        var full = request.From is null;
         if (request.From is { } from)
         {
             QueryPosition.Validate(from, Description);
@@ -90,7 +91,6 @@ public sealed class QuerySource : ISource
             select.Append(", (q.").Append(SqlNames.Quote(column)).Append(")::text");
         }
 
-        var deleted = new DeletedRecords(resolved.Key, columns);
         var sql = $"SELECT {select} FROM ({resolved.Query}) AS q ORDER BY {width + 1}";
 
         await using var connection = await OpenAsync(ct);
@@ -100,12 +100,6 @@ public sealed class QuerySource : ISource
             CommandTimeout = 0,
         };
         await using var reader = await GuardAsync(() => command.ExecuteReaderAsync(ct));
-        await using var stored = (request.RecordStates?.ReadAsync(ct) ?? NoStates()).GetAsyncEnumerator(ct);
-        using var fingerprint = new RecordFingerprint(columns);
-
-        var pending = await stored.MoveNextAsync() ? stored.Current : (RecordState?)null;
-        string? previous = null;
-        var values = new object?[width];
         while (await GuardAsync(() => reader.ReadAsync(ct)))
         {
             if (reader.IsDBNull(width))
@@ -114,84 +108,20 @@ public sealed class QuerySource : ISource
             }
 
             var key = reader.GetString(width);
-            if (previous is not null && RecordKeyOrder.Instance.Compare(previous, key) >= 0)
-            {
-                throw SluiceException.Fatal(previous == key
-                    ? $"{Description}: key '{key}' comes back more than once, so records cannot be told apart; make the key ({string.Join(", ", resolved.Key)}) unique in the query's result"
-                    : $"{Description}: PostgreSQL sorted key '{key}' after '{previous}'; diffing needs a UTF-8 database (the sort is byte order, COLLATE \"C\")");
-            }
-
-            previous = key;
-
-            // Stored keys that sort before this row's are no longer returned: deleted.
-            while (pending is { } gone && RecordKeyOrder.Instance.Compare(gone.Key, key) < 0)
-            {
-                yield return deleted.Change(gone);
-                pending = await stored.MoveNextAsync() ? stored.Current : null;
-            }
-
+            var values = new object?[width];
             for (var i = 0; i < width; i++)
             {
                 values[i] = SourceValues.Read(reader, i);
             }
 
-            fingerprint.Compute(values);
-            var now = watched.Count == 0 ? null : ReadWatched(reader, width + 1, watched);
-            var kind = ChangeKinds.Added;
-            RecordState? before = null;
-            if (pending is { } known && known.Key == key)
-            {
-                before = known;
-                pending = await stored.MoveNextAsync() ? stored.Current : null;
-                // A record stored before its watched columns were (or without one of them) is handed on once to
-                // store them: unsent, since there is nothing to compare with, but the next change has a "before".
-                // (The engine reads watched columns, so they are in the fingerprint too; comparing is cheap insurance.)
-                if (!full && known.Fingerprint is { } previousFingerprint && fingerprint.Matches(previousFingerprint) && SameWatched(known.Values, now))
-                {
-                    continue; // unchanged: the values array is reused for the next row
-                }
-
-                kind = full ? ChangeKinds.Added : ChangeKinds.Changed;
-            }
-
             yield return new Change(key, ChangeOperation.Upsert, values, new QueryPosition(key))
             {
-                Kind = kind,
-                Fingerprint = fingerprint.ToArray(),
-                Watched = now,
-                Previous = before?.Values,
-                StoredAt = before?.StoredAt,
+                Watched = watched.Count == 0 ? null : ReadWatched(reader, width + 1, watched),
             };
-            values = new object?[width];
-        }
-
-        while (pending is { } gone)
-        {
-            yield return deleted.Change(gone);
-            pending = await stored.MoveNextAsync() ? stored.Current : null;
         }
     }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
-
-    /// <summary>Whether every watched value now is stored, and the same; true when nothing is watched.</summary>
-    private static bool SameWatched(IReadOnlyDictionary<string, string?>? stored, Dictionary<string, string?>? now)
-    {
-        if (now is null)
-        {
-            return true;
-        }
-
-        foreach (var (column, value) in now)
-        {
-            if (stored is null || !stored.TryGetValue(column, out var before) || !string.Equals(before, value, StringComparison.Ordinal))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
 
     private static Dictionary<string, string?> ReadWatched(NpgsqlDataReader reader, int first, IReadOnlyList<string> watched)
     {
@@ -203,13 +133,6 @@ public sealed class QuerySource : ISource
 
         return now;
     }
-
-    private static async IAsyncEnumerable<RecordState> NoStates()
-    {
-        await Task.CompletedTask;
-        yield break;
-    }
-
 
     private async Task<Resolved> ResolveAsync(CancellationToken ct)
     {

@@ -33,6 +33,10 @@ internal sealed class PostgresRecordStateReader(NpgsqlDataSource dataSource, Sta
         }
     }
 
+    /// <summary>For the diff of a source that cannot sort its keys: look-ups by key on a connection of its own (<see cref="PostgresDiffLookup"/>).</summary>
+    public async Task<IDiffLookup> OpenLookupAsync(CancellationToken ct) =>
+        await PostgresDiffLookup.OpenAsync(dataSource, schema, syncId, ct);
+
     private static async Task<bool> NextAsync(NpgsqlDataReader reader, CancellationToken ct)
     {
         try

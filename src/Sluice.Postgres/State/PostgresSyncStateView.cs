@@ -131,5 +131,9 @@ public sealed class PostgresSyncStateView : ISyncStateView
                 yield return state;
             }
         }
+
+        /// <summary>Look-ups by key for a dry run's diff; a sync the store has never seen has nothing stored.</summary>
+        public async Task<IDiffLookup> OpenLookupAsync(CancellationToken ct) =>
+            await PostgresDiffLookup.OpenAsync(view._dataSource, view._schema, await StateErrors.GuardAsync(() => view.SyncIdAsync(syncName, ct)), ct);
     }
 }

@@ -1,34 +1,57 @@
+using System.Diagnostics.Metrics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Sluice.Core.Errors;
+using Sluice.Core.Telemetry;
 using Sluice.Postgres.Cdc;
 using Sluice.Server.Hosting;
 
 namespace Sluice.Server.Metrics;
 
-/// <summary><c>GET /metrics</c> of <c>sluice run</c>: slot lag and sync progress for Prometheus (docs/cdc.md, "Watching lag").</summary>
+/// <summary>
+/// <c>GET /metrics</c> of <c>sluice run</c>: OpenTelemetry's Prometheus exporter, serving the engine's instruments
+/// (<see cref="SluiceTelemetry"/>) and the health series (slot lag, sync progress, ingest backlog) read from the state
+/// store at scrape time (docs/metrics.md).
+/// </summary>
 public static class MetricsEndpoint
 {
-    /// <summary>Maps <c>/metrics</c>; the collector (and the memory of each slot's progress between scrapes) lives as long as the app.</summary>
+    /// <summary>
+    /// Registers the health instruments and maps <c>/metrics</c>; the collector (and the memory of each slot's progress
+    /// between scrapes) lives as long as the app. The metrics pipeline itself is <see cref="Telemetry.SluiceOpenTelemetry"/>'s.
+    /// </summary>
     public static IEndpointConventionBuilder MapSluiceMetrics(this WebApplication app, SluiceWorkspace workspace)
     {
         ArgumentNullException.ThrowIfNull(app);
         ArgumentNullException.ThrowIfNull(workspace);
         var collector = new SyncHealthCollector(workspace.Config, workspace.Time, new SlotHealthTracker(workspace.Time));
-        app.Lifetime.ApplicationStopped.Register(() => collector.DisposeAsync().AsTask().GetAwaiter().GetResult());
-        return app.MapGet("/metrics", async (HttpContext http) =>
+        var health = new HealthSnapshotCache(collector, workspace.Time);
+        var meter = new Meter(SluiceTelemetry.Name);
+        HealthInstruments.Register(meter, health.Current);
+        app.Lifetime.ApplicationStopped.Register(() =>
         {
-            try
-            {
-                var snapshot = await collector.CollectAsync(http.RequestAborted);
-                return Results.Text(PrometheusText.Render(snapshot), PrometheusText.ContentType);
-            }
-            catch (SluiceException e)
-            {
-                // A scrape that fails shows up as `up == 0` with this reason, which is what alerting wants.
-                return Results.Text(e.Message, "text/plain; charset=utf-8", statusCode: StatusCodes.Status503ServiceUnavailable);
-            }
+            meter.Dispose();
+            collector.DisposeAsync().AsTask().GetAwaiter().GetResult();
         });
+        return app.MapPrometheusScrapingEndpoint("/metrics", meterProvider: null, pipeline => pipeline.Use(RefreshFirst(health)), optionsName: null);
     }
+
+    /// <summary>Reads the state store before the exporter collects, so that the scrape shows it as it is now.</summary>
+    internal static Func<HttpContext, RequestDelegate, Task> RefreshFirst(HealthSnapshotCache health) => async (http, next) =>
+    {
+        try
+        {
+            await health.RefreshAsync(http.RequestAborted);
+        }
+        catch (SluiceException e)
+        {
+            // A scrape that fails shows up as `up == 0` with this reason, which is what alerting wants.
+            http.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            http.Response.ContentType = "text/plain; charset=utf-8";
+            await http.Response.WriteAsync(e.Message, http.RequestAborted);
+            return;
+        }
+
+        await next(http);
+    };
 }

@@ -2,6 +2,7 @@ using Npgsql;
 using Sluice.Core.Checkpoints;
 using Sluice.Core.Configuration;
 using Sluice.Core.Connectors;
+using Sluice.Core.Engine.Diffing;
 using Sluice.Core.Records;
 using Sluice.Core.State;
 using Sluice.Postgres.Sources;
@@ -86,7 +87,8 @@ public sealed class QuerySourceWatchedTests
     private static async Task<List<Change>> ReadAll(QuerySource source, ReadRequest request)
     {
         var changes = new List<Change>();
-        await foreach (var change in source.ReadAsync(request, default))
+        // The source reads rows; the engine's differ finds what changed.
+        await foreach (var change in ChangeDiffer.ReadAsync(source, request, default))
         {
             changes.Add(change);
         }

@@ -2,10 +2,10 @@ using System.Text.Json;
 using Sluice.Core.Records;
 using Sluice.Core.State;
 
-namespace Sluice.Postgres.Sources;
+namespace Sluice.Core.Engine.Diffing;
 
 /// <summary>
-/// The change of a record a diffing source no longer returns. Only its key is known, so the key columns the
+/// The change of a record a diffed source no longer returns. Only its key is known, so the key columns the
 /// sync reads hold the key's text (each part of a composite key) and every other column is NULL; the watched
 /// values stored for the record come along as <see cref="Change.Previous"/>. A destination that maps a delete
 /// to a call (Segment's <c>on_delete</c>) identifies the record by its key columns.
@@ -15,9 +15,11 @@ internal sealed class DeletedRecords
     private readonly int _width;
     private readonly bool _composite;
     private readonly (int Ordinal, int Part)[] _keyColumns;
+    private readonly Func<string, SourcePosition> _positionAfter;
 
-    public DeletedRecords(IReadOnlyList<string> key, IReadOnlyList<string> columns)
+    public DeletedRecords(IReadOnlyList<string> key, IReadOnlyList<string> columns, Func<string, SourcePosition> positionAfter)
     {
+        _positionAfter = positionAfter;
         _width = columns.Count;
         _composite = key.Count > 1;
         _keyColumns = key.Select((name, part) => (Ordinal: IndexOf(columns, name), Part: part)).Where(c => c.Ordinal >= 0).ToArray();
@@ -35,7 +37,7 @@ internal sealed class DeletedRecords
             }
         }
 
-        return new Change(gone.Key, ChangeOperation.Delete, values, new QueryPosition(gone.Key))
+        return new Change(gone.Key, ChangeOperation.Delete, values, _positionAfter(gone.Key))
         {
             Kind = ChangeKinds.Deleted,
             Previous = gone.Values,
@@ -56,7 +58,7 @@ internal sealed class DeletedRecords
         return -1;
     }
 
-    /// <summary>A composite key is stored as a JSON array of its columns' texts (QuerySource's key expression).</summary>
+    /// <summary>A composite key is the JSON array of its columns' texts (<see cref="Connectors.SourceDiff"/>).</summary>
     private static List<string?> Parts(string key)
     {
         using var document = JsonDocument.Parse(key);

@@ -6,7 +6,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Sluice.Core.Records;
 
-namespace Sluice.Postgres.Sources;
+namespace Sluice.Core.Engine.Diffing;
 
 /// <summary>
 /// The fingerprint of a record: 16 bytes of SHA-256 over its values in a canonical binary form — each

@@ -1,0 +1,17 @@
+using Sluice.Core.Records;
+
+namespace Sluice.Core.Connectors;
+
+/// <summary>
+/// Declared by a source that reads every record on every run and leaves finding what changed to the engine
+/// (<see cref="ISource.Diff"/>): it yields each record once as an upsert (<see cref="Change.Kind"/> <see cref="ChangeKinds.None"/>,
+/// no fingerprint; <see cref="Change.Watched"/> set when <see cref="ReadRequest.Watched"/> asks for columns), and the
+/// engine's differ compares each with what the sync stored and yields only added, changed and deleted records.
+/// </summary>
+/// <remarks>
+/// A composite key is the JSON array of its columns' texts (<c>["acme","1"]</c>): that is how a deleted record,
+/// of which only the key is left, gets its key columns back.
+/// </remarks>
+/// <param name="Order">Whether the keys come in <see cref="State.RecordKeyOrder"/>.</param>
+/// <param name="PositionAfter">The source's position once the record with this key has been handled; for deleted records, which the source never yields.</param>
+public sealed record SourceDiff(KeyOrder Order, Func<string, SourcePosition> PositionAfter);

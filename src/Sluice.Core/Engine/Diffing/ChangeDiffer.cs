@@ -1,0 +1,43 @@
+using System.Runtime.CompilerServices;
+using Sluice.Core.Connectors;
+using Sluice.Core.Records;
+
+namespace Sluice.Core.Engine.Diffing;
+
+/// <summary>
+/// Where the engine reads a source: a source that yields its own changes is read as it is; one that reads every
+/// record and leaves finding what changed to the engine (<see cref="ISource.Diff"/>) is diffed here against the
+/// fingerprints the sync stored (<see cref="ReadRequest.RecordStates"/>), so that only added, changed and deleted
+/// records come out, with their <see cref="Change.Kind"/>, <see cref="Change.Fingerprint"/> and, for watched
+/// columns, <see cref="Change.Previous"/>.
+/// </summary>
+/// <remarks>
+/// Memory stays flat whatever the size of the source. Keys in <see cref="KeyOrder.Sorted"/> order are merged with the
+/// stored records streamed in the same order: one of each in memory (<see cref="SortedDiff"/>). Keys in any order are
+/// looked up a chunk at a time in the state database, which also keeps the keys seen, so that the deleted records are
+/// found there once the read has ended (<see cref="UnsortedDiff"/>).
+/// </remarks>
+public static class ChangeDiffer
+{
+    /// <summary>The changes a run of <paramref name="source"/> from <paramref name="request"/> hands to the engine.</summary>
+    public static IAsyncEnumerable<Change> ReadAsync(ISource source, ReadRequest request, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(request);
+        return source.Diff is { } diff ? DiffAsync(source, diff, request, ct) : source.ReadAsync(request, ct);
+    }
+
+    private static async IAsyncEnumerable<Change> DiffAsync(ISource source, SourceDiff diff, ReadRequest request, [EnumeratorCancellation] CancellationToken ct)
+    {
+        // The key columns, to give a deleted record its key back; a source resolves its schema once and keeps it.
+        var schema = await source.DiscoverAsync(ct);
+        using var records = new RecordDiff(source.Description, schema.KeyColumns, request, diff);
+        var changes = diff.Order == KeyOrder.Sorted
+            ? SortedDiff.ReadAsync(source.ReadAsync(request, ct), records, request.RecordStates, ct)
+            : UnsortedDiff.ReadAsync(source.ReadAsync(request, ct), records, request.RecordStates, ct);
+        await foreach (var change in changes)
+        {
+            yield return change;
+        }
+    }
+}

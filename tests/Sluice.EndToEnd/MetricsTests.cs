@@ -35,17 +35,15 @@ public sealed class MetricsTests
         ("sluice_ingest_events_lost_total", "counter"),
     ];
 
-    private static int _counter;
-
     [Fact]
     public async Task A_scrape_after_a_run_shows_the_engine_instruments_beside_every_health_series()
     {
-        var cdcSync = Unique("metrics_engine_cdc");
-        var orphan = Unique("metrics_engine_gone");
+        var cdcSync = TestSlots.Unique("metrics_engine_cdc");
+        var orphan = TestSlots.Unique("metrics_engine_gone");
         await using var bed = await TestBed.CreateAsync(nameof(A_scrape_after_a_run_shows_the_engine_instruments_beside_every_health_series), Tables,
             at => Config(at, cdcSync));
-        await CreateSlotAsync(bed, CdcNames.SlotFor(cdcSync));
-        await CreateSlotAsync(bed, CdcNames.SlotFor(orphan));
+        await TestSlots.CreateAsync(bed, CdcNames.SlotFor(cdcSync));
+        await TestSlots.CreateAsync(bed, CdcNames.SlotFor(orphan));
         var port = FreePort();
         using var server = bed.StartSluice("run", "-c", bed.ConfigPath, "--listen", $"http://127.0.0.1:{port}");
         var drain = Task.WhenAll(server.StandardOutput.ReadToEndAsync(), server.StandardError.ReadToEndAsync());
@@ -88,8 +86,8 @@ public sealed class MetricsTests
             server.Kill(entireProcessTree: true);
             await server.WaitForExitAsync();
             await drain;
-            await DropSlotAsync(bed, CdcNames.SlotFor(cdcSync));
-            await DropSlotAsync(bed, CdcNames.SlotFor(orphan));
+            await TestSlots.DropAsync(bed, CdcNames.SlotFor(cdcSync));
+            await TestSlots.DropAsync(bed, CdcNames.SlotFor(orphan));
         }
     }
 
@@ -133,21 +131,6 @@ public sealed class MetricsTests
               table: public.events
               create_table: true
         """;
-
-    /// <summary>A sync name no other test on the same cluster uses: slot names are cluster-wide.</summary>
-    private static string Unique(string name) => $"{name}_{Environment.ProcessId}_{Interlocked.Increment(ref _counter)}";
-
-    private static async Task CreateSlotAsync(TestBed bed, string name)
-    {
-        await bed.ExecuteAsync($"CREATE PUBLICATION {name} FOR TABLE accounts");
-        await bed.ExecuteAsync($"SELECT pg_create_logical_replication_slot('{name}', 'pgoutput')"); // alone: not in a transaction that wrote
-    }
-
-    private static async Task DropSlotAsync(TestBed bed, string name)
-    {
-        await bed.ExecuteAsync($"DROP PUBLICATION IF EXISTS {name}");
-        await bed.ExecuteAsync($"SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '{name}' AND NOT active");
-    }
 
     private static int FreePort()
     {

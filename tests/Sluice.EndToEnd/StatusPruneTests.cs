@@ -21,17 +21,15 @@ public sealed class StatusPruneTests
         INSERT INTO users SELECT i, 'user' || i || '@example.com', '2024-01-01'::timestamptz + i * interval '1 second' FROM generate_series(1, 10) i;
         """;
 
-    private static int _counter;
-
     [Fact]
     public async Task Status_shows_each_slot_with_its_lag_lists_orphans_and_exits_1_over_a_threshold()
     {
-        var live = Unique("accounts_cdc");
-        var gone = Unique("gone");
+        var live = TestSlots.Unique("accounts_cdc");
+        var gone = TestSlots.Unique("gone");
         await using var bed = await TestBed.CreateAsync(nameof(Status_shows_each_slot_with_its_lag_lists_orphans_and_exits_1_over_a_threshold), Tables,
             at => Config(at, live, "cdc: {max_lag: 1kB, max_lag_time: 1h}"));
-        await CreateSlotAndPublicationAsync(bed, CdcNames.SlotFor(live));
-        await CreateSlotAndPublicationAsync(bed, CdcNames.SlotFor(gone));
+        await TestSlots.CreateAsync(bed, CdcNames.SlotFor(live));
+        await TestSlots.CreateAsync(bed, CdcNames.SlotFor(gone));
         try
         {
             await bed.ExecuteAsync("INSERT INTO accounts (id, status) SELECT i, 'trial' FROM generate_series(1, 1000) i");
@@ -60,28 +58,28 @@ public sealed class StatusPruneTests
 
             // Under its thresholds, with no orphan left, all is well.
             await File.WriteAllTextAsync(bed.ConfigPath, (await File.ReadAllTextAsync(bed.ConfigPath)).Replace("max_lag: 1kB", "max_lag: 1GB", StringComparison.Ordinal));
-            await DropSlotAndPublicationAsync(bed, CdcNames.SlotFor(gone));
+            await TestSlots.DropAsync(bed, CdcNames.SlotFor(gone));
             var (okExit, okOutput) = await bed.RunSluiceAsync("status", "-c", bed.ConfigPath);
             Assert.True(okExit == 0, okOutput);
             Assert.Contains("OK", okOutput, StringComparison.Ordinal);
         }
         finally
         {
-            await DropSlotAndPublicationAsync(bed, CdcNames.SlotFor(live));
-            await DropSlotAndPublicationAsync(bed, CdcNames.SlotFor(gone));
+            await TestSlots.DropAsync(bed, CdcNames.SlotFor(live));
+            await TestSlots.DropAsync(bed, CdcNames.SlotFor(gone));
         }
     }
 
     [Fact]
     public async Task Prune_drops_the_slot_and_publication_of_a_sync_removed_from_the_config()
     {
-        var kept = Unique("kept");
-        var removed = Unique("removed");
+        var kept = TestSlots.Unique("kept");
+        var removed = TestSlots.Unique("removed");
         await using var bed = await TestBed.CreateAsync(nameof(Prune_drops_the_slot_and_publication_of_a_sync_removed_from_the_config), Tables,
             at => Config(at, kept, "cdc: true"));
         // Both syncs ran once; then `removed` was taken out of the config.
-        await CreateSlotAndPublicationAsync(bed, CdcNames.SlotFor(kept));
-        await CreateSlotAndPublicationAsync(bed, CdcNames.SlotFor(removed));
+        await TestSlots.CreateAsync(bed, CdcNames.SlotFor(kept));
+        await TestSlots.CreateAsync(bed, CdcNames.SlotFor(removed));
         try
         {
             var (dryExit, dryOutput) = await bed.RunSluiceAsync("prune", "-c", bed.ConfigPath, "--dry-run");
@@ -110,19 +108,19 @@ public sealed class StatusPruneTests
         }
         finally
         {
-            await DropSlotAndPublicationAsync(bed, CdcNames.SlotFor(kept));
-            await DropSlotAndPublicationAsync(bed, CdcNames.SlotFor(removed));
+            await TestSlots.DropAsync(bed, CdcNames.SlotFor(kept));
+            await TestSlots.DropAsync(bed, CdcNames.SlotFor(removed));
         }
     }
 
     [Fact]
     public async Task Metrics_export_slot_lag_and_sync_progress_in_the_Prometheus_format()
     {
-        var live = Unique("metrics_cdc");
+        var live = TestSlots.Unique("metrics_cdc");
         await using var bed = await TestBed.CreateAsync(nameof(Metrics_export_slot_lag_and_sync_progress_in_the_Prometheus_format), Tables,
             at => Config(at, live, "cdc: true", usersSchedule: "every 1s"));
         var slot = CdcNames.SlotFor(live);
-        await CreateSlotAndPublicationAsync(bed, slot);
+        await TestSlots.CreateAsync(bed, slot);
         var port = FreePort();
         using var server = bed.StartSluice("run", "-c", bed.ConfigPath, "--listen", $"http://127.0.0.1:{port}");
         var drain = Task.WhenAll(server.StandardOutput.ReadToEndAsync(), server.StandardError.ReadToEndAsync());
@@ -162,7 +160,7 @@ public sealed class StatusPruneTests
             server.Kill(entireProcessTree: true);
             await server.WaitForExitAsync();
             await drain;
-            await DropSlotAndPublicationAsync(bed, slot);
+            await TestSlots.DropAsync(bed, slot);
         }
     }
 
@@ -170,7 +168,7 @@ public sealed class StatusPruneTests
     public async Task A_sync_whose_last_run_failed_makes_status_exit_1_with_the_error_and_metrics_count_it()
     {
         await using var bed = await TestBed.CreateAsync(nameof(A_sync_whose_last_run_failed_makes_status_exit_1_with_the_error_and_metrics_count_it), Tables,
-            at => Config(at, Unique("accounts"), "cdc: false"), new SegmentEmulatorOptions { Port = 0, WriteKeys = ["the-right-key"] });
+            at => Config(at, TestSlots.Unique("accounts"), "cdc: false"), new SegmentEmulatorOptions { Port = 0, WriteKeys = ["the-right-key"] });
         await using (var workspace = bed.Workspace())
         {
             await Assert.ThrowsAnyAsync<SluiceException>(() => workspace.RunAsync("users_sync", RunKind.Incremental, null, default));
@@ -312,21 +310,6 @@ public sealed class StatusPruneTests
               traits:
                 email: email
         """;
-
-    /// <summary>A sync name no other test in this process (or another on the same cluster) uses: slot names are cluster-wide.</summary>
-    private static string Unique(string name) => $"{name}_{Environment.ProcessId}_{Interlocked.Increment(ref _counter)}";
-
-    private static async Task CreateSlotAndPublicationAsync(TestBed bed, string name)
-    {
-        await bed.ExecuteAsync($"CREATE PUBLICATION {name} FOR TABLE accounts");
-        await bed.ExecuteAsync($"SELECT pg_create_logical_replication_slot('{name}', 'pgoutput')"); // alone: not in a transaction that wrote
-    }
-
-    private static async Task DropSlotAndPublicationAsync(TestBed bed, string name)
-    {
-        await bed.ExecuteAsync($"DROP PUBLICATION IF EXISTS {name}");
-        await bed.ExecuteAsync($"SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '{name}' AND NOT active");
-    }
 
     private static async Task<object?> CountSlotsAsync(TestBed bed, string name) =>
         await bed.ScalarAsync($"SELECT count(*) FROM pg_replication_slots WHERE slot_name = '{name}'");

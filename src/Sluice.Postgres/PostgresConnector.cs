@@ -15,16 +15,12 @@ public sealed class PostgresConnector : IConnector
     public async Task CheckConnectionAsync(ConnectionConfig connection, ConnectorResources resources, CancellationToken ct)
     {
         var (options, dataSource) = Open(connection, resources);
-        try
+        await PostgresCall.RunAsync(PostgresCallContext.Connection(options.Describe()), async () =>
         {
             await using var open = await dataSource.OpenConnectionAsync(ct);
             await using var command = new NpgsqlCommand("SELECT 1", open);
             await command.ExecuteScalarAsync(ct);
-        }
-        catch (Exception e) when (e is NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
-        {
-            throw PostgresErrors.Translate(e, options.Describe());
-        }
+        });
     }
 
     public ISource CreateSource(SyncConfig sync, ConnectionConfig connection, ConnectorResources resources)

@@ -1,4 +1,5 @@
 using Npgsql;
+using Sluice.Postgres;
 
 namespace Sluice.State;
 
@@ -35,7 +36,7 @@ public sealed class DeadLetterQueue
     /// <param name="syncName">A sync's name; <c>null</c>: every sync.</param>
     /// <param name="includeReplayed">Also the letters a replay delivered (out of the queue).</param>
     public Task<(IReadOnlyList<StoredDeadLetter> Letters, long Total)> ListAsync(string? syncName, int limit, bool includeReplayed, bool withPayload, CancellationToken ct) =>
-        StateErrors.GuardAsync(async () =>
+        PostgresCall.RunAsync(PostgresCallContext.StateStore, async () =>
         {
             const string Where = "($1::text IS NULL OR s.name = $1) AND ($2 OR d.replayed_at IS NULL)";
             await using var batch = _dataSource.CreateBatch();
@@ -62,7 +63,7 @@ public sealed class DeadLetterQueue
     /// quarantined records are left out: a replay must not send what a processor held back.
     /// </summary>
     public Task<IReadOnlyList<StoredDeadLetter>> PendingAsync(string syncName, long afterId, int limit, CancellationToken ct) =>
-        StateErrors.GuardAsync(async () =>
+        PostgresCall.RunAsync(PostgresCallContext.StateStore, async () =>
         {
             await using var command = _dataSource.CreateCommand(
                 $"""
@@ -78,7 +79,7 @@ public sealed class DeadLetterQueue
 
     /// <summary>The letters of a sync with these ids, in the queue or not, with payloads, in id order; ids of other syncs, and quarantined records, are left out.</summary>
     public Task<IReadOnlyList<StoredDeadLetter>> FindAsync(string syncName, IReadOnlyCollection<long> ids, CancellationToken ct) =>
-        StateErrors.GuardAsync(async () =>
+        PostgresCall.RunAsync(PostgresCallContext.StateStore, async () =>
         {
             await using var command = _dataSource.CreateCommand(
                 $"""
@@ -102,7 +103,7 @@ public sealed class DeadLetterQueue
 
     /// <inheritdoc cref="RecordReplayAsync(IReadOnlyCollection{long}, IReadOnlyCollection{ValueTuple{long, string}}, CancellationToken)"/>
     public Task RecordReplayAsync(long? runId, IReadOnlyCollection<long> delivered, IReadOnlyCollection<(long Id, string Reason)> refused, CancellationToken ct) =>
-        StateErrors.GuardAsync(async () =>
+        PostgresCall.RunAsync(PostgresCallContext.StateStore, async () =>
         {
             // A batch runs in one implicit transaction.
             await using var batch = _dataSource.CreateBatch();

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using Npgsql;
 using NpgsqlTypes;
 using Sluice.Core.State;
+using Sluice.Postgres;
 
 namespace Sluice.State;
 
@@ -37,11 +38,11 @@ internal sealed class PostgresDiffLookup : IDiffLookup
     /// <param name="syncId">The sync's id; <c>null</c> for a sync the store has never seen, which has nothing stored.</param>
     public static async Task<PostgresDiffLookup> OpenAsync(NpgsqlDataSource dataSource, StateSchema schema, long? syncId, CancellationToken ct)
     {
-        var connection = await StateErrors.GuardAsync(() => dataSource.OpenConnectionAsync(ct).AsTask());
+        var connection = await PostgresCall.RunAsync(PostgresCallContext.StateStore, () => dataSource.OpenConnectionAsync(ct).AsTask());
         try
         {
             await using var create = new NpgsqlCommand($"DROP TABLE IF EXISTS {Seen}; CREATE TEMP TABLE sluice_seen_keys (record_key text COLLATE \"C\" NOT NULL)", connection);
-            await StateErrors.GuardAsync(() => create.ExecuteNonQueryAsync(ct));
+            await PostgresCall.RunAsync(PostgresCallContext.StateStore, () => create.ExecuteNonQueryAsync(ct));
             return new PostgresDiffLookup(connection, schema, syncId);
         }
         catch
@@ -52,7 +53,7 @@ internal sealed class PostgresDiffLookup : IDiffLookup
     }
 
     public Task<IReadOnlyDictionary<string, RecordState>> FindAsync(IReadOnlyList<string> keys, CancellationToken ct) =>
-        StateErrors.GuardAsync(async () =>
+        PostgresCall.RunAsync(PostgresCallContext.StateStore, async () =>
         {
             var stored = new string[keys.Count];
             for (var i = 0; i < stored.Length; i++)
@@ -86,7 +87,7 @@ internal sealed class PostgresDiffLookup : IDiffLookup
         });
 
     public Task<string?> RepeatedKeyAsync(CancellationToken ct) =>
-        StateErrors.GuardAsync(async () =>
+        PostgresCall.RunAsync(PostgresCallContext.StateStore, async () =>
         {
             // Statistics first (autovacuum never analyzes a temporary table): the anti-join that follows is planned on them.
             await using var command = new NpgsqlCommand($"ANALYZE {Seen}; SELECT record_key FROM {Seen} GROUP BY record_key HAVING count(*) > 1 LIMIT 1", _connection)
@@ -111,8 +112,8 @@ internal sealed class PostgresDiffLookup : IDiffLookup
             CommandTimeout = 0,
         };
         command.Parameters.Add(new NpgsqlParameter { Value = syncId });
-        await using var reader = await StateErrors.GuardAsync(() => command.ExecuteReaderAsync(ct));
-        while (await StateErrors.GuardAsync(() => reader.ReadAsync(ct)))
+        await using var reader = await PostgresCall.RunAsync(PostgresCallContext.StateStore, () => command.ExecuteReaderAsync(ct));
+        while (await PostgresCall.RunAsync(PostgresCallContext.StateStore, () => reader.ReadAsync(ct)))
         {
             yield return Read(reader);
         }

@@ -1,5 +1,6 @@
 using Npgsql;
 using Sluice.Core.Engine;
+using Sluice.Postgres;
 
 namespace Sluice.State;
 
@@ -19,7 +20,7 @@ public sealed class PostgresRateBudgets : IRateBudgetStore
     }
 
     public async ValueTask<RateBudgetGrant> TakeAsync(RateBudgetAsk ask, CancellationToken ct) =>
-        await StateErrors.GuardAsync(() => TakeCoreAsync(ask, ct));
+        await PostgresCall.RunAsync(PostgresCallContext.StateStore, () => TakeCoreAsync(ask, ct));
 
     private async Task<RateBudgetGrant> TakeCoreAsync(RateBudgetAsk ask, CancellationToken ct)
     {
@@ -42,7 +43,7 @@ public sealed class PostgresRateBudgets : IRateBudgetStore
     }
 
     public async ValueTask PauseAsync(string destination, DateTimeOffset until, DateTimeOffset now, CancellationToken ct) =>
-        await StateErrors.GuardAsync(() => PauseCoreAsync(destination, until, now, ct));
+        await PostgresCall.RunAsync(PostgresCallContext.StateStore, () => PauseCoreAsync(destination, until, now, ct));
 
     private async Task PauseCoreAsync(string destination, DateTimeOffset until, DateTimeOffset now, CancellationToken ct)
     {

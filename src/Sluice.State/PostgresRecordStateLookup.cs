@@ -1,5 +1,6 @@
 using Npgsql;
 using Sluice.Core.State;
+using Sluice.Postgres;
 
 namespace Sluice.State;
 
@@ -10,7 +11,7 @@ namespace Sluice.State;
 internal sealed class PostgresRecordStateLookup(NpgsqlDataSource dataSource, StateSchema schema, long syncId) : IRecordStateLookup
 {
     public Task<IReadOnlyDictionary<string, RecordState>> FindAsync(IReadOnlyCollection<string> keys, CancellationToken ct) =>
-        StateErrors.GuardAsync(() => FindCoreAsync(keys, ct));
+        PostgresCall.RunAsync(PostgresCallContext.StateStore, () => FindCoreAsync(keys, ct));
 
     private async Task<IReadOnlyDictionary<string, RecordState>> FindCoreAsync(IReadOnlyCollection<string> keys, CancellationToken ct)
     {

@@ -15,7 +15,7 @@ internal sealed class PostgresRecordStateReader(NpgsqlDataSource dataSource, Sta
 {
     public async IAsyncEnumerable<RecordState> ReadAsync([EnumeratorCancellation] CancellationToken ct)
     {
-        await using var connection = await StateErrors.GuardAsync(() => dataSource.OpenConnectionAsync(ct).AsTask());
+        await using var connection = await PostgresCall.RunAsync(PostgresCallContext.StateStore, () => dataSource.OpenConnectionAsync(ct).AsTask());
         // Ledger entries without a fingerprint (a sync that does not diff, or switched from a cursor) are nothing to diff against.
         await using var command = new NpgsqlCommand($"SELECT record_key, fingerprint, watched_values::text, updated_at FROM {schema.Name}.record_state WHERE sync_id = $1 AND fingerprint IS NOT NULL ORDER BY record_key", connection)
         {
@@ -23,8 +23,8 @@ internal sealed class PostgresRecordStateReader(NpgsqlDataSource dataSource, Sta
             CommandTimeout = 0,
         };
         command.Parameters.Add(new NpgsqlParameter { Value = syncId });
-        await using var reader = await StateErrors.GuardAsync(() => command.ExecuteReaderAsync(ct));
-        while (await NextAsync(reader, ct))
+        await using var reader = await PostgresCall.RunAsync(PostgresCallContext.StateStore, () => command.ExecuteReaderAsync(ct));
+        while (await PostgresCall.RunAsync(PostgresCallContext.StateStore, () => reader.ReadAsync(ct)))
         {
             yield return new RecordState(StoredText.Read(reader.GetString(0)), reader.GetFieldValue<byte[]>(1))
             {
@@ -37,16 +37,4 @@ internal sealed class PostgresRecordStateReader(NpgsqlDataSource dataSource, Sta
     /// <summary>For the diff of a source that cannot sort its keys: look-ups by key on a connection of its own (<see cref="PostgresDiffLookup"/>).</summary>
     public async Task<IDiffLookup> OpenLookupAsync(CancellationToken ct) =>
         await PostgresDiffLookup.OpenAsync(dataSource, schema, syncId, ct);
-
-    private static async Task<bool> NextAsync(NpgsqlDataReader reader, CancellationToken ct)
-    {
-        try
-        {
-            return await reader.ReadAsync(ct);
-        }
-        catch (Exception e) when (e is NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
-        {
-            throw PostgresErrors.Translate(e, "state database");
-        }
-    }
 }

@@ -25,14 +25,7 @@ public sealed class PostgresStateStore : ISyncStateStore
     public static async Task<PostgresStateStore> OpenAsync(NpgsqlDataSource dataSource, string schema = "sluice", CancellationToken ct = default)
     {
         var stateSchema = new StateSchema(schema);
-        try
-        {
-            await Migrator.MigrateAsync(dataSource, stateSchema, ct);
-        }
-        catch (Exception e) when (e is NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
-        {
-            throw PostgresErrors.Translate(e, $"state database (schema {schema})");
-        }
+        await PostgresCall.RunAsync(PostgresCallContext.StateStoreIn(schema), () => Migrator.MigrateAsync(dataSource, stateSchema, ct));
 
         return new PostgresStateStore(dataSource, stateSchema);
     }
@@ -41,7 +34,7 @@ public sealed class PostgresStateStore : ISyncStateStore
     public DeadLetterQueue DeadLetters => new(_dataSource, _schema);
 
     public Task<ISyncLease?> TryAcquireAsync(string syncName, CancellationToken ct) =>
-        StateErrors.GuardAsync(() => TryAcquireCoreAsync(syncName, ct));
+        PostgresCall.RunAsync(PostgresCallContext.StateStore, () => TryAcquireCoreAsync(syncName, ct));
 
     private async Task<ISyncLease?> TryAcquireCoreAsync(string syncName, CancellationToken ct)
     {
@@ -75,7 +68,7 @@ public sealed class PostgresStateStore : ISyncStateStore
 
     /// <summary>A sync's checkpoint, the run that wrote it and the sync's latest run; <c>null</c> for a sync the store never saw.</summary>
     public Task<CheckpointStatus?> CheckpointStatusAsync(string syncName, CancellationToken ct) =>
-        StateErrors.GuardAsync(() => CheckpointStatusCoreAsync(syncName, ct));
+        PostgresCall.RunAsync(PostgresCallContext.StateStore, () => CheckpointStatusCoreAsync(syncName, ct));
 
     private async Task<CheckpointStatus?> CheckpointStatusCoreAsync(string syncName, CancellationToken ct)
     {

@@ -4,6 +4,7 @@ using Sluice.Core.Checkpoints;
 using Sluice.Core.Errors;
 using Sluice.Core.Records;
 using Sluice.Core.State;
+using Sluice.Postgres;
 
 namespace Sluice.State;
 
@@ -25,7 +26,7 @@ internal sealed class PostgresSyncLease(NpgsqlDataSource dataSource, StateSchema
     public IRecordStateLookup RecordLookup => new PostgresRecordStateLookup(dataSource, schema, syncId);
 
     public Task<Checkpoint?> LoadCheckpointAsync(CancellationToken ct) =>
-        StateErrors.GuardAsync(() => LoadCheckpointCoreAsync(ct));
+        PostgresCall.RunAsync(PostgresCallContext.StateStore, () => LoadCheckpointCoreAsync(ct));
 
     private async Task<Checkpoint?> LoadCheckpointCoreAsync(CancellationToken ct)
     {
@@ -43,7 +44,7 @@ internal sealed class PostgresSyncLease(NpgsqlDataSource dataSource, StateSchema
     }
 
     public Task<long> StartRunAsync(RunKind kind, CancellationToken ct) =>
-        StateErrors.GuardAsync(() => StartRunCoreAsync(kind, ct));
+        PostgresCall.RunAsync(PostgresCallContext.StateStore, () => StartRunCoreAsync(kind, ct));
 
     private async Task<long> StartRunCoreAsync(RunKind kind, CancellationToken ct)
     {
@@ -65,10 +66,10 @@ internal sealed class PostgresSyncLease(NpgsqlDataSource dataSource, StateSchema
     }
 
     public Task CommitBatchAsync(BatchCommit commit, CancellationToken ct) =>
-        StateErrors.GuardAsync(() => CommitBatchesCoreAsync([commit], ct));
+        PostgresCall.RunAsync(PostgresCallContext.StateStore, () => CommitBatchesCoreAsync([commit], ct));
 
     public Task CommitBatchesAsync(IReadOnlyList<BatchCommit> commits, CancellationToken ct) =>
-        StateErrors.GuardAsync(() => CommitBatchesCoreAsync(commits, ct));
+        PostgresCall.RunAsync(PostgresCallContext.StateStore, () => CommitBatchesCoreAsync(commits, ct));
 
     /// <summary>
     /// Each batch's ledger, fingerprints, dead letters and batch row; the run's counters and the checkpoint once, for the last.
@@ -132,7 +133,7 @@ internal sealed class PostgresSyncLease(NpgsqlDataSource dataSource, StateSchema
     private static int Rejected(BatchCommit commit) => commit.DeadLetters.Count(l => l.Kind != DeadLetterKind.Waiting);
 
     public Task FinishRunAsync(long runId, RunOutcome outcome, RunAudit? audit, CancellationToken ct) =>
-        StateErrors.GuardAsync(() => FinishRunCoreAsync(runId, outcome, audit, ct));
+        PostgresCall.RunAsync(PostgresCallContext.StateStore, () => FinishRunCoreAsync(runId, outcome, audit, ct));
 
     private async Task FinishRunCoreAsync(long runId, RunOutcome outcome, RunAudit? audit, CancellationToken ct)
     {

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using Npgsql;
 using Sluice.Core.Checkpoints;
 using Sluice.Core.State;
+using Sluice.Postgres;
 
 namespace Sluice.State;
 
@@ -27,7 +28,7 @@ public sealed class PostgresSyncStateView : ISyncStateView
     }
 
     public Task<Checkpoint?> LoadCheckpointAsync(string syncName, CancellationToken ct) =>
-        StateErrors.GuardAsync(async () =>
+        PostgresCall.RunAsync(PostgresCallContext.StateStore, async () =>
         {
             if (await SyncIdAsync(syncName, ct) is not { } syncId)
             {
@@ -47,14 +48,14 @@ public sealed class PostgresSyncStateView : ISyncStateView
     /// for <c>sluice status</c> and <c>/metrics</c>. Empty when the store was never migrated.
     /// </summary>
     public Task<IReadOnlyList<SyncStatus>> StatusAsync(CancellationToken ct) =>
-        StateErrors.GuardAsync(async () => await HasTablesAsync(ct) ? await ReadStatusAsync(ct) : []);
+        PostgresCall.RunAsync(PostgresCallContext.StateStore, async () => await HasTablesAsync(ct) ? await ReadStatusAsync(ct) : []);
 
     /// <summary>
     /// <see cref="StatusAsync"/> of a store that must exist: a running server's store was migrated when it opened, so
     /// its tables missing is a fault to report, not an empty store.
     /// </summary>
     internal Task<IReadOnlyList<SyncStatus>> StatusOfOpenStoreAsync(CancellationToken ct) =>
-        StateErrors.GuardAsync(() => ReadStatusAsync(ct));
+        PostgresCall.RunAsync(PostgresCallContext.StateStore, () => ReadStatusAsync(ct));
 
     private async Task<IReadOnlyList<SyncStatus>> ReadStatusAsync(CancellationToken ct)
     {
@@ -121,7 +122,7 @@ public sealed class PostgresSyncStateView : ISyncStateView
     {
         public async IAsyncEnumerable<RecordState> ReadAsync([EnumeratorCancellation] CancellationToken ct)
         {
-            if (await StateErrors.GuardAsync(() => view.SyncIdAsync(syncName, ct)) is not { } syncId)
+            if (await PostgresCall.RunAsync(PostgresCallContext.StateStore, () => view.SyncIdAsync(syncName, ct)) is not { } syncId)
             {
                 yield break;
             }
@@ -134,6 +135,6 @@ public sealed class PostgresSyncStateView : ISyncStateView
 
         /// <summary>Look-ups by key for a dry run's diff; a sync the store has never seen has nothing stored.</summary>
         public async Task<IDiffLookup> OpenLookupAsync(CancellationToken ct) =>
-            await PostgresDiffLookup.OpenAsync(view._dataSource, view._schema, await StateErrors.GuardAsync(() => view.SyncIdAsync(syncName, ct)), ct);
+            await PostgresDiffLookup.OpenAsync(view._dataSource, view._schema, await PostgresCall.RunAsync(PostgresCallContext.StateStore, () => view.SyncIdAsync(syncName, ct)), ct);
     }
 }

@@ -13,7 +13,7 @@ public sealed class RecordHistory(NpgsqlDataSource dataSource, string schema = "
     private readonly string _schema = SqlNames.Quote(schema);
 
     public async Task<IReadOnlyList<RecordEvent>> LoadAsync(string syncName, string recordKey, CancellationToken ct) =>
-        await StateErrors.GuardAsync(async () =>
+        await PostgresCall.RunAsync(PostgresCallContext.StateStore, async () =>
         {
             await using var command = dataSource.CreateCommand(
                 $"""
@@ -60,7 +60,7 @@ public sealed class RecordHistory(NpgsqlDataSource dataSource, string schema = "
     /// the ledger does not hold (never handled, forgotten after a delete, or a streaming sync, which keeps none).
     /// </summary>
     public async Task<StoredRecordState?> LoadStateAsync(string syncName, string recordKey, CancellationToken ct) =>
-        await StateErrors.GuardAsync(async () =>
+        await PostgresCall.RunAsync(PostgresCallContext.StateStore, async () =>
         {
             await using var command = dataSource.CreateCommand(
                 $"""
@@ -86,7 +86,7 @@ public sealed class RecordHistory(NpgsqlDataSource dataSource, string schema = "
 
     /// <summary>The record's latest dead letter with its payload (what would have been sent); <c>null</c> when it has none.</summary>
     public async Task<StoredDeadLetterPayload?> LoadLastDeadLetterAsync(string syncName, string recordKey, CancellationToken ct) =>
-        await StateErrors.GuardAsync(async () =>
+        await PostgresCall.RunAsync(PostgresCallContext.StateStore, async () =>
         {
             await using var command = dataSource.CreateCommand(
                 $"""
@@ -106,7 +106,7 @@ public sealed class RecordHistory(NpgsqlDataSource dataSource, string schema = "
 
     /// <summary>Whether the sync has ever run (so "no history" can say why).</summary>
     public async Task<bool> KnowsSyncAsync(string syncName, CancellationToken ct) =>
-        await StateErrors.GuardAsync(async () =>
+        await PostgresCall.RunAsync(PostgresCallContext.StateStore, async () =>
         {
             await using var command = dataSource.CreateCommand($"SELECT EXISTS (SELECT 1 FROM {_schema}.syncs WHERE name = $1)");
             command.Parameters.Add(new NpgsqlParameter { Value = syncName });

@@ -1,4 +1,5 @@
 using Npgsql;
+using Sluice.Postgres;
 
 namespace Sluice.State;
 
@@ -25,7 +26,7 @@ public sealed class RecordLedgerRetention(NpgsqlDataSource dataSource, string sc
 
     /// <summary>How many entries and dead letters last changed before <paramref name="cutoff"/> <see cref="PruneAsync"/> would delete.</summary>
     public Task<LedgerPruneCount> CountAsync(DateTimeOffset cutoff, CancellationToken ct) =>
-        StateErrors.GuardAsync(async () =>
+        PostgresCall.RunAsync(PostgresCallContext.StateStore, async () =>
         {
             await using var command = dataSource.CreateCommand($"SELECT (SELECT count(*) {ForgettableEntries}), (SELECT count(*) {DeliveredLetters})");
             command.Parameters.Add(new NpgsqlParameter { Value = cutoff });
@@ -36,7 +37,7 @@ public sealed class RecordLedgerRetention(NpgsqlDataSource dataSource, string sc
 
     /// <summary>Deletes them, in one transaction; returns how many.</summary>
     public Task<LedgerPruneCount> PruneAsync(DateTimeOffset cutoff, CancellationToken ct) =>
-        StateErrors.GuardAsync(async () =>
+        PostgresCall.RunAsync(PostgresCallContext.StateStore, async () =>
         {
             await using var batch = dataSource.CreateBatch();
             batch.BatchCommands.Add(new NpgsqlBatchCommand($"DELETE {ForgettableEntries}") { Parameters = { new NpgsqlParameter { Value = cutoff } } });

@@ -32,7 +32,7 @@ internal static class CdcPreflight
     {
         ArgumentNullException.ThrowIfNull(tables);
         var server = Describe(dataSource);
-        try
+        return await PostgresCall.RunAsync(PostgresCallContext.Connection(server), async () =>
         {
             await using var connection = await dataSource.OpenConnectionAsync(ct);
             var facts = await ReadServerAsync(connection, slot, publication, ct);
@@ -73,11 +73,7 @@ internal static class CdcPreflight
 
             return new Readiness(facts.WalLevel, facts.Role, facts.CanReplicate, facts.MaxSlots, facts.UsedSlots, facts.MaxWalSenders, facts.UsedWalSenders,
                 facts.SlotExists, facts.PublicationExists, problems);
-        }
-        catch (Exception e) when (e is NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
-        {
-            throw PostgresErrors.Translate(e, server);
-        }
+        });
     }
 
     /// <summary>
@@ -92,7 +88,7 @@ internal static class CdcPreflight
         ArgumentNullException.ThrowIfNull(tables);
         ArgumentNullException.ThrowIfNull(watchedColumns);
         var advice = new List<string>();
-        try
+        await PostgresCall.RunAsync(PostgresCallContext.Connection(Describe(dataSource)), async () =>
         {
             await using var connection = await dataSource.OpenConnectionAsync(ct);
             foreach (var name in tables)
@@ -119,11 +115,7 @@ internal static class CdcPreflight
                         $"so an update's old value{(missing.Count == 1 ? "" : "s")} never reach{(missing.Count == 1 ? "es" : "")} Sluice from the WAL; fix: ALTER TABLE {table.Qualified} REPLICA IDENTITY FULL;");
                 }
             }
-        }
-        catch (Exception e) when (e is NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
-        {
-            throw PostgresErrors.Translate(e, Describe(dataSource));
-        }
+        });
 
         return advice;
     }

@@ -191,7 +191,7 @@ internal sealed partial class CdcSource
 
         var where = string.Join(" AND ", table.Key.Select((k, i) => $"{SqlNames.Quote(k)} = CAST(${i + 1}::text AS {table.Find(k)!.DatabaseType})"));
         var sql = $"SELECT {select.ToString().TrimEnd(',', ' ')} FROM {table.Table.Qualified} WHERE {where}";
-        return await GuardAsync(async () =>
+        return await PostgresCall.RunAsync(_calls, async () =>
         {
             await using var connection = await _dataSource.OpenConnectionAsync(ct);
             await using var transaction = await connection.BeginTransactionAsync(ct);

@@ -24,10 +24,10 @@ internal sealed partial class CdcSource
     private async IAsyncEnumerable<Change> CopyAsync(IReadOnlyList<CdcTable> tables, ReadRequest request, string snapshot, CdcPosition end, [EnumeratorCancellation] CancellationToken ct)
     {
         await using var connection = await OpenAsync(ct);
-        await using var transaction = await GuardAsync(() => connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct).AsTask());
+        await using var transaction = await PostgresCall.RunAsync(_calls, () => connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct).AsTask());
         await using (var setup = new NpgsqlCommand($"SET TRANSACTION SNAPSHOT '{snapshot.Replace("'", "''", StringComparison.Ordinal)}'; {CdcSessionSettings.SetLocal}", connection, transaction))
         {
-            await GuardAsync(() => setup.ExecuteNonQueryAsync(ct));
+            await PostgresCall.RunAsync(_calls, () => setup.ExecuteNonQueryAsync(ct));
         }
 
         Copied? held = null;
@@ -39,8 +39,8 @@ internal sealed partial class CdcSource
                 // A large table's first row can take longer than the driver's 30 s default.
                 CommandTimeout = 0,
             };
-            await using var reader = await GuardAsync(() => command.ExecuteReaderAsync(ct));
-            while (await GuardAsync(() => reader.ReadAsync(ct)))
+            await using var reader = await PostgresCall.RunAsync(_calls, () => command.ExecuteReaderAsync(ct));
+            while (await PostgresCall.RunAsync(_calls, () => reader.ReadAsync(ct)))
             {
                 var row = ReadCopied(reader, table, request, prefix);
                 if (held is { } previous)
@@ -57,7 +57,7 @@ internal sealed partial class CdcSource
             yield return last.ToChange(end);
         }
 
-        await GuardAsync(() => transaction.CommitAsync(ct));
+        await PostgresCall.RunAsync(_calls, () => transaction.CommitAsync(ct));
     }
 
     private static string CopyQuery(CdcTable table, ReadRequest request)

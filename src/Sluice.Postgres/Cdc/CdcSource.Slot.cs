@@ -50,7 +50,7 @@ internal sealed partial class CdcSource
                 }
 
                 await UsableAsync(state, ct);
-                await GuardAsync(async () =>
+                await PostgresCall.RunAsync(_calls, async () =>
                 {
                     await using var connection = await _dataSource.OpenConnectionAsync(ct);
                     await using var drop = new NpgsqlCommand("SELECT pg_drop_replication_slot($1)", connection);
@@ -59,13 +59,13 @@ internal sealed partial class CdcSource
                 });
             }
 
-            var created = await GuardAsync(() => replication.CreatePgOutputReplicationSlot(_options.Slot, slotSnapshotInitMode: LogicalSlotSnapshotInitMode.Export, cancellationToken: ct));
+            var created = await PostgresCall.RunAsync(_calls, () => replication.CreatePgOutputReplicationSlot(_options.Slot, slotSnapshotInitMode: LogicalSlotSnapshotInitMode.Export, cancellationToken: ct));
             return new SlotStart(created, created.ConsistentPoint, created.SnapshotName);
         }
 
         if (state is null)
         {
-            var created = await GuardAsync(() => replication.CreatePgOutputReplicationSlot(_options.Slot, slotSnapshotInitMode: LogicalSlotSnapshotInitMode.NoExport, cancellationToken: ct));
+            var created = await PostgresCall.RunAsync(_calls, () => replication.CreatePgOutputReplicationSlot(_options.Slot, slotSnapshotInitMode: LogicalSlotSnapshotInitMode.NoExport, cancellationToken: ct));
             return new SlotStart(created, created.ConsistentPoint, null);
         }
 
@@ -79,8 +79,8 @@ internal sealed partial class CdcSource
         await using var command = new NpgsqlCommand(
             "SELECT database::text, plugin::text, confirmed_flush_lsn, active_pid FROM pg_replication_slots WHERE slot_name = $1", connection);
         command.Parameters.Add(new NpgsqlParameter { Value = _options.Slot });
-        await using var reader = await GuardAsync(() => command.ExecuteReaderAsync(ct));
-        if (!await GuardAsync(() => reader.ReadAsync(ct)))
+        await using var reader = await PostgresCall.RunAsync(_calls, () => command.ExecuteReaderAsync(ct));
+        if (!await PostgresCall.RunAsync(_calls, () => reader.ReadAsync(ct)))
         {
             return null;
         }
@@ -123,7 +123,7 @@ internal sealed partial class CdcSource
         await using var connection = await OpenAsync(ct);
         if (_options.PublicationNamed)
         {
-            await GuardAsync(() => CheckPublicationAsync(connection, tables, ct));
+            await PostgresCall.RunAsync(_calls, () => CheckPublicationAsync(connection, tables, ct));
             return;
         }
 
@@ -151,9 +151,9 @@ internal sealed partial class CdcSource
                 $"the role cannot create publication {_options.Publication} ({e.MessageText}); a publication needs the tables' owner",
                 $"have the owner run: CREATE PUBLICATION {name} FOR TABLE {list} WITH (publish = 'insert, update, delete'); then name it with 'cdc: {{publication: {_options.Publication}}}'");
         }
-        catch (Exception e) when (e is NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
+        catch (Exception e) when (PostgresCall.IsDriverFailure(e))
         {
-            throw CdcErrors.Translate(e, _options, _connection);
+            throw PostgresCall.Translate(e, _calls);
         }
     }
 
@@ -182,10 +182,10 @@ internal sealed partial class CdcSource
             LEFT JOIN pg_publication_tables t ON t.pubname = p.pubname
             """, connection);
         command.Parameters.Add(new NpgsqlParameter { Value = _options.Publication });
-        await using var reader = await GuardAsync(() => command.ExecuteReaderAsync(ct));
+        await using var reader = await PostgresCall.RunAsync(_calls, () => command.ExecuteReaderAsync(ct));
         var tables = new HashSet<string>(StringComparer.Ordinal);
         var exists = false;
-        while (await GuardAsync(() => reader.ReadAsync(ct)))
+        while (await PostgresCall.RunAsync(_calls, () => reader.ReadAsync(ct)))
         {
             exists = reader.GetBoolean(0);
             if (!reader.IsDBNull(1))
@@ -228,14 +228,14 @@ internal sealed partial class CdcSource
             await replication.Open(ct);
             return replication;
         }
-        catch (Exception e) when (e is NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
+        catch (Exception e) when (PostgresCall.IsDriverFailure(e))
         {
             if (replication is not null)
             {
                 await replication.DisposeAsync();
             }
 
-            throw CdcErrors.Translate(e, _options, _connection);
+            throw PostgresCall.Translate(e, _calls);
         }
     }
 }

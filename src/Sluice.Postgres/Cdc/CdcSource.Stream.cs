@@ -47,7 +47,7 @@ internal sealed partial class CdcSource
             NpgsqlLogSequenceNumber commitLsn = default;
             var index = 0;
             CdcPosition? last = null;
-            while (await GuardAsync(messages.MoveNextAsync()))
+            while (await PostgresCall.RunAsync(_calls, messages.MoveNextAsync()))
             {
                 Change? change = null;
                 switch (messages.Current)
@@ -72,7 +72,7 @@ internal sealed partial class CdcSource
                             break;
                         }
 
-                        change = await GuardAsync(reader.ReadAsync(message, relations, position, ct));
+                        change = await PostgresCall.RunAsync(_calls, reader.ReadAsync(message, relations, position, ct));
                         break;
                     case CommitMessage commit:
                         confirmations.End(last, commit.TransactionEndLsn);
@@ -108,7 +108,7 @@ internal sealed partial class CdcSource
         if (unknown.Count > 0)
         {
             await using var connection = await OpenAsync(ct);
-            foreach (var (oid, type) in await GuardAsync(() => CdcCatalog.TypesAsync(connection, unknown, ct)))
+            foreach (var (oid, type) in await PostgresCall.RunAsync(_calls, () => CdcCatalog.TypesAsync(connection, unknown, ct)))
             {
                 known[oid] = type;
             }
@@ -157,7 +157,7 @@ internal sealed partial class CdcSource
         {
             return false;
         }
-        catch (Exception e) when (e is NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
+        catch (Exception e) when (PostgresCall.IsDriverFailure(e))
         {
             // A heartbeat is best effort: the stream's own reads report a database that is gone.
             return true;

@@ -25,6 +25,7 @@ internal sealed partial class CdcSource : ISource
 {
     private readonly NpgsqlDataSource _dataSource;
     private readonly PostgresConnectionOptions _connection;
+    private readonly PostgresCallContext _calls;
     private readonly CdcSourceOptions _options;
     private readonly TimeProvider _time;
     private IReadOnlyList<CdcTable>? _tables;
@@ -41,6 +42,7 @@ internal sealed partial class CdcSource : ISource
     {
         _dataSource = dataSource;
         _connection = connection;
+        _calls = CdcErrors.Context(options, connection);
         _options = options;
         _time = time;
     }
@@ -59,7 +61,7 @@ internal sealed partial class CdcSource : ISource
         if (_options.PublicationNamed)
         {
             await using var connection = await OpenAsync(ct);
-            await GuardAsync(() => CheckPublicationAsync(connection, tables, ct));
+            await PostgresCall.RunAsync(_calls, () => CheckPublicationAsync(connection, tables, ct));
         }
     }
 
@@ -68,7 +70,7 @@ internal sealed partial class CdcSource : ISource
         var advice = new List<string>(await CdcPreflight.AdviseAsync(_dataSource, _options.Tables, _options.Watched, ct));
         await using var connection = await OpenAsync(ct);
         await using var command = new NpgsqlCommand("SELECT has_function_privilege('pg_logical_emit_message(boolean, text, text)', 'execute')", connection);
-        if (await GuardAsync(() => command.ExecuteScalarAsync(ct)) is false)
+        if (await PostgresCall.RunAsync(_calls, () => command.ExecuteScalarAsync(ct)) is false)
         {
             advice.Add($"{Description}: the role cannot write heartbeats, so on a database with no other traffic the slot holds WAL until a followed table changes; " +
                 $"run: GRANT EXECUTE ON FUNCTION pg_logical_emit_message(boolean, text, text) TO {SqlNames.Quote(_connection.User)};");
@@ -181,48 +183,12 @@ internal sealed partial class CdcSource : ISource
         foreach (var name in _options.Tables)
         {
             var location = _options.Config?.LocationOf(_options.Tables.Count > 1 ? "tables" : "table");
-            tables.Add(await GuardAsync(() => CdcCatalog.TableAsync(connection, name, _connection.Schema, location, ct)));
+            tables.Add(await PostgresCall.RunAsync(_calls, () => CdcCatalog.TableAsync(connection, name, _connection.Schema, location, ct)));
         }
 
         _tables = tables;
         return tables;
     }
 
-    private async Task<NpgsqlConnection> OpenAsync(CancellationToken ct) => await GuardAsync(() => _dataSource.OpenConnectionAsync(ct).AsTask());
-
-    private async Task<T> GuardAsync<T>(Func<Task<T>> work)
-    {
-        try
-        {
-            return await work();
-        }
-        catch (Exception e) when (e is NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
-        {
-            throw CdcErrors.Translate(e, _options, _connection);
-        }
-    }
-
-    private async Task GuardAsync(Func<Task> work)
-    {
-        try
-        {
-            await work();
-        }
-        catch (Exception e) when (e is NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
-        {
-            throw CdcErrors.Translate(e, _options, _connection);
-        }
-    }
-
-    private async ValueTask<T> GuardAsync<T>(ValueTask<T> work)
-    {
-        try
-        {
-            return await work;
-        }
-        catch (Exception e) when (e is NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
-        {
-            throw CdcErrors.Translate(e, _options, _connection);
-        }
-    }
+    private Task<NpgsqlConnection> OpenAsync(CancellationToken ct) => PostgresCall.RunAsync(_calls, () => _dataSource.OpenConnectionAsync(ct).AsTask());
 }

@@ -25,7 +25,7 @@ public static class SlotPruner
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = CdcNames.Prefix });
         var orphans = new List<Orphan>();
-        try
+        await PostgresCall.RunAsync(PostgresCallContext.Connection(CdcPreflight.Describe(dataSource)), async () =>
         {
             await using var reader = await command.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
@@ -43,11 +43,7 @@ public static class SlotPruner
                     reader.IsDBNull(3) ? null : reader.GetInt32(3),
                     reader.IsDBNull(4) ? null : reader.GetInt64(4)));
             }
-        }
-        catch (Exception e) when (e is NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
-        {
-            throw PostgresErrors.Translate(e, CdcPreflight.Describe(dataSource));
-        }
+        });
 
         return orphans;
     }
@@ -119,9 +115,9 @@ public static class SlotPruner
         {
             return new PruneOutcome(orphan, false, $"still in use: {e.MessageText}");
         }
-        catch (Exception e) when (e is NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
+        catch (Exception e) when (PostgresCall.IsDriverFailure(e))
         {
-            throw PostgresErrors.Translate(e, CdcPreflight.Describe(dataSource));
+            throw PostgresCall.Translate(e, PostgresCallContext.Connection(CdcPreflight.Describe(dataSource)));
         }
     }
 
@@ -135,7 +131,7 @@ public static class SlotPruner
         ArgumentNullException.ThrowIfNull(declared);
         var names = new List<string>();
         var stateSchema = new State.StateSchema(schema);
-        try
+        return await PostgresCall.RunAsync(PostgresCallContext.StateStoreIn(schema), async () =>
         {
             await using (var exists = state.CreateCommand("SELECT to_regclass($1) IS NOT NULL"))
             {
@@ -157,13 +153,9 @@ public static class SlotPruner
                     names.Add(name);
                 }
             }
-        }
-        catch (Exception e) when (e is NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
-        {
-            throw PostgresErrors.Translate(e, $"state database (schema {schema})");
-        }
 
-        return names;
+            return names;
+        });
     }
 
     /// <summary>
@@ -174,7 +166,7 @@ public static class SlotPruner
     {
         ArgumentNullException.ThrowIfNull(state);
         var stateSchema = new State.StateSchema(schema);
-        try
+        await PostgresCall.RunAsync(PostgresCallContext.StateStoreIn(schema), async () =>
         {
             await using var connection = await state.OpenConnectionAsync(ct);
             // One statement, so one transaction. The ledger has no foreign key to cascade along; everything else goes with the syncs row.
@@ -185,11 +177,7 @@ public static class SlotPruner
                 """, connection);
             command.Parameters.Add(new NpgsqlParameter { Value = syncName });
             await command.ExecuteNonQueryAsync(ct);
-        }
-        catch (Exception e) when (e is NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
-        {
-            throw PostgresErrors.Translate(e, $"state database (schema {schema})");
-        }
+        });
     }
 
     private static async Task<int?> ActivePidAsync(NpgsqlConnection connection, string slot, CancellationToken ct)

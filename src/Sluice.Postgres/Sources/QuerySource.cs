@@ -25,6 +25,7 @@ internal sealed class QuerySource : ISource
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly PostgresConnectionOptions _connection;
+    private readonly PostgresCallContext _calls;
     private readonly QuerySourceOptions _options;
     private Resolved? _resolved;
 
@@ -37,6 +38,7 @@ internal sealed class QuerySource : ISource
 
         _dataSource = dataSource;
         _connection = connection;
+        _calls = PostgresCallContext.Connection(connection.Describe());
         _options = options;
     }
 
@@ -99,8 +101,8 @@ internal sealed class QuerySource : ISource
             // The sort of a large query can take longer than the driver's 30 s default before its first row.
             CommandTimeout = 0,
         };
-        await using var reader = await GuardAsync(() => command.ExecuteReaderAsync(ct));
-        while (await GuardAsync(() => reader.ReadAsync(ct)))
+        await using var reader = await PostgresCall.RunAsync(_calls, () => command.ExecuteReaderAsync(ct));
+        while (await PostgresCall.RunAsync(_calls, () => reader.ReadAsync(ct)))
         {
             if (reader.IsDBNull(width))
             {
@@ -142,7 +144,7 @@ internal sealed class QuerySource : ISource
         }
 
         await using var connection = await OpenAsync(ct);
-        _resolved = await GuardAsync(() => _options.Query is { } query ? ResolveQueryAsync(connection, query, ct) : ResolveTableAsync(connection, _options.Table!, ct));
+        _resolved = await PostgresCall.RunAsync(_calls, () => _options.Query is { } query ? ResolveQueryAsync(connection, query, ct) : ResolveTableAsync(connection, _options.Table!, ct));
         return _resolved;
     }
 
@@ -212,29 +214,7 @@ internal sealed class QuerySource : ISource
         return new Resolved(schema, inner, key, keyExpression, readAsText);
     }
 
-    private async Task<NpgsqlConnection> OpenAsync(CancellationToken ct)
-    {
-        try
-        {
-            return await _dataSource.OpenConnectionAsync(ct);
-        }
-        catch (Exception e) when (e is NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
-        {
-            throw PostgresErrors.Translate(e, _connection.Describe());
-        }
-    }
-
-    private async Task<T> GuardAsync<T>(Func<Task<T>> work)
-    {
-        try
-        {
-            return await work();
-        }
-        catch (Exception e) when (e is NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
-        {
-            throw PostgresErrors.Translate(e, _connection.Describe());
-        }
-    }
+    private Task<NpgsqlConnection> OpenAsync(CancellationToken ct) => PostgresCall.RunAsync(_calls, () => _dataSource.OpenConnectionAsync(ct).AsTask());
 
     private sealed record Resolved(SourceSchema Schema, string Query, IReadOnlyList<string> Key, string KeyExpression, IReadOnlySet<string> ReadAsText);
 }

@@ -21,6 +21,7 @@ public sealed class TableSource : ISource, IRangeReads
 {
     private readonly NpgsqlDataSource _dataSource;
     private readonly PostgresConnectionOptions _connection;
+    private readonly PostgresCallContext _calls;
     private readonly TableSourceOptions _options;
     private Resolved? _resolved;
 
@@ -28,6 +29,7 @@ public sealed class TableSource : ISource, IRangeReads
     {
         _dataSource = dataSource;
         _connection = connection;
+        _calls = PostgresCallContext.Connection(connection.Describe());
         _options = options;
     }
 
@@ -408,41 +410,14 @@ public sealed class TableSource : ISource, IRangeReads
         }
     }
 
-    private async Task<NpgsqlConnection> OpenAsync(CancellationToken ct)
-    {
-        try
-        {
-            return await _dataSource.OpenConnectionAsync(ct);
-        }
-        catch (Exception e) when (e is NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
-        {
-            throw PostgresErrors.Translate(e, _connection.Describe());
-        }
-    }
+    private Task<NpgsqlConnection> OpenAsync(CancellationToken ct) => PostgresCall.RunAsync(_calls, () => _dataSource.OpenConnectionAsync(ct).AsTask());
 
-    private async Task<NpgsqlDataReader> ReadAsync(NpgsqlCommand command, CancellationToken ct)
-    {
-        try
-        {
-            return await command.ExecuteReaderAsync(ct);
-        }
-        catch (NpgsqlException e)
-        {
-            throw PostgresErrors.Translate(e, _connection.Describe());
-        }
-    }
+    private Task<NpgsqlDataReader> ReadAsync(NpgsqlCommand command, CancellationToken ct) => PostgresCall.RunAsync(_calls, () => command.ExecuteReaderAsync(ct));
 
     private async Task<T> WithConnectionAsync<T>(Func<NpgsqlConnection, Task<T>> work, CancellationToken ct)
     {
         await using var connection = await OpenAsync(ct);
-        try
-        {
-            return await work(connection);
-        }
-        catch (NpgsqlException e)
-        {
-            throw PostgresErrors.Translate(e, _connection.Describe());
-        }
+        return await PostgresCall.RunAsync(_calls, () => work(connection));
     }
 
     private sealed record Resolved(PostgresCatalog.Table Table, SourceSchema Schema, SourceColumn Cursor, IReadOnlyList<SourceColumn> Key, IReadOnlySet<string> ReadAsText);

@@ -1,5 +1,6 @@
 using Npgsql;
 using NpgsqlTypes;
+using Sluice.Postgres;
 using Sluice.State;
 
 namespace Sluice.State.Ingest;
@@ -27,7 +28,7 @@ public sealed record IngestBacklog(string Sync, string Source, long Events, Date
     {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(readers);
-        return StateErrors.GuardAsync(() => ReadCoreAsync(state, new StateSchema(schema), readers, ct));
+        return PostgresCall.RunAsync(PostgresCallContext.StateStore, () => ReadCoreAsync(state, new StateSchema(schema), readers, ct));
     }
 
     private static async Task<IReadOnlyList<IngestBacklog>> ReadCoreAsync(

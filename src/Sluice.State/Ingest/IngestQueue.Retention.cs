@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using NpgsqlTypes;
+using Sluice.Postgres;
 using Sluice.State;
 
 namespace Sluice.State.Ingest;
@@ -18,7 +19,7 @@ public sealed partial class IngestQueue
     public Task<IngestPruneResult> PruneAsync(IngestRetention retention, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(retention);
-        return StateErrors.GuardAsync(() => PruneCoreAsync(retention, ct));
+        return PostgresCall.RunAsync(PostgresCallContext.StateStore, () => PruneCoreAsync(retention, ct));
     }
 
     private async Task<IngestPruneResult> PruneCoreAsync(IngestRetention retention, CancellationToken ct)

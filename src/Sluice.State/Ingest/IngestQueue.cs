@@ -148,7 +148,7 @@ public sealed partial class IngestQueue : IIngestQueue, IAsyncDisposable
         }
         catch (Exception e)
         {
-            error = PostgresErrors.Translate(e, What);
+            error = PostgresCall.Translate(e, new PostgresCallContext(What));
         }
 
         if (error.IsRetryable || batch.Count == 1)

@@ -71,7 +71,7 @@ internal sealed class IngestQueueSource : ISource
     public async Task CheckAsync(CancellationToken ct)
     {
         var (dataSource, schema) = await OpenAsync(ct);
-        var exists = await GuardAsync(async () =>
+        var exists = await PostgresCall.RunAsync(StateCalls, async () =>
         {
             await using var command = dataSource.CreateCommand("SELECT to_regclass($1) IS NOT NULL");
             command.Parameters.Add(new NpgsqlParameter { Value = $"{schema.Name}.ingest_queue" });
@@ -91,7 +91,7 @@ internal sealed class IngestQueueSource : ISource
     public async Task<IReadOnlyList<string>> AdviseAsync(CancellationToken ct)
     {
         var (dataSource, _) = await OpenAsync(ct);
-        return await GuardAsync(async () =>
+        return await PostgresCall.RunAsync(StateCalls, async () =>
         {
             var advice = new List<string>();
             await using var command = dataSource.CreateCommand(
@@ -122,7 +122,7 @@ internal sealed class IngestQueueSource : ISource
     {
         var from = IngestQueuePosition.FromCheckpoint(request.From, Description);
         var (dataSource, schema) = await OpenAsync(ct);
-        return await GuardAsync(async () =>
+        return await PostgresCall.RunAsync(StateCalls, async () =>
         {
             await using var command = dataSource.CreateCommand(
                 $"""
@@ -145,7 +145,7 @@ internal sealed class IngestQueueSource : ISource
         while (true)
         {
             // A page is read whole and handed on from memory, so no pooled connection waits on a slow destination.
-            var page = await GuardAsync(() => ReadPageAsync(dataSource, sql, from, request.Columns, ct));
+            var page = await PostgresCall.RunAsync(StateCalls, () => ReadPageAsync(dataSource, sql, from, request.Columns, ct));
             foreach (var change in page)
             {
                 yield return change;
@@ -241,15 +241,6 @@ internal sealed class IngestQueueSource : ISource
         return _opened.Value;
     }
 
-    private async Task<T> GuardAsync<T>(Func<Task<T>> work)
-    {
-        try
-        {
-            return await work();
-        }
-        catch (Exception e) when (e is NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
-        {
-            throw PostgresErrors.Translate(e, $"{Description} (state database)");
-        }
-    }
+    /// <summary>Its reads go to the state database, so their errors say so and name this source.</summary>
+    private PostgresCallContext StateCalls => new($"{Description} (state database)");
 }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Sluice.Core.Errors;
 using Sluice.Core.State;
 using Sluice.Emulators.Segment;
+using Sluice.Testing;
 
 namespace Sluice.EndToEnd;
 
@@ -119,13 +120,6 @@ public sealed class SyncRunTests
         Assert.Equal("failed", await bed.ScalarAsync("SELECT status FROM sluice.runs"));
     }
 
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "timed out waiting for the condition");
-            await Task.Delay(20);
-        }
-    }
+    private static Task WaitUntilAsync(Func<Task<bool>> condition) =>
+        Eventually.HoldsAsync(condition, "the condition", TimeSpan.FromSeconds(20));
 }

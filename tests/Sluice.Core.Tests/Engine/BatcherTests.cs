@@ -1,7 +1,7 @@
 using Sluice.Core.Connectors;
 using Sluice.Core.Engine;
 using Sluice.Core.Records;
-using Sluice.Core.Tests.Engine.Doubles;
+using Sluice.Testing.Doubles;
 
 namespace Sluice.Core.Tests.Engine;
 

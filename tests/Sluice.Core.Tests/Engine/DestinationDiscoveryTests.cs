@@ -3,7 +3,7 @@ using Sluice.Core.Configuration;
 using Sluice.Core.Engine;
 using Sluice.Core.Mapping;
 using Sluice.Core.State;
-using Sluice.Core.Tests.Engine.Doubles;
+using Sluice.Testing.Doubles;
 
 namespace Sluice.Core.Tests.Engine;
 

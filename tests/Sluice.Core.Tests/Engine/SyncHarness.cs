@@ -4,8 +4,8 @@ using Sluice.Core.Engine;
 using Sluice.Core.Engine.Processing;
 using Sluice.Core.Mapping;
 using Sluice.Core.State;
-using Sluice.Core.Tests.Engine.Doubles;
 using Sluice.Testing;
+using Sluice.Testing.Doubles;
 
 namespace Sluice.Core.Tests.Engine;
 

@@ -30,7 +30,7 @@ public sealed class SyncRunnerAuditTests
         var sync = new SyncHarness(250, SyncHarness.Limits(maxRecords: 100));
         var writes = 0;
         sync.Destination.OnWrite = call => Interlocked.Increment(ref writes) <= 2
-            ? Task.FromResult(Doubles.FakeDestination.AllOk(call))
+            ? Task.FromResult(Sluice.Testing.Doubles.FakeDestination.AllOk(call))
             : throw SluiceException.Fatal("the write key was revoked");
 
         await Assert.ThrowsAsync<SluiceException>(() => sync.RunAsync());

@@ -1,4 +1,4 @@
-using Sluice.Core.Tests.Engine.Doubles;
+using Sluice.Testing.Doubles;
 using static Sluice.Core.Tests.Engine.SyncHarness;
 
 namespace Sluice.Core.Tests.Engine;

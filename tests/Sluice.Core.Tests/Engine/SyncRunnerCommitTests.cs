@@ -1,6 +1,6 @@
 using System.Text;
 using Sluice.Core.Connectors;
-using Sluice.Core.Tests.Engine.Doubles;
+using Sluice.Testing.Doubles;
 using static Sluice.Core.Tests.Engine.SyncHarness;
 
 namespace Sluice.Core.Tests.Engine;

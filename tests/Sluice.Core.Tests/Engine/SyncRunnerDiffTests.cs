@@ -5,8 +5,8 @@ using Sluice.Core.Engine;
 using Sluice.Core.Errors;
 using Sluice.Core.Records;
 using Sluice.Core.State;
-using Sluice.Core.Tests.Engine.Doubles;
 using Sluice.Testing;
+using Sluice.Testing.Doubles;
 using static Sluice.Core.Tests.Engine.SyncHarness;
 
 namespace Sluice.Core.Tests.Engine;

@@ -1,6 +1,6 @@
 using Sluice.Core.Errors;
 using Sluice.Core.State;
-using Sluice.Core.Tests.Engine.Doubles;
+using Sluice.Testing.Doubles;
 
 namespace Sluice.Core.Tests.Engine;
 

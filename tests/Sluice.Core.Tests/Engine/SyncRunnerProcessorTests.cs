@@ -3,7 +3,7 @@ using Sluice.Core.Engine;
 using Sluice.Core.Engine.Processing;
 using Sluice.Core.Errors;
 using Sluice.Core.State;
-using Sluice.Core.Tests.Engine.Doubles;
+using Sluice.Testing.Doubles;
 using static Sluice.Core.Tests.Engine.SyncHarness;
 
 namespace Sluice.Core.Tests.Engine;

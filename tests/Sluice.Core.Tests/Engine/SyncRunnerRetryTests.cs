@@ -2,7 +2,7 @@ using Sluice.Core.Connectors;
 using Sluice.Core.Engine;
 using Sluice.Core.Errors;
 using Sluice.Core.State;
-using Sluice.Core.Tests.Engine.Doubles;
+using Sluice.Testing.Doubles;
 using static Sluice.Core.Tests.Engine.SyncHarness;
 
 namespace Sluice.Core.Tests.Engine;

@@ -363,6 +363,6 @@ public sealed class FieldTransformTests
     {
         var values = new object?[field.Ordinal + 1];
         values[field.Ordinal] = value;
-        return new Change("1", ChangeOperation.Upsert, values, new Engine.Doubles.TestPosition(0));
+        return new Change("1", ChangeOperation.Upsert, values, new Sluice.Testing.Doubles.TestPosition(0));
     }
 }

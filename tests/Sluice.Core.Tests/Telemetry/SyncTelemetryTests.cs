@@ -6,7 +6,7 @@ using Sluice.Core.Engine;
 using Sluice.Core.State;
 using Sluice.Core.Telemetry;
 using Sluice.Core.Tests.Engine;
-using Sluice.Core.Tests.Engine.Doubles;
+using Sluice.Testing.Doubles;
 
 namespace Sluice.Core.Tests.Telemetry;
 

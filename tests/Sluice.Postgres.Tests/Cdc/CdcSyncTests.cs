@@ -4,6 +4,7 @@ using Sluice.Core.Mapping;
 using Sluice.Core.Records;
 using Sluice.Core.State;
 using Sluice.State;
+using Sluice.Testing.Doubles;
 
 namespace Sluice.Postgres.Tests.Cdc;
 

@@ -91,21 +91,8 @@ internal sealed class CdcTestBed : IAsyncDisposable
     public Task EventuallyReadyAsync(string slot) => EventuallyAsync(async () => await ConfirmedAsync(slot) is not null, $"slot {slot} created");
 
     /// <summary>Polls until <paramref name="condition"/> holds; fails after 30 s (a safety net, not a timing assertion).</summary>
-    public static async Task EventuallyAsync(Func<Task<bool>> condition, string what)
-    {
-        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (!await condition())
-        {
-            try
-            {
-                await Task.Delay(50, limit.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                Assert.Fail($"never happened: {what}");
-            }
-        }
-    }
+    public static Task EventuallyAsync(Func<Task<bool>> condition, string what) =>
+        Eventually.HoldsAsync(condition, what, TimeSpan.FromSeconds(30));
 
     /// <remarks>
     /// Runs as an <c>await using</c> clean-up, also after a failed test, where an error of its own would replace the

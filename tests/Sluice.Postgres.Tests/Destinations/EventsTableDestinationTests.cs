@@ -28,7 +28,7 @@ public sealed class EventsTableDestinationTests
 
         var results = await WriteAsync(destination, change);
 
-        Assert.Equal([WriteResult.Ok], results);
+        Assert.Equal([WriteResult.Acknowledged(id.ToString())], results);
         var row = await SingleRowAsync(db, "public.events", id);
         Assert.Equal("invoice.paid", row.EventType);
         Assert.Equal(new DateTime(2024, 4, 30, 6, 15, 0, DateTimeKind.Utc).AddTicks(1234560), row.OccurredAt);
@@ -57,7 +57,7 @@ public sealed class EventsTableDestinationTests
 
         var results = await WriteAsync(destination, track, identify);
 
-        Assert.Equal([WriteResult.Ok, WriteResult.Ok], results);
+        Assert.Equal([WriteResult.Acknowledged(trackId.ToString()), WriteResult.Acknowledged(identifyId.ToString())], results);
         var t = await SingleRowAsync(db, "public.events", trackId);
         Assert.Equal(("Order Completed", "anon-1", "web"), (t.EventType, t.Customer, t.Source));
         Assert.Equal(new DateTime(2024, 4, 30, 10, 0, 0, DateTimeKind.Utc), t.OccurredAt);
@@ -161,9 +161,10 @@ public sealed class EventsTableDestinationTests
         await using var destination = Destination(db, options: Options(schema: "landing", createTable: true));
 
         await destination.CheckAsync(default);
-        var results = await WriteAsync(destination, Envelope(Guid.NewGuid(), """{"eventType":"e"}"""));
+        var id = Guid.NewGuid();
+        var results = await WriteAsync(destination, Envelope(id, """{"eventType":"e"}"""));
 
-        Assert.Equal([WriteResult.Ok], results);
+        Assert.Equal([WriteResult.Acknowledged(id.ToString())], results);
         Assert.Equal(1, await ScalarAsync<long>(db, "SELECT count(*) FROM landing.events"));
     }
 
@@ -195,7 +196,8 @@ public sealed class EventsTableDestinationTests
         await using var db = await DatabaseWithTableAsync(nameof(A_lock_timeout_is_transient_and_the_retry_succeeds));
         await using var impatient = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(db.ConnectionString) { Options = "-c lock_timeout=100" }.ConnectionString);
         await using var destination = Destination(impatient);
-        var change = Envelope(Guid.NewGuid(), """{"eventType":"e"}""");
+        var id = Guid.NewGuid();
+        var change = Envelope(id, """{"eventType":"e"}""");
 
         await using (var holder = await db.OpenConnectionAsync())
         await using (var transaction = await holder.BeginTransactionAsync())
@@ -206,7 +208,7 @@ public sealed class EventsTableDestinationTests
             Assert.True(error.IsRetryable, error.Message);
         }
 
-        Assert.Equal([WriteResult.Ok], await WriteAsync(destination, change));
+        Assert.Equal([WriteResult.Acknowledged(id.ToString())], await WriteAsync(destination, change));
     }
 
     [Fact]

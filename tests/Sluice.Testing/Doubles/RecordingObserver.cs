@@ -1,9 +1,9 @@
 using Sluice.Core.Engine;
 
-namespace Sluice.Core.Tests.Engine.Doubles;
+namespace Sluice.Testing.Doubles;
 
 /// <summary>Keeps what a run reported; calls come from several threads.</summary>
-internal sealed class RecordingObserver : ISyncObserver
+public sealed class RecordingObserver : ISyncObserver
 {
     private readonly List<(string Reason, TimeSpan Delay, int Attempt)> _retries = [];
     private readonly List<(string Key, string Reason)> _rejections = [];

@@ -2,14 +2,14 @@ using Sluice.Core.Checkpoints;
 using Sluice.Core.Errors;
 using Sluice.Core.State;
 
-namespace Sluice.Core.Tests.Engine.Doubles;
+namespace Sluice.Testing.Doubles;
 
 /// <summary>
 /// An <see cref="ISyncStateStore"/> in memory: one lock per sync, a checkpoint guarded as the real store guards it
 /// (a commit fails when the stored checkpoint is not the one the lease last saw), a log of runs and commits, and
 /// the record fingerprints of a diffing source, moved by commits as the real store moves them.
 /// </summary>
-internal sealed class InMemoryStateStore : ISyncStateStore
+public sealed class InMemoryStateStore : ISyncStateStore
 {
     private readonly Lock _lock = new();
     private readonly HashSet<string> _held = [];
@@ -95,7 +95,7 @@ internal sealed class InMemoryStateStore : ISyncStateStore
     }
 
     /// <summary>A run as the store saw it; <see cref="Outcome"/> and <see cref="Audit"/> are null while it runs.</summary>
-    internal sealed record RunRecord(long RunId, RunKind Kind, RunOutcome? Outcome, RunAudit? Audit = null);
+    public sealed record RunRecord(long RunId, RunKind Kind, RunOutcome? Outcome, RunAudit? Audit = null);
 
     private sealed class Lease(InMemoryStateStore store, string syncName) : ISyncLease
     {

@@ -3,13 +3,13 @@ using Sluice.Core.Connectors;
 using Sluice.Core.Errors;
 using Sluice.Core.Records;
 
-namespace Sluice.Core.Tests.Engine.Doubles;
+namespace Sluice.Testing.Doubles;
 
 /// <summary>
 /// A table <c>public.users(id, email, name)</c> held in memory. Change <c>i</c> has key <c>"i"</c> and
 /// position <c>i</c>; a read from a checkpoint yields the changes after it.
 /// </summary>
-internal sealed class FakeSource(int count) : ISource
+public sealed class FakeSource(int count) : ISource
 {
     public static readonly SourceSchema Schema = new(
         "public.users",

@@ -4,13 +4,13 @@ using Sluice.Core.Checkpoints;
 using Sluice.Core.Connectors;
 using Sluice.Core.Records;
 
-namespace Sluice.Core.Tests.Engine.Doubles;
+namespace Sluice.Testing.Doubles;
 
 /// <summary>
 /// A source that never ends, like a replication slot: the test pushes changes (key <c>"i"</c>, position <c>i</c>) and
 /// sees which checkpoints the engine confirmed back through <see cref="ISource.CommittedAsync"/>.
 /// </summary>
-internal sealed class StreamingSource : ISource
+public sealed class StreamingSource : ISource
 {
     private readonly Channel<int> _pushed = Channel.CreateUnbounded<int>();
     private readonly List<Checkpoint> _confirmed = [];

@@ -2,10 +2,10 @@ using System.Globalization;
 using Sluice.Core.Checkpoints;
 using Sluice.Core.Records;
 
-namespace Sluice.Core.Tests.Engine.Doubles;
+namespace Sluice.Testing.Doubles;
 
 /// <summary>A source position that is just the offset of a change in its list.</summary>
-internal sealed class TestPosition(int offset) : SourcePosition
+public sealed class TestPosition(int offset) : SourcePosition
 {
     public const string Format = "test-offset";
 

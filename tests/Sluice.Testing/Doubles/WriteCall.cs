@@ -1,9 +1,9 @@
 using Sluice.Core.Connectors;
 
-namespace Sluice.Core.Tests.Engine.Doubles;
+namespace Sluice.Testing.Doubles;
 
 /// <summary>One <c>WriteAsync</c> call a <see cref="FakeDestination"/> received; <see cref="Index"/> counts from 0.</summary>
-internal sealed record WriteCall(int Index, IReadOnlyList<EncodedRecord> Records, CancellationToken Ct)
+public sealed record WriteCall(int Index, IReadOnlyList<EncodedRecord> Records, CancellationToken Ct)
 {
     public IReadOnlyList<string> Keys => Records.Select(r => r.Change.Key).ToList();
 

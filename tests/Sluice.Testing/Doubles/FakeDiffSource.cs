@@ -5,14 +5,14 @@ using Sluice.Core.Connectors;
 using Sluice.Core.Records;
 using Sluice.Core.State;
 
-namespace Sluice.Core.Tests.Engine.Doubles;
+namespace Sluice.Testing.Doubles;
 
 /// <summary>
 /// A diffing source over rows held in memory (key → email, the schema of <see cref="FakeSource"/>): it merges
 /// them with the stored fingerprints in <see cref="RecordKeyOrder"/>, as a real diffing source does, and yields
 /// only added, changed and deleted records. A record's fingerprint is its email's bytes.
 /// </summary>
-internal sealed class FakeDiffSource : ISource
+public sealed class FakeDiffSource : ISource
 {
     private readonly SortedDictionary<string, string> _rows = new(RecordKeyOrder.Instance);
 

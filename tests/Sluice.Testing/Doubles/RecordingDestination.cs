@@ -5,13 +5,13 @@ using Sluice.Core.Connectors;
 using Sluice.Core.Mapping;
 using Sluice.Core.Records;
 
-namespace Sluice.Postgres.Tests.Cdc;
+namespace Sluice.Testing.Doubles;
 
 /// <summary>
 /// A destination that acknowledges everything and records every record it was sent, duplicates included. Message ids
 /// follow Segment's rule: the change's version when it has one, its content otherwise.
 /// </summary>
-internal sealed class RecordingDestination : IDestination
+public sealed class RecordingDestination : IDestination
 {
     private static readonly ConfigLocation Location = new("test.yaml", 1, 1, "syncs.s.destination");
 

@@ -4,14 +4,14 @@ using Sluice.Core.Errors;
 using Sluice.Core.Mapping;
 using Sluice.Core.Records;
 
-namespace Sluice.Core.Tests.Engine.Doubles;
+namespace Sluice.Testing.Doubles;
 
 /// <summary>
 /// A destination that encodes each change as <see cref="PayloadBytes"/> bytes of JSON under the message id
 /// <c>msg-{key}</c>, and answers writes with <see cref="OnWrite"/> (default: every record acknowledged).
 /// It records every write call, and the order in which they finished.
 /// </summary>
-internal sealed class FakeDestination : IDestination
+public sealed class FakeDestination : IDestination
 {
     public static readonly MappingShape FakeShape = new(
         "Fake",

@@ -2,14 +2,14 @@ using Sluice.Core.Connectors;
 using Sluice.Core.Mapping;
 using Sluice.Core.Records;
 
-namespace Sluice.Core.Tests.Engine.Doubles;
+namespace Sluice.Testing.Doubles;
 
 /// <summary>
 /// A destination that knows its fields only after connecting (<see cref="IDestinationDiscovery"/>): before, its
 /// <see cref="Shape"/> accepts no target at all; <see cref="DiscoverAsync"/> answers <see cref="Discovered"/>.
 /// Everything else is <see cref="Inner"/>'s.
 /// </summary>
-internal sealed class DiscoveringDestination(FakeDestination inner, MappingShape discovered) : IDestination, IDestinationDiscovery
+public sealed class DiscoveringDestination(FakeDestination inner, MappingShape discovered) : IDestination, IDestinationDiscovery
 {
     private int _discoveries;
 

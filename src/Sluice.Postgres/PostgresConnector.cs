@@ -8,9 +8,15 @@ using Sluice.Postgres.Sources;
 namespace Sluice.Postgres;
 
 /// <summary><c>type: postgres</c>: a PostgreSQL database as a source (a table read by cursor, or a query or table diffed by key).</summary>
-public sealed class PostgresConnector : IConnector
+public sealed class PostgresConnector : IConnector, IHealthReporting
 {
-    public string Type => "postgres";
+    /// <summary>The <c>type:</c> of PostgreSQL connections.</summary>
+    public const string ConnectorType = "postgres";
+
+    public string Type => ConnectorType;
+
+    /// <inheritdoc/>
+    public IReadOnlyList<HealthMetric> HealthMetrics => SlotHealthReporter.Metrics;
 
     public async Task CheckConnectionAsync(ConnectionConfig connection, ConnectorResources resources, CancellationToken ct)
     {
@@ -61,6 +67,14 @@ public sealed class PostgresConnector : IConnector
     }
 
     public RateLimitOptions RateLimit(ConnectionConfig connection) => new();
+
+    /// <summary>Each CDC sync's replication slot and every Sluice slot or publication no sync claims.</summary>
+    public Task<HealthReading> ReadHealthAsync(HealthRequest request, ConnectorResources resources, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(resources);
+        return SlotHealthReporter.ReadAsync(request, resources, ct);
+    }
 
     /// <summary>The connection's options and its shared, pooled data source.</summary>
     public static (PostgresConnectionOptions Options, NpgsqlDataSource DataSource) Open(ConnectionConfig connection, ConnectorResources resources)

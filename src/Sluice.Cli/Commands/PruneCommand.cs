@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Sluice.Cli.Terminal;
 using Sluice.Core.Configuration;
+using Sluice.Core.Connectors;
 using Sluice.Postgres.Cdc;
 using Sluice.Server.Metrics;
 using Spectre.Console;
@@ -57,7 +58,8 @@ internal static class PruneCommand
         {
             var config = SluiceConfig.Load(parse.GetValue(CliOptions.Config)!);
             await using var collector = new SyncHealthCollector(config, TimeProvider.System);
-            var (orphans, problems) = await collector.FindOrphansAsync(ct);
+            await using var resources = new ConnectorResources(TimeProvider.System);
+            var (orphans, problems) = await CdcOrphans.FindAsync(config, resources, ct);
             var declared = config.Syncs.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
             var forgotten = parse.GetValue(state) && collector.State() is { } store
                 ? await SlotPruner.FindForgottenSyncsAsync(store.DataSource, store.Schema, declared, ct)
@@ -120,7 +122,7 @@ internal static class PruneCommand
             var failures = problems.Count;
             foreach (var orphan in orphans)
             {
-                var outcome = await collector.DropAsync(orphan, parse.GetValue(force), ct);
+                var outcome = await CdcOrphans.DropAsync(config, orphan, parse.GetValue(force), resources, ct);
                 var what = $"connection '{orphan.Connection}': {(orphan.Orphan.Kind == SlotPruner.OrphanKind.Slot ? "slot" : "publication")} {orphan.Orphan.Name}";
                 if (outcome.Dropped)
                 {

@@ -4,7 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Sluice.Cli.Terminal;
 using Sluice.Core.Configuration;
-using Sluice.Postgres.Cdc;
+using Sluice.Core.Connectors;
 using Sluice.Server.Metrics;
 using Sluice.State;
 using Sluice.State.Ingest;
@@ -78,17 +78,16 @@ internal static class StatusCommand
                 .AddColumn("state").AddColumn(new TableColumn("backlog").RightAligned()).AddColumn(new TableColumn("dead letters").RightAligned());
             foreach (var sync in snapshot.Syncs)
             {
-                var slot = sync.Slot;
-                var sample = slot?.Sample;
+                var health = sync.Health;
                 table.AddRow(
                     Markup.Escape(sync.Name),
                     Markup.Escape(sync.Schedule),
                     Markup.Escape(LastRun(sync.Progress, snapshot.At)),
                     Markup.Escape(sync.Progress?.CheckpointUpdatedAt is { } at ? $"moved {Ago(at, snapshot.At)}" : "none"),
-                    Markup.Escape(slot?.Options.Slot ?? (sync.Problem is null ? "-" : "?")),
-                    sample is null ? "-" : sample.Active ? "yes" : "no",
-                    sample is null ? "-" : SlotHealth.Bytes(sample.LagBytes),
-                    slot?.LagSeconds is { } seconds ? SlotHealth.Duration(seconds) : "-",
+                    Markup.Escape(health?.Subject ?? (sync.Problem is null ? "-" : "?")),
+                    Markup.Escape(health?.Attached ?? "-"),
+                    Markup.Escape(health?.Lag ?? "-"),
+                    Markup.Escape(health?.LagTime ?? "-"),
                     State(sync),
                     Markup.Escape(Backlog(sync.Ingest, snapshot.At)),
                     (sync.Status?.DeadLetters ?? 0).ToString("N0", CultureInfo.InvariantCulture));
@@ -123,15 +122,15 @@ internal static class StatusCommand
                 }
             }
 
-            foreach (var reason in sync.Slot?.Reasons ?? [])
+            foreach (var message in sync.Health?.Messages ?? [])
             {
-                Output.Warn($"{sync.Name}: slot {sync.Slot!.Options.Slot}: {reason}");
+                Output.Warn($"{sync.Name}: {message}");
             }
         }
 
-        foreach (var orphan in snapshot.Orphans)
+        foreach (var message in snapshot.Findings.SelectMany(f => f.Messages))
         {
-            Output.Warn($"connection '{orphan.Connection}': {orphan.Orphan.Describe()} belongs to no sync in {config.FilePath}; run `sluice prune` to drop it");
+            Output.Warn(message);
         }
 
         foreach (var problem in snapshot.Problems)
@@ -143,12 +142,11 @@ internal static class StatusCommand
     private static string State(SyncHealth sync) => sync switch
     {
         { Problem: not null } => "[red]ERROR[/]",
-        { Slot: null } => "-",
-        { Slot.State: SlotHealthState.Ok } => "[green]OK[/]",
-        { Slot.State: SlotHealthState.Warn } => "[yellow]WARN[/]",
-        { Slot.State: SlotHealthState.Stalled } => "[red]STALLED[/]",
-        { Slot.OverThreshold: true } => "[red]MISSING[/]",
-        _ => "not created yet",
+        { Health: null } => "-",
+        { Health.State: HealthState.Ok } => $"[green]{Markup.Escape(sync.Health.StateText)}[/]",
+        { Health.State: HealthState.Warning } => $"[yellow]{Markup.Escape(sync.Health.StateText)}[/]",
+        { Health.State: HealthState.Critical } => $"[red]{Markup.Escape(sync.Health.StateText)}[/]",
+        _ => Markup.Escape(sync.Health.StateText),
     };
 
     private static string LastRun(SlotHealthSyncProgress? progress, DateTimeOffset now) => progress switch
@@ -167,7 +165,7 @@ internal static class StatusCommand
         _ => backlog.Events.ToString("N0", CultureInfo.InvariantCulture),
     };
 
-    private static string Ago(DateTimeOffset at, DateTimeOffset now) => SlotHealth.Duration((now - at).TotalSeconds) + " ago";
+    private static string Ago(DateTimeOffset at, DateTimeOffset now) => HealthText.Duration((now - at).TotalSeconds) + " ago";
 
     private static object ToJson(SyncHealthSnapshot snapshot) => new
     {
@@ -191,24 +189,7 @@ internal static class StatusCommand
             checkpoint = s.Progress?.Checkpoint,
             checkpointUpdated = s.Progress?.CheckpointUpdatedAt,
             recordsTotal = s.Progress?.RecordsTotal ?? 0,
-            cdc = s.Slot is not { } slot ? null : new
-            {
-                slot = slot.Options.Slot,
-                publication = slot.Options.Publication,
-                exists = slot.Sample is not null,
-                active = slot.Sample?.Active,
-                activePid = slot.Sample?.ActivePid,
-                lagBytes = slot.Sample?.LagBytes,
-                retainedBytes = slot.Sample?.RetainedBytes,
-                lagSeconds = slot.LagSeconds,
-                walStatus = slot.Sample?.WalStatus,
-                safeWalSize = slot.Sample?.SafeWalSize,
-                state = slot.State.ToString().ToLowerInvariant(),
-                overThreshold = slot.OverThreshold,
-                maxLagBytes = slot.Options.MaxLagBytes,
-                maxLagSeconds = slot.Options.MaxLagTime.TotalSeconds,
-                reasons = slot.Reasons,
-            },
+            cdc = s.Health?.Details,
             ingest = s.Ingest is not { } ingest ? null : new
             {
                 source = ingest.Source,
@@ -220,15 +201,7 @@ internal static class StatusCommand
             },
             problem = s.Problem,
         }),
-        orphans = snapshot.Orphans.Select(o => new
-        {
-            connection = o.Connection,
-            kind = o.Orphan.Kind.ToString().ToLowerInvariant(),
-            name = o.Orphan.Name,
-            active = o.Orphan.Active,
-            activePid = o.Orphan.ActivePid,
-            retainedBytes = o.Orphan.RetainedBytes,
-        }),
+        orphans = snapshot.Findings.Select(f => f.Details),
         problems = snapshot.Problems,
     };
 }

@@ -1,5 +1,5 @@
 using System.Diagnostics.Metrics;
-using Sluice.Postgres.Cdc;
+using Sluice.Core.Connectors;
 
 namespace Sluice.Server.Metrics;
 
@@ -10,35 +10,31 @@ namespace Sluice.Server.Metrics;
 /// </summary>
 internal static class HealthInstruments
 {
-    /// <summary>Creates every instrument on <paramref name="meter"/>; each reads <paramref name="snapshot"/> when collected.</summary>
-    public static void Register(Meter meter, Func<SyncHealthSnapshot?> snapshot)
+    /// <summary>
+    /// Creates every instrument on <paramref name="meter"/>, one gauge for each of <paramref name="metrics"/> (the
+    /// connectors' health lines); each reads <paramref name="snapshot"/> when collected.
+    /// </summary>
+    public static void Register(Meter meter, IReadOnlyList<HealthMetric> metrics, Func<SyncHealthSnapshot?> snapshot)
     {
         IEnumerable<SyncHealth> Syncs() => snapshot()?.Syncs ?? [];
-        IEnumerable<SyncHealth> Cdc() => Syncs().Where(s => s.Slot?.Sample is not null);
         IEnumerable<SyncHealth> Ingest() => Syncs().Where(s => s.Ingest is not null);
+        IEnumerable<HealthLine> Lines(string name) => snapshot() is { } now
+            ? now.Syncs.Where(s => s.Health is not null).Select(s => s.Health!).Concat(now.Findings).SelectMany(r => r.Lines).Where(l => l.Name == name)
+            : [];
 
-        meter.CreateObservableGauge("sluice_slot_lag_bytes",
-            () => Cdc().Select(s => new Measurement<long>(s.Slot!.Sample!.LagBytes, SlotTags(s))),
-            description: "WAL written since the CDC slot's reader last confirmed, in bytes.");
-        meter.CreateObservableGauge("sluice_slot_retained_bytes",
-            () => Cdc().Select(s => new Measurement<long>(s.Slot!.Sample!.RetainedBytes, SlotTags(s))),
-            description: "WAL the server keeps for the CDC slot (from its restart_lsn), in bytes.");
-        meter.CreateObservableGauge("sluice_slot_lag_seconds",
-            () => Cdc().Where(s => s.Slot!.LagSeconds is not null).Select(s => new Measurement<double>(s.Slot!.LagSeconds!.Value, SlotTags(s))),
-            description: "How long the CDC slot has held unconfirmed WAL, in seconds (see docs/cdc.md).");
-        meter.CreateObservableGauge("sluice_slot_active",
-            () => Cdc().Select(s => new Measurement<long>(s.Slot!.Sample!.Active ? 1 : 0, SlotTags(s))),
-            description: "1 when a reader is attached to the CDC slot, else 0.");
-        meter.CreateObservableGauge("sluice_slot_over_threshold",
-            () => Syncs().Where(s => s.Slot is not null).Select(s => new Measurement<long>(s.Slot!.OverThreshold ? 1 : 0, SlotTags(s))),
-            description: "1 when the CDC slot is over max_lag or max_lag_time, stalled or lost, else 0.");
-        meter.CreateObservableGauge("sluice_slot_stalled",
-            () => Cdc().Select(s => new Measurement<long>(s.Slot!.State == SlotHealthState.Stalled ? 1 : 0, SlotTags(s))),
-            description: "1 when the CDC slot holds WAL without confirming anything for longer than stall_after, else 0.");
-        meter.CreateObservableGauge("sluice_orphan_slot_retained_bytes",
-            () => (snapshot()?.Orphans ?? []).Where(o => o.Orphan.Kind == SlotPruner.OrphanKind.Slot)
-                .Select(o => new Measurement<long>(o.Orphan.RetainedBytes ?? 0, Tag("connection", o.Connection), Tag("slot", o.Orphan.Name))),
-            description: "WAL held by a Sluice slot no sync claims (run `sluice prune`), in bytes.");
+        // The connectors' series first, in the order they declare them (a CDC slot's lag, a forgotten slot's WAL).
+        foreach (var metric in metrics)
+        {
+            if (metric.Whole)
+            {
+                meter.CreateObservableGauge(metric.Name, () => Lines(metric.Name).Select(l => new Measurement<long>((long)l.Value, Tags(l))), description: metric.Description);
+            }
+            else
+            {
+                meter.CreateObservableGauge(metric.Name, () => Lines(metric.Name).Select(l => new Measurement<double>(l.Value, Tags(l))), description: metric.Description);
+            }
+        }
+
         meter.CreateObservableGauge("sluice_sync_last_success_timestamp_seconds",
             () => Syncs().Where(s => s.Progress?.LastSuccessAt is not null)
                 .Select(s => new Measurement<double>(s.Progress!.LastSuccessAt!.Value.ToUnixTimeMilliseconds() / 1000.0, SyncTag(s))),
@@ -74,7 +70,7 @@ internal static class HealthInstruments
 
     private static KeyValuePair<string, object?> SyncTag(SyncHealth sync) => Tag("sync", sync.Name);
 
-    private static KeyValuePair<string, object?>[] SlotTags(SyncHealth sync) => [SyncTag(sync), Tag("slot", sync.Slot!.Options.Slot)];
+    private static KeyValuePair<string, object?>[] Tags(HealthLine line) => [.. line.Labels.Select(l => Tag(l.Key, l.Value))];
 
     private static KeyValuePair<string, object?>[] IngestTags(SyncHealth sync) => [Tag("source", sync.Ingest!.Source), SyncTag(sync)];
 }

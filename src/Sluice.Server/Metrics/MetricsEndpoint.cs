@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Sluice.Core.Errors;
 using Sluice.Core.Telemetry;
-using Sluice.Postgres.Cdc;
 using Sluice.Server.Hosting;
 
 namespace Sluice.Server.Metrics;
@@ -24,10 +23,10 @@ public static class MetricsEndpoint
     {
         ArgumentNullException.ThrowIfNull(app);
         ArgumentNullException.ThrowIfNull(workspace);
-        var collector = new SyncHealthCollector(workspace.Config, workspace.Time, new SlotHealthTracker(workspace.Time));
+        var collector = new SyncHealthCollector(workspace.Config, workspace.Time, watching: true, workspace.Connectors);
         var health = new HealthSnapshotCache(collector, workspace.Time);
         var meter = new Meter(SluiceTelemetry.Name);
-        HealthInstruments.Register(meter, health.Current);
+        HealthInstruments.Register(meter, collector.Metrics, health.Current);
         app.Lifetime.ApplicationStopped.Register(() =>
         {
             meter.Dispose();

@@ -23,7 +23,7 @@ public static class PrometheusText
         // A meter of its own, so that only this snapshot's series (and not the engine's, nor a server's in this
         // process) are collected.
         using var meter = new Meter($"Sluice.Render.{Guid.NewGuid():N}");
-        HealthInstruments.Register(meter, () => snapshot);
+        HealthInstruments.Register(meter, snapshot.Metrics, () => snapshot);
         using var provider = Sdk.CreateMeterProviderBuilder().AddMeter(meter.Name).AddPrometheusExporter(SluiceOpenTelemetry.Prometheus).Build();
         await using var services = new ServiceCollection().AddOptions().BuildServiceProvider();
         var app = new ApplicationBuilder(services);

@@ -1,4 +1,4 @@
-using Sluice.Postgres.Cdc;
+using Sluice.Core.Connectors;
 using Sluice.State;
 using Sluice.State.Ingest;
 
@@ -7,9 +7,9 @@ namespace Sluice.Server.Metrics;
 /// <summary>One sync of the config as <c>sluice status</c> and <c>/metrics</c> show it.</summary>
 /// <param name="Schedule">The <c>schedule:</c> as written, or the default (<c>continuous</c> for CDC and ingest sources, else <c>manual</c>).</param>
 /// <param name="Progress">What the state store knows; null for a sync that never ran.</param>
-/// <param name="Slot">For a CDC sync, its slot judged against its thresholds; null otherwise, or when it could not be read (<paramref name="Problem"/>).</param>
-/// <param name="Problem">Why the slot could not be read (the source database unreachable), when so.</param>
-public sealed record SyncHealth(string Name, string Schedule, SlotHealthSyncProgress? Progress, SlotHealthReport? Slot, string? Problem)
+/// <param name="Health">What its connector watches for it (a CDC sync's slot, <see cref="IHealthReporting"/>); null otherwise, or when it could not be read (<paramref name="Problem"/>).</param>
+/// <param name="Problem">Why its health could not be read (the source database unreachable), when so.</param>
+public sealed record SyncHealth(string Name, string Schedule, SlotHealthSyncProgress? Progress, HealthReport? Health, string? Problem)
 {
     /// <summary>How long after events were lost for a sync status still counts it as needing attention.</summary>
     public static readonly TimeSpan LostEventsAttention = TimeSpan.FromDays(1);
@@ -31,7 +31,7 @@ public sealed record SyncHealth(string Name, string Schedule, SlotHealthSyncProg
 
     /// <summary>
     /// Whether the sync needs attention: its last run failed, events were lost for it lately, or its slot is over a
-    /// threshold, stalled, lost or unreadable.
+    /// threshold, stalled, lost or unreadable (as its connector judges it).
     /// </summary>
-    public bool NeedsAttention => Problem is not null || Slot?.OverThreshold == true || LastRunFailed || LostEventsRecently;
+    public bool NeedsAttention => Problem is not null || Health?.NeedsAttention == true || LastRunFailed || LostEventsRecently;
 }

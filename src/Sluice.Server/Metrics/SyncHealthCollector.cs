@@ -1,44 +1,42 @@
 using Npgsql;
 using Sluice.Core.Configuration;
+using Sluice.Core.Connectors;
 using Sluice.Core.Errors;
 using Sluice.Postgres;
-using Sluice.Postgres.Cdc;
+using Sluice.Server.Hosting;
 using Sluice.State;
 using Sluice.State.Ingest;
 
 namespace Sluice.Server.Metrics;
 
 /// <summary>
-/// Reads what <c>sluice status</c>, <c>sluice prune</c> and <c>/metrics</c> show: each sync's progress from the state
-/// store, each CDC sync's slot from its source database, and the Sluice slots and publications no sync claims. Only
-/// reads; holds one small data source per PostgreSQL connection of the config.
+/// Reads what <c>sluice status</c> and <c>/metrics</c> show: each sync's progress from the state store, and what the
+/// config's connectors watch (<see cref="IHealthReporting"/>: a CDC sync's slot, a slot no sync claims). Only reads;
+/// holds the connectors' shared resources (one small data source per connection) until disposed.
 /// </summary>
 public sealed class SyncHealthCollector : IAsyncDisposable
 {
     private readonly SluiceConfig _config;
     private readonly TimeProvider _time;
-    private readonly SlotHealthTracker? _tracker;
+    private readonly bool _watching;
+    private readonly IReadOnlyList<IHealthReporting> _reporters;
+    private readonly ConnectorResources _resources;
     private readonly Dictionary<string, NpgsqlDataSource> _dataSources = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, SlotHealthOptions> _cdc = new(StringComparer.Ordinal);
 
-    /// <param name="tracker">Remembers slots across calls (a long-running server); null for a one-off look.</param>
-    public SyncHealthCollector(SluiceConfig config, TimeProvider time, SlotHealthTracker? tracker = null)
+    /// <param name="watching">Whether the caller reads again and again (a long-running server), so that connectors may remember between readings.</param>
+    /// <param name="connectors">The connectors to ask; <see cref="SluiceWorkspace.DefaultConnectors"/> when null.</param>
+    public SyncHealthCollector(SluiceConfig config, TimeProvider time, bool watching = false, IEnumerable<IConnector>? connectors = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         _config = config;
         _time = time;
-        _tracker = tracker;
-        foreach (var sync in config.Syncs)
-        {
-            if (SlotHealthOptions.For(sync) is { } options)
-            {
-                _cdc[sync.Name] = options;
-            }
-        }
+        _watching = watching;
+        _reporters = [.. (connectors ?? SluiceWorkspace.DefaultConnectors()).OfType<IHealthReporting>()];
+        _resources = new ConnectorResources(time);
     }
 
-    /// <summary>Every slot and publication name a sync of the config uses: never an orphan, whatever its name.</summary>
-    public IReadOnlySet<string> InUse => _cdc.Values.SelectMany(o => new[] { o.Slot, o.Publication }).ToHashSet(StringComparer.Ordinal);
+    /// <summary>Every series the connectors' health lines may fill.</summary>
+    public IReadOnlyList<HealthMetric> Metrics => [.. _reporters.SelectMany(r => r.HealthMetrics).DistinctBy(m => m.Name)];
 
     public async Task<SyncHealthSnapshot> CollectAsync(CancellationToken ct)
     {
@@ -46,85 +44,35 @@ public sealed class SyncHealthCollector : IAsyncDisposable
         var statuses = await ReadStatusAsync(ct);
         var backlogs = await ReadIngestBacklogAsync(ct);
         var now = _time.GetUtcNow();
-        var slots = new Dictionary<string, (IReadOnlyList<SlotHealthSample>? Samples, string? Problem)>(StringComparer.Ordinal);
-        foreach (var group in _cdc.Values.GroupBy(o => _config.FindSync(o.Sync)!.SourceConnection))
+        var request = new HealthRequest(
+            _config,
+            progress.ToDictionary(p => p.Key, p => new HealthSyncProgress(p.Value.LastSuccessAt, p.Value.CheckpointUpdatedAt), StringComparer.Ordinal),
+            _watching);
+        var reports = new List<HealthReport>();
+        var syncProblems = new Dictionary<string, string>(StringComparer.Ordinal);
+        var problems = new List<string>();
+        foreach (var reporter in _reporters)
         {
-            try
+            var reading = await reporter.ReadHealthAsync(request, _resources, ct);
+            reports.AddRange(reading.Reports);
+            problems.AddRange(reading.Problems);
+            foreach (var (sync, problem) in reading.SyncProblems)
             {
-                slots[group.Key] = (await SlotHealth.SampleAsync(DataSource(group.Key), group.Select(o => o.Slot).ToList(), ct), null);
-            }
-            catch (SluiceException e)
-            {
-                slots[group.Key] = (null, e.Message);
+                syncProblems[sync] = problem;
             }
         }
 
+        var bySync = reports.Where(r => r.Sync is not null).ToDictionary(r => r.Sync!, StringComparer.Ordinal);
         var syncs = new List<SyncHealth>();
         foreach (var sync in _config.Syncs)
         {
-            var known = progress.GetValueOrDefault(sync.Name);
-            var schedule = sync.Schedule ?? (_cdc.ContainsKey(sync.Name) || ReadsIngest(sync) ? "continuous" : "manual");
-            SyncHealth health;
-            if (!_cdc.TryGetValue(sync.Name, out var options))
-            {
-                health = new SyncHealth(sync.Name, schedule, known, null, null);
-            }
-            else if (slots[sync.SourceConnection] is (null, var problem))
-            {
-                health = new SyncHealth(sync.Name, schedule, known, null, problem);
-            }
-            else
-            {
-                var sample = slots[sync.SourceConnection].Samples!.FirstOrDefault(s => s.Slot == options.Slot);
-                var since = sample is not null && _tracker is not null ? _tracker.Observe(sync.SourceConnection, sample) : (DateTimeOffset?)null;
-                health = new SyncHealth(sync.Name, schedule, known, SlotHealth.Judge(options, sample, known, since, now), null);
-            }
-
+            var watched = bySync.ContainsKey(sync.Name) || syncProblems.ContainsKey(sync.Name);
+            var schedule = sync.Schedule ?? (watched || ReadsIngest(sync) ? "continuous" : "manual");
+            var health = new SyncHealth(sync.Name, schedule, progress.GetValueOrDefault(sync.Name), bySync.GetValueOrDefault(sync.Name), syncProblems.GetValueOrDefault(sync.Name));
             syncs.Add(health with { Status = statuses.GetValueOrDefault(sync.Name), Ingest = backlogs.GetValueOrDefault(sync.Name), At = now });
         }
 
-        var (orphans, problems) = await FindOrphansAsync(ct);
-        return new SyncHealthSnapshot(now, syncs, orphans, problems);
-    }
-
-    /// <summary>
-    /// Sluice's slots and publications that no sync of the config claims, in every PostgreSQL database the config
-    /// connects to (a removed sync's database may be used by no other CDC sync); a database that cannot be reached
-    /// is a problem line, not a failure.
-    /// </summary>
-    public async Task<(IReadOnlyList<OrphanedCdcObject> Orphans, IReadOnlyList<string> Problems)> FindOrphansAsync(CancellationToken ct)
-    {
-        var orphans = new List<OrphanedCdcObject>();
-        var problems = new List<string>();
-        var inUse = InUse;
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var connection in _config.Connections.Where(c => c.Type == "postgres"))
-        {
-            var dataSource = DataSource(connection.Name);
-            var builder = new NpgsqlConnectionStringBuilder(dataSource.ConnectionString);
-            if (!seen.Add($"{builder.Host}:{builder.Port}/{builder.Database}"))
-            {
-                continue; // two names for one database
-            }
-
-            try
-            {
-                orphans.AddRange((await SlotPruner.FindOrphansAsync(dataSource, inUse, ct)).Select(o => new OrphanedCdcObject(connection.Name, o)));
-            }
-            catch (SluiceException e)
-            {
-                problems.Add($"connection '{connection.Name}': {e.Message}");
-            }
-        }
-
-        return (orphans, problems);
-    }
-
-    /// <summary>Drops one orphan found by <see cref="FindOrphansAsync"/>.</summary>
-    public Task<SlotPruner.PruneOutcome> DropAsync(OrphanedCdcObject orphan, bool force, CancellationToken ct)
-    {
-        ArgumentNullException.ThrowIfNull(orphan);
-        return SlotPruner.DropAsync(DataSource(orphan.Connection), orphan.Orphan, force, ct);
+        return new SyncHealthSnapshot(now, syncs, [.. reports.Where(r => r.Sync is null)], problems) { Metrics = Metrics };
     }
 
     /// <summary>The state store's connection and schema (as <see cref="Hosting.SluiceWorkspace"/> resolves them).</summary>
@@ -137,6 +85,8 @@ public sealed class SyncHealthCollector : IAsyncDisposable
         {
             await dataSource.DisposeAsync();
         }
+
+        await _resources.DisposeAsync();
     }
 
     private async Task<IReadOnlyDictionary<string, SlotHealthSyncProgress>> ReadProgressAsync(CancellationToken ct) =>

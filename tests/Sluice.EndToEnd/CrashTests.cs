@@ -49,9 +49,8 @@ public sealed class CrashTests
         Assert.Equal(runsBefore + 1, (long)(await bed.ScalarAsync("SELECT count(*) FROM sluice.runs"))!);
         // The ledger holds each row at most once per run that acknowledged it, and every row at least once.
         Assert.Equal((long)Rows, await bed.ScalarAsync("SELECT count(DISTINCT k) FROM sluice.send_ledger, unnest(record_keys) k"));
-        // The record ledger moved with those commits: exactly one entry per row, sent, written by this sync.
-        Assert.Equal($"{Rows}|{Rows}|sent|{SyncTestBed.SyncName}", await bed.ScalarAsync(
-            "SELECT concat_ws('|', count(*), count(DISTINCT record_key), string_agg(DISTINCT status, ','), string_agg(DISTINCT origin, ',')) FROM sluice.record_state"));
+        // A cursor sync to Segment (no ids to keep) needs no per-record memory: the send ledger above is its record.
+        Assert.Equal(0L, await bed.ScalarAsync("SELECT count(*) FROM sluice.record_state"));
         // The killed runs are recorded as interrupted by the run that followed each.
         Assert.Equal((long)kills, await bed.ScalarAsync("SELECT count(*) FROM sluice.runs WHERE status = 'interrupted'"));
         Assert.Equal(runsBefore + 1 - kills, await bed.ScalarAsync("SELECT count(*) FROM sluice.runs WHERE status = 'succeeded'"));

@@ -110,9 +110,9 @@ internal static class RawWrite
     /// <summary>The ingest queue's migration as Sluice applies it, in the bench's schema.</summary>
     private static string QueueDdl()
     {
-        var assembly = typeof(PostgresConnector).Assembly;
+        var assembly = typeof(Sluice.State.PostgresStateStore).Assembly;
         var name = assembly.GetManifestResourceNames().SingleOrDefault(n => n.EndsWith("_ingest_queue.sql", StringComparison.Ordinal))
-            ?? throw new BenchFailure("Sluice.Postgres has no *_ingest_queue.sql migration; the bench builds its raw COPY table from it");
+            ?? throw new BenchFailure("Sluice.State has no *_ingest_queue.sql migration; the bench builds its raw COPY table from it");
         using var stream = assembly.GetManifestResourceStream(name)!;
         using var reader = new StreamReader(stream);
         return reader.ReadToEnd().Replace("{schema}", Schema, StringComparison.Ordinal);

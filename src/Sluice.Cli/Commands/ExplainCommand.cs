@@ -34,7 +34,9 @@ internal static class ExplainCommand
             var history = await workspace.HistoryAsync(ct);
             var events = await history.LoadAsync(syncName, recordKey, ct);
             var state = await history.LoadStateAsync(syncName, recordKey, ct);
-            var letter = state?.Status == "dead_lettered" ? await history.LoadLastDeadLetterAsync(syncName, recordKey, ct) : null;
+            // A sync without a record ledger (a cursor sync to a destination that gives no ids) still has its dead letters.
+            var lastDeadLettered = state is null && events.Count > 0 && events[^1].What != "acknowledged";
+            var letter = state?.Status == "dead_lettered" || lastDeadLettered ? await history.LoadLastDeadLetterAsync(syncName, recordKey, ct) : null;
             if (events.Count == 0 && state is null)
             {
                 Output.Line(await history.KnowsSyncAsync(syncName, ct)
@@ -78,6 +80,11 @@ internal static class ExplainCommand
     {
         if (state is null)
         {
+            if (letter is not null)
+            {
+                PrintDeadLetter(letter, syncName);
+            }
+
             return;
         }
 
@@ -92,20 +99,7 @@ internal static class ExplainCommand
                     "for it (a transition that did not happen); it was handled all the same, so it is not sent until it changes again");
                 break;
             case "dead_lettered":
-                Output.Line($"not sent: dead-lettered — {letter?.Reason ?? "the reason is no longer in the dead-letter queue"}" +
-                    (letter is { Pending: false } ? " (replayed since)" : ""));
-                if (letter?.Payload is { } payload)
-                {
-                    // Unwrapped, as stored: a payload is copied and pasted, and is often longer than a terminal line.
-                    Output.Line("payload (what would have been sent):");
-                    AnsiConsole.Profile.Out.Writer.WriteLine(payload);
-                }
-
-                if (letter is { Pending: true })
-                {
-                    Output.Hint($"fix the cause, then `sluice dlq replay {syncName}`");
-                }
-
+                PrintDeadLetter(letter, syncName);
                 break;
             case "quarantined":
                 Output.Line("not sent: quarantined — a processor held it back for a person to look at; it is sent once released");
@@ -120,6 +114,23 @@ internal static class ExplainCommand
             Output.Line($"fingerprint of the version last committed: {fingerprint}" +
                 (state.WatchedValues is { } watched ? $"; watched values {watched}" : ""));
             Output.Hint("the next run sends this record again only if its mapped values no longer match this fingerprint: an unchanged record is not sent");
+        }
+    }
+
+    private static void PrintDeadLetter(Sluice.State.StoredDeadLetterPayload? letter, string syncName)
+    {
+        Output.Line($"not sent: dead-lettered — {letter?.Reason ?? "the reason is no longer in the dead-letter queue"}" +
+            (letter is { Pending: false } ? " (replayed since)" : ""));
+        if (letter?.Payload is { } payload)
+        {
+            // Unwrapped, as stored: a payload is copied and pasted, and is often longer than a terminal line.
+            Output.Line("payload (what would have been sent):");
+            AnsiConsole.Profile.Out.Writer.WriteLine(payload);
+        }
+
+        if (letter is { Pending: true })
+        {
+            Output.Hint($"fix the cause, then `sluice dlq replay {syncName}`");
         }
     }
 }

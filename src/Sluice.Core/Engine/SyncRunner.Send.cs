@@ -127,11 +127,13 @@ public sealed partial class SyncRunner
                 : new RecordState(change.Key, change.Fingerprint) { Values = change.Watched, Status = status, DestinationId = destinationId, Origin = sync.Name };
 
         /// <summary>
-        /// Whether the sync keeps a record ledger: every sync that reads what is there and ends (a table or a query: reverse
-        /// ETL, where one entry per record is one row per record of the source), and a streaming one only when its
-        /// destination asks for record memory (<see cref="IDestination.RemembersRecords"/>): a stream of events (CDC,
-        /// ingest) would otherwise write a row per event for nothing.
+        /// Whether the sync keeps a record ledger: every sync that needs per-record memory — a diffing source (its
+        /// fingerprints; kinds it tells apart: added, changed, deleted), a destination that asks for it
+        /// (<see cref="IDestination.RemembersRecords"/>: it hands back ids, or suppresses echoes), or processors (what they
+        /// quarantined or deferred). A cursor or event sync to a destination without ids keeps none: the send ledger already
+        /// says what was sent, and one durable row per record would cost the reverse-ETL path a third of its speed.
         /// </summary>
-        private bool KeepsRecordState(Change change) => !sync.Source.Streams || sync.Destination.RemembersRecords;
+        private bool KeepsRecordState(Change change) =>
+            (change.Kind != ChangeKinds.None && !sync.Source.Streams) || sync.Destination.RemembersRecords || sync.Processors.Count > 0;
     }
 }

@@ -88,6 +88,9 @@ public sealed class RecordLedgerDeliveryTests
 
         public ConcurrentDictionary<string, string> Ids { get; } = new(StringComparer.Ordinal);
 
+        /// <summary>It creates ids the sync must remember (a Salesforce Id, a target row's key).</summary>
+        public bool RemembersRecords => true;
+
         public int Writes => _writes;
 
         public int Redelivered => _redelivered;

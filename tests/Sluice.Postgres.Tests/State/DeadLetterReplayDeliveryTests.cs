@@ -10,6 +10,7 @@ using Sluice.Core.Records;
 using Sluice.Core.State;
 using Sluice.State;
 using Sluice.Testing;
+using Sluice.Testing.Doubles;
 
 namespace Sluice.Postgres.Tests.State;
 
@@ -41,7 +42,7 @@ public sealed class DeadLetterReplayDeliveryTests
         await Eventually.HoldsAsync(() => destination.Writes.Count == 1 && time.ActiveTimers >= 1, "the replay's first write was answered 429 and it waits to retry",
             state: () => $"{destination.Writes.Count} writes, {time}");
         var live = Task.Run(() => new SyncRunner(store, time).RunAsync(
-            new SyncDefinition(Live, new ListSource(["a", "b"]), MappingSpec.None(Location), destination, gate, new SyncRunOptions()), RunKind.Incremental, default));
+            new SyncDefinition(Live, new KeyListSource(["a", "b"]), MappingSpec.None(Location), destination, gate, new SyncRunOptions()), RunKind.Incremental, default));
         await Eventually.HoldsAsync(() => time.ActiveTimers >= 2 || live.IsCompleted, "the live sync waits (or finished)", state: () => time.ToString());
 
         Assert.Single(destination.Writes);
@@ -90,7 +91,7 @@ public sealed class DeadLetterReplayDeliveryTests
         var store = await PostgresStateStore.OpenAsync(db);
         await using var gate = new DeliveryGate(new RateLimitOptions(), TimeProvider.System);
         var destination = new RecordingDestination(TimeProvider.System);
-        var sync = new SyncDefinition(Live, new ListSource(["a", "b", "c", "d"]), MappingSpec.None(Location), destination, gate, new SyncRunOptions())
+        var sync = new SyncDefinition(Live, new KeyListSource(["a", "b", "c", "d"]), MappingSpec.None(Location), destination, gate, new SyncRunOptions())
         {
             Processors = [new QuarantineProcessor("c", "no account 42"), new WaitProcessor("d", "account 7 not synced yet")],
         };
@@ -187,33 +188,5 @@ public sealed class DeadLetterReplayDeliveryTests
         }
 
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
-    }
-
-    private sealed class ListSource(IReadOnlyList<string> keys) : ISource
-    {
-        public string Description => "a list of keys";
-
-        public Task CheckAsync(CancellationToken ct) => Task.CompletedTask;
-
-        public Task<SourceSchema> DiscoverAsync(CancellationToken ct) => Task.FromResult(new SourceSchema("keys", [new SourceColumn("key", "text", ColumnType.Text, IsNullable: false)], ["key"]));
-
-        public Task<long?> EstimateAsync(ReadRequest request, CancellationToken ct) => Task.FromResult<long?>(keys.Count);
-
-        public async IAsyncEnumerable<Change> ReadAsync(ReadRequest request, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
-        {
-            for (var i = 0; i < keys.Count; i++)
-            {
-                yield return new Change(keys[i], ChangeOperation.Upsert, [], new ListPosition(i));
-            }
-
-            await Task.CompletedTask;
-        }
-
-        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
-    }
-
-    private sealed class ListPosition(int index) : SourcePosition
-    {
-        public override Checkpoint ToCheckpoint() => new("list", 1, index.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 }

@@ -8,6 +8,7 @@ using Sluice.Core.Records;
 using Sluice.Core.State;
 using Sluice.State;
 using Sluice.Testing;
+using Sluice.Testing.Doubles;
 
 namespace Sluice.Postgres.Tests.State;
 
@@ -92,41 +93,13 @@ public sealed class UnstorableTextTests
 
     private static async Task<RunResult> RunAsync(PostgresStateStore store, EchoDestination destination)
     {
-        var source = new ListSource([.. Keys, PoisonKey]);
+        var source = new KeyListSource([.. Keys, PoisonKey]);
         var sync = new SyncDefinition(SyncName, source, MappingSpec.None(Location), destination, new DeliveryGate(new RateLimitOptions(), TimeProvider.System), new SyncRunOptions());
         return await new SyncRunner(store, TimeProvider.System).RunAsync(sync, RunKind.Incremental, default);
     }
 
     /// <summary>A payload with a raw NUL byte in it (a destination is free to send any bytes).</summary>
     private static string Payload(string key) => $"{{\"nul\":\"\u0000\",\"key\":{key.Length}}}";
-
-    private sealed class ListSource(IReadOnlyList<string> keys) : ISource
-    {
-        public string Description => "a list of keys";
-
-        public Task CheckAsync(CancellationToken ct) => Task.CompletedTask;
-
-        public Task<SourceSchema> DiscoverAsync(CancellationToken ct) => Task.FromResult(new SourceSchema("keys", [new SourceColumn("key", "text", ColumnType.Text, IsNullable: false)], ["key"]));
-
-        public Task<long?> EstimateAsync(ReadRequest request, CancellationToken ct) => Task.FromResult<long?>(keys.Count);
-
-        public async IAsyncEnumerable<Change> ReadAsync(ReadRequest request, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
-        {
-            for (var i = 0; i < keys.Count; i++)
-            {
-                yield return new Change(keys[i], ChangeOperation.Upsert, [], new ListPosition(i));
-            }
-
-            await Task.CompletedTask;
-        }
-
-        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
-    }
-
-    private sealed class ListPosition(int index) : SourcePosition
-    {
-        public override Checkpoint ToCheckpoint() => new("list", 1, index.ToString(System.Globalization.CultureInfo.InvariantCulture));
-    }
 
     /// <summary>Acknowledges every record but <see cref="PoisonKey"/>, which it refuses (while <see cref="Refuses"/>) naming the key.</summary>
     private sealed class EchoDestination : IDestination

@@ -2,6 +2,7 @@ using Npgsql;
 using Sluice.Core.Connectors;
 using Sluice.Core.Records;
 using Sluice.Postgres.Destinations.Warehouse;
+using Sluice.Postgres.Tests.Destinations;
 using Sluice.Testing;
 using Sluice.Testing.Conformance;
 using static Sluice.Postgres.Tests.TestSql;
@@ -16,18 +17,7 @@ public sealed class WarehouseDestinationConformance : DestinationConformance
     private string _connectionString = null!;
     private NpgsqlDataSource _db = null!;
 
-    protected override SourceSchema RecordSchema { get; } = new(
-        "ingest source 'web'",
-        [
-            new SourceColumn("event_id", "uuid", ColumnType.Uuid, false),
-            new SourceColumn("source", "text", ColumnType.Text, false),
-            new SourceColumn("kind", "text", ColumnType.Text, false),
-            new SourceColumn("type", "text", ColumnType.Text, false),
-            new SourceColumn("event", "text", ColumnType.Text, true),
-            new SourceColumn("received_at", "timestamptz", ColumnType.TimestampWithTimeZone, false),
-            new SourceColumn("payload", "jsonb", ColumnType.Json, false),
-        ],
-        ["event_id"]);
+    protected override SourceSchema RecordSchema { get; } = IngestTestEvents.Schema;
 
     protected override async Task SetUpAsync()
     {

@@ -6,6 +6,7 @@ using Sluice.Core.Connectors;
 using Sluice.Core.Mapping;
 using Sluice.Core.Records;
 using Sluice.Postgres.Destinations.Warehouse;
+using Sluice.Postgres.Tests.Destinations;
 using Sluice.Testing;
 
 namespace Sluice.Postgres.Tests.Warehouse;
@@ -15,18 +16,7 @@ internal sealed class WarehouseBed : IAsyncDisposable
 {
     public const string Schema = "web";
 
-    private static readonly SourceSchema IngestColumns = new(
-        "ingest source 'web'",
-        [
-            new SourceColumn("event_id", "uuid", ColumnType.Uuid, false),
-            new SourceColumn("source", "text", ColumnType.Text, false),
-            new SourceColumn("kind", "text", ColumnType.Text, false),
-            new SourceColumn("type", "text", ColumnType.Text, false),
-            new SourceColumn("event", "text", ColumnType.Text, true),
-            new SourceColumn("received_at", "timestamptz", ColumnType.TimestampWithTimeZone, false),
-            new SourceColumn("payload", "jsonb", ColumnType.Json, false),
-        ],
-        ["event_id"]);
+    private static readonly SourceSchema IngestColumns = IngestTestEvents.Schema;
 
     private readonly List<IAsyncDisposable> _owned = [];
 

@@ -21,11 +21,22 @@ public sealed class OrgDefinition
     /// <summary>Custom objects (names ending <c>__c</c>) and extra fields on standard objects, by object name.</summary>
     public Dictionary<string, ObjectDefinition> Objects { get; set; } = [];
 
-    /// <summary>One user <c>admin@sluice.test</c> / <c>sluice</c> and one app <c>sluice-client</c> / <c>sluice-secret</c>.</summary>
+    /// <summary>
+    /// One user <c>admin@sluice.test</c> / <c>sluice</c> and one app <c>sluice-client</c> / <c>sluice-secret</c>
+    /// holding the refresh token <c>sluice-refresh-token</c> for that user.
+    /// </summary>
     public static OrgDefinition Default() => new()
     {
         Users = [new UserDefinition { Username = "admin@sluice.test", Password = "sluice", FirstName = "Sluice", LastName = "Admin" }],
-        ConnectedApps = [new ConnectedAppDefinition { ClientId = "sluice-client", ClientSecret = "sluice-secret" }],
+        ConnectedApps =
+        [
+            new ConnectedAppDefinition
+            {
+                ClientId = "sluice-client",
+                ClientSecret = "sluice-secret",
+                RefreshTokens = new() { ["sluice-refresh-token"] = "admin@sluice.test" },
+            },
+        ],
     };
 }
 
@@ -74,6 +85,12 @@ public sealed class ConnectedAppDefinition
 
     /// <summary>Whether the client-credentials flow is allowed. Default true.</summary>
     public bool AllowClientCredentials { get; set; } = true;
+
+    /// <summary>
+    /// Refresh tokens this app accepts, each mapped to its username: a real org hands them out through the
+    /// web-server flow, which needs a browser, so the emulator takes them from the file.
+    /// </summary>
+    public Dictionary<string, string> RefreshTokens { get; set; } = [];
 
     /// <summary>Usernames pre-authorized for the JWT bearer flow. Default: every user.</summary>
     public List<string>? JwtUsers { get; set; }

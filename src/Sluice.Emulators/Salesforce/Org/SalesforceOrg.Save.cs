@@ -46,6 +46,11 @@ public sealed partial class SalesforceOrg
                     }
                 }
             }
+            else if (AmbientTransaction.Value is { } transaction)
+            {
+                transaction.Undo.AddRange(undo);
+                transaction.Deleted.AddRange(_deleteLog.Skip(deleteLogLength));
+            }
         }
 
         return results;
@@ -317,6 +322,48 @@ public sealed partial class SalesforceOrg
 
     private static SaveResult Fail(SObjectRecord? existing, SObjectSchema schema, SaveError error) =>
         SaveResult.Failed(existing?.Id, schema.Name, error);
+
+    private static readonly AsyncLocal<OrgTransaction?> AmbientTransaction = new();
+
+    /// <summary>
+    /// Groups the saves that follow on this async flow (a composite request with allOrNone) so that
+    /// <see cref="OrgTransaction.Rollback"/> can undo them all. Dispose ends the grouping.
+    /// </summary>
+    internal OrgTransaction BeginTransaction()
+    {
+        var transaction = new OrgTransaction(this);
+        AmbientTransaction.Value = transaction;
+        return transaction;
+    }
+
+    /// <summary>Saves grouped for one rollback.</summary>
+    internal sealed class OrgTransaction(SalesforceOrg org) : IDisposable
+    {
+        public List<(ObjectStore Store, string Id, SObjectRecord? Previous)> Undo { get; } = [];
+
+        public List<DeletedRecord> Deleted { get; } = [];
+
+        public void Rollback()
+        {
+            lock (org._lock)
+            {
+                for (var i = Undo.Count - 1; i >= 0; i--)
+                {
+                    Undo[i].Store.Put(Undo[i].Id, Undo[i].Previous);
+                }
+
+                foreach (var entry in Deleted)
+                {
+                    org._deleteLog.Remove(entry);
+                }
+
+                Undo.Clear();
+                Deleted.Clear();
+            }
+        }
+
+        public void Dispose() => AmbientTransaction.Value = null;
+    }
 
     private sealed record SaveContext(DateTimeOffset Now, string UserId, List<(ObjectStore Store, string Id, SObjectRecord? Previous)> Undo);
 }

@@ -142,21 +142,18 @@ public sealed partial class SalesforceOrg
         }
     }
 
-    /// <summary>Forgets every record and the delete log; the users of the org file come back.</summary>
+    /// <summary>Forgets every record but the users, and the delete log.</summary>
     public void Reset()
     {
         lock (_lock)
         {
-            foreach (var store in _stores.Values)
+            foreach (var store in _stores.Values.Where(s => s.Schema.Name != "User"))
             {
                 store.Clear();
             }
 
             _deleteLog.Clear();
-            _userIdsByName.Clear();
         }
-
-        CreateUsers();
     }
 
     /// <summary>The current time as Salesforce stores it (UTC, milliseconds).</summary>

@@ -24,12 +24,15 @@ internal sealed class BulkService
     private readonly SalesforceOrg _org;
     private readonly QueryService _queries;
     private readonly ConcurrentDictionary<string, BulkJob> _jobs = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Func<string, SaveOptions> _saveOptions;
     private long _sequence;
 
-    public BulkService(SalesforceOrg org, QueryService queries)
+    /// <param name="saveOptions">The save options for a job's user (the emulator's per-record lock fault rides on them).</param>
+    public BulkService(SalesforceOrg org, QueryService queries, Func<string, SaveOptions>? saveOptions = null)
     {
         _org = org;
         _queries = queries;
+        _saveOptions = saveOptions ?? (userId => new SaveOptions { UserId = userId });
     }
 
     /// <summary>Largest accepted upload in bytes.</summary>
@@ -365,7 +368,7 @@ internal sealed class BulkService
             positions.Add(r);
         }
 
-        var results = requests.Count == 0 ? [] : _org.Save(requests, new SaveOptions { UserId = job.CreatedById });
+        var results = requests.Count == 0 ? [] : _org.Save(requests, _saveOptions(job.CreatedById));
         lock (job.Sync)
         {
             for (var i = 0; i < results.Count; i++)

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Sluice.Emulators.Salesforce.Internal;
 
 namespace Sluice.Emulators.Salesforce.Soql;
 
@@ -7,11 +8,24 @@ namespace Sluice.Emulators.Salesforce.Soql;
 /// The REST query resources under <c>/services/data/vXX.X/</c>: <c>query?q=</c>, <c>queryAll?q=</c> and
 /// <c>query/{locator}-{offset}</c> (also <c>queryAll/{locator}-{offset}</c>). Errors are Salesforce's 400 array.
 /// </summary>
-internal sealed class QueryEndpoints
+internal sealed class QueryResource : IRestResource
 {
     private readonly QueryService _service;
 
-    public QueryEndpoints(QueryService service) => _service = service;
+    public QueryResource(SalesforceState state) => _service = new QueryService(state.Org);
+
+    public IReadOnlyList<string> Names { get; } = ["query", "queryAll"];
+
+    /// <summary>The service behind it, which Bulk query jobs share.</summary>
+    public QueryService Service => _service;
+
+    public async Task HandleAsync(RestCall call)
+    {
+        if (!await TryHandleAsync(call.Context, call.Version, string.Join('/', call.Segments)))
+        {
+            await call.NotFoundAsync();
+        }
+    }
 
     /// <summary>Answers <paramref name="path"/> (relative to the version root) if it is a query resource; false otherwise.</summary>
     public async Task<bool> TryHandleAsync(HttpContext context, string apiVersion, string path)
@@ -24,7 +38,7 @@ internal sealed class QueryEndpoints
 
         if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method))
         {
-            await SalesforceErrorBody.WriteAsync(context, 405, "METHOD_NOT_ALLOWED", $"HTTP Method '{context.Request.Method}' not allowed. Allowed are GET,HEAD");
+            await SalesforceResponses.ErrorAsync(context, 405, "METHOD_NOT_ALLOWED", $"HTTP Method '{context.Request.Method}' not allowed. Allowed are GET,HEAD");
             return true;
         }
 
@@ -43,7 +57,7 @@ internal sealed class QueryEndpoints
                     var soql = context.Request.Query["q"].ToString();
                     if (string.IsNullOrWhiteSpace(soql))
                     {
-                        await SalesforceErrorBody.WriteAsync(context, 400, "MALFORMED_QUERY", "A query string has to be specified");
+                        await SalesforceResponses.ErrorAsync(context, 400, "MALFORMED_QUERY", "A query string has to be specified");
                         return true;
                     }
 
@@ -53,7 +67,7 @@ internal sealed class QueryEndpoints
         }
         catch (SoqlException e)
         {
-            await SalesforceErrorBody.WriteAsync(context, 400, e.ErrorCode, e.Message);
+            await SalesforceResponses.ErrorAsync(context, 400, e.ErrorCode, e.Message);
             return true;
         }
 

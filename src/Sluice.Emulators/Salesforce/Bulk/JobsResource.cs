@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
+using Sluice.Emulators.Salesforce.Internal;
 using Sluice.Emulators.Salesforce.Soql;
 
 namespace Sluice.Emulators.Salesforce.Bulk;
@@ -11,19 +12,25 @@ namespace Sluice.Emulators.Salesforce.Bulk;
 /// <c>jobs/query</c>, <c>jobs/query/{id}</c>, <c>…/results</c> (with <c>Sforce-Locator</c> and
 /// <c>Sforce-NumberOfRecords</c>).
 /// </summary>
-internal sealed class BulkEndpoints
+internal sealed class JobsResource : IRestResource
 {
     private readonly BulkService _service;
-    private readonly Func<HttpContext, string> _userId;
 
-    public BulkEndpoints(BulkService service, Func<HttpContext, string> userId)
+    public JobsResource(SalesforceState state, QueryService queries) =>
+        _service = new BulkService(state.Org, queries, userId => state.SaveOptions(allOrNone: false, userId));
+
+    public IReadOnlyList<string> Names { get; } = ["jobs"];
+
+    public async Task HandleAsync(RestCall call)
     {
-        _service = service;
-        _userId = userId;
+        if (!await TryHandleAsync(call.Context, call.Version, string.Join('/', call.Segments), call.UserId))
+        {
+            await call.NotFoundAsync();
+        }
     }
 
     /// <summary>Answers <paramref name="path"/> (relative to the version root) if it is a Bulk 2.0 resource; false otherwise.</summary>
-    public async Task<bool> TryHandleAsync(HttpContext context, string apiVersion, string path)
+    public async Task<bool> TryHandleAsync(HttpContext context, string apiVersion, string path, string userId)
     {
         var parts = path.Trim('/').Split('/');
         if (parts.Length < 2 || parts[0] != "jobs" || parts[1] is not ("ingest" or "query"))
@@ -40,7 +47,7 @@ internal sealed class BulkEndpoints
                 case 2 when HttpMethods.IsPost(method):
                     {
                         var body = await ReadJsonAsync(context);
-                        BulkJob job = ingest ? _service.CreateIngest(body, apiVersion, _userId(context)) : _service.CreateQuery(body, apiVersion, _userId(context));
+                        BulkJob job = ingest ? _service.CreateIngest(body, apiVersion, userId) : _service.CreateQuery(body, apiVersion, userId);
                         await WriteInfoAsync(context, job);
                         return true;
                     }
@@ -79,13 +86,13 @@ internal sealed class BulkEndpoints
                     }
 
                 default:
-                    await SalesforceErrorBody.WriteAsync(context, 404, "NOT_FOUND", "The requested resource does not exist");
+                    await SalesforceResponses.ErrorAsync(context, 404, "NOT_FOUND", "The requested resource does not exist");
                     return true;
             }
         }
         catch (BulkApiException e)
         {
-            await SalesforceErrorBody.WriteAsync(context, e.Status, e.ErrorCode, e.Message);
+            await SalesforceResponses.ErrorAsync(context, e.Status, e.ErrorCode, e.Message);
             return true;
         }
     }

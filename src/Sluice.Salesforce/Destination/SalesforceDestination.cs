@@ -7,6 +7,7 @@ using Sluice.Core.Connectors;
 using Sluice.Core.Errors;
 using Sluice.Core.Mapping;
 using Sluice.Core.Records;
+using Sluice.Salesforce.Bulk;
 using Sluice.Salesforce.Connection;
 using Sluice.Salesforce.Describe;
 
@@ -22,6 +23,16 @@ public sealed class SalesforceDestination : IDestination, IDestinationDiscovery
     // sObject Collections take at most 200 records a request (MAX_DML_COUNT in jsforce; 400 above it).
     internal const int CollectionSize = 200;
 
+    // Collection requests of one batch sent at once: Salesforce allows 25 long-running requests per org, shared with the org's other users.
+    private const int CollectionsInFlight = 4;
+
+    // Bulk API 2.0 takes up to 150 MB per upload (after base64); a batch of JSON payloads under 100 MB makes a smaller CSV.
+    private const int MaxBatchBytes = 100 * 1024 * 1024;
+
+    // Large batches let the Bulk path spend a handful of requests per 100,000 records; a small change set still
+    // goes out as soon as the source has no more, through Collections below bulk_threshold.
+    private const int MaxBatchRecords = 100_000;
+
     private readonly SalesforceClient _client;
     private readonly SalesforceDestinationOptions _options;
     private readonly string _syncName;
@@ -34,7 +45,8 @@ public sealed class SalesforceDestination : IDestination, IDestinationDiscovery
         _client = client;
         _options = options;
         Description = $"Salesforce {options.Object} ({options.Operation.ToString().ToLowerInvariant()}, connection '{client.Options.Name}')";
-        Limits = new DestinationLimits(CollectionSize * 10, 8 * 1024 * 1024, 400_000, 2);
+        // 400,000 characters per record is Bulk API 2.0's limit, and no record passes through Collections that it would refuse.
+        Limits = new DestinationLimits(MaxBatchRecords, MaxBatchBytes, 400_000, client.Options.MaxParallelJobs);
     }
 
     public string Description { get; }
@@ -161,9 +173,14 @@ public sealed class SalesforceDestination : IDestination, IDestinationDiscovery
         var results = new WriteResult[batch.Count];
         var deletes = Enumerable.Range(0, batch.Count).Where(i => batch[i].Change.Operation == ChangeOperation.Delete).ToList();
         var writes = Enumerable.Range(0, batch.Count).Where(i => batch[i].Change.Operation != ChangeOperation.Delete).ToList();
-        foreach (var chunk in writes.Chunk(CollectionSize))
+        if (writes.Count >= _options.BulkThreshold)
         {
-            await WriteChunkAsync(batch, chunk, results, ct);
+            await WriteBulkAsync(batch, writes, results, ct);
+        }
+        else
+        {
+            await Parallel.ForEachAsync(writes.Chunk(CollectionSize), new ParallelOptions { MaxDegreeOfParallelism = CollectionsInFlight, CancellationToken = ct },
+                async (chunk, c) => await WriteChunkAsync(batch, chunk, results, c));
         }
 
         foreach (var chunk in deletes.Chunk(CollectionSize))
@@ -204,6 +221,36 @@ public sealed class SalesforceDestination : IDestination, IDestinationDiscovery
 
         var description = described.ByName[field.Target];
         SalesforceFieldEncoder.Write(writer, description, _options.Fields.GetValueOrDefault(description.Name), field.Read(change), field.Column!.Type);
+    }
+
+    /// <summary>A large batch as one Bulk API 2.0 ingest job: a handful of requests however many records.</summary>
+    private async Task WriteBulkAsync(IReadOnlyList<EncodedRecord> batch, List<int> writes, WriteResult[] results, CancellationToken ct)
+    {
+        var rows = new BulkRows();
+        var rowIndexes = new List<int>(writes.Count);
+        foreach (var chunk in writes.Chunk(CollectionSize))
+        {
+            var ids = new Dictionary<int, string>();
+            var pending = _options.Operation == SalesforceOperation.Update ? await MatchForUpdateAsync(batch, chunk, ids, results, ct) : [.. chunk];
+            foreach (var index in pending)
+            {
+                rows.Add(batch[index].Payload, ids.TryGetValue(index, out var id) ? [("Id", id)] : null);
+                rowIndexes.Add(index);
+            }
+        }
+
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        var operation = _options.Operation.ToString().ToLowerInvariant();
+        var answers = await new BulkIngestJob(_client).RunAsync(rows, _described?.Name ?? _options.Object, operation,
+            _options.Operation == SalesforceOperation.Upsert ? _options.ExternalId : null, SettleBulkError, ct);
+        for (var i = 0; i < rowIndexes.Count; i++)
+        {
+            results[rowIndexes[i]] = answers[i];
+        }
     }
 
     private async Task WriteChunkAsync(IReadOnlyList<EncodedRecord> batch, int[] chunk, WriteResult[] results, CancellationToken ct)
@@ -384,7 +431,30 @@ public sealed class SalesforceDestination : IDestination, IDestinationDiscovery
 
         var errors = item.TryGetProperty("errors", out var list) && list.ValueKind == JsonValueKind.Array
             ? list.EnumerateArray().Select(SalesforceApiError.From).ToList()
-            : [new SalesforceApiError("UNKNOWN", "Salesforce gave no reason")];
+            : [];
+        return Classify(errors.Count > 0 ? errors : [new SalesforceApiError("UNKNOWN", "Salesforce gave no reason")]);
+    }
+
+    /// <summary>
+    /// A Bulk API 2.0 <c>sf__Error</c> (<c>STATUSCODE:message:fields --</c>, e.g.
+    /// <c>REQUIRED_FIELD_MISSING:Required fields are missing: [LastName]:LastName --</c>) as the engine's result.
+    /// </summary>
+    internal static WriteResult SettleBulkError(string error)
+    {
+        var text = error.EndsWith(" --", StringComparison.Ordinal) ? error[..^3] : error;
+        var first = text.IndexOf(':', StringComparison.Ordinal);
+        if (first < 0)
+        {
+            return Classify([new SalesforceApiError("UNKNOWN", text)]);
+        }
+
+        var last = text.LastIndexOf(':');
+        var message = last > first ? text[(first + 1)..last] : text[(first + 1)..];
+        return Classify([new SalesforceApiError(text[..first], message)]);
+    }
+
+    private static WriteResult Classify(IReadOnlyList<SalesforceApiError> errors)
+    {
         var reason = string.Join("; ", errors);
         var code = errors[0].Code;
         return code switch

@@ -7,7 +7,7 @@ using Sluice.Salesforce.Destination;
 namespace Sluice.Salesforce;
 
 /// <summary><c>type: salesforce</c>: an org reached over OAuth 2.0 and REST, written to as a destination (docs/salesforce.md).</summary>
-public sealed class SalesforceConnector : IConnector
+public sealed class SalesforceConnector : IConnector, IHealthReporting
 {
     public string Type => "salesforce";
 
@@ -28,6 +28,12 @@ public sealed class SalesforceConnector : IConnector
         new SalesforceDestination(sync.Name, Client(connection, resources), SalesforceDestinationOptions.Bind(sync.Destination));
 
     public RateLimitOptions RateLimit(ConnectionConfig connection) => SalesforceConnectionOptions.Bind(connection.Settings, connection.Name).RateLimit;
+
+    /// <summary>The API quota's series: used, the org's limit, and what max_daily_share allows.</summary>
+    public IReadOnlyList<HealthMetric> HealthMetrics => ApiQuotaHealth.Metrics;
+
+    public Task<HealthReading> ReadHealthAsync(HealthRequest request, ConnectorResources resources, CancellationToken ct) =>
+        ApiQuotaHealth.ReadAsync(request, resources, Client, ct);
 
     private static SalesforceClient Client(ConnectionConfig connection, ConnectorResources resources) =>
         resources.GetOrCreate(connection.Name, () => new SalesforceClient(SalesforceConnectionOptions.Bind(connection.Settings, connection.Name), resources.Time));

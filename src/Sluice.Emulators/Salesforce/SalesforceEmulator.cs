@@ -13,10 +13,9 @@ using Microsoft.Extensions.Logging.Console;
 using Sluice.Core.Errors;
 using Sluice.Emulators.Salesforce.Internal;
 using Sluice.Emulators.Salesforce.Org;
-using PassiveHostLifetime = Sluice.Emulators.Segment.Internal.PassiveHostLifetime;
-
 using Codes = Sluice.Emulators.Salesforce.Org.StatusCodes;
 using HttpStatus = Microsoft.AspNetCore.Http.StatusCodes;
+using PassiveHostLifetime = Sluice.Emulators.Segment.Internal.PassiveHostLifetime;
 
 namespace Sluice.Emulators.Salesforce;
 

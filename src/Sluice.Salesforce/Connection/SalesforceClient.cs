@@ -276,7 +276,7 @@ internal sealed class SalesforceClient : IDisposable
         {
             throw new SluiceException(ErrorClass.Fatal,
                 $"Salesforce connection '{_options.Name}' stops: the org has used {usage.Used:N0} of its {usage.Max:N0} daily API requests, " +
-                $"and max_daily_share ({_options.MaxDailyShare:P0}) allows {allowed:N0}; nothing more is sent until the 24 h window frees requests\n" +
+                $"and max_daily_share ({_options.MaxDailyShare * 100:0.##}%) allows {allowed:N0}; nothing more is sent until the 24 h window frees requests\n" +
                 "  fix: wait, or raise 'max_daily_share' on the connection if the org can spare more");
         }
     }

@@ -51,7 +51,11 @@ public sealed class SalesforceDestination : IDestination, IDestinationDiscovery
 
     public string Description { get; }
 
-    public MappingShape Shape => _shape ?? new MappingShape($"Salesforce {_options.Object}", [], []);
+    /// <summary>
+    /// The object's writable fields and parent relationships, known only from its describe: read after
+    /// <see cref="DiscoverAsync"/> (as <c>DestinationShapes.ResolveAsync</c> does), or it describes the object first, blocking.
+    /// </summary>
+    public MappingShape Shape => _shape ?? DiscoverAsync(CancellationToken.None).GetAwaiter().GetResult();
 
     public DestinationLimits Limits { get; }
 
@@ -148,7 +152,12 @@ public sealed class SalesforceDestination : IDestination, IDestinationDiscovery
 
     public EncodedRecord Encode(Change change, CompiledMapping mapping)
     {
-        var described = _described ?? DiscoverAsync(CancellationToken.None).GetAwaiter().GetResult() switch { _ => _described! };
+        if (_described is null)
+        {
+            _ = Shape;
+        }
+
+        var described = _described!;
         var buffer = new ArrayBufferWriter<byte>(256);
         using (var writer = new Utf8JsonWriter(buffer))
         {

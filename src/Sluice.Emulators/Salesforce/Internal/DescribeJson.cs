@@ -54,8 +54,13 @@ internal static class DescribeJson
         body["childRelationships"] = new JsonArray([.. ChildRelationships(schema, all)]);
         body["recordTypeInfos"] = new JsonArray(new JsonObject
         {
-            ["active"] = true, ["available"] = true, ["defaultRecordTypeMapping"] = true, ["master"] = true,
-            ["name"] = "Master", ["recordTypeId"] = "012000000000000AAA", ["developerName"] = "Master",
+            ["active"] = true,
+            ["available"] = true,
+            ["defaultRecordTypeMapping"] = true,
+            ["master"] = true,
+            ["name"] = "Master",
+            ["recordTypeId"] = "012000000000000AAA",
+            ["developerName"] = "Master",
         });
         body["namedLayoutInfos"] = new JsonArray();
         body["supportedScopes"] = new JsonArray(new JsonObject { ["label"] = "All " + schema.LabelPlural.ToLowerInvariant(), ["name"] = "everything" });

@@ -78,7 +78,7 @@ internal sealed class SalesforceState
 
                     return locked;
                 }
-                : null,
+            : null,
         };
     }
 

@@ -81,8 +81,14 @@ internal static class FieldFactory
         {
             yield return new FieldSchema
             {
-                Name = "OwnerId", Label = "Owner ID", Type = FieldType.Reference, Length = 18, ReferenceTo = ["User"], RelationshipName = "Owner",
-                Nillable = false, DefaultedOnCreate = true,
+                Name = "OwnerId",
+                Label = "Owner ID",
+                Type = FieldType.Reference,
+                Length = 18,
+                ReferenceTo = ["User"],
+                RelationshipName = "Owner",
+                Nillable = false,
+                DefaultedOnCreate = true,
             };
         }
     }

@@ -71,7 +71,7 @@ internal sealed class CollectionsHandler(SalesforceState state)
                 return;
             }
 
-            if (!schema.TryGetField(externalIdField!, out var field) || !(field.ExternalId || field.IdLookup))
+            if (!schema.TryGetField(externalIdField!, out var field) || !(field.ExternalId || field.Type == FieldType.Id))
             {
                 await call.ErrorAsync(400, Codes.InvalidField, $"Field name provided, {externalIdField} is not an External ID or indexed field for {schema.Name}");
                 return;

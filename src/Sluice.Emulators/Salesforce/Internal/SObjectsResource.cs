@@ -161,7 +161,7 @@ internal sealed class SObjectsResource(SalesforceState state) : IRestResource
 
     private async Task ByExternalIdAsync(RestCall call, SObjectSchema schema, string fieldName, string value)
     {
-        if (!schema.TryGetField(fieldName, out var field) || !(field.ExternalId || field.IdLookup))
+        if (!schema.TryGetField(fieldName, out var field) || !(field.ExternalId || field.Type == FieldType.Id))
         {
             await call.ErrorAsync(404, Codes.NotFound, $"Provided external ID field does not exist or is not accessible: {fieldName}");
             return;

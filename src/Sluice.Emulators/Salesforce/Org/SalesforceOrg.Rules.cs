@@ -63,7 +63,7 @@ public sealed partial class SalesforceOrg
                 return false;
             }
 
-            if (!target.TryGetField(keyName, out var keyField) || !(keyField.ExternalId || keyField.IdLookup))
+            if (!target.TryGetField(keyName, out var keyField) || !(keyField.ExternalId || keyField.Type == FieldType.Id))
             {
                 error = new SaveError(StatusCodes.InvalidField, $"Field name provided, {keyName} is not an External ID or indexed field for {target.Name}", [reference.Name]);
                 return false;

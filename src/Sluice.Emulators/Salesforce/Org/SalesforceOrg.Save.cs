@@ -90,7 +90,7 @@ public sealed partial class SalesforceOrg
     private SaveResult Upsert(SObjectSchema schema, SaveRequest request, SaveContext context)
     {
         var fieldName = request.ExternalIdField ?? "Id";
-        if (!schema.TryGetField(fieldName, out var field) || !(field.ExternalId || field.IdLookup))
+        if (!schema.TryGetField(fieldName, out var field) || !(field.ExternalId || field.Type == FieldType.Id))
         {
             return SaveResult.Failed(null, schema.Name, new SaveError(StatusCodes.InvalidField, $"Provided external ID field does not exist or is not accessible: {fieldName}"));
         }

@@ -203,3 +203,82 @@ public sealed class SalesforceDestinationTests : IAsyncLifetime
         Assert.True(usage.Max > 0);
     }
 }
+
+public sealed class SalesforceVolumeTests : IAsyncLifetime
+{
+    private SalesforceBed _bed = null!;
+
+    public async Task InitializeAsync() => _bed = await SalesforceBed.StartAsync();
+
+    public async Task DisposeAsync() => await _bed.DisposeAsync();
+
+    private static async Task<(SalesforceDestination Destination, CompiledMapping Mapping)> OpenAsync(SalesforceClient client, SalesforceDestinationOptions options)
+    {
+        var destination = SalesforceBed.Destination(client, options);
+        var shape = await DestinationShapes.ResolveAsync(destination, CancellationToken.None);
+        return (destination, CompiledMapping.Compile(SalesforceBed.AccountMapping, SalesforceBed.Accounts, shape));
+    }
+
+    [Fact]
+    public async Task Above_the_bulk_threshold_one_Bulk_job_writes_the_batch_and_per_record_failures_come_back()
+    {
+        var (destination, mapping) = await OpenAsync(_bed.Client(), SalesforceBed.Upsert(bulkThreshold: 50));
+        var batch = Enumerable.Range(1, 120)
+            .Select(i => destination.Encode(SalesforceBed.Change(mapping, $"acct-{i}", SalesforceBed.Account(i, name: i % 40 == 0 ? "" : null)), mapping))
+            .ToList();
+
+        var results = await destination.WriteAsync(batch, CancellationToken.None);
+
+        Assert.Equal(120, results.Count);
+        for (var i = 1; i <= 120; i++)
+        {
+            var result = results[i - 1];
+            if (i % 40 == 0)
+            {
+                Assert.Equal(WriteStatus.Rejected, result.Status);
+                Assert.StartsWith("REQUIRED_FIELD_MISSING", result.Reason);
+            }
+            else
+            {
+                Assert.Equal(WriteStatus.Ok, result.Status);
+                Assert.Equal(_bed.Held().Single(r => (string?)r.Get("External_Id__c") == $"acct-{i}").Id, result.DestinationId);
+            }
+        }
+
+        Assert.Equal(117, _bed.Held().Count);
+        Assert.DoesNotContain(_bed.Emulator.Requests, r => r.Path.Contains("/composite/sobjects", StringComparison.Ordinal));
+        Assert.Single(_bed.Emulator.Requests, r => r.Method == "POST" && r.Path.EndsWith("/jobs/ingest", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Update_changes_only_records_that_exist_and_explains_the_rest()
+    {
+        var (upsert, upsertMapping) = await OpenAsync(_bed.Client(), SalesforceBed.Upsert());
+        await upsert.WriteAsync([upsert.Encode(SalesforceBed.Change(upsertMapping, "acct-1", SalesforceBed.Account(1)), upsertMapping)], CancellationToken.None);
+        var (update, mapping) = await OpenAsync(_bed.Client(), new SalesforceDestinationOptions { Object = "Account", Operation = SalesforceOperation.Update, ExternalId = "External_Id__c" });
+
+        var results = await update.WriteAsync(
+            [.. new[] { 1, 2 }.Select(i => update.Encode(SalesforceBed.Change(mapping, $"acct-{i}", SalesforceBed.Account(i, name: $"Renamed {i}")), mapping))],
+            CancellationToken.None);
+
+        Assert.Equal(WriteStatus.Ok, results[0].Status);
+        Assert.Equal(WriteStatus.Rejected, results[1].Status);
+        Assert.Contains("never creates records", results[1].Reason);
+        Assert.Equal("Renamed 1", Assert.Single(_bed.Held()).Get("Name"));
+    }
+
+    [Fact]
+    public async Task A_source_delete_deletes_the_record_found_by_its_external_id()
+    {
+        var (destination, mapping) = await OpenAsync(_bed.Client(), SalesforceBed.Upsert(delete: true));
+        await destination.WriteAsync([.. new[] { 1, 2 }.Select(i => destination.Encode(SalesforceBed.Change(mapping, $"acct-{i}", SalesforceBed.Account(i)), mapping))], CancellationToken.None);
+
+        var results = await destination.WriteAsync(
+            [destination.Encode(SalesforceBed.Change(mapping, "acct-1", SalesforceBed.Account(1), ChangeOperation.Delete), mapping),
+             destination.Encode(SalesforceBed.Change(mapping, "acct-9", SalesforceBed.Account(9), ChangeOperation.Delete), mapping)],
+            CancellationToken.None);
+
+        Assert.All(results, r => Assert.Equal(WriteStatus.Ok, r.Status));
+        Assert.Equal("acct-2", Assert.Single(_bed.Held(), r => !r.IsDeleted).Get("External_Id__c"));
+    }
+}

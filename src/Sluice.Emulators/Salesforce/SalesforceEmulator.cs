@@ -184,7 +184,29 @@ public sealed class SalesforceEmulator : IAsyncDisposable
         }
 
         var arrived = state.Time.GetUtcNow();
-        string? fault = null;
+        var logged = 0;
+        void Log(int status)
+        {
+            if (Interlocked.Exchange(ref logged, 1) == 0)
+            {
+                var callOptions = context.Request.Headers["Sforce-Call-Options"].ToString();
+                state.Record(new RecordedRequest(
+                    arrived,
+                    context.Request.Method,
+                    path.Value + context.Request.QueryString.Value,
+                    status,
+                    callOptions.Length > 0 ? callOptions : null,
+                    context.Items[RestApi.FaultKey] as string));
+            }
+        }
+
+        // Logged as the answer starts, before the client can see it: a test that reads the log right after its
+        // call returns finds the call there.
+        context.Response.OnStarting(() =>
+        {
+            Log(context.Response.StatusCode);
+            return Task.CompletedTask;
+        });
         try
         {
             if (path.Equals(OAuthEndpoint.TokenPath, StringComparison.Ordinal))
@@ -201,7 +223,7 @@ public sealed class SalesforceEmulator : IAsyncDisposable
             }
             else if (path.StartsWithSegments(RestApi.Prefix, StringComparison.Ordinal))
             {
-                fault = await rest.HandleAsync(context);
+                await rest.HandleAsync(context);
             }
             else
             {
@@ -210,14 +232,10 @@ public sealed class SalesforceEmulator : IAsyncDisposable
         }
         finally
         {
-            var callOptions = context.Request.Headers["Sforce-Call-Options"].ToString();
-            state.Record(new RecordedRequest(
-                arrived,
-                context.Request.Method,
-                path.Value + context.Request.QueryString.Value,
-                fault == "dropped" ? 0 : context.Response.StatusCode,
-                callOptions.Length > 0 ? callOptions : null,
-                fault));
+            if (context.Items[RestApi.FaultKey] as string == "dropped")
+            {
+                Log(0);
+            }
         }
     }
 

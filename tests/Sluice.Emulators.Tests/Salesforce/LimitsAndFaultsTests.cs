@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Sluice.Emulators.Salesforce;
+using Sluice.Testing;
 
 namespace Sluice.Emulators.Tests.Salesforce;
 
@@ -60,6 +61,8 @@ public sealed class LimitsAndFaultsTests
         harness.Emulator.SetFaults(new SalesforceFaultOptions { DropConnectionRate = 1 });
         await Assert.ThrowsAsync<HttpRequestException>(() => harness.SendAsync(HttpMethod.Get, $"{Api}/sobjects"));
 
+        // The client sees the cut connection before the server has finished logging it.
+        await Eventually.HoldsAsync(() => harness.Emulator.Requests.Count == 3, "the dropped request is logged", state: () => $"{harness.Emulator.Requests.Count} requests logged");
         var log = harness.Emulator.Requests;
         Assert.Equal(["request-limit", "unavailable", "dropped"], log.Select(r => r.Fault));
         Assert.Equal([403, 503, 0], log.Select(r => r.Status));

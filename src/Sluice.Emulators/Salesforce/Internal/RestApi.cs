@@ -21,6 +21,9 @@ internal sealed partial class RestApi
     public const double MinVersion = 31.0;
     public const double MaxVersion = 62.0;
 
+    /// <summary><c>HttpContext.Items</c> key of the injected fault's name, for the request log.</summary>
+    public const string FaultKey = "sluice.salesforce.fault";
+
     private static readonly (string Label, int Major)[] Releases =
     [
         ("Winter '15", 32), ("Spring '15", 33), ("Summer '15", 34), ("Winter '16", 35), ("Spring '16", 36), ("Summer '16", 37),
@@ -46,15 +49,15 @@ internal sealed partial class RestApi
         }
     }
 
-    /// <summary>Handles a request under <see cref="Prefix"/>; returns the injected fault's name, if any.</summary>
-    public async Task<string?> HandleAsync(HttpContext context)
+    /// <summary>Handles a request under <see cref="Prefix"/>; an injected fault's name goes to <see cref="FaultKey"/>.</summary>
+    public async Task HandleAsync(HttpContext context)
     {
         var path = context.Request.Path.Value ?? "";
         var rest = path.Length > Prefix.Length ? path[Prefix.Length..].Trim('/') : "";
         if (rest.Length == 0)
         {
             await VersionsAsync(context);
-            return null;
+            return;
         }
 
         var slash = rest.IndexOf('/', StringComparison.Ordinal);
@@ -65,52 +68,53 @@ internal sealed partial class RestApi
         if (session is null)
         {
             await SalesforceResponses.ErrorAsync(context, 401, Codes.InvalidSessionId, "Session expired or invalid");
-            return null;
+            return;
         }
 
         var version = versionText == "latest" ? MaxVersion.ToString("0.0", CultureInfo.InvariantCulture) : ParseVersion(versionText);
         if (version is null)
         {
             await SalesforceResponses.ErrorAsync(context, 404, Codes.NotFound, "The requested resource does not exist");
-            return null;
+            return;
         }
 
         if (!_state.Usage.TryCount(out var used))
         {
             LimitHeader(context, used);
             await SalesforceResponses.ErrorAsync(context, 403, Codes.RequestLimitExceeded, "TotalRequests Limit exceeded.");
-            return null;
+            return;
         }
 
         LimitHeader(context, used);
         var faults = _state.Faults;
-        string? fault = null;
         if (faults.Draw(faults.Options.SlowRate))
         {
-            fault = "slow";
+            context.Items[FaultKey] = "slow";
             await Task.Delay(faults.Options.SlowDelay, _state.Time, context.RequestAborted);
         }
 
         if (faults.Draw(faults.Options.DropConnectionRate))
         {
+            context.Items[FaultKey] = "dropped";
             context.Features.Get<IHttpRequestLifetimeFeature>()?.Abort();
-            return "dropped";
+            return;
         }
 
         if (faults.Draw(faults.Options.RequestLimitRate))
         {
+            context.Items[FaultKey] = "request-limit";
             await SalesforceResponses.ErrorAsync(context, 403, Codes.RequestLimitExceeded, "ConcurrentPerOrgLongTxn Limit exceeded.");
-            return "request-limit";
+            return;
         }
 
         if (faults.Draw(faults.Options.ServiceUnavailableRate))
         {
+            context.Items[FaultKey] = "unavailable";
             await SalesforceResponses.ErrorAsync(context, 503, Codes.ServerUnavailable, "Server unavailable, please try again later.");
-            return "unavailable";
+            return;
         }
 
         await DispatchAsync(new RestCall(context, _state, version, segments, session.UserId));
-        return fault;
     }
 
     /// <summary>Routes an authenticated call to its resource (also used for composite subrequests).</summary>

@@ -285,6 +285,12 @@ internal sealed class BulkService
                 }
             }
 
+            // The parsed rows are all that is needed from here on; the raw uploads can go.
+            lock (job.Sync)
+            {
+                job.Uploads.Clear();
+            }
+
             var columns = ResolveHeader(job);
             for (var start = 0; start < rows.Count; start += SaveChunk)
             {

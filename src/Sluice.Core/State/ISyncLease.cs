@@ -14,6 +14,9 @@ public interface ISyncLease : IAsyncDisposable
     /// <summary>The sync's ledger entries by key (destination ids, status), one query per batch of keys.</summary>
     IRecordStateLookup RecordLookup => throw new NotSupportedException($"this state store keeps no record ledger for sync '{SyncName}'");
 
+    /// <summary>The sync's waiting records, offered again at the start of each run. Default: none kept.</summary>
+    IWaitingRecords Waiting => NoWaitingRecords.Instance;
+
     Task<long> StartRunAsync(RunKind kind, CancellationToken ct);
 
     /// <summary>

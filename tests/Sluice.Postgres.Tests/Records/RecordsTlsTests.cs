@@ -1,6 +1,6 @@
 using Npgsql;
 using Sluice.Postgres.Destinations.Records;
-using Connections = Sluice.Postgres.Tests.Connections.Connections;
+using TlsConnections = Sluice.Postgres.Tests.Connections.Connections;
 using SecuredPostgresCollection = Sluice.Postgres.Tests.Connections.SecuredPostgresCollection;
 using SecuredPostgresFixture = Sluice.Postgres.Tests.Connections.SecuredPostgresFixture;
 using Sluice.Testing;
@@ -25,7 +25,7 @@ public sealed class RecordsTlsTests(SecuredPostgresFixture fixture)
             GRANT SELECT, INSERT, UPDATE, DELETE ON customers TO {SecuredTestPostgres.CertificateUser};
             GRANT SELECT, INSERT, DELETE ON customer_groups TO {SecuredTestPostgres.CertificateUser};
             """, database);
-        var options = Connections.Options($"""
+        var options = TlsConnections.Options($"""
             host: localhost
             port: {server.Port}
             database: {database}
@@ -42,7 +42,7 @@ public sealed class RecordsTlsTests(SecuredPostgresFixture fixture)
         await destination.CheckAsync(CancellationToken.None);
         await bed.WriteAsync(destination, bed.Upsert(1, "a@x", 50m), bed.Upsert(2, "b@x", 5m));
 
-        Assert.Equal(true, await Connections.ScalarAsync(dataSource, "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()"));
+        Assert.Equal(true, await TlsConnections.ScalarAsync(dataSource, "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()"));
         Assert.Equal(["(1,a@x,50,)", "(2,b@x,5,)"], await adminBed.RowsAsync());
         Assert.Equal(["(1,big)"], await adminBed.GroupsAsync());
     }

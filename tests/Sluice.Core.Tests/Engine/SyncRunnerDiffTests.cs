@@ -62,9 +62,9 @@ public sealed class SyncRunnerDiffTests
 
         Assert.Equal(["1", "3", "4"], bed.SentKeys().Order(StringComparer.Ordinal));
         Assert.Equal((4L, 3L, 0L), (result.Read, result.Acknowledged, result.Rejected));
-        Assert.Equal(RecordStatus.LeftOut, bed.Store.RecordStates.Single(s => s.Key == "2").Status);
-        Assert.Null(bed.Store.RecordStates.Single(s => s.Key == "2").DestinationId);
-        Assert.Equal(RecordStatus.Sent, bed.Store.RecordStates.Single(s => s.Key == "3").Status);
+        var committed = bed.Store.Commits.SelectMany(c => c.RecordStates).ToDictionary(s => s.Key);
+        Assert.Equal((RecordStatus.LeftOut, null), (committed["2"].Status, committed["2"].DestinationId));
+        Assert.Equal((RecordStatus.Sent, "3"), (committed["3"].Status, committed["3"].DestinationId));
     }
 
     [Fact]

@@ -1,9 +1,9 @@
 using Npgsql;
 using Sluice.Postgres.Destinations.Records;
-using TlsConnections = Sluice.Postgres.Tests.Connections.Connections;
+using Sluice.Testing;
 using SecuredPostgresCollection = Sluice.Postgres.Tests.Connections.SecuredPostgresCollection;
 using SecuredPostgresFixture = Sluice.Postgres.Tests.Connections.SecuredPostgresFixture;
-using Sluice.Testing;
+using TlsConnections = Sluice.Postgres.Tests.Connections.Connections;
 
 namespace Sluice.Postgres.Tests.Records;
 

@@ -4,7 +4,7 @@ using Sluice.Core.Records;
 
 namespace Sluice.Core.Configuration;
 
-/// <summary>Reads a sync's engine settings (<c>batch:</c>, <c>retry:</c>, <c>on:</c>) from its config.</summary>
+/// <summary>Reads a sync's engine settings (<c>batch:</c>, <c>retry:</c>, <c>on:</c>, <c>reconcile:</c>) from its config.</summary>
 public static class SyncOptions
 {
     public static SyncRunOptions Bind(SyncConfig sync)
@@ -25,10 +25,12 @@ public static class SyncOptions
             On = On(sync.Section) ?? ModeOn(sync.Destination),
             OnLocation = sync.Section.Has("on") ? sync.Section.LocationOf("on") : sync.Destination.Has("mode") ? sync.Destination.LocationOf("mode") : null,
             MaxRejected = RejectionLimit.Bind(sync.Section),
+            Reconcile = Reconcile.Parse(sync),
+            ReconcileLocation = sync.Section.Has("reconcile") ? sync.Section.LocationOf("reconcile") : null,
         };
         batch?.RejectUnknownKeys();
         retry?.RejectUnknownKeys();
-        sync.Section.RejectUnknownKeys(["source", "destination", "mapping", "schedule", "batch", "retry", "on", "max_rejected"]);
+        sync.Section.RejectUnknownKeys(["source", "destination", "mapping", "schedule", "batch", "retry", "on", "max_rejected", "reconcile"]);
         return options;
     }
 

@@ -59,15 +59,21 @@ public sealed class PostgresConnector : IConnector, IHealthReporting
     {
         var (options, dataSource) = Open(connection, resources);
         var destination = sync.Destination;
+        if (Destinations.Records.RecordsDestinationOptions.IsRequested(destination))
+        {
+            // A 'key:' (or 'layout: records') exports records, one row per key (docs/records.md).
+            return new Destinations.Records.RecordsDestination(sync.Name, dataSource, options, Destinations.Records.RecordsDestinationOptions.Bind(sync, options));
+        }
+
         var layout = destination.GetString("layout")?.Trim().ToLowerInvariant() ?? (destination.Has("table") ? "events" : null);
         return layout switch
         {
             "events" => new Destinations.EventsTableDestination(sync.Name, dataSource, options, Destinations.EventsTableOptions.Bind(sync, options)),
             "warehouse" => new Destinations.Warehouse.WarehouseDestination(dataSource, options, Destinations.Warehouse.WarehouseDestinationOptions.Bind(sync)),
             null => throw new ConfigException(destination.Location, $"connection '{connection.Name}' is PostgreSQL: the destination names no table and no layout",
-                "write events into one table ('table: public.events'), or load a Segment-style warehouse ('layout: warehouse')"),
+                "write events into one table ('table: public.events'), export records by key ('table: public.customers' and 'key: id'), or load a Segment-style warehouse ('layout: warehouse')"),
             _ => throw new ConfigException(destination.LocationOf("layout"), $"unknown layout {destination.Show("layout")}",
-                "use 'layout: events' (one table, 'table:' names it) or 'layout: warehouse' (Segment's warehouse schema)"),
+                "use 'layout: events' (one table, 'table:' names it), 'layout: records' (rows by 'key:') or 'layout: warehouse' (Segment's warehouse schema)"),
         };
     }
 

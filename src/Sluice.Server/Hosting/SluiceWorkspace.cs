@@ -305,9 +305,17 @@ public sealed class SluiceWorkspace : IAsyncDisposable
                 await using var source = definition.Source;
                 await using var destination = definition.Destination;
                 var schema = await source.DiscoverAsync(ct);
-                Core.Mapping.CompiledMapping.Compile(sync.Mapping, schema, await DestinationShapes.ResolveAsync(destination, ct));
-                // The destination's own check: a missing events table is reported with the DDL to run.
-                await destination.CheckAsync(ct);
+                var mapping = Core.Mapping.CompiledMapping.Compile(sync.Mapping, schema, await DestinationShapes.ResolveAsync(destination, ct));
+                // The destination's own check: a missing events table is reported with the DDL to run; a records
+                // table's, with the CREATE TABLE typed from the mapping.
+                if (destination is IDestinationMappingCheck mapped)
+                {
+                    await mapped.CheckMappingAsync(mapping, ct);
+                }
+                else
+                {
+                    await destination.CheckAsync(ct);
+                }
                 _ = Schedule.Parse(sync);
                 advice = await source.AdviseAsync(ct);
             });

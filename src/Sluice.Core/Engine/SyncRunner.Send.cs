@@ -19,6 +19,11 @@ public sealed partial class SyncRunner
         {
             await foreach (var batch in input.ReadAllAsync(ct))
             {
+                if (batch.Records.Count > 0 && KnowsDestinationIds)
+                {
+                    await IdentifyAsync(batch, ct);
+                }
+
                 if (batch.Records.Count > 0 && sync.Processors.Count > 0)
                 {
                     await ProcessAsync(batch, ct);
@@ -134,6 +139,6 @@ public sealed partial class SyncRunner
         /// says what was sent, and one durable row per record would cost the reverse-ETL path a third of its speed.
         /// </summary>
         private bool KeepsRecordState(Change change) =>
-            (change.Kind != ChangeKinds.None && !sync.Source.Streams) || sync.Destination.RemembersRecords || sync.Processors.Count > 0;
+            (change.Kind != ChangeKinds.None && !sync.Source.Streams) || sync.Destination.RemembersRecords || sync.Processors.Count > 0 || sync.WriteBack is not null;
     }
 }

@@ -62,6 +62,15 @@ internal sealed class PostgresSyncLease(NpgsqlDataSource dataSource, StateSchema
             await command.ExecuteNonQueryAsync(ct);
         });
 
+    public IWaitingRecords Waiting => new PostgresWaitingRecords(dataSource, schema, syncId, found => _mayHaveWaiting = found);
+
+    /// <summary>
+    /// Whether the sync may have waiting records, which a newer version committed must supersede: unknown (true) until a
+    /// run looked (<see cref="Waiting"/>'s first page), and true again once a commit stores one. A sync without any
+    /// skips the look-up in each commit.
+    /// </summary>
+    private bool _mayHaveWaiting = true;
+
     public Task<Checkpoint?> LoadCheckpointAsync(CancellationToken ct) =>
         PostgresCall.RunAsync(PostgresCallContext.StateStore, () => LoadCheckpointCoreAsync(ct));
 
@@ -118,6 +127,11 @@ internal sealed class PostgresSyncLease(NpgsqlDataSource dataSource, StateSchema
         await using var transaction = await connection.BeginTransactionAsync(ct);
 
         await using var batch = new NpgsqlBatch(connection, transaction);
+        if (_mayHaveWaiting)
+        {
+            AddSupersede(batch, commits);
+        }
+
         foreach (var each in commits)
         {
             if (each.Sent.Count > 0)
@@ -165,6 +179,26 @@ internal sealed class PostgresSyncLease(NpgsqlDataSource dataSource, StateSchema
 
         await transaction.CommitAsync(ct);
         _generation++;
+        _mayHaveWaiting |= commits.Any(c => c.DeadLetters.Any(l => l.Kind == DeadLetterKind.Waiting));
+    }
+
+    /// <summary>
+    /// A record the batches handle again (sent, refused, held back, left out) leaves the waiting state it was in: the
+    /// version read now supersedes the waiting one, which must never be sent after it. Runs before the batches' own
+    /// dead letters are stored, so a new version that waits in turn replaces the old one.
+    /// </summary>
+    private void AddSupersede(NpgsqlBatch batch, IReadOnlyList<BatchCommit> commits)
+    {
+        var keys = commits.SelectMany(c => c.Sent.Select(s => s.RecordKey).Concat(c.DeadLetters.Select(l => l.RecordKey)).Concat(c.RecordStates.Select(r => r.Key)))
+            .Select(StoredText.Store).Distinct(StringComparer.Ordinal).ToArray();
+        if (keys.Length > 0)
+        {
+            batch.BatchCommands.Add(Command(
+                $"""
+                UPDATE {schema.Name}.dead_letters SET replayed_at = now(), replay_outcome = 'superseded'
+                WHERE sync_id = $1 AND kind = 'waiting' AND replayed_at IS NULL AND record_key = ANY($2::text[])
+                """, syncId, keys));
+        }
     }
 
     /// <summary>Records the batch dead-lettered or quarantined; a waiting record is not rejected.</summary>

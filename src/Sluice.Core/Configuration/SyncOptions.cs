@@ -25,11 +25,25 @@ public static class SyncOptions
             On = On(sync.Section),
             OnLocation = sync.Section.Has("on") ? sync.Section.LocationOf("on") : null,
             MaxRejected = RejectionLimit.Bind(sync.Section),
+            MaxWait = MaxWait(sync.Section),
         };
         batch?.RejectUnknownKeys();
         retry?.RejectUnknownKeys();
-        sync.Section.RejectUnknownKeys(["source", "destination", "mapping", "schedule", "batch", "retry", "on", "max_rejected", "write_back"]);
+        sync.Section.RejectUnknownKeys(["source", "destination", "mapping", "schedule", "batch", "retry", "on", "max_rejected", "max_wait", "write_back"]);
         return options;
+    }
+
+    /// <summary><c>max_wait: 7d</c>: how long a waiting record is offered again before it becomes a dead letter.</summary>
+    private static TimeSpan MaxWait(ConfigSection section)
+    {
+        var wait = section.GetDuration("max_wait") ?? SyncRunOptions.DefaultMaxWait;
+        if (wait <= TimeSpan.Zero)
+        {
+            throw new ConfigException(section.LocationOf("max_wait"), "'max_wait' must be longer than 0: a waiting record would become a dead letter before it is offered again",
+                "write how long a record may wait for what it needs, e.g. 'max_wait: 7d' (the default)");
+        }
+
+        return wait;
     }
 
     /// <summary><c>on: [added, changed, deleted]</c> (any of them, or one as a single value); default added and changed.</summary>

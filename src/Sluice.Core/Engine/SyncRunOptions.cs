@@ -35,4 +35,13 @@ public sealed class SyncRunOptions
     /// records read), the run stops; what it committed stays committed. <c>null</c>: no limit.
     /// </summary>
     public Processing.RejectionLimit? MaxRejected { get; init; }
+
+    /// <summary>The default of <see cref="MaxWait"/>: seven days.</summary>
+    public static readonly TimeSpan DefaultMaxWait = TimeSpan.FromDays(7);
+
+    /// <summary>
+    /// <c>max_wait</c>: how long a record the destination or a processor answered "waiting" for is offered again, at
+    /// the start of each run, before it becomes a dead letter with its last reason. Default seven days.
+    /// </summary>
+    public TimeSpan MaxWait { get; init; } = DefaultMaxWait;
 }

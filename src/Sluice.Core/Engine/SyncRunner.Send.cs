@@ -108,6 +108,10 @@ public sealed partial class SyncRunner
                         batch.Sent.Add(new LedgerEntry(record.Change.Key, record.MessageId, record.Change.Operation));
                         Remember(batch, record.Change, RecordStatus.Sent, result.DestinationId);
                         break;
+                    case WriteStatus.Waiting:
+                        batch.DeadLetters.Add(new DeadLetter(record.Change.Key, record.MessageId, result.Reason ?? "waiting", Encoding.UTF8.GetString(record.Payload.Span)) { Kind = DeadLetterKind.Waiting });
+                        Remember(batch, record.Change, RecordStatus.Waiting, null);
+                        break;
                     default:
                         Refuse(batch.DeadLetters, new DeadLetter(record.Change.Key, record.MessageId, result.Reason ?? "rejected", Encoding.UTF8.GetString(record.Payload.Span)));
                         Remember(batch, record.Change, RecordStatus.DeadLettered, null);

@@ -46,6 +46,7 @@ public sealed partial class SyncRunner(ISyncStateStore store, TimeProvider time,
         {
             var estimate = await sync.Source.EstimateAsync(request, ct);
             _observer.OnStarted(sync.Name, runId, estimate);
+            await OfferWaitingAgainAsync(sync, lease, runId, ct);
             run = new Run(this, sync, lease, mapping, request, runId, estimate, kind);
             var result = await run.ExecuteAsync(ct);
             await lease.FinishRunAsync(runId, new RunOutcome(RunStatus.Succeeded), Audit(sync, mapping, run, started), CancellationToken.None);

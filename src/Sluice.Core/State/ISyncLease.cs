@@ -31,6 +31,9 @@ public interface ISyncLease : IAsyncDisposable
     /// <summary>Clears the pending mark of <paramref name="ids"/>: they are written back.</summary>
     Task WrittenBackAsync(IReadOnlyList<Engine.WriteBack.WrittenBackId> ids, CancellationToken ct) => Task.CompletedTask;
 
+    /// <summary>The sync's waiting records, offered again at the start of each run. Default: none kept.</summary>
+    IWaitingRecords Waiting => NoWaitingRecords.Instance;
+
     Task<long> StartRunAsync(RunKind kind, CancellationToken ct);
 
     /// <summary>

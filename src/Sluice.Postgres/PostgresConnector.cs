@@ -7,7 +7,7 @@ using Sluice.Postgres.Sources;
 
 namespace Sluice.Postgres;
 
-/// <summary><c>type: postgres</c>: a PostgreSQL database as a source (a table read by cursor, or a query or table diffed by key).</summary>
+/// <summary><c>type: postgres</c>: a PostgreSQL database as a source (a table read by cursor, a query or table diffed by key, or a model).</summary>
 public sealed class PostgresConnector : IConnector, IHealthReporting, IWriteBackConnector
 {
     /// <summary>The <c>type:</c> of PostgreSQL connections.</summary>
@@ -38,10 +38,15 @@ public sealed class PostgresConnector : IConnector, IHealthReporting, IWriteBack
             return PollingFallbackSource.Create(sync, dataSource, options, () => new CdcSource(dataSource, options, CdcSourceOptions.Bind(sync), resources.Time));
         }
 
+        if (Sources.Models.ModelSourceOptions.IsRequested(source))
+        {
+            return new Sources.Models.ModelSource(dataSource, options, Sources.Models.ModelSourceOptions.Bind(sync), resources.Time);
+        }
+
         if (!source.Has("table") && !source.Has("query"))
         {
             throw new ConfigException(source.LocationOf("table"), "the source names no table and no query",
-                "read a table by cursor ('table: public.users' and 'cursor: updated_at'), or diff a query ('query: SELECT …' and 'key: [id]') or a table ('table:' without 'cursor:')");
+                "read a table by cursor ('table: public.users' and 'cursor: updated_at'), diff a query ('query: SELECT …' and 'key: [id]') or a table ('table:' without 'cursor:'), or build records from a model ('model: {table: …, properties: …}')");
         }
 
         // A cursor means incremental reads of a table; without one, the source is read whole and diffed.

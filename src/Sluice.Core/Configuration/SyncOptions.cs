@@ -4,7 +4,7 @@ using Sluice.Core.Records;
 
 namespace Sluice.Core.Configuration;
 
-/// <summary>Reads a sync's engine settings (<c>batch:</c>, <c>retry:</c>, <c>on:</c>) from its config.</summary>
+/// <summary>Reads a sync's engine settings (<c>batch:</c>, <c>retry:</c>, <c>on:</c>, <c>reconcile:</c>) from its config.</summary>
 public static class SyncOptions
 {
     public static SyncRunOptions Bind(SyncConfig sync)
@@ -26,10 +26,12 @@ public static class SyncOptions
             OnLocation = sync.Section.Has("on") ? sync.Section.LocationOf("on") : null,
             MaxRejected = RejectionLimit.Bind(sync.Section),
             MaxWait = MaxWait(sync.Section),
+            Reconcile = Reconcile.Parse(sync),
+            ReconcileLocation = sync.Section.Has("reconcile") ? sync.Section.LocationOf("reconcile") : null,
         };
         batch?.RejectUnknownKeys();
         retry?.RejectUnknownKeys();
-        sync.Section.RejectUnknownKeys(["source", "destination", "mapping", "schedule", "batch", "retry", "on", "max_rejected", "max_wait", "write_back"]);
+        sync.Section.RejectUnknownKeys(["source", "destination", "mapping", "schedule", "batch", "retry", "on", "max_rejected", "max_wait", "reconcile", "write_back"]);
         return options;
     }
 

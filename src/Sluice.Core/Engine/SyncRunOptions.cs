@@ -44,4 +44,13 @@ public sealed class SyncRunOptions
     /// the start of each run, before it becomes a dead letter with its last reason. Default seven days.
     /// </summary>
     public TimeSpan MaxWait { get; init; } = DefaultMaxWait;
+
+    /// <summary>
+    /// <c>reconcile: every 1d</c>: how often a source that reads only what changed reads every record instead, so that
+    /// deleted records are found (<see cref="Configuration.Reconcile"/>). The source honours it; <c>null</c>: never.
+    /// </summary>
+    public TimeSpan? Reconcile { get; init; }
+
+    /// <summary>Where <see cref="Reconcile"/> was configured, for errors; <c>null</c> when it was not.</summary>
+    public ConfigLocation? ReconcileLocation { get; init; }
 }

@@ -5,6 +5,7 @@ using Sluice.Core.Engine;
 using Sluice.Core.Errors;
 using Sluice.Core.State;
 using Sluice.Postgres;
+using Sluice.Salesforce;
 using Sluice.Segment;
 using Sluice.State;
 using Sluice.State.Ingest;
@@ -41,7 +42,7 @@ public sealed class SluiceWorkspace : IAsyncDisposable
 
     public TimeProvider Time { get; }
 
-    public static IEnumerable<IConnector> DefaultConnectors() => [new PostgresConnector(), new SegmentConnector()];
+    public static IEnumerable<IConnector> DefaultConnectors() => [new PostgresConnector(), new SegmentConnector(), new SalesforceConnector()];
 
     /// <summary>The state store, opened (and migrated) on first use.</summary>
     public async Task<PostgresStateStore> StateAsync(CancellationToken ct)

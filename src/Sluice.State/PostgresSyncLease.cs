@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Npgsql;
 using Sluice.Core.Checkpoints;
+using Sluice.Core.Engine.WriteBack;
 using Sluice.Core.Errors;
 using Sluice.Core.Records;
 using Sluice.Core.State;
@@ -24,6 +25,42 @@ internal sealed class PostgresSyncLease(NpgsqlDataSource dataSource, StateSchema
     public IRecordStateReader RecordStates => new PostgresRecordStateReader(dataSource, schema, syncId);
 
     public IRecordStateLookup RecordLookup => new PostgresRecordStateLookup(dataSource, schema, syncId);
+
+    /// <summary>The source's database and role are the state store's: the write-back joins the commit transaction.</summary>
+    public bool CommitsWriteBack(WriteBackStatement statement) =>
+        string.Equals(statement.Database, DatabaseIdentity.Of(dataSource.ConnectionString), StringComparison.Ordinal);
+
+    public Task<IReadOnlyList<WrittenBackId>> PendingWriteBacksAsync(CancellationToken ct) =>
+        PostgresCall.RunAsync(PostgresCallContext.StateStore, async () =>
+        {
+            await using var command = dataSource.CreateCommand(
+                $"SELECT record_key, destination_id FROM {schema.Name}.record_state WHERE sync_id = $1 AND write_back_pending AND destination_id IS NOT NULL");
+            command.Parameters.Add(new NpgsqlParameter { Value = syncId });
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            var pending = new List<WrittenBackId>();
+            while (await reader.ReadAsync(ct))
+            {
+                pending.Add(new WrittenBackId(reader.GetString(0), reader.GetString(1)));
+            }
+
+            return (IReadOnlyList<WrittenBackId>)pending;
+        });
+
+    public Task WrittenBackAsync(IReadOnlyList<WrittenBackId> ids, CancellationToken ct) =>
+        PostgresCall.RunAsync(PostgresCallContext.StateStore, async () =>
+        {
+            // Only while the ledger still holds the id written: an entry a later commit gave another id stays pending.
+            await using var command = dataSource.CreateCommand(
+                $"""
+                UPDATE {schema.Name}.record_state r SET write_back_pending = false
+                FROM unnest($2::text[], $3::text[]) AS w(k, id)
+                WHERE r.sync_id = $1 AND r.record_key = w.k AND r.destination_id = w.id AND r.write_back_pending
+                """);
+            command.Parameters.Add(new NpgsqlParameter { Value = syncId });
+            command.Parameters.Add(new NpgsqlParameter { Value = ids.Select(i => StoredText.Store(i.Key)).ToArray() });
+            command.Parameters.Add(new NpgsqlParameter { Value = ids.Select(i => StoredText.Store(i.Id)).ToArray() });
+            await command.ExecuteNonQueryAsync(ct);
+        });
 
     public IWaitingRecords Waiting => new PostgresWaitingRecords(dataSource, schema, syncId, found => _mayHaveWaiting = found);
 
@@ -103,6 +140,7 @@ internal sealed class PostgresSyncLease(NpgsqlDataSource dataSource, StateSchema
             }
 
             AddRecordStates(batch, each.RunId, each.RecordStates);
+            AddWriteBack(batch, each.WriteBack);
 
             foreach (var letter in each.DeadLetters)
             {
@@ -308,6 +346,29 @@ internal sealed class PostgresSyncLease(NpgsqlDataSource dataSource, StateSchema
                 $"DELETE FROM {schema.Name}.record_state WHERE sync_id = $1 AND record_key = ANY($2::text[])",
                 syncId, forgotten.ToArray()));
         }
+    }
+
+    /// <summary>
+    /// The batch's ids written back in this very transaction when the source database is the state database (with the
+    /// checkpoint and the ledger: all or nothing), or else marked pending in the ledger for the engine to write next.
+    /// Runs after <see cref="AddRecordStates"/>, which stored the ids the mark applies to.
+    /// </summary>
+    private void AddWriteBack(NpgsqlBatch batch, WriteBackCommit? writeBack)
+    {
+        if (writeBack is null || writeBack.Ids.Count == 0)
+        {
+            return;
+        }
+
+        if (CommitsWriteBack(writeBack.Statement))
+        {
+            batch.BatchCommands.Add(Command(writeBack.Statement.Sql, writeBack.Ids.Select(i => i.Key).ToArray(), writeBack.Ids.Select(i => i.Id).ToArray()));
+            return;
+        }
+
+        batch.BatchCommands.Add(Command(
+            $"UPDATE {schema.Name}.record_state SET write_back_pending = true WHERE sync_id = $1 AND record_key = ANY($2::text[])",
+            syncId, writeBack.Ids.Select(i => StoredText.Store(i.Key)).ToArray()));
     }
 
     private static NpgsqlBatchCommand Command(string sql, params object[] values)

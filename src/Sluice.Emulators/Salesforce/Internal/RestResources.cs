@@ -6,10 +6,16 @@ namespace Sluice.Emulators.Salesforce.Internal;
 /// </summary>
 internal static class RestResources
 {
-    public static IReadOnlyList<IRestResource> Create(SalesforceState state, Func<RestCall, Task> dispatch) =>
-    [
-        new SObjectsResource(state),
-        new CompositeResource(state, dispatch),
-        new LimitsResource(state),
-    ];
+    public static IReadOnlyList<IRestResource> Create(SalesforceState state, Func<RestCall, Task> dispatch)
+    {
+        var query = new Soql.QueryResource(state);
+        return
+        [
+            new SObjectsResource(state),
+            new CompositeResource(state, dispatch),
+            new LimitsResource(state),
+            query,
+            new Bulk.JobsResource(state, query.Service),
+        ];
+    }
 }

@@ -8,7 +8,7 @@ using Sluice.Postgres.Sources;
 namespace Sluice.Postgres;
 
 /// <summary><c>type: postgres</c>: a PostgreSQL database as a source (a table read by cursor, a query or table diffed by key, or a model).</summary>
-public sealed class PostgresConnector : IConnector, IHealthReporting
+public sealed class PostgresConnector : IConnector, IHealthReporting, IWriteBackConnector
 {
     /// <summary>The <c>type:</c> of PostgreSQL connections.</summary>
     public const string ConnectorType = "postgres";
@@ -59,19 +59,32 @@ public sealed class PostgresConnector : IConnector, IHealthReporting
     {
         var (options, dataSource) = Open(connection, resources);
         var destination = sync.Destination;
+        if (Destinations.Records.RecordsDestinationOptions.IsRequested(destination))
+        {
+            // A 'key:' (or 'layout: records') exports records, one row per key (docs/records.md).
+            return new Destinations.Records.RecordsDestination(sync.Name, dataSource, options, Destinations.Records.RecordsDestinationOptions.Bind(sync, options));
+        }
+
         var layout = destination.GetString("layout")?.Trim().ToLowerInvariant() ?? (destination.Has("table") ? "events" : null);
         return layout switch
         {
             "events" => new Destinations.EventsTableDestination(sync.Name, dataSource, options, Destinations.EventsTableOptions.Bind(sync, options)),
             "warehouse" => new Destinations.Warehouse.WarehouseDestination(dataSource, options, Destinations.Warehouse.WarehouseDestinationOptions.Bind(sync)),
             null => throw new ConfigException(destination.Location, $"connection '{connection.Name}' is PostgreSQL: the destination names no table and no layout",
-                "write events into one table ('table: public.events'), or load a Segment-style warehouse ('layout: warehouse')"),
+                "write events into one table ('table: public.events'), export records by key ('table: public.customers' and 'key: id'), or load a Segment-style warehouse ('layout: warehouse')"),
             _ => throw new ConfigException(destination.LocationOf("layout"), $"unknown layout {destination.Show("layout")}",
-                "use 'layout: events' (one table, 'table:' names it) or 'layout: warehouse' (Segment's warehouse schema)"),
+                "use 'layout: events' (one table, 'table:' names it), 'layout: records' (rows by 'key:') or 'layout: warehouse' (Segment's warehouse schema)"),
         };
     }
 
     public RateLimitOptions RateLimit(ConnectionConfig connection) => new();
+
+    /// <summary>The ids a sync's destination gives its records, written back to a column of the source's table (<c>write_back:</c>).</summary>
+    public Core.Engine.WriteBack.IWriteBack CreateWriteBack(SyncConfig sync, ConnectionConfig connection, Core.Engine.WriteBack.WriteBackOptions options, ConnectorResources resources)
+    {
+        var (connectionOptions, dataSource) = Open(connection, resources);
+        return new WriteBack.PostgresWriteBack(dataSource, connectionOptions, WriteBack.WriteBackTarget.For(sync, options));
+    }
 
     /// <summary>Each CDC sync's replication slot and every Sluice slot or publication no sync claims.</summary>
     public Task<HealthReading> ReadHealthAsync(HealthRequest request, ConnectorResources resources, CancellationToken ct)

@@ -19,6 +19,11 @@ public sealed partial class SyncRunner
         {
             await foreach (var batch in input.ReadAllAsync(ct))
             {
+                if (batch.Records.Count > 0 && KnowsDestinationIds)
+                {
+                    await IdentifyAsync(batch, ct);
+                }
+
                 if (batch.Records.Count > 0 && sync.Processors.Count > 0)
                 {
                     await ProcessAsync(batch, ct);
@@ -99,9 +104,17 @@ public sealed partial class SyncRunner
             {
                 switch (result.Status)
                 {
+                    case WriteStatus.Ok when result.LeftOut:
+                        // Handled without writing (an enrich destination with no row to update): nothing was sent.
+                        Remember(batch, record.Change, RecordStatus.LeftOut, null);
+                        break;
                     case WriteStatus.Ok:
                         batch.Sent.Add(new LedgerEntry(record.Change.Key, record.MessageId, record.Change.Operation));
                         Remember(batch, record.Change, RecordStatus.Sent, result.DestinationId);
+                        break;
+                    case WriteStatus.Waiting:
+                        batch.DeadLetters.Add(new DeadLetter(record.Change.Key, record.MessageId, result.Reason ?? "waiting", Encoding.UTF8.GetString(record.Payload.Span)) { Kind = DeadLetterKind.Waiting });
+                        Remember(batch, record.Change, RecordStatus.Waiting, null);
                         break;
                     default:
                         Refuse(batch.DeadLetters, new DeadLetter(record.Change.Key, record.MessageId, result.Reason ?? "rejected", Encoding.UTF8.GetString(record.Payload.Span)));
@@ -134,6 +147,6 @@ public sealed partial class SyncRunner
         /// says what was sent, and one durable row per record would cost the reverse-ETL path a third of its speed.
         /// </summary>
         private bool KeepsRecordState(Change change) =>
-            (change.Kind != ChangeKinds.None && !sync.Source.Streams) || sync.Destination.RemembersRecords || sync.Processors.Count > 0;
+            (change.Kind != ChangeKinds.None && !sync.Source.Streams) || sync.Destination.RemembersRecords || sync.Processors.Count > 0 || sync.WriteBack is not null;
     }
 }

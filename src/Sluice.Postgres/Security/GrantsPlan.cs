@@ -15,6 +15,7 @@ public sealed class GrantsPlan(SluiceConfig config, string? connection)
         GrantTarget.Events => Events(role),
         GrantTarget.Source => Source(role),
         GrantTarget.State => State(role),
+        GrantTarget.Records => Records(role),
         _ => throw new ArgumentOutOfRangeException(nameof(target), target, null),
     };
 
@@ -41,6 +42,24 @@ public sealed class GrantsPlan(SluiceConfig config, string? connection)
                 "add a sync with 'destination: {connection: " + wh.Name + ", table: public.events}', or use --for warehouse");
     }
 
+    private string Records(string role)
+    {
+        var writers = config.Syncs.Where(s => s.Destination.Has("key") || s.Destination.GetString("layout") == "records").ToList();
+        var wh = Pick(GrantTarget.Records, writers.Select(s => s.DestinationConnection));
+        var tables = new List<RecordsTableGrant>();
+        foreach (var sync in writers.Where(s => s.DestinationConnection == wh.Name && s.Destination.Has("table")))
+        {
+            var (schema, table) = Split(sync.Destination.GetString("table")!, wh);
+            (string, string)? groups = sync.Destination.GetSection("groups")?.GetString("table") is { } groupsTable ? Split(groupsTable, wh) : null;
+            tables.Add(new RecordsTableGrant(sync.Name, schema, table, groups?.Item1, groups?.Item2));
+        }
+
+        return tables.Count > 0
+            ? GrantsSql.Records(role, Database(wh), tables)
+            : throw new ConfigException(null, $"no sync in {config.FilePath} exports records to connection '{wh.Name}'",
+                "add a sync with 'destination: {connection: " + wh.Name + ", table: public.customers, key: id}'");
+    }
+
     private string Source(string role)
     {
         var source = Pick(GrantTarget.Source, config.Syncs.Select(s => s.SourceConnection));
@@ -48,19 +67,33 @@ public sealed class GrantsPlan(SluiceConfig config, string? connection)
         foreach (var sync in config.Syncs.Where(s => s.SourceConnection == source.Name))
         {
             var cdc = sync.Source.Has("cdc");
+            var writeBack = WriteBackOf(sync, source);
             if (sync.Source.Has("query") || sync.Source.GetString("table") is not { } name)
             {
-                reads.Add(new SourceReadGrant(sync.Name, null, null, cdc));
+                reads.Add(new SourceReadGrant(sync.Name, null, null, cdc) { WriteBack = writeBack });
                 continue;
             }
 
             var (schema, table) = Split(name, source);
-            reads.Add(new SourceReadGrant(sync.Name, schema, table, cdc));
+            reads.Add(new SourceReadGrant(sync.Name, schema, table, cdc) { WriteBack = writeBack });
         }
 
         return reads.Count > 0
             ? GrantsSql.Source(role, Database(source), reads)
             : throw new ConfigException(null, $"no sync in {config.FilePath} reads from connection '{source.Name}'", "add a sync whose source is that connection");
+    }
+
+    /// <summary>Where the sync writes destination ids back (<c>write_back:</c>): its table (the source's unless named), key and column.</summary>
+    private (string Schema, string Table, string? Key, string Column)? WriteBackOf(SyncConfig sync, ConnectionConfig source)
+    {
+        if (Core.Engine.WriteBack.WriteBackOptions.Bind(sync) is not { } options)
+        {
+            return null;
+        }
+
+        var target = WriteBack.WriteBackTarget.For(sync, options);
+        var (schema, table) = Split(target.Table, source);
+        return (schema, table, target.Key, target.Column);
     }
 
     private string State(string role)

@@ -48,10 +48,40 @@ internal static class GrantsSql
         return sql.ToString();
     }
 
+    public static string Records(string role, string database, IReadOnlyList<RecordsTableGrant> tables)
+    {
+        var sql = new StringBuilder();
+        Comment(sql, $"Sluice exports records into tables of database {database} as role {role}: it inserts, updates and");
+        Comment(sql, "deletes rows by key (reading them to compare), and stages each batch in a temporary table.");
+        Connect(sql, database, role);
+        sql.Append($"GRANT TEMPORARY ON DATABASE {Q(database)} TO {Q(role)};\n");
+        var schemas = tables.Select(t => t.Schema).Concat(tables.Where(t => t.GroupsSchema is not null).Select(t => t.GroupsSchema!));
+        foreach (var schema in schemas.Distinct(StringComparer.Ordinal))
+        {
+            sql.Append($"GRANT USAGE ON SCHEMA {Q(schema)} TO {Q(role)};\n");
+        }
+
+        foreach (var table in tables)
+        {
+            sql.Append('\n');
+            Comment(sql, $"sync {table.Sync}:");
+            sql.Append($"GRANT SELECT, INSERT, UPDATE, DELETE ON {Q(table.Schema)}.{Q(table.Table)} TO {Q(role)};\n");
+            if (table.GroupsTable is not null)
+            {
+                // Memberships are inserted and deleted by difference, never updated.
+                sql.Append($"GRANT SELECT, INSERT, DELETE ON {Q(table.GroupsSchema!)}.{Q(table.GroupsTable)} TO {Q(role)};\n");
+            }
+        }
+
+        return sql.ToString();
+    }
+
     public static string Source(string role, string database, IReadOnlyList<SourceReadGrant> reads)
     {
         var sql = new StringBuilder();
-        Comment(sql, $"Sluice reads these tables of database {database} as role {role}; it writes nothing here.");
+        Comment(sql, reads.Any(r => r.WriteBack is not null)
+            ? $"Sluice reads these tables of database {database} as role {role}; it writes only the write-back columns named below."
+            : $"Sluice reads these tables of database {database} as role {role}; it writes nothing here.");
         Connect(sql, database, role);
         foreach (var schema in reads.Where(r => r.Schema is not null).Select(r => r.Schema!).Distinct(StringComparer.Ordinal))
         {
@@ -61,6 +91,16 @@ internal static class GrantsSql
         foreach (var read in reads)
         {
             sql.Append('\n');
+            if (read.WriteBack is { } writeBack)
+            {
+                var into = $"{Q(writeBack.Schema)}.{Q(writeBack.Table)}";
+                Comment(sql, $"sync {read.Sync} writes the destination's ids back to {writeBack.Table}.{writeBack.Column} (write_back:); the UPDATE reads the key and the column:");
+                sql.Append($"GRANT USAGE ON SCHEMA {Q(writeBack.Schema)} TO {Q(role)};\n");
+                sql.Append(writeBack.Key is { } key
+                    ? $"GRANT SELECT ({Q(key)}, {Q(writeBack.Column)}), UPDATE ({Q(writeBack.Column)}) ON {into} TO {Q(role)};\n"
+                    : $"GRANT SELECT, UPDATE ({Q(writeBack.Column)}) ON {into} TO {Q(role)};\n");
+            }
+
             if (read.Table is null)
             {
                 Comment(sql, $"sync {read.Sync} reads a query: grant SELECT on every table it reads, e.g.");

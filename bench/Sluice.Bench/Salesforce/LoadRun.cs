@@ -31,6 +31,15 @@ internal sealed record LoadRun(
     /// <summary>The emulator's own API counter after the run (<c>apiRequestsUsed</c> in its stats), since the emulator started: a check on <see cref="ApiRequests"/>.</summary>
     public int ApiRequestsUsedTotal { get; init; }
 
+    /// <summary>When the first request (usually the login) reached the emulator, in seconds after the process started: its start-up.</summary>
+    public double? FirstRequestSeconds { get; init; }
+
+    /// <summary>When the last request reached the emulator, in seconds after the process started; the rest of the wall time is answering it and exiting.</summary>
+    public double? LastRequestSeconds { get; init; }
+
+    /// <summary>Each request, <c>+seconds after start, kind, status</c>, when the run made few enough to list.</summary>
+    public IReadOnlyList<string> Timeline { get; init; } = [];
+
     public double RecordsPerSecond => Records / WallSeconds;
 
     public bool Correct => Problem is null;

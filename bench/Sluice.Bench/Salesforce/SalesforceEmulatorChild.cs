@@ -105,7 +105,7 @@ internal sealed class SalesforceEmulatorChild : IAsyncDisposable
         var json = await GetAsync("/__emulator/requests?limit=1000000", ct);
         using var document = JsonDocument.Parse(json);
         return document.RootElement.EnumerateArray()
-            .Select(e => new LoggedRequest(e.GetProperty("method").GetString()!, e.GetProperty("path").GetString()!, e.GetProperty("status").GetInt32()))
+            .Select(e => new LoggedRequest(e.GetProperty("time").GetDateTimeOffset(), e.GetProperty("method").GetString()!, e.GetProperty("path").GetString()!, e.GetProperty("status").GetInt32()))
             .ToList();
     }
 
@@ -151,7 +151,7 @@ internal sealed class SalesforceEmulatorChild : IAsyncDisposable
 internal sealed record ApiStats(int ApiRequestsUsed, long Requests, long TokensIssued, int Accounts, string Json);
 
 /// <summary>One entry of the emulator's request log.</summary>
-internal sealed record LoggedRequest(string Method, string Path, int Status)
+internal sealed record LoggedRequest(DateTimeOffset Time, string Method, string Path, int Status)
 {
     /// <summary>Whether Salesforce counts it against the daily API limit: everything under <c>/services/data/vXX.X/</c>.</summary>
     public bool IsApiCall => Path.StartsWith("/services/data/v", StringComparison.Ordinal);

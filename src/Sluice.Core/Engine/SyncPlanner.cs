@@ -51,7 +51,7 @@ public sealed class SyncPlanner(ISyncStateView state)
         };
 
         var clock = Stopwatch.StartNew();
-        var tally = new Tally(samples);
+        var tally = new Tally(samples, sync.Destination as ICallLabels);
         var on = sync.Options.On;
         await foreach (var change in Diffing.ChangeDiffer.ReadAsync(sync.Source, request, ct))
         {
@@ -130,7 +130,7 @@ public sealed class SyncPlanner(ISyncStateView state)
     }
 
     /// <summary>The counters of one plan, and the samples it keeps.</summary>
-    private sealed class Tally(int keep)
+    private sealed class Tally(int keep, ICallLabels? labels)
     {
         private readonly Dictionary<string, long> _calls = new(StringComparer.Ordinal);
         private long _otherCalls;
@@ -175,7 +175,7 @@ public sealed class SyncPlanner(ISyncStateView state)
         public void Send(EncodedRecord record)
         {
             WouldSend++;
-            var call = CallOf(record.Payload.Span);
+            var call = labels is null ? CallOf(record.Payload.Span) : labels.LabelOf(record.Payload.Span) ?? "record";
             if (_calls.TryGetValue(call, out var count) || _calls.Count < MaxCallTypes)
             {
                 _calls[call] = count + 1;

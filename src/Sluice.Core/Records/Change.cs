@@ -58,4 +58,10 @@ public sealed class Change(string key, ChangeOperation operation, object?[] valu
     /// ids while a replay of one change keeps its id. <c>null</c>: a version is identified by its content.
     /// </summary>
     public string? Version { get; init; }
+
+    /// <summary>
+    /// Set by a source whose changes arrive in requests (the ingest queue): the W3C <c>traceparent</c> of the request
+    /// that brought this change, when it was traced, so that the span of the batch that sends it links to that request.
+    /// </summary>
+    public string? TraceParent { get; init; }
 }

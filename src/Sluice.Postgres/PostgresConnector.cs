@@ -7,7 +7,7 @@ using Sluice.Postgres.Sources;
 
 namespace Sluice.Postgres;
 
-/// <summary><c>type: postgres</c>: a PostgreSQL database as a source (a table read by cursor, or a query or table diffed by key).</summary>
+/// <summary><c>type: postgres</c>: a PostgreSQL database as a source (a table read by cursor, a query or table diffed by key, or a model).</summary>
 public sealed class PostgresConnector : IConnector, IHealthReporting
 {
     /// <summary>The <c>type:</c> of PostgreSQL connections.</summary>
@@ -38,10 +38,15 @@ public sealed class PostgresConnector : IConnector, IHealthReporting
             return PollingFallbackSource.Create(sync, dataSource, options, () => new CdcSource(dataSource, options, CdcSourceOptions.Bind(sync), resources.Time));
         }
 
+        if (Sources.Models.ModelSourceOptions.IsRequested(source))
+        {
+            return new Sources.Models.ModelSource(dataSource, options, Sources.Models.ModelSourceOptions.Bind(sync), resources.Time);
+        }
+
         if (!source.Has("table") && !source.Has("query"))
         {
             throw new ConfigException(source.LocationOf("table"), "the source names no table and no query",
-                "read a table by cursor ('table: public.users' and 'cursor: updated_at'), or diff a query ('query: SELECT …' and 'key: [id]') or a table ('table:' without 'cursor:')");
+                "read a table by cursor ('table: public.users' and 'cursor: updated_at'), diff a query ('query: SELECT …' and 'key: [id]') or a table ('table:' without 'cursor:'), or build records from a model ('model: {table: …, properties: …}')");
         }
 
         // A cursor means incremental reads of a table; without one, the source is read whole and diffed.
@@ -54,15 +59,21 @@ public sealed class PostgresConnector : IConnector, IHealthReporting
     {
         var (options, dataSource) = Open(connection, resources);
         var destination = sync.Destination;
+        if (Destinations.Records.RecordsDestinationOptions.IsRequested(destination))
+        {
+            // A 'key:' (or 'layout: records') exports records, one row per key (docs/records.md).
+            return new Destinations.Records.RecordsDestination(sync.Name, dataSource, options, Destinations.Records.RecordsDestinationOptions.Bind(sync, options));
+        }
+
         var layout = destination.GetString("layout")?.Trim().ToLowerInvariant() ?? (destination.Has("table") ? "events" : null);
         return layout switch
         {
             "events" => new Destinations.EventsTableDestination(sync.Name, dataSource, options, Destinations.EventsTableOptions.Bind(sync, options)),
             "warehouse" => new Destinations.Warehouse.WarehouseDestination(dataSource, options, Destinations.Warehouse.WarehouseDestinationOptions.Bind(sync)),
             null => throw new ConfigException(destination.Location, $"connection '{connection.Name}' is PostgreSQL: the destination names no table and no layout",
-                "write events into one table ('table: public.events'), or load a Segment-style warehouse ('layout: warehouse')"),
+                "write events into one table ('table: public.events'), export records by key ('table: public.customers' and 'key: id'), or load a Segment-style warehouse ('layout: warehouse')"),
             _ => throw new ConfigException(destination.LocationOf("layout"), $"unknown layout {destination.Show("layout")}",
-                "use 'layout: events' (one table, 'table:' names it) or 'layout: warehouse' (Segment's warehouse schema)"),
+                "use 'layout: events' (one table, 'table:' names it), 'layout: records' (rows by 'key:') or 'layout: warehouse' (Segment's warehouse schema)"),
         };
     }
 

@@ -66,6 +66,23 @@ public sealed class PostgresStateStore : ISyncStateStore
     public Task<IReadOnlyList<SyncStatus>> StatusAsync(CancellationToken ct) =>
         new PostgresSyncStateView(_dataSource, _schema).StatusOfOpenStoreAsync(ct);
 
+    /// <summary>
+    /// Whether a run of the sync that read its source (incremental or full, not a backfill or a replay) has ever
+    /// succeeded: what <c>schedule: once</c> asks before starting it, so that a restart does not run it again.
+    /// </summary>
+    public Task<bool> HasSucceededAsync(string syncName, CancellationToken ct) =>
+        PostgresCall.RunAsync(PostgresCallContext.StateStore, async () =>
+        {
+            await using var command = _dataSource.CreateCommand(
+                $"""
+                SELECT EXISTS (
+                    SELECT 1 FROM {_schema.Name}.runs r JOIN {_schema.Name}.syncs s ON s.id = r.sync_id
+                    WHERE s.name = $1 AND r.status = 'succeeded' AND r.kind IN ('incremental', 'full'))
+                """);
+            command.Parameters.Add(new NpgsqlParameter { Value = syncName });
+            return await command.ExecuteScalarAsync(ct) is true;
+        });
+
     /// <summary>A sync's checkpoint, the run that wrote it and the sync's latest run; <c>null</c> for a sync the store never saw.</summary>
     public Task<CheckpointStatus?> CheckpointStatusAsync(string syncName, CancellationToken ct) =>
         PostgresCall.RunAsync(PostgresCallContext.StateStore, () => CheckpointStatusCoreAsync(syncName, ct));

@@ -96,7 +96,8 @@ internal static class ExplainCommand
         {
             case "left_out":
                 Output.Line("not sent: left out — the sync's mode (on: …) does not send this kind of change, or the destination had nothing to send " +
-                    "for it (a transition that did not happen); it was handled all the same, so it is not sent until it changes again");
+                    "for it (a transition that did not happen; in a records export's enrich mode, left out: enrich mode, no existing row with its key); " +
+                    "it was handled all the same, so it is not sent until it changes again");
                 break;
             case "dead_lettered":
                 PrintDeadLetter(letter, syncName);

@@ -5,14 +5,14 @@ using Sluice.Postgres.Security;
 
 namespace Sluice.Cli.Commands;
 
-/// <summary><c>sluice grants --role NAME --for warehouse|events|source|state</c>: the least-privilege SQL a DBA runs (W3, P6).</summary>
+/// <summary><c>sluice grants --role NAME --for warehouse|events|records|source|state</c>: the least-privilege SQL a DBA runs (W3, P6).</summary>
 internal static class GrantsCommand
 {
     public static Command Create()
     {
         var role = new Option<string>("--role") { Description = "The role Sluice logs in as (the connection's 'user:').", Required = true };
-        var target = new Option<string>("--for") { Description = "What the role does: warehouse, events, source or state.", Required = true };
-        target.AcceptOnlyFromAmong("warehouse", "events", "source", "state");
+        var target = new Option<string>("--for") { Description = "What the role does: warehouse, events, records, source or state.", Required = true };
+        target.AcceptOnlyFromAmong("warehouse", "events", "records", "source", "state");
         var connection = new Option<string?>("--connection") { Description = "The postgres connection, as named under 'connections:'; needed only when several fit." };
         var command = new Command("grants",
             """
@@ -21,6 +21,7 @@ internal static class GrantsCommand
 
               warehouse  CONNECT, CREATE, TEMPORARY on the database (Sluice creates one schema per source)
               events     USAGE on the schema and INSERT on each events table the syncs write
+              records    TEMPORARY on the database; SELECT, INSERT, UPDATE, DELETE on each records table; SELECT, INSERT, DELETE on its groups table
               source     USAGE and SELECT on the tables the syncs read; REPLICATION for CDC syncs
               state      CREATE on the database, for Sluice's state schema
 

@@ -7,7 +7,8 @@ namespace Sluice.Core.Configuration;
 /// ends), <c>every 30s</c> / <c>every 5m</c> / <c>every 1h</c>, counted from the end of the previous run,
 /// <c>cron 0 3 * * *</c> (at each time the cron expression names, in UTC or the time zone written after it:
 /// <c>cron 0 3 * * * Europe/Paris</c>; see <see cref="CronSchedule"/>), or <c>continuous</c> (always running, restarted
-/// after a failure; the default for a streaming source: CDC, ingest).
+/// after a failure; the default for a streaming source: CDC, ingest), or <c>once</c> (started by <c>sluice run</c> until
+/// one run has succeeded, then never again: the state store remembers it across restarts; <c>sluice sync</c> still runs it).
 /// </summary>
 public sealed record Schedule(TimeSpan? Interval, bool IsContinuous = false)
 {
@@ -15,19 +16,25 @@ public sealed record Schedule(TimeSpan? Interval, bool IsContinuous = false)
 
     public static readonly Schedule Continuous = new(null, IsContinuous: true);
 
+    /// <summary><c>once</c>: one successful run, ever.</summary>
+    public static readonly Schedule Once = new((TimeSpan?)null) { IsOnce = true };
+
+    /// <summary>Set for <c>once</c>: <c>sluice run</c> starts the sync unless a run of it has already succeeded.</summary>
+    public bool IsOnce { get; init; }
+
     /// <summary>Set for a <c>cron …</c> schedule (then <see cref="Interval"/> is null).</summary>
     public CronSchedule? Cron { get; init; }
 
-    public bool IsManual => Interval is null && !IsContinuous && Cron is null;
+    public bool IsManual => Interval is null && !IsContinuous && Cron is null && !IsOnce;
 
     /// <summary>
-    /// Whether the schedule starts runs at times of its own (<c>every</c>, <c>cron</c>): meaningless for a source that
-    /// streams, whose one run never ends.
+    /// Whether the schedule starts runs at times of its own (<c>every</c>, <c>cron</c>, <c>once</c>): meaningless for a
+    /// source that streams, whose one run never ends.
     /// </summary>
-    public bool IsTimed => Interval is not null || Cron is not null;
+    public bool IsTimed => Interval is not null || Cron is not null || IsOnce;
 
     public override string ToString() =>
-        IsContinuous ? "continuous" : Interval is { } i ? $"every {Format(i)}" : Cron is { } cron ? cron.ToString() : "manual";
+        IsContinuous ? "continuous" : IsOnce ? "once" : Interval is { } i ? $"every {Format(i)}" : Cron is { } cron ? cron.ToString() : "manual";
 
     public static Schedule Parse(SyncConfig sync)
     {
@@ -42,9 +49,14 @@ public sealed record Schedule(TimeSpan? Interval, bool IsContinuous = false)
             return Continuous;
         }
 
+        if (text.Equals("once", StringComparison.OrdinalIgnoreCase))
+        {
+            return Once;
+        }
+
         var location = sync.Section.LocationOf("schedule");
         var shown = sync.Section.Show("schedule", $"'{text}'");
-        const string fix = "write 'manual', 'continuous', 'every <duration>' (e.g. 'every 30s', 'every 5m', 'every 1h30m') or 'cron <minute hour day month weekday> [time zone]' (e.g. 'cron 0 3 * * * Europe/Paris')";
+        const string fix = "write 'manual', 'once', 'continuous', 'every <duration>' (e.g. 'every 30s', 'every 5m', 'every 1h30m') or 'cron <minute hour day month weekday> [time zone]' (e.g. 'cron 0 3 * * * Europe/Paris')";
         if (text.StartsWith("cron ", StringComparison.OrdinalIgnoreCase))
         {
             return CronSchedule.TryParse(text[5..], out var cron, out var problem, out var cronFix)

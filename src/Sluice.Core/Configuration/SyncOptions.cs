@@ -4,7 +4,7 @@ using Sluice.Core.Records;
 
 namespace Sluice.Core.Configuration;
 
-/// <summary>Reads a sync's engine settings (<c>batch:</c>, <c>retry:</c>, <c>on:</c>) from its config.</summary>
+/// <summary>Reads a sync's engine settings (<c>batch:</c>, <c>retry:</c>, <c>on:</c>, <c>reconcile:</c>) from its config.</summary>
 public static class SyncOptions
 {
     public static SyncRunOptions Bind(SyncConfig sync)
@@ -22,23 +22,35 @@ public static class SyncOptions
                 BaseDelay = retry?.GetDuration("base_delay") ?? defaults.BaseDelay,
                 MaxDelay = retry?.GetDuration("max_delay") ?? defaults.MaxDelay,
             },
-            On = On(sync.Section),
-            OnLocation = sync.Section.Has("on") ? sync.Section.LocationOf("on") : null,
+            On = On(sync.Section) ?? ModeOn(sync.Destination),
+            OnLocation = sync.Section.Has("on") ? sync.Section.LocationOf("on") : sync.Destination.Has("mode") ? sync.Destination.LocationOf("mode") : null,
             MaxRejected = RejectionLimit.Bind(sync.Section),
+            Reconcile = Reconcile.Parse(sync),
+            ReconcileLocation = sync.Section.Has("reconcile") ? sync.Section.LocationOf("reconcile") : null,
         };
         batch?.RejectUnknownKeys();
         retry?.RejectUnknownKeys();
-        sync.Section.RejectUnknownKeys(["source", "destination", "mapping", "schedule", "batch", "retry", "on", "max_rejected"]);
+        sync.Section.RejectUnknownKeys(["source", "destination", "mapping", "schedule", "batch", "retry", "on", "max_rejected", "reconcile"]);
         return options;
     }
 
-    /// <summary><c>on: [added, changed, deleted]</c> (any of them, or one as a single value); default added and changed.</summary>
-    private static ChangeKinds On(ConfigSection section)
+    /// <summary>
+    /// Without <c>on:</c>, the destination's sync mode (<c>destination: {mode: sync}</c>, Grouparoo's words) says which
+    /// changes are sent: <c>sync</c> deletes too; <c>additive</c>, <c>enrich</c> (the destination decides what it
+    /// updates) and no mode send added and changed records. The destination reads the mode itself for the rest.
+    /// </summary>
+    private static ChangeKinds ModeOn(ConfigSection destination) =>
+        string.Equals(destination.GetString("mode")?.Trim(), "sync", StringComparison.OrdinalIgnoreCase)
+            ? ChangeKinds.AddedOrChanged | ChangeKinds.Deleted
+            : ChangeKinds.AddedOrChanged;
+
+    /// <summary><c>on: [added, changed, deleted]</c> (any of them, or one as a single value); null when the sync does not say.</summary>
+    private static ChangeKinds? On(ConfigSection section)
     {
         var names = section.GetStringList("on");
         if (names is null)
         {
-            return ChangeKinds.AddedOrChanged;
+            return null;
         }
 
         const string Fix = "write 'on: [added, changed]' (the default), or any of added, changed, deleted";

@@ -14,4 +14,13 @@ namespace Sluice.Core.Connectors;
 /// </remarks>
 /// <param name="Order">Whether the keys come in <see cref="State.RecordKeyOrder"/>.</param>
 /// <param name="PositionAfter">The source's position once the record with this key has been handled; for deleted records, which the source never yields.</param>
-public sealed record SourceDiff(KeyOrder Order, Func<string, SourcePosition> PositionAfter);
+public sealed record SourceDiff(KeyOrder Order, Func<string, SourcePosition> PositionAfter)
+{
+    /// <summary>
+    /// Set by a source that, from some checkpoints, reads only the records that may have changed (a model following its
+    /// tables' cursors) rather than every record: true for a request it will read so. The engine then compares each
+    /// record it yields with what the sync stored (looked up a chunk at a time) and finds no deletes, since a record
+    /// not read is not gone. <c>null</c>: every read is whole.
+    /// </summary>
+    public Func<ReadRequest, bool>? IsPartial { get; init; }
+}

@@ -27,6 +27,15 @@ public readonly record struct WriteResult(WriteStatus Status, string? Reason = n
     /// <summary>Acknowledged under <paramref name="destinationId"/>, the id the destination knows the record by.</summary>
     public static WriteResult Acknowledged(string? destinationId) => new(WriteStatus.Ok) { DestinationId = destinationId };
 
+    /// <summary>
+    /// For a record the destination handled without writing it, and why (<c>mode: enrich</c> and no row to update): the
+    /// engine files it as left out, not as sent; <see cref="WriteResult.Reason"/> says why.
+    /// </summary>
+    public bool LeftOut { get; init; }
+
+    /// <summary>Handled, but not written, for <paramref name="reason"/>: the ledger says left out, not sent.</summary>
+    public static WriteResult NotWritten(string reason) => new(WriteStatus.Ok, reason) { LeftOut = true };
+
     public static WriteResult Rejected(string reason) => new(WriteStatus.Rejected, reason);
 
     public static WriteResult Retry(string reason, TimeSpan? after = null) => new(WriteStatus.Retry, reason, after);

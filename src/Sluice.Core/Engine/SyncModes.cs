@@ -3,7 +3,7 @@ using Sluice.Core.Records;
 
 namespace Sluice.Core.Engine;
 
-/// <summary>Checks that a sync's mode (<c>on:</c>) asks only for what its source can tell and its destination can do.</summary>
+/// <summary>Checks that a sync's mode (<c>on:</c>, <c>reconcile:</c>) asks only for what its source can tell and its destination can do.</summary>
 public static class SyncModes
 {
     /// <summary>Throws a <see cref="ConfigException"/> pointing at <c>on:</c> when the mode cannot be honoured.</summary>
@@ -18,6 +18,15 @@ public static class SyncModes
                 sync.Source.Detects == ChangeKinds.None
                     ? "a table read by a cursor sends every new or updated row: remove 'on:', or diff instead (a 'query:' with a 'key:', or a 'table:' without 'cursor:')"
                     : $"this source can tell: {Names(sync.Source.Detects)}");
+        }
+
+        if (sync.Options.Reconcile is not null && sync.Source.Diff?.IsPartial is null)
+        {
+            throw new ConfigException(sync.Options.ReconcileLocation,
+                $"sync '{sync.Name}' has 'reconcile:', but {sync.Source.Description} never reads only what changed, so there is nothing to reconcile",
+                sync.Source.Diff is not null
+                    ? "remove 'reconcile:': this source reads every record on every run, and the diff finds deleted ones each time"
+                    : "remove 'reconcile:', or use a model source ('model:'), whose reads follow cursors and which reconciles every record at that interval");
         }
 
         if ((on & ChangeKinds.Deleted) != 0 && !sync.Destination.AcceptsDeletes)

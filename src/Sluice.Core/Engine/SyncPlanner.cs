@@ -55,6 +55,11 @@ public sealed class SyncPlanner(ISyncStateView state)
         var on = sync.Options.On;
         await foreach (var change in Diffing.ChangeDiffer.ReadAsync(sync.Source, request, ct))
         {
+            if (change.IsProgress)
+            {
+                continue; // a move of the source's position, no record
+            }
+
             tally.Count(change.Kind);
             // As SyncRunner's produce stage: a change the mode (or the destination) leaves out is neither encoded nor sent.
             if (!RecordEncoder.Sends(sync, change))

@@ -35,4 +35,13 @@ public sealed class SyncRunOptions
     /// records read), the run stops; what it committed stays committed. <c>null</c>: no limit.
     /// </summary>
     public Processing.RejectionLimit? MaxRejected { get; init; }
+
+    /// <summary>
+    /// <c>reconcile: every 1d</c>: how often a source that reads only what changed reads every record instead, so that
+    /// deleted records are found (<see cref="Configuration.Reconcile"/>). The source honours it; <c>null</c>: never.
+    /// </summary>
+    public TimeSpan? Reconcile { get; init; }
+
+    /// <summary>Where <see cref="Reconcile"/> was configured, for errors; <c>null</c> when it was not.</summary>
+    public ConfigLocation? ReconcileLocation { get; init; }
 }

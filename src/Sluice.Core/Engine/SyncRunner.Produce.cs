@@ -28,6 +28,8 @@ public sealed partial class SyncRunner
             var states = new List<RecordState>();
             SourcePosition? last = null;
             var covered = 0;
+            // The source moved its position without a record (Change.Progress): that alone is worth a commit.
+            var moved = false;
             long sequence = 0;
             long firstCovered = 0;
 
@@ -38,6 +40,7 @@ public sealed partial class SyncRunner
                 refused = [];
                 states = [];
                 covered = 0;
+                moved = false;
                 firstCovered = runner._time.GetTimestamp();
             }
 
@@ -65,6 +68,13 @@ public sealed partial class SyncRunner
 
                     foreach (var change in chunk)
                     {
+                        if (change.IsProgress)
+                        {
+                            last = change.Position;
+                            moved = true;
+                            continue;
+                        }
+
                         if (covered == 0)
                         {
                             firstCovered = runner._time.GetTimestamp();
@@ -96,7 +106,7 @@ public sealed partial class SyncRunner
                     }
                 }
 
-                if (covered > 0)
+                if (covered > 0 || moved)
                 {
                     await FlushAsync();
                 }

@@ -85,7 +85,7 @@ public sealed partial class SyncRunner
 
             async ValueTask HandOnAsync()
             {
-                Interlocked.Add(ref _read, chunk.Count);
+                Interlocked.Add(ref _read, chunk.Count(c => !c.IsProgress));
                 await output.WriteAsync(chunk, ct);
                 chunk = new List<Change>(ChunkSize);
             }

@@ -104,6 +104,10 @@ public sealed partial class SyncRunner
             {
                 switch (result.Status)
                 {
+                    case WriteStatus.Ok when result.LeftOut:
+                        // Handled without writing (an enrich destination with no row to update): nothing was sent.
+                        Remember(batch, record.Change, RecordStatus.LeftOut, null);
+                        break;
                     case WriteStatus.Ok:
                         batch.Sent.Add(new LedgerEntry(record.Change.Key, record.MessageId, record.Change.Operation));
                         Remember(batch, record.Change, RecordStatus.Sent, result.DestinationId);

@@ -64,4 +64,17 @@ public sealed class Change(string key, ChangeOperation operation, object?[] valu
     /// that brought this change, when it was traced, so that the span of the batch that sends it links to that request.
     /// </summary>
     public string? TraceParent { get; init; }
+
+    /// <summary>
+    /// Whether this is no record but only a move of the source's position (<see cref="Progress"/>): nothing is sent,
+    /// stored or counted for it, and its position is committed with the batch it ends.
+    /// </summary>
+    public bool IsProgress { get; private init; }
+
+    /// <summary>
+    /// The end of a read that moved the source's position past records it found unchanged or never had to hand on (a
+    /// model that followed its tables' cursors): yielded last, so that the checkpoint moves even when no record does.
+    /// A diffed read hands it on after the deletes the engine finds.
+    /// </summary>
+    public static Change Progress(SourcePosition position) => new("", ChangeOperation.Upsert, [], position) { IsProgress = true };
 }

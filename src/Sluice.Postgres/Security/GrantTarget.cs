@@ -14,4 +14,7 @@ public enum GrantTarget
 
     /// <summary>Holds Sluice's own state schema.</summary>
     State,
+
+    /// <summary>Receives exported records (and their groups) in tables a DBA created.</summary>
+    Records,
 }

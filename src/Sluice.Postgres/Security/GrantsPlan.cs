@@ -15,6 +15,7 @@ public sealed class GrantsPlan(SluiceConfig config, string? connection)
         GrantTarget.Events => Events(role),
         GrantTarget.Source => Source(role),
         GrantTarget.State => State(role),
+        GrantTarget.Records => Records(role),
         _ => throw new ArgumentOutOfRangeException(nameof(target), target, null),
     };
 
@@ -39,6 +40,24 @@ public sealed class GrantsPlan(SluiceConfig config, string? connection)
             ? GrantsSql.Events(role, Database(wh), tables)
             : throw new ConfigException(null, $"no sync in {config.FilePath} writes an events table to connection '{wh.Name}'",
                 "add a sync with 'destination: {connection: " + wh.Name + ", table: public.events}', or use --for warehouse");
+    }
+
+    private string Records(string role)
+    {
+        var writers = config.Syncs.Where(s => s.Destination.Has("key") || s.Destination.GetString("layout") == "records").ToList();
+        var wh = Pick(GrantTarget.Records, writers.Select(s => s.DestinationConnection));
+        var tables = new List<RecordsTableGrant>();
+        foreach (var sync in writers.Where(s => s.DestinationConnection == wh.Name && s.Destination.Has("table")))
+        {
+            var (schema, table) = Split(sync.Destination.GetString("table")!, wh);
+            (string, string)? groups = sync.Destination.GetSection("groups")?.GetString("table") is { } groupsTable ? Split(groupsTable, wh) : null;
+            tables.Add(new RecordsTableGrant(sync.Name, schema, table, groups?.Item1, groups?.Item2));
+        }
+
+        return tables.Count > 0
+            ? GrantsSql.Records(role, Database(wh), tables)
+            : throw new ConfigException(null, $"no sync in {config.FilePath} exports records to connection '{wh.Name}'",
+                "add a sync with 'destination: {connection: " + wh.Name + ", table: public.customers, key: id}'");
     }
 
     private string Source(string role)

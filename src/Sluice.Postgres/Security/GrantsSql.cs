@@ -48,6 +48,34 @@ internal static class GrantsSql
         return sql.ToString();
     }
 
+    public static string Records(string role, string database, IReadOnlyList<RecordsTableGrant> tables)
+    {
+        var sql = new StringBuilder();
+        Comment(sql, $"Sluice exports records into tables of database {database} as role {role}: it inserts, updates and");
+        Comment(sql, "deletes rows by key (reading them to compare), and stages each batch in a temporary table.");
+        Connect(sql, database, role);
+        sql.Append($"GRANT TEMPORARY ON DATABASE {Q(database)} TO {Q(role)};\n");
+        var schemas = tables.Select(t => t.Schema).Concat(tables.Where(t => t.GroupsSchema is not null).Select(t => t.GroupsSchema!));
+        foreach (var schema in schemas.Distinct(StringComparer.Ordinal))
+        {
+            sql.Append($"GRANT USAGE ON SCHEMA {Q(schema)} TO {Q(role)};\n");
+        }
+
+        foreach (var table in tables)
+        {
+            sql.Append('\n');
+            Comment(sql, $"sync {table.Sync}:");
+            sql.Append($"GRANT SELECT, INSERT, UPDATE, DELETE ON {Q(table.Schema)}.{Q(table.Table)} TO {Q(role)};\n");
+            if (table.GroupsTable is not null)
+            {
+                // Memberships are inserted and deleted by difference, never updated.
+                sql.Append($"GRANT SELECT, INSERT, DELETE ON {Q(table.GroupsSchema!)}.{Q(table.GroupsTable)} TO {Q(role)};\n");
+            }
+        }
+
+        return sql.ToString();
+    }
+
     public static string Source(string role, string database, IReadOnlyList<SourceReadGrant> reads)
     {
         var sql = new StringBuilder();

@@ -73,6 +73,7 @@ public sealed class SegmentDestinationOptions
                 "make track calls with 'call: track' and 'event:', or remove 'transition'");
         }
 
+        BindMode(destination);
         var options = new SegmentDestinationOptions
         {
             Call = call,
@@ -84,6 +85,32 @@ public sealed class SegmentDestinationOptions
         };
         destination.RejectUnknownKeys(["connection"]);
         return options;
+    }
+
+    /// <summary>
+    /// <c>mode:</c>, the records export's words where they make sense for Segment: <c>additive</c> is the default (added
+    /// and changed records; nothing is ever removed), <c>sync</c> sends deletes too, as the call <c>on_delete:</c> names
+    /// (the engine adds <c>deleted</c> to <c>on:</c>). <c>enrich</c> does not: every Segment call creates the profile it
+    /// names, so there is no "update only what exists".
+    /// </summary>
+    private static void BindMode(ConfigSection destination)
+    {
+        switch (destination.GetString("mode")?.Trim().ToLowerInvariant())
+        {
+            case null or "additive":
+                return;
+            case "sync" when !destination.Has("on_delete"):
+                throw new ConfigException(destination.LocationOf("mode"), "'mode: sync' sends deleted records, but Segment has no delete call of its own",
+                    "say which call a delete makes with 'on_delete:' (e.g. 'on_delete: {call: track, event: Account Deleted}'), or use 'mode: additive'");
+            case "sync":
+                return;
+            case "enrich":
+                throw new ConfigException(destination.LocationOf("mode"), "'mode: enrich' updates only what the destination already holds, but every Segment call creates the profile it names",
+                    "use 'mode: additive' (the default), or 'on: [changed]' to send a record only once this sync has seen it before");
+            default:
+                throw new ConfigException(destination.LocationOf("mode"), $"unknown mode {destination.Show("mode")}",
+                    "use 'mode: additive' (the default) or 'mode: sync' (deletes too, with 'on_delete:')");
+        }
     }
 
     private static JsonValueOptions BindTypes(ConfigSection? types)

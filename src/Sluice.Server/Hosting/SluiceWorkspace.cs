@@ -5,6 +5,7 @@ using Sluice.Core.Engine;
 using Sluice.Core.Errors;
 using Sluice.Core.State;
 using Sluice.Postgres;
+using Sluice.Salesforce;
 using Sluice.Segment;
 using Sluice.State;
 using Sluice.State.Ingest;
@@ -41,7 +42,7 @@ public sealed class SluiceWorkspace : IAsyncDisposable
 
     public TimeProvider Time { get; }
 
-    public static IEnumerable<IConnector> DefaultConnectors() => [new PostgresConnector(), new SegmentConnector()];
+    public static IEnumerable<IConnector> DefaultConnectors() => [new PostgresConnector(), new SegmentConnector(), new SalesforceConnector()];
 
     /// <summary>The state store, opened (and migrated) on first use.</summary>
     public async Task<PostgresStateStore> StateAsync(CancellationToken ct)
@@ -304,9 +305,17 @@ public sealed class SluiceWorkspace : IAsyncDisposable
                 await using var source = definition.Source;
                 await using var destination = definition.Destination;
                 var schema = await source.DiscoverAsync(ct);
-                Core.Mapping.CompiledMapping.Compile(sync.Mapping, schema, await DestinationShapes.ResolveAsync(destination, ct));
-                // The destination's own check: a missing events table is reported with the DDL to run.
-                await destination.CheckAsync(ct);
+                var mapping = Core.Mapping.CompiledMapping.Compile(sync.Mapping, schema, await DestinationShapes.ResolveAsync(destination, ct));
+                // The destination's own check: a missing events table is reported with the DDL to run; a records
+                // table's, with the CREATE TABLE typed from the mapping.
+                if (destination is IDestinationMappingCheck mapped)
+                {
+                    await mapped.CheckMappingAsync(mapping, ct);
+                }
+                else
+                {
+                    await destination.CheckAsync(ct);
+                }
                 _ = Schedule.Parse(sync);
                 advice = await source.AdviseAsync(ct);
             });

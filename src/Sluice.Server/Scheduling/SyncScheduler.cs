@@ -42,10 +42,12 @@ public sealed class SyncScheduler
     private readonly TimeProvider _time;
     private readonly ILogger _log;
     private readonly Func<double> _random;
+    private readonly Func<string, CancellationToken, Task<bool>> _succeeded;
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _oneRunAtATime = new(StringComparer.Ordinal);
 
     public SyncScheduler(SluiceWorkspace workspace, ILogger log)
-        : this(_ => SyncsAsync(workspace), (name, observer, ct) => workspace.RunAsync(name, RunKind.Incremental, observer, ct), workspace.Time, log, Random.Shared.NextDouble)
+        : this(_ => SyncsAsync(workspace), (name, observer, ct) => workspace.RunAsync(name, RunKind.Incremental, observer, ct), workspace.Time, log, Random.Shared.NextDouble,
+            async (name, ct) => await (await workspace.StateAsync(ct)).HasSucceededAsync(name, ct))
     {
     }
 
@@ -54,13 +56,16 @@ public sealed class SyncScheduler
     /// <param name="time">The clock every pause waits on.</param>
     /// <param name="log">Where failures and results are told.</param>
     /// <param name="random">Jitter source in [0, 1).</param>
+    /// <param name="succeeded">Whether a run of the sync has ever succeeded (the state store): a <c>schedule: once</c> sync that has is not started.</param>
     internal SyncScheduler(
         Func<CancellationToken, Task<IReadOnlyList<ScheduledSync>>> syncs,
         Func<string, ISyncObserver, CancellationToken, Task<RunResult>> run,
         TimeProvider time,
         ILogger log,
-        Func<double> random)
+        Func<double> random,
+        Func<string, CancellationToken, Task<bool>>? succeeded = null)
     {
+        _succeeded = succeeded ?? ((_, _) => Task.FromResult(false));
         _syncs = syncs;
         _run = run;
         _time = time;
@@ -84,6 +89,10 @@ public sealed class SyncScheduler
             else if (sync.Schedule.Cron is { } cron)
             {
                 loops.Add(CronAsync(sync, cron, ct));
+            }
+            else if (sync.Schedule.IsOnce)
+            {
+                loops.Add(OnceAsync(sync, ct));
             }
         }
 
@@ -151,6 +160,63 @@ public sealed class SyncScheduler
                     ? $"at {TimeZoneInfo.ConvertTime(after, cron.TimeZone).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} {cron.TimeZone.Id}"
                     : "never";
                 _log.LogError("{Sync}: {Problem}; the next run is {Next}, as scheduled", sync.Name, problem, then);
+            }
+        }
+    }
+
+    /// <summary>
+    /// <c>schedule: once</c>: runs the sync unless a run of it has succeeded before (the state store says so, whichever
+    /// process or command ran it), and again after a failure — with the growing pause of a continuous sync — until one
+    /// succeeds; then never again. Another process running it is waited for, then asked again.
+    /// </summary>
+    private async Task OnceAsync(ScheduledSync sync, CancellationToken ct)
+    {
+        var backoff = new RestartBackoff(_random);
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                if (await _succeeded(sync.Name, ct))
+                {
+                    return;
+                }
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (SluiceException e)
+            {
+                var pause = backoff.Next();
+                _log.LogError("{Sync}: cannot tell whether its one run happened: {Problem}; asking again in {Next}", sync.Name, e.Message, Describe(pause));
+                if (!await PauseAsync(pause, ct))
+                {
+                    return;
+                }
+
+                continue;
+            }
+
+            var run = await RunWithParentsAsync(sync, ct);
+            switch (run.Outcome)
+            {
+                case Outcome.Stopped:
+                    return;
+                case Outcome.Finished:
+                    _log.LogInformation("{Sync}: its one run (schedule: once) succeeded; `sluice sync {Sync}` runs it again by hand", sync.Name, sync.Name);
+                    return;
+            }
+
+            var wait = TakeOverPoll;
+            if (run.Problem is { } problem)
+            {
+                wait = backoff.Next();
+                _log.LogError("{Sync}: {Problem}; its one run (schedule: once) is tried again in {Next}", sync.Name, problem, Describe(wait));
+            }
+
+            if (!await PauseAsync(wait, ct))
+            {
+                return;
             }
         }
     }

@@ -52,6 +52,22 @@ public sealed class SyncRunnerDiffTests
     }
 
     [Fact]
+    public async Task A_record_the_destination_handles_without_writing_is_left_out_not_sent()
+    {
+        var bed = new Bed(4);
+        bed.Destination.OnWrite = call => Task.FromResult<IReadOnlyList<WriteResult>>(
+            [.. call.Keys.Select(k => k == "2" ? WriteResult.NotWritten("left out: enrich mode, no existing row") : WriteResult.Acknowledged(k))]);
+
+        var result = await bed.RunAsync();
+
+        Assert.Equal(["1", "3", "4"], bed.SentKeys().Order(StringComparer.Ordinal));
+        Assert.Equal((4L, 3L, 0L), (result.Read, result.Acknowledged, result.Rejected));
+        var committed = bed.Store.Commits.SelectMany(c => c.RecordStates).ToDictionary(s => s.Key);
+        Assert.Equal((RecordStatus.LeftOut, null), (committed["2"].Status, committed["2"].DestinationId));
+        Assert.Equal((RecordStatus.Sent, "3"), (committed["3"].Status, committed["3"].DestinationId));
+    }
+
+    [Fact]
     public async Task A_mode_of_added_only_leaves_changes_unsent_but_remembers_what_the_source_returned()
     {
         var bed = new Bed(5, ChangeKinds.Added);

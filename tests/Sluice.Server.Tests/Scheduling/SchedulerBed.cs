@@ -20,6 +20,9 @@ internal sealed class SchedulerBed(IReadOnlyList<ScheduledSync> syncs, Func<stri
     private readonly List<(string Sync, DateTimeOffset At)> _runs = [];
     private readonly SemaphoreSlim _started = new(0);
 
+    /// <summary>The syncs a run of which succeeded, as the state store keeps them (<c>schedule: once</c>); share it to model a restart.</summary>
+    public HashSet<string> Succeeded { get; set; } = [];
+
     public WatchedClock Clock { get; } = new(start ?? new DateTimeOffset(2025, 1, 6, 12, 0, 0, TimeSpan.Zero));
 
     public IReadOnlyList<string> Log => [.. _log.Collector.GetSnapshot().Select(r => r.Message)];
@@ -52,7 +55,14 @@ internal sealed class SchedulerBed(IReadOnlyList<ScheduledSync> syncs, Func<stri
             Clock,
             _log,
             // The top of the jitter range: each pause is its ceiling.
-            () => 1);
+            () => 1,
+            (name, _) =>
+            {
+                lock (_runs)
+                {
+                    return Task.FromResult(Succeeded.Contains(name));
+                }
+            });
         return Task.Run(() => scheduler.RunAsync(ct), CancellationToken.None);
     }
 
@@ -88,6 +98,11 @@ internal sealed class SchedulerBed(IReadOnlyList<ScheduledSync> syncs, Func<stri
         if (!endsRuns)
         {
             await Task.Delay(Timeout.InfiniteTimeSpan, ct);
+        }
+
+        lock (_runs)
+        {
+            Succeeded.Add(name);
         }
 
         return new RunResult(attempt, 0, 0, 0, 0, TimeSpan.Zero, null);

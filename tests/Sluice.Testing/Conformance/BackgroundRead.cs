@@ -23,6 +23,11 @@ public sealed class BackgroundRead : IAsyncDisposable
             {
                 await foreach (var change in source.ReadAsync(request, _stop.Token))
                 {
+                    if (change.IsProgress)
+                    {
+                        continue; // a move of the source's position (Change.Progress), no record
+                    }
+
                     await _changes.Writer.WriteAsync(change, _stop.Token);
                 }
 

@@ -206,7 +206,10 @@ public abstract class SourceConformance : IAsyncLifetime
         var read = new List<Change>();
         await foreach (var change in source.ReadAsync(request, limit.Token))
         {
-            read.Add(change);
+            if (!change.IsProgress)
+            {
+                read.Add(change); // a move of the position alone (Change.Progress) is no record
+            }
         }
 
         Assert.Equal(expected, read.Count);

@@ -32,12 +32,43 @@ public static class ChangeDiffer
         // The key columns, to give a deleted record its key back; a source resolves its schema once and keeps it.
         var schema = await source.DiscoverAsync(ct);
         using var records = new RecordDiff(source.Description, schema.KeyColumns, request, diff);
-        var changes = diff.Order == KeyOrder.Sorted
-            ? SortedDiff.ReadAsync(source.ReadAsync(request, ct), records, request.RecordStates, ct)
-            : UnsortedDiff.ReadAsync(source.ReadAsync(request, ct), records, request.RecordStates, ct);
+        var progress = new HeldProgress();
+        var read = progress.HoldAsync(source.ReadAsync(request, ct), ct);
+        // A partial read (only the records that may have changed) is looked up a chunk at a time and finds no deletes.
+        var changes = diff.IsPartial?.Invoke(request) == true
+            ? UnsortedDiff.ReadAsync(read, records, request.RecordStates, findDeletes: false, ct)
+            : diff.Order == KeyOrder.Sorted
+                ? SortedDiff.ReadAsync(read, records, request.RecordStates, ct)
+                : UnsortedDiff.ReadAsync(read, records, request.RecordStates, findDeletes: true, ct);
         await foreach (var change in changes)
         {
             yield return change;
+        }
+
+        // The source's end of read goes last, after the deletes: its position is where the whole read ends.
+        if (progress.Last is { } end)
+        {
+            yield return end;
+        }
+    }
+
+    /// <summary>Takes the source's <see cref="Change.IsProgress"/> moves out of what is diffed, keeping the last.</summary>
+    private sealed class HeldProgress
+    {
+        public Change? Last { get; private set; }
+
+        public async IAsyncEnumerable<Change> HoldAsync(IAsyncEnumerable<Change> changes, [EnumeratorCancellation] CancellationToken ct)
+        {
+            await foreach (var change in changes.WithCancellation(ct))
+            {
+                if (change.IsProgress)
+                {
+                    Last = change;
+                    continue;
+                }
+
+                yield return change;
+            }
         }
     }
 }

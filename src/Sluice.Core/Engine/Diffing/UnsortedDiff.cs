@@ -21,7 +21,7 @@ internal static class UnsortedDiff
     /// <summary>Records looked up at a time: large enough that a round trip per chunk costs little, small enough to hold.</summary>
     internal const int ChunkSize = 2000;
 
-    public static async IAsyncEnumerable<Change> ReadAsync(IAsyncEnumerable<Change> records, RecordDiff diff, IRecordStateReader? states, [EnumeratorCancellation] CancellationToken ct)
+    public static async IAsyncEnumerable<Change> ReadAsync(IAsyncEnumerable<Change> records, RecordDiff diff, IRecordStateReader? states, bool findDeletes, [EnumeratorCancellation] CancellationToken ct)
     {
         await using var lookup = states is null ? NothingStored.Instance : await states.OpenLookupAsync(ct);
         await foreach (var (chunk, keys) in ChunksAsync(records, diff, ct))
@@ -40,6 +40,11 @@ internal static class UnsortedDiff
         if (await lookup.RepeatedKeyAsync(ct) is { } repeated)
         {
             throw diff.Repeated(repeated);
+        }
+
+        if (!findDeletes)
+        {
+            yield break; // a partial read: a key it did not return was not read, not deleted
         }
 
         await foreach (var gone in lookup.UnseenAsync(ct))

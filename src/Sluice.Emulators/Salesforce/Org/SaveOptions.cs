@@ -1,0 +1,20 @@
+namespace Sluice.Emulators.Salesforce.Org;
+
+/// <summary>How <see cref="SalesforceOrg.Save"/> treats a list of records.</summary>
+public sealed class SaveOptions
+{
+    /// <summary>
+    /// When true and any record fails, nothing is committed and every other record reports
+    /// <c>ALL_OR_NONE_OPERATION_ROLLED_BACK</c>. Default false: each record stands alone.
+    /// </summary>
+    public bool AllOrNone { get; init; }
+
+    /// <summary>The acting user's id (CreatedById, LastModifiedById, default OwnerId). Default: the org's first user.</summary>
+    public string? UserId { get; init; }
+
+    /// <summary>
+    /// Fault hook asked once per record before it is saved: true fails that record with
+    /// <c>UNABLE_TO_LOCK_ROW</c>, as a row lock held by another transaction would. Default: never.
+    /// </summary>
+    public Func<SaveRequest, bool>? LockFailure { get; init; }
+}

@@ -1,0 +1,176 @@
+using static Sluice.Emulators.Salesforce.Org.FieldFactory;
+
+namespace Sluice.Emulators.Salesforce.Org;
+
+/// <summary>
+/// The standard objects every emulated org has, with their key fields (reference §5.2): Account, Contact,
+/// Lead, Opportunity, Campaign, CampaignMember, Task, Event, User. The org file adds fields and objects.
+/// </summary>
+internal static class StandardObjects
+{
+    public static readonly string[] Industries =
+    [
+        "Agriculture", "Apparel", "Banking", "Biotechnology", "Chemicals", "Communications", "Construction", "Consulting",
+        "Education", "Electronics", "Energy", "Engineering", "Entertainment", "Environmental", "Finance", "Food & Beverage",
+        "Government", "Healthcare", "Hospitality", "Insurance", "Machinery", "Manufacturing", "Media", "Not For Profit",
+        "Recreation", "Retail", "Shipping", "Technology", "Telecommunications", "Transportation", "Utilities", "Other",
+    ];
+
+    public static readonly string[] LeadSources = ["Web", "Phone Inquiry", "Partner Referral", "Purchased List", "Other"];
+
+    public static readonly string[] OpportunityStages =
+    [
+        "Prospecting", "Qualification", "Needs Analysis", "Value Proposition", "Id. Decision Makers", "Perception Analysis",
+        "Proposal/Price Quote", "Negotiation/Review", "Closed Won", "Closed Lost",
+    ];
+
+    /// <summary>Fields for each standard object, in describe order, without the leading and audit fields.</summary>
+    public static IReadOnlyList<(string Name, string Label, string Plural, string Prefix, bool Owned, FieldSchema[] Fields, UniqueKey[] Keys)> All { get; } =
+    [
+        ("User", "User", "Users", "005", false,
+        [
+            Text("Username", "Username", 80, required: true, idLookup: true),
+            ReadOnly(Text("Name", "Full Name", 121, nameField: true)),
+            Text("FirstName", "First Name", 40),
+            Text("LastName", "Last Name", 80, required: true),
+            Email("Email", "Email"),
+            Text("Alias", "Alias", 8),
+            Bool("IsActive", "Active"),
+            Text("Title", "Title", 80),
+        ], []),
+        ("Account", "Account", "Accounts", "001", true,
+        [
+            Text("Name", "Account Name", 255, required: true, nameField: true),
+            Text("AccountNumber", "Account Number", 40),
+            Picklist("Type", "Account Type", ["Prospect", "Customer - Direct", "Customer - Channel", "Channel Partner / Reseller", "Installation Partner", "Technology Partner", "Other"]),
+            Picklist("Industry", "Industry", Industries),
+            Picklist("AccountSource", "Account Source", LeadSources),
+            Phone("Phone", "Account Phone"),
+            Url("Website", "Website"),
+            Text("BillingStreet", "Billing Street", 255),
+            Text("BillingCity", "Billing City", 40),
+            Text("BillingState", "Billing State/Province", 80),
+            Text("BillingPostalCode", "Billing Zip/Postal Code", 20),
+            Text("BillingCountry", "Billing Country", 80),
+            Number("AnnualRevenue", "Annual Revenue", FieldType.Currency, 18, 0),
+            Int("NumberOfEmployees", "Employees", 8),
+            Reference("ParentId", "Parent Account ID", ["Account"], "Parent"),
+            Textarea("Description", "Account Description"),
+        ], []),
+        ("Contact", "Contact", "Contacts", "003", true,
+        [
+            Reference("AccountId", "Account ID", ["Account"], "Account"),
+            Picklist("Salutation", "Salutation", ["Mr.", "Ms.", "Mrs.", "Dr.", "Prof."], length: 40),
+            Text("FirstName", "First Name", 40),
+            Text("LastName", "Last Name", 80, required: true),
+            ReadOnly(Text("Name", "Full Name", 121, nameField: true)),
+            Email("Email", "Email"),
+            Phone("Phone", "Business Phone"),
+            Phone("MobilePhone", "Mobile Phone"),
+            Text("Title", "Title", 128),
+            Text("Department", "Department", 80),
+            Picklist("LeadSource", "Lead Source", LeadSources),
+            Text("MailingStreet", "Mailing Street", 255),
+            Text("MailingCity", "Mailing City", 40),
+            Text("MailingState", "Mailing State/Province", 80),
+            Text("MailingPostalCode", "Mailing Zip/Postal Code", 20),
+            Text("MailingCountry", "Mailing Country", 80),
+            Date("Birthdate", "Birthdate"),
+            Bool("HasOptedOutOfEmail", "Email Opt Out"),
+            Textarea("Description", "Contact Description"),
+        ], []),
+        ("Lead", "Lead", "Leads", "00Q", true,
+        [
+            Text("FirstName", "First Name", 40),
+            Text("LastName", "Last Name", 80, required: true),
+            ReadOnly(Text("Name", "Full Name", 121, nameField: true)),
+            Text("Company", "Company", 255, required: true),
+            Text("Title", "Title", 128),
+            Email("Email", "Email"),
+            Phone("Phone", "Phone"),
+            Picklist("Status", "Status", ["Open - Not Contacted", "Working - Contacted", "Closed - Converted", "Closed - Not Converted"], required: true, defaultValue: "Open - Not Contacted", length: 40),
+            Picklist("LeadSource", "Lead Source", LeadSources),
+            Picklist("Industry", "Industry", Industries),
+            Number("AnnualRevenue", "Annual Revenue", FieldType.Currency, 18, 0),
+            Int("NumberOfEmployees", "Employees", 8),
+            ReadOnly(Bool("IsConverted", "Converted")),
+            ReadOnly(Reference("ConvertedAccountId", "Converted Account ID", ["Account"], "ConvertedAccount")),
+            ReadOnly(Reference("ConvertedContactId", "Converted Contact ID", ["Contact"], "ConvertedContact")),
+            ReadOnly(Reference("ConvertedOpportunityId", "Converted Opportunity ID", ["Opportunity"], "ConvertedOpportunity")),
+            Bool("HasOptedOutOfEmail", "Email Opt Out"),
+            Textarea("Description", "Description"),
+        ], []),
+        ("Campaign", "Campaign", "Campaigns", "701", true,
+        [
+            Text("Name", "Name", 80, required: true, nameField: true),
+            Reference("ParentId", "Parent Campaign ID", ["Campaign"], "Parent"),
+            Picklist("Type", "Type", ["Conference", "Webinar", "Trade Show", "Public Relations", "Partners", "Referral Program", "Advertisement", "Banner Ads", "Direct Mail", "Email", "Telemarketing", "Other"]),
+            Picklist("Status", "Status", ["Planned", "In Progress", "Completed", "Aborted"]),
+            Date("StartDate", "Start Date"),
+            Date("EndDate", "End Date"),
+            Bool("IsActive", "Active"),
+            Number("BudgetedCost", "Budgeted Cost in Campaign", FieldType.Currency, 18, 0),
+            Number("ActualCost", "Actual Cost in Campaign", FieldType.Currency, 18, 0),
+            Textarea("Description", "Description"),
+        ], []),
+        ("CampaignMember", "Campaign Member", "Campaign Members", "00v", false,
+        [
+            Reference("CampaignId", "Campaign ID", ["Campaign"], "Campaign", required: true, updateable: false),
+            Reference("LeadId", "Lead ID", ["Lead"], "Lead", updateable: false),
+            Reference("ContactId", "Contact ID", ["Contact"], "Contact", updateable: false),
+            Picklist("Status", "Status", ["Planned", "Received", "Responded", "Sent"], defaultValue: "Sent", length: 40),
+            ReadOnly(Bool("HasResponded", "Responded")),
+            Date("FirstRespondedDate", "First Responded Date"),
+        ],
+        [
+            new UniqueKey(["CampaignId", "ContactId"], "Already a campaign member."),
+            new UniqueKey(["CampaignId", "LeadId"], "Already a campaign member."),
+        ]),
+        ("Opportunity", "Opportunity", "Opportunities", "006", true,
+        [
+            Reference("AccountId", "Account ID", ["Account"], "Account"),
+            Text("Name", "Name", 120, required: true, nameField: true),
+            Textarea("Description", "Description"),
+            Picklist("StageName", "Stage", OpportunityStages, required: true, length: 40),
+            Number("Amount", "Amount", FieldType.Currency, 18, 2),
+            Number("Probability", "Probability (%)", FieldType.Percent, 3, 0),
+            Date("CloseDate", "Close Date", required: true),
+            Picklist("Type", "Opportunity Type", ["Existing Customer - Upgrade", "Existing Customer - Replacement", "Existing Customer - Downgrade", "New Customer"]),
+            Text("NextStep", "Next Step", 255),
+            Picklist("LeadSource", "Lead Source", LeadSources),
+            ReadOnly(Bool("IsClosed", "Closed")),
+            ReadOnly(Bool("IsWon", "Won")),
+            Picklist("ForecastCategoryName", "Forecast Category", ["Omitted", "Pipeline", "Best Case", "Commit", "Closed"]),
+            Reference("CampaignId", "Campaign ID", ["Campaign"], "Campaign"),
+            Reference("ContactId", "Contact ID", ["Contact"], "Contact"),
+        ], []),
+        ("Task", "Task", "Tasks", "00T", true,
+        [
+            Reference("WhoId", "Name ID", ["Contact", "Lead"], "Who"),
+            Reference("WhatId", "Related To ID", ["Account", "Opportunity", "Campaign"], "What"),
+            Picklist("Subject", "Subject", ["Call", "Send Letter", "Send Quote", "Other"], type: FieldType.Combobox),
+            Date("ActivityDate", "Due Date Only"),
+            Picklist("Status", "Status", ["Not Started", "In Progress", "Completed", "Waiting on someone else", "Deferred"], required: true, defaultValue: "Not Started", length: 40),
+            Picklist("Priority", "Priority", ["High", "Normal", "Low"], required: true, defaultValue: "Normal", length: 40),
+            ReadOnly(Bool("IsClosed", "Closed")),
+            Picklist("Type", "Type", ["Call", "Email", "Meeting", "Other"], length: 40),
+            Textarea("Description", "Description"),
+        ], []),
+        ("Event", "Event", "Events", "00U", true,
+        [
+            Reference("WhoId", "Name ID", ["Contact", "Lead"], "Who"),
+            Reference("WhatId", "Related To ID", ["Account", "Opportunity", "Campaign"], "What"),
+            Picklist("Subject", "Subject", ["Call", "Email", "Meeting", "Send Letter/Quote", "Other"], type: FieldType.Combobox),
+            Text("Location", "Location", 255),
+            Bool("IsAllDayEvent", "All-Day Event"),
+            DateTime("ActivityDateTime", "Due Date Time"),
+            Date("ActivityDate", "Due Date Only"),
+            Int("DurationInMinutes", "Duration"),
+            DateTime("StartDateTime", "Start Date Time"),
+            DateTime("EndDateTime", "End Date Time"),
+            Picklist("ShowAs", "Show Time As", ["Busy", "OutOfOffice", "Free"], defaultValue: "Busy", length: 40),
+            Bool("IsPrivate", "Private"),
+            Textarea("Description", "Description"),
+        ], []),
+    ];
+}

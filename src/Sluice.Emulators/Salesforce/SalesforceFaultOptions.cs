@@ -1,0 +1,29 @@
+namespace Sluice.Emulators.Salesforce;
+
+/// <summary>
+/// Failures the emulator injects into REST and Bulk requests (never into OAuth, the versions list or the admin
+/// API). Each is drawn independently; rates are probabilities from 0 to 1; the defaults inject nothing.
+/// </summary>
+public sealed class SalesforceFaultOptions
+{
+    /// <summary>Share of requests answered <c>403 REQUEST_LIMIT_EXCEEDED</c> (<c>ConcurrentPerOrgLongTxn Limit exceeded</c>). Default 0.</summary>
+    public double RequestLimitRate { get; init; }
+
+    /// <summary>Share of requests answered <c>503 SERVER_UNAVAILABLE</c>. Default 0.</summary>
+    public double ServiceUnavailableRate { get; init; }
+
+    /// <summary>Share of records in a save (single, collections, composite, Bulk) failing with <c>UNABLE_TO_LOCK_ROW</c>. Default 0.</summary>
+    public double LockRowRate { get; init; }
+
+    /// <summary>Share of requests whose connection is aborted without an answer. Default 0.</summary>
+    public double DropConnectionRate { get; init; }
+
+    /// <summary>Share of requests delayed by <see cref="SlowDelay"/>. Default 0.</summary>
+    public double SlowRate { get; init; }
+
+    /// <summary>Delay of a slowed request. Default 2 seconds.</summary>
+    public TimeSpan SlowDelay { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Seed for the draws, for a repeatable sequence. Default <c>null</c>: random.</summary>
+    public int? Seed { get; init; }
+}

@@ -1,0 +1,150 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text.Json;
+
+namespace Sluice.Postgres.Destinations.Records;
+
+/// <summary>
+/// A row as JSON, the payload a dead letter keeps and a replay writes from:
+/// <c>{"key":"42","delete":false,"columns":[["id","bigint",42],["email","text","a@b"]],"groups":["high_value"]}</c>.
+/// Each column carries its staging type, so a replay stages it as the run did.
+/// </summary>
+internal static class RecordsPayload
+{
+    public static byte[] Write(RecordsRow row)
+    {
+        var buffer = new ArrayBufferWriter<byte>(128);
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("key", row.Key);
+            json.WriteBoolean("delete", row.Delete);
+            json.WriteStartArray("columns");
+            for (var i = 0; i < row.Values.Length; i++)
+            {
+                var (column, type) = row.Layout.Columns[i];
+                json.WriteStartArray();
+                json.WriteStringValue(column);
+                json.WriteStringValue(type.Name);
+                WriteValue(json, row.Values[i]);
+                json.WriteEndArray();
+            }
+
+            json.WriteEndArray();
+            json.WriteStartArray("groups");
+            foreach (var group in row.Groups)
+            {
+                json.WriteStringValue(group);
+            }
+
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>The row a payload holds; null with <paramref name="error"/> when it cannot be written again.</summary>
+    public static RecordsRow? Read(ReadOnlySpan<byte> payload, string keyColumn, out string? error)
+    {
+        error = null;
+        try
+        {
+            using var document = JsonDocument.Parse(payload.ToArray());
+            var root = document.RootElement;
+            var columns = new List<(string, StagingType)>();
+            var values = new List<object?>();
+            foreach (var cell in root.GetProperty("columns").EnumerateArray())
+            {
+                var name = cell[0].GetString()!;
+                var type = StagingTypeNamed(cell[1].GetString()!);
+                if (type is null)
+                {
+                    error = $"column '{name}' holds an array ({cell[1].GetString()}), which a replay cannot restage; send the record again from its source (`sluice sync --full`)";
+                    return null;
+                }
+
+                columns.Add((name, type));
+                values.Add(cell[2].ValueKind switch
+                {
+                    JsonValueKind.Null => null,
+                    JsonValueKind.String => type.Convert(cell[2].GetString()!),
+                    JsonValueKind.True => type.Convert(true),
+                    JsonValueKind.False => type.Convert(false),
+                    JsonValueKind.Number => type.Convert(cell[2].GetDecimal()),
+                    _ => type.Convert(cell[2].GetRawText()),
+                });
+            }
+
+            var groups = root.GetProperty("groups").EnumerateArray().Select(g => g.GetString()!).ToList();
+            var rowKey = root.GetProperty("key").GetString() ?? "";
+            return new RecordsRow(rowKey, root.GetProperty("delete").GetBoolean(), new RecordsLayout(columns, keyColumn), [.. values], groups);
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or InvalidCastException or OverflowException or IndexOutOfRangeException)
+        {
+            error = $"the stored payload is not a records-export row: {e.Message}";
+            return null;
+        }
+
+    }
+
+    private static StagingType? StagingTypeNamed(string name) => name switch
+    {
+        "text" => StagingType.Text,
+        "bigint" => new("bigint", NpgsqlTypes.NpgsqlDbType.Bigint),
+        "numeric" => new("numeric", NpgsqlTypes.NpgsqlDbType.Numeric),
+        "double precision" => new("double precision", NpgsqlTypes.NpgsqlDbType.Double),
+        "boolean" => new("boolean", NpgsqlTypes.NpgsqlDbType.Boolean),
+        "timestamp" => new("timestamp", NpgsqlTypes.NpgsqlDbType.Timestamp),
+        "timestamptz" => new("timestamptz", NpgsqlTypes.NpgsqlDbType.TimestampTz),
+        "date" => new("date", NpgsqlTypes.NpgsqlDbType.Date),
+        "uuid" => new("uuid", NpgsqlTypes.NpgsqlDbType.Uuid),
+        _ => null,
+    };
+
+    private static void WriteValue(Utf8JsonWriter json, object? value)
+    {
+        switch (value)
+        {
+            case null:
+                json.WriteNullValue();
+                break;
+            case string text:
+                json.WriteStringValue(text);
+                break;
+            case bool flag:
+                json.WriteBooleanValue(flag);
+                break;
+            case long or int or short:
+                json.WriteNumberValue(Convert.ToInt64(value, CultureInfo.InvariantCulture));
+                break;
+            case decimal number:
+                json.WriteNumberValue(number);
+                break;
+            case double number when double.IsFinite(number):
+                json.WriteNumberValue(number);
+                break;
+            case DateTime time:
+                json.WriteStringValue(time.ToString(time.Kind == DateTimeKind.Utc ? "yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'" : "yyyy-MM-dd'T'HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture));
+                break;
+            case DateOnly date:
+                json.WriteStringValue(date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+                break;
+            case Guid guid:
+                json.WriteStringValue(guid);
+                break;
+            case Array array:
+                json.WriteStartArray();
+                foreach (var item in array)
+                {
+                    WriteValue(json, item);
+                }
+
+                json.WriteEndArray();
+                break;
+            default:
+                json.WriteStringValue(Convert.ToString(value, CultureInfo.InvariantCulture));
+                break;
+        }
+    }
+}

@@ -1,0 +1,51 @@
+using Npgsql;
+
+namespace Sluice.Postgres.Destinations.Records;
+
+/// <summary>
+/// What the records table (and the groups table) look like, read from <c>pg_catalog</c>: each column's type as
+/// <c>format_type</c> writes it (a valid type expression, quoted where needed), whether the key is unique, and the
+/// role's privileges.
+/// </summary>
+internal sealed record RecordsTable(
+    bool Exists,
+    IReadOnlyDictionary<string, string> Columns,
+    bool KeyIsUnique,
+    bool MaySelect,
+    bool MayInsert,
+    bool MayUpdate,
+    bool MayDelete,
+    string Role,
+    bool MayUseTemporary)
+{
+    public static async Task<RecordsTable> ReadAsync(NpgsqlConnection connection, string schema, string table, string? key, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand(
+            """
+            SELECT c.oid IS NOT NULL,
+                   c.oid IS NOT NULL AND has_table_privilege(c.oid, 'SELECT'),
+                   c.oid IS NOT NULL AND has_table_privilege(c.oid, 'INSERT'),
+                   c.oid IS NOT NULL AND has_table_privilege(c.oid, 'UPDATE'),
+                   c.oid IS NOT NULL AND has_table_privilege(c.oid, 'DELETE'),
+                   current_user,
+                   has_database_privilege(current_database(), 'TEMPORARY'),
+                   EXISTS (SELECT 1 FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+                           WHERE i.indrelid = c.oid AND i.indisunique AND i.indpred IS NULL AND i.indexprs IS NULL
+                             AND i.indnkeyatts = 1 AND a.attname = $3),
+                   (SELECT coalesce(jsonb_object_agg(a.attname, format_type(a.atttypid, a.atttypmod)), '{}')::text
+                    FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped)
+            FROM (SELECT 1) one
+            LEFT JOIN pg_namespace n ON n.nspname = $1
+            LEFT JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = $2 AND c.relkind IN ('r', 'p')
+            """, connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = schema });
+        command.Parameters.Add(new NpgsqlParameter { Value = table });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)key ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        var columns = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(reader.IsDBNull(8) ? "{}" : reader.GetString(8)) ?? [];
+        return new RecordsTable(
+            reader.GetBoolean(0), columns, reader.GetBoolean(7), reader.GetBoolean(1), reader.GetBoolean(2), reader.GetBoolean(3), reader.GetBoolean(4),
+            reader.GetString(5), reader.GetBoolean(6));
+    }
+}

@@ -1,0 +1,141 @@
+using System.Text;
+using System.Text.Json;
+using Sluice.Core.Connectors;
+using Sluice.Core.Errors;
+using Sluice.Salesforce.Connection;
+
+namespace Sluice.Salesforce.Bulk;
+
+/// <summary>
+/// One Bulk API 2.0 ingest job for one batch: create, upload the CSV in one request, close, poll until done, then read
+/// the successful, failed and unprocessed results and give each row its answer. About seven requests whatever the
+/// batch's size, where sObject Collections take one per 200 records.
+/// </summary>
+internal sealed class BulkIngestJob(SalesforceClient client)
+{
+    private static readonly TimeSpan FirstPoll = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan LongestPoll = TimeSpan.FromSeconds(10);
+
+    /// <summary>Runs the job; one result per row of <paramref name="rows"/>, in order.</summary>
+    public async Task<WriteResult[]> RunAsync(BulkRows rows, string objectName, string operation, string? externalId, Func<string, WriteResult> settleError, CancellationToken ct)
+    {
+        var create = new Dictionary<string, object?>
+        {
+            ["object"] = objectName,
+            ["operation"] = operation,
+            ["contentType"] = "CSV",
+            ["lineEnding"] = "LF",
+        };
+        if (externalId is not null)
+        {
+            create["externalIdFieldName"] = externalId;
+        }
+
+        // Creating a job is not retried by the client: a second one would only sit open, but it would cost a request.
+        string jobId;
+        using (var created = await client.SendJsonAsync(HttpMethod.Post, "jobs/ingest", JsonSerializer.SerializeToUtf8Bytes(create), retrySafe: false, ct))
+        {
+            jobId = created!.RootElement.GetProperty("id").GetString()!;
+        }
+
+        try
+        {
+            (await client.SendAsync(HttpMethod.Put, $"jobs/ingest/{jobId}/batches", () => new BulkCsvContent(rows), retrySafe: true, ct)).Dispose();
+            (await client.SendJsonAsync(HttpMethod.Patch, $"jobs/ingest/{jobId}", """{"state":"UploadComplete"}"""u8.ToArray(), retrySafe: true, ct))?.Dispose();
+        }
+        catch (SluiceException)
+        {
+            await AbortAsync(jobId);
+            throw;
+        }
+
+        var (state, error) = await WaitAsync(jobId, ct);
+        var results = new WriteResult?[rows.Count];
+        var pending = Pending(rows);
+        if (state == "JobComplete" || state == "Failed")
+        {
+            await ReadResultsAsync(jobId, "successfulResults", pending, results, (cell, _) => WriteResult.Acknowledged(cell("sf__Id")), ct);
+            await ReadResultsAsync(jobId, "failedResults", pending, results, (cell, _) => settleError(cell("sf__Error") ?? ""), ct);
+            await ReadResultsAsync(jobId, "unprocessedrecords", pending, results, (_, _) => WriteResult.Retry("Salesforce left the record unprocessed"), ct);
+        }
+
+        var fallback = state == "JobComplete"
+            ? WriteResult.Retry($"Bulk job {jobId} finished without a result for the record")
+            : WriteResult.Retry($"Bulk job {jobId} ended {state}{(error is null ? "" : ": " + error)}");
+        return results.Select(r => r ?? fallback).ToArray();
+    }
+
+    private static Dictionary<string, Queue<int>> Pending(BulkRows rows)
+    {
+        // Results come in no particular order and carry the uploaded columns: a row is found again by its cells.
+        var pending = new Dictionary<string, Queue<int>>(StringComparer.Ordinal);
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var key = string.Join('\u001f', rows.Row(i));
+            if (!pending.TryGetValue(key, out var queue))
+            {
+                pending[key] = queue = new Queue<int>();
+            }
+
+            queue.Enqueue(i);
+        }
+
+        return pending;
+    }
+
+    private async Task<(string State, string? Error)> WaitAsync(string jobId, CancellationToken ct)
+    {
+        var delay = FirstPoll;
+        while (true)
+        {
+            await Task.Delay(delay, client.Time, ct);
+            using var info = await client.GetJsonAsync($"jobs/ingest/{jobId}", ct);
+            var state = info.RootElement.GetProperty("state").GetString()!;
+            if (state is "JobComplete" or "Failed" or "Aborted")
+            {
+                return (state, info.RootElement.TryGetProperty("errorMessage", out var message) ? message.GetString() : null);
+            }
+
+            // Polls cost API requests: wait longer the longer the job runs.
+            delay = TimeSpan.FromTicks(Math.Min(LongestPoll.Ticks, delay.Ticks * 2));
+        }
+    }
+
+    /// <summary>Reads one results CSV; its leading <c>sf__</c> columns (<c>sf__Id</c>, <c>sf__Created</c> / <c>sf__Error</c>) come before the uploaded ones.</summary>
+    private async Task ReadResultsAsync(string jobId, string kind, Dictionary<string, Queue<int>> pending, WriteResult?[] results, Func<Func<string, string?>, string[], WriteResult> settle, CancellationToken ct)
+    {
+        using var response = await client.SendAsync(HttpMethod.Get, $"jobs/ingest/{jobId}/{kind}/", () => null, retrySafe: true, ct);
+        await using var stream = await response.Content.ReadAsStreamAsync(ct);
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        var prefix = -1;
+        string[] header = [];
+        await foreach (var row in CsvRows.ReadAsync(reader, ct))
+        {
+            if (prefix < 0)
+            {
+                header = row;
+                prefix = row.TakeWhile(c => c.StartsWith("sf__", StringComparison.Ordinal)).Count();
+                continue;
+            }
+
+            var key = string.Join('\u001f', row.Skip(prefix));
+            if (pending.TryGetValue(key, out var queue) && queue.TryDequeue(out var index))
+            {
+                var cells = row;
+                results[index] = settle(name => Array.IndexOf(header, name) is var at and >= 0 && at < cells.Length ? cells[at] : null, row);
+            }
+        }
+    }
+
+    private async Task AbortAsync(string jobId)
+    {
+        try
+        {
+            (await client.SendJsonAsync(HttpMethod.Patch, $"jobs/ingest/{jobId}", """{"state":"Aborted"}"""u8.ToArray(), retrySafe: true, CancellationToken.None))?.Dispose();
+        }
+        catch (SluiceException)
+        {
+            // The job stays open and Salesforce deletes it after 7 days; the original error is what the user needs.
+        }
+    }
+}

@@ -1,0 +1,492 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Sluice.Core.Configuration;
+using Sluice.Core.Connectors;
+using Sluice.Core.Errors;
+using Sluice.Core.Mapping;
+using Sluice.Core.Records;
+using Sluice.Salesforce.Bulk;
+using Sluice.Salesforce.Connection;
+using Sluice.Salesforce.Describe;
+
+namespace Sluice.Salesforce.Destination;
+
+/// <summary>
+/// Writes records to one sObject by upsert (external id), update or insert, and deletes them on source deletes when
+/// asked, through sObject Collections (≤ 200 records a request). Values are encoded by the object's describe; each
+/// record's answer comes back with its Salesforce Id, which the engine keeps in the record ledger.
+/// </summary>
+public sealed class SalesforceDestination : IDestination, IDestinationDiscovery
+{
+    // sObject Collections take at most 200 records a request (MAX_DML_COUNT in jsforce; 400 above it).
+    internal const int CollectionSize = 200;
+
+    // Collection requests of one batch sent at once: Salesforce allows 25 long-running requests per org, shared with the org's other users.
+    private const int CollectionsInFlight = 4;
+
+    // Bulk API 2.0 takes up to 150 MB per upload (after base64); a batch of JSON payloads under 100 MB makes a smaller CSV.
+    private const int MaxBatchBytes = 100 * 1024 * 1024;
+
+    // Large batches let the Bulk path spend a handful of requests per 100,000 records; a small change set still
+    // goes out as soon as the source has no more, through Collections below bulk_threshold.
+    private const int MaxBatchRecords = 100_000;
+
+    private readonly SalesforceClient _client;
+    private readonly SalesforceDestinationOptions _options;
+    private readonly string _syncName;
+    private SObjectDescription? _described;
+    private MappingShape? _shape;
+
+    internal SalesforceDestination(string syncName, SalesforceClient client, SalesforceDestinationOptions options)
+    {
+        _syncName = syncName;
+        _client = client;
+        _options = options;
+        Description = $"Salesforce {options.Object} ({options.Operation.ToString().ToLowerInvariant()}, connection '{client.Options.Name}')";
+        // 400,000 characters per record is Bulk API 2.0's limit, and no record passes through Collections that it would refuse.
+        Limits = new DestinationLimits(MaxBatchRecords, MaxBatchBytes, 400_000, client.Options.MaxParallelJobs);
+    }
+
+    public string Description { get; }
+
+    /// <summary>
+    /// The object's writable fields and parent relationships, known only from its describe: read after
+    /// <see cref="DiscoverAsync"/> (as <c>DestinationShapes.ResolveAsync</c> does), or it describes the object first, blocking.
+    /// </summary>
+    public MappingShape Shape => _shape ?? DiscoverAsync(CancellationToken.None).GetAwaiter().GetResult();
+
+    public DestinationLimits Limits { get; }
+
+    public bool AcceptsDeletes => _options.Delete;
+
+    /// <summary>Salesforce gives every record an Id; the ledger keeps it so later runs and explain know it.</summary>
+    public bool RemembersRecords => true;
+
+    public bool Sends(Change change) => change.Operation != ChangeOperation.Delete || _options.Delete;
+
+    public async Task CheckAsync(CancellationToken ct)
+    {
+        await _client.LoginAsync(ct);
+        await DiscoverAsync(ct);
+    }
+
+    public async Task<MappingShape> DiscoverAsync(CancellationToken ct)
+    {
+        SObjectDescription described;
+        try
+        {
+            described = await _client.DescribeAsync(_options.Object, ct);
+        }
+        catch (SluiceException e) when (e.Message.Contains("NOT_FOUND", StringComparison.Ordinal) || e.Message.Contains(" 404 ", StringComparison.Ordinal))
+        {
+            throw new ConfigException(_options.ObjectLocation, $"Salesforce has no object '{_options.Object}' that connection '{_client.Options.Name}' can see",
+                "check the API name (custom objects end in __c) and that the integration user's profile or permission set can read it");
+        }
+
+        var allowed = _options.Operation switch
+        {
+            SalesforceOperation.Insert => described.Createable,
+            SalesforceOperation.Update => described.Updateable,
+            _ => described.Createable && described.Updateable,
+        };
+        if (!allowed)
+        {
+            throw new ConfigException(_options.ObjectLocation, $"the integration user may not {_options.Operation.ToString().ToLowerInvariant()} {described.Name} records",
+                "grant Create and Edit on the object in the user's profile or a permission set");
+        }
+
+        if (_options.Delete && !described.Deletable)
+        {
+            throw new ConfigException(_options.ObjectLocation, $"'delete: true', but the integration user may not delete {described.Name} records",
+                "grant Delete on the object, or remove 'delete: true'");
+        }
+
+        if (_options.ExternalId is { } ext && (!described.ByName.TryGetValue(ext, out var extField) || !(extField.ExternalId || extField.IdLookup)))
+        {
+            throw new ConfigException(_options.ExternalIdLocation, $"{described.Name} has no external-id field '{ext}'",
+                $"mark the field 'External ID' in Setup, or use one of: {string.Join(", ", described.Fields.Where(f => f.ExternalId).Select(f => f.Name).DefaultIfEmpty("(none)"))}");
+        }
+
+        foreach (var name in _options.Fields.Keys.Where(n => !described.ByName.ContainsKey(n)))
+        {
+            throw new ConfigException(_options.Fields[name].Location, $"{described.Name} has no field '{name}'", "check the field's API name (custom fields end in __c)");
+        }
+
+        var targets = new List<MappingTarget>();
+        foreach (var field in described.Fields)
+        {
+            // Field-level access: a field the user cannot write for this operation is not offered, so mapping it fails at start.
+            var writable = _options.Operation switch
+            {
+                SalesforceOperation.Insert => field.Createable,
+                SalesforceOperation.Update => field.Updateable || field.Name == "Id",
+                _ => field.Createable || field.Updateable,
+            };
+            if (!writable)
+            {
+                continue;
+            }
+
+            var required = _options.Operation == SalesforceOperation.Upsert && string.Equals(field.Name, _options.ExternalId, StringComparison.OrdinalIgnoreCase);
+            targets.Add(new MappingTarget(field.Name, false, required, $"{field.Type}{(field.Length > 0 ? $"({field.Length})" : "")}"));
+            if (field.Type == "reference" && field.RelationshipName is { } relationship)
+            {
+                targets.Add(new MappingTarget(relationship, true, false, $"the {string.Join("/", field.ReferenceTo)} by an external id, e.g. {{External_Id__c: account_id}}"));
+            }
+        }
+
+        if (_options.Operation == SalesforceOperation.Update && described.ByName.ContainsKey("Id"))
+        {
+            targets.Add(new MappingTarget("Id", false, false, "the record's Salesforce Id"));
+        }
+
+        IReadOnlyList<IReadOnlyList<string>> anyOf = _options.Operation == SalesforceOperation.Update
+            ? [_options.ExternalId is { } e2 ? ["Id", e2] : ["Id"]]
+            : [];
+        _described = described;
+        _shape = new MappingShape($"Salesforce {described.Name}", targets.DistinctBy(t => t.Name).ToList(), anyOf);
+        return _shape;
+    }
+
+    public EncodedRecord Encode(Change change, CompiledMapping mapping)
+    {
+        if (_described is null)
+        {
+            _ = Shape;
+        }
+
+        var described = _described!;
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            if (change.Operation != ChangeOperation.Delete)
+            {
+                foreach (var field in mapping.Fields)
+                {
+                    WriteField(writer, described, field, change);
+                }
+            }
+
+            writer.WriteEndObject();
+        }
+
+        var payload = buffer.WrittenMemory.ToArray();
+        return new EncodedRecord(change, MessageId(change, payload), payload);
+    }
+
+    public async Task<IReadOnlyList<WriteResult>> WriteAsync(IReadOnlyList<EncodedRecord> batch, CancellationToken ct)
+    {
+        var results = new WriteResult[batch.Count];
+        var deletes = Enumerable.Range(0, batch.Count).Where(i => batch[i].Change.Operation == ChangeOperation.Delete).ToList();
+        var writes = Enumerable.Range(0, batch.Count).Where(i => batch[i].Change.Operation != ChangeOperation.Delete).ToList();
+        if (writes.Count >= _options.BulkThreshold)
+        {
+            await WriteBulkAsync(batch, writes, results, ct);
+        }
+        else
+        {
+            await Parallel.ForEachAsync(writes.Chunk(CollectionSize), new ParallelOptions { MaxDegreeOfParallelism = CollectionsInFlight, CancellationToken = ct },
+                async (chunk, c) => await WriteChunkAsync(batch, chunk, results, c));
+        }
+
+        foreach (var chunk in deletes.Chunk(CollectionSize))
+        {
+            await DeleteChunkAsync(batch, chunk, results, ct);
+        }
+
+        return results;
+    }
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    private void WriteField(Utf8JsonWriter writer, SObjectDescription described, CompiledField field, Change change)
+    {
+        if (field.IsBranch)
+        {
+            // A parent by its external id: `Account: {External_Id__c: account_id}` → "Account": {"External_Id__c": "…"}.
+            var reference = described.ByRelationship[field.Target];
+            if (field.Children!.Count != 1 || field.Children[0].IsBranch)
+            {
+                throw new SluiceException(ErrorClass.RecordRejected, $"'{field.Target}' names its parent by exactly one external-id field, e.g. {{External_Id__c: account_id}}");
+            }
+
+            var child = field.Children[0];
+            var value = child.Read(change);
+            if (value is null or DBNull)
+            {
+                writer.WriteNull(reference.Name);
+                return;
+            }
+
+            writer.WritePropertyName(reference.RelationshipName!);
+            writer.WriteStartObject();
+            writer.WriteString(child.Target, SalesforceFieldEncoder.Text(value, child.Column!.Type));
+            writer.WriteEndObject();
+            return;
+        }
+
+        var description = described.ByName[field.Target];
+        SalesforceFieldEncoder.Write(writer, description, _options.Fields.GetValueOrDefault(description.Name), field.Read(change), field.Column!.Type);
+    }
+
+    /// <summary>A large batch as one Bulk API 2.0 ingest job: a handful of requests however many records.</summary>
+    private async Task WriteBulkAsync(IReadOnlyList<EncodedRecord> batch, List<int> writes, WriteResult[] results, CancellationToken ct)
+    {
+        var rows = new BulkRows();
+        var rowIndexes = new List<int>(writes.Count);
+        foreach (var chunk in writes.Chunk(CollectionSize))
+        {
+            var ids = new Dictionary<int, string>();
+            var pending = _options.Operation == SalesforceOperation.Update ? await MatchForUpdateAsync(batch, chunk, ids, results, ct) : [.. chunk];
+            foreach (var index in pending)
+            {
+                rows.Add(batch[index].Payload, ids.TryGetValue(index, out var id) ? [("Id", id)] : null);
+                rowIndexes.Add(index);
+            }
+        }
+
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        var operation = _options.Operation.ToString().ToLowerInvariant();
+        var answers = await new BulkIngestJob(_client).RunAsync(rows, _described?.Name ?? _options.Object, operation,
+            _options.Operation == SalesforceOperation.Upsert ? _options.ExternalId : null, SettleBulkError, ct);
+        for (var i = 0; i < rowIndexes.Count; i++)
+        {
+            results[rowIndexes[i]] = answers[i];
+        }
+    }
+
+    private async Task WriteChunkAsync(IReadOnlyList<EncodedRecord> batch, int[] chunk, WriteResult[] results, CancellationToken ct)
+    {
+        var objectName = _described?.Name ?? _options.Object;
+        var pending = chunk.ToList();
+        var ids = new Dictionary<int, string>();
+        if (_options.Operation == SalesforceOperation.Update)
+        {
+            pending = await MatchForUpdateAsync(batch, chunk, ids, results, ct);
+            if (pending.Count == 0)
+            {
+                return;
+            }
+        }
+
+        var body = new ArrayBufferWriter<byte>(pending.Count * 256);
+        using (var writer = new Utf8JsonWriter(body))
+        {
+            writer.WriteStartObject();
+            writer.WriteBoolean("allOrNone", false);
+            writer.WriteStartArray("records");
+            foreach (var index in pending)
+            {
+                writer.WriteStartObject();
+                writer.WriteStartObject("attributes");
+                writer.WriteString("type", objectName);
+                writer.WriteEndObject();
+                if (ids.TryGetValue(index, out var id))
+                {
+                    writer.WriteString("Id", id);
+                }
+
+                using var record = JsonDocument.Parse(batch[index].Payload);
+                foreach (var property in record.RootElement.EnumerateObject())
+                {
+                    property.WriteTo(writer);
+                }
+
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }
+
+        var bytes = body.WrittenMemory.ToArray();
+        var (method, path, retrySafe) = _options.Operation switch
+        {
+            SalesforceOperation.Upsert => (HttpMethod.Patch, $"composite/sobjects/{objectName}/{_options.ExternalId}", true),
+            SalesforceOperation.Update => (HttpMethod.Patch, "composite/sobjects", true),
+            _ => (HttpMethod.Post, "composite/sobjects", false),
+        };
+        using var answer = await _client.SendJsonAsync(method, path, bytes, retrySafe, ct);
+        var items = answer?.RootElement.EnumerateArray().ToList() ?? [];
+        for (var i = 0; i < pending.Count; i++)
+        {
+            results[pending[i]] = i < items.Count ? Settle(items[i]) : WriteResult.Retry("Salesforce answered fewer results than records were sent");
+        }
+    }
+
+    /// <summary>
+    /// For <c>operation: update</c>: the records' Ids, from the mapped <c>Id</c> or found by the external id (one SOQL
+    /// query per ≤ 200 keys). A record with no match is answered here and never created.
+    /// </summary>
+    private async Task<List<int>> MatchForUpdateAsync(IReadOnlyList<EncodedRecord> batch, int[] chunk, Dictionary<int, string> ids, WriteResult[] results, CancellationToken ct)
+    {
+        var byExternal = new Dictionary<int, string>();
+        var pending = new List<int>();
+        foreach (var index in chunk)
+        {
+            using var record = JsonDocument.Parse(batch[index].Payload);
+            if (record.RootElement.TryGetProperty("Id", out var id) && id.ValueKind == JsonValueKind.String)
+            {
+                pending.Add(index);
+            }
+            else if (_options.ExternalId is { } ext && record.RootElement.TryGetProperty(ext, out var value) && value.ValueKind != JsonValueKind.Null)
+            {
+                byExternal[index] = value.ValueKind == JsonValueKind.String ? value.GetString()! : value.GetRawText();
+            }
+            else
+            {
+                results[index] = WriteResult.Rejected($"no Salesforce Id to update: the record has no {(_options.ExternalId is null ? "Id" : $"Id or {_options.ExternalId}")} (operation: update never creates records)");
+            }
+        }
+
+        if (byExternal.Count > 0)
+        {
+            var found = await FindIdsAsync(byExternal.Values.Distinct().ToList(), ct);
+            foreach (var (index, value) in byExternal)
+            {
+                if (found.TryGetValue(value, out var id))
+                {
+                    ids[index] = id;
+                    pending.Add(index);
+                }
+                else
+                {
+                    results[index] = WriteResult.Rejected($"not in Salesforce: no {_options.Object} has {_options.ExternalId} = '{value}', and operation: update never creates records");
+                }
+            }
+        }
+
+        return pending;
+    }
+
+    private async Task DeleteChunkAsync(IReadOnlyList<EncodedRecord> batch, int[] chunk, WriteResult[] results, CancellationToken ct)
+    {
+        var found = await FindIdsAsync(chunk.Select(i => batch[i].Change.Key).Distinct().ToList(), ct);
+        var toDelete = new List<(int Index, string Id)>();
+        foreach (var index in chunk)
+        {
+            if (found.TryGetValue(batch[index].Change.Key, out var id))
+            {
+                toDelete.Add((index, id));
+            }
+            else
+            {
+                // Nothing to delete: the record never reached Salesforce or is gone already.
+                results[index] = WriteResult.Ok;
+            }
+        }
+
+        if (toDelete.Count == 0)
+        {
+            return;
+        }
+
+        var path = "composite/sobjects?allOrNone=false&ids=" + string.Join(",", toDelete.Select(d => d.Id));
+        using var response = await _client.SendAsync(HttpMethod.Delete, path, () => null, retrySafe: true, ct);
+        await using var stream = await response.Content.ReadAsStreamAsync(ct);
+        using var answer = await JsonDocument.ParseAsync(stream, cancellationToken: ct);
+        var items = answer.RootElement.EnumerateArray().ToList();
+        for (var i = 0; i < toDelete.Count; i++)
+        {
+            var result = i < items.Count ? Settle(items[i]) : WriteResult.Retry("Salesforce answered fewer results than records were sent");
+            results[toDelete[i].Index] = result.Status == WriteStatus.Rejected && result.Reason!.StartsWith("ENTITY_IS_DELETED", StringComparison.Ordinal)
+                ? WriteResult.Acknowledged(toDelete[i].Id)
+                : result;
+        }
+    }
+
+    /// <summary>Salesforce Ids by external-id value: <c>SELECT Id, Ext FROM Object WHERE Ext IN (…)</c>, one query per ≤ 200 values.</summary>
+    private async Task<Dictionary<string, string>> FindIdsAsync(IReadOnlyList<string> values, CancellationToken ct)
+    {
+        var ext = _options.ExternalId!;
+        var found = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var chunk in values.Chunk(CollectionSize))
+        {
+            var soql = $"SELECT Id, {ext} FROM {_options.Object} WHERE {ext} IN ({string.Join(",", chunk.Select(Quote))})";
+            string? next = "query?q=" + Uri.EscapeDataString(soql);
+            while (next is not null)
+            {
+                using var page = await _client.GetJsonAsync(next, ct);
+                foreach (var record in page.RootElement.GetProperty("records").EnumerateArray())
+                {
+                    var value = record.GetProperty(ext);
+                    found[value.ValueKind == JsonValueKind.String ? value.GetString()! : value.GetRawText()] = record.GetProperty("Id").GetString()!;
+                }
+
+                next = page.RootElement.TryGetProperty("nextRecordsUrl", out var url) && url.ValueKind == JsonValueKind.String ? url.GetString() : null;
+            }
+        }
+
+        return found;
+    }
+
+    // SOQL string literals escape backslash and quote with a backslash.
+    private static string Quote(string value) => "'" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "\\'", StringComparison.Ordinal) + "'";
+
+    /// <summary>One collection answer as the engine's result: the Id when saved; the error code and message when not.</summary>
+    internal static WriteResult Settle(JsonElement item)
+    {
+        if (item.TryGetProperty("success", out var success) && success.ValueKind == JsonValueKind.True)
+        {
+            return WriteResult.Acknowledged(item.TryGetProperty("id", out var id) ? id.GetString() : null);
+        }
+
+        var errors = item.TryGetProperty("errors", out var list) && list.ValueKind == JsonValueKind.Array
+            ? list.EnumerateArray().Select(SalesforceApiError.From).ToList()
+            : [];
+        return Classify(errors.Count > 0 ? errors : [new SalesforceApiError("UNKNOWN", "Salesforce gave no reason")]);
+    }
+
+    /// <summary>
+    /// A Bulk API 2.0 <c>sf__Error</c> (<c>STATUSCODE:message:fields --</c>, e.g.
+    /// <c>REQUIRED_FIELD_MISSING:Required fields are missing: [LastName]:LastName --</c>) as the engine's result.
+    /// </summary>
+    internal static WriteResult SettleBulkError(string error)
+    {
+        var text = error.EndsWith(" --", StringComparison.Ordinal) ? error[..^3] : error;
+        var first = text.IndexOf(':', StringComparison.Ordinal);
+        if (first < 0)
+        {
+            return Classify([new SalesforceApiError("UNKNOWN", text)]);
+        }
+
+        var last = text.LastIndexOf(':');
+        var message = last > first ? text[(first + 1)..last] : text[(first + 1)..];
+        return Classify([new SalesforceApiError(text[..first], message)]);
+    }
+
+    private static WriteResult Classify(IReadOnlyList<SalesforceApiError> errors)
+    {
+        var reason = string.Join("; ", errors);
+        var code = errors[0].Code;
+        return code switch
+        {
+            // Another transaction held the row, or a record next to it failed under allOrNone: sending again works.
+            "UNABLE_TO_LOCK_ROW" or "ALL_OR_NONE_OPERATION_ROLLED_BACK" => WriteResult.Retry(reason, TimeSpan.FromSeconds(2)),
+            // The parent is not in Salesforce yet: the record waits for it rather than being given up.
+            "INVALID_CROSS_REFERENCE_KEY" => Waiting(reason),
+            "INVALID_FIELD" when errors[0].Message.Contains("Foreign key external ID", StringComparison.OrdinalIgnoreCase) => Waiting(reason),
+            _ => WriteResult.Rejected(reason),
+        };
+    }
+
+    /// <summary>
+    /// A record whose parent is missing. Until the engine has a waiting answer of its own (issue 10), it is refused with a
+    /// reason that says it waits for its parent, so a replay once the parent is there sends it.
+    /// </summary>
+    private static WriteResult Waiting(string reason) => WriteResult.Rejected($"waiting for its parent: {reason}");
+
+    private string MessageId(Change change, byte[] payload)
+    {
+        var header = Encoding.UTF8.GetBytes($"{_syncName}\n{_options.Object}\n{change.Operation}\n{change.Key}\n{change.Version}\n");
+        var hash = SHA256.HashData([.. header, .. payload]);
+        return "sluice-" + Convert.ToHexStringLower(hash.AsSpan(0, 16));
+    }
+}

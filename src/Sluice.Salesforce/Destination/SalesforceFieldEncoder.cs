@@ -1,0 +1,231 @@
+using System.Collections;
+using System.Globalization;
+using System.Text.Json;
+using Sluice.Core.Errors;
+using Sluice.Core.Mapping;
+using Sluice.Core.Records;
+using Sluice.Salesforce.Describe;
+
+namespace Sluice.Salesforce.Destination;
+
+/// <summary>
+/// Writes a mapped value as the JSON its Salesforce field takes, by the field's describe: dates and datetimes in UTC,
+/// numbers within precision and scale, picklist values mapped and checked, text within its length. What the org would
+/// refuse (<c>STRING_TOO_LONG</c>, a restricted picklist's unknown value, lost precision) is refused here, before
+/// sending, as a record-rejected error with the reason; nothing is rounded or cut silently.
+/// </summary>
+internal static class SalesforceFieldEncoder
+{
+    public static void Write(Utf8JsonWriter writer, FieldDescription field, SalesforceFieldOptions? options, object? value, ColumnType sourceType)
+    {
+        writer.WritePropertyName(field.Name);
+        if (value is null or DBNull)
+        {
+            // A checkbox holds true or false, never null: Salesforce refuses null for it.
+            if (field.Type == "boolean")
+            {
+                writer.WriteBooleanValue(false);
+            }
+            else
+            {
+                writer.WriteNullValue();
+            }
+
+            return;
+        }
+
+        switch (field.Type)
+        {
+            case "boolean":
+                writer.WriteBooleanValue(ToBoolean(field, value));
+                break;
+            case "int":
+            case "long":
+                writer.WriteNumberValue(ToInteger(field, value));
+                break;
+            case "double":
+            case "currency":
+            case "percent":
+                writer.WriteNumberValue(ToNumber(field, value));
+                break;
+            case "date":
+                writer.WriteStringValue(ToDate(field, value));
+                break;
+            case "datetime":
+                writer.WriteStringValue(ToDateTime(field, value));
+                break;
+            case "time":
+                writer.WriteStringValue(value is TimeOnly t ? t.ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture) + "Z" : Text(value, sourceType));
+                break;
+            case "picklist":
+                writer.WriteStringValue(CheckLength(field, options, Picklist(field, options, Text(value, sourceType))));
+                break;
+            case "multipicklist":
+                writer.WriteStringValue(CheckLength(field, options, MultiPicklist(field, options, value, sourceType)));
+                break;
+            default:
+                writer.WriteStringValue(CheckLength(field, options, Text(value, sourceType)));
+                break;
+        }
+    }
+
+    /// <summary>A value as text: jsonb as its JSON text, timestamps in ISO form, numbers invariant.</summary>
+    public static string Text(object value, ColumnType sourceType) => value switch
+    {
+        string s => s,
+        DateTimeOffset d => d.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
+        DateTime d => Utc(d).ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
+        DateOnly d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        bool b => b ? "true" : "false",
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        IEnumerable items when sourceType != ColumnType.Json => JsonSerializer.Serialize(items),
+        _ => value.ToString() ?? "",
+    };
+
+    private static string CheckLength(FieldDescription field, SalesforceFieldOptions? options, string text)
+    {
+        if (field.Length <= 0 || text.Length <= field.Length)
+        {
+            return text;
+        }
+
+        if (options?.Truncate == true)
+        {
+            return text[..field.Length];
+        }
+
+        throw Rejected($"STRING_TOO_LONG: {field.Name} takes at most {field.Length} characters and the value has {text.Length}; " +
+            $"shorten it at the source, or add 'truncate: true' under the destination's 'fields: {{{field.Name}: …}}' to cut it");
+    }
+
+    private static string Picklist(FieldDescription field, SalesforceFieldOptions? options, string text)
+    {
+        var mapped = options?.Values.TryGetValue(text, out var to) == true ? to! : text;
+        if (field.RestrictedPicklist && !field.PicklistValues.Contains(mapped, StringComparer.Ordinal))
+        {
+            throw Rejected($"INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST: {field.Name} is a restricted picklist and '{mapped}' is not one of its values " +
+                $"({string.Join(", ", field.PicklistValues.Take(20))}); map it with 'values: {{{text}: <value>}}' under the destination's fields: {field.Name}");
+        }
+
+        return mapped;
+    }
+
+    private static string MultiPicklist(FieldDescription field, SalesforceFieldOptions? options, object value, ColumnType sourceType)
+    {
+        IEnumerable<string> items = value switch
+        {
+            string s when sourceType == ColumnType.Json => JsonSerializer.Deserialize<string[]>(s) ?? [],
+            string s => s.Split(';', StringSplitOptions.RemoveEmptyEntries),
+            IEnumerable e => e.Cast<object?>().Where(i => i is not null).Select(i => Text(i!, ColumnType.Other)),
+            _ => [Text(value, sourceType)],
+        };
+        return string.Join(";", items.Select(i => Picklist(field, options, i)));
+    }
+
+    private static bool ToBoolean(FieldDescription field, object value) => value switch
+    {
+        bool b => b,
+        string s when bool.TryParse(s, out var b) => b,
+        string s when s is "t" or "1" or "yes" => true,
+        string s when s is "f" or "0" or "no" => false,
+        int or long or short => Convert.ToInt64(value, CultureInfo.InvariantCulture) != 0,
+        _ => throw Rejected($"{field.Name} is a checkbox and the value {Shown(value)} is not true or false"),
+    };
+
+    private static long ToInteger(FieldDescription field, object value)
+    {
+        var number = ToDecimal(field, value);
+        if (number != decimal.Truncate(number) || number > long.MaxValue || number < long.MinValue)
+        {
+            throw Rejected($"{field.Name} holds whole numbers and {number.ToString(CultureInfo.InvariantCulture)} is not one; round it at the source");
+        }
+
+        return (long)number;
+    }
+
+    private static decimal ToNumber(FieldDescription field, object value)
+    {
+        var number = ToDecimal(field, value);
+        if (field.Precision > 0)
+        {
+            if (decimal.Round(number, field.Scale) != number)
+            {
+                throw Rejected($"{field.Name} keeps {field.Scale} decimal places ({field.Type}({field.Precision},{field.Scale})) and {number.ToString(CultureInfo.InvariantCulture)} " +
+                    "would lose precision; round it at the source or widen the field's scale");
+            }
+
+            var integerDigits = field.Precision - field.Scale;
+            var whole = decimal.Truncate(Math.Abs(number));
+            if (whole >= Pow10(integerDigits))
+            {
+                throw Rejected($"{field.Name} takes at most {integerDigits} digits before the decimal point ({field.Type}({field.Precision},{field.Scale})) and {number.ToString(CultureInfo.InvariantCulture)} has more");
+            }
+        }
+
+        return number;
+    }
+
+    private static decimal Pow10(int digits)
+    {
+        var result = 1m;
+        for (var i = 0; i < digits && result < decimal.MaxValue / 10; i++)
+        {
+            result *= 10;
+        }
+
+        return result;
+    }
+
+    private static decimal ToDecimal(FieldDescription field, object value)
+    {
+        try
+        {
+            return value switch
+            {
+                decimal d => d,
+                double d when double.IsFinite(d) => (decimal)d,
+                float f when float.IsFinite(f) => (decimal)f,
+                int or long or short or byte => Convert.ToDecimal(value, CultureInfo.InvariantCulture),
+                string s when decimal.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) => d,
+                _ => throw Rejected($"{field.Name} is a number and the value {Shown(value)} is not"),
+            };
+        }
+        catch (OverflowException)
+        {
+            throw Rejected($"{field.Name} is a number and {Shown(value)} is out of its range");
+        }
+    }
+
+    private static string ToDate(FieldDescription field, object value) => value switch
+    {
+        DateOnly d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        DateTime d => DateOnly.FromDateTime(Utc(d)).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        DateTimeOffset d => DateOnly.FromDateTime(d.UtcDateTime).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        string s when DateOnly.TryParse(s, CultureInfo.InvariantCulture, out var d) => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        string s when DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var d) =>
+            DateOnly.FromDateTime(d.UtcDateTime).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        _ => throw Rejected($"{field.Name} is a date and the value {Shown(value)} is not one"),
+    };
+
+    private static string ToDateTime(FieldDescription field, object value) => value switch
+    {
+        DateTimeOffset d => Iso(d.UtcDateTime),
+        DateTime d => Iso(Utc(d)),
+        DateOnly d => Iso(d.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc)),
+        string s when DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var d) => Iso(d.UtcDateTime),
+        _ => throw Rejected($"{field.Name} is a date and time and the value {Shown(value)} is not one"),
+    };
+
+    private static string Iso(DateTime utc) => utc.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+
+    // A timestamp without time zone is taken as UTC, as Sluice stores and compares them everywhere.
+    private static DateTime Utc(DateTime d) => d.Kind == DateTimeKind.Local ? d.ToUniversalTime() : DateTime.SpecifyKind(d, DateTimeKind.Utc);
+
+    private static string Shown(object value)
+    {
+        var text = Text(value, ColumnType.Other);
+        return text.Length > 40 ? $"'{text[..40]}…'" : $"'{text}'";
+    }
+
+    private static SluiceException Rejected(string reason) => new(ErrorClass.RecordRejected, reason);
+}

@@ -1,0 +1,40 @@
+using Sluice.Core.Configuration;
+using Sluice.Core.Connectors;
+using Sluice.Core.Engine;
+using Sluice.Salesforce.Connection;
+using Sluice.Salesforce.Destination;
+
+namespace Sluice.Salesforce;
+
+/// <summary><c>type: salesforce</c>: an org reached over OAuth 2.0 and REST, written to as a destination (docs/salesforce.md).</summary>
+public sealed class SalesforceConnector : IConnector, IHealthReporting
+{
+    public string Type => "salesforce";
+
+    public async Task CheckConnectionAsync(ConnectionConfig connection, ConnectorResources resources, CancellationToken ct)
+    {
+        var client = Client(connection, resources);
+        await client.LoginAsync(ct);
+        // Also proves the user may read the org's limits, which max_daily_share needs before the first write.
+        _ = await client.LimitsAsync(ct);
+    }
+
+    public ISource CreateSource(SyncConfig sync, ConnectionConfig connection, ConnectorResources resources) =>
+        throw new ConfigException(sync.Source.LocationOf("connection"),
+            $"connection '{connection.Name}' is Salesforce, which cannot be read from yet",
+            "read from a PostgreSQL connection and write to Salesforce");
+
+    public IDestination CreateDestination(SyncConfig sync, ConnectionConfig connection, ConnectorResources resources) =>
+        new SalesforceDestination(sync.Name, Client(connection, resources), SalesforceDestinationOptions.Bind(sync.Destination));
+
+    public RateLimitOptions RateLimit(ConnectionConfig connection) => SalesforceConnectionOptions.Bind(connection.Settings, connection.Name).RateLimit;
+
+    /// <summary>The API quota's series: used, the org's limit, and what max_daily_share allows.</summary>
+    public IReadOnlyList<HealthMetric> HealthMetrics => ApiQuotaHealth.Metrics;
+
+    public Task<HealthReading> ReadHealthAsync(HealthRequest request, ConnectorResources resources, CancellationToken ct) =>
+        ApiQuotaHealth.ReadAsync(request, resources, Client, ct);
+
+    private static SalesforceClient Client(ConnectionConfig connection, ConnectorResources resources) =>
+        resources.GetOrCreate(connection.Name, () => new SalesforceClient(SalesforceConnectionOptions.Bind(connection.Settings, connection.Name), resources.Time));
+}

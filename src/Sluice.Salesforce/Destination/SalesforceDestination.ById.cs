@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Sluice.Core.Connectors;
 using Sluice.Salesforce.Bulk;
@@ -13,6 +14,10 @@ namespace Sluice.Salesforce.Destination;
 /// </summary>
 public sealed partial class SalesforceDestination
 {
+    // The records MatchAsync has looked up: a record it has not (a waiting record offered again, which does not pass
+    // through the engine's lookup) is looked up when it is written, so find-or-create never creates a second record.
+    private readonly ConditionalWeakTable<EncodedRecord, object> _looked = [];
+
     /// <summary>
     /// Find-or-create (<c>match: {Email: email}</c>): the Ids of the records the org already holds with the same value of
     /// the match field, case-insensitive, by one SOQL <c>IN (…)</c> per ≤ 200 values — never a query per record.
@@ -24,6 +29,11 @@ public sealed partial class SalesforceDestination
         if (_options.Match is not { } match)
         {
             return found;
+        }
+
+        foreach (var record in records)
+        {
+            _looked.AddOrUpdate(record, match);
         }
 
         var values = new string?[records.Count];
@@ -48,6 +58,27 @@ public sealed partial class SalesforceDestination
         }
 
         return found;
+    }
+
+    /// <summary>With <c>match:</c>, looks up the records of <paramref name="writes"/> that have no Id and were not looked up yet.</summary>
+    private async Task MatchUnlookedAsync(IReadOnlyList<EncodedRecord> batch, List<int> writes, CancellationToken ct)
+    {
+        if (_options.Match is null)
+        {
+            return;
+        }
+
+        var unlooked = writes.Where(i => batch[i].KnownDestinationId is null && !_looked.TryGetValue(batch[i], out _)).ToList();
+        if (unlooked.Count == 0)
+        {
+            return;
+        }
+
+        var found = await MatchAsync([.. unlooked.Select(i => batch[i])], ct);
+        for (var i = 0; i < unlooked.Count; i++)
+        {
+            batch[unlooked[i]].KnownDestinationId = found[i];
+        }
     }
 
     private async Task UpdateChunkByIdAsync(IReadOnlyList<EncodedRecord> batch, int[] chunk, WriteResult[] results, CancellationToken ct)

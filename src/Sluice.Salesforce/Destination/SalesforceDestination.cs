@@ -183,6 +183,7 @@ public sealed partial class SalesforceDestination : IDestination, IDestinationDi
         var results = new WriteResult[batch.Count];
         var deletes = Enumerable.Range(0, batch.Count).Where(i => batch[i].Change.Operation == ChangeOperation.Delete).ToList();
         var writes = Enumerable.Range(0, batch.Count).Where(i => batch[i].Change.Operation != ChangeOperation.Delete).ToList();
+        await MatchUnlookedAsync(batch, writes, ct);
         // A record whose Id is known is updated by it, whatever the operation: an upsert or insert would create a second record.
         var byId = writes.Where(i => batch[i].KnownDestinationId is not null).ToList();
         var rest = writes.Where(i => batch[i].KnownDestinationId is null).ToList();

@@ -30,6 +30,8 @@ public sealed class SyncPlanner(ISyncStateView state)
     public async Task<SyncPlan> PlanAsync(SyncDefinition sync, int samples, CancellationToken ct)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(samples);
+        // A source that may poll instead of streaming (CDC with fallback: poll) knows which only once connected.
+        var schema = sync.Source.MayPoll ? await sync.Source.DiscoverAsync(ct) : null;
         if (sync.Source.Streams)
         {
             // Reading a stream to its end never ends; and what it will send is each change as it arrives.
@@ -39,7 +41,7 @@ public sealed class SyncPlanner(ISyncStateView state)
         }
 
         SyncModes.Check(sync);
-        var schema = await sync.Source.DiscoverAsync(ct);
+        schema ??= await sync.Source.DiscoverAsync(ct);
         var shape = await DestinationShapes.ResolveAsync(sync.Destination, ct);
         var mapping = CompiledMapping.Compile(sync.Mapping, schema, shape);
         var from = await state.LoadCheckpointAsync(sync.Name, ct);
@@ -51,7 +53,7 @@ public sealed class SyncPlanner(ISyncStateView state)
         };
 
         var clock = Stopwatch.StartNew();
-        var tally = new Tally(samples);
+        var tally = new Tally(samples, sync.Destination as ICallLabels);
         var on = sync.Options.On;
         // As the run's send stage: the processors decide a batch at a time (their lookups cost one query per batch).
         var pending = new List<EncodedRecord>();
@@ -191,7 +193,7 @@ public sealed class SyncPlanner(ISyncStateView state)
     }
 
     /// <summary>The counters of one plan, and the samples it keeps.</summary>
-    private sealed class Tally(int keep)
+    private sealed class Tally(int keep, ICallLabels? labels)
     {
         private readonly Dictionary<string, long> _calls = new(StringComparer.Ordinal);
         private long _otherCalls;
@@ -242,7 +244,7 @@ public sealed class SyncPlanner(ISyncStateView state)
         public void Send(EncodedRecord record)
         {
             WouldSend++;
-            var call = CallOf(record.Payload.Span);
+            var call = labels is null ? CallOf(record.Payload.Span) : labels.LabelOf(record.Payload.Span) ?? "record";
             if (_calls.TryGetValue(call, out var count) || _calls.Count < MaxCallTypes)
             {
                 _calls[call] = count + 1;

@@ -1,4 +1,5 @@
 using Npgsql;
+using Sluice.Core.Engine.WriteBack;
 using Sluice.Core.State;
 using Sluice.Postgres;
 
@@ -48,7 +49,7 @@ internal sealed class PostgresWaitingRecords(NpgsqlDataSource dataSource, StateS
             return (IReadOnlyList<WaitingRecord>)page;
         });
 
-    public Task SettleAsync(long runId, IReadOnlyList<WaitingOutcome> outcomes, CancellationToken ct) =>
+    public Task SettleAsync(long runId, IReadOnlyList<WaitingOutcome> outcomes, WriteBackCommit? writeBack, CancellationToken ct) =>
         PostgresCall.RunAsync(PostgresCallContext.StateStore, async () =>
         {
             if (outcomes.Count == 0)
@@ -75,6 +76,7 @@ internal sealed class PostgresWaitingRecords(NpgsqlDataSource dataSource, StateS
                     syncId, runId, OfferedAgainBatch, sent.Select(o => StoredText.Store(o.Record.RecordKey)).ToArray(),
                     sent.Select(o => StoredText.Store(o.Record.MessageId ?? o.Record.RecordKey)).ToArray(), new string('u', sent.Count)));
                 batch.BatchCommands.Add(LedgerStatus(runId, sent, "sent"));
+                AddWriteBack(batch, writeBack);
             }
 
             if (waiting.Count > 0)
@@ -121,6 +123,29 @@ internal sealed class PostgresWaitingRecords(NpgsqlDataSource dataSource, StateS
         """,
         syncId, status, runId, outcomes.Select(o => StoredText.Store(o.Record.RecordKey)).ToArray(),
         outcomes.Select(o => o.DestinationId is { } id ? StoredText.Store(id) : null).ToArray());
+
+    /// <summary>
+    /// The sent records' ids written back in this very transaction when the source database is the state database, or else
+    /// marked pending in the ledger for the engine to write next (as a run's batch commit does). Runs after the ledger
+    /// update that stored the ids.
+    /// </summary>
+    private void AddWriteBack(NpgsqlBatch batch, WriteBackCommit? writeBack)
+    {
+        if (writeBack is null || writeBack.Ids.Count == 0)
+        {
+            return;
+        }
+
+        if (string.Equals(writeBack.Statement.Database, DatabaseIdentity.Of(dataSource.ConnectionString), StringComparison.Ordinal))
+        {
+            batch.BatchCommands.Add(Command(writeBack.Statement.Sql, writeBack.Ids.Select(i => i.Key).ToArray(), writeBack.Ids.Select(i => i.Id).ToArray()));
+            return;
+        }
+
+        batch.BatchCommands.Add(Command(
+            $"UPDATE {schema.Name}.record_state SET write_back_pending = true WHERE sync_id = $1 AND record_key = ANY($2::text[])",
+            syncId, writeBack.Ids.Select(i => StoredText.Store(i.Key)).ToArray()));
+    }
 
     private static NpgsqlBatchCommand Command(string sql, params object?[] values)
     {

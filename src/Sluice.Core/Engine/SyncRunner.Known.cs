@@ -26,13 +26,16 @@ public sealed partial class SyncRunner
         /// </list>
         /// A full run (<c>sluice sync --full</c>) sends every record again, as asked.
         /// </summary>
-        private async Task IdentifyAsync(OutgoingBatch batch, CancellationToken ct)
+        private async Task IdentifyAsync(OutgoingBatch batch, CancellationToken ct) => await IdentifyAsync(batch.Records, ct);
+
+        /// <inheritdoc cref="IdentifyAsync(OutgoingBatch, CancellationToken)"/>
+        private async Task IdentifyAsync(List<EncodedRecord> records, CancellationToken ct)
         {
-            var keys = batch.Records.Select(r => r.Change.Key).ToHashSet(StringComparer.Ordinal);
+            var keys = records.Select(r => r.Change.Key).ToHashSet(StringComparer.Ordinal);
             var known = await lease.RecordLookup.FindAsync(keys, ct);
-            var kept = new List<EncodedRecord>(batch.Records.Count);
+            var kept = new List<EncodedRecord>(records.Count);
             var unmatched = new List<EncodedRecord>();
-            foreach (var record in batch.Records)
+            foreach (var record in records)
             {
                 var change = record.Change;
                 if (known.TryGetValue(change.Key, out var entry))
@@ -67,10 +70,10 @@ public sealed partial class SyncRunner
                 }
             }
 
-            if (kept.Count != batch.Records.Count)
+            if (kept.Count != records.Count)
             {
-                batch.Records.Clear();
-                batch.Records.AddRange(kept);
+                records.Clear();
+                records.AddRange(kept);
             }
         }
 

@@ -59,14 +59,18 @@ public sealed partial class SyncRunner
         /// database's own transaction, then clears their pending mark. A death in between leaves them pending for the next
         /// run, whose write is then a no-op for rows that already hold the id.
         /// </summary>
-        private async Task WriteBackAfterCommitAsync(IReadOnlyList<BatchCommit> commits, CancellationToken ct)
+        private Task WriteBackAfterCommitAsync(IReadOnlyList<BatchCommit> commits, CancellationToken ct) =>
+            WriteBackAfterCommitAsync(commits.Select(c => c.WriteBack), ct);
+
+        /// <inheritdoc cref="WriteBackAfterCommitAsync(IReadOnlyList{BatchCommit}, CancellationToken)"/>
+        private async Task WriteBackAfterCommitAsync(IEnumerable<WriteBackCommit?> writeBacks, CancellationToken ct)
         {
             if (_writeBackInCommit || sync.WriteBack is not { } writeBack)
             {
                 return;
             }
 
-            var ids = commits.Where(c => c.WriteBack is not null).SelectMany(c => c.WriteBack!.Ids).ToList();
+            var ids = writeBacks.Where(w => w is not null).SelectMany(w => w!.Ids).ToList();
             if (ids.Count > 0)
             {
                 await writeBack.WriteAsync(ids, ct);

@@ -46,7 +46,6 @@ public sealed partial class SyncRunner(ISyncStateStore store, TimeProvider time,
         {
             var estimate = await sync.Source.EstimateAsync(request, ct);
             _observer.OnStarted(sync.Name, runId, estimate);
-            await OfferWaitingAgainAsync(sync, lease, runId, ct);
             run = new Run(this, sync, lease, mapping, request, runId, estimate, kind);
             var result = await run.ExecuteAsync(ct);
             await lease.FinishRunAsync(runId, new RunOutcome(RunStatus.Succeeded), Audit(sync, mapping, run, started), CancellationToken.None);
@@ -80,6 +79,7 @@ public sealed partial class SyncRunner(ISyncStateStore store, TimeProvider time,
         public async Task<RunResult> ExecuteAsync(CancellationToken ct)
         {
             await PrepareWriteBackAsync(ct);
+            _acknowledged += await OfferWaitingAgainAsync(ct);
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
             var toSend = Channel.CreateBounded<OutgoingBatch>(new BoundedChannelOptions(_inFlight) { SingleWriter = true });
             var sent = Channel.CreateUnbounded<OutgoingBatch>(new UnboundedChannelOptions { SingleReader = true });

@@ -1,3 +1,5 @@
+using Sluice.Core.Engine.WriteBack;
+
 namespace Sluice.Core.State;
 
 /// <summary>
@@ -13,7 +15,9 @@ public interface IWaitingRecords
     /// <summary>
     /// In one transaction: sent records leave the queue (their ledger entry says sent, with the destination's id, and the
     /// send ledger holds their message id); records still waiting stay under the new reason, one attempt more; refused
-    /// ones become dead letters. The run <paramref name="runId"/> counts them.
+    /// ones become dead letters. The run <paramref name="runId"/> counts them. The sent records' ids in
+    /// <paramref name="writeBack"/> are written back in the same transaction when the source database is the state
+    /// database, else marked pending in the ledger for the engine to write (as a run's batch commit does).
     /// </summary>
-    Task SettleAsync(long runId, IReadOnlyList<WaitingOutcome> outcomes, CancellationToken ct);
+    Task SettleAsync(long runId, IReadOnlyList<WaitingOutcome> outcomes, WriteBackCommit? writeBack, CancellationToken ct);
 }

@@ -7,6 +7,6 @@ internal sealed class NoWaitingRecords : IWaitingRecords
 
     public Task<IReadOnlyList<WaitingRecord>> PageAsync(long afterId, int limit, CancellationToken ct) => Task.FromResult<IReadOnlyList<WaitingRecord>>([]);
 
-    public Task SettleAsync(long runId, IReadOnlyList<WaitingOutcome> outcomes, CancellationToken ct) =>
+    public Task SettleAsync(long runId, IReadOnlyList<WaitingOutcome> outcomes, Engine.WriteBack.WriteBackCommit? writeBack, CancellationToken ct) =>
         outcomes.Count == 0 ? Task.CompletedTask : throw new InvalidOperationException("this state store keeps no waiting records");
 }

@@ -128,12 +128,16 @@ public sealed class SalesforceUseCaseTests
 
         // The accounts arrive; the contacts' next run offers the waiting ones again and sends them — Ann still found by email.
         await bed.RunAsync("accounts");
-        await bed.RunAsync("users_to_contacts");
+        var late = await bed.RunAsync("users_to_contacts");
 
+        Assert.Equal(2, late.Acknowledged); // the records sent from waiting count as acknowledged
         var contacts = bed.Emulator.Org.Records("Contact");
         Assert.Equal(2, contacts.Count);
         Assert.Equal("Lee", bed.Emulator.Org.Find(ann)!.Get("LastName"));
-        Assert.Equal(Account(bed, "globex").Id, contacts.Single(c => (string?)c.Get("Email") == "bob@example.com").Get("AccountId"));
+        var bob = contacts.Single(c => (string?)c.Get("Email") == "bob@example.com");
+        Assert.Equal(Account(bed, "globex").Id, bob.Get("AccountId"));
+        // Sent from waiting, their Ids are written back all the same.
+        Assert.Equal([ann, bob.Id], await bed.ColumnAsync<string>("SELECT salesforce_contact_id FROM users ORDER BY id"));
         Assert.Empty((await store.DeadLetters.ListAsync("users_to_contacts", 10, includeReplayed: false, withPayload: false, default)).Letters);
         await bed.RunAsync("users_to_contacts");
         Assert.Equal(2, bed.Emulator.Org.Records("Contact").Count);

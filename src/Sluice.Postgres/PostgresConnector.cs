@@ -8,7 +8,7 @@ using Sluice.Postgres.Sources;
 namespace Sluice.Postgres;
 
 /// <summary><c>type: postgres</c>: a PostgreSQL database as a source (a table read by cursor, a query or table diffed by key, or a model).</summary>
-public sealed class PostgresConnector : IConnector, IHealthReporting
+public sealed class PostgresConnector : IConnector, IHealthReporting, IWriteBackConnector
 {
     /// <summary>The <c>type:</c> of PostgreSQL connections.</summary>
     public const string ConnectorType = "postgres";
@@ -78,6 +78,13 @@ public sealed class PostgresConnector : IConnector, IHealthReporting
     }
 
     public RateLimitOptions RateLimit(ConnectionConfig connection) => new();
+
+    /// <summary>The ids a sync's destination gives its records, written back to a column of the source's table (<c>write_back:</c>).</summary>
+    public Core.Engine.WriteBack.IWriteBack CreateWriteBack(SyncConfig sync, ConnectionConfig connection, Core.Engine.WriteBack.WriteBackOptions options, ConnectorResources resources)
+    {
+        var (connectionOptions, dataSource) = Open(connection, resources);
+        return new WriteBack.PostgresWriteBack(dataSource, connectionOptions, WriteBack.WriteBackTarget.For(sync, options));
+    }
 
     /// <summary>Each CDC sync's replication slot and every Sluice slot or publication no sync claims.</summary>
     public Task<HealthReading> ReadHealthAsync(HealthRequest request, ConnectorResources resources, CancellationToken ct)

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Npgsql;
 using Sluice.Core.Checkpoints;
+using Sluice.Core.Engine.WriteBack;
 using Sluice.Core.Errors;
 using Sluice.Core.Records;
 using Sluice.Core.State;
@@ -24,6 +25,51 @@ internal sealed class PostgresSyncLease(NpgsqlDataSource dataSource, StateSchema
     public IRecordStateReader RecordStates => new PostgresRecordStateReader(dataSource, schema, syncId);
 
     public IRecordStateLookup RecordLookup => new PostgresRecordStateLookup(dataSource, schema, syncId);
+
+    /// <summary>The source's database and role are the state store's: the write-back joins the commit transaction.</summary>
+    public bool CommitsWriteBack(WriteBackStatement statement) =>
+        string.Equals(statement.Database, DatabaseIdentity.Of(dataSource.ConnectionString), StringComparison.Ordinal);
+
+    public Task<IReadOnlyList<WrittenBackId>> PendingWriteBacksAsync(CancellationToken ct) =>
+        PostgresCall.RunAsync(PostgresCallContext.StateStore, async () =>
+        {
+            await using var command = dataSource.CreateCommand(
+                $"SELECT record_key, destination_id FROM {schema.Name}.record_state WHERE sync_id = $1 AND write_back_pending AND destination_id IS NOT NULL");
+            command.Parameters.Add(new NpgsqlParameter { Value = syncId });
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            var pending = new List<WrittenBackId>();
+            while (await reader.ReadAsync(ct))
+            {
+                pending.Add(new WrittenBackId(reader.GetString(0), reader.GetString(1)));
+            }
+
+            return (IReadOnlyList<WrittenBackId>)pending;
+        });
+
+    public Task WrittenBackAsync(IReadOnlyList<WrittenBackId> ids, CancellationToken ct) =>
+        PostgresCall.RunAsync(PostgresCallContext.StateStore, async () =>
+        {
+            // Only while the ledger still holds the id written: an entry a later commit gave another id stays pending.
+            await using var command = dataSource.CreateCommand(
+                $"""
+                UPDATE {schema.Name}.record_state r SET write_back_pending = false
+                FROM unnest($2::text[], $3::text[]) AS w(k, id)
+                WHERE r.sync_id = $1 AND r.record_key = w.k AND r.destination_id = w.id AND r.write_back_pending
+                """);
+            command.Parameters.Add(new NpgsqlParameter { Value = syncId });
+            command.Parameters.Add(new NpgsqlParameter { Value = ids.Select(i => StoredText.Store(i.Key)).ToArray() });
+            command.Parameters.Add(new NpgsqlParameter { Value = ids.Select(i => StoredText.Store(i.Id)).ToArray() });
+            await command.ExecuteNonQueryAsync(ct);
+        });
+
+    public IWaitingRecords Waiting => new PostgresWaitingRecords(dataSource, schema, syncId, found => _mayHaveWaiting = found);
+
+    /// <summary>
+    /// Whether the sync may have waiting records, which a newer version committed must supersede: unknown (true) until a
+    /// run looked (<see cref="Waiting"/>'s first page), and true again once a commit stores one. A sync without any
+    /// skips the look-up in each commit.
+    /// </summary>
+    private bool _mayHaveWaiting = true;
 
     public Task<Checkpoint?> LoadCheckpointAsync(CancellationToken ct) =>
         PostgresCall.RunAsync(PostgresCallContext.StateStore, () => LoadCheckpointCoreAsync(ct));
@@ -81,6 +127,11 @@ internal sealed class PostgresSyncLease(NpgsqlDataSource dataSource, StateSchema
         await using var transaction = await connection.BeginTransactionAsync(ct);
 
         await using var batch = new NpgsqlBatch(connection, transaction);
+        if (_mayHaveWaiting)
+        {
+            AddSupersede(batch, commits);
+        }
+
         foreach (var each in commits)
         {
             if (each.Sent.Count > 0)
@@ -89,6 +140,7 @@ internal sealed class PostgresSyncLease(NpgsqlDataSource dataSource, StateSchema
             }
 
             AddRecordStates(batch, each.RunId, each.RecordStates);
+            AddWriteBack(batch, each.WriteBack);
 
             foreach (var letter in each.DeadLetters)
             {
@@ -127,6 +179,26 @@ internal sealed class PostgresSyncLease(NpgsqlDataSource dataSource, StateSchema
 
         await transaction.CommitAsync(ct);
         _generation++;
+        _mayHaveWaiting |= commits.Any(c => c.DeadLetters.Any(l => l.Kind == DeadLetterKind.Waiting));
+    }
+
+    /// <summary>
+    /// A record the batches handle again (sent, refused, held back, left out) leaves the waiting state it was in: the
+    /// version read now supersedes the waiting one, which must never be sent after it. Runs before the batches' own
+    /// dead letters are stored, so a new version that waits in turn replaces the old one.
+    /// </summary>
+    private void AddSupersede(NpgsqlBatch batch, IReadOnlyList<BatchCommit> commits)
+    {
+        var keys = commits.SelectMany(c => c.Sent.Select(s => s.RecordKey).Concat(c.DeadLetters.Select(l => l.RecordKey)).Concat(c.RecordStates.Select(r => r.Key)))
+            .Select(StoredText.Store).Distinct(StringComparer.Ordinal).ToArray();
+        if (keys.Length > 0)
+        {
+            batch.BatchCommands.Add(Command(
+                $"""
+                UPDATE {schema.Name}.dead_letters SET replayed_at = now(), replay_outcome = 'superseded'
+                WHERE sync_id = $1 AND kind = 'waiting' AND replayed_at IS NULL AND record_key = ANY($2::text[])
+                """, syncId, keys));
+        }
     }
 
     /// <summary>Records the batch dead-lettered or quarantined; a waiting record is not rejected.</summary>
@@ -274,6 +346,29 @@ internal sealed class PostgresSyncLease(NpgsqlDataSource dataSource, StateSchema
                 $"DELETE FROM {schema.Name}.record_state WHERE sync_id = $1 AND record_key = ANY($2::text[])",
                 syncId, forgotten.ToArray()));
         }
+    }
+
+    /// <summary>
+    /// The batch's ids written back in this very transaction when the source database is the state database (with the
+    /// checkpoint and the ledger: all or nothing), or else marked pending in the ledger for the engine to write next.
+    /// Runs after <see cref="AddRecordStates"/>, which stored the ids the mark applies to.
+    /// </summary>
+    private void AddWriteBack(NpgsqlBatch batch, WriteBackCommit? writeBack)
+    {
+        if (writeBack is null || writeBack.Ids.Count == 0)
+        {
+            return;
+        }
+
+        if (CommitsWriteBack(writeBack.Statement))
+        {
+            batch.BatchCommands.Add(Command(writeBack.Statement.Sql, writeBack.Ids.Select(i => i.Key).ToArray(), writeBack.Ids.Select(i => i.Id).ToArray()));
+            return;
+        }
+
+        batch.BatchCommands.Add(Command(
+            $"UPDATE {schema.Name}.record_state SET write_back_pending = true WHERE sync_id = $1 AND record_key = ANY($2::text[])",
+            syncId, writeBack.Ids.Select(i => StoredText.Store(i.Key)).ToArray()));
     }
 
     private static NpgsqlBatchCommand Command(string sql, params object[] values)

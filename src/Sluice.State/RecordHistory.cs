@@ -90,7 +90,7 @@ public sealed class RecordHistory(NpgsqlDataSource dataSource, string schema = "
         {
             await using var command = dataSource.CreateCommand(
                 $"""
-                SELECT d.reason, d.payload, d.replayed_at IS NULL, d.created_at
+                SELECT d.reason, d.payload, d.replayed_at IS NULL, d.created_at, d.kind, d.replay_attempts
                 FROM {_schema}.dead_letters d JOIN {_schema}.syncs s ON s.id = d.sync_id
                 WHERE s.name = $1 AND d.record_key IN ($2, $3)
                 ORDER BY d.id DESC LIMIT 1
@@ -101,6 +101,10 @@ public sealed class RecordHistory(NpgsqlDataSource dataSource, string schema = "
             await using var reader = await command.ExecuteReaderAsync(ct);
             return await reader.ReadAsync(ct)
                 ? new StoredDeadLetterPayload(StoredText.Read(reader.GetString(0)), StoredText.ReadOrNull(reader.IsDBNull(1) ? null : reader.GetString(1)), reader.GetBoolean(2), reader.GetFieldValue<DateTimeOffset>(3))
+                {
+                    Kind = reader.GetString(4),
+                    Attempts = reader.GetInt32(5),
+                }
                 : null;
         });
 

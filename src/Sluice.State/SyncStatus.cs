@@ -19,6 +19,12 @@ public sealed record SyncStatus(
     /// <summary>Runs of the sync that failed, over all time (read by <see cref="PostgresSyncStateView.StatusAsync"/>; 0 elsewhere).</summary>
     public long FailedRuns { get; init; }
 
+    /// <summary>
+    /// Of <see cref="DeadLetters"/>, the records waiting (for a parent): each run offers them again before it reads
+    /// (read by <see cref="PostgresSyncStateView.StatusAsync"/>; 0 elsewhere).
+    /// </summary>
+    public long Waiting { get; init; }
+
     /// <summary>Whether the sync's latest run failed: until a run succeeds, it needs attention.</summary>
     public bool LastRunFailed => LastRunStatus == "failed";
 }

@@ -231,6 +231,7 @@ internal static class DlqCommand
     {
         "quarantined" => $"quarantined: {letter.Reason}",
         "waiting" when letter.ReplayOutcome is null => $"waiting: {letter.Reason}",
+        "waiting" when letter.ReplayOutcome == "waiting" => $"waiting: {letter.Reason} (offered again {letter.ReplayAttempts} time(s))",
         _ => DeadLetterReason(letter),
     };
 
@@ -238,6 +239,7 @@ internal static class DlqCommand
     {
         "delivered" => $"delivered by a replay at {When(letter.ReplayedAt!.Value)}; was: {letter.Reason}",
         "refused" => $"{letter.Reason} (refused again, {letter.ReplayAttempts} replay(s))",
+        "superseded" => $"superseded by a newer version at {When(letter.ReplayedAt!.Value)}, not sent; was: {letter.Reason}",
         _ => letter.Reason,
     };
 

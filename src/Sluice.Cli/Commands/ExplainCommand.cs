@@ -106,7 +106,7 @@ internal static class ExplainCommand
                 Output.Line("not sent: quarantined — a processor held it back for a person to look at; it is sent once released");
                 break;
             case "waiting":
-                Output.Line("not sent: waiting — it depends on a record (a parent) that has not been sent yet; it is sent once that one is");
+                PrintWaiting(letter);
                 break;
         }
 
@@ -118,8 +118,28 @@ internal static class ExplainCommand
         }
     }
 
+    /// <summary>A waiting record: why, since when, how often it was offered again, and that the next run offers it again.</summary>
+    private static void PrintWaiting(Sluice.State.StoredDeadLetterPayload? letter)
+    {
+        if (letter is not { Kind: "waiting", Pending: true })
+        {
+            Output.Line("not sent: waiting — it depends on a record (a parent) that has not been sent yet; it is sent once that one is");
+            return;
+        }
+
+        var since = letter.At.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
+        Output.Line($"not sent: waiting since {since} UTC — {letter.Reason}; offered again {letter.Attempts} time(s) so far");
+        Output.Hint("each run of the sync offers it again before reading new changes; a newer version replaces it, and past the sync's max_wait (7d by default) it becomes a dead letter");
+    }
+
     private static void PrintDeadLetter(Sluice.State.StoredDeadLetterPayload? letter, string syncName)
     {
+        if (letter is { Kind: "waiting", Pending: true })
+        {
+            PrintWaiting(letter);
+            return;
+        }
+
         Output.Line($"not sent: dead-lettered — {letter?.Reason ?? "the reason is no longer in the dead-letter queue"}" +
             (letter is { Pending: false } ? " (replayed since)" : ""));
         if (letter?.Payload is { } payload)

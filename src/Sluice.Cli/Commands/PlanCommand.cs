@@ -114,6 +114,13 @@ internal static class PlanCommand
 
         table.AddRow("would be sent", Count(plan.WouldSend));
         table.AddRow(plan.WouldDeadLetter > 0 ? "[red]would be dead-lettered[/]" : "would be dead-lettered", Count(plan.WouldDeadLetter));
+        if (plan.WouldQuarantine + plan.WouldWait + plan.WouldDrop > 0)
+        {
+            table.AddRow(plan.WouldQuarantine > 0 ? "[yellow]would be quarantined by a processor[/]" : "would be quarantined by a processor", Count(plan.WouldQuarantine));
+            table.AddRow("would wait (deferred by a processor)", Count(plan.WouldWait));
+            table.AddRow("would be dropped by a processor", Count(plan.WouldDrop));
+        }
+
         AnsiConsole.Write(table);
 
         Output.Line(plan.Calls.Count == 0
@@ -122,7 +129,9 @@ internal static class PlanCommand
 
         foreach (var refusal in plan.Refusals)
         {
-            Output.Warn($"would dead-letter record {refusal.Key}: {refusal.Reason}");
+            Output.Warn(refusal.Reason.StartsWith("quarantined — ", StringComparison.Ordinal) || refusal.Reason.StartsWith("waiting — ", StringComparison.Ordinal)
+                ? $"would hold back record {refusal.Key}: {refusal.Reason}"
+                : $"would dead-letter record {refusal.Key}: {refusal.Reason}");
         }
 
         for (var i = 0; i < plan.Samples.Count; i++)

@@ -75,7 +75,8 @@ internal static class StatusCommand
             var table = new Table().Border(TableBorder.Simple)
                 .AddColumn("sync").AddColumn("schedule").AddColumn("last run").AddColumn("checkpoint")
                 .AddColumn("slot").AddColumn("active").AddColumn(new TableColumn("lag").RightAligned()).AddColumn(new TableColumn("lag time").RightAligned())
-                .AddColumn("state").AddColumn(new TableColumn("backlog").RightAligned()).AddColumn(new TableColumn("dead letters").RightAligned());
+                .AddColumn("state").AddColumn(new TableColumn("backlog").RightAligned()).AddColumn(new TableColumn("dead letters").RightAligned())
+                .AddColumn(new TableColumn("waiting").RightAligned());
             foreach (var sync in snapshot.Syncs)
             {
                 var health = sync.Health;
@@ -90,7 +91,8 @@ internal static class StatusCommand
                     Markup.Escape(health?.LagTime ?? "-"),
                     State(sync),
                     Markup.Escape(Backlog(sync.Ingest, snapshot.At)),
-                    (sync.Status?.DeadLetters ?? 0).ToString("N0", CultureInfo.InvariantCulture));
+                    (sync.Status?.DeadLetters ?? 0).ToString("N0", CultureInfo.InvariantCulture),
+                    (sync.Status?.Waiting ?? 0).ToString("N0", CultureInfo.InvariantCulture));
             }
 
             AnsiConsole.Write(table);
@@ -185,6 +187,7 @@ internal static class StatusCommand
             },
             failedRuns = s.Status?.FailedRuns ?? 0,
             deadLetters = s.Status?.DeadLetters ?? 0,
+            waiting = s.Status?.Waiting ?? 0,
             lastSuccess = s.Progress?.LastSuccessAt,
             checkpoint = s.Progress?.Checkpoint,
             checkpointUpdated = s.Progress?.CheckpointUpdatedAt,

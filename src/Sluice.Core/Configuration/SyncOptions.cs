@@ -25,12 +25,13 @@ public static class SyncOptions
             On = On(sync.Section) ?? ModeOn(sync.Destination),
             OnLocation = sync.Section.Has("on") ? sync.Section.LocationOf("on") : sync.Destination.Has("mode") ? sync.Destination.LocationOf("mode") : null,
             MaxRejected = RejectionLimit.Bind(sync.Section),
+            MaxWait = MaxWait(sync.Section),
             Reconcile = Reconcile.Parse(sync),
             ReconcileLocation = sync.Section.Has("reconcile") ? sync.Section.LocationOf("reconcile") : null,
         };
         batch?.RejectUnknownKeys();
         retry?.RejectUnknownKeys();
-        sync.Section.RejectUnknownKeys(["source", "destination", "mapping", "schedule", "batch", "retry", "on", "max_rejected", "reconcile"]);
+        sync.Section.RejectUnknownKeys(["source", "destination", "mapping", "schedule", "batch", "retry", "on", "max_rejected", "max_wait", "reconcile", "write_back"]);
         return options;
     }
 
@@ -43,6 +44,19 @@ public static class SyncOptions
         string.Equals(destination.GetString("mode")?.Trim(), "sync", StringComparison.OrdinalIgnoreCase)
             ? ChangeKinds.AddedOrChanged | ChangeKinds.Deleted
             : ChangeKinds.AddedOrChanged;
+
+    /// <summary><c>max_wait: 7d</c>: how long a waiting record is offered again before it becomes a dead letter.</summary>
+    private static TimeSpan MaxWait(ConfigSection section)
+    {
+        var wait = section.GetDuration("max_wait") ?? SyncRunOptions.DefaultMaxWait;
+        if (wait <= TimeSpan.Zero)
+        {
+            throw new ConfigException(section.LocationOf("max_wait"), "'max_wait' must be longer than 0: a waiting record would become a dead letter before it is offered again",
+                "write how long a record may wait for what it needs, e.g. 'max_wait: 7d' (the default)");
+        }
+
+        return wait;
+    }
 
     /// <summary><c>on: [added, changed, deleted]</c> (any of them, or one as a single value); null when the sync does not say.</summary>
     private static ChangeKinds? On(ConfigSection section)

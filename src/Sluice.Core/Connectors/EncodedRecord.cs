@@ -17,4 +17,12 @@ public sealed class EncodedRecord(Change change, string messageId, ReadOnlyMemor
     /// payload back (an events table's row). A record rebuilt from a stored payload (a dead-letter replay) has none.
     /// </summary>
     public object? Prepared { get; init; }
+
+    /// <summary>
+    /// The id the destination already knows the record by, set by the engine before the batch is sent: from the sync's
+    /// record ledger (the id the destination gave it before), else from the destination's own lookup
+    /// (<see cref="IRecordMatching"/>) or a processor that found it. <c>null</c>: a record the destination has not seen,
+    /// to create. A destination that updates by id (Salesforce) uses it instead of creating the record again.
+    /// </summary>
+    public string? KnownDestinationId { get; set; }
 }

@@ -10,6 +10,12 @@ public enum WriteStatus
 
     /// <summary>Refused for good; it goes to the dead-letter queue with <see cref="WriteResult.Reason"/>.</summary>
     Rejected,
+
+    /// <summary>
+    /// Not accepted yet, for a reason that time will fix (its parent record is not there yet): kept as waiting with
+    /// <see cref="WriteResult.Reason"/> and offered again at the start of the sync's next runs, up to its <c>max_wait</c>.
+    /// </summary>
+    Waiting,
 }
 
 /// <summary>What happened to one record of a batch.</summary>
@@ -37,6 +43,9 @@ public readonly record struct WriteResult(WriteStatus Status, string? Reason = n
     public static WriteResult NotWritten(string reason) => new(WriteStatus.Ok, reason) { LeftOut = true };
 
     public static WriteResult Rejected(string reason) => new(WriteStatus.Rejected, reason);
+
+    /// <summary>Not accepted until something else exists (a parent record); offered again on the sync's next run.</summary>
+    public static WriteResult Waiting(string reason) => new(WriteStatus.Waiting, reason);
 
     public static WriteResult Retry(string reason, TimeSpan? after = null) => new(WriteStatus.Retry, reason, after);
 }

@@ -11,4 +11,10 @@ public sealed record SyncDefinition(string Name, ISource Source, MappingSpec Map
 
     /// <summary>Decide, a batch at a time, what of the encoded records is sent (<see cref="Processing.IRecordProcessor"/>); in order. Default none.</summary>
     public IReadOnlyList<Processing.IRecordProcessor> Processors { get; init; } = [];
+
+    /// <summary>
+    /// Where the ids the destination gives records are written back in the source database (<c>write_back:</c>);
+    /// <c>null</c>: nowhere. A sync with one keeps a record ledger (the ids, and the pending write-backs).
+    /// </summary>
+    public WriteBack.IWriteBack? WriteBack { get; init; }
 }

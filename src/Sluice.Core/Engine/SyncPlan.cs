@@ -21,7 +21,7 @@ namespace Sluice.Core.Engine;
 /// <param name="WouldDeadLetter">Records the destination's encoder refuses (they would go to the dead-letter queue).</param>
 /// <param name="Calls">The calls that would go out, by type, most first.</param>
 /// <param name="Samples">The first records that would be sent, with their payloads.</param>
-/// <param name="Refusals">The first records that would be dead-lettered, with the reason.</param>
+/// <param name="Refusals">The first records that would be dead-lettered (or held back by a processor), with the reason.</param>
 /// <param name="Elapsed">How long reading, diffing and encoding took.</param>
 public sealed record SyncPlan(
     string Sync,
@@ -42,6 +42,15 @@ public sealed record SyncPlan(
     IReadOnlyList<SyncPlan.Refusal> Refusals,
     TimeSpan Elapsed)
 {
+    /// <summary>Records the sync's processors would quarantine (stored, never sent until released); among <see cref="Refusals"/> with the reason.</summary>
+    public long WouldQuarantine { get; init; }
+
+    /// <summary>Records the sync's processors would defer (waiting for a parent; offered again on later runs); among <see cref="Refusals"/>.</summary>
+    public long WouldWait { get; init; }
+
+    /// <summary>Records the sync's processors would drop: handled, not sent.</summary>
+    public long WouldDrop { get; init; }
+
     /// <summary>Changes the source reported, whatever their kind.</summary>
     public long Read => Added + Changed + Deleted + Unclassified;
 

@@ -12,8 +12,8 @@ namespace Sluice.Core.Engine;
 
 /// <summary>
 /// A dry run (<c>sluice plan</c>): reads a sync's source from its stored checkpoint, diffs against its stored
-/// fingerprints, applies the mode and encodes every record exactly as <see cref="SyncRunner"/> would, and
-/// counts the outcome. It never calls <see cref="IDestination.WriteAsync"/> and never writes to the state store.
+/// fingerprints, applies the mode, encodes every record and runs the sync's processors exactly as
+/// <see cref="SyncRunner"/> would, and counts the outcome. It never calls <see cref="IDestination.WriteAsync"/> and never writes to the state store.
 /// </summary>
 /// <remarks>
 /// The stored state is read through an <see cref="ISyncStateView"/>, not a lease: taking the run lock would
@@ -30,6 +30,8 @@ public sealed class SyncPlanner(ISyncStateView state)
     public async Task<SyncPlan> PlanAsync(SyncDefinition sync, int samples, CancellationToken ct)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(samples);
+        // A source that may poll instead of streaming (CDC with fallback: poll) knows which only once connected.
+        var schema = sync.Source.MayPoll ? await sync.Source.DiscoverAsync(ct) : null;
         if (sync.Source.Streams)
         {
             // Reading a stream to its end never ends; and what it will send is each change as it arrives.
@@ -39,7 +41,7 @@ public sealed class SyncPlanner(ISyncStateView state)
         }
 
         SyncModes.Check(sync);
-        var schema = await sync.Source.DiscoverAsync(ct);
+        schema ??= await sync.Source.DiscoverAsync(ct);
         var shape = await DestinationShapes.ResolveAsync(sync.Destination, ct);
         var mapping = CompiledMapping.Compile(sync.Mapping, schema, shape);
         var from = await state.LoadCheckpointAsync(sync.Name, ct);
@@ -51,8 +53,11 @@ public sealed class SyncPlanner(ISyncStateView state)
         };
 
         var clock = Stopwatch.StartNew();
-        var tally = new Tally(samples);
+        var tally = new Tally(samples, sync.Destination as ICallLabels);
         var on = sync.Options.On;
+        // As the run's send stage: the processors decide a batch at a time (their lookups cost one query per batch).
+        var pending = new List<EncodedRecord>();
+        var processorBatch = Math.Max(1, Math.Min(sync.Options.BatchSize ?? sync.Destination.Limits.MaxRecords, sync.Destination.Limits.MaxRecords));
         await foreach (var change in Diffing.ChangeDiffer.ReadAsync(sync.Source, request, ct))
         {
             if (change.IsProgress)
@@ -70,7 +75,17 @@ public sealed class SyncPlanner(ISyncStateView state)
 
             if (RecordEncoder.Encode(sync.Destination, mapping, change, out var refused) is { } encoded)
             {
-                tally.Send(encoded);
+                if (sync.Processors.Count == 0)
+                {
+                    tally.Send(encoded);
+                    continue;
+                }
+
+                pending.Add(encoded);
+                if (pending.Count >= processorBatch)
+                {
+                    await ProcessAsync(sync, pending, tally, ct);
+                }
             }
             else
             {
@@ -78,10 +93,53 @@ public sealed class SyncPlanner(ISyncStateView state)
             }
         }
 
+        if (pending.Count > 0)
+        {
+            await ProcessAsync(sync, pending, tally, ct);
+        }
+
         return new SyncPlan(
             sync.Name, sync.Source.Description, sync.Destination.Description, sync.Source.Detects != ChangeKinds.None, on, from is not null,
             tally.Added, tally.Changed, tally.Deleted, tally.Unclassified, tally.WouldSend, tally.LeftOut, tally.WouldDeadLetter,
-            tally.CallCounts(), tally.Samples, tally.Refusals, clock.Elapsed);
+            tally.CallCounts(), tally.Samples, tally.Refusals, clock.Elapsed)
+        {
+            WouldQuarantine = tally.WouldQuarantine,
+            WouldWait = tally.WouldWait,
+            WouldDrop = tally.WouldDrop,
+        };
+    }
+
+    /// <summary>
+    /// Runs the sync's processors over a batch of encoded records, as the run would, and counts what they decide;
+    /// they only read (a processor must not write anywhere), so a plan stays a forecast.
+    /// </summary>
+    private static async Task ProcessAsync(SyncDefinition sync, List<EncodedRecord> batch, Tally tally, CancellationToken ct)
+    {
+        var (passed, heldBack) = await Processing.ProcessorStage.RunAsync(sync.Name, sync.Processors, batch, ct);
+        foreach (var h in heldBack)
+        {
+            var record = h.Record;
+            var reason = $"{h.By.Name}: {h.Decision.Reason ?? "no reason given"}";
+            switch (h.Decision.Kind)
+            {
+                case Processing.ProcessorDecisionKind.Quarantine:
+                    tally.Hold(record.Change.Key, $"quarantined — {reason}", quarantine: true);
+                    break;
+                case Processing.ProcessorDecisionKind.Defer:
+                    tally.Hold(record.Change.Key, $"waiting — {reason}", quarantine: false);
+                    break;
+                default:
+                    tally.WouldDrop++;
+                    break;
+            }
+        }
+
+        foreach (var record in passed)
+        {
+            tally.Send(record);
+        }
+
+        batch.Clear();
     }
 
     /// <summary>
@@ -135,7 +193,7 @@ public sealed class SyncPlanner(ISyncStateView state)
     }
 
     /// <summary>The counters of one plan, and the samples it keeps.</summary>
-    private sealed class Tally(int keep)
+    private sealed class Tally(int keep, ICallLabels? labels)
     {
         private readonly Dictionary<string, long> _calls = new(StringComparer.Ordinal);
         private long _otherCalls;
@@ -153,6 +211,12 @@ public sealed class SyncPlanner(ISyncStateView state)
         public long LeftOut { get; set; }
 
         public long WouldDeadLetter { get; private set; }
+
+        public long WouldQuarantine { get; private set; }
+
+        public long WouldWait { get; private set; }
+
+        public long WouldDrop { get; set; }
 
         public List<SyncPlan.Sample> Samples { get; } = [];
 
@@ -180,7 +244,7 @@ public sealed class SyncPlanner(ISyncStateView state)
         public void Send(EncodedRecord record)
         {
             WouldSend++;
-            var call = CallOf(record.Payload.Span);
+            var call = labels is null ? CallOf(record.Payload.Span) : labels.LabelOf(record.Payload.Span) ?? "record";
             if (_calls.TryGetValue(call, out var count) || _calls.Count < MaxCallTypes)
             {
                 _calls[call] = count + 1;
@@ -200,6 +264,24 @@ public sealed class SyncPlanner(ISyncStateView state)
         public void Refuse(string key, string reason)
         {
             WouldDeadLetter++;
+            if (Refusals.Count < keep)
+            {
+                Refusals.Add(new SyncPlan.Refusal(key, reason));
+            }
+        }
+
+        /// <summary>A record a processor would quarantine or defer: counted, and kept among the refusals with its reason.</summary>
+        public void Hold(string key, string reason, bool quarantine)
+        {
+            if (quarantine)
+            {
+                WouldQuarantine++;
+            }
+            else
+            {
+                WouldWait++;
+            }
+
             if (Refusals.Count < keep)
             {
                 Refusals.Add(new SyncPlan.Refusal(key, reason));

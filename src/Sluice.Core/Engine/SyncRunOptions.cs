@@ -36,6 +36,15 @@ public sealed class SyncRunOptions
     /// </summary>
     public Processing.RejectionLimit? MaxRejected { get; init; }
 
+    /// <summary>The default of <see cref="MaxWait"/>: seven days.</summary>
+    public static readonly TimeSpan DefaultMaxWait = TimeSpan.FromDays(7);
+
+    /// <summary>
+    /// <c>max_wait</c>: how long a record the destination or a processor answered "waiting" for is offered again, at
+    /// the start of each run, before it becomes a dead letter with its last reason. Default seven days.
+    /// </summary>
+    public TimeSpan MaxWait { get; init; } = DefaultMaxWait;
+
     /// <summary>
     /// <c>reconcile: every 1d</c>: how often a source that reads only what changed reads every record instead, so that
     /// deleted records are found (<see cref="Configuration.Reconcile"/>). The source honours it; <c>null</c>: never.

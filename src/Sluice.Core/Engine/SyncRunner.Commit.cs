@@ -36,8 +36,13 @@ public sealed partial class SyncRunner
                     continue;
                 }
 
-                var commits = ready.Select(b => new BatchCommit(runId, b.Sequence, b.Sent, b.DeadLetters, b.LastPosition.ToCheckpoint(), b.RecordsRead) { RecordStates = b.RecordStates }).ToList();
+                var commits = ready.Select(b => new BatchCommit(runId, b.Sequence, b.Sent, b.DeadLetters, b.LastPosition.ToCheckpoint(), b.RecordsRead)
+                {
+                    RecordStates = b.RecordStates,
+                    WriteBack = WriteBackOf(b),
+                }).ToList();
                 await lease.CommitBatchesAsync(commits, ct);
+                await WriteBackAfterCommitAsync(commits, ct);
                 var checkpoint = commits[^1].Checkpoint;
                 await sync.Source.CommittedAsync(checkpoint, ct);
                 _lastCheckpoint = checkpoint;
@@ -48,7 +53,7 @@ public sealed partial class SyncRunner
                     _rejected += done.DeadLetters.Count(l => l.Kind != DeadLetterKind.Waiting);
                     _committedRead += done.RecordsRead;
                     _batches++;
-                    runner._observer.OnBatchCommitted(sync.Name, new CommittedBatch(done.RecordsRead, done.Sent.Count, done.DeadLetters.Count, System.Diagnostics.Stopwatch.GetElapsedTime(done.CutAt)));
+                    runner._observer.OnBatchCommitted(sync.Name, new CommittedBatch(done.RecordsRead, done.Sent.Count, done.DeadLetters.Count, System.Diagnostics.Stopwatch.GetElapsedTime(done.CutAt)) { Span = done.Span });
                     ReportProgress();
                 }
 

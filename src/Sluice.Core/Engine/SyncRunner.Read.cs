@@ -23,7 +23,13 @@ public sealed partial class SyncRunner
             {
                 SyncModes.Check(sync);
                 var read = request with { RecordStates = lease.RecordStates };
-                var changes = Diffing.ChangeDiffer.ReadAsync(sync.Source, read, ct).GetAsyncEnumerator(ct);
+                var stream = Diffing.ChangeDiffer.ReadAsync(sync.Source, read, ct);
+                if (sync.Source.Diff is null && KnowsDestinationIds)
+                {
+                    stream = Diffing.ChangeFingerprints.AddAsync(stream, request.Columns, ct);
+                }
+
+                var changes = stream.GetAsyncEnumerator(ct);
                 // A read the stage asked for but has not awaited yet (it was handing a chunk on when stopped). It must
                 // end before the enumerator is disposed: an async iterator cannot be disposed while it is running.
                 ValueTask<bool>? pending = null;

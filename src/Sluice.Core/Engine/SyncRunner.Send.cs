@@ -6,6 +6,7 @@ using Sluice.Core.Engine.Processing;
 using Sluice.Core.Errors;
 using Sluice.Core.Records;
 using Sluice.Core.State;
+using Sluice.Core.Telemetry;
 
 namespace Sluice.Core.Engine;
 
@@ -19,14 +20,23 @@ public sealed partial class SyncRunner
         {
             await foreach (var batch in input.ReadAllAsync(ct))
             {
-                if (batch.Records.Count > 0 && sync.Processors.Count > 0)
+                // The batch's span is current while it is processed and sent: the destination's calls are its children.
+                using (SyncSpans.EnterBatch(sync.Name, batch))
                 {
-                    await ProcessAsync(batch, ct);
-                }
+                    if (batch.Records.Count > 0 && KnowsDestinationIds)
+                    {
+                        await IdentifyAsync(batch, ct);
+                    }
 
-                if (batch.Records.Count > 0)
-                {
-                    await DeliverAsync(batch, ct);
+                    if (batch.Records.Count > 0 && sync.Processors.Count > 0)
+                    {
+                        await ProcessAsync(batch, ct);
+                    }
+
+                    if (batch.Records.Count > 0)
+                    {
+                        await DeliverAsync(batch, ct);
+                    }
                 }
 
                 await output.WriteAsync(batch, ct);
@@ -107,6 +117,10 @@ public sealed partial class SyncRunner
                         batch.Sent.Add(new LedgerEntry(record.Change.Key, record.MessageId, record.Change.Operation));
                         Remember(batch, record.Change, RecordStatus.Sent, result.DestinationId);
                         break;
+                    case WriteStatus.Waiting:
+                        batch.DeadLetters.Add(new DeadLetter(record.Change.Key, record.MessageId, result.Reason ?? "waiting", Encoding.UTF8.GetString(record.Payload.Span)) { Kind = DeadLetterKind.Waiting });
+                        Remember(batch, record.Change, RecordStatus.Waiting, null);
+                        break;
                     default:
                         Refuse(batch.DeadLetters, new DeadLetter(record.Change.Key, record.MessageId, result.Reason ?? "rejected", Encoding.UTF8.GetString(record.Payload.Span)));
                         Remember(batch, record.Change, RecordStatus.DeadLettered, null);
@@ -138,6 +152,6 @@ public sealed partial class SyncRunner
         /// says what was sent, and one durable row per record would cost the reverse-ETL path a third of its speed.
         /// </summary>
         private bool KeepsRecordState(Change change) =>
-            (change.Kind != ChangeKinds.None && !sync.Source.Streams) || sync.Destination.RemembersRecords || sync.Processors.Count > 0;
+            (change.Kind != ChangeKinds.None && !sync.Source.Streams) || sync.Destination.RemembersRecords || sync.Processors.Count > 0 || sync.WriteBack is not null;
     }
 }

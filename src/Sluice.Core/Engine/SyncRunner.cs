@@ -46,7 +46,8 @@ public sealed partial class SyncRunner(ISyncStateStore store, TimeProvider time,
         {
             var estimate = await sync.Source.EstimateAsync(request, ct);
             _observer.OnStarted(sync.Name, runId, estimate);
-            run = new Run(this, sync, lease, mapping, request, runId, estimate);
+            await OfferWaitingAgainAsync(sync, lease, runId, ct);
+            run = new Run(this, sync, lease, mapping, request, runId, estimate, kind);
             var result = await run.ExecuteAsync(ct);
             await lease.FinishRunAsync(runId, new RunOutcome(RunStatus.Succeeded), Audit(sync, mapping, run, started), CancellationToken.None);
             return result;
@@ -65,7 +66,7 @@ public sealed partial class SyncRunner(ISyncStateStore store, TimeProvider time,
     }
 
     /// <summary>The state of one execution: its channels, counters and the in-order commit window.</summary>
-    private sealed partial class Run(SyncRunner runner, SyncDefinition sync, ISyncLease lease, CompiledMapping mapping, ReadRequest request, long runId, long? estimate)
+    private sealed partial class Run(SyncRunner runner, SyncDefinition sync, ISyncLease lease, CompiledMapping mapping, ReadRequest request, long runId, long? estimate, RunKind kind)
     {
         private readonly Stopwatch _clock = Stopwatch.StartNew();
         private readonly int _inFlight = Math.Max(1, sync.Destination.Limits.MaxInFlight);
@@ -78,6 +79,7 @@ public sealed partial class SyncRunner(ISyncStateStore store, TimeProvider time,
 
         public async Task<RunResult> ExecuteAsync(CancellationToken ct)
         {
+            await PrepareWriteBackAsync(ct);
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
             var toSend = Channel.CreateBounded<OutgoingBatch>(new BoundedChannelOptions(_inFlight) { SingleWriter = true });
             var sent = Channel.CreateUnbounded<OutgoingBatch>(new UnboundedChannelOptions { SingleReader = true });

@@ -24,4 +24,11 @@ public sealed record BatchCommit(
     /// (a streaming one). A key may appear more than once: the last entry wins.
     /// </summary>
     public IReadOnlyList<RecordState> RecordStates { get; init; } = [];
+
+    /// <summary>
+    /// The destination ids to write back into the source database (<c>write_back:</c>), or <c>null</c>: run in this
+    /// commit's transaction when the store can (<see cref="ISyncLease.CommitsWriteBack"/>), else marked pending in the
+    /// record ledger in it (<see cref="ISyncLease.PendingWriteBacksAsync"/>).
+    /// </summary>
+    public Engine.WriteBack.WriteBackCommit? WriteBack { get; init; }
 }

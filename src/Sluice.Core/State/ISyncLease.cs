@@ -14,6 +14,26 @@ public interface ISyncLease : IAsyncDisposable
     /// <summary>The sync's ledger entries by key (destination ids, status), one query per batch of keys.</summary>
     IRecordStateLookup RecordLookup => throw new NotSupportedException($"this state store keeps no record ledger for sync '{SyncName}'");
 
+    /// <summary>
+    /// Whether <see cref="CommitBatchAsync"/> runs <paramref name="statement"/> in its own transaction: the source
+    /// database (and role) is the state database, so the ids are written back atomically with the checkpoint and the
+    /// ledger. <c>false</c> (the default): the commit marks them pending, and the engine writes them itself.
+    /// </summary>
+    bool CommitsWriteBack(Engine.WriteBack.WriteBackStatement statement) => false;
+
+    /// <summary>
+    /// The ids committed for write-back but not yet written (the process died between the commit and the write-back),
+    /// from the record ledger; written back at the start of the next run. Empty by default.
+    /// </summary>
+    Task<IReadOnlyList<Engine.WriteBack.WrittenBackId>> PendingWriteBacksAsync(CancellationToken ct) =>
+        Task.FromResult<IReadOnlyList<Engine.WriteBack.WrittenBackId>>([]);
+
+    /// <summary>Clears the pending mark of <paramref name="ids"/>: they are written back.</summary>
+    Task WrittenBackAsync(IReadOnlyList<Engine.WriteBack.WrittenBackId> ids, CancellationToken ct) => Task.CompletedTask;
+
+    /// <summary>The sync's waiting records, offered again at the start of each run. Default: none kept.</summary>
+    IWaitingRecords Waiting => NoWaitingRecords.Instance;
+
     Task<long> StartRunAsync(RunKind kind, CancellationToken ct);
 
     /// <summary>

@@ -67,19 +67,33 @@ public sealed class GrantsPlan(SluiceConfig config, string? connection)
         foreach (var sync in config.Syncs.Where(s => s.SourceConnection == source.Name))
         {
             var cdc = sync.Source.Has("cdc");
+            var writeBack = WriteBackOf(sync, source);
             if (sync.Source.Has("query") || sync.Source.GetString("table") is not { } name)
             {
-                reads.Add(new SourceReadGrant(sync.Name, null, null, cdc));
+                reads.Add(new SourceReadGrant(sync.Name, null, null, cdc) { WriteBack = writeBack });
                 continue;
             }
 
             var (schema, table) = Split(name, source);
-            reads.Add(new SourceReadGrant(sync.Name, schema, table, cdc));
+            reads.Add(new SourceReadGrant(sync.Name, schema, table, cdc) { WriteBack = writeBack });
         }
 
         return reads.Count > 0
             ? GrantsSql.Source(role, Database(source), reads)
             : throw new ConfigException(null, $"no sync in {config.FilePath} reads from connection '{source.Name}'", "add a sync whose source is that connection");
+    }
+
+    /// <summary>Where the sync writes destination ids back (<c>write_back:</c>): its table (the source's unless named), key and column.</summary>
+    private (string Schema, string Table, string? Key, string Column)? WriteBackOf(SyncConfig sync, ConnectionConfig source)
+    {
+        if (Core.Engine.WriteBack.WriteBackOptions.Bind(sync) is not { } options)
+        {
+            return null;
+        }
+
+        var target = WriteBack.WriteBackTarget.For(sync, options);
+        var (schema, table) = Split(target.Table, source);
+        return (schema, table, target.Key, target.Column);
     }
 
     private string State(string role)

@@ -79,7 +79,9 @@ internal static class GrantsSql
     public static string Source(string role, string database, IReadOnlyList<SourceReadGrant> reads)
     {
         var sql = new StringBuilder();
-        Comment(sql, $"Sluice reads these tables of database {database} as role {role}; it writes nothing here.");
+        Comment(sql, reads.Any(r => r.WriteBack is not null)
+            ? $"Sluice reads these tables of database {database} as role {role}; it writes only the write-back columns named below."
+            : $"Sluice reads these tables of database {database} as role {role}; it writes nothing here.");
         Connect(sql, database, role);
         foreach (var schema in reads.Where(r => r.Schema is not null).Select(r => r.Schema!).Distinct(StringComparer.Ordinal))
         {
@@ -89,6 +91,16 @@ internal static class GrantsSql
         foreach (var read in reads)
         {
             sql.Append('\n');
+            if (read.WriteBack is { } writeBack)
+            {
+                var into = $"{Q(writeBack.Schema)}.{Q(writeBack.Table)}";
+                Comment(sql, $"sync {read.Sync} writes the destination's ids back to {writeBack.Table}.{writeBack.Column} (write_back:); the UPDATE reads the key and the column:");
+                sql.Append($"GRANT USAGE ON SCHEMA {Q(writeBack.Schema)} TO {Q(role)};\n");
+                sql.Append(writeBack.Key is { } key
+                    ? $"GRANT SELECT ({Q(key)}, {Q(writeBack.Column)}), UPDATE ({Q(writeBack.Column)}) ON {into} TO {Q(role)};\n"
+                    : $"GRANT SELECT, UPDATE ({Q(writeBack.Column)}) ON {into} TO {Q(role)};\n");
+            }
+
             if (read.Table is null)
             {
                 Comment(sql, $"sync {read.Sync} reads a query: grant SELECT on every table it reads, e.g.");

@@ -130,7 +130,22 @@ public sealed class SluiceWorkspace : IAsyncDisposable
         return new SyncDefinition(sync.Name, source, sync.Mapping, destination, Gate(destinationConnection), SyncOptions.Bind(sync))
         {
             DestinationConnection = destinationConnection.Name,
+            WriteBack = WriteBackOf(sync, sourceConnection),
         };
+    }
+
+    /// <summary>The sync's <c>write_back:</c> into its source connection, when it has one and the source's system can take it.</summary>
+    private Core.Engine.WriteBack.IWriteBack? WriteBackOf(SyncConfig sync, ConnectionConfig sourceConnection)
+    {
+        if (Core.Engine.WriteBack.WriteBackOptions.Bind(sync) is not { } options)
+        {
+            return null;
+        }
+
+        return Connector(sourceConnection) is IWriteBackConnector connector
+            ? connector.CreateWriteBack(sync, sourceConnection, options, _resources)
+            : throw new ConfigException(options.Location, $"write_back: the source connection '{sourceConnection.Name}' ({sourceConnection.Type}) cannot take ids back",
+                "write ids back only from a PostgreSQL source (a table, query or CDC source), or remove 'write_back:'");
     }
 
     /// <summary>
@@ -315,6 +330,11 @@ public sealed class SluiceWorkspace : IAsyncDisposable
                 else
                 {
                     await destination.CheckAsync(ct);
+                }
+                if (definition.WriteBack is { } writeBack)
+                {
+                    // A missing or unfit write-back column, or a table without a key to find rows by, named with its fix.
+                    await writeBack.PrepareAsync(ct);
                 }
                 _ = Schedule.Parse(sync);
                 advice = await source.AdviseAsync(ct);

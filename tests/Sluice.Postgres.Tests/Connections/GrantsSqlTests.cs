@@ -35,6 +35,20 @@ public sealed class GrantsSqlTests
     }
 
     [Fact]
+    public void Source_grants_update_on_the_write_back_column_only()
+    {
+        var sql = GrantsSql.Source("reader", "app",
+        [
+            new SourceReadGrant("users_to_contacts", "public", "users", Cdc: false) { WriteBack = ("public", "users", null, "salesforce_contact_id") },
+            new SourceReadGrant("signups", null, null, Cdc: false) { WriteBack = ("crm", "leads", "lead_id", "sf_lead_id") },
+        ]);
+        Assert.Contains("GRANT SELECT, UPDATE (\"salesforce_contact_id\") ON \"public\".\"users\" TO \"reader\";", Statements(sql));
+        Assert.Contains("GRANT SELECT (\"lead_id\", \"sf_lead_id\"), UPDATE (\"sf_lead_id\") ON \"crm\".\"leads\" TO \"reader\";", Statements(sql));
+        Assert.Contains("GRANT USAGE ON SCHEMA \"crm\" TO \"reader\";", Statements(sql));
+        Assert.DoesNotContain("it writes nothing here", sql, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Source_grants_select_on_each_table_read_and_replication_for_cdc()
     {
         var sql = GrantsSql.Source("reader", "app",

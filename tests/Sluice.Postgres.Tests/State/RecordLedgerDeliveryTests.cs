@@ -144,6 +144,8 @@ public sealed class RecordLedgerDeliveryTests
 
             public IRecordStateReader RecordStates => inner.RecordStates;
 
+            public IRecordStateLookup RecordLookup => inner.RecordLookup;
+
             public Task<Core.Checkpoints.Checkpoint?> LoadCheckpointAsync(CancellationToken ct) => inner.LoadCheckpointAsync(ct);
 
             public Task<long> StartRunAsync(RunKind kind, CancellationToken ct) => inner.StartRunAsync(kind, ct);

@@ -304,8 +304,20 @@ public sealed class SluiceWorkspace : IAsyncDisposable
         var results = new List<CheckResult>();
         foreach (var connection in Config.Connections)
         {
-            results.Add(await CheckOneAsync($"connection '{connection.Name}' ({connection.Type})",
-                () => Connector(connection).CheckConnectionAsync(connection, _resources, ct)));
+            IReadOnlyList<string> info = [];
+            var checkedConnection = await CheckOneAsync($"connection '{connection.Name}' ({connection.Type})", async () =>
+            {
+                var connector = Connector(connection);
+                if (connector is IConnectionCheckInfo informative)
+                {
+                    info = await informative.CheckConnectionWithInfoAsync(connection, _resources, ct);
+                }
+                else
+                {
+                    await connector.CheckConnectionAsync(connection, _resources, ct);
+                }
+            });
+            results.Add(checkedConnection with { Info = info });
         }
 
         results.Add(await CheckOneAsync($"state store (schema {Config.State.Schema})", async () => await StateAsync(ct)));

@@ -33,6 +33,11 @@ public sealed class SalesforceDestination : IDestination, IDestinationDiscovery
     // goes out as soon as the source has no more, through Collections below bulk_threshold.
     private const int MaxBatchRecords = 100_000;
 
+    // Rounds of sending locked records again in halved collections before the engine is asked to retry them.
+    internal const int LockRetryRounds = 4;
+
+    private static readonly TimeSpan LockRetryPause = TimeSpan.FromMilliseconds(100);
+
     private readonly SalesforceClient _client;
     private readonly SalesforceDestinationOptions _options;
     private readonly string _syncName;
@@ -276,6 +281,38 @@ public sealed class SalesforceDestination : IDestination, IDestinationDiscovery
             }
         }
 
+        await SendCollectionAsync(batch, pending, ids, results, ct);
+        await ResendLockedAsync(batch, pending, ids, results, ct);
+    }
+
+    /// <summary>
+    /// Records refused with <c>UNABLE_TO_LOCK_ROW</c> (another transaction held them or a parent they share) sent
+    /// again in collections of half as many, a bounded number of rounds with a short pause, before they are answered
+    /// Retry for the engine: smaller saves touch fewer shared parents and so meet fewer locks.
+    /// </summary>
+    private async Task ResendLockedAsync(IReadOnlyList<EncodedRecord> batch, List<int> sent, Dictionary<int, string> ids, WriteResult[] results, CancellationToken ct)
+    {
+        var locked = sent.Where(i => IsLocked(results[i])).ToList();
+        var size = sent.Count;
+        for (var round = 0; round < LockRetryRounds && locked.Count > 0; round++)
+        {
+            await Task.Delay(LockRetryPause * (1 << round), _client.Time, ct);
+            size = Math.Max(1, Math.Min(size, locked.Count) / 2);
+            foreach (var smaller in locked.Chunk(size))
+            {
+                await SendCollectionAsync(batch, [.. smaller], ids, results, ct);
+            }
+
+            locked = [.. locked.Where(i => IsLocked(results[i]))];
+        }
+    }
+
+    private static bool IsLocked(WriteResult result) =>
+        result.Status == WriteStatus.Retry && result.Reason?.StartsWith("UNABLE_TO_LOCK_ROW", StringComparison.Ordinal) == true;
+
+    private async Task SendCollectionAsync(IReadOnlyList<EncodedRecord> batch, List<int> pending, Dictionary<int, string> ids, WriteResult[] results, CancellationToken ct)
+    {
+        var objectName = _described?.Name ?? _options.Object;
         var body = new ArrayBufferWriter<byte>(pending.Count * 256);
         using (var writer = new Utf8JsonWriter(body))
         {

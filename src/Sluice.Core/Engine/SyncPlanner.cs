@@ -30,6 +30,8 @@ public sealed class SyncPlanner(ISyncStateView state)
     public async Task<SyncPlan> PlanAsync(SyncDefinition sync, int samples, CancellationToken ct)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(samples);
+        // A source that may poll instead of streaming (CDC with fallback: poll) knows which only once connected.
+        var schema = sync.Source.MayPoll ? await sync.Source.DiscoverAsync(ct) : null;
         if (sync.Source.Streams)
         {
             // Reading a stream to its end never ends; and what it will send is each change as it arrives.
@@ -39,7 +41,7 @@ public sealed class SyncPlanner(ISyncStateView state)
         }
 
         SyncModes.Check(sync);
-        var schema = await sync.Source.DiscoverAsync(ct);
+        schema ??= await sync.Source.DiscoverAsync(ct);
         var shape = await DestinationShapes.ResolveAsync(sync.Destination, ct);
         var mapping = CompiledMapping.Compile(sync.Mapping, schema, shape);
         var from = await state.LoadCheckpointAsync(sync.Name, ct);

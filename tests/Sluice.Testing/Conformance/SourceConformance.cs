@@ -133,6 +133,12 @@ public abstract class SourceConformance : IAsyncLifetime
     {
         await SeedAsync(1, Seeded);
         await using var source = CreateSource();
+        if (source.MayPoll)
+        {
+            // As the engine does: a source that may poll instead of streaming knows which once connected (discovery).
+            await source.DiscoverAsync(CancellationToken.None);
+        }
+
         if (source.Streams)
         {
             await StreamFromACheckpointAsync(source);

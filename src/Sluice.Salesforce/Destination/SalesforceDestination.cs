@@ -18,7 +18,7 @@ namespace Sluice.Salesforce.Destination;
 /// asked, through sObject Collections (≤ 200 records a request). Values are encoded by the object's describe; each
 /// record's answer comes back with its Salesforce Id, which the engine keeps in the record ledger.
 /// </summary>
-public sealed class SalesforceDestination : IDestination, IDestinationDiscovery
+public sealed class SalesforceDestination : IDestination, IDestinationDiscovery, ICountsOwnRequests
 {
     // sObject Collections take at most 200 records a request (MAX_DML_COUNT in jsforce; 400 above it).
     internal const int CollectionSize = 200;

@@ -30,7 +30,8 @@ public sealed class SluiceWorkspace : IAsyncDisposable
     {
         Config = config;
         Time = time;
-        _resources = new ConnectorResources(time);
+        // A connector that counts its own requests (Salesforce) takes them from the same gate as the engine's batches.
+        _resources = new ConnectorResources(time) { GateOf = name => Gate(Config.Connections.First(c => c.Name == name)) };
         // The ingest connector reads the queue in this workspace's state store, so it is made here, not in DefaultConnectors.
         _connectors = (connectors ?? [.. DefaultConnectors(), new IngestConnector(StateDataSourceAsync, IngestQueueAsync)]).ToDictionary(c => c.Type, StringComparer.Ordinal);
     }

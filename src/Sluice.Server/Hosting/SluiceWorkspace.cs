@@ -30,7 +30,8 @@ public sealed class SluiceWorkspace : IAsyncDisposable
     {
         Config = config;
         Time = time;
-        _resources = new ConnectorResources(time);
+        // A connector that counts its own requests (Salesforce) takes them from the same gate as the engine's batches.
+        _resources = new ConnectorResources(time) { GateOf = name => Gate(Config.Connections.First(c => c.Name == name)) };
         // The ingest connector reads the queue in this workspace's state store, so it is made here, not in DefaultConnectors.
         _connectors = (connectors ?? [.. DefaultConnectors(), new IngestConnector(StateDataSourceAsync, IngestQueueAsync)]).ToDictionary(c => c.Type, StringComparer.Ordinal);
     }
@@ -304,8 +305,20 @@ public sealed class SluiceWorkspace : IAsyncDisposable
         var results = new List<CheckResult>();
         foreach (var connection in Config.Connections)
         {
-            results.Add(await CheckOneAsync($"connection '{connection.Name}' ({connection.Type})",
-                () => Connector(connection).CheckConnectionAsync(connection, _resources, ct)));
+            IReadOnlyList<string> info = [];
+            var checkedConnection = await CheckOneAsync($"connection '{connection.Name}' ({connection.Type})", async () =>
+            {
+                var connector = Connector(connection);
+                if (connector is IConnectionCheckInfo informative)
+                {
+                    info = await informative.CheckConnectionWithInfoAsync(connection, _resources, ct);
+                }
+                else
+                {
+                    await connector.CheckConnectionAsync(connection, _resources, ct);
+                }
+            });
+            results.Add(checkedConnection with { Info = info });
         }
 
         results.Add(await CheckOneAsync($"state store (schema {Config.State.Schema})", async () => await StateAsync(ct)));

@@ -3,6 +3,7 @@ using Sluice.Bench.Diff;
 using Sluice.Bench.Fuzz;
 using Sluice.Bench.Ingest;
 using Sluice.Bench.ReverseEtl;
+using Sluice.Bench.Salesforce;
 
 // One benchmark per subcommand; each owns its arguments.
 const string Usage = """
@@ -38,6 +39,11 @@ const string Usage = """
                     --requests N     requests to send (default 20000)
                     --seed N         the generator's seed (default 1; the same seed sends the same requests)
                     --sluice PATH, --keep  as above
+      salesforce    PostgreSQL accounts -> Account upsert into the Salesforce emulator: sluice over Bulk API 2.0, sluice over
+                    sObject Collections, jsforce's own bulk2 upsert of the same rows from a CSV; then an incremental sync
+                    --rows N         rows in accounts (default 100000)
+                    --changed N      rows changed before the incremental sync (default 1000)
+                    --sluice PATH, --keep  as above
     """;
 
 using var cancellation = new CancellationTokenSource();
@@ -55,6 +61,7 @@ try
         "diff" => await DiffBenchmark.RunAsync(DiffOptions.Parse(args[1..]), cancellation.Token),
         "ingest" => await IngestBenchmark.RunAsync(IngestOptions.Parse(args[1..]), cancellation.Token),
         "cdc" => await CdcBenchmark.RunAsync(CdcOptions.Parse(args[1..]), cancellation.Token),
+        "salesforce" => await SalesforceBenchmark.RunAsync(SalesforceOptions.Parse(args[1..]), cancellation.Token),
         "fuzz" => await FuzzBenchmark.RunAsync(FuzzOptions.Parse(args[1..]), cancellation.Token),
         "-h" or "--help" or "help" => Help(0),
         _ => Help(64),

@@ -5,4 +5,8 @@ namespace Sluice.Core.Engine;
 /// <param name="Sent">Records the destination acknowledged.</param>
 /// <param name="Rejected">Records dead-lettered.</param>
 /// <param name="Latency">Time from the batch being cut to its commit.</param>
-public sealed record CommittedBatch(long Read, long Sent, long Rejected, TimeSpan Latency);
+public sealed record CommittedBatch(long Read, long Sent, long Rejected, TimeSpan Latency)
+{
+    /// <summary>The batch's span, started when it was sent (its destination calls are its children); ended by the telemetry observer.</summary>
+    internal System.Diagnostics.Activity? Span { get; init; }
+}

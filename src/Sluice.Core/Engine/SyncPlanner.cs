@@ -53,7 +53,7 @@ public sealed class SyncPlanner(ISyncStateView state)
         };
 
         var clock = Stopwatch.StartNew();
-        var tally = new Tally(samples);
+        var tally = new Tally(samples, sync.Destination as ICallLabels);
         var on = sync.Options.On;
         // As the run's send stage: the processors decide a batch at a time (their lookups cost one query per batch).
         var pending = new List<EncodedRecord>();
@@ -193,7 +193,7 @@ public sealed class SyncPlanner(ISyncStateView state)
     }
 
     /// <summary>The counters of one plan, and the samples it keeps.</summary>
-    private sealed class Tally(int keep)
+    private sealed class Tally(int keep, ICallLabels? labels)
     {
         private readonly Dictionary<string, long> _calls = new(StringComparer.Ordinal);
         private long _otherCalls;
@@ -244,7 +244,7 @@ public sealed class SyncPlanner(ISyncStateView state)
         public void Send(EncodedRecord record)
         {
             WouldSend++;
-            var call = CallOf(record.Payload.Span);
+            var call = labels is null ? CallOf(record.Payload.Span) : labels.LabelOf(record.Payload.Span) ?? "record";
             if (_calls.TryGetValue(call, out var count) || _calls.Count < MaxCallTypes)
             {
                 _calls[call] = count + 1;

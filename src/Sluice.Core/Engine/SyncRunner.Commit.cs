@@ -53,7 +53,7 @@ public sealed partial class SyncRunner
                     _rejected += done.DeadLetters.Count(l => l.Kind != DeadLetterKind.Waiting);
                     _committedRead += done.RecordsRead;
                     _batches++;
-                    runner._observer.OnBatchCommitted(sync.Name, new CommittedBatch(done.RecordsRead, done.Sent.Count, done.DeadLetters.Count, System.Diagnostics.Stopwatch.GetElapsedTime(done.CutAt)));
+                    runner._observer.OnBatchCommitted(sync.Name, new CommittedBatch(done.RecordsRead, done.Sent.Count, done.DeadLetters.Count, System.Diagnostics.Stopwatch.GetElapsedTime(done.CutAt)) { Span = done.Span });
                     ReportProgress();
                 }
 

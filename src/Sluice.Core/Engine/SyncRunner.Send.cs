@@ -6,6 +6,7 @@ using Sluice.Core.Engine.Processing;
 using Sluice.Core.Errors;
 using Sluice.Core.Records;
 using Sluice.Core.State;
+using Sluice.Core.Telemetry;
 
 namespace Sluice.Core.Engine;
 
@@ -19,19 +20,23 @@ public sealed partial class SyncRunner
         {
             await foreach (var batch in input.ReadAllAsync(ct))
             {
-                if (batch.Records.Count > 0 && KnowsDestinationIds)
+                // The batch's span is current while it is processed and sent: the destination's calls are its children.
+                using (SyncSpans.EnterBatch(sync.Name, batch))
                 {
-                    await IdentifyAsync(batch, ct);
-                }
+                    if (batch.Records.Count > 0 && KnowsDestinationIds)
+                    {
+                        await IdentifyAsync(batch, ct);
+                    }
 
-                if (batch.Records.Count > 0 && sync.Processors.Count > 0)
-                {
-                    await ProcessAsync(batch, ct);
-                }
+                    if (batch.Records.Count > 0 && sync.Processors.Count > 0)
+                    {
+                        await ProcessAsync(batch, ct);
+                    }
 
-                if (batch.Records.Count > 0)
-                {
-                    await DeliverAsync(batch, ct);
+                    if (batch.Records.Count > 0)
+                    {
+                        await DeliverAsync(batch, ct);
+                    }
                 }
 
                 await output.WriteAsync(batch, ct);

@@ -60,6 +60,12 @@ public sealed class Change(string key, ChangeOperation operation, object?[] valu
     public string? Version { get; init; }
 
     /// <summary>
+    /// Set by a source whose changes arrive in requests (the ingest queue): the W3C <c>traceparent</c> of the request
+    /// that brought this change, when it was traced, so that the span of the batch that sends it links to that request.
+    /// </summary>
+    public string? TraceParent { get; init; }
+
+    /// <summary>
     /// Whether this is no record but only a move of the source's position (<see cref="Progress"/>): nothing is sent,
     /// stored or counted for it, and its position is committed with the batch it ends.
     /// </summary>

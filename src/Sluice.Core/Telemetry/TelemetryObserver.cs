@@ -43,11 +43,22 @@ internal sealed class TelemetryObserver(ISyncObserver inner) : ISyncObserver
     /// </summary>
     private static void RecordSpan(string syncName, CommittedBatch batch)
     {
+        if (batch.Span is { } started)
+        {
+            // Started when the batch was sent (SyncSpans.EnterBatch): its writes are its children; it ends now.
+            started.SetTag("sluice.batch.records.read", batch.Read);
+            started.SetTag("sluice.batch.records.sent", batch.Sent);
+            started.SetTag("sluice.batch.records.rejected", batch.Rejected);
+            started.Stop();
+            return;
+        }
+
         if (!SluiceTelemetry.ActivitySource.HasListeners())
         {
             return;
         }
 
+        // A batch with no span of its own (nothing listened when it was sent): written now, dated from when it was cut.
         var end = DateTimeOffset.UtcNow;
         using var span = SluiceTelemetry.ActivitySource.StartActivity(
             SluiceTelemetry.BatchSpan,

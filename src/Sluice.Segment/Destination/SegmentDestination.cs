@@ -5,6 +5,7 @@ using Sluice.Core.Connectors;
 using Sluice.Core.Errors;
 using Sluice.Core.Mapping;
 using Sluice.Core.Records;
+using Sluice.Segment.Protocol;
 
 namespace Sluice.Segment.Destination;
 
@@ -13,7 +14,7 @@ namespace Sluice.Segment.Destination;
 /// (32 KB an event, 500 KB and 2,500 events a batch), and classifies its answers the way Segment's
 /// own clients do.
 /// </summary>
-public sealed class SegmentDestination : IDestination
+public sealed class SegmentDestination : IDestination, ICallLabels
 {
     // Segment rejects a batch over 500 KB with 400; analytics-node stops at 480 KB for headroom, and so do we.
     private const int MaxBatchBytes = 480 * 1024;
@@ -80,6 +81,9 @@ public sealed class SegmentDestination : IDestination
         var (payload, messageId) = _encoder.Encode(change, mapping);
         return new EncodedRecord(change, messageId, payload);
     }
+
+    /// <summary>The call as the Segment Spec names it (<c>track "Order Completed"</c>), read by <see cref="SegmentMessage"/>.</summary>
+    public string? LabelOf(ReadOnlySpan<byte> payload) => SegmentMessage.LabelOf(payload);
 
     public Task<IReadOnlyList<WriteResult>> WriteAsync(IReadOnlyList<EncodedRecord> batch, CancellationToken ct) => SendAsync(batch, ct);
 

@@ -12,7 +12,11 @@ namespace Sluice.State.Ingest;
 /// <param name="Event">A track's event name (or a page's/screen's name); the envelope's <c>eventType</c>; otherwise <c>null</c>.</param>
 /// <param name="ReceivedAt">When Sluice received it (stamped by the API).</param>
 /// <param name="Payload">The whole event as UTF-8 JSON, normalised (Segment: <c>messageId</c>, <c>receivedAt</c>, corrected <c>timestamp</c>).</param>
-public sealed record IngestEvent(string Source, Guid EventId, string Kind, string Type, string? Event, DateTimeOffset ReceivedAt, ReadOnlyMemory<byte> Payload);
+public sealed record IngestEvent(string Source, Guid EventId, string Kind, string Type, string? Event, DateTimeOffset ReceivedAt, ReadOnlyMemory<byte> Payload)
+{
+    /// <summary>The W3C <c>traceparent</c> of the request that brought the event, when it was traced (<see cref="IngestTrace"/>).</summary>
+    public string? TraceParent { get; init; }
+}
 
 /// <summary>The two shapes of event the ingest API accepts.</summary>
 public static class IngestEventKind

@@ -45,7 +45,7 @@ public sealed partial class IngestQueue : IIngestQueue, IAsyncDisposable
         _options = options ?? new IngestQueueOptions();
         _time = time ?? TimeProvider.System;
         _channel = IngestQueueChannel.For(schema);
-        _copy = $"COPY {_schema.Name}.ingest_queue (source, event_id, kind, type, event, received_at, payload) FROM STDIN (FORMAT BINARY)";
+        _copy = $"COPY {_schema.Name}.ingest_queue (source, event_id, kind, type, event, received_at, payload, trace_parent) FROM STDIN (FORMAT BINARY)";
         _waiting = Channel.CreateBounded<Pending>(new BoundedChannelOptions(Math.Max(1, _options.MaxWaitingRequests)) { SingleWriter = false });
         _writers = Enumerable.Range(0, Math.Max(1, _options.Writers)).Select(_ => Task.Run(WriteLoopAsync)).ToArray();
         _retention = _options.Retention.Count > 0 ? Task.Run(() => RetentionLoopAsync(_stop.Token)) : Task.CompletedTask;
@@ -197,6 +197,14 @@ public sealed partial class IngestQueue : IIngestQueue, IAsyncDisposable
 
                     await importer.WriteAsync(e.ReceivedAt.ToUniversalTime(), NpgsqlDbType.TimestampTz);
                     await importer.WriteAsync(e.Payload, NpgsqlDbType.Bytea);
+                    if (e.TraceParent is null)
+                    {
+                        await importer.WriteNullAsync();
+                    }
+                    else
+                    {
+                        await importer.WriteAsync(e.TraceParent, NpgsqlDbType.Text);
+                    }
                 }
             }
 

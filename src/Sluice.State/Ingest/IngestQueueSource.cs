@@ -171,13 +171,16 @@ internal sealed class IngestQueueSource : ISource
             ? SqlNames.Quote(c)
             : throw SluiceException.Config($"{Description} has no column '{c}'; its columns are {string.Join(", ", Columns.Select(k => k.Name))}"));
         return $"""
-            SELECT xid, position, event_id{string.Concat(selected.Select(c => ", " + c))}
+            SELECT xid, position, event_id, trace_parent{string.Concat(selected.Select(c => ", " + c))}
             FROM {schema.Name}.ingest_queue
             WHERE source = $1 AND (xid, position) > ($2, $3) AND xid < pg_snapshot_xmin(pg_current_snapshot())
             ORDER BY xid, position
             LIMIT {_options.PageSize}
             """;
     }
+
+    /// <summary>The first requested column in a page's rows, after xid, position, event_id and trace_parent.</summary>
+    private const int FirstColumn = 4;
 
     private async Task<List<Change>> ReadPageAsync(NpgsqlDataSource dataSource, string sql, IngestQueuePosition from, IReadOnlyList<string> requested, CancellationToken ct)
     {
@@ -194,14 +197,15 @@ internal sealed class IngestQueueSource : ISource
             var values = new object?[columns];
             for (var i = 0; i < columns; i++)
             {
-                values[i] = reader.IsDBNull(i + 3) ? null
-                    : i == payloadOrdinal ? Encoding.UTF8.GetString(reader.GetFieldValue<byte[]>(i + 3))
-                    : reader.GetValue(i + 3);
+                values[i] = reader.IsDBNull(i + FirstColumn) ? null
+                    : i == payloadOrdinal ? Encoding.UTF8.GetString(reader.GetFieldValue<byte[]>(i + FirstColumn))
+                    : reader.GetValue(i + FirstColumn);
             }
 
             page.Add(new Change(reader.GetGuid(2).ToString(), ChangeOperation.Upsert, values, position)
             {
                 Version = position.Position.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                TraceParent = reader.IsDBNull(3) ? null : reader.GetString(3),
             });
         }
 

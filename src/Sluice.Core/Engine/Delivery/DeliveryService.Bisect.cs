@@ -1,5 +1,6 @@
 using Sluice.Core.Connectors;
 using Sluice.Core.Errors;
+using Sluice.Core.Telemetry;
 
 namespace Sluice.Core.Engine.Delivery;
 
@@ -16,7 +17,7 @@ public sealed partial class DeliveryService
     {
         try
         {
-            return await _destination.WriteAsync(records, ct);
+            return await DestinationSpans.WriteAsync(_destination, records, ct);
         }
         catch (Exception e) when (UnexpectedFailure.Is(e) || e is SluiceException { Class: ErrorClass.RecordRejected })
         {

@@ -6,6 +6,7 @@ using System.Text.Json;
 using Sluice.Core.Errors;
 using Sluice.Core.Mapping;
 using Sluice.Core.Records;
+using Sluice.Segment.Protocol;
 using Sluice.State.Ingest;
 
 namespace Sluice.Postgres.Destinations;
@@ -130,24 +131,19 @@ internal static class EventsTableRowBuilder
 
     private static EventsTableRow Segment(JsonElement root, Guid eventId, string ingestSource, string? type, string? name, DateTimeOffset receivedAt)
     {
-        type = Text(root, "type") ?? type ?? throw Rejected("the Segment call has no type");
-        var eventType = type == "track" ? Text(root, "event") ?? name ?? type : type;
-        var payloadMember = type switch
-        {
-            "identify" or "group" => "traits",
-            "alias" => null,
-            _ when root.TryGetProperty("properties", out _) => "properties",
-            _ when root.TryGetProperty("traits", out _) => "traits",
-            _ => "properties",
-        };
+        var call = SegmentMessage.Read(root);
+        type = TextOf(call.TypeField, "type") ?? type ?? throw Rejected("the Segment call has no type");
+        var eventType = type == "track" ? TextOf(call.EventField, "event") ?? name ?? type : type;
+        // The type decides exactly as sent (letter case included), whether it came from the JSON or the queue's column.
+        var payloadMember = call.PayloadNameAs(SegmentEventTypes.TryParse(type, out var kind) ? kind : null);
 
         return new EventsTableRow(
             eventId,
             eventType,
-            Timestamp(root, "timestamp") ?? Timestamp(root, "originalTimestamp") ?? receivedAt,
-            Identifier(root, "userId") ?? Identifier(root, "anonymousId"),
+            TimeOf(call.Timestamp, "timestamp") ?? TimeOf(call.OriginalTimestamp, "originalTimestamp") ?? receivedAt,
+            IdentifierOf(call.UserIdField, "userId") ?? IdentifierOf(call.AnonymousIdField, "anonymousId"),
             ingestSource,
-            payloadMember is null ? "{}" : JsonOrEmpty(root, payloadMember),
+            payloadMember is null ? "{}" : JsonOrEmpty(payloadMember == "traits" ? call.Traits : call.Properties),
             WithoutMembers(root, "properties"u8, "traits"u8),
             receivedAt);
     }
@@ -172,12 +168,20 @@ internal static class EventsTableRowBuilder
     }
 
     private static string? Text(JsonElement root, string name) =>
-        root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String && StringOf(value, name) is { Length: > 0 } text ? text : null;
+        root.TryGetProperty(name, out var value) ? TextOf(value, name) : null;
+
+    /// <summary>A string field's text, refused when it is not text; null when absent, not a string or empty.</summary>
+    private static string? TextOf(JsonElement value, string name) =>
+        value.ValueKind == JsonValueKind.String && StringOf(value, name) is { Length: > 0 } text ? text : null;
 
     /// <summary>An id as text: a string, or a number as written (some clients send numeric user ids).</summary>
     private static string? Identifier(JsonElement root, string name) =>
-        !root.TryGetProperty(name, out var value) ? null
-        : value.ValueKind == JsonValueKind.Number ? value.GetRawText()
+        root.TryGetProperty(name, out var value) ? IdentifierOf(value, name) : null;
+
+    /// <summary>An id as <see cref="SegmentMessage"/> reads one, but a string that is not text is refused rather than absent:
+    /// the event would otherwise land under no customer.</summary>
+    private static string? IdentifierOf(JsonElement value, string name) =>
+        value.ValueKind == JsonValueKind.Number ? value.GetRawText()
         : value.ValueKind == JsonValueKind.String && StringOf(value, name) is { } text && !string.IsNullOrWhiteSpace(text) ? text
         : null;
 
@@ -196,16 +200,19 @@ internal static class EventsTableRowBuilder
         }
     }
 
-    private static DateTimeOffset? Timestamp(JsonElement root, string name)
+    private static DateTimeOffset? Timestamp(JsonElement root, string name) =>
+        TimeOf(root.TryGetProperty(name, out var element) ? element : default, name);
+
+    private static DateTimeOffset? TimeOf(JsonElement element, string name)
     {
         // The common case, ISO 8601 in UTC (what the ingest API writes): read from the bytes, without a string.
-        if (root.TryGetProperty(name, out var element) && element.ValueKind == JsonValueKind.String
+        if (element.ValueKind == JsonValueKind.String
             && JsonMarshal.GetRawUtf8Value(element) is [.., (byte)'Z', (byte)'"'] && element.TryGetDateTimeOffset(out var utc))
         {
             return utc;
         }
 
-        if (Text(root, name) is not { } text)
+        if (TextOf(element, name) is not { } text)
         {
             return null;
         }
@@ -216,7 +223,10 @@ internal static class EventsTableRowBuilder
     }
 
     private static string JsonOrEmpty(JsonElement root, string name) =>
-        root.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null ? value.GetRawText() : "{}";
+        JsonOrEmpty(root.TryGetProperty(name, out var value) ? value : default);
+
+    private static string JsonOrEmpty(JsonElement value) =>
+        value.ValueKind is not (JsonValueKind.Null or JsonValueKind.Undefined) ? value.GetRawText() : "{}";
 
     /// <summary>
     /// <paramref name="root"/> (an object) without its members named <paramref name="first"/> or <paramref name="second"/>:

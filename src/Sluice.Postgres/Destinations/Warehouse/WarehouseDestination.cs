@@ -7,6 +7,7 @@ using Sluice.Core.Errors;
 using Sluice.Core.Mapping;
 using Sluice.Core.Records;
 using Sluice.Postgres.Destinations.Warehouse.Internal;
+using Sluice.Segment.Protocol;
 using Sluice.State.Ingest;
 
 namespace Sluice.Postgres.Destinations.Warehouse;
@@ -19,7 +20,7 @@ namespace Sluice.Postgres.Destinations.Warehouse;
 /// <c>discards</c>), then write everything in one transaction, skipping events already loaded. A batch lands whole or
 /// not at all, so a retry after a crash is harmless.
 /// </summary>
-internal sealed class WarehouseDestination : IDestination
+internal sealed class WarehouseDestination : IDestination, ICallLabels
 {
     /// <summary>The ingest source's columns this destination reads (common brief, "Ingest contract").</summary>
     public const string PayloadColumn = "payload";
@@ -116,6 +117,9 @@ internal sealed class WarehouseDestination : IDestination
         };
         return new EncodedRecord(change, MessageId(payload) ?? EventId(change), payload);
     }
+
+    /// <summary>The payload is the Segment call as ingested: named as the Segment Spec names it.</summary>
+    public string? LabelOf(ReadOnlySpan<byte> payload) => SegmentMessage.LabelOf(payload);
 
     public async Task<IReadOnlyList<WriteResult>> WriteAsync(IReadOnlyList<EncodedRecord> batch, CancellationToken ct)
     {

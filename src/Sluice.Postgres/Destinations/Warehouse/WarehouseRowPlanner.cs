@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Sluice.Core.Errors;
 using Sluice.Postgres.Destinations.Warehouse.Internal;
+using Sluice.Segment.Protocol;
 
 namespace Sluice.Postgres.Destinations.Warehouse;
 
@@ -28,78 +29,62 @@ internal static class WarehouseRowPlanner
     /// <c>type</c>, no <c>messageId</c> (every row's key) or one over 1024 characters, a track without an
     /// <c>event</c>, a group without a <c>groupId</c>.
     /// </summary>
-    public static WarehousePlan Plan(JsonElement message)
+    public static WarehousePlan Plan(JsonElement json)
     {
-        if (message.ValueKind is not JsonValueKind.Object)
+        var message = SegmentMessage.Read(json);
+        if (message.Check() is { } problem)
         {
-            throw Rejected($"a Segment event is a JSON object, not {message.ValueKind}");
+            throw problem.Problem switch
+            {
+                SegmentMessageProblem.NoMessageId => problem.ToException(", which is the key of its warehouse rows"),
+                SegmentMessageProblem.TrackWithoutEvent => problem.ToException(", so it has no table"),
+                _ => problem.ToException(),
+            };
         }
 
-        var type = Text(message, "type") ?? throw Rejected("the event has no type");
-        var messageId = Text(message, "messageId");
-        if (string.IsNullOrWhiteSpace(messageId))
-        {
-            throw Rejected($"the {type} event has no messageId, which is the key of its warehouse rows");
-        }
-
+        // The id as the rows store it: text, with a character PostgreSQL cannot hold replaced.
+        var messageId = WarehouseTypes.AsText(message.MessageIdField)!;
         if (messageId.Length > MaxIdLength)
         {
             throw Rejected($"the messageId is {messageId.Length} characters long; warehouse ids hold at most {MaxIdLength}");
         }
 
         var planner = new EventRows(message, messageId);
-        switch (type.ToLowerInvariant())
+        switch (message.Kind)
         {
-            case "identify":
+            case SegmentEventType.Identify:
                 planner.Add(WarehouseTableKind.Identifies, "identifies", messageId, "traits");
                 planner.AddLatestState(WarehouseTableKind.Users, "users", "userId", "traits");
                 break;
-            case "track":
-                var eventName = Text(message, "event");
-                if (string.IsNullOrWhiteSpace(eventName))
-                {
-                    throw Rejected($"the track event {messageId} has no event name, so it has no table");
-                }
-
+            case SegmentEventType.Track:
                 planner.Add(WarehouseTableKind.Tracks, "tracks", messageId, payload: null);
-                planner.Add(WarehouseTableKind.Event, WarehouseNames.EventTable(eventName), messageId, "properties");
+                planner.Add(WarehouseTableKind.Event, WarehouseNames.EventTable(WarehouseTypes.AsText(message.EventField)!), messageId, "properties");
                 break;
-            case "page":
+            case SegmentEventType.Page:
                 planner.Add(WarehouseTableKind.Pages, "pages", messageId, "properties");
                 break;
-            case "screen":
+            case SegmentEventType.Screen:
                 planner.Add(WarehouseTableKind.Screens, "screens", messageId, "properties");
                 break;
-            case "group":
-                if (string.IsNullOrWhiteSpace(Text(message, "groupId")))
-                {
-                    throw Rejected($"the group event {messageId} has no groupId");
-                }
-
+            case SegmentEventType.Group:
                 planner.Add(WarehouseTableKind.Groups, "groups", messageId, "traits");
                 planner.AddLatestState(WarehouseTableKind.Accounts, "accounts", "groupId", "traits");
                 break;
-            case "alias":
+            default:
                 planner.Add(WarehouseTableKind.Aliases, "aliases", messageId, payload: null);
                 break;
-            default:
-                throw Rejected($"unknown event type '{type}'; expected identify, track, page, screen, group or alias");
         }
 
         return new WarehousePlan(planner.Rows, planner.Discards);
     }
 
-    private static string? Text(JsonElement message, string field) =>
-        message.TryGetProperty(field, out var value) ? WarehouseTypes.AsText(value) : null;
-
     private static SluiceException Rejected(string message) => new(ErrorClass.RecordRejected, message);
 
     /// <summary>The rows of one event under construction.</summary>
-    private sealed class EventRows(JsonElement message, string messageId)
+    private sealed class EventRows(SegmentMessage message, string messageId)
     {
         private readonly DateTimeOffset? _receivedAt =
-            message.TryGetProperty("receivedAt", out var r) && r.ValueKind is JsonValueKind.String
-            && IsoTimestamp.TryParse(r.GetString()!, out var utc) ? utc : null;
+            message.ReceivedAt is { ValueKind: JsonValueKind.String } r && IsoTimestamp.TryParse(r.GetString()!, out var utc) ? utc : null;
 
         public List<WarehouseRow> Rows { get; } = [];
 
@@ -108,7 +93,7 @@ internal static class WarehouseRowPlanner
         /// <summary><c>users</c> or <c>accounts</c>: keyed by userId or groupId, when there is one that fits.</summary>
         public void AddLatestState(WarehouseTableKind kind, string table, string idField, string payload)
         {
-            var id = Text(message, idField);
+            var id = WarehouseTypes.AsText(Field(idField));
             if (string.IsNullOrWhiteSpace(id))
             {
                 return;
@@ -170,7 +155,7 @@ internal static class WarehouseRowPlanner
             WarehouseColumns.GroupId => WarehouseTypes.InferText(column.Name, Field("groupId")),
             WarehouseColumns.PreviousId => WarehouseTypes.InferText(column.Name, Field("previousId")),
             // The join key to the event's table: exactly its name (segment.md §2.2, "event").
-            WarehouseColumns.Event => Cell(column.Name, WarehouseNames.EventTable(Text(message, "event") ?? "")),
+            WarehouseColumns.Event => Cell(column.Name, WarehouseNames.EventTable(WarehouseTypes.AsText(message.EventField) ?? "")),
             WarehouseColumns.EventText => WarehouseTypes.InferText(column.Name, Field("event")),
             // Pages and screens: the call's name, else properties.name (which is then not discarded).
             WarehouseColumns.Name => WarehouseTypes.InferText(column.Name, Field("name"))
@@ -230,7 +215,26 @@ internal static class WarehouseRowPlanner
             return asSent;
         }
 
-        private JsonElement Field(string name) => message.TryGetProperty(name, out var value) ? value : default;
+        /// <summary>A field of the call, by its name in the Spec.</summary>
+        private JsonElement Field(string name) => name switch
+        {
+            "userId" => message.UserIdField,
+            "anonymousId" => message.AnonymousIdField,
+            "groupId" => message.GroupIdField,
+            "previousId" => message.PreviousIdField,
+            "messageId" => message.MessageIdField,
+            "event" => message.EventField,
+            "name" => message.NameField,
+            "category" => message.CategoryField,
+            "properties" => message.Properties,
+            "traits" => message.Traits,
+            "context" => message.Context,
+            "timestamp" => message.Timestamp,
+            "originalTimestamp" => message.OriginalTimestamp,
+            "sentAt" => message.SentAt,
+            "receivedAt" => message.ReceivedAt,
+            _ => throw new InvalidOperationException($"the warehouse reads no field '{name}' of a Segment call"),
+        };
 
         private static WarehouseCell Cell(string column, string text) => new(column, WarehouseType.Text, text, text);
     }

@@ -76,6 +76,7 @@ internal sealed class EnvelopeHandler(IngestApiOptions options, WriteKeyDirector
 
         var receivedAt = new DateTimeOffset(SegmentTimestamps.NowTicks(options.Time), TimeSpan.Zero);
         var events = new List<IngestEvent>(envelopes.Count);
+        var traceParent = IngestTrace.Current();
         var buffer = new ArrayBufferWriter<byte>(1024);
         foreach (var envelope in envelopes)
         {
@@ -88,7 +89,10 @@ internal sealed class EnvelopeHandler(IngestApiOptions options, WriteKeyDirector
                 WritePayload(writer, envelope, eventId, receivedAt);
             }
 
-            events.Add(new IngestEvent(source, eventId, IngestEventKind.Envelope, envelope.EventType, envelope.EventType, receivedAt, buffer.WrittenSpan.ToArray()));
+            events.Add(new IngestEvent(source, eventId, IngestEventKind.Envelope, envelope.EventType, envelope.EventType, receivedAt, buffer.WrittenSpan.ToArray())
+            {
+                TraceParent = traceParent,
+            });
         }
 
         return await sink.StoreAsync(request, events) ?? IngestHttp.Answer(request, HttpStatusCode.OK, SuccessBody(events));

@@ -61,6 +61,7 @@ internal sealed class TrackingHandler(IngestApiOptions options, WriteKeyDirector
         var receivedAtTicks = SegmentTimestamps.NowTicks(options.Time);
         var receivedAt = new DateTimeOffset(receivedAtTicks, TimeSpan.Zero);
         var events = new List<IngestEvent>(payload.Events.Count);
+        var traceParent = IngestTrace.Current();
         var buffer = new ArrayBufferWriter<byte>(1024);
         using var writer = new Utf8JsonWriter(buffer, SegmentEventWriter.WriterOptions);
         foreach (var parsed in payload.Events)
@@ -74,7 +75,10 @@ internal sealed class TrackingHandler(IngestApiOptions options, WriteKeyDirector
             // The messageId makes the id deterministic: a replayed batch gets the same ids. A call without one got a
             // fresh messageId above, so it is new on every request, as in Segment.
             var eventId = IngestEventIds.Derive(IngestEventKind.Segment, source, parsed.MessageId);
-            events.Add(new IngestEvent(source, eventId, IngestEventKind.Segment, SegmentEventTypes.Name(parsed.Type), parsed.Name, receivedAt, buffer.WrittenSpan.ToArray()));
+            events.Add(new IngestEvent(source, eventId, IngestEventKind.Segment, SegmentEventTypes.Name(parsed.Type), parsed.Name, receivedAt, buffer.WrittenSpan.ToArray())
+            {
+                TraceParent = traceParent,
+            });
         }
 
         return events;

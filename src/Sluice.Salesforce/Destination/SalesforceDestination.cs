@@ -19,7 +19,7 @@ namespace Sluice.Salesforce.Destination;
 /// record's answer comes back with its Salesforce Id, which the engine keeps in the record ledger. A record whose Id
 /// is known (the ledger, or found by <c>match:</c>) is updated by that Id, never created again.
 /// </summary>
-public sealed partial class SalesforceDestination : IDestination, IDestinationDiscovery, IRecordMatching
+public sealed partial class SalesforceDestination : IDestination, IDestinationDiscovery, IRecordMatching, ICountsOwnRequests
 {
     // sObject Collections take at most 200 records a request (MAX_DML_COUNT in jsforce; 400 above it).
     internal const int CollectionSize = 200;
@@ -33,6 +33,11 @@ public sealed partial class SalesforceDestination : IDestination, IDestinationDi
     // Large batches let the Bulk path spend a handful of requests per 100,000 records; a small change set still
     // goes out as soon as the source has no more, through Collections below bulk_threshold.
     private const int MaxBatchRecords = 100_000;
+
+    // Rounds of sending locked records again in halved collections before the engine is asked to retry them.
+    internal const int LockRetryRounds = 4;
+
+    private static readonly TimeSpan LockRetryPause = TimeSpan.FromMilliseconds(100);
 
     private readonly SalesforceClient _client;
     private readonly SalesforceDestinationOptions _options;
@@ -294,6 +299,38 @@ public sealed partial class SalesforceDestination : IDestination, IDestinationDi
             }
         }
 
+        await SendCollectionAsync(batch, pending, ids, results, ct);
+        await ResendLockedAsync(batch, pending, ids, results, ct);
+    }
+
+    /// <summary>
+    /// Records refused with <c>UNABLE_TO_LOCK_ROW</c> (another transaction held them or a parent they share) sent
+    /// again in collections of half as many, a bounded number of rounds with a short pause, before they are answered
+    /// Retry for the engine: smaller saves touch fewer shared parents and so meet fewer locks.
+    /// </summary>
+    private async Task ResendLockedAsync(IReadOnlyList<EncodedRecord> batch, List<int> sent, Dictionary<int, string> ids, WriteResult[] results, CancellationToken ct)
+    {
+        var locked = sent.Where(i => IsLocked(results[i])).ToList();
+        var size = sent.Count;
+        for (var round = 0; round < LockRetryRounds && locked.Count > 0; round++)
+        {
+            await Task.Delay(LockRetryPause * (1 << round), _client.Time, ct);
+            size = Math.Max(1, Math.Min(size, locked.Count) / 2);
+            foreach (var smaller in locked.Chunk(size))
+            {
+                await SendCollectionAsync(batch, [.. smaller], ids, results, ct);
+            }
+
+            locked = [.. locked.Where(i => IsLocked(results[i]))];
+        }
+    }
+
+    private static bool IsLocked(WriteResult result) =>
+        result.Status == WriteStatus.Retry && result.Reason?.StartsWith("UNABLE_TO_LOCK_ROW", StringComparison.Ordinal) == true;
+
+    private async Task SendCollectionAsync(IReadOnlyList<EncodedRecord> batch, List<int> pending, Dictionary<int, string> ids, WriteResult[] results, CancellationToken ct)
+    {
+        var objectName = _described?.Name ?? _options.Object;
         var body = new ArrayBufferWriter<byte>(pending.Count * 256);
         using (var writer = new Utf8JsonWriter(body))
         {

@@ -2,6 +2,7 @@ using Sluice.Bench.Cdc;
 using Sluice.Bench.Diff;
 using Sluice.Bench.Fuzz;
 using Sluice.Bench.Ingest;
+using Sluice.Bench.Records;
 using Sluice.Bench.ReverseEtl;
 using Sluice.Bench.Salesforce;
 
@@ -34,6 +35,13 @@ const string Usage = """
                     --rate N         changes/s of the open-loop latency phase (default 1000)
                     --latency-seconds N   length of the latency phase (default 20)
                     --sluice PATH, --keep  as above
+      records       customers + orders -> model (2 aggregations) -> records export + group into a second database,
+                    next to PostgreSQL's binary COPY of the same rows; first sync, 1,000 changed, 10,000 new orders
+                    --customers N    rows in customers (default 100000)
+                    --orders N       rows in orders (default 10 x --customers)
+                    --changed N      customers changed before the second run (default 1000)
+                    --new-orders N   orders inserted before the third run (default 10000)
+                    --sluice PATH, --keep  as above
       fuzz          hostile Segment calls -> sluice run (ingest API) -> events table and warehouse; checks, not speed:
                     no 5xx, every accepted event landed or dead-lettered, a canary lands (the suite runs 250)
                     --requests N     requests to send (default 20000)
@@ -62,6 +70,7 @@ try
         "ingest" => await IngestBenchmark.RunAsync(IngestOptions.Parse(args[1..]), cancellation.Token),
         "cdc" => await CdcBenchmark.RunAsync(CdcOptions.Parse(args[1..]), cancellation.Token),
         "salesforce" => await SalesforceBenchmark.RunAsync(SalesforceOptions.Parse(args[1..]), cancellation.Token),
+        "records" => await RecordsBenchmark.RunAsync(RecordsOptions.Parse(args[1..]), cancellation.Token),
         "fuzz" => await FuzzBenchmark.RunAsync(FuzzOptions.Parse(args[1..]), cancellation.Token),
         "-h" or "--help" or "help" => Help(0),
         _ => Help(64),

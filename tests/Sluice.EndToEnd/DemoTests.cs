@@ -24,6 +24,8 @@ public sealed class DemoTests
             Assert.Matches(@"identify events sent and acknowledged\s*\S?\s*2,000", output);
             Assert.Matches(@"identify calls seen by the Segment emulator \(unique messageIds\)\s*\S?\s*2,000", output);
             AssertRealTime(output);
+            Assert.Matches(@"customer records written \(new or changed\)\s*\S?\s*2,000\b", output);
+            AssertRecords(output);
             Assert.False(File.Exists(Path.Combine(cluster, "postmaster.pid")), "--once stops the cluster it started");
 
             var (again, second) = await RunDemoAsync(home);
@@ -31,6 +33,10 @@ public sealed class DemoTests
             Assert.Contains("users changed by simulated activity", second, StringComparison.Ordinal);
             Assert.Matches(@"rows read from public.users\s*\S?\s*50\b", second);
             AssertRealTime(second);
+            // Only customers whose exported values changed are written again: at most the 50 the activity touched.
+            var written = System.Text.RegularExpressions.Regex.Match(second, @"customer records written \(new or changed\)\s*\S?\s*(\d+)\b");
+            Assert.True(written.Success && int.Parse(written.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) <= 50, second);
+            AssertRecords(second);
         }, () => ClusterShutdown.StopAndRemoveAsync(cluster, home));
     }
 
@@ -228,6 +234,15 @@ public sealed class DemoTests
         var tracked = System.Text.RegularExpressions.Regex.Match(output, @"Subscription Upgraded tracks from the WAL\s*\S?\s*(\d+)");
         Assert.True(upgraded.Success && tracked.Success, output);
         Assert.True(int.Parse(tracked.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) >= int.Parse(upgraded.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), output);
+    }
+
+    /// <summary>The records export's summary: every customer has its row in the second database, and some are high value.</summary>
+    private static void AssertRecords(string output)
+    {
+        var summary = System.Text.RegularExpressions.Regex.Match(output, @"records: 2,000 customers, ([\d,]+) in high_value");
+        Assert.True(summary.Success, output);
+        var members = int.Parse(summary.Groups[1].Value, System.Globalization.NumberStyles.AllowThousands, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(members is > 0 and < 2_000, output);
     }
 
     private static async Task<(int ExitCode, string Output)> RunDemoAsync(string home)

@@ -29,6 +29,11 @@ internal static class CheckCommand
                 if (result.Ok)
                 {
                     Output.Ok(result.What);
+                    foreach (var info in result.Info)
+                    {
+                        Output.Line($"  {info}");
+                    }
+
                     foreach (var advice in result.Advice)
                     {
                         Output.Warn($"{result.What}: {advice}");

@@ -62,6 +62,7 @@ internal static class DemoCommand
         {
             Output.Ok($"PostgreSQL on {cluster.Host}:{cluster.Port}{(cluster.StartedHere ? "" : " (already running; reused)")}");
             var data = await Step("demo data", () => DemoEnvironment.LoadDataAsync(cluster, users, ct));
+            await DemoRecords.PrepareAsync(cluster, ct);
             Output.Ok($"database {DemoEnvironment.Database}: {data.Users:N0} users, {data.Accounts:N0} accounts, {data.Orders:N0} orders");
 
             await using var emulator = await SegmentEmulator.StartAsync(new SegmentEmulatorOptions { Port = DemoEnvironment.PortOr(9100) }, ct);
@@ -97,6 +98,7 @@ internal static class DemoCommand
             var result = await SyncProgress.ShowAsync(DemoEnvironment.SyncName,
                 observer => workspace.RunAsync(DemoEnvironment.SyncName, RunKind.Incremental, observer, ct));
             PrintSummary(result, emulator, changed);
+            await DemoRecords.RunAndPrintAsync(workspace, cluster, ct);
 
             return await ServeAsync(workspace, cluster, emulator, users, listen, ct);
         }
@@ -215,6 +217,7 @@ internal static class DemoCommand
                 observer => workspace.RunAsync(DemoEnvironment.SyncName, RunKind.Incremental, observer, ct));
             PrintSummary(result, emulator, activity.Changed);
             var delivered = emulator.Stats.Unique >= result.Acknowledged && result.Rejected == 0;
+            delivered &= await DemoRecords.RunAndPrintAsync(workspace, cluster, ct);
 
             var sent = await DemoTraffic.SendAsync(new Uri(address + "/"), Math.Max(10, users / 100), ct);
             var landed = before;

@@ -165,6 +165,7 @@ internal static class DemoEnvironment
               web:                       # events the website sends to Sluice's ingest API (POST /v1/batch, …)
                 type: ingest
                 write_key: ${"{"}{DemoTraffic.WriteKeyVariable}:-{DemoTraffic.DefaultWriteKey}{"}"}
+            {DemoRecords.Connection(cluster)}
             syncs:
               # Real time, from the write-ahead log: a user going from trial to paid becomes a Track call.
               {RealTimeSyncName}:
@@ -223,6 +224,7 @@ internal static class DemoEnvironment
                     lifetime_value: lifetime_value
                     signed_up_at: signup_at
                 schedule: {schedule}
+            {DemoRecords.Sync(schedule)}
 
             """;
         await File.WriteAllTextAsync(ConfigPath, yaml, ct);

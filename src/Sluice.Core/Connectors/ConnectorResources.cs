@@ -12,6 +12,12 @@ public sealed class ConnectorResources(TimeProvider time) : IAsyncDisposable
 
     public TimeProvider Time { get; } = time;
 
+    /// <summary>
+    /// The delivery gate of a connection by name, as the host shares it between syncs and processes (the state store's
+    /// rate budget); null when the host keeps none (a connector's own tests).
+    /// </summary>
+    public Func<string, Engine.DeliveryGate>? GateOf { get; set; }
+
     public T GetOrCreate<T>(string connection, Func<T> create) where T : class =>
         (T)_shared.GetOrAdd((connection, typeof(T)), _ => new Lazy<object>(() => create())).Value;
 

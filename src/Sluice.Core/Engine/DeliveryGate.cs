@@ -78,7 +78,14 @@ public sealed class DeliveryGate : IAsyncDisposable
     public ValueTask WaitAsync(int events, CancellationToken ct) => WaitAsync(events, DeliveryLane.Live, ct);
 
     /// <summary>Waits until one request carrying <paramref name="events"/> events may be sent on <paramref name="lane"/>.</summary>
-    public async ValueTask WaitAsync(int events, DeliveryLane lane, CancellationToken ct)
+    public ValueTask WaitAsync(int events, DeliveryLane lane, CancellationToken ct) => WaitAsync(1, events, lane, ct);
+
+    /// <summary>
+    /// Waits until <paramref name="requests"/> requests carrying <paramref name="events"/> events may be sent on
+    /// <paramref name="lane"/>: 0 requests for a batch whose destination takes each of its requests here itself
+    /// (<see cref="Sluice.Core.Connectors.ICountsOwnRequests"/>), 0 events for one of those requests.
+    /// </summary>
+    public async ValueTask WaitAsync(int requests, int events, DeliveryLane lane, CancellationToken ct)
     {
         await WaitOutPauseAsync(ct);
         if (!_options.IsLimited)
@@ -93,17 +100,17 @@ public sealed class DeliveryGate : IAsyncDisposable
             while (true)
             {
                 var now = _time.GetUtcNow();
-                if (now < chunk.Expires && chunk.Requests >= 1 && chunk.Events >= events)
+                if (now < chunk.Expires && chunk.Requests >= requests && chunk.Events >= events)
                 {
-                    chunk.Requests--;
+                    chunk.Requests -= requests;
                     chunk.Events -= events;
                     return;
                 }
 
                 var share = lane == DeliveryLane.Backfill ? _options.BackfillShare : 1;
-                var requests = ChunkOf(_options.RequestsPerSecond * share, 1);
+                var requestCount = ChunkOf(_options.RequestsPerSecond * share, requests);
                 var eventCount = ChunkOf(_options.EventsPerSecond * share, events);
-                var grant = await _store.TakeAsync(new RateBudgetAsk(_destination, lane, now, requests, eventCount, _options), ct);
+                var grant = await _store.TakeAsync(new RateBudgetAsk(_destination, lane, now, requestCount, eventCount, _options), ct);
                 Extend(grant.PausedUntil);
                 chunk.Expires = DateTimeOffset.MinValue;
                 if (grant.ReadyAt > now)
@@ -115,7 +122,7 @@ public sealed class DeliveryGate : IAsyncDisposable
                 {
                     // A pause that began while we waited for the reservation outlives the chunk's use: wait it out first.
                     await WaitOutPauseAsync(ct);
-                    chunk.Requests = (_options.RequestsPerSecond is > 0 ? requests : long.MaxValue) - 1;
+                    chunk.Requests = (_options.RequestsPerSecond is > 0 ? requestCount : long.MaxValue) - requests;
                     chunk.Events = (_options.EventsPerSecond is > 0 ? eventCount : long.MaxValue) - events;
                     chunk.Expires = grant.ReadyAt + ChunkLifetime;
                     return;

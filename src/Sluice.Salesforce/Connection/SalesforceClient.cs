@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using Polly;
 using Polly.Retry;
+using Sluice.Core.Engine;
 using Sluice.Core.Errors;
 
 namespace Sluice.Salesforce.Connection;
@@ -66,6 +67,9 @@ internal sealed class SalesforceClient : IDisposable
     }
 
     public SalesforceConnectionOptions Options => _options;
+
+    /// <summary>The connection's delivery gate, when the host shares one: each request waits for a permit from it.</summary>
+    public Func<DeliveryGate>? Gate { get; init; }
 
     public TimeProvider Time => _time;
 
@@ -219,6 +223,11 @@ internal sealed class SalesforceClient : IDisposable
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", state.Token.AccessToken.Reveal());
         // Marks Sluice's writes in Salesforce's logs (and lets a two-way sync recognise them).
         request.Headers.TryAddWithoutValidation("Sforce-Call-Options", "client=sluice");
+        if (Gate is { } gate)
+        {
+            await gate().WaitAsync(1, 0, DeliveryLane.Live, ct);
+        }
+
         Interlocked.Increment(ref _requests);
         return await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
     }

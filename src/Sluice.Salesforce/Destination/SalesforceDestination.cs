@@ -16,9 +16,10 @@ namespace Sluice.Salesforce.Destination;
 /// <summary>
 /// Writes records to one sObject by upsert (external id), update or insert, and deletes them on source deletes when
 /// asked, through sObject Collections (≤ 200 records a request). Values are encoded by the object's describe; each
-/// record's answer comes back with its Salesforce Id, which the engine keeps in the record ledger.
+/// record's answer comes back with its Salesforce Id, which the engine keeps in the record ledger. A record whose Id
+/// is known (the ledger, or found by <c>match:</c>) is updated by that Id, never created again.
 /// </summary>
-public sealed class SalesforceDestination : IDestination, IDestinationDiscovery
+public sealed partial class SalesforceDestination : IDestination, IDestinationDiscovery, IRecordMatching, ICountsOwnRequests
 {
     // sObject Collections take at most 200 records a request (MAX_DML_COUNT in jsforce; 400 above it).
     internal const int CollectionSize = 200;
@@ -32,6 +33,11 @@ public sealed class SalesforceDestination : IDestination, IDestinationDiscovery
     // Large batches let the Bulk path spend a handful of requests per 100,000 records; a small change set still
     // goes out as soon as the source has no more, through Collections below bulk_threshold.
     private const int MaxBatchRecords = 100_000;
+
+    // Rounds of sending locked records again in halved collections before the engine is asked to retry them.
+    internal const int LockRetryRounds = 4;
+
+    private static readonly TimeSpan LockRetryPause = TimeSpan.FromMilliseconds(100);
 
     private readonly SalesforceClient _client;
     private readonly SalesforceDestinationOptions _options;
@@ -182,14 +188,30 @@ public sealed class SalesforceDestination : IDestination, IDestinationDiscovery
         var results = new WriteResult[batch.Count];
         var deletes = Enumerable.Range(0, batch.Count).Where(i => batch[i].Change.Operation == ChangeOperation.Delete).ToList();
         var writes = Enumerable.Range(0, batch.Count).Where(i => batch[i].Change.Operation != ChangeOperation.Delete).ToList();
+        await MatchUnlookedAsync(batch, writes, ct);
+        // A record whose Id is known is updated by it, whatever the operation: an upsert or insert would create a second record.
+        var byId = writes.Where(i => batch[i].KnownDestinationId is not null).ToList();
+        var rest = writes.Where(i => batch[i].KnownDestinationId is null).ToList();
         if (writes.Count >= _options.BulkThreshold)
         {
-            await WriteBulkAsync(batch, writes, results, ct);
+            await WriteBulkAsync(batch, rest, results, ct);
+            await UpdateBulkByIdAsync(batch, byId, results, ct);
         }
         else
         {
-            await Parallel.ForEachAsync(writes.Chunk(CollectionSize), new ParallelOptions { MaxDegreeOfParallelism = CollectionsInFlight, CancellationToken = ct },
-                async (chunk, c) => await WriteChunkAsync(batch, chunk, results, c));
+            var chunks = rest.Chunk(CollectionSize).Select(c => (Chunk: c, ById: false)).Concat(byId.Chunk(CollectionSize).Select(c => (Chunk: c, ById: true)));
+            await Parallel.ForEachAsync(chunks, new ParallelOptions { MaxDegreeOfParallelism = CollectionsInFlight, CancellationToken = ct },
+                async (work, c) =>
+                {
+                    if (work.ById)
+                    {
+                        await UpdateChunkByIdAsync(batch, work.Chunk, results, c);
+                    }
+                    else
+                    {
+                        await WriteChunkAsync(batch, work.Chunk, results, c);
+                    }
+                });
         }
 
         foreach (var chunk in deletes.Chunk(CollectionSize))
@@ -253,9 +275,10 @@ public sealed class SalesforceDestination : IDestination, IDestinationDiscovery
             return;
         }
 
-        var operation = _options.Operation.ToString().ToLowerInvariant();
+        var upsert = _options.Operation == SalesforceOperation.Upsert && _options.ExternalId is not null;
+        var operation = upsert ? "upsert" : _options.Operation == SalesforceOperation.Update ? "update" : "insert";
         var answers = await new BulkIngestJob(_client).RunAsync(rows, _described?.Name ?? _options.Object, operation,
-            _options.Operation == SalesforceOperation.Upsert ? _options.ExternalId : null, SettleBulkError, ct);
+            upsert ? _options.ExternalId : null, SettleBulkError, ct);
         for (var i = 0; i < rowIndexes.Count; i++)
         {
             results[rowIndexes[i]] = answers[i];
@@ -276,6 +299,38 @@ public sealed class SalesforceDestination : IDestination, IDestinationDiscovery
             }
         }
 
+        await SendCollectionAsync(batch, pending, ids, results, ct);
+        await ResendLockedAsync(batch, pending, ids, results, ct);
+    }
+
+    /// <summary>
+    /// Records refused with <c>UNABLE_TO_LOCK_ROW</c> (another transaction held them or a parent they share) sent
+    /// again in collections of half as many, a bounded number of rounds with a short pause, before they are answered
+    /// Retry for the engine: smaller saves touch fewer shared parents and so meet fewer locks.
+    /// </summary>
+    private async Task ResendLockedAsync(IReadOnlyList<EncodedRecord> batch, List<int> sent, Dictionary<int, string> ids, WriteResult[] results, CancellationToken ct)
+    {
+        var locked = sent.Where(i => IsLocked(results[i])).ToList();
+        var size = sent.Count;
+        for (var round = 0; round < LockRetryRounds && locked.Count > 0; round++)
+        {
+            await Task.Delay(LockRetryPause * (1 << round), _client.Time, ct);
+            size = Math.Max(1, Math.Min(size, locked.Count) / 2);
+            foreach (var smaller in locked.Chunk(size))
+            {
+                await SendCollectionAsync(batch, [.. smaller], ids, results, ct);
+            }
+
+            locked = [.. locked.Where(i => IsLocked(results[i]))];
+        }
+    }
+
+    private static bool IsLocked(WriteResult result) =>
+        result.Status == WriteStatus.Retry && result.Reason?.StartsWith("UNABLE_TO_LOCK_ROW", StringComparison.Ordinal) == true;
+
+    private async Task SendCollectionAsync(IReadOnlyList<EncodedRecord> batch, List<int> pending, Dictionary<int, string> ids, WriteResult[] results, CancellationToken ct)
+    {
+        var objectName = _described?.Name ?? _options.Object;
         var body = new ArrayBufferWriter<byte>(pending.Count * 256);
         using (var writer = new Utf8JsonWriter(body))
         {
@@ -309,6 +364,8 @@ public sealed class SalesforceDestination : IDestination, IDestinationDiscovery
         var bytes = body.WrittenMemory.ToArray();
         var (method, path, retrySafe) = _options.Operation switch
         {
+            // Find-or-create (match: without external_id): what was not found is created.
+            SalesforceOperation.Upsert when _options.ExternalId is null => (HttpMethod.Post, "composite/sobjects", false),
             SalesforceOperation.Upsert => (HttpMethod.Patch, $"composite/sobjects/{objectName}/{_options.ExternalId}", true),
             SalesforceOperation.Update => (HttpMethod.Patch, "composite/sobjects", true),
             _ => (HttpMethod.Post, "composite/sobjects", false),
@@ -368,11 +425,13 @@ public sealed class SalesforceDestination : IDestination, IDestinationDiscovery
 
     private async Task DeleteChunkAsync(IReadOnlyList<EncodedRecord> batch, int[] chunk, WriteResult[] results, CancellationToken ct)
     {
-        var found = await FindIdsAsync(chunk.Select(i => batch[i].Change.Key).Distinct().ToList(), ct);
+        // The ledger's Id first; the external id finds the rest (a record sent before the ledger knew it).
+        var unknown = chunk.Where(i => batch[i].KnownDestinationId is null).Select(i => batch[i].Change.Key).Distinct().ToList();
+        var found = unknown.Count > 0 && _options.ExternalId is not null ? await FindIdsAsync(unknown, ct) : [];
         var toDelete = new List<(int Index, string Id)>();
         foreach (var index in chunk)
         {
-            if (found.TryGetValue(batch[index].Change.Key, out var id))
+            if ((batch[index].KnownDestinationId ?? found.GetValueOrDefault(batch[index].Change.Key)) is { } id)
             {
                 toDelete.Add((index, id));
             }
@@ -403,10 +462,13 @@ public sealed class SalesforceDestination : IDestination, IDestinationDiscovery
     }
 
     /// <summary>Salesforce Ids by external-id value: <c>SELECT Id, Ext FROM Object WHERE Ext IN (…)</c>, one query per ≤ 200 values.</summary>
-    private async Task<Dictionary<string, string>> FindIdsAsync(IReadOnlyList<string> values, CancellationToken ct)
+    private Task<Dictionary<string, string>> FindIdsAsync(IReadOnlyList<string> values, CancellationToken ct) =>
+        FindIdsAsync(_options.ExternalId!, values, StringComparer.Ordinal, ct);
+
+    /// <summary>Salesforce Ids by the value of <paramref name="ext"/>: one query per ≤ 200 values; the first record found for a value wins.</summary>
+    private async Task<Dictionary<string, string>> FindIdsAsync(string ext, IReadOnlyList<string> values, StringComparer comparer, CancellationToken ct)
     {
-        var ext = _options.ExternalId!;
-        var found = new Dictionary<string, string>(StringComparer.Ordinal);
+        var found = new Dictionary<string, string>(comparer);
         foreach (var chunk in values.Chunk(CollectionSize))
         {
             var soql = $"SELECT Id, {ext} FROM {_options.Object} WHERE {ext} IN ({string.Join(",", chunk.Select(Quote))})";
@@ -417,7 +479,10 @@ public sealed class SalesforceDestination : IDestination, IDestinationDiscovery
                 foreach (var record in page.RootElement.GetProperty("records").EnumerateArray())
                 {
                     var value = record.GetProperty(ext);
-                    found[value.ValueKind == JsonValueKind.String ? value.GetString()! : value.GetRawText()] = record.GetProperty("Id").GetString()!;
+                    if (value.ValueKind != JsonValueKind.Null)
+                    {
+                        found.TryAdd(value.ValueKind == JsonValueKind.String ? value.GetString()! : value.GetRawText(), record.GetProperty("Id").GetString()!);
+                    }
                 }
 
                 next = page.RootElement.TryGetProperty("nextRecordsUrl", out var url) && url.ValueKind == JsonValueKind.String ? url.GetString() : null;
@@ -427,8 +492,31 @@ public sealed class SalesforceDestination : IDestination, IDestinationDiscovery
         return found;
     }
 
-    // SOQL string literals escape backslash and quote with a backslash.
-    private static string Quote(string value) => "'" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "\\'", StringComparison.Ordinal) + "'";
+    /// <summary>
+    /// A SOQL string literal: backslash, both quotes and the control characters SOQL knows are escaped with a backslash,
+    /// so a value can never end the literal and change the query.
+    /// </summary>
+    internal static string Quote(string value)
+    {
+        var quoted = new StringBuilder(value.Length + 2).Append('\'');
+        foreach (var c in value)
+        {
+            quoted.Append(c switch
+            {
+                '\\' => "\\\\",
+                '\'' => "\\'",
+                '"' => "\\\"",
+                '\n' => "\\n",
+                '\r' => "\\r",
+                '\t' => "\\t",
+                '\b' => "\\b",
+                '\f' => "\\f",
+                _ => c.ToString(),
+            });
+        }
+
+        return quoted.Append('\'').ToString();
+    }
 
     /// <summary>One collection answer as the engine's result: the Id when saved; the error code and message when not.</summary>
     internal static WriteResult Settle(JsonElement item)
@@ -478,10 +566,10 @@ public sealed class SalesforceDestination : IDestination, IDestinationDiscovery
     }
 
     /// <summary>
-    /// A record whose parent is missing. Until the engine has a waiting answer of its own (issue 10), it is refused with a
-    /// reason that says it waits for its parent, so a replay once the parent is there sends it.
+    /// A record whose parent is missing: it waits (the ledger says so, <c>sluice explain</c> shows why) and the engine
+    /// offers it again at the sync's next run, when the parent's sync may have sent the parent.
     /// </summary>
-    private static WriteResult Waiting(string reason) => WriteResult.Rejected($"waiting for its parent: {reason}");
+    private static WriteResult Waiting(string reason) => WriteResult.Waiting($"waiting for its parent: {reason}");
 
     private string MessageId(Change change, byte[] payload)
     {

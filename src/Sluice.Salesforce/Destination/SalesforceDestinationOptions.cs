@@ -21,6 +21,15 @@ public sealed class SalesforceDestinationOptions
 
     public ConfigLocation? ExternalIdLocation { get; init; }
 
+    /// <summary>
+    /// Find-or-create (<c>match: {Email: email}</c>): the Salesforce field a record the ledger has no Id for is looked up
+    /// by (case-insensitive), with the source column it is matched to. Found → updated by its Id; not found → created
+    /// (upserted by <see cref="ExternalId"/> when there is one). <c>null</c>: no lookup.
+    /// </summary>
+    public (string Field, string Column)? Match { get; init; }
+
+    public ConfigLocation? MatchLocation { get; init; }
+
     /// <summary>Deletes the Salesforce record when the source row is deleted. Default false.</summary>
     public bool Delete { get; init; }
 
@@ -34,18 +43,27 @@ public sealed class SalesforceDestinationOptions
     {
         var operation = destination.GetEnum<SalesforceOperation>("operation") ?? SalesforceOperation.Upsert;
         var externalId = destination.GetString("external_id");
-        if (operation == SalesforceOperation.Upsert && externalId is null)
+        (string, string)? match = null;
+        if (destination.GetSection("match") is { } matchSection)
         {
-            throw new ConfigException(destination.LocationOf("external_id"), "an upsert needs 'external_id'",
-                "name the external-id field records are matched on, e.g. 'external_id: External_Id__c', and map it: 'External_Id__c: id'");
+            if (matchSection.Keys.Count != 1 || matchSection.GetString(matchSection.Keys[0]) is not { } column)
+            {
+                throw new ConfigException(destination.LocationOf("match"), "'match' names one Salesforce field and the source column it is found by",
+                    "write e.g. 'match: {Email: email}', and map the field too ('Email: email')");
+            }
+
+            match = (matchSection.Keys[0], column);
         }
 
-        var deletes = destination.GetBool("delete") ?? false;
-        if (deletes && externalId is null)
+        if (operation == SalesforceOperation.Upsert && externalId is null && match is null)
         {
-            throw new ConfigException(destination.LocationOf("delete"), "'delete: true' finds the record to delete by its external id, and 'external_id' is not set",
-                "add 'external_id: <field>' holding the source row's key");
+            throw new ConfigException(destination.LocationOf("external_id"), "an upsert needs 'external_id' or 'match'",
+                "name the external-id field records are matched on, e.g. 'external_id: External_Id__c', and map it: 'External_Id__c: id'; " +
+                "on an object without one, find records by a field: 'match: {Email: email}'");
         }
+
+        // A delete finds the record by the Id the ledger keeps for the row (or by the external id when there is one).
+        var deletes = destination.GetBool("delete") ?? false;
 
         var fields = new Dictionary<string, SalesforceFieldOptions>(StringComparer.OrdinalIgnoreCase);
         if (destination.GetSection("fields") is { } section)
@@ -63,6 +81,8 @@ public sealed class SalesforceDestinationOptions
             Operation = operation,
             ExternalId = externalId,
             ExternalIdLocation = destination.LocationOf("external_id"),
+            Match = match,
+            MatchLocation = destination.LocationOf("match"),
             Delete = deletes,
             BulkThreshold = destination.GetInt("bulk_threshold", 1, 150_000_000) ?? DefaultBulkThreshold,
             Fields = fields,

@@ -6,5 +6,8 @@ public sealed record CheckResult(string What, string? Problem)
     /// <summary>Advice for an item that passed: works, but deserves a look.</summary>
     public IReadOnlyList<string> Advice { get; init; } = [];
 
+    /// <summary>Information about an item that passed (a Salesforce org's remaining daily API requests).</summary>
+    public IReadOnlyList<string> Info { get; init; } = [];
+
     public bool Ok => Problem is null;
 }

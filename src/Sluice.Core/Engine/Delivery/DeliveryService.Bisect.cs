@@ -36,7 +36,7 @@ public sealed partial class DeliveryService
     private async Task<IReadOnlyList<WriteResult>> WriteHalfAsync(IReadOnlyList<EncodedRecord> half, CancellationToken ct)
     {
         // Every resend counts against the destination's rate budget like any other.
-        await _gate.WaitAsync(half.Count, _options.Lane, ct);
+        await _gate.WaitAsync(BatchRequests, half.Count, _options.Lane, ct);
         var results = await WriteOrBisectAsync(half, ct);
         if (results.Count != half.Count)
         {

@@ -35,6 +35,9 @@ public sealed partial class DeliveryService
         _retry = RetryPipeline.Create(options.Retry, time, gate, options.OnRetry ?? ((_, _, _) => { }), options.Random);
     }
 
+    // A destination that counts each of its requests at the gate itself is not charged one more for the batch.
+    private int BatchRequests => _destination is ICountsOwnRequests ? 0 : 1;
+
     /// <summary>
     /// Sends <paramref name="records"/> until each is acknowledged or refused, handing every wave of settled records to
     /// <paramref name="settled"/> before anything is sent again. Records the destination asks to retry are sent again,
@@ -54,7 +57,7 @@ public sealed partial class DeliveryService
         {
             await _retry.ExecuteAsync(async (ctx, _) =>
             {
-                await _gate.WaitAsync(pending.Count, _options.Lane, ctx.CancellationToken);
+                await _gate.WaitAsync(BatchRequests, pending.Count, _options.Lane, ctx.CancellationToken);
                 var results = await WriteOrBisectAsync(pending, ctx.CancellationToken);
                 (pending, var asked) = await SettleAsync(pending, results, settled, ctx.CancellationToken);
                 if (asked is not null)

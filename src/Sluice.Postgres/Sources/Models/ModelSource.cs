@@ -31,6 +31,9 @@ namespace Sluice.Postgres.Sources.Models;
 /// </remarks>
 internal sealed class ModelSource : ISource
 {
+    /// <summary>The memory each read's sorts and hashes may use before spilling to disk (see <see cref="ReadAsync"/>).</summary>
+    private const string ReadWorkMem = "64MB";
+
     private readonly NpgsqlDataSource _dataSource;
     private readonly PostgresConnectionOptions _connection;
     private readonly PostgresCallContext _calls;
@@ -80,6 +83,10 @@ internal sealed class ModelSource : ISource
         await using var connection = await OpenAsync(ct);
         await using var transaction = await PostgresCall.RunAsync(_calls, () => connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct).AsTask());
         await ExecuteAsync(connection, "SET TRANSACTION READ ONLY", ct);
+
+        // The grouped subqueries hash every secondary row of a whole read; PostgreSQL's default work_mem (4 MB) spills
+        // those hashes to disk and doubled the read of 100,000 customers with 1,000,000 orders. LOCAL: this read only.
+        await ExecuteAsync(connection, $"SET LOCAL work_mem = '{ReadWorkMem}'", ct);
         var started = _time.GetUtcNow();
         var to = plan.Resume?.To ?? await HorizonAsync(connection, model, ct);
         var from = plan.From;

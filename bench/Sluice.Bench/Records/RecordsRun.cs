@@ -1,0 +1,29 @@
+namespace Sluice.Bench.Records;
+
+/// <summary>
+/// One <c>sluice sync</c> child process, timed from process start to exit, with the summary it printed and whether
+/// the destination then equalled the model's result (rows and group memberships, compared both ways).
+/// </summary>
+/// <param name="Records">Records the run had to write: every record for the first run, the changed ones after.</param>
+/// <param name="EngineSeconds">The run's own time as the process reports it (without start-up).</param>
+/// <param name="Read">Records the run read (for an incremental run: the recomputed ones).</param>
+/// <param name="Acknowledged">Records the destination acknowledged.</param>
+/// <param name="Mismatched">Rows in either table that the other lacks: model result vs customers, expected vs actual groups.</param>
+internal sealed record RecordsRun(
+    string Name,
+    string Command,
+    long Records,
+    double WallSeconds,
+    double? EngineSeconds,
+    double CpuSeconds,
+    double PeakRssMegabytes,
+    long? Read,
+    long? Acknowledged,
+    long Mismatched,
+    long GroupMismatched,
+    string? Summary)
+{
+    public double RecordsPerSecond => Records / WallSeconds;
+
+    public bool Correct => Mismatched == 0 && GroupMismatched == 0;
+}

@@ -1,0 +1,175 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Sluice.Core.Connectors;
+using Sluice.Salesforce.Bulk;
+
+namespace Sluice.Salesforce.Destination;
+
+/// <summary>
+/// Records whose Salesforce Id is known — kept by the record ledger from an earlier run, or found by <c>match:</c>
+/// (find-or-create) — are updated by that Id: <c>PATCH /composite/sobjects</c> with the Id, or a Bulk API 2.0
+/// <c>update</c> job. Fields Salesforce lets a record be created with but never changed (a CampaignMember's
+/// <c>CampaignId</c> and <c>ContactId</c>) are left out of the update, as Salesforce would refuse them.
+/// </summary>
+public sealed partial class SalesforceDestination
+{
+    // The records MatchAsync has looked up: a record it has not (a waiting record offered again, which does not pass
+    // through the engine's lookup) is looked up when it is written, so find-or-create never creates a second record.
+    private readonly ConditionalWeakTable<EncodedRecord, object> _looked = [];
+
+    /// <summary>
+    /// Find-or-create (<c>match: {Email: email}</c>): the Ids of the records the org already holds with the same value of
+    /// the match field, case-insensitive, by one SOQL <c>IN (…)</c> per ≤ 200 values — never a query per record.
+    /// Without <c>match:</c> nothing is looked up and nothing is found.
+    /// </summary>
+    public async Task<IReadOnlyList<string?>> MatchAsync(IReadOnlyList<EncodedRecord> records, CancellationToken ct)
+    {
+        var found = new string?[records.Count];
+        if (_options.Match is not { } match)
+        {
+            return found;
+        }
+
+        foreach (var record in records)
+        {
+            _looked.AddOrUpdate(record, match);
+        }
+
+        var values = new string?[records.Count];
+        for (var i = 0; i < records.Count; i++)
+        {
+            using var payload = JsonDocument.Parse(records[i].Payload);
+            values[i] = payload.RootElement.TryGetProperty(match.Field, out var value) && value.ValueKind == JsonValueKind.String && value.GetString()!.Length > 0
+                ? value.GetString()
+                : null;
+        }
+
+        var distinct = values.OfType<string>().Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        if (distinct.Count == 0)
+        {
+            return found;
+        }
+
+        var ids = await FindIdsAsync(match.Field, distinct, StringComparer.OrdinalIgnoreCase, ct);
+        for (var i = 0; i < records.Count; i++)
+        {
+            found[i] = values[i] is { } v ? ids.GetValueOrDefault(v) : null;
+        }
+
+        return found;
+    }
+
+    /// <summary>With <c>match:</c>, looks up the records of <paramref name="writes"/> that have no Id and were not looked up yet.</summary>
+    private async Task MatchUnlookedAsync(IReadOnlyList<EncodedRecord> batch, List<int> writes, CancellationToken ct)
+    {
+        if (_options.Match is null)
+        {
+            return;
+        }
+
+        var unlooked = writes.Where(i => batch[i].KnownDestinationId is null && !_looked.TryGetValue(batch[i], out _)).ToList();
+        if (unlooked.Count == 0)
+        {
+            return;
+        }
+
+        var found = await MatchAsync([.. unlooked.Select(i => batch[i])], ct);
+        for (var i = 0; i < unlooked.Count; i++)
+        {
+            batch[unlooked[i]].KnownDestinationId = found[i];
+        }
+    }
+
+    private async Task UpdateChunkByIdAsync(IReadOnlyList<EncodedRecord> batch, int[] chunk, WriteResult[] results, CancellationToken ct)
+    {
+        var objectName = _described?.Name ?? _options.Object;
+        var body = new ArrayBufferWriter<byte>(chunk.Length * 256);
+        using (var writer = new Utf8JsonWriter(body))
+        {
+            writer.WriteStartObject();
+            writer.WriteBoolean("allOrNone", false);
+            writer.WriteStartArray("records");
+            foreach (var index in chunk)
+            {
+                writer.WriteStartObject();
+                writer.WriteStartObject("attributes");
+                writer.WriteString("type", objectName);
+                writer.WriteEndObject();
+                writer.WriteString("Id", batch[index].KnownDestinationId);
+                using var record = JsonDocument.Parse(batch[index].Payload);
+                foreach (var property in record.RootElement.EnumerateObject().Where(p => Updateable(p.Name)))
+                {
+                    property.WriteTo(writer);
+                }
+
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }
+
+        using var answer = await _client.SendJsonAsync(HttpMethod.Patch, "composite/sobjects", body.WrittenMemory.ToArray(), retrySafe: true, ct);
+        var items = answer?.RootElement.EnumerateArray().ToList() ?? [];
+        for (var i = 0; i < chunk.Length; i++)
+        {
+            results[chunk[i]] = i < items.Count ? Settle(items[i]) : WriteResult.Retry("Salesforce answered fewer results than records were sent");
+        }
+    }
+
+    private async Task UpdateBulkByIdAsync(IReadOnlyList<EncodedRecord> batch, List<int> byId, WriteResult[] results, CancellationToken ct)
+    {
+        if (byId.Count == 0)
+        {
+            return;
+        }
+
+        var rows = new BulkRows();
+        foreach (var index in byId)
+        {
+            rows.Add(UpdateablePayload(batch[index].Payload), [("Id", batch[index].KnownDestinationId!)]);
+        }
+
+        var answers = await new BulkIngestJob(_client).RunAsync(rows, _described?.Name ?? _options.Object, "update", null, SettleBulkError, ct);
+        for (var i = 0; i < byId.Count; i++)
+        {
+            results[byId[i]] = answers[i];
+        }
+    }
+
+    /// <summary>The payload without the fields an update may not set.</summary>
+    private byte[] UpdateablePayload(ReadOnlyMemory<byte> payload)
+    {
+        using var record = JsonDocument.Parse(payload);
+        var buffer = new ArrayBufferWriter<byte>(payload.Length);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            foreach (var property in record.RootElement.EnumerateObject().Where(p => Updateable(p.Name)))
+            {
+                property.WriteTo(writer);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenMemory.ToArray();
+    }
+
+    /// <summary>Whether an update may set the field (or the parent, by its relationship name) — per the object's describe.</summary>
+    private bool Updateable(string name)
+    {
+        if (_described is not { } described)
+        {
+            return true;
+        }
+
+        if (described.ByName.TryGetValue(name, out var field))
+        {
+            return field.Updateable;
+        }
+
+        return !described.ByRelationship.TryGetValue(name, out var reference) || reference.Updateable;
+    }
+}

@@ -251,6 +251,22 @@ public sealed class SalesforceVolumeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_Bulk_job_where_every_row_succeeds_reads_only_the_successful_results()
+    {
+        var (destination, mapping) = await OpenAsync(_bed.Client(), SalesforceBed.Upsert(bulkThreshold: 50));
+        var batch = Enumerable.Range(1, 120)
+            .Select(i => destination.Encode(SalesforceBed.Change(mapping, $"acct-{i}", SalesforceBed.Account(i)), mapping))
+            .ToList();
+
+        var results = await destination.WriteAsync(batch, CancellationToken.None);
+
+        Assert.All(results, r => Assert.Equal(WriteStatus.Ok, r.Status));
+        Assert.Single(_bed.Emulator.Requests, r => r.Path.EndsWith("/successfulResults/", StringComparison.Ordinal));
+        Assert.DoesNotContain(_bed.Emulator.Requests, r => r.Path.EndsWith("/failedResults/", StringComparison.Ordinal));
+        Assert.DoesNotContain(_bed.Emulator.Requests, r => r.Path.EndsWith("/unprocessedrecords/", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Update_changes_only_records_that_exist_and_explains_the_rest()
     {
         var (upsert, upsertMapping) = await OpenAsync(_bed.Client(), SalesforceBed.Upsert());

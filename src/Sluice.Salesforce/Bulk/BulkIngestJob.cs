@@ -13,9 +13,6 @@ namespace Sluice.Salesforce.Bulk;
 /// </summary>
 internal sealed class BulkIngestJob(SalesforceClient client)
 {
-    private static readonly TimeSpan FirstPoll = TimeSpan.FromMilliseconds(250);
-    private static readonly TimeSpan LongestPoll = TimeSpan.FromSeconds(10);
-
     /// <summary>Runs the job; one result per row of <paramref name="rows"/>, in order.</summary>
     public async Task<WriteResult[]> RunAsync(BulkRows rows, string objectName, string operation, string? externalId, Func<string, WriteResult> settleError, CancellationToken ct)
     {
@@ -49,14 +46,27 @@ internal sealed class BulkIngestJob(SalesforceClient client)
             throw;
         }
 
-        var (state, error) = await WaitAsync(jobId, ct);
+        var (state, error, processed, failed) = await WaitAsync(jobId, rows.Count, ct);
         var results = new WriteResult?[rows.Count];
         var pending = Pending(rows);
         if (state == "JobComplete" || state == "Failed")
         {
-            await ReadResultsAsync(jobId, "successfulResults", pending, results, (cell, _) => WriteResult.Acknowledged(cell("sf__Id")), ct);
-            await ReadResultsAsync(jobId, "failedResults", pending, results, (cell, _) => settleError(cell("sf__Error") ?? ""), ct);
-            await ReadResultsAsync(jobId, "unprocessedrecords", pending, results, (_, _) => WriteResult.Retry("Salesforce left the record unprocessed"), ct);
+            // Each results CSV costs a request: read only those that can hold rows, and those at the same time.
+            var reads = new List<Task>
+            {
+                ReadResultsAsync(jobId, "successfulResults", pending, results, (cell, _) => WriteResult.Acknowledged(cell("sf__Id")), ct),
+            };
+            if (failed != 0)
+            {
+                reads.Add(ReadResultsAsync(jobId, "failedResults", pending, results, (cell, _) => settleError(cell("sf__Error") ?? ""), ct));
+            }
+
+            if (state != "JobComplete" || processed != rows.Count)
+            {
+                reads.Add(ReadResultsAsync(jobId, "unprocessedrecords", pending, results, (_, _) => WriteResult.Retry("Salesforce left the record unprocessed"), ct));
+            }
+
+            await Task.WhenAll(reads);
         }
 
         var fallback = state == "JobComplete"
@@ -83,23 +93,30 @@ internal sealed class BulkIngestJob(SalesforceClient client)
         return pending;
     }
 
-    private async Task<(string State, string? Error)> WaitAsync(string jobId, CancellationToken ct)
+    /// <summary>Polls until the job ends; its state, error and counts (a count Salesforce leaves out reads as unknown, -1).</summary>
+    private async Task<(string State, string? Error, long Processed, long Failed)> WaitAsync(string jobId, int rows, CancellationToken ct)
     {
-        var delay = FirstPoll;
+        var started = client.Time.GetTimestamp();
+        var delay = BulkPollDelay.First;
         while (true)
         {
             await Task.Delay(delay, client.Time, ct);
             using var info = await client.GetJsonAsync($"jobs/ingest/{jobId}", ct);
-            var state = info.RootElement.GetProperty("state").GetString()!;
+            var root = info.RootElement;
+            var state = root.GetProperty("state").GetString()!;
+            var processed = Count(root, "numberRecordsProcessed");
             if (state is "JobComplete" or "Failed" or "Aborted")
             {
-                return (state, info.RootElement.TryGetProperty("errorMessage", out var message) ? message.GetString() : null);
+                return (state, root.TryGetProperty("errorMessage", out var message) ? message.GetString() : null, processed, Count(root, "numberRecordsFailed"));
             }
 
-            // Polls cost API requests: wait longer the longer the job runs.
-            delay = TimeSpan.FromTicks(Math.Min(LongestPoll.Ticks, delay.Ticks * 2));
+            // Polls cost API requests: aim the next one at the job's end as its progress so far predicts it.
+            delay = BulkPollDelay.Next(delay, client.Time.GetElapsedTime(started), Math.Max(0, processed), rows);
         }
     }
+
+    private static long Count(JsonElement job, string name) =>
+        job.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number ? value.GetInt64() : -1;
 
     /// <summary>Reads one results CSV; its leading <c>sf__</c> columns (<c>sf__Id</c>, <c>sf__Created</c> / <c>sf__Error</c>) come before the uploaded ones.</summary>
     private async Task ReadResultsAsync(string jobId, string kind, Dictionary<string, Queue<int>> pending, WriteResult?[] results, Func<Func<string, string?>, string[], WriteResult> settle, CancellationToken ct)
@@ -119,11 +136,18 @@ internal sealed class BulkIngestJob(SalesforceClient client)
             }
 
             var key = string.Join('\u001f', row.Skip(prefix));
-            if (pending.TryGetValue(key, out var queue) && queue.TryDequeue(out var index))
+            int index;
+            lock (pending)
             {
-                var cells = row;
-                results[index] = settle(name => Array.IndexOf(header, name) is var at and >= 0 && at < cells.Length ? cells[at] : null, row);
+                // Result files are read at the same time; a row is in at most one of them.
+                if (!pending.TryGetValue(key, out var queue) || !queue.TryDequeue(out index))
+                {
+                    continue;
+                }
             }
+
+            var cells = row;
+            results[index] = settle(name => Array.IndexOf(header, name) is var at and >= 0 && at < cells.Length ? cells[at] : null, row);
         }
     }
 

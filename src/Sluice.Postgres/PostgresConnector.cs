@@ -8,7 +8,7 @@ using Sluice.Postgres.Sources;
 namespace Sluice.Postgres;
 
 /// <summary><c>type: postgres</c>: a PostgreSQL database as a source (a table read by cursor, a query or table diffed by key, or a model).</summary>
-public sealed class PostgresConnector : IConnector, IHealthReporting, IWriteBackConnector
+public sealed class PostgresConnector : IConnector, IHealthReporting, IWriteBackConnector, IPrunableResources
 {
     /// <summary>The <c>type:</c> of PostgreSQL connections.</summary>
     public const string ConnectorType = "postgres";
@@ -93,6 +93,26 @@ public sealed class PostgresConnector : IConnector, IHealthReporting, IWriteBack
         ArgumentNullException.ThrowIfNull(resources);
         return SlotHealthReporter.ReadAsync(request, resources, ct);
     }
+
+    /// <summary>Every Sluice slot and publication no CDC sync of the config claims, in every database the config connects to.</summary>
+    public async Task<PrunableScan> FindPrunableAsync(SluiceConfig config, ConnectorResources resources, CancellationToken ct)
+    {
+        var (orphans, problems) = await CdcOrphans.FindAsync(config, resources, ct);
+        return new PrunableScan([.. orphans.Select(o => new PrunableResource(o.Connection, KindOf(o.Orphan.Kind), o.Orphan.Name, o.Orphan.Describe()))], problems);
+    }
+
+    /// <summary>Drops one orphaned slot or publication; a slot a reader is attached to only with <paramref name="force"/>.</summary>
+    public async Task<PruneResult> PruneAsync(SluiceConfig config, PrunableResource resource, bool force, ConnectorResources resources, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(resource);
+        var kind = resource.Kind == KindOf(SlotPruner.OrphanKind.Slot) ? SlotPruner.OrphanKind.Slot : SlotPruner.OrphanKind.Publication;
+        // Dropping looks the slot's reader up again, so only the kind and the name matter here.
+        var orphan = new OrphanedCdcObject(resource.Connection, new SlotPruner.Orphan(kind, resource.Name, false, null, null));
+        var outcome = await CdcOrphans.DropAsync(config, orphan, force, resources, ct);
+        return new PruneResult(outcome.Dropped, outcome.Problem);
+    }
+
+    private static string KindOf(SlotPruner.OrphanKind kind) => kind == SlotPruner.OrphanKind.Slot ? "slot" : "publication";
 
     /// <summary>The connection's options and its shared, pooled data source.</summary>
     public static (PostgresConnectionOptions Options, NpgsqlDataSource DataSource) Open(ConnectionConfig connection, ConnectorResources resources)

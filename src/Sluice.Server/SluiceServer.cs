@@ -41,12 +41,14 @@ public sealed class SluiceServer(SluiceWorkspace workspace, ILoggerFactory logs)
             schedules[sync.Name] = (await workspace.ScheduleOfAsync(sync)).ToString();
         }
 
+        app.MapSluiceMetrics(workspace, out var health);
         app.MapGet("/", async (HttpContext http) =>
         {
             var state = await workspace.StateAsync(http.RequestAborted);
             var status = await state.StatusAsync(http.RequestAborted);
             var ingest = await workspace.IngestBacklogAsync(http.RequestAborted);
-            return Results.Content(StatusPage.Render(status, schedules, workspace.Time.GetUtcNow(), ingest), "text/html; charset=utf-8");
+            // The connectors' health lines; a system that cannot be read leaves them out rather than the whole page.
+            return Results.Content(StatusPage.Render(status, schedules, workspace.Time.GetUtcNow(), ingest, health.Current()), "text/html; charset=utf-8");
         });
         app.MapGet("/api/syncs", async (HttpContext http) =>
         {
@@ -54,7 +56,6 @@ public sealed class SluiceServer(SluiceWorkspace workspace, ILoggerFactory logs)
             return Results.Json(await state.StatusAsync(http.RequestAborted));
         });
         app.MapGet("/healthz", () => Results.Text("ok"));
-        app.MapSluiceMetrics(workspace);
         // What connectors receive over HTTP (the ingest API): their routes, mounted as they contribute them.
         workspace.IngestLog = logs.CreateLogger("Sluice.Ingest");
         await app.MapConnectorRoutesAsync(workspace, logs.CreateLogger("Sluice.Server.Ingest"), ct);

@@ -2,8 +2,9 @@ using System.CommandLine;
 using Sluice.Cli.Terminal;
 using Sluice.Core.Configuration;
 using Sluice.Core.Connectors;
-using Sluice.Postgres.Cdc;
+using Sluice.Server.Hosting;
 using Sluice.Server.Metrics;
+using Sluice.State;
 using Spectre.Console;
 
 namespace Sluice.Cli.Commands;
@@ -59,14 +60,24 @@ internal static class PruneCommand
             var config = SluiceConfig.Load(parse.GetValue(CliOptions.Config)!);
             await using var collector = new SyncHealthCollector(config, TimeProvider.System);
             await using var resources = new ConnectorResources(TimeProvider.System);
-            var (orphans, problems) = await CdcOrphans.FindAsync(config, resources, ct);
+            // Each connector that creates things of its own (a CDC sync's slot) lists those no sync claims any more.
+            var pruners = SluiceWorkspace.DefaultConnectors().OfType<IPrunableResources>().ToList();
+            var orphans = new List<(IPrunableResources Pruner, PrunableResource Resource)>();
+            var problems = new List<string>();
+            foreach (var pruner in pruners)
+            {
+                var scan = await pruner.FindPrunableAsync(config, resources, ct);
+                orphans.AddRange(scan.Resources.Select(r => (pruner, r)));
+                problems.AddRange(scan.Problems);
+            }
+
             var declared = config.Syncs.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
             var forgotten = parse.GetValue(state) && collector.State() is { } store
-                ? await SlotPruner.FindForgottenSyncsAsync(store.DataSource, store.Schema, declared, ct)
+                ? await ForgottenSyncs.FindAsync(store.DataSource, store.Schema, declared, ct)
                 : [];
 
             var retention = parse.GetValue(ledger) && collector.State() is { } ledgerStore
-                ? new Sluice.State.RecordLedgerRetention(ledgerStore.DataSource, ledgerStore.Schema)
+                ? new RecordLedgerRetention(ledgerStore.DataSource, ledgerStore.Schema)
                 : null;
             var cutoff = TimeProvider.System.GetUtcNow() - Retention(parse.GetValue(olderThan)!);
             var compactable = retention is null ? null : await retention.CountAsync(cutoff, ct);
@@ -82,9 +93,9 @@ internal static class PruneCommand
                 return problems.Count == 0 ? ExitCodes.Ok : ExitCodes.Failure;
             }
 
-            foreach (var orphan in orphans)
+            foreach (var (_, orphan) in orphans)
             {
-                Output.Line($"connection '{orphan.Connection}': {orphan.Orphan.Describe()}");
+                Output.Line($"connection '{orphan.Connection}': {orphan.Description}");
             }
 
             foreach (var name in forgotten)
@@ -120,10 +131,10 @@ internal static class PruneCommand
             }
 
             var failures = problems.Count;
-            foreach (var orphan in orphans)
+            foreach (var (pruner, orphan) in orphans)
             {
-                var outcome = await CdcOrphans.DropAsync(config, orphan, parse.GetValue(force), resources, ct);
-                var what = $"connection '{orphan.Connection}': {(orphan.Orphan.Kind == SlotPruner.OrphanKind.Slot ? "slot" : "publication")} {orphan.Orphan.Name}";
+                var outcome = await pruner.PruneAsync(config, orphan, parse.GetValue(force), resources, ct);
+                var what = $"connection '{orphan.Connection}': {orphan.Kind} {orphan.Name}";
                 if (outcome.Dropped)
                 {
                     Output.Ok($"{what}: dropped");
@@ -139,7 +150,7 @@ internal static class PruneCommand
             {
                 foreach (var name in forgotten)
                 {
-                    await SlotPruner.ForgetSyncAsync(stateStore.DataSource, stateStore.Schema, name, ct);
+                    await ForgottenSyncs.ForgetAsync(stateStore.DataSource, stateStore.Schema, name, ct);
                     Output.Ok($"state of sync '{name}': deleted");
                 }
             }

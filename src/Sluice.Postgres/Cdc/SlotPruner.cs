@@ -1,4 +1,5 @@
 using Npgsql;
+using Sluice.State;
 
 namespace Sluice.Postgres.Cdc;
 
@@ -121,64 +122,13 @@ public static class SlotPruner
         }
     }
 
-    /// <summary>
-    /// Syncs the state store at <paramref name="schema"/> has history for that <paramref name="declared"/> does not name
-    /// (a backfill's state, <c>name#backfill</c>, goes with its sync).
-    /// </summary>
-    public static async Task<IReadOnlyList<string>> FindForgottenSyncsAsync(NpgsqlDataSource state, string schema, IReadOnlySet<string> declared, CancellationToken ct)
-    {
-        ArgumentNullException.ThrowIfNull(state);
-        ArgumentNullException.ThrowIfNull(declared);
-        var names = new List<string>();
-        var stateSchema = new State.StateSchema(schema);
-        return await PostgresCall.RunAsync(PostgresCallContext.StateStoreIn(schema), async () =>
-        {
-            await using (var exists = state.CreateCommand("SELECT to_regclass($1) IS NOT NULL"))
-            {
-                exists.Parameters.Add(new NpgsqlParameter { Value = $"{stateSchema.Name}.syncs" });
-                if (await exists.ExecuteScalarAsync(ct) is not true)
-                {
-                    return names;
-                }
-            }
+    /// <summary>Syncs the state store has history for that the config no longer names (<see cref="ForgottenSyncs.FindAsync"/>).</summary>
+    public static Task<IReadOnlyList<string>> FindForgottenSyncsAsync(NpgsqlDataSource state, string schema, IReadOnlySet<string> declared, CancellationToken ct) =>
+        ForgottenSyncs.FindAsync(state, schema, declared, ct);
 
-            await using var command = state.CreateCommand($"SELECT name FROM {stateSchema.Name}.syncs ORDER BY name");
-            await using var reader = await command.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct))
-            {
-                var name = reader.GetString(0);
-                var hash = name.IndexOf('#', StringComparison.Ordinal);
-                if (!declared.Contains(hash < 0 ? name : name[..hash]))
-                {
-                    names.Add(name);
-                }
-            }
-
-            return names;
-        });
-    }
-
-    /// <summary>
-    /// Deletes a sync's checkpoint, runs, send ledger, dead letters and record state. The audit log stays: it records
-    /// what was sent, and outlives the sync by design.
-    /// </summary>
-    public static async Task ForgetSyncAsync(NpgsqlDataSource state, string schema, string syncName, CancellationToken ct)
-    {
-        ArgumentNullException.ThrowIfNull(state);
-        var stateSchema = new State.StateSchema(schema);
-        await PostgresCall.RunAsync(PostgresCallContext.StateStoreIn(schema), async () =>
-        {
-            await using var connection = await state.OpenConnectionAsync(ct);
-            // One statement, so one transaction. The ledger has no foreign key to cascade along; everything else goes with the syncs row.
-            await using var command = new NpgsqlCommand(
-                $"""
-                WITH gone AS (DELETE FROM {stateSchema.Name}.syncs WHERE name = $1 RETURNING id)
-                DELETE FROM {stateSchema.Name}.send_ledger WHERE sync_id IN (SELECT id FROM gone)
-                """, connection);
-            command.Parameters.Add(new NpgsqlParameter { Value = syncName });
-            await command.ExecuteNonQueryAsync(ct);
-        });
-    }
+    /// <summary>Deletes a removed sync's state (<see cref="ForgottenSyncs.ForgetAsync"/>).</summary>
+    public static Task ForgetSyncAsync(NpgsqlDataSource state, string schema, string syncName, CancellationToken ct) =>
+        ForgottenSyncs.ForgetAsync(state, schema, syncName, ct);
 
     private static async Task<int?> ActivePidAsync(NpgsqlConnection connection, string slot, CancellationToken ct)
     {

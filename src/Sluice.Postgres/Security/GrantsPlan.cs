@@ -98,8 +98,8 @@ public sealed class GrantsPlan(SluiceConfig config, string? connection)
 
     private string State(string role)
     {
-        var state = Named(connection ?? config.State.Connection)
-            ?? config.Connections.FirstOrDefault(c => c.Type == "postgres")
+        // The config resolves the state connection once (named under state:, else the first postgres connection).
+        var state = Named(connection ?? config.StateConnection?.Name)
             ?? throw new ConfigException(null, $"{config.FilePath} declares no postgres connection to keep Sluice's state in", "declare one under 'connections:'");
         return GrantsSql.State(role, Database(state), config.State.Schema);
     }

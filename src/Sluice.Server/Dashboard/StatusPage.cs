@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
+using Sluice.Core.Connectors;
+using Sluice.Server.Metrics;
 using Sluice.State;
 using Sluice.State.Ingest;
 
@@ -8,12 +10,14 @@ namespace Sluice.Server.Dashboard;
 
 /// <summary>
 /// The dashboard's one page: every sync, its schedule, its last run and its dead letters, and for a sync reading an
-/// ingest source its backlog and the events deleted before it read them (lost).
+/// ingest source its backlog and the events deleted before it read them (lost); then what the connectors watch
+/// (<see cref="IHealthReporting"/>: a CDC slot's lag, an API's quota), with the same lines <c>/metrics</c> exports.
 /// </summary>
 internal static class StatusPage
 {
     public static string Render(
-        IReadOnlyList<SyncStatus> syncs, IReadOnlyDictionary<string, string> schedules, DateTimeOffset now, IReadOnlyList<IngestBacklog>? ingest = null)
+        IReadOnlyList<SyncStatus> syncs, IReadOnlyDictionary<string, string> schedules, DateTimeOffset now, IReadOnlyList<IngestBacklog>? ingest = null,
+        SyncHealthSnapshot? health = null)
     {
         var backlogs = (ingest ?? []).ToDictionary(b => b.Sync, StringComparer.Ordinal);
         var html = new StringBuilder();
@@ -24,6 +28,7 @@ internal static class StatusPage
             body{font:14px system-ui,sans-serif;margin:2rem;color:#1f2328}h1{font-size:20px}
             table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.4rem .6rem;border-bottom:1px solid #d0d7de}
             th{background:#f6f8fa}.succeeded{color:#1a7f37}.failed{color:#cf222e}.running{color:#9a6700}.err{color:#cf222e;font-size:12px}
+            .warning{color:#9a6700}.critical{color:#cf222e}.ok{color:#1a7f37}.lines{font:12px ui-monospace,monospace}h2{font-size:16px;margin-top:2rem}
             .num{text-align:right;font-variant-numeric:tabular-nums}
             </style></head><body><h1>Sluice</h1>
             <table><tr><th>sync</th><th>schedule</th><th>last run</th><th>status</th><th class="num">read</th><th class="num">acknowledged</th><th class="num">rejected</th><th class="num">dead letters</th><th class="num">acknowledged, all runs</th><th class="num">ingest backlog</th><th class="num">lost</th></tr>
@@ -59,9 +64,49 @@ internal static class StatusPage
             html.Append("</tr>");
         }
 
-        html.Append("</table><p>JSON: <a href=\"/api/syncs\">/api/syncs</a></p></body></html>");
+        html.Append("</table>");
+        if (health is not null)
+        {
+            AppendHealth(html, health);
+        }
+
+        html.Append("<p>JSON: <a href=\"/api/syncs\">/api/syncs</a></p></body></html>");
         return html.ToString();
     }
+
+    /// <summary>Every report a connector made, a sync's or one no sync claims, and the connections that could not be read.</summary>
+    private static void AppendHealth(StringBuilder html, SyncHealthSnapshot health)
+    {
+        var reports = health.Syncs.Select(s => s.Health).OfType<HealthReport>().Concat(health.Findings).ToList();
+        var problems = health.Syncs.Where(s => s.Problem is not null).Select(s => $"{s.Name}: {s.Problem}").Concat(health.Problems).ToList();
+        if (reports.Count == 0 && problems.Count == 0)
+        {
+            return;
+        }
+
+        html.Append("<h2>Health</h2><table><tr><th>sync</th><th>watching</th><th>state</th><th>lines</th><th>what to do</th></tr>");
+        foreach (var report in reports)
+        {
+            html.Append("<tr><td>").Append(E(report.Sync ?? "—")).Append("</td><td>").Append(E(report.Subject)).Append("</td><td class=\"")
+                .Append(report.State.ToString().ToLowerInvariant()).Append("\">").Append(E(report.StateText)).Append("</td><td class=\"lines\">");
+            html.AppendJoin("<br>", report.Lines.Select(l => E(Line(l))));
+            html.Append("</td><td>");
+            html.AppendJoin("<br>", report.Messages.Select(E));
+            html.Append("</td></tr>");
+        }
+
+        foreach (var problem in problems)
+        {
+            html.Append("<tr><td colspan=\"5\" class=\"err\">").Append(E(problem)).Append("</td></tr>");
+        }
+
+        html.Append("</table>");
+    }
+
+    /// <summary>A health line as <c>/metrics</c> writes it: <c>name{label="value",…} value</c>.</summary>
+    private static string Line(HealthLine line) =>
+        line.Name + (line.Labels.Count == 0 ? "" : "{" + string.Join(",", line.Labels.Select(l => $"{l.Key}=\"{l.Value}\"")) + "}")
+        + " " + line.Value.ToString("G", CultureInfo.InvariantCulture);
 
     private static void AppendIngest(StringBuilder html, IngestBacklog? backlog, DateTimeOffset now)
     {

@@ -33,7 +33,7 @@ public sealed class SluiceWorkspace : IAsyncDisposable
         // A connector that counts its own requests (Salesforce) takes them from the same gate as the engine's batches.
         _resources = new ConnectorResources(time) { GateOf = name => Gate(Config.Connections.First(c => c.Name == name)) };
         // The ingest connector reads the queue in this workspace's state store, so it is made here, not in DefaultConnectors.
-        _connectors = (connectors ?? [.. DefaultConnectors(), new IngestConnector(StateDataSourceAsync, IngestQueueAsync)]).ToDictionary(c => c.Type, StringComparer.Ordinal);
+        _connectors = (connectors ?? [.. DefaultConnectors(), .. StateStoreConnectors(StateDataSourceAsync, IngestQueueAsync)]).ToDictionary(c => c.Type, StringComparer.Ordinal);
     }
 
     /// <summary>The connectors this workspace knows, one per connection type; hosts look for their optional capabilities.</summary>
@@ -44,6 +44,16 @@ public sealed class SluiceWorkspace : IAsyncDisposable
     public TimeProvider Time { get; }
 
     public static IEnumerable<IConnector> DefaultConnectors() => [new PostgresConnector(), new SegmentConnector(), new SalesforceConnector()];
+
+    /// <summary>
+    /// The connectors whose system is the state store itself (<c>type: ingest</c>, which reads the ingest queue): made
+    /// by each host around the state store it opens, so not among <see cref="DefaultConnectors"/>.
+    /// </summary>
+    /// <param name="state">Opens the state store; called on first read.</param>
+    /// <param name="queue">The host's ingest queue, for the ingest API's routes; null when the host serves none.</param>
+    public static IEnumerable<IConnector> StateStoreConnectors(
+        Func<CancellationToken, Task<(Npgsql.NpgsqlDataSource DataSource, string Schema)>> state, Func<CancellationToken, Task<IIngestQueue>>? queue = null) =>
+        [new IngestConnector(state, queue)];
 
     /// <summary>The state store, opened (and migrated) on first use.</summary>
     public async Task<PostgresStateStore> StateAsync(CancellationToken ct)
@@ -89,7 +99,8 @@ public sealed class SluiceWorkspace : IAsyncDisposable
     public async Task<IReadOnlyList<IngestBacklog>> IngestBacklogAsync(CancellationToken ct)
     {
         var readers = Config.Syncs
-            .Where(s => Config.FindConnection(s.SourceConnection)?.Type == IngestConnector.ConnectorType)
+            .Where(s => Config.FindConnection(s.SourceConnection) is { } source
+                && _connectors.GetValueOrDefault(source.Type) is IBacklogReporting backlog && backlog.HasBacklog(s, source))
             .Select(s => (s.Name, s.SourceConnection))
             .ToList();
         if (readers.Count == 0)

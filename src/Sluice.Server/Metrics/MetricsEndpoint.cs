@@ -19,20 +19,24 @@ public static class MetricsEndpoint
     /// Registers the health instruments and maps <c>/metrics</c>; the collector (and the memory of each slot's progress
     /// between scrapes) lives as long as the app. The metrics pipeline itself is <see cref="Telemetry.SluiceOpenTelemetry"/>'s.
     /// </summary>
-    public static IEndpointConventionBuilder MapSluiceMetrics(this WebApplication app, SluiceWorkspace workspace)
+    public static IEndpointConventionBuilder MapSluiceMetrics(this WebApplication app, SluiceWorkspace workspace) => app.MapSluiceMetrics(workspace, out _);
+
+    /// <summary>Maps <c>/metrics</c> and hands back the health it reads, which the dashboard shows too (one collector, one memory of each slot).</summary>
+    internal static IEndpointConventionBuilder MapSluiceMetrics(this WebApplication app, SluiceWorkspace workspace, out HealthSnapshotCache health)
     {
         ArgumentNullException.ThrowIfNull(app);
         ArgumentNullException.ThrowIfNull(workspace);
         var collector = new SyncHealthCollector(workspace.Config, workspace.Time, watching: true, workspace.Connectors);
-        var health = new HealthSnapshotCache(collector, workspace.Time);
+        health = new HealthSnapshotCache(collector, workspace.Time);
         var meter = new Meter(SluiceTelemetry.Name);
-        HealthInstruments.Register(meter, collector.Metrics, health.Current);
+        var cache = health;
+        HealthInstruments.Register(meter, collector.Metrics, cache.Current);
         app.Lifetime.ApplicationStopped.Register(() =>
         {
             meter.Dispose();
             collector.DisposeAsync().AsTask().GetAwaiter().GetResult();
         });
-        return app.MapPrometheusScrapingEndpoint("/metrics", meterProvider: null, pipeline => pipeline.Use(RefreshFirst(health)), optionsName: null);
+        return app.MapPrometheusScrapingEndpoint("/metrics", meterProvider: null, pipeline => pipeline.Use(RefreshFirst(cache)), optionsName: null);
     }
 
     /// <summary>Reads the state store before the exporter collects, so that the scrape shows it as it is now.</summary>

@@ -20,6 +20,7 @@ public sealed class SyncHealthCollector : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly bool _watching;
     private readonly IReadOnlyList<IHealthReporting> _reporters;
+    private readonly IReadOnlyDictionary<string, IConnector> _connectors;
     private readonly ConnectorResources _resources;
     private readonly Dictionary<string, NpgsqlDataSource> _dataSources = new(StringComparer.Ordinal);
 
@@ -31,7 +32,9 @@ public sealed class SyncHealthCollector : IAsyncDisposable
         _config = config;
         _time = time;
         _watching = watching;
-        _reporters = [.. (connectors ?? SluiceWorkspace.DefaultConnectors()).OfType<IHealthReporting>()];
+        var known = (connectors ?? [.. SluiceWorkspace.DefaultConnectors(), .. SluiceWorkspace.StateStoreConnectors(OpenStateAsync)]).ToList();
+        _reporters = [.. known.OfType<IHealthReporting>()];
+        _connectors = known.DistinctBy(c => c.Type).ToDictionary(c => c.Type, StringComparer.Ordinal);
         _resources = new ConnectorResources(time);
     }
 
@@ -109,7 +112,13 @@ public sealed class SyncHealthCollector : IAsyncDisposable
     }
 
     /// <summary>Whether the sync reads an ingest source: a stream, continuous unless its schedule says otherwise.</summary>
-    private bool ReadsIngest(SyncConfig sync) => _config.FindConnection(sync.SourceConnection)?.Type == IngestConnector.ConnectorType;
+    private bool ReadsIngest(SyncConfig sync) =>
+        _config.FindConnection(sync.SourceConnection) is { } source
+        && _connectors.GetValueOrDefault(source.Type) is IBacklogReporting backlog && backlog.HasBacklog(sync, source);
+
+    /// <summary>The state store for the connectors that live in it; this collector only reads, so nothing is migrated.</summary>
+    private Task<(NpgsqlDataSource DataSource, string Schema)> OpenStateAsync(CancellationToken ct) =>
+        Task.FromResult(State() ?? throw new ConfigException(null, $"{_config.FilePath} declares no postgres connection to keep Sluice's state in", "declare one under 'connections:'"));
 
     private string? StateConnectionName() =>
         _config.StateConnection?.Name;

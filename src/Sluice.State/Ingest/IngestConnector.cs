@@ -15,7 +15,7 @@ namespace Sluice.State.Ingest;
 /// <param name="queue">The host's ingest queue, which the API writes to; opened on first use. Null: no API (<see cref="Routes"/> refuses).</param>
 public sealed class IngestConnector(
     Func<CancellationToken, Task<(NpgsqlDataSource DataSource, string Schema)>> state,
-    Func<CancellationToken, Task<IIngestQueue>>? queue = null) : IConnector, IHttpIngress
+    Func<CancellationToken, Task<IIngestQueue>>? queue = null) : IConnector, IHttpIngress, IBacklogReporting
 {
     public const string ConnectorType = "ingest";
 
@@ -41,6 +41,9 @@ public sealed class IngestConnector(
             "send to a Segment or PostgreSQL connection; an ingest source only receives events through the ingest API");
 
     public RateLimitOptions RateLimit(ConnectionConfig connection) => new();
+
+    /// <summary>Every sync reading an ingest source has a backlog: the queued events after its checkpoint.</summary>
+    public bool HasBacklog(SyncConfig sync, ConnectionConfig connection) => true;
 
     /// <summary>The ingest API, when the config declares ingest sources; validates their write keys (each its own).</summary>
     public IReadOnlyList<HttpRoute> Routes(SluiceConfig config, HttpIngressContext context)

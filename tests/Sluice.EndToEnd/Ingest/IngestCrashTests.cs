@@ -162,8 +162,10 @@ public sealed class IngestCrashTests
             {
                 return (await probe.GetAsync(new Uri(url + "/healthz"))).IsSuccessStatusCode;
             }
-            catch (HttpRequestException)
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
             {
+                // Not listening yet, or too slow to answer on a loaded machine (a probe that timed out): ask again
+                // until the deadline, as for a refused connection.
                 return false;
             }
         }, "sluice run listening");

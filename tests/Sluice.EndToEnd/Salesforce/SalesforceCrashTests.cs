@@ -38,9 +38,11 @@ public sealed class SalesforceCrashTests
 
                 """);
 
+        // Killed once the job is closed (UploadComplete): Salesforce goes on to create the records while Sluice is dead
+        // and never saw the job's results, so the rerun must find them by external id instead of creating them again.
         var killed = await RunUntilKilledAsync(bed, "users_to_accounts", () => org.Requests.Any(r =>
-            r.Method == "POST" && r.Path.EndsWith("/jobs/ingest", StringComparison.Ordinal) && r.Status < 300));
-        Assert.True(killed, "the sync finished before an ingest job was open; the test proves nothing");
+            r.Method == "PATCH" && r.Path.Contains("/jobs/ingest/", StringComparison.Ordinal) && r.Status < 300));
+        Assert.True(killed, "the sync finished before its ingest job was closed; the test proves nothing");
 
         var (exit, output) = await bed.RunSluiceAsync("sync", "users_to_accounts", "-c", bed.ConfigPath);
         Assert.True(exit == 0, output);

@@ -155,6 +155,23 @@ public sealed class IngestCrashTests
         server.BeginOutputReadLine();
         server.BeginErrorReadLine();
         using var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        try
+        {
+            await WaitListeningAsync(server, probe, url);
+        }
+        catch
+        {
+            // The caller never gets the process to stop: stop it here (it outlived a failed test run once), and let
+            // the failure itself propagate unchanged.
+            server.Kill(entireProcessTree: true);
+            throw;
+        }
+
+        return server;
+    }
+
+    private static async Task WaitListeningAsync(Process server, HttpClient probe, string url)
+    {
         await Until(async () =>
         {
             Assert.False(server.HasExited, "sluice run exited early");
@@ -169,7 +186,6 @@ public sealed class IngestCrashTests
                 return false;
             }
         }, "sluice run listening");
-        return server;
     }
 
     private static Task Until(Func<bool> condition, string what) => Until(() => Task.FromResult(condition()), what);

@@ -185,4 +185,26 @@ public sealed class SalesforceSourceTests
         var refused = Assert.Throws<ConfigException>(() => SalesforceSourceOptions.ParseSoql("SELECT Id FROM Opportunity WHERE Amount > 0 ORDER BY Amount", null));
         Assert.Contains("ORDER BY", refused.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void The_source_section_binds_soql_or_object_and_fields_and_refuses_what_it_cannot_do()
+    {
+        var fromSoql = SalesforceSourceOptions.Bind(ConfigSection.Parse("""
+            connection: crm
+            soql: "SELECT Id, Account.Name FROM Opportunity WHERE IsWon = true"
+            lookback: 10m
+            """));
+        Assert.Equal(("Opportunity", "IsWon = true", TimeSpan.FromMinutes(10)), (fromSoql.Object, fromSoql.Where, fromSoql.Lookback));
+        Assert.Equal(["Id", "Account.Name"], fromSoql.Fields);
+
+        var defaults = SalesforceSourceOptions.Bind(ConfigSection.Parse("{connection: crm, object: Opportunity, fields: [Id, StageName]}"));
+        Assert.Equal((TimeSpan.FromMinutes(5), 2000, (string?)null), (defaults.Lookback, defaults.PageSize, defaults.Where));
+
+        var stream = Assert.Throws<ConfigException>(() => SalesforceSourceOptions.Bind(ConfigSection.Parse("{connection: crm, object: Opportunity, fields: [Id], changes: stream}")));
+        Assert.Contains("'changes: stream' is not available", stream.Message, StringComparison.Ordinal);
+        var both = Assert.Throws<ConfigException>(() => SalesforceSourceOptions.Bind(ConfigSection.Parse("{connection: crm, object: Opportunity, soql: 'SELECT Id FROM Opportunity'}")));
+        Assert.Contains("'soql:' or 'object:'", both.Message, StringComparison.Ordinal);
+        var noFields = Assert.Throws<ConfigException>(() => SalesforceSourceOptions.Bind(ConfigSection.Parse("{connection: crm, object: Opportunity}")));
+        Assert.Contains("names no fields", noFields.Message, StringComparison.Ordinal);
+    }
 }

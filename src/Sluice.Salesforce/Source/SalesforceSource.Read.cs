@@ -253,6 +253,7 @@ internal sealed partial class SalesforceSource
                 _sequence = _window.Add(id, deletedMs, deleted: true);
                 var values = new object?[_resolved.Select.Count];
                 values[_id] = id;
+                values[_stamp] = DateTimeOffset.FromUnixTimeMilliseconds(deletedMs);
                 yield return Delete(values, Position(null, loading: false));
             }
 

@@ -113,6 +113,25 @@ public sealed class SalesforceSourceTests
     }
 
     [Fact]
+    public async Task In_a_quiet_org_the_window_of_versions_kept_in_the_checkpoint_empties_once_the_lookback_has_passed()
+    {
+        await using var bed = await SourceBed.StartAsync();
+        bed.Opportunities(["A", "B", "C"]);
+        await using var source = bed.Source(lookback: TimeSpan.FromSeconds(1));
+        var (_, checkpoint) = await SourceBed.ReadAsync(source, null);
+        Assert.Equal(3, SalesforcePosition.Read(checkpoint)!.Window.Count);
+
+        // Nothing changes: the newest stamp stays where it was, but the org's clock moves the floor past it.
+        await Eventually.HoldsAsync(async () =>
+        {
+            var (changes, next) = await SourceBed.ReadAsync(source, checkpoint);
+            Assert.Empty(changes);
+            checkpoint = next;
+            return SalesforcePosition.Read(checkpoint)!.Window.Count == 0;
+        }, "the window to empty", TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
     public async Task Deleted_records_arrive_as_deletes_from_the_recycle_bin_and_once_purged_from_get_deleted()
     {
         var orgTime = new FakeTimeProvider(DateTimeOffset.UtcNow);

@@ -74,8 +74,8 @@ internal static class DemoSalesforce
 
     /// <summary>
     /// Adds the write-back column. The demo's own emulator starts with an empty org every time, so the Salesforce
-    /// syncs start afresh too: their checkpoints, record ledgers and dead letters, and the Ids written back by an
-    /// earlier run, all point at records of an org that is gone. A user's org keeps everything.
+    /// syncs start afresh too: their checkpoints, record ledgers and dead letters point at records of an org that is
+    /// gone. A user's org keeps everything.
     /// </summary>
     public static async Task PrepareAsync(LocalCluster cluster, bool freshOrg, CancellationToken ct)
     {
@@ -90,23 +90,21 @@ internal static class DemoSalesforce
             return;
         }
 
-        await using (var exists = dataSource.CreateCommand("SELECT to_regclass('sluice.syncs') IS NOT NULL"))
+        // The Ids written back stay: the Contact sync writes the new org's Ids over them (and leaves a row alone when
+        // the Id is the same, as the emulator's ids are for the same records in the same order), before the members
+        // sync reads them. Clearing them would put every user through the real-time sync's WAL stream for nothing.
+        await using var exists = dataSource.CreateCommand("SELECT to_regclass('sluice.syncs') IS NOT NULL");
+        if (await exists.ExecuteScalarAsync(ct) is true)
         {
-            if (await exists.ExecuteScalarAsync(ct) is true)
-            {
-                await using var forget = dataSource.CreateCommand("""
-                    WITH demo AS (SELECT id FROM sluice.syncs WHERE name = ANY($1)),
-                         c AS (DELETE FROM sluice.checkpoints WHERE sync_id IN (SELECT id FROM demo)),
-                         r AS (DELETE FROM sluice.record_state WHERE sync_id IN (SELECT id FROM demo))
-                    DELETE FROM sluice.dead_letters WHERE sync_id IN (SELECT id FROM demo)
-                    """);
-                forget.Parameters.Add(new NpgsqlParameter { Value = Syncs.ToArray() });
-                await forget.ExecuteNonQueryAsync(ct);
-            }
+            await using var forget = dataSource.CreateCommand("""
+                WITH demo AS (SELECT id FROM sluice.syncs WHERE name = ANY($1)),
+                     c AS (DELETE FROM sluice.checkpoints WHERE sync_id IN (SELECT id FROM demo)),
+                     r AS (DELETE FROM sluice.record_state WHERE sync_id IN (SELECT id FROM demo))
+                DELETE FROM sluice.dead_letters WHERE sync_id IN (SELECT id FROM demo)
+                """);
+            forget.Parameters.Add(new NpgsqlParameter { Value = Syncs.ToArray() });
+            await forget.ExecuteNonQueryAsync(ct);
         }
-
-        await using var clear = dataSource.CreateCommand($"UPDATE public.users SET {WriteBackColumn} = NULL WHERE {WriteBackColumn} IS NOT NULL");
-        await clear.ExecuteNonQueryAsync(ct);
     }
 
     /// <summary>

@@ -125,36 +125,15 @@ public sealed partial class SalesforceDestination
             return;
         }
 
-        var rows = new BulkRows();
+        var job = BulkIngestJob.Start(_client, ObjectName, "update", null, ct);
+        var uploads = new List<(BulkRows Rows, List<int> Indexes)>();
         foreach (var index in byId)
         {
-            rows.Add(UpdateablePayload(batch[index].Payload), [("Id", batch[index].KnownDestinationId!)]);
+            // A parent's column (Account.External_Id__c) is kept or left by its relationship's name.
+            AddRow(uploads, index, Cells(batch[index]), batch[index].KnownDestinationId!, column => Updateable(column.IndexOf('.') is var dot and >= 0 ? column[..dot] : column));
         }
 
-        var answers = await new BulkIngestJob(_client).RunAsync(rows, _described?.Name ?? _options.Object, "update", null, SettleBulkError, ct);
-        for (var i = 0; i < byId.Count; i++)
-        {
-            results[byId[i]] = answers[i];
-        }
-    }
-
-    /// <summary>The payload without the fields an update may not set.</summary>
-    private byte[] UpdateablePayload(ReadOnlyMemory<byte> payload)
-    {
-        using var record = JsonDocument.Parse(payload);
-        var buffer = new ArrayBufferWriter<byte>(payload.Length);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            foreach (var property in record.RootElement.EnumerateObject().Where(p => Updateable(p.Name)))
-            {
-                property.WriteTo(writer);
-            }
-
-            writer.WriteEndObject();
-        }
-
-        return buffer.WrittenMemory.ToArray();
+        await RunUploadsAsync(uploads, job, "update", null, results, ct);
     }
 
     /// <summary>Whether an update may set the field (or the parent, by its relationship name) — per the object's describe.</summary>

@@ -222,6 +222,7 @@ public sealed partial class SalesforceDestination : IDestination, IDestinationDi
                 });
         }
 
+        await RecreateDeletedAsync(batch, byId, results, ct);
         foreach (var chunk in deletes.Chunk(CollectionSize))
         {
             await DeleteChunkAsync(batch, chunk, results, ct);

@@ -17,4 +17,10 @@ public sealed class SaveOptions
     /// <c>UNABLE_TO_LOCK_ROW</c>, as a row lock held by another transaction would. Default: never.
     /// </summary>
     public Func<SaveRequest, bool>? LockFailure { get; init; }
+
+    /// <summary>
+    /// The API door and client that made the save, as change events report it in <c>changeOrigin</c>, e.g.
+    /// <c>com/salesforce/api/rest/62.0;client=sluice</c>. Default empty (a change made inside the org).
+    /// </summary>
+    public string ChangeOrigin { get; init; } = "";
 }

@@ -48,6 +48,7 @@ internal sealed class SalesforceState
         {
             ("requestLimitRate", faults.RequestLimitRate), ("serviceUnavailableRate", faults.ServiceUnavailableRate),
             ("lockRowRate", faults.LockRowRate), ("dropConnectionRate", faults.DropConnectionRate), ("slowRate", faults.SlowRate),
+            ("commitLagRate", faults.CommitLagRate),
         })
         {
             if (rate is < 0 or > 1 || double.IsNaN(rate))
@@ -59,6 +60,11 @@ internal sealed class SalesforceState
         if (faults.SlowDelay < TimeSpan.Zero)
         {
             throw Sluice.Core.Errors.SluiceException.Config("The fault slowDelay cannot be negative.");
+        }
+
+        if (faults.CommitLag < TimeSpan.Zero)
+        {
+            throw Sluice.Core.Errors.SluiceException.Config("The fault commitLag cannot be negative.");
         }
 
         Volatile.Write(ref _faults, new SalesforceFaults(faults));
@@ -73,6 +79,7 @@ internal sealed class SalesforceState
             AllOrNone = allOrNone,
             UserId = userId,
             ChangeOrigin = changeOrigin,
+            CommitLag = faults.Draw(faults.Options.CommitLagRate) ? Counted(faults.Options.CommitLag) : null,
             LockFailure = faults.Options.LockRowRate > 0
                 ? _ =>
                 {
@@ -86,6 +93,12 @@ internal sealed class SalesforceState
                 }
             : null,
         };
+    }
+
+    private TimeSpan Counted(TimeSpan lag)
+    {
+        Interlocked.Increment(ref _faultCount);
+        return lag;
     }
 
     public void Record(RecordedRequest request)

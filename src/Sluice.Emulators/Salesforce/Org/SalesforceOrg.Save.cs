@@ -59,6 +59,11 @@ public sealed partial class SalesforceOrg
             {
                 Committed?.Invoke(new OrgCommit(context.Changes, context.Now, context.UserId, options.ChangeOrigin));
             }
+
+            if (options.CommitLag is { } lag && lag > TimeSpan.Zero)
+            {
+                HideUntil(undo, context.Now + lag);
+            }
         }
 
         return results;

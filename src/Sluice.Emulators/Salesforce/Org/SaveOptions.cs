@@ -23,4 +23,12 @@ public sealed class SaveOptions
     /// <c>com/salesforce/api/rest/62.0;client=sluice</c>. Default empty (a change made inside the org).
     /// </summary>
     public string ChangeOrigin { get; init; } = "";
+
+    /// <summary>
+    /// Fault: the call's records are stamped now (<c>SystemModstamp</c>, <c>LastModifiedDate</c>) but readers (queries,
+    /// queryAll, Bulk query jobs, getUpdated) see them only this long afterwards, as a long transaction that commits late
+    /// would show them; until then they see the record as it was before (or not at all, when it is new). Default
+    /// <c>null</c>: visible at once.
+    /// </summary>
+    public TimeSpan? CommitLag { get; init; }
 }

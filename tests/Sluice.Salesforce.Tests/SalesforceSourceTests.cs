@@ -113,6 +113,25 @@ public sealed class SalesforceSourceTests
     }
 
     [Fact]
+    public async Task In_a_quiet_org_the_window_of_versions_kept_in_the_checkpoint_empties_once_the_lookback_has_passed()
+    {
+        await using var bed = await SourceBed.StartAsync();
+        bed.Opportunities(["A", "B", "C"]);
+        await using var source = bed.Source(lookback: TimeSpan.FromSeconds(1));
+        var (_, checkpoint) = await SourceBed.ReadAsync(source, null);
+        Assert.Equal(3, SalesforcePosition.Read(checkpoint)!.Window.Count);
+
+        // Nothing changes: the newest stamp stays where it was, but the org's clock moves the floor past it.
+        await Eventually.HoldsAsync(async () =>
+        {
+            var (changes, next) = await SourceBed.ReadAsync(source, checkpoint);
+            Assert.Empty(changes);
+            checkpoint = next;
+            return SalesforcePosition.Read(checkpoint)!.Window.Count == 0;
+        }, "the window to empty", TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
     public async Task Deleted_records_arrive_as_deletes_from_the_recycle_bin_and_once_purged_from_get_deleted()
     {
         var orgTime = new FakeTimeProvider(DateTimeOffset.UtcNow);
@@ -184,5 +203,27 @@ public sealed class SalesforceSourceTests
         Assert.Equal("IsClosed = false", where);
         var refused = Assert.Throws<ConfigException>(() => SalesforceSourceOptions.ParseSoql("SELECT Id FROM Opportunity WHERE Amount > 0 ORDER BY Amount", null));
         Assert.Contains("ORDER BY", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_source_section_binds_soql_or_object_and_fields_and_refuses_what_it_cannot_do()
+    {
+        var fromSoql = SalesforceSourceOptions.Bind(ConfigSection.Parse("""
+            connection: crm
+            soql: "SELECT Id, Account.Name FROM Opportunity WHERE IsWon = true"
+            lookback: 10m
+            """));
+        Assert.Equal(("Opportunity", "IsWon = true", TimeSpan.FromMinutes(10)), (fromSoql.Object, fromSoql.Where, fromSoql.Lookback));
+        Assert.Equal(["Id", "Account.Name"], fromSoql.Fields);
+
+        var defaults = SalesforceSourceOptions.Bind(ConfigSection.Parse("{connection: crm, object: Opportunity, fields: [Id, StageName]}"));
+        Assert.Equal((TimeSpan.FromMinutes(5), 2000, (string?)null), (defaults.Lookback, defaults.PageSize, defaults.Where));
+
+        var stream = Assert.Throws<ConfigException>(() => SalesforceSourceOptions.Bind(ConfigSection.Parse("{connection: crm, object: Opportunity, fields: [Id], changes: stream}")));
+        Assert.Contains("'changes: stream' is not available", stream.Message, StringComparison.Ordinal);
+        var both = Assert.Throws<ConfigException>(() => SalesforceSourceOptions.Bind(ConfigSection.Parse("{connection: crm, object: Opportunity, soql: 'SELECT Id FROM Opportunity'}")));
+        Assert.Contains("'soql:' or 'object:'", both.Message, StringComparison.Ordinal);
+        var noFields = Assert.Throws<ConfigException>(() => SalesforceSourceOptions.Bind(ConfigSection.Parse("{connection: crm, object: Opportunity}")));
+        Assert.Contains("names no fields", noFields.Message, StringComparison.Ordinal);
     }
 }

@@ -60,15 +60,20 @@ internal sealed class DeliveredWindow
         }
     }
 
-    /// <summary>The entries up to <paramref name="sequence"/> whose stamp is after <paramref name="floorMs"/> (all when null).</summary>
-    public List<DeliveredVersion> Snapshot(long sequence, long? floorMs)
+    /// <summary>
+    /// The entries up to <paramref name="sequence"/> whose stamp is after <paramref name="floorMs"/> (all when null), and
+    /// the deletes after <paramref name="deletesFloorMs"/> (where getDeleted reads again from).
+    /// </summary>
+    public List<DeliveredVersion> Snapshot(long sequence, long? floorMs, long? deletesFloorMs = null)
     {
         lock (_lock)
         {
             var kept = new List<DeliveredVersion>();
             foreach (var (id, entry) in _entries)
             {
-                if (entry.Sequence <= sequence && (floorMs is not { } floor || entry.StampMs > floor))
+                var above = floorMs is not { } floor || entry.StampMs > floor;
+                var deleteAbove = entry.Deleted && deletesFloorMs is { } deletesFloor && entry.StampMs > deletesFloor;
+                if (entry.Sequence <= sequence && (above || deleteAbove))
                 {
                     kept.Add(new DeliveredVersion(id, entry.StampMs, entry.Deleted));
                 }

@@ -49,11 +49,9 @@ internal sealed class SalesforcePosition : SourcePosition
     public override Checkpoint ToCheckpoint()
     {
         // Below the floor nothing is read again; while loading, the floor is where the load's newest stamp puts it.
+        // Deletes are kept down to the minute getDeleted reads again from (it covers whole minutes, so it lags behind).
         long? floor = FloorMs ?? (MaxMs is { } max ? max - (long)Lookback.TotalMilliseconds : null);
-        if (DeletedFromMs is { } deletedFrom && floor is { } f)
-        {
-            floor = Math.Min(f, deletedFrom);
-        }
+        long? deletesFloor = DeletedFromMs is { } from ? from - (from % 60_000) - 1 : null;
 
         var stored = new Stored
         {
@@ -64,7 +62,7 @@ internal sealed class SalesforcePosition : SourcePosition
             Max = MaxMs,
             Floor = FloorMs,
             DeletedFrom = DeletedFromMs,
-            Window = [.. Window.Snapshot(Sequence, floor).Select(v => new object[] { v.Id, v.StampMs, v.Deleted ? 1 : 0 })],
+            Window = [.. Window.Snapshot(Sequence, floor, deletesFloor).Select(v => new object[] { v.Id, v.StampMs, v.Deleted ? 1 : 0 })],
         };
         return new Checkpoint(Format, Version, JsonSerializer.Serialize(stored, Json));
     }

@@ -167,7 +167,9 @@ internal sealed partial class SalesforceSource
         {
             var readFloor = FloorMs;
             (string Stamp, string Id)? after = null;
-            while (true)
+            DateTimeOffset? askedAt = null;
+            var more = true;
+            while (more)
             {
                 var conditions = new List<string>();
                 if (Options.Where is { } where)
@@ -190,7 +192,7 @@ internal sealed partial class SalesforceSource
                     + (conditions.Count > 0 ? " WHERE " + string.Join(" AND ", conditions) : "")
                     + $" ORDER BY SystemModstamp ASC, Id ASC LIMIT {Options.PageSize}";
                 var count = 0;
-                await foreach (var values in QueryAsync(soql, ct))
+                await foreach (var values in QueryAsync(soql, ct, at => askedAt ??= at))
                 {
                     count++;
                     var id = (string)values[_id]!;
@@ -210,10 +212,16 @@ internal sealed partial class SalesforceSource
                     yield return deleted ? Delete(values, position) : Upsert(values, position, Kind(values));
                 }
 
-                if (count < Options.PageSize)
-                {
-                    yield break;
-                }
+                more = count == Options.PageSize;
+            }
+
+            // Time moves the floor too, so that a quiet org's window empties: a record not visible when the first page
+            // was asked for, stamped a lookback before then or earlier, commits later than the lookback allows anyway.
+            // The org's clock (the answer's Date, whole seconds) decides, not Sluice's.
+            if (askedAt is { } asked)
+            {
+                var byTime = asked.ToUnixTimeMilliseconds() - 1_000 - _lookbackMs;
+                FloorMs = FloorMs is { } f ? Math.Max(f, byTime) : byTime;
             }
         }
 
@@ -259,6 +267,7 @@ internal sealed partial class SalesforceSource
                 _sequence = _window.Add(id, deletedMs, deleted: true);
                 var values = new object?[_resolved.Select.Count];
                 values[_id] = id;
+                values[_stamp] = DateTimeOffset.FromUnixTimeMilliseconds(deletedMs);
                 yield return Delete(values, Position(null, loading: false));
             }
 
@@ -268,12 +277,12 @@ internal sealed partial class SalesforceSource
         }
 
         /// <summary>The rows of a REST query (through queryAll, so deleted records come too), every page of it.</summary>
-        public async IAsyncEnumerable<object?[]> QueryAsync(string soql, [EnumeratorCancellation] CancellationToken ct)
+        public async IAsyncEnumerable<object?[]> QueryAsync(string soql, [EnumeratorCancellation] CancellationToken ct, Action<DateTimeOffset>? answeredAt = null)
         {
             string? path = "queryAll?q=" + Uri.EscapeDataString(soql);
             while (path is not null)
             {
-                using var json = await Client.GetJsonAsync(path, ct);
+                using var json = await GetJsonAsync(path, answeredAt, ct);
                 var root = json.RootElement;
                 foreach (var record in root.GetProperty("records").EnumerateArray())
                 {
@@ -290,6 +299,19 @@ internal sealed partial class SalesforceSource
                     ? next.GetString()
                     : null;
             }
+        }
+
+        /// <summary>GETs a JSON answer and tells <paramref name="answeredAt"/> the org's time on it (its <c>Date</c> header).</summary>
+        private async Task<JsonDocument> GetJsonAsync(string path, Action<DateTimeOffset>? answeredAt, CancellationToken ct)
+        {
+            using var response = await Client.SendAsync(HttpMethod.Get, path, () => null, retrySafe: true, ct);
+            if (response.Headers.Date is { } date)
+            {
+                answeredAt?.Invoke(date);
+            }
+
+            await using var stream = await response.Content.ReadAsStreamAsync(ct);
+            return await JsonDocument.ParseAsync(stream, cancellationToken: ct);
         }
 
         public Change ChangeOf(object?[] values, SourcePosition position, bool loading) =>

@@ -1,5 +1,10 @@
+using System.Text;
 using System.Text.Json.Nodes;
 using Sluice.Emulators.Salesforce;
+using Sluice.Emulators.Salesforce.Bulk;
+using Sluice.Emulators.Salesforce.Org;
+using Sluice.Emulators.Salesforce.Soql;
+using Sluice.Testing;
 
 namespace Sluice.Emulators.Tests.Salesforce;
 
@@ -69,5 +74,28 @@ public sealed class CommitLagAndRecycleBinTests
         Assert.Empty((await harness.JsonAsync(HttpMethod.Get, $"{Api}/queryAll?q={Uri.EscapeDataString(Deleted)}"))["records"]!.AsArray());
         var log = await harness.JsonAsync(HttpMethod.Get, $"{Api}/sobjects/Account/deleted/?start=2026-03-01T10:00:00Z&end=2026-03-01T10:05:00Z");
         Assert.Equal(id, Assert.Single(log["deletedRecords"]!.AsArray())!["id"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_bulk_hard_delete_skips_the_recycle_bin_and_is_only_in_the_delete_log()
+    {
+        var org = new SalesforceOrg(OrgFiles.WithSubscriptions());
+        var bulk = new BulkService(org, new QueryService(org));
+        var ids = org.Save([.. new[] { "Hard", "Soft" }.Select(name => new SaveRequest
+        {
+            Operation = SaveOperation.Insert,
+            ObjectName = "Account",
+            Fields = [KeyValuePair.Create("Name", (JsonNode?)name)],
+        })]).Select(r => r.Id!).ToList();
+        org.Save([new SaveRequest { Operation = SaveOperation.Delete, Id = ids[1] }]);
+
+        var job = bulk.CreateIngest(new JsonObject { ["object"] = "Account", ["operation"] = "hardDelete" }, "62.0", org.DefaultUserId);
+        bulk.Upload(job.Id, Encoding.UTF8.GetBytes($"Id\n{ids[0]}\n"));
+        bulk.ChangeState(job.Id, "UploadComplete", ingest: true);
+        await Eventually.HoldsAsync(() => BulkJobState.IsTerminal(job.State), "the job finishes", state: () => job.State);
+
+        Assert.Equal(BulkJobState.JobComplete, job.State);
+        Assert.Equal([ids[1]], org.Records("Account", includeDeleted: true).Select(r => r.Id)); // the soft delete stays in the bin
+        Assert.Equal(ids.Order(StringComparer.Ordinal), org.Deleted("Account", DateTimeOffset.MinValue, DateTimeOffset.MaxValue).Select(d => d.Id).Order(StringComparer.Ordinal));
     }
 }

@@ -221,6 +221,23 @@ public sealed partial class SalesforceOrg
         }
     }
 
+    /// <summary>Removes deleted records for good (a hard delete): queryAll no longer finds them; the delete log keeps them.</summary>
+    public void Purge(IEnumerable<string> ids)
+    {
+        lock (_lock)
+        {
+            foreach (var id in ids)
+            {
+                if (SalesforceId.TryNormalize(id, out var id18) && _byPrefix.TryGetValue(id18[..3], out var schema)
+                    && _stores[schema.Name].Records.TryGetValue(id18, out var record) && record.IsDeleted)
+                {
+                    _stores[schema.Name].Put(id18, null);
+                    _hidden.Remove(id18);
+                }
+            }
+        }
+    }
+
     /// <summary>Hides the versions a lagging save wrote (<see cref="SaveOptions.CommitLag"/>) until <paramref name="visibleAt"/>. Under the lock.</summary>
     private void HideUntil(List<(ObjectStore Store, string Id, SObjectRecord? Previous)> written, DateTimeOffset visibleAt)
     {

@@ -8,7 +8,7 @@ using Sluice.Postgres.Sources;
 namespace Sluice.Postgres;
 
 /// <summary><c>type: postgres</c>: a PostgreSQL database as a source (a table read by cursor, a query or table diffed by key, or a model).</summary>
-public sealed class PostgresConnector : IConnector, IHealthReporting, IWriteBackConnector, IPrunableResources
+public sealed class PostgresConnector : IConnector, IHealthReporting, IWriteBackConnector, IPrunableResources, IConnectionAdvice
 {
     /// <summary>The <c>type:</c> of PostgreSQL connections.</summary>
     public const string ConnectorType = "postgres";
@@ -17,6 +17,10 @@ public sealed class PostgresConnector : IConnector, IHealthReporting, IWriteBack
 
     /// <inheritdoc/>
     public IReadOnlyList<HealthMetric> HealthMetrics => SlotHealthReporter.Metrics;
+
+    /// <inheritdoc/>
+    public IReadOnlyList<string> AdviseConnection(ConnectionConfig connection) =>
+        PostgresConnectionOptions.Bind(connection).TransportAdvice() is { } advice ? [advice] : [];
 
     public async Task CheckConnectionAsync(ConnectionConfig connection, ConnectorResources resources, CancellationToken ct)
     {

@@ -329,7 +329,21 @@ public sealed class SluiceWorkspace : IAsyncDisposable
                     await connector.CheckConnectionAsync(connection, _resources, ct);
                 }
             });
-            results.Add(checkedConnection with { Info = info });
+            // Advice from the settings alone (plaintext beyond this machine), whether or not the connection answered.
+            IReadOnlyList<string> advice = [];
+            if (_connectors.GetValueOrDefault(connection.Type) is IConnectionAdvice advising)
+            {
+                try
+                {
+                    advice = advising.AdviseConnection(connection);
+                }
+                catch (SluiceException)
+                {
+                    // the settings are wrong: the connection's own line says so
+                }
+            }
+
+            results.Add(checkedConnection with { Info = info, Advice = advice });
         }
 
         results.Add(await CheckOneAsync($"state store (schema {Config.State.Schema})", async () => await StateAsync(ct)));
@@ -394,7 +408,7 @@ public sealed class SluiceWorkspace : IAsyncDisposable
         }
         catch (SluiceException e)
         {
-            return new CheckResult(what, e.Message);
+            return new CheckResult(what, e.Message) { IsConfigError = e is ConfigException || e.Class == ErrorClass.Config };
         }
     }
 

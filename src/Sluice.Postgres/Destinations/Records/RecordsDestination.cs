@@ -16,7 +16,7 @@ namespace Sluice.Postgres.Destinations.Records;
 /// mode, and the group memberships by difference. Every statement is idempotent by key, so a batch written again after
 /// a crash (before its checkpoint committed) changes nothing.
 /// </summary>
-internal sealed class RecordsDestination : IDestination, IDestinationDiscovery, IDestinationMappingCheck
+internal sealed class RecordsDestination : IDestination, IDestinationDiscovery, IDestinationMappingCheck, ISharedTransactionWrites
 {
     private const int MaxRecordBytes = 1024 * 1024;
     private const int MaxBatchBytes = 64 * 1024 * 1024;
@@ -112,7 +112,16 @@ internal sealed class RecordsDestination : IDestination, IDestinationDiscovery, 
         return new EncodedRecord(change, id, payload) { Prepared = row };
     }
 
-    public async Task<IReadOnlyList<WriteResult>> WriteAsync(IReadOnlyList<EncodedRecord> batch, CancellationToken ct)
+    /// <summary>The table's database and role: when the state store is there too, batches are written in its commit transaction.</summary>
+    public string Database => DatabaseIdentity.Of(_dataSource.ConnectionString);
+
+    public Task<IReadOnlyList<WriteResult>> WriteAsync(IReadOnlyList<EncodedRecord> batch, CancellationToken ct) => WriteAsync(batch, null, ct);
+
+    /// <summary>Writes the batch in <paramref name="transaction"/>, the state store's, which commits it with the checkpoint.</summary>
+    public Task<IReadOnlyList<WriteResult>> WriteAsync(IReadOnlyList<EncodedRecord> batch, System.Data.Common.DbTransaction transaction, CancellationToken ct) =>
+        WriteAsync(batch, (NpgsqlTransaction)transaction, ct);
+
+    private async Task<IReadOnlyList<WriteResult>> WriteAsync(IReadOnlyList<EncodedRecord> batch, NpgsqlTransaction? shared, CancellationToken ct)
     {
         var results = new WriteResult[batch.Count];
         // The last version of each key wins: ON CONFLICT may not touch a row twice in one statement.
@@ -147,7 +156,7 @@ internal sealed class RecordsDestination : IDestination, IDestinationDiscovery, 
         HashSet<string> written;
         try
         {
-            written = await WriteRowsAsync(current, ct);
+            written = await WriteRowsAsync(current, shared, ct);
         }
         catch (Exception e) when (IsDriverError(e))
         {
@@ -171,12 +180,31 @@ internal sealed class RecordsDestination : IDestination, IDestinationDiscovery, 
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-    /// <summary>Writes the batch in one transaction; returns the keys whose rows now hold the record (every upsert, except enrich's left-outs).</summary>
-    private async Task<HashSet<string>> WriteRowsAsync(List<(int Index, RecordsRow Row)> rows, CancellationToken ct)
+    /// <summary>
+    /// Writes the batch in one transaction, its own or <paramref name="shared"/> (left open, staging tables dropped);
+    /// returns the keys whose rows now hold the record (every upsert, except enrich's left-outs).
+    /// </summary>
+    private async Task<HashSet<string>> WriteRowsAsync(List<(int Index, RecordsRow Row)> rows, NpgsqlTransaction? shared, CancellationToken ct)
     {
         var (table, groupsTable) = await CatalogAsync(ct);
+        if (shared is not null)
+        {
+            var written = await WriteRowsAsync(rows, shared.Connection!, shared, table, groupsTable, ct);
+            // Another write of the same transaction (the next half of a bisected batch) stages again.
+            await ExecuteAsync(shared.Connection!, shared, $"DROP TABLE {RecordsSql.Stage}; DROP TABLE IF EXISTS {RecordsSql.GroupStage}", ct);
+            return written;
+        }
+
         await using var connection = await _dataSource.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
+        var result = await WriteRowsAsync(rows, connection, transaction, table, groupsTable, ct);
+        await transaction.CommitAsync(ct);
+        return result;
+    }
+
+    private async Task<HashSet<string>> WriteRowsAsync(List<(int Index, RecordsRow Row)> rows, NpgsqlConnection connection, NpgsqlTransaction transaction,
+        RecordsTable table, RecordsTable? groupsTable, CancellationToken ct)
+    {
         var written = new HashSet<string>(StringComparer.Ordinal);
         var stage = 0;
         foreach (var layoutRows in rows.GroupBy(r => r.Row.Layout.Signature))
@@ -280,7 +308,6 @@ internal sealed class RecordsDestination : IDestination, IDestinationDiscovery, 
             written.UnionWith(upserts);
         }
 
-        await transaction.CommitAsync(ct);
         return written;
     }
 

@@ -53,7 +53,7 @@ public sealed class SluiceWorkspace : IAsyncDisposable
     /// <param name="queue">The host's ingest queue, for the ingest API's routes; null when the host serves none.</param>
     public static IEnumerable<IConnector> StateStoreConnectors(
         Func<CancellationToken, Task<(Npgsql.NpgsqlDataSource DataSource, string Schema)>> state, Func<CancellationToken, Task<IIngestQueue>>? queue = null) =>
-        [new IngestConnector(state, queue)];
+        [new IngestConnector(state, queue), new Sluice.State.Engage.EngageConnector(state, queue)];
 
     /// <summary>The state store, opened (and migrated) on first use.</summary>
     public async Task<PostgresStateStore> StateAsync(CancellationToken ct)

@@ -26,19 +26,25 @@ public sealed class EngageWebhookTests
         await using var bed = await EngageBed.StartAsync(nameof(Audiences_and_computed_traits_land_and_a_late_exit_never_overrides_a_newer_enter));
         JsonElement Number(int n) => JsonDocument.Parse(n.ToString(System.Globalization.CultureInfo.InvariantCulture)).RootElement;
 
-        var statuses = await bed.Emulator.PushEngageAsync(
+        // First what Engage computed last, landed and applied; then, in later batches, what it computed earlier.
+        var first = await bed.Emulator.PushEngageAsync(
         [
             new EngagePush { Kind = "entered", UserId = "u1", Key = "vip", Timestamp = T1.AddMinutes(2) },
             new EngagePush { Kind = "trait", UserId = "u1", Key = "ltv", Value = Number(450), Timestamp = T1.AddMinutes(2) },
             new EngagePush { Kind = "entered", UserId = "u2", Key = "vip", Timestamp = T1, As = "track", Times = 2 },  // a retried delivery
-            new EngagePush { Kind = "exited", UserId = "u1", Key = "vip", Timestamp = T1.AddMinutes(1), As = "track" }, // computed before the enter, arrives after
-            new EngagePush { Kind = "trait", UserId = "u1", Key = "ltv", Value = Number(120), Timestamp = T1, As = "track" }, // late
             new EngagePush { Kind = "entered", UserId = "u1", Key = "vip", Timestamp = T1.AddMinutes(2) },              // a duplicate
-            new EngagePush { Kind = "exited", UserId = "u2", Key = "vip", Timestamp = T1.AddMinutes(3) },               // the last one
         ]);
+        await Eventually.HoldsAsync(async () => await bed.ScalarAsync("SELECT count(*) FROM public.audience_members WHERE member") is 2L
+            && await bed.ScalarAsync("SELECT count(*) FROM public.customer_traits") is 1L, "the first deliveries land", state: () => bed.Output);
+        var late = await bed.Emulator.PushEngageAsync(
+        [
+            new EngagePush { Kind = "exited", UserId = "u1", Key = "vip", Timestamp = T1.AddMinutes(1), As = "track" }, // computed before the enter
+            new EngagePush { Kind = "trait", UserId = "u1", Key = "ltv", Value = Number(120), Timestamp = T1, As = "track" }, // computed before the 450
+        ]);
+        var last = await bed.Emulator.PushEngageAsync([new EngagePush { Kind = "exited", UserId = "u2", Key = "vip", Timestamp = T1.AddMinutes(3) }]);
 
-        Assert.All(statuses, s => Assert.Equal(200, s));
-        Assert.Equal(8, statuses.Count);
+        Assert.All(first.Concat(late).Concat(last), s => Assert.Equal(200, s));
+        Assert.Equal(8, first.Count + late.Count + last.Count);
 
         // The queue is applied in order, so once u2's exit (pushed last) shows, every earlier delivery has been applied.
         await Eventually.HoldsAsync(async () => await bed.ScalarAsync("SELECT member FROM public.audience_members WHERE user_id = 'u2'") is false,

@@ -163,12 +163,14 @@ public sealed class AlertTests
         process.ErrorDataReceived += append;
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        return (process, () =>
+        string Printed()
         {
             lock (output)
             {
                 return output.ToString();
             }
-        });
+        }
+
+        return (process, Printed);
     }
 }

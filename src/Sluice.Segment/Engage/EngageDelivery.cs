@@ -80,7 +80,6 @@ public sealed record EngageDelivery(EngageDeliveryKind Kind, string UserId, stri
         switch (type)
         {
             case "identify":
-            {
                 var traits = call.TryGetProperty("traits", out var t) && t.ValueKind == JsonValueKind.Object ? t : default;
                 if (computationKey is null || traits.ValueKind != JsonValueKind.Object || !traits.TryGetProperty(computationKey, out var value))
                 {
@@ -89,10 +88,8 @@ public sealed record EngageDelivery(EngageDeliveryKind Kind, string UserId, stri
                 }
 
                 return Make(computationClass, computationKey, value, out delivery, out error);
-            }
 
             case "track":
-            {
                 var properties = call.TryGetProperty("properties", out var pr) && pr.ValueKind == JsonValueKind.Object ? pr : default;
                 var name = Text(call, "event");
                 if (properties.ValueKind == JsonValueKind.Object && Text(properties, "audience_key") is { } audience)
@@ -121,7 +118,6 @@ public sealed record EngageDelivery(EngageDeliveryKind Kind, string UserId, stri
 
                 error = $"an Engage track must carry properties.audience_key ('{AudienceEntered}', '{AudienceExited}') or properties.trait_key and its value ('{TraitComputed}')";
                 return false;
-            }
 
             default:
                 error = $"an Engage delivery is an identify or a track, not '{type ?? "(no type)"}'";

@@ -74,10 +74,11 @@ public sealed class PostgresConnector : IConnector, IHealthReporting, IWriteBack
         {
             "events" => new Destinations.EventsTableDestination(sync.Name, dataSource, options, Destinations.EventsTableOptions.Bind(sync, options)),
             "warehouse" => new Destinations.Warehouse.WarehouseDestination(dataSource, options, Destinations.Warehouse.WarehouseDestinationOptions.Bind(sync)),
+            "engage" => new Destinations.Engage.EngageDestination(dataSource, options, Destinations.Engage.EngageTablesOptions.Bind(sync, options)),
             null => throw new ConfigException(destination.Location, $"connection '{connection.Name}' is PostgreSQL: the destination names no table and no layout",
                 "write events into one table ('table: public.events'), export records by key ('table: public.customers' and 'key: id'), or load a Segment-style warehouse ('layout: warehouse')"),
             _ => throw new ConfigException(destination.LocationOf("layout"), $"unknown layout {destination.Show("layout")}",
-                "use 'layout: events' (one table, 'table:' names it), 'layout: records' (rows by 'key:') or 'layout: warehouse' (Segment's warehouse schema)"),
+                "use 'layout: events' (one table, 'table:' names it), 'layout: records' (rows by 'key:'), 'layout: warehouse' (Segment's warehouse schema) or 'layout: engage' (Segment Engage audiences and traits from a type: engage webhook)"),
         };
     }
 

@@ -33,6 +33,7 @@ public static class SluiceCli
         root.Subcommands.Add(ExplainCommand.Create());
         root.Subcommands.Add(DlqCommand.Create());
         root.Subcommands.Add(StatusCommand.Create());
+        root.Subcommands.Add(AlertsCommand.Create());
         root.Subcommands.Add(PruneCommand.Create());
         root.Subcommands.Add(EmulateCommand.Create());
 

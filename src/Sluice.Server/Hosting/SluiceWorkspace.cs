@@ -53,7 +53,7 @@ public sealed class SluiceWorkspace : IAsyncDisposable
     /// <param name="queue">The host's ingest queue, for the ingest API's routes; null when the host serves none.</param>
     public static IEnumerable<IConnector> StateStoreConnectors(
         Func<CancellationToken, Task<(Npgsql.NpgsqlDataSource DataSource, string Schema)>> state, Func<CancellationToken, Task<IIngestQueue>>? queue = null) =>
-        [new IngestConnector(state, queue)];
+        [new IngestConnector(state, queue), new Sluice.State.Engage.EngageConnector(state, queue)];
 
     /// <summary>The state store, opened (and migrated) on first use.</summary>
     public async Task<PostgresStateStore> StateAsync(CancellationToken ct)
@@ -117,6 +117,28 @@ public sealed class SluiceWorkspace : IAsyncDisposable
     {
         await StateAsync(ct);
         return (StateDataSource(), Config.State.Schema);
+    }
+
+    /// <summary>Every alert of the config with what the state store says about it (<c>sluice alerts</c>).</summary>
+    public async Task<IReadOnlyList<Alerts.AlertStatus>> AlertStatusAsync(CancellationToken ct)
+    {
+        var alerts = Alerts.AlertOptions.AllOf(Config);
+        var (dataSource, schema) = await StateDataSourceAsync(ct);
+        return await Alerts.AlertStatus.ReadAsync(dataSource, schema, alerts, ct);
+    }
+
+    /// <summary>Evaluates the config's alerts on their schedules (<c>sluice run</c>); <paramref name="http"/> sends their events.</summary>
+    internal async Task RunAlertsAsync(HttpClient http, Microsoft.Extensions.Logging.ILogger log, CancellationToken ct)
+    {
+        var alerts = Alerts.AlertOptions.AllOf(Config);
+        if (alerts.Count == 0)
+        {
+            return;
+        }
+
+        var (dataSource, schema) = await StateDataSourceAsync(ct);
+        var evaluator = new Alerts.AlertEvaluator(dataSource, schema, a => PostgresConnector.Open(a.Connection, _resources).DataSource, new Alerts.AlertSender(http, Time), Time);
+        await new Alerts.AlertScheduler(alerts, evaluator.EvaluateAsync, Time, log).RunAsync(ct);
     }
 
     /// <summary>Per-record history (<c>sluice explain</c>), read from the state store.</summary>
@@ -241,6 +263,8 @@ public sealed class SluiceWorkspace : IAsyncDisposable
         {
             _ = ingress.Routes(Config, new HttpIngressContext(Time, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance));
         }
+        // Alerts are bound, not evaluated: a wrong key names the file, the key and the fix before anything runs.
+        _ = Alerts.AlertOptions.AllOf(Config);
         foreach (var sync in Config.Syncs)
         {
             var definition = Build(sync);

@@ -143,7 +143,35 @@ public sealed class SluiceWorkspace : IAsyncDisposable
         {
             DestinationConnection = destinationConnection.Name,
             WriteBack = WriteBackOf(sync, sourceConnection),
+            Processors = ProcessorsOf(sync),
         };
+    }
+
+    /// <summary>The sync's <c>validate:</c> rules as a processor, each rule's lookup made by its reference connection's connector.</summary>
+    private IReadOnlyList<Core.Engine.Processing.IRecordProcessor> ProcessorsOf(SyncConfig sync)
+    {
+        if (Core.Engine.Processing.Validation.ValidationOptions.Bind(sync) is not { } validation)
+        {
+            return [];
+        }
+
+        var lookups = new List<Core.Engine.Processing.IRecordLookup>();
+        foreach (var rule in validation.Rules)
+        {
+            var reference = rule.ExistsIn;
+            var connection = Config.FindConnection(reference.Connection)
+                ?? throw new ConfigException(reference.Location, $"'exists_in' names connection '{reference.Connection}', which is not under 'connections:'",
+                    $"name a PostgreSQL connection of this file ({string.Join(", ", Config.Connections.Where(c => Connector(c) is IReferenceLookups).Select(c => c.Name).DefaultIfEmpty("none yet"))}), or add '{reference.Connection}' under 'connections:'");
+            if (Connector(connection) is not IReferenceLookups connector)
+            {
+                throw new ConfigException(reference.Location, $"'exists_in' names connection '{connection.Name}' ({connection.Type}), which holds no tables to look values up in",
+                    "name a PostgreSQL connection's table and column, e.g. 'exists_in: app.public.users.id'");
+            }
+
+            lookups.Add(connector.CreateReferenceLookup(connection, reference, _resources));
+        }
+
+        return [new Core.Engine.Processing.Validation.ValidationProcessor(validation, lookups, Time)];
     }
 
     /// <summary>The sync's <c>write_back:</c> into its source connection, when it has one and the source's system can take it.</summary>

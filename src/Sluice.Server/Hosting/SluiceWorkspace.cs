@@ -388,6 +388,12 @@ public sealed class SluiceWorkspace : IAsyncDisposable
                     // A missing or unfit write-back column, or a table without a key to find rows by, named with its fix.
                     await writeBack.PrepareAsync(ct);
                 }
+                foreach (var validation in definition.Processors.OfType<Core.Engine.Processing.Validation.ValidationProcessor>())
+                {
+                    // A rule's table or column that is not there, named at its 'exists_in' with the fix.
+                    await validation.CheckAsync(ct);
+                }
+
                 _ = Schedule.Parse(sync);
                 advice = await source.AdviseAsync(ct);
             });

@@ -28,6 +28,15 @@ public sealed class ValidationProcessor : IRecordProcessor
 
     public string Name => "validate";
 
+    /// <summary>Every rule's reference table and column exist (<c>sluice check</c>): a lookup of nothing resolves them.</summary>
+    public async Task CheckAsync(CancellationToken ct)
+    {
+        foreach (var (_, lookup, _) in _rules)
+        {
+            await lookup.FindAsync([], ct);
+        }
+    }
+
     public async ValueTask<IReadOnlyList<ProcessorDecision>> ProcessAsync(ProcessorBatch batch, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(batch);

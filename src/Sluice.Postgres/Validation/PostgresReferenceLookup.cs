@@ -64,36 +64,36 @@ internal sealed class PostgresReferenceLookup(NpgsqlDataSource dataSource, Postg
         switch (_kind)
         {
             case ColumnKind.Integer:
-            {
-                var texts = new List<string>(keys.Count);
-                var numbers = new List<long>(keys.Count);
-                foreach (var key in keys)
                 {
-                    if (long.TryParse(key, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var number))
+                    var texts = new List<string>(keys.Count);
+                    var numbers = new List<long>(keys.Count);
+                    foreach (var key in keys)
                     {
-                        texts.Add(key);
-                        numbers.Add(number);
+                        if (long.TryParse(key, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var number))
+                        {
+                            texts.Add(key);
+                            numbers.Add(number);
+                        }
                     }
-                }
 
-                return (texts, numbers.ToArray());
-            }
+                    return (texts, numbers.ToArray());
+                }
 
             case ColumnKind.Uuid:
-            {
-                var texts = new List<string>(keys.Count);
-                var ids = new List<Guid>(keys.Count);
-                foreach (var key in keys)
                 {
-                    if (Guid.TryParse(key, out var id))
+                    var texts = new List<string>(keys.Count);
+                    var ids = new List<Guid>(keys.Count);
+                    foreach (var key in keys)
                     {
-                        texts.Add(key);
-                        ids.Add(id);
+                        if (Guid.TryParse(key, out var id))
+                        {
+                            texts.Add(key);
+                            ids.Add(id);
+                        }
                     }
-                }
 
-                return (texts, ids.ToArray());
-            }
+                    return (texts, ids.ToArray());
+                }
 
             default:
                 return ([.. keys], null);

@@ -72,34 +72,46 @@ public sealed class SegmentForwardingTests
         for (var kill = 0; kill < 2; kill++)
         {
             using var server = await StartAsync(bed, url);
-            var forwardedBefore = bed.Emulator.Messages().Count;
-            var target = acknowledged.Count + 1_000;
-            // Killed while it forwards: events accepted, some of them already at Segment, more on their way.
-            await Eventually.HoldsAsync(() => acknowledged.Count >= target && bed.Emulator.Messages().Count > forwardedBefore, "events accepted and forwarded before the kill");
-            server.Kill(entireProcessTree: true); // SIGKILL: no clean-up, no finally blocks
-            await server.WaitForExitAsync();
+            try
+            {
+                var forwardedBefore = bed.Emulator.Messages().Count;
+                var target = acknowledged.Count + 1_000;
+                // Killed while it forwards: events accepted, some of them already at Segment, more on their way.
+                await Eventually.HoldsAsync(() => acknowledged.Count >= target && bed.Emulator.Messages().Count > forwardedBefore, "events accepted and forwarded before the kill");
+            }
+            finally
+            {
+                server.Kill(entireProcessTree: true); // SIGKILL: no clean-up, no finally blocks in sluice
+                await server.WaitForExitAsync();
+            }
         }
 
         using var last = await StartAsync(bed, url);
-        var beforeStop = acknowledged.Count + 300;
-        await Eventually.HoldsAsync(() => acknowledged.Count >= beforeStop, "events accepted after the restarts");
-        await stopSending.CancelAsync();
-        await Task.WhenAll(senders);
-
-        // What was stored is what must reach Segment: every event answered 200, and any a kill (or the test's stop)
-        // kept from being answered after it was stored, which the client resent under new ids here.
-        var stored = new HashSet<string>(StringComparer.Ordinal);
-        await Eventually.HoldsAsync(async () =>
+        try
         {
-            stored = (await QueuedAsync(bed)).Keys.ToHashSet(StringComparer.Ordinal);
-            return stored.SetEquals(bed.Emulator.Messages().Select(m => m.MessageId));
-        }, "every stored event at Segment, and nothing else", state: () => $"{bed.Emulator.Messages().Count} at Segment, {stored.Count} stored");
-        Assert.Superset(stored, acknowledged.ToHashSet(StringComparer.Ordinal));
-        // Every event once: a resend of a batch in flight at a kill came under the same messageId, so Segment's dedup
-        // (the emulator's too) holds it once.
-        Assert.Equal(stored.Count, bed.Emulator.Messages().Count);
-        last.Kill(entireProcessTree: true);
-        await last.WaitForExitAsync();
+            var beforeStop = acknowledged.Count + 300;
+            await Eventually.HoldsAsync(() => acknowledged.Count >= beforeStop, "events accepted after the restarts");
+            await stopSending.CancelAsync();
+            await Task.WhenAll(senders);
+
+            // What was stored is what must reach Segment: every event answered 200, and any a kill (or the test's stop)
+            // kept from being answered after it was stored, which the client resent under new ids here.
+            var stored = new HashSet<string>(StringComparer.Ordinal);
+            await Eventually.HoldsAsync(async () =>
+            {
+                stored = (await QueuedAsync(bed)).Keys.ToHashSet(StringComparer.Ordinal);
+                return stored.SetEquals(bed.Emulator.Messages().Select(m => m.MessageId));
+            }, "every stored event at Segment, and nothing else", state: () => $"{bed.Emulator.Messages().Count} at Segment, {stored.Count} stored");
+            Assert.Superset(stored, acknowledged.ToHashSet(StringComparer.Ordinal));
+            // Every event once: a resend of a batch in flight at a kill came under the same messageId, so Segment's dedup
+            // (the emulator's too) holds it once.
+            Assert.Equal(stored.Count, bed.Emulator.Messages().Count);
+        }
+        finally
+        {
+            last.Kill(entireProcessTree: true);
+            await last.WaitForExitAsync();
+        }
     }
 
     private static string Config(TestBedEndpoints e) => $"""

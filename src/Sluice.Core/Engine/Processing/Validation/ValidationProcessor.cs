@@ -86,16 +86,28 @@ public sealed class ValidationProcessor : IRecordProcessor
         for (var r = 0; r < _rules.Count; r++)
         {
             var (rule, lookup, cache) = _rules[r];
-            var wanted = values[r].Where(v => v is not null && !cache.Contains(v)).Distinct(StringComparer.Ordinal).ToList();
-            var found = wanted.Count == 0 ? null : await lookup.FindAsync(wanted!, ct);
-            if (found is not null)
+            // What exists is decided once per value: remembered now, or found by this batch's query. The cache may be
+            // emptied meanwhile (it is full, or another batch fills it), so it is not asked again.
+            var exists = new HashSet<string>(StringComparer.Ordinal);
+            var wanted = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var value in values[r])
             {
+                if (value is not null && !exists.Contains(value) && !wanted.Contains(value))
+                {
+                    _ = cache.Contains(value) ? exists.Add(value) : wanted.Add(value);
+                }
+            }
+
+            if (wanted.Count > 0)
+            {
+                var found = await lookup.FindAsync(wanted, ct);
+                exists.UnionWith(found.Keys);
                 cache.AddRange(found.Keys);
             }
 
             for (var i = 0; i < records.Count; i++)
             {
-                if (values[r][i] is { } value && !cache.Contains(value) && !(found?.ContainsKey(value) ?? false))
+                if (values[r][i] is { } value && !exists.Contains(value))
                 {
                     (reasons[i] ??= []).Add($"{rule.Name}: {rule.Field} '{value}' is not in {rule.ExistsIn}");
                 }

@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Runtime.Versioning;
 using System.Text.RegularExpressions;
 using Sluice.Dev.Embedded;
+using Sluice.Emulators.Salesforce;
+using Sluice.Emulators.Salesforce.Org;
 using Sluice.Testing;
 
 namespace Sluice.EndToEnd;
@@ -16,9 +18,12 @@ public sealed class DemoTests
         // The demo starts a cluster of its own, which outlives a demo that fails or is killed half-way.
         var cluster = Path.Combine(home, "demo", "pgdata");
         ClusterShutdown.StopWithThisProcess(cluster, home);
+        // The demo's Salesforce syncs against an org that outlives both runs (as a user's own org does, named by
+        // SALESFORCE_LOGIN_URL), so the test reads what they did from the org itself.
+        await using var org = await DemoOrgAsync();
         await CleanUp.AfterAsync(async () =>
         {
-            var (exit, output) = await RunDemoAsync(home);
+            var (exit, output) = await RunDemoAsync(home, org);
             Assert.True(exit == 0, output);
             Assert.Contains("2,000 users", output, StringComparison.Ordinal);
             Assert.Matches(@"identify events sent and acknowledged\s*\S?\s*2,000", output);
@@ -26,9 +31,14 @@ public sealed class DemoTests
             AssertRealTime(output);
             Assert.Matches(@"customer records written \(new or changed\)\s*\S?\s*2,000\b", output);
             AssertRecords(output);
+            var accounts = int.Parse(Regex.Match(output, @"2,000 users, ([\d,]+) accounts").Groups[1].Value, System.Globalization.NumberStyles.AllowThousands, System.Globalization.CultureInfo.InvariantCulture);
+            var members = AssertSalesforce(output, org, accounts, contacts: 2_000);
+            Assert.Matches(@"accounts → Account\s*\S?\s*" + $"{accounts:N0}" + @"\s*\S?\s*" + $"{accounts:N0}" + @"\s*\S?\s*0\s", output);
+            Assert.Matches(@"users_to_contacts → Contact\s*\S?\s*2,000\s*\S?\s*2,000\s*\S?\s*0\s*\S?\s*2,000\b", output);
+            Assert.Matches(@"trial_nurture_members → CampaignMember\s*\S?\s*" + $"{members:N0}" + @"\b", output);
             Assert.False(File.Exists(Path.Combine(cluster, "postmaster.pid")), "--once stops the cluster it started");
 
-            var (again, second) = await RunDemoAsync(home);
+            var (again, second) = await RunDemoAsync(home, org);
             Assert.True(again == 0, second);
             Assert.Contains("users changed by simulated activity", second, StringComparison.Ordinal);
             Assert.Matches(@"rows read from public.users\s*\S?\s*50\b", second);
@@ -37,6 +47,12 @@ public sealed class DemoTests
             var written = System.Text.RegularExpressions.Regex.Match(second, @"customer records written \(new or changed\)\s*\S?\s*(\d+)\b");
             Assert.True(written.Success && int.Parse(written.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) <= 50, second);
             AssertRecords(second);
+            // The org kept the first run's records: the second creates no Contact, and sends at most the 50 users the
+            // activity changed (none, when no mapped field changed: plan and status are not mapped to the Contact).
+            AssertSalesforce(second, org, accounts, contacts: 2_000);
+            var updated = Regex.Match(second, @"users_to_contacts → Contact\s*\S?\s*(\d+)\s*\S?\s*0\s*\S?\s*\d+\s*\S?\s*2,000\b");
+            Assert.True(updated.Success, second);
+            Assert.True(int.Parse(updated.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) <= 50, second);
         }, () => ClusterShutdown.StopAndRemoveAsync(cluster, home));
     }
 
@@ -66,6 +82,9 @@ public sealed class DemoTests
             Assert.True(exit == 0, output);
             Assert.Contains("demo summary", output, StringComparison.Ordinal);
             Assert.Matches(@"identify events sent and acknowledged\s*\S?\s*200\b", output);
+            // The demo's own Salesforce emulator: every user a Contact, every Id written back.
+            Assert.Matches(@"Salesforce emulator on http://127\.0\.0\.1:\d+", output);
+            Assert.Matches(@"salesforce: [\d,]+ accounts, 200 contacts, [\d,]+ campaign members; 200 ids written back", output);
             Assert.True(dataDirectory is not null, output);
             Assert.False(dataDirectory.StartsWith(parent + "/", StringComparison.Ordinal), output);
             Assert.True(File.Exists(Path.Combine(dataDirectory, "PG_VERSION")), output);
@@ -215,6 +234,7 @@ public sealed class DemoTests
         }
 
         start.Environment.Remove("SLUICE_HOME");
+        start.Environment.Remove("SALESFORCE_LOGIN_URL");
         start.Environment["NO_COLOR"] = "1";
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
@@ -245,7 +265,51 @@ public sealed class DemoTests
         Assert.True(members is > 0 and < 2_000, output);
     }
 
-    private static async Task<(int ExitCode, string Output)> RunDemoAsync(string home)
+    /// <summary>
+    /// What the demo's summary says it did in Salesforce is what the org holds: every user a Contact under its Account
+    /// (found by the Account's external id), the Campaign, and its members — the trial users, each once. Returns the
+    /// number of members.
+    /// </summary>
+    private static int AssertSalesforce(string output, SalesforceEmulator org, int accounts, int contacts)
+    {
+        var summary = Regex.Match(output, @"salesforce: ([\d,]+) accounts, ([\d,]+) contacts, ([\d,]+) campaign members; ([\d,]+) ids written back");
+        Assert.True(summary.Success, output);
+        int Count(int group) => int.Parse(summary.Groups[group].Value, System.Globalization.NumberStyles.AllowThousands, System.Globalization.CultureInfo.InvariantCulture);
+        var accountIds = org.Org.Records("Account").Select(a => a.Id).ToHashSet();
+        var held = org.Org.Records("Contact");
+        var campaign = Assert.Single(org.Org.Records("Campaign"));
+        var members = org.Org.Records("CampaignMember");
+        Assert.Equal(accounts, accountIds.Count);
+        Assert.Equal(accounts, Count(1));
+        Assert.Equal(contacts, held.Count);
+        Assert.Equal(contacts, Count(2));
+        Assert.Equal(contacts, held.Select(c => ((string)c.Get("Email")!).ToLowerInvariant()).Distinct().Count());
+        Assert.All(held, c => Assert.Contains((string)c.Get("AccountId")!, accountIds));
+        Assert.Equal("trial-nurture", campaign.Get("External_Id__c"));
+        Assert.Equal(members.Count, Count(3));
+        Assert.True(members.Count > 0, output);
+        Assert.All(members, m => Assert.Equal(campaign.Id, m.Get("CampaignId")));
+        Assert.Equal(members.Count, members.Select(m => (string)m.Get("ContactId")!).Distinct().Count());
+        Assert.Equal(contacts, Count(4));
+        return members.Count;
+    }
+
+    /// <summary>An emulator with the org the demo writes (<c>salesforce-org.yaml</c>): External_Id__c on Account and Campaign.</summary>
+    private static Task<SalesforceEmulator> DemoOrgAsync()
+    {
+        var org = OrgDefinition.Default();
+        foreach (var name in new[] { "Account", "Campaign" })
+        {
+            org.Objects[name] = new ObjectDefinition
+            {
+                Fields = new() { ["External_Id__c"] = new FieldDefinition { Type = "string", Length = 64, ExternalId = true, Unique = true } },
+            };
+        }
+
+        return SalesforceEmulator.StartAsync(new SalesforceEmulatorOptions { Port = 0, Org = org });
+    }
+
+    private static async Task<(int ExitCode, string Output)> RunDemoAsync(string home, SalesforceEmulator org)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -260,6 +324,9 @@ public sealed class DemoTests
 
         start.Environment["SLUICE_HOME"] = home;
         start.Environment["NO_COLOR"] = "1";
+        start.Environment["SALESFORCE_LOGIN_URL"] = org.InstanceUrl;
+        start.Environment["SALESFORCE_CLIENT_ID"] = "sluice-client";
+        start.Environment["SALESFORCE_CLIENT_SECRET"] = "sluice-secret";
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

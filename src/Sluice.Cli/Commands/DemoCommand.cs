@@ -27,7 +27,9 @@ internal static class DemoCommand
             $"""
             Everything locally: starts (or reuses) a PostgreSQL cluster in $SLUICE_HOME/demo (default ./.sluice/demo),
             loads a demo application database (users, accounts, orders), starts the Segment emulator, writes a
-            sluice.yaml, and syncs users to Segment as identify calls. It serves the ingest API too: website events
+            sluice.yaml, and syncs users to Segment as identify calls. It starts the Salesforce emulator too and
+            syncs accounts and users to it (Contacts, their Ids written back) and trial users as Campaign members;
+            with $SALESFORCE_LOGIN_URL (and $SALESFORCE_CLIENT_ID, $SALESFORCE_CLIENT_SECRET) set it uses that org. It serves the ingest API too: website events
             land in PostgreSQL (Segment's warehouse schema and an events table), and users going from trial to paid
             reach Segment in real time from the WAL. Then it keeps running: app activity and website traffic are
             simulated, the users sync runs every 30 s, and the dashboard shows it. Ctrl-C stops everything.
@@ -68,7 +70,14 @@ internal static class DemoCommand
             await using var emulator = await SegmentEmulator.StartAsync(new SegmentEmulatorOptions { Port = DemoEnvironment.PortOr(9100) }, ct);
             Output.Ok($"Segment emulator on {emulator.BaseUrl} (inspect: {emulator.BaseUrl}__emulator/stats)");
 
-            await DemoEnvironment.WriteConfigAsync(cluster, emulator.BaseUrl, once ? "manual" : "every 30s", ct);
+            await using var salesforce = await DemoSalesforce.StartEmulatorAsync(ct);
+            var salesforceUrl = salesforce?.InstanceUrl ?? DemoSalesforce.UserOrg!;
+            Output.Ok(salesforce is not null
+                ? $"Salesforce emulator on {salesforceUrl} (inspect: {salesforceUrl}/__emulator/records/Contact?limit=5)"
+                : $"Salesforce org at {salesforceUrl} (${DemoSalesforce.LoginUrlVariable})");
+            await DemoSalesforce.PrepareAsync(cluster, freshOrg: salesforce is not null, ct);
+
+            await DemoEnvironment.WriteConfigAsync(cluster, emulator.BaseUrl, salesforce?.InstanceUrl ?? "http://127.0.0.1:9200", once ? "manual" : "every 30s", ct);
             Output.Ok($"config {DemoEnvironment.ConfigPath}");
 
             var config = SluiceConfig.Load(DemoEnvironment.ConfigPath);
@@ -86,7 +95,7 @@ internal static class DemoCommand
 
             if (once)
             {
-                return await OnceAsync(workspace, cluster, emulator, users, ct);
+                return await OnceAsync(workspace, cluster, emulator, salesforceUrl, users, ct);
             }
 
             var changed = 0;
@@ -99,6 +108,7 @@ internal static class DemoCommand
                 observer => workspace.RunAsync(DemoEnvironment.SyncName, RunKind.Incremental, observer, ct));
             PrintSummary(result, emulator, changed);
             await DemoRecords.RunAndPrintAsync(workspace, cluster, ct);
+            await DemoSalesforce.RunAndPrintAsync(workspace, cluster, salesforceUrl, ct);
 
             return await ServeAsync(workspace, cluster, emulator, users, listen, ct);
         }
@@ -193,7 +203,7 @@ internal static class DemoCommand
     /// application (some users upgrade), runs the users sync, sends website events, and waits until every event
     /// landed in both layouts and the replication slot confirmed past the upgrades. Exit 0 when everything arrived.
     /// </summary>
-    private static async Task<int> OnceAsync(SluiceWorkspace workspace, LocalCluster cluster, SegmentEmulator emulator, int users, CancellationToken ct)
+    private static async Task<int> OnceAsync(SluiceWorkspace workspace, LocalCluster cluster, SegmentEmulator emulator, string salesforceUrl, int users, CancellationToken ct)
     {
         var address = $"http://127.0.0.1:{DemoEnvironment.PortOr(7080)}";
         var log = new CollectedLog();
@@ -218,6 +228,7 @@ internal static class DemoCommand
             PrintSummary(result, emulator, activity.Changed);
             var delivered = emulator.Stats.Unique >= result.Acknowledged && result.Rejected == 0;
             delivered &= await DemoRecords.RunAndPrintAsync(workspace, cluster, ct);
+            delivered &= await DemoSalesforce.RunAndPrintAsync(workspace, cluster, salesforceUrl, ct);
 
             var sent = await DemoTraffic.SendAsync(new Uri(address + "/"), Math.Max(10, users / 100), ct);
             var landed = before;

@@ -144,11 +144,11 @@ internal static class DemoEnvironment
         return (long)(await count.ExecuteScalarAsync(ct))!;
     }
 
-    public static async Task WriteConfigAsync(LocalCluster cluster, Uri segmentEndpoint, string schedule, CancellationToken ct)
+    public static async Task WriteConfigAsync(LocalCluster cluster, Uri segmentEndpoint, string salesforceEmulator, string schedule, CancellationToken ct)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(ConfigPath)!);
         var yaml = $"""
-            # Written by `sluice demo`: the demo cluster and the Segment emulator it started.
+            # Written by `sluice demo`: the demo cluster and the Segment and Salesforce emulators it started.
             # Run a sync yourself while the demo runs:  ./sluice sync {SyncName} -c {ConfigPath}
             version: 1
             connections:
@@ -166,6 +166,7 @@ internal static class DemoEnvironment
                 type: ingest
                 write_key: ${"{"}{DemoTraffic.WriteKeyVariable}:-{DemoTraffic.DefaultWriteKey}{"}"}
             {DemoRecords.Connection(cluster)}
+            {DemoSalesforce.Connection(salesforceEmulator)}
             syncs:
               # Real time, from the write-ahead log: a user going from trial to paid becomes a Track call.
               {RealTimeSyncName}:
@@ -225,6 +226,7 @@ internal static class DemoEnvironment
                     signed_up_at: signup_at
                 schedule: {schedule}
             {DemoRecords.Sync(schedule)}
+            {DemoSalesforce.SyncEntries(schedule)}
 
             """;
         await File.WriteAllTextAsync(ConfigPath, yaml, ct);

@@ -296,7 +296,14 @@ internal sealed class SalesforceClient : IDisposable
         var what = $"Salesforce connection '{_options.Name}': {method} {path} answered {status} {string.Join("; ", errors)}";
         return (status, first.Code) switch
         {
-            // The org is over a limit (daily requests, or concurrent long requests): every sender on the connection pauses.
+            // The org's 24-hour request limit is used up: waiting minutes frees nothing, so the run stops here, behind
+            // what Salesforce acknowledged, and a run after the window frees requests goes on from there.
+            (403, "REQUEST_LIMIT_EXCEEDED") when first.Message.Contains("TotalRequests", StringComparison.OrdinalIgnoreCase) => SluiceException.Fatal(
+                $"Salesforce connection '{_options.Name}' stops: the org has used all of its daily API requests ({status} {string.Join("; ", errors)}); " +
+                "nothing more is sent until the 24 h window frees requests\n" +
+                "  fix: run again later ('sluice check' shows the requests left), ask Salesforce for a higher limit, or lower 'max_daily_share' so Sluice stops before the org runs out"),
+
+            // The org is over another limit (concurrent long requests): every sender on the connection pauses.
             (403, "REQUEST_LIMIT_EXCEEDED") => SluiceException.Transient(what, retryAfter: LimitPause),
             (401, _) => SluiceException.Fatal(what + "\n  fix: check the connection's 'auth' settings; the user may have been deactivated or the app's session revoked"),
             (403, _) => SluiceException.Fatal(what + "\n  fix: give the integration user the 'API Enabled' permission and access to the objects the syncs use"),

@@ -465,13 +465,12 @@ public sealed partial class SalesforceDestination : IDestination, IDestinationDi
     private Task<Dictionary<string, string>> FindIdsAsync(IReadOnlyList<string> values, CancellationToken ct) =>
         FindIdsAsync(_options.ExternalId!, values, StringComparer.Ordinal, ct);
 
-    /// <summary>Salesforce Ids by the value of <paramref name="ext"/>: one query per ≤ 200 values; the first record found for a value wins.</summary>
+    /// <summary>Salesforce Ids by the value of <paramref name="ext"/>: one query per ≤ 200 values (fewer for long values, see <see cref="LookupQueries"/>); the first record found for a value wins.</summary>
     private async Task<Dictionary<string, string>> FindIdsAsync(string ext, IReadOnlyList<string> values, StringComparer comparer, CancellationToken ct)
     {
         var found = new Dictionary<string, string>(comparer);
-        foreach (var chunk in values.Chunk(CollectionSize))
+        foreach (var soql in LookupQueries(ext, values))
         {
-            var soql = $"SELECT Id, {ext} FROM {_options.Object} WHERE {ext} IN ({string.Join(",", chunk.Select(Quote))})";
             string? next = "query?q=" + Uri.EscapeDataString(soql);
             while (next is not null)
             {
@@ -490,6 +489,38 @@ public sealed partial class SalesforceDestination : IDestination, IDestinationDi
         }
 
         return found;
+    }
+
+    /// <summary>
+    /// The lookup queries for <paramref name="values"/>: at most 200 values each, and short enough that the encoded URL
+    /// stays far below the 16,384 bytes of URI and headers Salesforce takes (it answers 414 past them) — long keys
+    /// such as emails would otherwise pass it well before 200.
+    /// </summary>
+    private IEnumerable<string> LookupQueries(string ext, IReadOnlyList<string> values)
+    {
+        const int MaxEncodedQuery = 6_000;
+        var head = $"SELECT Id, {ext} FROM {_options.Object} WHERE {ext} IN (";
+        var literals = new List<string>();
+        var length = Uri.EscapeDataString(head).Length + 3;
+        foreach (var value in values)
+        {
+            var literal = Quote(value);
+            var encoded = Uri.EscapeDataString(literal).Length + 3; // and its encoded comma
+            if (literals.Count > 0 && (literals.Count == CollectionSize || length + encoded > MaxEncodedQuery))
+            {
+                yield return head + string.Join(",", literals) + ")";
+                literals.Clear();
+                length = Uri.EscapeDataString(head).Length + 3;
+            }
+
+            literals.Add(literal);
+            length += encoded;
+        }
+
+        if (literals.Count > 0)
+        {
+            yield return head + string.Join(",", literals) + ")";
+        }
     }
 
     /// <summary>

@@ -8,7 +8,7 @@ using Sluice.Postgres.Sources;
 namespace Sluice.Postgres;
 
 /// <summary><c>type: postgres</c>: a PostgreSQL database as a source (a table read by cursor, a query or table diffed by key, or a model).</summary>
-public sealed class PostgresConnector : IConnector, IHealthReporting, IWriteBackConnector, IPrunableResources, IConnectionAdvice
+public sealed class PostgresConnector : IConnector, IHealthReporting, IWriteBackConnector, IPrunableResources, IConnectionAdvice, IReferenceLookups
 {
     /// <summary>The <c>type:</c> of PostgreSQL connections.</summary>
     public const string ConnectorType = "postgres";
@@ -89,6 +89,13 @@ public sealed class PostgresConnector : IConnector, IHealthReporting, IWriteBack
     {
         var (connectionOptions, dataSource) = Open(connection, resources);
         return new WriteBack.PostgresWriteBack(dataSource, connectionOptions, WriteBack.WriteBackTarget.For(sync, options));
+    }
+
+    /// <summary>A <c>validate:</c> rule's lookup in a table of this connection (<see cref="Validation.PostgresReferenceLookup"/>).</summary>
+    public Core.Engine.Processing.IRecordLookup CreateReferenceLookup(ConnectionConfig connection, Core.Engine.Processing.Validation.ReferenceColumn column, ConnectorResources resources)
+    {
+        var (options, dataSource) = Open(connection, resources);
+        return new Validation.PostgresReferenceLookup(dataSource, options, column);
     }
 
     /// <summary>Each CDC sync's replication slot and every Sluice slot or publication no sync claims.</summary>

@@ -32,6 +32,7 @@ public static class SluiceCli
         root.Subcommands.Add(GrantsCommand.Create());
         root.Subcommands.Add(ExplainCommand.Create());
         root.Subcommands.Add(DlqCommand.Create());
+        root.Subcommands.Add(QuarantineCommand.Create());
         root.Subcommands.Add(StatusCommand.Create());
         root.Subcommands.Add(AlertsCommand.Create());
         root.Subcommands.Add(PruneCommand.Create());

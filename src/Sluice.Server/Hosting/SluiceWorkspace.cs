@@ -165,7 +165,35 @@ public sealed class SluiceWorkspace : IAsyncDisposable
         {
             DestinationConnection = destinationConnection.Name,
             WriteBack = WriteBackOf(sync, sourceConnection),
+            Processors = ProcessorsOf(sync),
         };
+    }
+
+    /// <summary>The sync's <c>validate:</c> rules as a processor, each rule's lookup made by its reference connection's connector.</summary>
+    private IReadOnlyList<Core.Engine.Processing.IRecordProcessor> ProcessorsOf(SyncConfig sync)
+    {
+        if (Core.Engine.Processing.Validation.ValidationOptions.Bind(sync) is not { } validation)
+        {
+            return [];
+        }
+
+        var lookups = new List<Core.Engine.Processing.IRecordLookup>();
+        foreach (var rule in validation.Rules)
+        {
+            var reference = rule.ExistsIn;
+            var connection = Config.FindConnection(reference.Connection)
+                ?? throw new ConfigException(reference.Location, $"'exists_in' names connection '{reference.Connection}', which is not under 'connections:'",
+                    $"name a PostgreSQL connection of this file ({string.Join(", ", Config.Connections.Where(c => Connector(c) is IReferenceLookups).Select(c => c.Name).DefaultIfEmpty("none yet"))}), or add '{reference.Connection}' under 'connections:'");
+            if (Connector(connection) is not IReferenceLookups connector)
+            {
+                throw new ConfigException(reference.Location, $"'exists_in' names connection '{connection.Name}' ({connection.Type}), which holds no tables to look values up in",
+                    "name a PostgreSQL connection's table and column, e.g. 'exists_in: app.public.users.id'");
+            }
+
+            lookups.Add(connector.CreateReferenceLookup(connection, reference, _resources));
+        }
+
+        return [new Core.Engine.Processing.Validation.ValidationProcessor(validation, lookups, Time)];
     }
 
     /// <summary>The sync's <c>write_back:</c> into its source connection, when it has one and the source's system can take it.</summary>
@@ -398,6 +426,12 @@ public sealed class SluiceWorkspace : IAsyncDisposable
                     // A missing or unfit write-back column, or a table without a key to find rows by, named with its fix.
                     await writeBack.PrepareAsync(ct);
                 }
+                foreach (var validation in definition.Processors.OfType<Core.Engine.Processing.Validation.ValidationProcessor>())
+                {
+                    // A rule's table or column that is not there, named at its 'exists_in' with the fix.
+                    await validation.CheckAsync(ct);
+                }
+
                 _ = Schedule.Parse(sync);
                 advice = await source.AdviseAsync(ct);
             });

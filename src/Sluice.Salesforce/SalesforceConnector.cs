@@ -4,10 +4,11 @@ using Sluice.Core.Connectors;
 using Sluice.Core.Engine;
 using Sluice.Salesforce.Connection;
 using Sluice.Salesforce.Destination;
+using Sluice.Salesforce.Source;
 
 namespace Sluice.Salesforce;
 
-/// <summary><c>type: salesforce</c>: an org reached over OAuth 2.0 and REST, written to as a destination (docs/salesforce.md).</summary>
+/// <summary><c>type: salesforce</c>: an org reached over OAuth 2.0 and REST, written to as a destination and read from as a source (docs/salesforce.md).</summary>
 public sealed class SalesforceConnector : IConnector, IHealthReporting, IConnectionCheckInfo
 {
     public string Type => "salesforce";
@@ -30,10 +31,9 @@ public sealed class SalesforceConnector : IConnector, IHealthReporting, IConnect
         ];
     }
 
+    /// <summary>A sync reading an sObject: Bulk API 2.0 load, then polls by (SystemModstamp, Id) with a lookback (docs/salesforce.md).</summary>
     public ISource CreateSource(SyncConfig sync, ConnectionConfig connection, ConnectorResources resources) =>
-        throw new ConfigException(sync.Source.LocationOf("connection"),
-            $"connection '{connection.Name}' is Salesforce, which cannot be read from yet",
-            "read from a PostgreSQL connection and write to Salesforce");
+        new SalesforceSource(sync.Name, Client(connection, resources), SalesforceSourceOptions.Bind(sync.Source));
 
     public IDestination CreateDestination(SyncConfig sync, ConnectionConfig connection, ConnectorResources resources) =>
         new SalesforceDestination(sync.Name, Client(connection, resources), SalesforceDestinationOptions.Bind(sync.Destination));

@@ -28,7 +28,7 @@ internal sealed class SalesforceBed : IAsyncDisposable
 
     public SalesforceEmulator Emulator { get; }
 
-    public static async Task<SalesforceBed> StartAsync(string? jwtCertificate = null)
+    public static async Task<SalesforceBed> StartAsync(string? jwtCertificate = null, TimeProvider? orgTime = null)
     {
         var org = OrgDefinition.Default();
         org.ConnectedApps[0].Certificate = jwtCertificate;
@@ -50,7 +50,7 @@ internal sealed class SalesforceBed : IAsyncDisposable
         {
             Fields = new() { ["External_Id__c"] = new FieldDefinition { Type = "string", Length = 40, ExternalId = true, Unique = true } },
         };
-        return new SalesforceBed(await SalesforceEmulator.StartAsync(new SalesforceEmulatorOptions { Port = 0, Org = org }));
+        return new SalesforceBed(await SalesforceEmulator.StartAsync(new SalesforceEmulatorOptions { Port = 0, Org = org, TimeProvider = orgTime ?? TimeProvider.System }));
     }
 
     public SalesforceConnectionOptions Connection(SalesforceAuthOptions? auth = null, double maxDailyShare = 0.5) => new()

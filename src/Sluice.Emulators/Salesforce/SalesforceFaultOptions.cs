@@ -24,6 +24,16 @@ public sealed class SalesforceFaultOptions
     /// <summary>Delay of a slowed request. Default 2 seconds.</summary>
     public TimeSpan SlowDelay { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// Share of save calls (a REST write, a collection, a Bulk chunk of 200) that commit late: their records carry the
+    /// save's <c>SystemModstamp</c> but readers see them only <see cref="CommitLag"/> later, as a long transaction shows
+    /// them — the case that makes a <c>SystemModstamp</c> watermark lose records. Default 0.
+    /// </summary>
+    public double CommitLagRate { get; init; }
+
+    /// <summary>How much later a lagging save becomes visible. Default 10 seconds.</summary>
+    public TimeSpan CommitLag { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Seed for the draws, for a repeatable sequence. Default <c>null</c>: random.</summary>
     public int? Seed { get; init; }
 }

@@ -24,6 +24,7 @@ public sealed class SalesforceUseCaseTests
 
     [Theory]
     [InlineData("f1-usage.yaml")]
+    [InlineData("f2-opportunities.yaml")]
     [InlineData("f3-contacts.yaml")]
     [InlineData("f4-orders.yaml")]
     [InlineData("f7-campaign.yaml")]

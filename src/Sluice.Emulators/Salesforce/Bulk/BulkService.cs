@@ -375,6 +375,12 @@ internal sealed class BulkService
         }
 
         var results = requests.Count == 0 ? [] : _org.Save(requests, _saveOptions(job.CreatedById));
+        if (job.Operation == "hardDelete")
+        {
+            // A hard delete skips the recycle bin: queryAll no longer finds the records, only getDeleted's log does.
+            _org.Purge(results.Where(r => r.Success).Select(r => r.Id!));
+        }
+
         lock (job.Sync)
         {
             for (var i = 0; i < results.Count; i++)

@@ -51,6 +51,10 @@ internal sealed class AdminEndpoints(SalesforceState state)
             case Prefix + "/expire-tokens" when HttpMethods.IsPost(method):
                 await WriteAsync(context, new { expired = state.Tokens.ExpireAll() });
                 return;
+            case Prefix + "/empty-recycle-bin" when HttpMethods.IsPost(method):
+                var objectName = request.Query["object"].ToString();
+                await WriteAsync(context, new { purged = state.Org.EmptyRecycleBin(objectName.Length == 0 ? null : objectName) });
+                return;
             case Prefix + "/api-usage" when HttpMethods.IsPut(method):
                 await PutUsageAsync(context);
                 return;
@@ -152,6 +156,7 @@ internal sealed class AdminEndpoints(SalesforceState state)
         text.AppendLine("  GET  /__emulator/faults  PUT /__emulator/faults   e.g. {\"lockRowRate\":0.1,\"requestLimitRate\":0.05}");
         text.AppendLine("  POST /__emulator/expire-tokens              every issued token expires now");
         text.AppendLine("  PUT  /__emulator/api-usage                  {\"used\": 14990, \"limit\": 15000}");
+        text.AppendLine("  POST /__emulator/empty-recycle-bin?object=  deleted records leave queryAll; getDeleted keeps them");
         text.AppendLine();
         var stats = state.Snapshot();
         text.AppendLine(string.Create(CultureInfo.InvariantCulture, $"So far: {stats.Requests} requests, API usage {stats.ApiRequestsUsed}/{stats.ApiRequestsLimit}, {stats.Faults} injected faults."));

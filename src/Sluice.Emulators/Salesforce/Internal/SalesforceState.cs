@@ -43,6 +43,7 @@ internal sealed class SalesforceState
         {
             ("requestLimitRate", faults.RequestLimitRate), ("serviceUnavailableRate", faults.ServiceUnavailableRate),
             ("lockRowRate", faults.LockRowRate), ("dropConnectionRate", faults.DropConnectionRate), ("slowRate", faults.SlowRate),
+            ("commitLagRate", faults.CommitLagRate),
         })
         {
             if (rate is < 0 or > 1 || double.IsNaN(rate))
@@ -56,6 +57,11 @@ internal sealed class SalesforceState
             throw Sluice.Core.Errors.SluiceException.Config("The fault slowDelay cannot be negative.");
         }
 
+        if (faults.CommitLag < TimeSpan.Zero)
+        {
+            throw Sluice.Core.Errors.SluiceException.Config("The fault commitLag cannot be negative.");
+        }
+
         Volatile.Write(ref _faults, new SalesforceFaults(faults));
     }
 
@@ -67,6 +73,7 @@ internal sealed class SalesforceState
         {
             AllOrNone = allOrNone,
             UserId = userId,
+            CommitLag = faults.Draw(faults.Options.CommitLagRate) ? Counted(faults.Options.CommitLag) : null,
             LockFailure = faults.Options.LockRowRate > 0
                 ? _ =>
                 {
@@ -80,6 +87,12 @@ internal sealed class SalesforceState
                 }
             : null,
         };
+    }
+
+    private TimeSpan Counted(TimeSpan lag)
+    {
+        Interlocked.Increment(ref _faultCount);
+        return lag;
     }
 
     public void Record(RecordedRequest request)

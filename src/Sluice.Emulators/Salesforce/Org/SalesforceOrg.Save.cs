@@ -51,6 +51,11 @@ public sealed partial class SalesforceOrg
                 transaction.Undo.AddRange(undo);
                 transaction.Deleted.AddRange(_deleteLog.Skip(deleteLogLength));
             }
+
+            if (options.CommitLag is { } lag && lag > TimeSpan.Zero)
+            {
+                HideUntil(undo, context.Now + lag);
+            }
         }
 
         return results;

@@ -19,6 +19,9 @@ public sealed partial class SalesforceOrg
     private readonly Dictionary<string, ObjectStore> _stores = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<DeletedRecord> _deleteLog = [];
     private readonly Dictionary<string, string> _userIdsByName = new(StringComparer.OrdinalIgnoreCase);
+
+    // Records saved with a commit lag (SaveOptions.CommitLag): what readers see of them until they become visible.
+    private readonly Dictionary<string, (SObjectRecord? Before, DateTimeOffset VisibleAt)> _hidden = new(StringComparer.Ordinal);
     private long _sequence;
 
     /// <summary>Builds an org from <paramref name="definition"/> (the org file; null for <see cref="OrgDefinition.Default"/>).</summary>
@@ -79,7 +82,7 @@ public sealed partial class SalesforceOrg
 
         lock (_lock)
         {
-            return _stores[schema.Name].Records.GetValueOrDefault(id18);
+            return Visible(_stores[schema.Name].Records.GetValueOrDefault(id18));
         }
     }
 
@@ -93,7 +96,31 @@ public sealed partial class SalesforceOrg
 
         lock (_lock)
         {
-            return includeDeleted ? [.. store.Records.Values] : [.. store.Records.Values.Where(r => !r.IsDeleted)];
+            var records = _hidden.Count == 0 ? store.Records.Values : store.Records.Values.Select(Visible).OfType<SObjectRecord>();
+            return includeDeleted ? [.. records] : [.. records.Where(r => !r.IsDeleted)];
+        }
+    }
+
+    /// <summary>
+    /// Empties the recycle bin (of one object, or of all): deleted records leave the org for good, so queryAll no longer
+    /// finds them, while the delete log (getDeleted) keeps them for its 15 days. Answers how many records went.
+    /// </summary>
+    public int EmptyRecycleBin(string? objectName = null)
+    {
+        lock (_lock)
+        {
+            var purged = 0;
+            foreach (var store in _stores.Values.Where(s => objectName is null || s.Schema.Name.Equals(objectName, StringComparison.OrdinalIgnoreCase)))
+            {
+                foreach (var record in store.Records.Values.Where(r => r.IsDeleted).ToList())
+                {
+                    store.Put(record.Id, null);
+                    _hidden.Remove(record.Id);
+                    purged++;
+                }
+            }
+
+            return purged;
         }
     }
 
@@ -153,6 +180,7 @@ public sealed partial class SalesforceOrg
             }
 
             _deleteLog.Clear();
+            _hidden.Clear();
         }
     }
 
@@ -185,6 +213,50 @@ public sealed partial class SalesforceOrg
                 throw Sluice.Core.Errors.SluiceException.Config($"The org file's user \"{user.Username}\" is invalid: {result.Errors[0].Message}");
             }
         }
+    }
+
+    /// <summary>Removes deleted records for good (a hard delete): queryAll no longer finds them; the delete log keeps them.</summary>
+    public void Purge(IEnumerable<string> ids)
+    {
+        lock (_lock)
+        {
+            foreach (var id in ids)
+            {
+                if (SalesforceId.TryNormalize(id, out var id18) && _byPrefix.TryGetValue(id18[..3], out var schema)
+                    && _stores[schema.Name].Records.TryGetValue(id18, out var record) && record.IsDeleted)
+                {
+                    _stores[schema.Name].Put(id18, null);
+                    _hidden.Remove(id18);
+                }
+            }
+        }
+    }
+
+    /// <summary>Hides the versions a lagging save wrote (<see cref="SaveOptions.CommitLag"/>) until <paramref name="visibleAt"/>. Under the lock.</summary>
+    private void HideUntil(List<(ObjectStore Store, string Id, SObjectRecord? Previous)> written, DateTimeOffset visibleAt)
+    {
+        foreach (var (_, id, previous) in written)
+        {
+            // A record written twice in the call (or still hidden from an earlier one) shows its oldest visible version.
+            _hidden[id] = _hidden.TryGetValue(id, out var hidden) ? (hidden.Before, visibleAt > hidden.VisibleAt ? visibleAt : hidden.VisibleAt) : (previous, visibleAt);
+        }
+    }
+
+    /// <summary>The version of <paramref name="record"/> readers see now: itself, or what it was before a lagging save. Under the lock.</summary>
+    private SObjectRecord? Visible(SObjectRecord? record)
+    {
+        if (record is null || !_hidden.TryGetValue(record.Id, out var hidden))
+        {
+            return record;
+        }
+
+        if (hidden.VisibleAt <= _time.GetUtcNow())
+        {
+            _hidden.Remove(record.Id);
+            return record;
+        }
+
+        return hidden.Before;
     }
 
     private string NextId(string keyPrefix) => SalesforceId.Create(keyPrefix, Interlocked.Increment(ref _sequence));

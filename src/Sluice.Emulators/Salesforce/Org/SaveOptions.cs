@@ -17,4 +17,12 @@ public sealed class SaveOptions
     /// <c>UNABLE_TO_LOCK_ROW</c>, as a row lock held by another transaction would. Default: never.
     /// </summary>
     public Func<SaveRequest, bool>? LockFailure { get; init; }
+
+    /// <summary>
+    /// Fault: the call's records are stamped now (<c>SystemModstamp</c>, <c>LastModifiedDate</c>) but readers (queries,
+    /// queryAll, Bulk query jobs, getUpdated) see them only this long afterwards, as a long transaction that commits late
+    /// would show them; until then they see the record as it was before (or not at all, when it is new). Default
+    /// <c>null</c>: visible at once.
+    /// </summary>
+    public TimeSpan? CommitLag { get; init; }
 }

@@ -1,0 +1,385 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Sluice.Core.Connectors;
+using Sluice.Core.Records;
+using Sluice.Salesforce.Bulk;
+using Sluice.Salesforce.Connection;
+
+namespace Sluice.Salesforce.Source;
+
+internal sealed partial class SalesforceSource
+{
+    /// <summary>getDeleted reaches back at most 15 days (Salesforce refuses an older start).</summary>
+    private static readonly TimeSpan DeletedReach = TimeSpan.FromDays(15);
+
+    public async IAsyncEnumerable<Change> ReadAsync(ReadRequest request, [EnumeratorCancellation] CancellationToken ct)
+    {
+        var resolved = await ResolveAsync(ct);
+        var read = new Read(this, resolved, request, SalesforcePosition.Read(request.From));
+        if (read.Loading)
+        {
+            await foreach (var change in read.LoadAsync(ct))
+            {
+                yield return change;
+            }
+        }
+
+        await foreach (var change in read.PollAsync(ct))
+        {
+            yield return change;
+        }
+
+        await foreach (var change in read.PurgedAsync(ct))
+        {
+            yield return change;
+        }
+
+        yield return Change.Progress(read.Position(null, loading: false));
+    }
+
+    /// <summary>
+    /// Reads the records with these ids as they are now, deleted ones (still in the recycle bin) as deletes: for re-reading
+    /// what a change notification named. One queryAll per 200 ids. Positions are the caller's business: the changes
+    /// carry <paramref name="position"/>.
+    /// </summary>
+    internal async IAsyncEnumerable<Change> ReadRecordsAsync(IReadOnlyCollection<string> ids, ReadRequest request, SourcePosition position, [EnumeratorCancellation] CancellationToken ct)
+    {
+        var resolved = await ResolveAsync(ct);
+        var read = new Read(this, resolved, request, null);
+        foreach (var chunk in ids.Distinct(StringComparer.Ordinal).Chunk(200))
+        {
+            var soql = $"SELECT {resolved.SelectList} FROM {resolved.ObjectName} WHERE Id IN ({string.Join(", ", chunk.Select(SourceValues.SoqlText))})";
+            await foreach (var row in read.QueryAsync(soql, ct))
+            {
+                yield return read.ChangeOf(row, position, loading: false);
+            }
+        }
+    }
+
+    /// <summary>One read: where it started, what it has handed on, and the newest stamp it saw.</summary>
+    private sealed class Read
+    {
+        private readonly SalesforceSource _source;
+        private readonly Resolved _resolved;
+        private readonly int[] _requested;
+        private readonly int _id;
+        private readonly int _stamp;
+        private readonly int _created;
+        private readonly int _deleted;
+        private readonly long _lookbackMs;
+        private readonly DeliveredWindow _window;
+        private readonly SalesforcePosition.Stored? _from;
+        private string? _job;
+        private long _sequence;
+
+        public Read(SalesforceSource source, Resolved resolved, ReadRequest request, SalesforcePosition.Stored? from)
+        {
+            _source = source;
+            _resolved = resolved;
+            _from = from;
+            _requested = [.. request.Columns.Select(c => resolved.IndexOf(c) is var i and >= 0
+                ? i
+                : throw new InvalidOperationException($"{source.Description} has no column '{c}'"))];
+            _id = resolved.IndexOf("Id");
+            _stamp = resolved.IndexOf("SystemModstamp");
+            _created = resolved.IndexOf("CreatedDate");
+            _deleted = resolved.IndexOf("IsDeleted");
+            _lookbackMs = (long)source._options.Lookback.TotalMilliseconds;
+            _window = new DeliveredWindow(from?.Versions() ?? []);
+            Loading = from is null || from.Phase == "load";
+            MaxMs = from?.Max;
+            FloorMs = from?.Floor;
+            DeletedFromMs = from?.DeletedFrom;
+            _job = from?.Job;
+        }
+
+        public bool Loading { get; private set; }
+
+        public long? MaxMs { get; private set; }
+
+        /// <summary>The poll reads records stamped after it: what the checkpoint stored, moved up as newer stamps come.</summary>
+        public long? FloorMs { get; private set; }
+
+        public long? DeletedFromMs { get; private set; }
+
+        private SalesforceClient Client => _source._client;
+
+        private SalesforceSourceOptions Options => _source._options;
+
+        /// <summary>The whole object through a Bulk query job, or the rest of the job a stored checkpoint was reading.</summary>
+        public async IAsyncEnumerable<Change> LoadAsync([EnumeratorCancellation] CancellationToken ct)
+        {
+            var bulk = new BulkQueryJob(Client);
+            string? page = null;
+            var skip = 0;
+            if (_job is not null && await bulk.ExistsAsync(_job, ct))
+            {
+                page = _from!.Page;
+                skip = (_from.Row ?? -1) + 1;
+            }
+            else
+            {
+                // Deletes from now on are found by getDeleted; one before the load is of a record the load never reads.
+                DeletedFromMs ??= Client.Time.GetUtcNow().ToUnixTimeMilliseconds() - _lookbackMs;
+                var soql = $"SELECT {_resolved.SelectList} FROM {_resolved.ObjectName}" + (Options.Where is { } where ? $" WHERE ({where})" : "");
+                _job = await bulk.CreateAsync(soql, queryAll: false, ct);
+            }
+
+            await bulk.WaitAsync(_job, ct);
+            int[]? columns = null;
+            await foreach (var row in bulk.ReadAsync(_job, page, Options.BulkPageSize, ct))
+            {
+                if (row.Page == page && row.Index < skip)
+                {
+                    continue;
+                }
+
+                columns ??= HeaderColumns(row.Header);
+                var values = new object?[_resolved.Select.Count];
+                for (var i = 0; i < values.Length; i++)
+                {
+                    values[i] = columns[i] >= 0 && columns[i] < row.Cells.Length ? SourceValues.FromText(row.Cells[columns[i]], _resolved.Select[i].Type) : null;
+                }
+
+                var id = (string)values[_id]!;
+                var stampMs = StampMs(values);
+                MaxMs = MaxMs is { } max ? Math.Max(max, stampMs) : stampMs;
+                _sequence = _window.Add(id, stampMs, deleted: false);
+                var position = Position(row, loading: true);
+                yield return Upsert(values, position, ChangeKinds.Added);
+            }
+
+            // The poll that follows reads again from the lookback before the newest stamp loaded: records committed late,
+            // and every change made while the job ran.
+            Loading = false;
+            FloorMs = MaxMs is { } newest ? newest - _lookbackMs : null;
+        }
+
+        /// <summary>Every record stamped after the floor, deleted ones included, by the (SystemModstamp, Id) keyset.</summary>
+        public async IAsyncEnumerable<Change> PollAsync([EnumeratorCancellation] CancellationToken ct)
+        {
+            var readFloor = FloorMs;
+            (string Stamp, string Id)? after = null;
+            DateTimeOffset? askedAt = null;
+            var more = true;
+            while (more)
+            {
+                var conditions = new List<string>();
+                if (Options.Where is { } where)
+                {
+                    conditions.Add($"({where})");
+                }
+
+                if (readFloor is { } floor)
+                {
+                    conditions.Add($"SystemModstamp > {SourceValues.SoqlInstant(DateTimeOffset.FromUnixTimeMilliseconds(floor))}");
+                }
+
+                if (after is var (stamp, lastId))
+                {
+                    // Ties: many records share one stamp (a bulk update); the Id orders them, so a page ends inside a tie safely.
+                    conditions.Add($"(SystemModstamp > {stamp} OR (SystemModstamp = {stamp} AND Id > {SourceValues.SoqlText(lastId)}))");
+                }
+
+                var soql = $"SELECT {_resolved.SelectList} FROM {_resolved.ObjectName}"
+                    + (conditions.Count > 0 ? " WHERE " + string.Join(" AND ", conditions) : "")
+                    + $" ORDER BY SystemModstamp ASC, Id ASC LIMIT {Options.PageSize}";
+                var count = 0;
+                await foreach (var values in QueryAsync(soql, ct, at => askedAt ??= at))
+                {
+                    count++;
+                    var id = (string)values[_id]!;
+                    var stampMs = StampMs(values);
+                    after = (SourceValues.SoqlInstant(DateTimeOffset.FromUnixTimeMilliseconds(stampMs)), id);
+                    MaxMs = MaxMs is { } max ? Math.Max(max, stampMs) : stampMs;
+                    var candidate = stampMs - _lookbackMs;
+                    FloorMs = FloorMs is { } f ? Math.Max(f, candidate) : candidate;
+                    var deleted = values[_deleted] is true;
+                    if (_window.Delivered(id, stampMs, deleted))
+                    {
+                        continue;
+                    }
+
+                    _sequence = _window.Add(id, stampMs, deleted);
+                    var position = Position(null, loading: false);
+                    yield return deleted ? Delete(values, position) : Upsert(values, position, Kind(values));
+                }
+
+                more = count == Options.PageSize;
+            }
+
+            // Time moves the floor too, so that a quiet org's window empties: a record not visible when the first page
+            // was asked for, stamped a lookback before then or earlier, commits later than the lookback allows anyway.
+            // The org's clock (the answer's Date, whole seconds) decides, not Sluice's.
+            if (askedAt is { } asked)
+            {
+                var byTime = asked.ToUnixTimeMilliseconds() - 1_000 - _lookbackMs;
+                FloorMs = FloorMs is { } f ? Math.Max(f, byTime) : byTime;
+            }
+        }
+
+        /// <summary>Deletes only getDeleted knows: records purged from the recycle bin (emptied, or hard-deleted) before a poll saw them there.</summary>
+        public async IAsyncEnumerable<Change> PurgedAsync([EnumeratorCancellation] CancellationToken ct)
+        {
+            var now = Client.Time.GetUtcNow();
+            var startMs = DeletedFromMs ?? now.ToUnixTimeMilliseconds() - _lookbackMs;
+            var start = Minute(DateTimeOffset.FromUnixTimeMilliseconds(startMs));
+            var oldest = Minute(now - DeletedReach).AddMinutes(2);
+            if (start < oldest)
+            {
+                // Salesforce keeps the delete log 15 days; deletes before that are beyond any poll's reach.
+                start = oldest;
+            }
+
+            var end = Minute(now).AddMinutes(1);
+            var path = $"sobjects/{_resolved.ObjectName}/deleted/?start={Uri.EscapeDataString(Iso(start))}&end={Uri.EscapeDataString(Iso(end))}";
+            long covered;
+            var purged = new List<(string Id, long DeletedMs)>();
+            using (var json = await Client.GetJsonAsync(path, ct))
+            {
+                var root = json.RootElement;
+                covered = root.TryGetProperty("latestDateCovered", out var latest) && latest.GetString() is { } text
+                    ? SourceValues.ParseInstant(text).ToUnixTimeMilliseconds()
+                    : now.ToUnixTimeMilliseconds();
+                if (root.TryGetProperty("deletedRecords", out var records))
+                {
+                    foreach (var record in records.EnumerateArray())
+                    {
+                        purged.Add((record.GetProperty("id").GetString()!, SourceValues.ParseInstant(record.GetProperty("deletedDate").GetString()!).ToUnixTimeMilliseconds()));
+                    }
+                }
+            }
+
+            foreach (var (id, deletedMs) in purged.OrderBy(p => p.DeletedMs))
+            {
+                if (_window.Delivered(id, deletedMs, deleted: true))
+                {
+                    continue;
+                }
+
+                _sequence = _window.Add(id, deletedMs, deleted: true);
+                var values = new object?[_resolved.Select.Count];
+                values[_id] = id;
+                values[_stamp] = DateTimeOffset.FromUnixTimeMilliseconds(deletedMs);
+                yield return Delete(values, Position(null, loading: false));
+            }
+
+            // The next call starts a lookback before what this one covered: a delete logged late is found then.
+            var next = covered - _lookbackMs;
+            DeletedFromMs = DeletedFromMs is { } from ? Math.Max(from, next) : next;
+        }
+
+        /// <summary>The rows of a REST query (through queryAll, so deleted records come too), every page of it.</summary>
+        public async IAsyncEnumerable<object?[]> QueryAsync(string soql, [EnumeratorCancellation] CancellationToken ct, Action<DateTimeOffset>? answeredAt = null)
+        {
+            string? path = "queryAll?q=" + Uri.EscapeDataString(soql);
+            while (path is not null)
+            {
+                using var json = await GetJsonAsync(path, answeredAt, ct);
+                var root = json.RootElement;
+                foreach (var record in root.GetProperty("records").EnumerateArray())
+                {
+                    var values = new object?[_resolved.Select.Count];
+                    for (var i = 0; i < values.Length; i++)
+                    {
+                        values[i] = ValueOf(record, _resolved.Select[i]);
+                    }
+
+                    yield return values;
+                }
+
+                path = root.TryGetProperty("done", out var done) && done.ValueKind == JsonValueKind.False && root.TryGetProperty("nextRecordsUrl", out var next)
+                    ? next.GetString()
+                    : null;
+            }
+        }
+
+        /// <summary>GETs a JSON answer and tells <paramref name="answeredAt"/> the org's time on it (its <c>Date</c> header).</summary>
+        private async Task<JsonDocument> GetJsonAsync(string path, Action<DateTimeOffset>? answeredAt, CancellationToken ct)
+        {
+            using var response = await Client.SendAsync(HttpMethod.Get, path, () => null, retrySafe: true, ct);
+            if (response.Headers.Date is { } date)
+            {
+                answeredAt?.Invoke(date);
+            }
+
+            await using var stream = await response.Content.ReadAsStreamAsync(ct);
+            return await JsonDocument.ParseAsync(stream, cancellationToken: ct);
+        }
+
+        public Change ChangeOf(object?[] values, SourcePosition position, bool loading) =>
+            values[_deleted] is true ? Delete(values, position) : Upsert(values, position, loading ? ChangeKinds.Added : Kind(values));
+
+        public SalesforcePosition Position(BulkQueryRow? row, bool loading) => new()
+        {
+            Loading = loading,
+            Job = _job,
+            Page = row?.Page,
+            Row = row?.Index ?? -1,
+            MaxMs = MaxMs,
+            FloorMs = loading ? null : FloorMs,
+            DeletedFromMs = DeletedFromMs,
+            Window = _window,
+            Sequence = _sequence,
+            Lookback = Options.Lookback,
+        };
+
+        private Change Upsert(object?[] values, SourcePosition position, ChangeKinds kind) =>
+            new((string)values[_id]!, ChangeOperation.Upsert, Project(values), position)
+            {
+                Kind = kind,
+                Version = StampMs(values).ToString(CultureInfo.InvariantCulture),
+            };
+
+        private Change Delete(object?[] values, SourcePosition position)
+        {
+            // A deleted record carries only its key, as every source's delete does.
+            var key = new object?[values.Length];
+            key[_id] = values[_id];
+            return new Change((string)values[_id]!, ChangeOperation.Delete, Project(key), position)
+            {
+                Kind = ChangeKinds.Deleted,
+                Version = values[_stamp] is DateTimeOffset stamp ? "deleted " + stamp.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture) : "deleted",
+            };
+        }
+
+        /// <summary>Created and not changed since (its stamp is its creation): added; otherwise changed.</summary>
+        private ChangeKinds Kind(object?[] values) =>
+            values[_created] is DateTimeOffset created && values[_stamp] is DateTimeOffset stamp && created == stamp ? ChangeKinds.Added : ChangeKinds.Changed;
+
+        private object?[] Project(object?[] values)
+        {
+            var projected = new object?[_requested.Length];
+            for (var i = 0; i < projected.Length; i++)
+            {
+                projected[i] = values[_requested[i]];
+            }
+
+            return projected;
+        }
+
+        private long StampMs(object?[] values) => ((DateTimeOffset)values[_stamp]!).ToUnixTimeMilliseconds();
+
+        private int[] HeaderColumns(string[] header) =>
+            [.. _resolved.Select.Select(f => Array.FindIndex(header, h => h.Equals(f.Path, StringComparison.OrdinalIgnoreCase)))];
+
+        private static object? ValueOf(JsonElement record, SourceField field)
+        {
+            var element = record;
+            foreach (var step in field.Steps)
+            {
+                if (element.ValueKind != JsonValueKind.Object || !element.TryGetProperty(step, out element))
+                {
+                    return null;
+                }
+            }
+
+            return SourceValues.FromJson(element, field.Type);
+        }
+
+        private static DateTimeOffset Minute(DateTimeOffset instant) => new(instant.UtcTicks - (instant.UtcTicks % TimeSpan.TicksPerMinute), TimeSpan.Zero);
+
+        private static string Iso(DateTimeOffset instant) => instant.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'+00:00'", CultureInfo.InvariantCulture);
+    }
+}

@@ -8,7 +8,7 @@ using Sluice.Postgres.Sources;
 namespace Sluice.Postgres;
 
 /// <summary><c>type: postgres</c>: a PostgreSQL database as a source (a table read by cursor, a query or table diffed by key, or a model).</summary>
-public sealed class PostgresConnector : IConnector, IHealthReporting, IWriteBackConnector, IPrunableResources
+public sealed class PostgresConnector : IConnector, IHealthReporting, IWriteBackConnector, IPrunableResources, ILookupConnector
 {
     /// <summary>The <c>type:</c> of PostgreSQL connections.</summary>
     public const string ConnectorType = "postgres";
@@ -84,6 +84,14 @@ public sealed class PostgresConnector : IConnector, IHealthReporting, IWriteBack
     {
         var (connectionOptions, dataSource) = Open(connection, resources);
         return new WriteBack.PostgresWriteBack(dataSource, connectionOptions, WriteBack.WriteBackTarget.For(sync, options));
+    }
+
+    /// <summary>A sync's <c>lookup:</c> in this database: one query per batch (<see cref="Processors.PostgresLookupProcessor"/>).</summary>
+    public Core.Engine.Processing.IRecordProcessor CreateLookup(SyncConfig sync, ConfigSection lookup, ConnectionConfig connection, ConnectorResources resources)
+    {
+        var options = Processors.PostgresLookupOptions.Bind(lookup);
+        var (_, dataSource) = Open(connection, resources);
+        return new Processors.PostgresLookupProcessor(dataSource, options);
     }
 
     /// <summary>Each CDC sync's replication slot and every Sluice slot or publication no sync claims.</summary>

@@ -72,6 +72,44 @@ public sealed class F5LeadEnrichmentUseCaseTests
         Assert.Equal([2L], await bed.ColumnAsync<long>("SELECT count(*) FROM public.lookup_queries"));
     }
 
+    [Fact]
+    public void The_doc_shows_the_F5_file_verbatim()
+    {
+        var doc = File.ReadAllText(Path.Combine(RepositoryRoot(), "docs", "salesforce.md"));
+        Assert.Contains("```yaml\n" + UseCaseBed.Text("f5-leads.yaml") + "```", doc, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("SELECT email, plan FROM public.app_users WHERE email = 'x'", "does not take the batch's keys as @keys")]
+    [InlineData("SELECT email, plan FROM public.app_users WHERE email = ANY(@keys) AND plan = @plan", "names the parameter @plan")]
+    public void A_lookup_query_that_cannot_answer_a_batch_in_one_parameterised_query_is_a_config_error(string sql, string message)
+    {
+        var yaml = UseCaseBed.Text("f5-leads.yaml").Replace(
+            "sql: >-\n        SELECT email, signup_date, plan, last_activity, lifetime_value\n        FROM public.app_users WHERE lower(email) = ANY(@keys)",
+            $"sql: \"{sql}\"", StringComparison.Ordinal);
+        Assert.Contains(sql, yaml, StringComparison.Ordinal);
+        var config = Sluice.Core.Configuration.SluiceConfig.Parse(yaml, "f5-leads.yaml", new Dictionary<string, string>
+        {
+            ["PGHOST"] = "localhost", ["PGPORT"] = "5432", ["PGDATABASE"] = "app", ["PGUSER"] = "postgres",
+            ["SALESFORCE_LOGIN_URL"] = "http://127.0.0.1:9", ["SALESFORCE_CLIENT_ID"] = "id", ["SALESFORCE_CLIENT_SECRET"] = "secret",
+        });
+        var workspace = new Sluice.Server.Hosting.SluiceWorkspace(config, TimeProvider.System);
+
+        var error = Assert.Throws<Sluice.Core.Configuration.ConfigException>(() => workspace.Build(config.Syncs[0]));
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
+
+    private static string RepositoryRoot()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Sluice.slnx")))
+        {
+            directory = directory.Parent;
+        }
+
+        return directory?.FullName ?? throw new InvalidOperationException("Sluice.slnx not found above " + AppContext.BaseDirectory);
+    }
+
     private static string? Text(object? value) => value switch
     {
         null => null,

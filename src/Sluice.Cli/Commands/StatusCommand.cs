@@ -110,6 +110,12 @@ internal static class StatusCommand
                 Output.Fail($"{sync.Name}: last run failed: {sync.Status?.LastRunError ?? "no error recorded"}");
             }
 
+            if (sync.Status is { Quarantined: > 0 } held)
+            {
+                Output.Warn(string.Create(CultureInfo.InvariantCulture,
+                    $"{sync.Name}: {held.Quarantined:N0} quarantined by its validate: rules (not sent); see them with `sluice quarantine list {sync.Name}`, then release or drop them"));
+            }
+
             if (sync.Ingest is { Lost: > 0 } lost)
             {
                 var text = string.Create(CultureInfo.InvariantCulture,
@@ -188,6 +194,7 @@ internal static class StatusCommand
             failedRuns = s.Status?.FailedRuns ?? 0,
             deadLetters = s.Status?.DeadLetters ?? 0,
             waiting = s.Status?.Waiting ?? 0,
+            quarantined = s.Status?.Quarantined ?? 0,
             lastSuccess = s.Progress?.LastSuccessAt,
             checkpoint = s.Progress?.Checkpoint,
             checkpointUpdated = s.Progress?.CheckpointUpdatedAt,

@@ -41,6 +41,18 @@ public sealed partial class SluiceConfig
         return connections;
     }
 
+    private static List<AlertConfig> ReadAlerts(ConfigSection? section)
+    {
+        var alerts = new List<AlertConfig>();
+        foreach (var name in section?.Keys ?? [])
+        {
+            ConfigNames.Validate(name, "alert", section!.KeyLocation(name));
+            alerts.Add(new AlertConfig(name, section.RequireSection(name, $"give alert '{name}' a connection, sql, schedule, threshold and destination (see docs/config.md, alerts)")));
+        }
+
+        return alerts;
+    }
+
     private static List<SyncConfig> ReadSyncs(ConfigSection? section, List<ConnectionConfig> connections)
     {
         var syncs = new List<SyncConfig>();

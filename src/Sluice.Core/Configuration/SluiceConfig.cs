@@ -54,6 +54,9 @@ public sealed partial class SluiceConfig
     /// </summary>
     public ConnectionConfig? StateConnection { get; }
 
+    /// <summary>The metric alerts (<c>alerts:</c>), in file order; their keys are checked by the host that evaluates them.</summary>
+    public IReadOnlyList<AlertConfig> Alerts { get; private init; } = [];
+
     /// <summary>The <c>after:</c> graph over <see cref="Syncs"/>, checked at load (every name declared, no cycle).</summary>
     public SyncDependencies Dependencies { get; }
 
@@ -124,6 +127,7 @@ public sealed partial class SluiceConfig
         var serverSection = root.GetSection("server");
         var connectionsSection = root.ReadSection("connections", "write connections as a mapping of names, e.g. `app: {type: postgres, …}`", required: false);
         var syncsSection = root.ReadSection("syncs", "write syncs as a mapping of names, e.g. `users_to_segment: {source: …, destination: …, mapping: …}`", required: false);
+        var alertsSection = root.ReadSection("alerts", "write alerts as a mapping of names, e.g. `failed_payments: {connection: app, sql: …, schedule: every 5m, above: 10, …}`", required: false);
         root.RejectUnknownKeys();
 
         var connections = ReadConnections(connectionsSection);
@@ -131,6 +135,6 @@ public sealed partial class SluiceConfig
         var state = ReadState(stateSection, root, connections, syncs);
         var server = ReadServer(serverSection, root);
         var dependencies = SyncDependencies.Build(syncs);
-        return new SluiceConfig(filePath, version, connections, syncs, state, server, dependencies);
+        return new SluiceConfig(filePath, version, connections, syncs, state, server, dependencies) { Alerts = ReadAlerts(alertsSection) };
     }
 }

@@ -90,8 +90,13 @@ public sealed class F5LeadEnrichmentUseCaseTests
         Assert.Contains(sql, yaml, StringComparison.Ordinal);
         var config = Sluice.Core.Configuration.SluiceConfig.Parse(yaml, "f5-leads.yaml", new Dictionary<string, string>
         {
-            ["PGHOST"] = "localhost", ["PGPORT"] = "5432", ["PGDATABASE"] = "app", ["PGUSER"] = "postgres",
-            ["SALESFORCE_LOGIN_URL"] = "http://127.0.0.1:9", ["SALESFORCE_CLIENT_ID"] = "id", ["SALESFORCE_CLIENT_SECRET"] = "secret",
+            ["PGHOST"] = "localhost",
+            ["PGPORT"] = "5432",
+            ["PGDATABASE"] = "app",
+            ["PGUSER"] = "postgres",
+            ["SALESFORCE_LOGIN_URL"] = "http://127.0.0.1:9",
+            ["SALESFORCE_CLIENT_ID"] = "id",
+            ["SALESFORCE_CLIENT_SECRET"] = "secret",
         });
         var workspace = new Sluice.Server.Hosting.SluiceWorkspace(config, TimeProvider.System);
 

@@ -8,7 +8,7 @@ using Sluice.Postgres.Sources;
 namespace Sluice.Postgres;
 
 /// <summary><c>type: postgres</c>: a PostgreSQL database as a source (a table read by cursor, a query or table diffed by key, or a model).</summary>
-public sealed class PostgresConnector : IConnector, IHealthReporting, IWriteBackConnector, IPrunableResources, IConnectionAdvice, IReferenceLookups
+public sealed class PostgresConnector : IConnector, IHealthReporting, IWriteBackConnector, IPrunableResources, IConnectionAdvice, IReferenceLookups, ILookupConnector
 {
     /// <summary>The <c>type:</c> of PostgreSQL connections.</summary>
     public const string ConnectorType = "postgres";
@@ -89,6 +89,14 @@ public sealed class PostgresConnector : IConnector, IHealthReporting, IWriteBack
     {
         var (connectionOptions, dataSource) = Open(connection, resources);
         return new WriteBack.PostgresWriteBack(dataSource, connectionOptions, WriteBack.WriteBackTarget.For(sync, options));
+    }
+
+    /// <summary>A sync's <c>lookup:</c> in this database: one query per batch (<see cref="Processors.PostgresLookupProcessor"/>).</summary>
+    public Core.Engine.Processing.IRecordProcessor CreateLookup(SyncConfig sync, ConfigSection lookup, ConnectionConfig connection, ConnectorResources resources)
+    {
+        var options = Processors.PostgresLookupOptions.Bind(lookup);
+        var (_, dataSource) = Open(connection, resources);
+        return new Processors.PostgresLookupProcessor(dataSource, options);
     }
 
     /// <summary>A <c>validate:</c> rule's lookup in a table of this connection (<see cref="Validation.PostgresReferenceLookup"/>).</summary>

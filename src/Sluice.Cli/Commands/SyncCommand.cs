@@ -83,7 +83,8 @@ internal static class SyncCommand
     {
         var result = await SyncProgress.ShowAsync(syncName, observer => workspace.RunAsync(syncName, kind, observer, ct));
         var rate = result.Elapsed.TotalSeconds > 0 ? result.Read / result.Elapsed.TotalSeconds : 0;
-        Output.Line($"{syncName}: run {result.RunId} done in {result.Elapsed.TotalSeconds:0.0} s: {result.Read:N0} read, {result.Acknowledged:N0} acknowledged, {result.Rejected:N0} dead-lettered, {result.Batches:N0} batches ({rate:N0} records/s)");
+        Output.Line($"{syncName}: run {result.RunId} done in {result.Elapsed.TotalSeconds:0.0} s: {result.Read:N0} read, {result.Acknowledged:N0} acknowledged, {result.Rejected:N0} dead-lettered, " +
+            (result.Skipped > 0 ? $"{result.Skipped:N0} skipped (no match; `sluice explain` says why), " : "") + $"{result.Batches:N0} batches ({rate:N0} records/s)");
         return result;
     }
 }

@@ -43,10 +43,11 @@ public sealed class SyncPlanner(ISyncStateView state)
         SyncModes.Check(sync);
         schema ??= await sync.Source.DiscoverAsync(ct);
         var shape = await DestinationShapes.ResolveAsync(sync.Destination, ct);
-        var mapping = CompiledMapping.Compile(sync.Mapping, schema, shape);
+        var columns = await Processing.ProcessorColumns.CompileAsync(sync.Mapping, schema, shape, sync.Processors, ct);
+        var mapping = columns.Mapping;
         var from = await state.LoadCheckpointAsync(sync.Name, ct);
         // As SyncRunner builds it: watched columns come back as Change.Previous, which a transition needs to decide what to send.
-        var request = new ReadRequest(mapping.Columns, from)
+        var request = new ReadRequest(columns.SourceColumns, from)
         {
             RecordStates = state.RecordStates(sync.Name),
             Watched = shape.WatchedColumns.Select(c => c.Column).Distinct(StringComparer.Ordinal).ToList(),
@@ -73,7 +74,7 @@ public sealed class SyncPlanner(ISyncStateView state)
                 continue;
             }
 
-            if (RecordEncoder.Encode(sync.Destination, mapping, change, out var refused) is { } encoded)
+            if (RecordEncoder.Encode(sync.Destination, mapping, columns.Widen(change), out var refused) is { } encoded)
             {
                 if (sync.Processors.Count == 0)
                 {
@@ -84,7 +85,7 @@ public sealed class SyncPlanner(ISyncStateView state)
                 pending.Add(encoded);
                 if (pending.Count >= processorBatch)
                 {
-                    await ProcessAsync(sync, pending, tally, ct);
+                    await ProcessAsync(sync, mapping, pending, tally, ct);
                 }
             }
             else
@@ -95,7 +96,7 @@ public sealed class SyncPlanner(ISyncStateView state)
 
         if (pending.Count > 0)
         {
-            await ProcessAsync(sync, pending, tally, ct);
+            await ProcessAsync(sync, mapping, pending, tally, ct);
         }
 
         return new SyncPlan(
@@ -113,9 +114,13 @@ public sealed class SyncPlanner(ISyncStateView state)
     /// Runs the sync's processors over a batch of encoded records, as the run would, and counts what they decide;
     /// they only read (a processor must not write anywhere), so a plan stays a forecast.
     /// </summary>
-    private static async Task ProcessAsync(SyncDefinition sync, List<EncodedRecord> batch, Tally tally, CancellationToken ct)
+    private static async Task ProcessAsync(SyncDefinition sync, CompiledMapping mapping, List<EncodedRecord> batch, Tally tally, CancellationToken ct)
     {
-        var (passed, heldBack) = await Processing.ProcessorStage.RunAsync(sync.Name, sync.Processors, batch, ct);
+        var (passed, heldBack) = await Processing.ProcessorStage.RunAsync(sync.Name, sync.Processors, batch, ct, mapping.Columns, change =>
+        {
+            var encoded = RecordEncoder.Encode(sync.Destination, mapping, change, out var refusal);
+            return (encoded, refusal?.Reason);
+        });
         foreach (var h in heldBack)
         {
             var record = h.Record;

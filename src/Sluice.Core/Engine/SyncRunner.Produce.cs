@@ -140,7 +140,7 @@ public sealed partial class SyncRunner
 
         private EncodedRecord? Encode(Change change, List<DeadLetter> refused)
         {
-            var encoded = RecordEncoder.Encode(sync.Destination, mapping, change, out var refusal);
+            var encoded = RecordEncoder.Encode(sync.Destination, mapping, Columns.Widen(change), out var refusal);
             if (refusal is not null)
             {
                 Refuse(refused, refusal);

@@ -49,7 +49,11 @@ public sealed partial class SyncRunner
         /// </summary>
         private async Task ProcessAsync(OutgoingBatch batch, CancellationToken ct)
         {
-            var (passed, heldBack) = await ProcessorStage.RunAsync(sync.Name, sync.Processors, batch.Records, ct);
+            var (passed, heldBack) = await ProcessorStage.RunAsync(sync.Name, sync.Processors, batch.Records, ct, mapping.Columns, change =>
+            {
+                var encoded = RecordEncoder.Encode(sync.Destination, mapping, change, out var refusal);
+                return (encoded, refusal?.Reason);
+            });
             foreach (var (record, decision, by) in heldBack)
             {
                 var reason = $"{by.Name}: {decision.Reason ?? "no reason given"}";
@@ -64,8 +68,21 @@ public sealed partial class SyncRunner
                         Remember(batch, record.Change, RecordStatus.Waiting, null);
                         break;
                     default:
-                        // Dropped: handled all the same, so its fingerprint moves; nothing was sent.
-                        Remember(batch, record.Change, RecordStatus.LeftOut, null);
+                        // Dropped: handled all the same, so its fingerprint moves; nothing was sent. A reason (a
+                        // lookup with no match) is kept with the ledger entry for `sluice explain` and counted.
+                        if (decision.Reason is not null)
+                        {
+                            Interlocked.Increment(ref _skipped);
+                            if (KeepsRecordState(record.Change))
+                            {
+                                batch.RecordStates.Add(LedgerEntryOf(record.Change, RecordStatus.LeftOut, null) with { Values = LeftOutReason.With(record.Change.Watched, reason) });
+                            }
+                        }
+                        else
+                        {
+                            Remember(batch, record.Change, RecordStatus.LeftOut, null);
+                        }
+
                         break;
                 }
             }

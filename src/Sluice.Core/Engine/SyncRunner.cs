@@ -31,11 +31,12 @@ public sealed partial class SyncRunner(ISyncStateStore store, TimeProvider time,
         }
 
         var shape = await DestinationShapes.ResolveAsync(sync.Destination, ct);
-        var mapping = CompiledMapping.Compile(sync.Mapping, schema, shape);
+        var columns = await Processing.ProcessorColumns.CompileAsync(sync.Mapping, schema, shape, sync.Processors, ct);
+        var mapping = columns.Mapping;
 
         await using var lease = await store.TryAcquireAsync(sync.Name, ct) ?? throw new SyncAlreadyRunningException(sync.Name);
         var stored = await lease.LoadCheckpointAsync(ct);
-        var request = new ReadRequest(mapping.Columns, kind == RunKind.Full ? null : stored)
+        var request = new ReadRequest(columns.SourceColumns, kind == RunKind.Full ? null : stored)
         {
             Watched = shape.WatchedColumns.Select(c => c.Column).Distinct(StringComparer.Ordinal).ToList(),
         };
@@ -46,7 +47,7 @@ public sealed partial class SyncRunner(ISyncStateStore store, TimeProvider time,
         {
             var estimate = await sync.Source.EstimateAsync(request, ct);
             _observer.OnStarted(sync.Name, runId, estimate);
-            run = new Run(this, sync, lease, mapping, request, runId, estimate, kind);
+            run = new Run(this, sync, lease, mapping, request, runId, estimate, kind) { Columns = columns };
             var result = await run.ExecuteAsync(ct);
             await lease.FinishRunAsync(runId, new RunOutcome(RunStatus.Succeeded), Audit(sync, mapping, run, started), CancellationToken.None);
             return result;
@@ -74,7 +75,11 @@ public sealed partial class SyncRunner(ISyncStateStore store, TimeProvider time,
         private long _rejected;
         private long _committedRead;
         private long _batches;
+        private long _skipped;
         private Checkpoint? _lastCheckpoint;
+
+        /// <summary>The mapping's columns and what the source reads of them (less what processors add).</summary>
+        public required Processing.ProcessorColumns Columns { get; init; }
 
         public async Task<RunResult> ExecuteAsync(CancellationToken ct)
         {
@@ -117,7 +122,7 @@ public sealed partial class SyncRunner(ISyncStateStore store, TimeProvider time,
                 await RollBackOpenTransactionsAsync();
             }
 
-            return new RunResult(runId, _read, _acknowledged, _rejected, _batches, _clock.Elapsed, _lastCheckpoint);
+            return new RunResult(runId, _read, _acknowledged, _rejected, _batches, _clock.Elapsed, _lastCheckpoint) { Skipped = Interlocked.Read(ref _skipped) };
         }
 
         /// <summary>Any stage's failure stops the others.</summary>

@@ -86,5 +86,20 @@ public sealed class Change(string key, ChangeOperation operation, object?[] valu
     /// model that followed its tables' cursors): yielded last, so that the checkpoint moves even when no record does.
     /// A diffed read hands it on after the deletes the engine finds.
     /// </summary>
+    /// <summary>
+    /// This change with other values (the same key, operation, position and what the engine knows of it): a processor's
+    /// lookup widens a record by the columns it adds before the record is encoded again.
+    /// </summary>
+    public Change WithValues(object?[] values) => new(Key, Operation, values, Position)
+    {
+        Kind = Kind,
+        Fingerprint = Fingerprint,
+        Watched = Watched,
+        Previous = Previous,
+        StoredAt = StoredAt,
+        Version = Version,
+        TraceParent = TraceParent,
+    };
+
     public static Change Progress(SourcePosition position) => new("", ChangeOperation.Upsert, [], position) { IsProgress = true };
 }

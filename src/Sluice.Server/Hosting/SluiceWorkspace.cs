@@ -165,8 +165,26 @@ public sealed class SluiceWorkspace : IAsyncDisposable
         {
             DestinationConnection = destinationConnection.Name,
             WriteBack = WriteBackOf(sync, sourceConnection),
-            Processors = ProcessorsOf(sync),
+            Processors = [.. ProcessorsOf(sync), .. LookupOf(sync)],
         };
+    }
+
+    /// <summary>The sync's <c>lookup:</c> (reference data joined to each batch by one query), when it has one.</summary>
+    private IReadOnlyList<Core.Engine.Processing.IRecordProcessor> LookupOf(SyncConfig sync)
+    {
+        if (!sync.Section.Has("lookup"))
+        {
+            return [];
+        }
+
+        var section = sync.Section.GetSection("lookup")
+            ?? throw new ConfigException(sync.Section.LocationOf("lookup"), "'lookup' is not a mapping", "write 'lookup: {connection: app, key: Email, sql: \"SELECT … WHERE email = ANY(@keys)\"}'");
+        var name = section.RequireString("connection", "name the PostgreSQL connection the lookup queries, e.g. 'connection: app'");
+        var connection = Config.FindConnection(name)
+            ?? throw new ConfigException(section.LocationOf("connection"), $"lookup: no connection named '{name}'", $"connections: {string.Join(", ", Config.Connections.Select(c => c.Name))}");
+        return Connector(connection) is ILookupConnector lookups
+            ? [lookups.CreateLookup(sync, section, connection, _resources)]
+            : throw new ConfigException(section.LocationOf("connection"), $"lookup: the connection '{name}' ({connection.Type}) cannot answer lookups", "look up in a PostgreSQL connection (type: postgres)");
     }
 
     /// <summary>The sync's <c>validate:</c> rules as a processor, each rule's lookup made by its reference connection's connector.</summary>
@@ -410,7 +428,7 @@ public sealed class SluiceWorkspace : IAsyncDisposable
                 await using var source = definition.Source;
                 await using var destination = definition.Destination;
                 var schema = await source.DiscoverAsync(ct);
-                var mapping = Core.Mapping.CompiledMapping.Compile(sync.Mapping, schema, await DestinationShapes.ResolveAsync(destination, ct));
+                var mapping = (await Core.Engine.Processing.ProcessorColumns.CompileAsync(sync.Mapping, schema, await DestinationShapes.ResolveAsync(destination, ct), definition.Processors, ct)).Mapping;
                 // The destination's own check: a missing events table is reported with the DDL to run; a records
                 // table's, with the CREATE TABLE typed from the mapping.
                 if (destination is IDestinationMappingCheck mapped)

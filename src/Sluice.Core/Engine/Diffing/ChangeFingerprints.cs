@@ -16,7 +16,7 @@ internal static class ChangeFingerprints
         using var fingerprint = new RecordFingerprint(columns);
         await foreach (var change in changes.WithCancellation(ct))
         {
-            if (change.Fingerprint is not null || change.Operation == ChangeOperation.Delete)
+            if (change.Fingerprint is not null || change.Operation == ChangeOperation.Delete || change.IsProgress)
             {
                 yield return change;
                 continue;

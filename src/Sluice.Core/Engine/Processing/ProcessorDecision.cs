@@ -16,7 +16,18 @@ public readonly record struct ProcessorDecision(ProcessorDecisionKind Kind, stri
 {
     public static ProcessorDecision Pass { get; } = new(ProcessorDecisionKind.Pass, null);
 
+    /// <summary>
+    /// Pass with the values of the columns an <see cref="IEnrichingProcessor"/> adds, by column name: the record is
+    /// encoded again with them before it is sent (a column left out stays NULL).
+    /// </summary>
+    public IReadOnlyDictionary<string, object?>? Values { get; init; }
+
+    public static ProcessorDecision Enrich(IReadOnlyDictionary<string, object?> values) => new(ProcessorDecisionKind.Pass, null) { Values = values };
+
     public static ProcessorDecision Drop { get; } = new(ProcessorDecisionKind.Drop, null);
+
+    /// <summary>Drop with the reason it was handled without sending (a lookup with no match), as the run's log and counts show it.</summary>
+    public static ProcessorDecision Skip(string reason) => new(ProcessorDecisionKind.Drop, reason);
 
     public static ProcessorDecision Quarantine(string reason) => new(ProcessorDecisionKind.Quarantine, reason);
 

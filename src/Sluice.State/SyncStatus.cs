@@ -25,6 +25,12 @@ public sealed record SyncStatus(
     /// </summary>
     public long Waiting { get; init; }
 
+    /// <summary>
+    /// Of <see cref="DeadLetters"/>, those the latest run added and still not replayed (waiting records aside): dead
+    /// letters growing (read by <see cref="PostgresSyncStateView.StatusAsync"/>; 0 elsewhere).
+    /// </summary>
+    public long LastRunDeadLetters { get; init; }
+
     /// <summary>Whether the sync's latest run failed: until a run succeeds, it needs attention.</summary>
     public bool LastRunFailed => LastRunStatus == "failed";
 }

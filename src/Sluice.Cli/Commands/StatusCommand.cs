@@ -34,9 +34,11 @@ internal static class StatusCommand
             max_lag or max_lag_time), STALLED (holding WAL without confirming anything for longer than stall_after)
             or MISSING. Also lists Sluice slots and publications no sync uses any more (drop them with `sluice prune`).
 
-            Exits 0 when all is well, 1 when anything needs attention (handy in cron): a sync whose last run failed,
-            events lost for a sync in the last day, a slot over a threshold, an orphan or an unreachable database.
-            docs/cdc.md and docs/ingest.md explain the numbers.
+            Exits 0 when all is well, 1 when anything needs attention (handy in cron), each reason printed: a sync whose
+            last run failed or was stopped by max_rejected (with its error), dead letters its last run added, events
+            lost for a sync in the last day, an ingest backlog or a checkpoint older than its `alerts:` thresholds, a
+            slot over a threshold, an orphan or an unreachable database. docs/alerting.md, docs/cdc.md and
+            docs/ingest.md explain the numbers.
 
             Examples:
               sluice status
@@ -100,28 +102,16 @@ internal static class StatusCommand
 
         foreach (var sync in snapshot.Syncs)
         {
-            if (sync.Problem is not null)
+            // Every reason it needs attention (one evaluation: SyncHealth.Reasons); a slot's are warnings below.
+            foreach (var reason in sync.Reasons.Where(r => r.Kind != "slot"))
             {
-                Output.Fail($"{sync.Name}: {sync.Problem}");
+                Output.Fail($"{sync.Name}: {reason.Text}");
             }
 
-            if (sync.LastRunFailed)
+            if (sync.Ingest is { Lost: > 0 } lost && !sync.LostEventsRecently)
             {
-                Output.Fail($"{sync.Name}: last run failed: {sync.Status?.LastRunError ?? "no error recorded"}");
-            }
-
-            if (sync.Ingest is { Lost: > 0 } lost)
-            {
-                var text = string.Create(CultureInfo.InvariantCulture,
-                    $"{sync.Name}: {lost.Lost:N0} events of ingest source '{lost.Source}' were deleted before it read them (over max_backlog), the last {Ago(lost.LastLostAt!.Value, snapshot.At)}");
-                if (sync.LostEventsRecently)
-                {
-                    Output.Fail(text);
-                }
-                else
-                {
-                    Output.Warn(text);
-                }
+                Output.Warn(string.Create(CultureInfo.InvariantCulture,
+                    $"{sync.Name}: {lost.Lost:N0} events of ingest source '{lost.Source}' were deleted before it read them (over max_backlog), the last {Ago(lost.LastLostAt!.Value, snapshot.At)}"));
             }
 
             foreach (var message in sync.Health?.Messages ?? [])
@@ -178,6 +168,7 @@ internal static class StatusCommand
             name = s.Name,
             schedule = s.Schedule,
             needsAttention = s.NeedsAttention,
+            reasons = s.Reasons.Select(r => new { kind = r.Kind, text = r.Text }),
             lastRun = s.Progress?.LastRunStatus is null ? null : new
             {
                 status = s.Progress.LastRunStatus,
@@ -187,6 +178,7 @@ internal static class StatusCommand
             },
             failedRuns = s.Status?.FailedRuns ?? 0,
             deadLetters = s.Status?.DeadLetters ?? 0,
+            deadLettersLastRun = s.Status?.LastRunDeadLetters ?? 0,
             waiting = s.Status?.Waiting ?? 0,
             lastSuccess = s.Progress?.LastSuccessAt,
             checkpoint = s.Progress?.Checkpoint,

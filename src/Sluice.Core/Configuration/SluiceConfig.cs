@@ -33,6 +33,9 @@ public sealed partial class SluiceConfig
         StateConnection = state.Connection is { } name ? FindConnection(name) : connections.FirstOrDefault(c => c.Type == PostgresType);
     }
 
+    /// <summary>The top's <c>alerts:</c> (or the defaults); each sync's own are <see cref="SyncConfig.Alerts"/>.</summary>
+    public AlertThresholds Alerts { get; private init; } = AlertThresholds.Default;
+
     /// <summary>The full path of the loaded file; for <see cref="Parse"/>, the file name given.</summary>
     public string FilePath { get; }
 
@@ -124,13 +127,14 @@ public sealed partial class SluiceConfig
         var serverSection = root.GetSection("server");
         var connectionsSection = root.ReadSection("connections", "write connections as a mapping of names, e.g. `app: {type: postgres, …}`", required: false);
         var syncsSection = root.ReadSection("syncs", "write syncs as a mapping of names, e.g. `users_to_segment: {source: …, destination: …, mapping: …}`", required: false);
+        var alerts = AlertThresholds.Bind(root, AlertThresholds.Default);
         root.RejectUnknownKeys();
 
         var connections = ReadConnections(connectionsSection);
-        var syncs = ReadSyncs(syncsSection, connections);
+        var syncs = ReadSyncs(syncsSection, connections, alerts);
         var state = ReadState(stateSection, root, connections, syncs);
         var server = ReadServer(serverSection, root);
         var dependencies = SyncDependencies.Build(syncs);
-        return new SluiceConfig(filePath, version, connections, syncs, state, server, dependencies);
+        return new SluiceConfig(filePath, version, connections, syncs, state, server, dependencies) { Alerts = alerts };
     }
 }

@@ -27,6 +27,8 @@ const string Usage = """
                     --batch N        events per POST /v1/batch (default 100)
                     --rate N         events/s of the open-loop latency phase (default 2000)
                     --latency-seconds N   length of the latency phase (default 20)
+                    --validate       instead: forward to the Segment emulator as is, then through validate:
+                                     rules against two reference tables (S5), and print both rates
                     --sluice PATH, --keep  as above
       cdc           UPDATEs on users -> logical replication -> sluice run (CDC sync) -> Segment emulator
                     --updates N      rows updated by the workload (default 1000000)

@@ -33,7 +33,10 @@ public sealed class PostgresConnectionOptions
     /// <summary>Schema for unqualified table names. Default <c>public</c>.</summary>
     public string Schema { get; init; } = "public";
 
-    /// <summary>Default <c>prefer</c>.</summary>
+    /// <summary>
+    /// Default <c>prefer</c> on this machine (<see cref="IsLoopback"/>), <c>require</c> beyond it: data crossing a network
+    /// is encrypted unless the config says <c>ssl_mode: disable</c> (which <c>sluice check</c> warns about).
+    /// </summary>
     public SslMode SslMode { get; init; } = SslMode.Prefer;
 
     /// <summary>PEM file of the CA(s) the server's certificate must chain to (<c>verify-ca</c>, <c>verify-full</c>); default this machine's CAs.</summary>
@@ -54,17 +57,18 @@ public sealed class PostgresConnectionOptions
     public static PostgresConnectionOptions Bind(ConnectionConfig config)
     {
         var s = config.Settings;
+        var host = s.GetString("host") ?? "localhost";
         var options = new PostgresConnectionOptions
         {
             Name = config.Name,
-            Host = s.GetString("host") ?? "localhost",
+            Host = host,
             Port = s.GetInt("port", 1, 65535) ?? 5432,
             Database = s.RequireString("database", "name the database, e.g. 'database: app'"),
             User = s.GetString("user") ?? "postgres",
             Password = s.GetSecret("password"),
             PasswordCommand = BindPasswordCommand(s),
             Schema = s.GetString("schema") ?? "public",
-            SslMode = s.GetEnum<SslMode>("ssl_mode") ?? SslMode.Prefer,
+            SslMode = s.GetEnum<SslMode>("ssl_mode") ?? DefaultSslMode(host),
             SslRootCertificate = ExistingFile(s, "ssl_root_cert"),
             SslCertificate = ExistingFile(s, "ssl_cert"),
             SslKey = ExistingFile(s, "ssl_key"),
@@ -85,6 +89,50 @@ public sealed class PostgresConnectionOptions
 
         CheckCertificates(s, options);
         return options;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="host"/> is this machine: <c>localhost</c>, a loopback address (127.0.0.0/8, <c>::1</c>) or
+    /// a unix socket directory (a path). Only there may a connection go without TLS by default.
+    /// </summary>
+    public static bool IsLoopback(string host) =>
+        host.StartsWith('/')
+        || host.StartsWith('@') // an abstract unix socket
+        || host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
+        || (System.Net.IPAddress.TryParse(host.Trim('[', ']'), out var address) && System.Net.IPAddress.IsLoopback(address));
+
+    /// <summary><c>prefer</c> on this machine, <c>require</c> beyond it — as Segment's warehouse loader refuses plaintext.</summary>
+    public static SslMode DefaultSslMode(string host) => IsLoopback(host) ? SslMode.Prefer : SslMode.Require;
+
+    /// <summary>
+    /// What <c>sluice check</c> says about how this connection travels: plaintext beyond this machine is a warning
+    /// (it had to be asked for), TLS without a certificate check a recommendation; nothing on this machine or with
+    /// <c>verify-full</c>.
+    /// </summary>
+    public string? TransportAdvice()
+    {
+        if (IsLoopback(Host))
+        {
+            return null;
+        }
+
+        var mode = SslMode switch
+        {
+            SslMode.Disable => "disable",
+            SslMode.Allow => "allow",
+            SslMode.Prefer => "prefer",
+            SslMode.Require => "require",
+            SslMode.VerifyCA => "verify-ca",
+            _ => null,
+        };
+        return SslMode switch
+        {
+            SslMode.Disable or SslMode.Allow or SslMode.Prefer =>
+                $"'ssl_mode: {mode}' lets data and the password cross the network to {Host} unencrypted; use 'ssl_mode: verify-full' (with 'ssl_root_cert' for a private CA), or at least 'require'",
+            SslMode.Require or SslMode.VerifyCA =>
+                $"'ssl_mode: {mode}' encrypts but does not check that the server is {Host}; 'ssl_mode: verify-full' (with 'ssl_root_cert' for a private CA) also checks the certificate's host name",
+            _ => null,
+        };
     }
 
     /// <summary>A pooled data source; statements repeated on a hot path are prepared automatically.</summary>

@@ -8,7 +8,7 @@ using Sluice.Postgres.Sources;
 namespace Sluice.Postgres;
 
 /// <summary><c>type: postgres</c>: a PostgreSQL database as a source (a table read by cursor, a query or table diffed by key, or a model).</summary>
-public sealed class PostgresConnector : IConnector, IHealthReporting, IWriteBackConnector, IPrunableResources
+public sealed class PostgresConnector : IConnector, IHealthReporting, IWriteBackConnector, IPrunableResources, IConnectionAdvice, IReferenceLookups
 {
     /// <summary>The <c>type:</c> of PostgreSQL connections.</summary>
     public const string ConnectorType = "postgres";
@@ -17,6 +17,10 @@ public sealed class PostgresConnector : IConnector, IHealthReporting, IWriteBack
 
     /// <inheritdoc/>
     public IReadOnlyList<HealthMetric> HealthMetrics => SlotHealthReporter.Metrics;
+
+    /// <inheritdoc/>
+    public IReadOnlyList<string> AdviseConnection(ConnectionConfig connection) =>
+        PostgresConnectionOptions.Bind(connection).TransportAdvice() is { } advice ? [advice] : [];
 
     public async Task CheckConnectionAsync(ConnectionConfig connection, ConnectorResources resources, CancellationToken ct)
     {
@@ -70,10 +74,11 @@ public sealed class PostgresConnector : IConnector, IHealthReporting, IWriteBack
         {
             "events" => new Destinations.EventsTableDestination(sync.Name, dataSource, options, Destinations.EventsTableOptions.Bind(sync, options)),
             "warehouse" => new Destinations.Warehouse.WarehouseDestination(dataSource, options, Destinations.Warehouse.WarehouseDestinationOptions.Bind(sync)),
+            "engage" => new Destinations.Engage.EngageDestination(dataSource, options, Destinations.Engage.EngageTablesOptions.Bind(sync, options)),
             null => throw new ConfigException(destination.Location, $"connection '{connection.Name}' is PostgreSQL: the destination names no table and no layout",
                 "write events into one table ('table: public.events'), export records by key ('table: public.customers' and 'key: id'), or load a Segment-style warehouse ('layout: warehouse')"),
             _ => throw new ConfigException(destination.LocationOf("layout"), $"unknown layout {destination.Show("layout")}",
-                "use 'layout: events' (one table, 'table:' names it), 'layout: records' (rows by 'key:') or 'layout: warehouse' (Segment's warehouse schema)"),
+                "use 'layout: events' (one table, 'table:' names it), 'layout: records' (rows by 'key:'), 'layout: warehouse' (Segment's warehouse schema) or 'layout: engage' (Segment Engage audiences and traits from a type: engage webhook)"),
         };
     }
 
@@ -84,6 +89,13 @@ public sealed class PostgresConnector : IConnector, IHealthReporting, IWriteBack
     {
         var (connectionOptions, dataSource) = Open(connection, resources);
         return new WriteBack.PostgresWriteBack(dataSource, connectionOptions, WriteBack.WriteBackTarget.For(sync, options));
+    }
+
+    /// <summary>A <c>validate:</c> rule's lookup in a table of this connection (<see cref="Validation.PostgresReferenceLookup"/>).</summary>
+    public Core.Engine.Processing.IRecordLookup CreateReferenceLookup(ConnectionConfig connection, Core.Engine.Processing.Validation.ReferenceColumn column, ConnectorResources resources)
+    {
+        var (options, dataSource) = Open(connection, resources);
+        return new Validation.PostgresReferenceLookup(dataSource, options, column);
     }
 
     /// <summary>Each CDC sync's replication slot and every Sluice slot or publication no sync claims.</summary>

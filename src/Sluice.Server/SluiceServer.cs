@@ -72,7 +72,10 @@ public sealed class SluiceServer(SluiceWorkspace workspace, ILoggerFactory logs)
         logs.CreateLogger<SluiceServer>().LogInformation("dashboard on {Urls}", string.Join(", ", app.Urls));
         try
         {
-            await new SyncScheduler(workspace, logs.CreateLogger<SyncScheduler>()).RunAsync(ct);
+            using var alertHttp = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+            await Task.WhenAll(
+                new SyncScheduler(workspace, logs.CreateLogger<SyncScheduler>()).RunAsync(ct),
+                workspace.RunAlertsAsync(alertHttp, logs.CreateLogger("Sluice.Alerts"), ct));
             await Task.Delay(Timeout.Infinite, ct);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)

@@ -60,35 +60,39 @@ public sealed class DeadLetterQueue
 
     /// <summary>
     /// Up to <paramref name="limit"/> letters of a sync still in the queue, with payloads, after id <paramref name="afterId"/>, in id order;
-    /// quarantined records are left out: a replay must not send what a processor held back.
+    /// quarantined records are left out: a replay must not send what a processor held back. With
+    /// <paramref name="quarantined"/>, the quarantined records only (a release, which validates them again).
     /// </summary>
-    public Task<IReadOnlyList<StoredDeadLetter>> PendingAsync(string syncName, long afterId, int limit, CancellationToken ct) =>
+    public Task<IReadOnlyList<StoredDeadLetter>> PendingAsync(string syncName, long afterId, int limit, CancellationToken ct, bool quarantined = false) =>
         PostgresCall.RunAsync(PostgresCallContext.StateStore, async () =>
         {
             await using var command = _dataSource.CreateCommand(
                 $"""
                 SELECT {Columns("true")}
                 FROM {_schema}.dead_letters d JOIN {_schema}.syncs s ON s.id = d.sync_id
-                WHERE s.name = $1 AND d.replayed_at IS NULL AND d.id > $2 AND d.kind <> 'quarantined'
+                WHERE s.name = $1 AND d.replayed_at IS NULL AND d.id > $2 AND (d.kind = 'quarantined') = $4
                 ORDER BY d.id LIMIT $3
                 """);
-            AddValues(command.Parameters, syncName, afterId, limit);
+            AddValues(command.Parameters, syncName, afterId, limit, quarantined);
             await using var reader = await command.ExecuteReaderAsync(ct);
             return (IReadOnlyList<StoredDeadLetter>)await ReadLettersAsync(reader, ct);
         });
 
-    /// <summary>The letters of a sync with these ids, in the queue or not, with payloads, in id order; ids of other syncs, and quarantined records, are left out.</summary>
-    public Task<IReadOnlyList<StoredDeadLetter>> FindAsync(string syncName, IReadOnlyCollection<long> ids, CancellationToken ct) =>
+    /// <summary>
+    /// The letters of a sync with these ids, in the queue or not, with payloads, in id order; ids of other syncs, and
+    /// quarantined records, are left out (with <paramref name="quarantined"/>: only quarantined records are found).
+    /// </summary>
+    public Task<IReadOnlyList<StoredDeadLetter>> FindAsync(string syncName, IReadOnlyCollection<long> ids, CancellationToken ct, bool quarantined = false) =>
         PostgresCall.RunAsync(PostgresCallContext.StateStore, async () =>
         {
             await using var command = _dataSource.CreateCommand(
                 $"""
                 SELECT {Columns("true")}
                 FROM {_schema}.dead_letters d JOIN {_schema}.syncs s ON s.id = d.sync_id
-                WHERE s.name = $1 AND d.id = ANY($2) AND d.kind <> 'quarantined'
+                WHERE s.name = $1 AND d.id = ANY($2) AND (d.kind = 'quarantined') = $3
                 ORDER BY d.id
                 """);
-            AddValues(command.Parameters, syncName, ids.ToArray());
+            AddValues(command.Parameters, syncName, ids.ToArray(), quarantined);
             await using var reader = await command.ExecuteReaderAsync(ct);
             return (IReadOnlyList<StoredDeadLetter>)await ReadLettersAsync(reader, ct);
         });
@@ -142,10 +146,10 @@ public sealed class DeadLetterQueue
             }
         });
 
-    private static string Columns(string withPayload) =>
+    internal static string Columns(string withPayload) =>
         $"d.id, s.name, d.run_id, d.record_key, d.message_id, d.reason, d.created_at, d.replayed_at, d.replay_outcome, d.replay_attempts, CASE WHEN {withPayload} THEN d.payload END, d.kind";
 
-    private static async Task<List<StoredDeadLetter>> ReadLettersAsync(NpgsqlDataReader reader, CancellationToken ct)
+    internal static async Task<List<StoredDeadLetter>> ReadLettersAsync(NpgsqlDataReader reader, CancellationToken ct)
     {
         var letters = new List<StoredDeadLetter>();
         while (await reader.ReadAsync(ct))

@@ -38,6 +38,14 @@ public sealed class DeadLetterReplay(DeadLetterQueue queue, IDestination destina
     public string? DestinationConnection { get; init; }
 
     /// <summary>
+    /// Set for a quarantine release (<c>sluice quarantine release</c>): the sync's processors as configured today. The
+    /// replay then takes quarantined letters only and decides on each again before it is sent: what they pass is sent
+    /// (under its first message id) and leaves the quarantine; what one holds back stays, under today's reason.
+    /// <c>null</c> (the default): a dead-letter replay, which never sends what a processor held back.
+    /// </summary>
+    public IReadOnlyList<Core.Engine.Processing.IRecordProcessor>? Revalidate { get; init; }
+
+    /// <summary>
     /// Replays the given letters of <paramref name="syncName"/>, or (<paramref name="ids"/> null) every one in its queue,
     /// under the sync's run lock, taken here (<see cref="SyncAlreadyRunningException"/> when someone holds it).
     /// </summary>
@@ -79,7 +87,7 @@ public sealed class DeadLetterReplay(DeadLetterQueue queue, IDestination destina
     {
         if (ids is not null)
         {
-            var found = await _queue.FindAsync(syncName, ids, ct);
+            var found = await _queue.FindAsync(syncName, ids, ct, quarantined: Revalidate is not null);
             var foundIds = found.Select(l => l.Id).ToHashSet();
             run.NotFound.AddRange(ids.Where(id => !foundIds.Contains(id)).Distinct());
             run.AlreadyDelivered.AddRange(found.Where(l => l.ReplayedAt is not null).Select(l => l.Id));
@@ -90,7 +98,7 @@ public sealed class DeadLetterReplay(DeadLetterQueue queue, IDestination destina
         while (true)
         {
             // Keyset paging: letters refused again stay in the queue, behind the page that refused them.
-            var page = await _queue.PendingAsync(syncName, after, PageSize, ct);
+            var page = await _queue.PendingAsync(syncName, after, PageSize, ct, quarantined: Revalidate is not null);
             if (page.Count == 0)
             {
                 return run.Result(null);
@@ -138,6 +146,11 @@ public sealed class DeadLetterReplay(DeadLetterQueue queue, IDestination destina
             var batcher = new Batcher(limits.MaxRecords, limits.MaxBatchBytes);
             var byRecord = new Dictionary<EncodedRecord, StoredDeadLetter>(ReferenceEqualityComparer.Instance);
             var oversized = new List<(long, string)>();
+            if (replay.Revalidate is { } processors)
+            {
+                letters = await RevalidateAsync(processors, letters, ct);
+            }
+
             foreach (var letter in letters)
             {
                 if (letter.Payload is null)
@@ -176,6 +189,62 @@ public sealed class DeadLetterReplay(DeadLetterQueue queue, IDestination destina
             }
 
             return batcher.Count > 0 ? await DeliverAsync(batcher.Take(), byRecord, ct) : null;
+        }
+
+        /// <summary>
+        /// The letters every processor passes today; the others are recorded at once as still held back, under the
+        /// reason of the first processor that held them (a quarantine stays a quarantine).
+        /// </summary>
+        private async Task<IReadOnlyList<StoredDeadLetter>> RevalidateAsync(
+            IReadOnlyList<Core.Engine.Processing.IRecordProcessor> processors, IReadOnlyList<StoredDeadLetter> letters, CancellationToken ct)
+        {
+            var passed = new List<(StoredDeadLetter Letter, EncodedRecord Record)>();
+            foreach (var letter in letters)
+            {
+                if (letter.Payload is null)
+                {
+                    Unreplayable.Add(letter);
+                    continue;
+                }
+
+                passed.Add((letter, new EncodedRecord(
+                    new Change(letter.RecordKey, ChangeOperation.Upsert, [], ReplayPosition.Instance), letter.MessageId ?? letter.RecordKey, Encoding.UTF8.GetBytes(letter.Payload))));
+            }
+
+            var heldBack = new List<(long, string)>();
+            foreach (var processor in processors)
+            {
+                if (passed.Count == 0)
+                {
+                    break;
+                }
+
+                var decisions = await processor.ProcessAsync(new Core.Engine.Processing.ProcessorBatch(letters[0].SyncName, passed.Select(p => p.Record).ToList()), ct);
+                var next = new List<(StoredDeadLetter, EncodedRecord)>(passed.Count);
+                for (var i = 0; i < passed.Count; i++)
+                {
+                    if (decisions[i].Kind == Core.Engine.Processing.ProcessorDecisionKind.Pass)
+                    {
+                        next.Add(passed[i]);
+                        continue;
+                    }
+
+                    var reason = decisions[i].Reason ?? $"held back by {processor.Name}";
+                    heldBack.Add((passed[i].Letter.Id, reason));
+                    Refused.Add(passed[i].Letter with { Reason = reason, Payload = null });
+                }
+
+                passed = next;
+            }
+
+            if (heldBack.Count > 0)
+            {
+                await replay._queue.RecordReplayAsync(runId, [], heldBack, ct);
+                _settled += heldBack.Count;
+                onProgress?.Invoke(_settled);
+            }
+
+            return passed.Select(p => p.Letter).ToList();
         }
 
         /// <summary>Sends one batch until every letter is delivered or refused; returns why it gave up, or null.</summary>

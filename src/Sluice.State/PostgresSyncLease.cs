@@ -30,6 +30,25 @@ internal sealed class PostgresSyncLease(NpgsqlDataSource dataSource, StateSchema
     public bool CommitsWriteBack(WriteBackStatement statement) =>
         string.Equals(statement.Database, DatabaseIdentity.Of(dataSource.ConnectionString), StringComparison.Ordinal);
 
+    /// <summary>The destination's database and role are the state store's: its writes can join the commit transaction.</summary>
+    public bool SharesTransactionWith(string database) =>
+        string.Equals(database, DatabaseIdentity.Of(dataSource.ConnectionString), StringComparison.Ordinal);
+
+    public Task<System.Data.Common.DbTransaction> BeginSharedTransactionAsync(CancellationToken ct) =>
+        PostgresCall.RunAsync(PostgresCallContext.StateStore, async () =>
+        {
+            var connection = await dataSource.OpenConnectionAsync(ct);
+            try
+            {
+                return (System.Data.Common.DbTransaction)await connection.BeginTransactionAsync(ct);
+            }
+            catch
+            {
+                await connection.DisposeAsync();
+                throw;
+            }
+        });
+
     public Task<IReadOnlyList<WrittenBackId>> PendingWriteBacksAsync(CancellationToken ct) =>
         PostgresCall.RunAsync(PostgresCallContext.StateStore, async () =>
         {
@@ -123,8 +142,26 @@ internal sealed class PostgresSyncLease(NpgsqlDataSource dataSource, StateSchema
     /// </summary>
     private async Task CommitBatchesCoreAsync(IReadOnlyList<BatchCommit> commits, CancellationToken ct)
     {
+        if (commits[^1].Transaction is { } shared)
+        {
+            // The destination wrote the batch in this transaction (BeginSharedTransactionAsync): its rows commit with the
+            // checkpoint. The engine disposes it and its connection.
+            if (commits.Count != 1)
+            {
+                throw new ArgumentException("a commit in a shared transaction holds one batch", nameof(commits));
+            }
+
+            await CommitInAsync((NpgsqlConnection)shared.Connection!, (NpgsqlTransaction)shared, commits, ct);
+            return;
+        }
+
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
+        await CommitInAsync(connection, transaction, commits, ct);
+    }
+
+    private async Task CommitInAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<BatchCommit> commits, CancellationToken ct)
+    {
 
         await using var batch = new NpgsqlBatch(connection, transaction);
         if (_mayHaveWaiting)

@@ -25,8 +25,10 @@ public sealed class RecordHistory(NpgsqlDataSource dataSource, string schema = "
                 CROSS JOIN LATERAL (SELECT DISTINCT x.i FROM (VALUES (array_position(l.record_keys, $2)), (array_position(l.record_keys, $3))) AS x(i)) p
                 WHERE s.name = $1 AND p.i IS NOT NULL
                 UNION ALL
-                SELECT 'dead-lettered', d.created_at, d.run_id, r.kind, NULL, d.message_id,
-                       d.reason || CASE WHEN d.replayed_at IS NULL THEN '' ELSE ' (replayed ' || d.replayed_at || ')' END
+                SELECT CASE WHEN d.kind = 'quarantined' THEN 'quarantined' ELSE 'dead-lettered' END, d.created_at, d.run_id, r.kind, NULL, d.message_id,
+                       d.reason || CASE WHEN d.replay_outcome = 'dropped' THEN ' (dropped ' || d.replayed_at || ': ' || d.dropped_reason || ')'
+                                        WHEN d.kind = 'quarantined' AND d.replayed_at IS NOT NULL THEN ' (released ' || d.replayed_at || ')'
+                                        WHEN d.replayed_at IS NULL THEN '' ELSE ' (replayed ' || d.replayed_at || ')' END
                 FROM {_schema}.dead_letters d
                 JOIN {_schema}.syncs s ON s.id = d.sync_id
                 JOIN {_schema}.runs r ON r.id = d.run_id
@@ -106,6 +108,28 @@ public sealed class RecordHistory(NpgsqlDataSource dataSource, string schema = "
                     Attempts = reader.GetInt32(5),
                 }
                 : null;
+        });
+
+    /// <summary>
+    /// The key of the record the sync knows by <paramref name="messageId"/> (an ingested event's messageId, which its
+    /// sender knows, unlike the event id Sluice keys it by); <c>null</c> when no dead letter or send has that id.
+    /// </summary>
+    public async Task<string?> KeyOfMessageIdAsync(string syncName, string messageId, CancellationToken ct) =>
+        await PostgresCall.RunAsync(PostgresCallContext.StateStore, async () =>
+        {
+            await using var command = dataSource.CreateCommand(
+                $"""
+                SELECT k FROM (
+                    SELECT d.record_key AS k, 1 AS o FROM {_schema}.dead_letters d JOIN {_schema}.syncs s ON s.id = d.sync_id
+                    WHERE s.name = $1 AND d.message_id = $2
+                    UNION ALL
+                    SELECT l.record_keys[array_position(l.message_ids, $2)], 2 FROM {_schema}.send_ledger l JOIN {_schema}.syncs s ON s.id = l.sync_id
+                    WHERE s.name = $1 AND $2 = ANY(l.message_ids)) found
+                ORDER BY o LIMIT 1
+                """);
+            command.Parameters.Add(new NpgsqlParameter { Value = syncName });
+            command.Parameters.Add(new NpgsqlParameter { Value = StoredText.Store(messageId) });
+            return await command.ExecuteScalarAsync(ct) is string key ? StoredText.Read(key) : null;
         });
 
     /// <summary>Whether the sync has ever run (so "no history" can say why).</summary>

@@ -31,6 +31,12 @@ public sealed record SyncStatus(
     /// </summary>
     public long LastRunDeadLetters { get; init; }
 
+    /// <summary>
+    /// Of <see cref="DeadLetters"/>, the events its <c>validate:</c> rules hold in the quarantine, waiting for a release
+    /// or a drop (read by <see cref="PostgresSyncStateView.StatusAsync"/>; 0 elsewhere).
+    /// </summary>
+    public long Quarantined { get; init; }
+
     /// <summary>Whether the sync's latest run failed: until a run succeeds, it needs attention.</summary>
     public bool LastRunFailed => LastRunStatus == "failed";
 }

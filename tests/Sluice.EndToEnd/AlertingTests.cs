@@ -60,7 +60,7 @@ public sealed class AlertingTests
     public async Task An_ingest_backlog_over_its_alerts_threshold_needs_attention_until_the_threshold_is_off()
     {
         await using var bed = await TestBed.CreateAsync(nameof(An_ingest_backlog_over_its_alerts_threshold_needs_attention_until_the_threshold_is_off), "SELECT 1",
-            at => at.IngestToEventsTable("alerting-web-write-key-0123456789") + "\n    alerts: {ingest_backlog: 3}\n");
+            at => at.IngestToEventsTable("alerting-web-write-key-0123456789") + "\n    attention: {ingest_backlog: 3}\n");
         await using (var workspace = bed.Workspace())
         {
             _ = await workspace.StateAsync(default);
@@ -73,7 +73,7 @@ public sealed class AlertingTests
         Assert.True(exit == 1, output);
         var reason = Assert.Single(Reasons(output, "web_events"));
         Assert.Equal("ingest_backlog", reason.Kind);
-        Assert.Contains("over alerts.ingest_backlog 3", reason.Text, StringComparison.Ordinal);
+        Assert.Contains("over attention.ingest_backlog 3", reason.Text, StringComparison.Ordinal);
 
         await File.WriteAllTextAsync(bed.ConfigPath, (await File.ReadAllTextAsync(bed.ConfigPath)).Replace("ingest_backlog: 3", "ingest_backlog: off", StringComparison.Ordinal));
         (exit, output) = await bed.RunSluiceAsync("status", "-c", bed.ConfigPath, "--json");

@@ -62,6 +62,46 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task Check_exits_2_for_a_misspelt_column_as_sync_does()
+    {
+        await using var bed = await SyncTestBed.CreateAsync(nameof(Check_exits_2_for_a_misspelt_column_as_sync_does), 10);
+        var yaml = await File.ReadAllTextAsync(bed.ConfigPath);
+        await File.WriteAllTextAsync(bed.ConfigPath, yaml.Replace("email: email", "email: emial", StringComparison.Ordinal));
+
+        var (exit, output) = await bed.RunSluiceAsync("check", "-c", bed.ConfigPath);
+
+        Assert.True(exit == 2, output);
+        Assert.Contains("column 'emial' does not exist in public.users", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Sluice_alone_prints_the_help_and_exits_0()
+    {
+        await using var bed = await SyncTestBed.CreateAsync(nameof(Sluice_alone_prints_the_help_and_exits_0), 1);
+
+        var (exit, output) = await bed.RunSluiceAsync();
+
+        Assert.True(exit == 0, output);
+        Assert.Contains("Start here:", output, StringComparison.Ordinal);
+        Assert.Contains("Commands:", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("error:", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_root_help_lists_every_docs_page()
+    {
+        await using var bed = await SyncTestBed.CreateAsync(nameof(The_root_help_lists_every_docs_page), 1);
+        var pages = Directory.GetFiles(Path.Combine(RepositoryRoot(), "docs"), "*.md").Select(p => "docs/" + Path.GetFileName(p)).ToList();
+        Assert.NotEmpty(pages);
+
+        var (exit, help) = await bed.RunSluiceAsync("--help");
+
+        Assert.True(exit == 0, help);
+        Assert.All(pages, page => Assert.Contains(page, help, StringComparison.Ordinal));
+        Assert.Contains("README.md", help, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_unknown_sync_name_exits_2_with_a_suggestion()
     {
         await using var bed = await SyncTestBed.CreateAsync(nameof(An_unknown_sync_name_exits_2_with_a_suggestion), 1);
@@ -200,6 +240,23 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task Check_warns_about_plaintext_beyond_this_machine_and_recommends_verify_full()
+    {
+        var yaml = """
+            connections:
+              app: {type: postgres, host: db.example.invalid, database: app, ssl_mode: disable, connect_timeout: 2s}
+            """;
+
+        var (exit, output) = await CheckAloneAsync(yaml, []);
+
+        Assert.True(exit == 1, output); // the host does not resolve: a failure, not a config error
+        var warning = output.Split('\n').Single(l => l.Contains("unencrypted", StringComparison.Ordinal));
+        Assert.Contains("connection 'app' (postgres)", warning, StringComparison.Ordinal);
+        Assert.Contains("'ssl_mode: disable'", warning, StringComparison.Ordinal);
+        Assert.Contains("verify-full", warning, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Check_refuses_two_ingest_sources_with_one_write_key_with_the_message_run_gives()
     {
         await using var bed = await TestBed.CreateAsync(nameof(Check_refuses_two_ingest_sources_with_one_write_key_with_the_message_run_gives), "SELECT 1", at => $$"""
@@ -270,5 +327,16 @@ public sealed class CliTests
         {
             directory.Delete(recursive: true);
         }
+    }
+
+    private static string RepositoryRoot()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Sluice.slnx")))
+        {
+            directory = directory.Parent;
+        }
+
+        return directory?.FullName ?? throw new InvalidOperationException($"no Sluice.slnx above {AppContext.BaseDirectory}");
     }
 }

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using Npgsql;
+using Sluice.Testing;
 
 namespace Sluice.EndToEnd;
 
@@ -25,34 +27,7 @@ public sealed class RecordsCrashTests
             CREATE TABLE customer_groups (customer_id bigint NOT NULL REFERENCES customers (id) ON DELETE CASCADE, group_name text NOT NULL,
                 PRIMARY KEY (customer_id, group_name));
             """,
-            at => $"""
-                {at.Connections(segment: false)}
-                syncs:
-                  {SyncName}:
-                    source:
-                      connection: app
-                      table: public.users
-                    destination:
-                      connection: app
-                      table: public.customers
-                      key: id
-                      mode: sync
-                      groups:
-                        table: public.customer_groups
-                        foreign_key: customer_id
-                        name_column: group_name
-                        define:
-                          high_value: "lifetime_value > 1000"
-                          pro: "plan = 'pro'"
-                    mapping:
-                      id: id
-                      email: email
-                      plan: plan
-                      lifetime_value: spend
-                    batch:
-                      size: 500
-
-                """);
+            at => Config(at, batchSize: 500));
         var kills = 0;
         foreach (var threshold in new[] { 8_000, 25_000, 45_000 })
         {
@@ -90,6 +65,105 @@ public sealed class RecordsCrashTests
         Assert.True(exit == 0, output);
         await AssertEqualToTheSourceAsync(bed);
     }
+
+    /// <summary>
+    /// The state store is the records table's database, so a batch's rows commit in the transaction that moves the
+    /// checkpoint: with the checkpoint held by a lock, the run has written its first batch and waits to commit it, and
+    /// none of its rows are to be seen; killed there, it leaves the table as the last commit left it, and the checkpoint
+    /// where it was. The next run brings the table level with the source.
+    /// </summary>
+    [Fact]
+    public async Task A_records_export_killed_between_its_write_and_its_checkpoint_leaves_neither()
+    {
+        const int Initial = 2_000;
+        await using var bed = await TestBed.CreateAsync(nameof(A_records_export_killed_between_its_write_and_its_checkpoint_leaves_neither),
+            $"""
+            CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, plan text, spend numeric);
+            INSERT INTO users SELECT i, 'user' || i || '@example.com', (ARRAY['free','trial','pro'])[1 + i % 3], CASE WHEN i % 7 = 0 THEN NULL ELSE i % 2000 END
+            FROM generate_series(1, {Initial}) i;
+            CREATE TABLE customers (id bigint PRIMARY KEY, email text, plan text, lifetime_value numeric);
+            CREATE TABLE customer_groups (customer_id bigint NOT NULL REFERENCES customers (id) ON DELETE CASCADE, group_name text NOT NULL,
+                PRIMARY KEY (customer_id, group_name));
+            """,
+            at => Config(at, batchSize: 500));
+        var (exit, output) = await bed.RunSluiceAsync("sync", SyncName, "-c", bed.ConfigPath);
+        Assert.True(exit == 0, output);
+        await AssertEqualToTheSourceAsync(bed);
+        const string TableNow = "SELECT md5(string_agg(c::text, ',' ORDER BY id)) FROM customers c";
+        var before = await bed.ScalarAsync(TableNow);
+        var checkpoint = await bed.ScalarAsync("SELECT generation || ':' || value FROM sluice.checkpoints");
+
+        await bed.ExecuteAsync($"""
+            UPDATE users SET email = 'changed' || id || '@example.com', spend = coalesce(spend, 0) + 1500;
+            INSERT INTO users SELECT i, 'new' || i || '@example.com', 'pro', 1500 FROM generate_series({Initial + 1}, {Initial + 500}) i;
+            """);
+        await using (var holder = await bed.Db.OpenConnectionAsync())
+        {
+            // Reads of the checkpoint pass; moving it waits for this transaction.
+            await using var hold = await holder.BeginTransactionAsync();
+            await using (var command = new NpgsqlCommand("LOCK TABLE sluice.checkpoints IN EXCLUSIVE MODE", holder, hold))
+            {
+                await command.ExecuteNonQueryAsync();
+            }
+
+            using var process = bed.StartSluice("sync", SyncName, "-c", bed.ConfigPath);
+            var drain = Task.WhenAll(process.StandardOutput.ReadToEndAsync(), process.StandardError.ReadToEndAsync());
+            await Eventually.HoldsAsync(async () => process.HasExited ||
+                (long)(await bed.ScalarAsync("SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = 'sluice.checkpoints'::regclass AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"))! > 0,
+                "the run waits to move the checkpoint");
+            Assert.False(process.HasExited, "the run ended without waiting for the checkpoint: the test proves nothing");
+
+            // Its first batch is written, in the transaction that waits: none of it shows.
+            Assert.Equal(before, await bed.ScalarAsync(TableNow));
+
+            process.Kill(entireProcessTree: true); // SIGKILL between the write and the checkpoint
+            await process.WaitForExitAsync();
+            await drain;
+            await hold.RollbackAsync();
+        }
+
+        // The server noticed the dead session and rolled its transaction back: still nothing, and the checkpoint did not move.
+        await Eventually.HoldsAsync(async () =>
+            (long)(await bed.ScalarAsync("SELECT count(*) FROM pg_locks WHERE relation = 'public.customers'::regclass AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) AND pid <> pg_backend_pid()"))! == 0,
+            "the killed run's session let go of the table");
+        Assert.Equal(before, await bed.ScalarAsync(TableNow));
+        Assert.Equal(checkpoint, await bed.ScalarAsync("SELECT generation || ':' || value FROM sluice.checkpoints"));
+
+        (exit, output) = await bed.RunSluiceAsync("sync", SyncName, "-c", bed.ConfigPath);
+        Assert.True(exit == 0, output);
+        await AssertEqualToTheSourceAsync(bed);
+    }
+
+    /// <summary>The export: users into customers with two groups, in sync mode, on the database that also holds the state.</summary>
+    private static string Config(TestBedEndpoints at, int batchSize) =>
+        $"""
+            {at.Connections(segment: false)}
+            syncs:
+              {SyncName}:
+                source:
+                  connection: app
+                  table: public.users
+                destination:
+                  connection: app
+                  table: public.customers
+                  key: id
+                  mode: sync
+                  groups:
+                    table: public.customer_groups
+                    foreign_key: customer_id
+                    name_column: group_name
+                    define:
+                      high_value: "lifetime_value > 1000"
+                      pro: "plan = 'pro'"
+                mapping:
+                  id: id
+                  email: email
+                  plan: plan
+                  lifetime_value: spend
+                batch:
+                  size: {batchSize}
+
+            """;
 
     /// <summary>Row by row: what the source says, and nothing else, in both tables.</summary>
     private static async Task AssertEqualToTheSourceAsync(TestBed bed)

@@ -219,8 +219,9 @@ public sealed class SalesforceSourceTests
         var defaults = SalesforceSourceOptions.Bind(ConfigSection.Parse("{connection: crm, object: Opportunity, fields: [Id, StageName]}"));
         Assert.Equal((TimeSpan.FromMinutes(5), 2000, (string?)null), (defaults.Lookback, defaults.PageSize, defaults.Where));
 
-        var stream = Assert.Throws<ConfigException>(() => SalesforceSourceOptions.Bind(ConfigSection.Parse("{connection: crm, object: Opportunity, fields: [Id], changes: stream}")));
-        Assert.Contains("'changes: stream' is not available", stream.Message, StringComparison.Ordinal);
+        Assert.Equal("stream", SalesforceSourceOptions.Bind(ConfigSection.Parse("{connection: crm, object: Opportunity, fields: [Id], changes: stream}")).Changes);
+        var push = Assert.Throws<ConfigException>(() => SalesforceSourceOptions.Bind(ConfigSection.Parse("{connection: crm, object: Opportunity, fields: [Id], changes: push}")));
+        Assert.Contains("'changes: push' is not a way", push.Message, StringComparison.Ordinal);
         var both = Assert.Throws<ConfigException>(() => SalesforceSourceOptions.Bind(ConfigSection.Parse("{connection: crm, object: Opportunity, soql: 'SELECT Id FROM Opportunity'}")));
         Assert.Contains("'soql:' or 'object:'", both.Message, StringComparison.Ordinal);
         var noFields = Assert.Throws<ConfigException>(() => SalesforceSourceOptions.Bind(ConfigSection.Parse("{connection: crm, object: Opportunity}")));

@@ -25,9 +25,16 @@ public sealed class TimerAwareFakeTimeProvider : FakeTimeProvider
     /// <summary>2025-01-01T00:00:00Z: a whole second, so that expected timestamps are easy to write.</summary>
     public static readonly DateTimeOffset DefaultStart = new(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
-    private static readonly TimeSpan DefaultWaitTimeout = TimeSpan.FromSeconds(5);
+    // Generous: on a loaded machine the code under test may take seconds to get to its wait; only a failing test waits this long.
+    private static readonly TimeSpan DefaultWaitTimeout = TimeSpan.FromSeconds(30);
 
     private readonly Lock _lock = new();
+
+    // Held while the clock moves and while a timer is armed, so that neither happens in the middle of the other: a
+    // test that moves the clock as soon as it sees a timer counted (on another thread) would otherwise move it between
+    // the count and the package's own arming, which then counts the wait from the moved clock — the timer fires late,
+    // or never, while this class still reports it due. Re-entrant: a timer that fires (inside a move) may arm another.
+    private readonly Lock _moving = new();
     private readonly Dictionary<TrackedTimer, DateTimeOffset> _armed = [];
     private readonly List<(int Count, TaskCompletionSource Signal)> _waiters = [];
 
@@ -83,12 +90,15 @@ public sealed class TimerAwareFakeTimeProvider : FakeTimeProvider
             throw new ArgumentOutOfRangeException(nameof(value), value, $"the clock only moves forward; it reads {GetUtcNow():O}");
         }
 
-        while (NextDue is { } due && due <= value)
+        lock (_moving)
         {
-            base.SetUtcNow(due > GetUtcNow() ? due : GetUtcNow());
-        }
+            while (NextDue is { } due && due <= value)
+            {
+                base.SetUtcNow(due > GetUtcNow() ? due : GetUtcNow());
+            }
 
-        base.SetUtcNow(value);
+            base.SetUtcNow(value);
+        }
     }
 
     /// <summary>Moves the clock to the next timer's due time and fires it; returns how far the clock moved, or null when no timer was armed.</summary>
@@ -107,7 +117,7 @@ public sealed class TimerAwareFakeTimeProvider : FakeTimeProvider
 
     /// <summary>
     /// Completes once at least <paramref name="count"/> timers are armed at the same time, i.e. once the code under
-    /// test is waiting on the clock. Fails after <paramref name="timeout"/> of real time (default 5 s) with a message
+    /// test is waiting on the clock. Fails after <paramref name="timeout"/> of real time (default 30 s) with a message
     /// saying how many were seen.
     /// </summary>
     public async Task WaitForTimersAsync(int count = 1, TimeSpan? timeout = null, CancellationToken ct = default)
@@ -145,9 +155,26 @@ public sealed class TimerAwareFakeTimeProvider : FakeTimeProvider
     }
 
     /// <summary>
+    /// Once a timer is armed (see <see cref="WaitForTimersAsync"/>), how long from now the earliest armed one waits:
+    /// what the code under test is waiting for, without moving the clock.
+    /// </summary>
+    public async Task<TimeSpan> NextTimerAsync(TimeSpan? timeout = null)
+    {
+        await WaitForTimersAsync(1, timeout);
+        return NextDue is { } due && due > GetUtcNow() ? due - GetUtcNow() : TimeSpan.Zero;
+    }
+
+    /// <summary>Waits until a timer is armed, then moves the clock to the earliest one's due time and fires it; returns how far the clock moved.</summary>
+    public async Task<TimeSpan> AdvanceToNextTimerAsync(TimeSpan? timeout = null)
+    {
+        await WaitForTimersAsync(1, timeout);
+        return AdvanceToNextTimer() ?? TimeSpan.Zero;
+    }
+
+    /// <summary>
     /// Jumps the clock from one armed timer to the next until <paramref name="task"/> ends, then awaits it (so its
     /// exception, if any, is thrown). Fails when the task neither ends nor arms a timer within <paramref name="timeout"/>
-    /// of real time (default 5 s): it is waiting on something other than this clock.
+    /// of real time (default 30 s): it is waiting on something other than this clock.
     /// </summary>
     public async Task AdvanceUntilCompletedAsync(Task task, TimeSpan? timeout = null)
     {
@@ -243,9 +270,13 @@ public sealed class TimerAwareFakeTimeProvider : FakeTimeProvider
                 return false;
             }
 
-            // Counted as armed before the package's timer is: a timer due now fires inside Change.
-            owner.Armed(this, dueTime, period);
-            return Inner.Change(dueTime, period);
+            // Counted as armed before the package's timer is (a timer due now fires inside Change), and both before
+            // the clock moves again.
+            lock (owner._moving)
+            {
+                owner.Armed(this, dueTime, period);
+                return Inner.Change(dueTime, period);
+            }
         }
 
         public void Fire()

@@ -46,6 +46,13 @@ internal static class IngestBenchmark
             EventBytes = eventBytes,
         };
 
+        if (options.Validate)
+        {
+            var forwarding = await ForwardPhases.RunAsync(session, options, batches, warmUp, ct);
+            Console.WriteLine($"results      {await ResultsFile.WriteAsync(session.Stem + ".validate", forwarding, ct)}");
+            return forwarding.Error is null ? 0 : 1;
+        }
+
         result = result with { RawRuns = await RawWrite.MeasureAsync(session.Db, batches, ct) };
         try
         {

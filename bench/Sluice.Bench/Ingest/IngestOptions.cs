@@ -23,8 +23,16 @@ internal sealed class IngestOptions
 
     public bool Keep { get; init; }
 
+    /// <summary>
+    /// <c>--validate</c>: instead of the landing phases, forward to the Segment emulator twice — as is, and through
+    /// <c>validate:</c> rules against two reference tables — to price the validation gateway (S5).
+    /// </summary>
+    public bool Validate { get; init; }
+
     public static IngestOptions Parse(IReadOnlyList<string> args)
     {
+        var validate = args.Contains("--validate");
+        args = args.Where(a => a != "--validate").ToList();
         var given = BenchArguments.Parse("ingest", args, "--events", "--clients", "--batch", "--rate", "--latency-seconds");
         var defaults = new IngestOptions();
         var options = new IngestOptions
@@ -36,6 +44,7 @@ internal sealed class IngestOptions
             LatencySeconds = given.Count("--latency-seconds") ?? defaults.LatencySeconds,
             SluiceBinary = given.SluiceBinary,
             Keep = given.Keep,
+            Validate = validate,
         };
         if (options.Events < options.BatchSize * options.Clients)
         {

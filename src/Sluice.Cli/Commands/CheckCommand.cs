@@ -13,7 +13,8 @@ internal static class CheckCommand
         var command = new Command("check",
             """
             Validate the config, connect to every system, and check every sync's table, columns and mapping.
-            Sends nothing. Exits 0 when all is well, 1 when something failed, 2 when the config itself is invalid.
+            Sends nothing. Exits 0 when all is well, 2 when the config is wrong (invalid, or naming a table, column or
+            object that is not there), 1 when something else failed (a server down, a refused login).
             """);
         command.SetAction((parse, ct) => CommandRunner.RunAsync(async () =>
         {
@@ -24,6 +25,7 @@ internal static class CheckCommand
             await workspace.ValidateAsync();
             Output.Ok($"{path}: {config.Connections.Count} connections, {config.Syncs.Count} syncs");
             var failures = 0;
+            var configErrors = 0;
             foreach (var result in await workspace.CheckAsync(ct))
             {
                 if (result.Ok)
@@ -42,11 +44,18 @@ internal static class CheckCommand
                 else
                 {
                     failures++;
+                    configErrors += result.IsConfigError ? 1 : 0;
                     Output.Fail($"{result.What}: {result.Problem}");
+                    foreach (var advice in result.Advice)
+                    {
+                        Output.Warn($"{result.What}: {advice}");
+                    }
                 }
             }
 
-            return failures == 0 ? ExitCodes.Ok : ExitCodes.Failure;
+            // A mistake in the config exits 2 here as from every other command (`sluice sync` refuses the same misspelt
+            // column with 2); only what the config cannot fix (a server down, a refused login) is a failure, 1.
+            return configErrors > 0 ? ExitCodes.Usage : failures == 0 ? ExitCodes.Ok : ExitCodes.Failure;
         }));
         return command;
     }

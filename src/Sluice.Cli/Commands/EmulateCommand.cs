@@ -95,6 +95,8 @@ internal static class EmulateCommand
         var drops = new Option<double>("--drop-connection-rate") { Description = "Share of requests whose connection is dropped without an answer (0..1)." };
         var slowRate = new Option<double>("--slow-rate") { Description = "Share of requests answered late (0..1)." };
         var slowDelay = new Option<double>("--slow-delay") { Description = "Seconds a slow answer waits.", DefaultValueFactory = _ => 2 };
+        var engageWebhook = new Option<Uri?>("--engage-webhook") { Description = "Push Engage audiences and traits here when asked (POST /__emulator/engage), as Segment Engage does to a webhook destination." };
+        var engageSecret = new Option<string?>("--engage-secret") { Description = "Sign Engage pushes with this shared secret (X-Signature, hex HMAC-SHA1 of the body)." };
         var retain = new Option<int>("--retain") { Description = "Event bodies kept for listing (ids and counts are always kept).", DefaultValueFactory = _ => 2_000_000 };
         var command = new Command("segment",
             """
@@ -103,10 +105,11 @@ internal static class EmulateCommand
               GET  /__emulator/stats       counts: received, unique, duplicates, dropped, by type
               GET  /__emulator/messages    the events (?type=identify&userId=42&limit=100)
               PUT  /__emulator/faults      inject 429s, 5xx, slow answers, dropped connections
+              POST /__emulator/engage      push Engage deliveries to --engage-webhook (signed with --engage-secret)
             Point a 'type: segment' connection at it with 'endpoint: http://127.0.0.1:9100'. See docs/emulators.md.
             """)
         {
-            host, port, writeKeys, rateLimit, retryAfter, serverErrors, drops, slowRate, slowDelay, retain,
+            host, port, writeKeys, rateLimit, retryAfter, serverErrors, drops, slowRate, slowDelay, retain, engageWebhook, engageSecret,
         };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(async () =>
         {
@@ -117,6 +120,8 @@ internal static class EmulateCommand
                 Port = parse.GetValue(port),
                 WriteKeys = keys is { Length: > 0 } ? keys : null,
                 RetainMessages = parse.GetValue(retain),
+                EngageWebhook = parse.GetValue(engageWebhook),
+                EngageSecret = parse.GetValue(engageSecret),
                 Faults = new SegmentFaultOptions
                 {
                     RateLimitRate = parse.GetValue(rateLimit),

@@ -17,7 +17,8 @@ internal static class ExplainCommand
         var command = new Command("explain",
             """
             Show one record's history in a sync: every time it was sent and acknowledged (run, batch, messageId)
-            and every time it was dead-lettered, with the reason. Reads the state store only; sends nothing.
+            and every time it was dead-lettered or quarantined, with the reason. KEY may also be an ingested
+            event's messageId. Reads the state store only; sends nothing.
 
             Example:
               sluice explain users_to_segment 42
@@ -34,9 +35,18 @@ internal static class ExplainCommand
             var history = await workspace.HistoryAsync(ct);
             var events = await history.LoadAsync(syncName, recordKey, ct);
             var state = await history.LoadStateAsync(syncName, recordKey, ct);
+            if (events.Count == 0 && state is null && await history.KeyOfMessageIdAsync(syncName, recordKey, ct) is { } byMessageId)
+            {
+                // An ingested event is known to its sender by its messageId, and to the sync by its event id.
+                Output.Hint($"messageId {recordKey} is record {byMessageId}");
+                recordKey = byMessageId;
+                events = await history.LoadAsync(syncName, recordKey, ct);
+                state = await history.LoadStateAsync(syncName, recordKey, ct);
+            }
+
             // A sync without a record ledger (a cursor sync to a destination that gives no ids) still has its dead letters.
             var lastDeadLettered = state is null && events.Count > 0 && events[^1].What != "acknowledged";
-            var letter = state?.Status == "dead_lettered" || lastDeadLettered ? await history.LoadLastDeadLetterAsync(syncName, recordKey, ct) : null;
+            var letter = state?.Status is "dead_lettered" or "quarantined" || lastDeadLettered ? await history.LoadLastDeadLetterAsync(syncName, recordKey, ct) : null;
             if (events.Count == 0 && state is null)
             {
                 Output.Line(await history.KnowsSyncAsync(syncName, ct)
@@ -56,7 +66,7 @@ internal static class ExplainCommand
                 table.AddRow(
                     Markup.Escape(e.At.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)),
                     Markup.Escape($"{e.RunId} ({e.RunKind})"),
-                    e.What == "acknowledged" ? "[green]acknowledged[/]" : "[red]dead-lettered[/]",
+                    e.What switch { "acknowledged" => "[green]acknowledged[/]", "quarantined" => "[yellow]quarantined[/]", _ => "[red]dead-lettered[/]" },
                     Markup.Escape(e.MessageId ?? "—"),
                     Markup.Escape(detail));
             }
@@ -101,6 +111,13 @@ internal static class ExplainCommand
                 break;
             case "dead_lettered":
                 PrintDeadLetter(letter, syncName);
+                break;
+            case "quarantined" when letter is { Kind: "quarantined", Pending: true }:
+                Output.Line($"not sent: quarantined — {letter.Reason}");
+                Output.Hint($"fix the reference data, then `sluice quarantine release {syncName} --all` (or drop it: `sluice quarantine drop {syncName} --id … --reason …`)");
+                break;
+            case "quarantined" when letter is { Kind: "quarantined" }:
+                Output.Line($"quarantined — {letter.Reason}; since released or dropped (see above)");
                 break;
             case "quarantined":
                 Output.Line("not sent: quarantined — a processor held it back for a person to look at; it is sent once released");

@@ -21,8 +21,7 @@ public static class SluiceCli
                           sluice run             the server: ingest API, scheduled and real-time syncs, dashboard
                           sluice status          every sync's state, and the lag of real-time (CDC) syncs
                           sluice explain S KEY   why did this record (not) sync?
-            Docs: README.md, docs/config.md, docs/ingest.md, docs/cdc.md
-            """);
+            """ + "\n" + DocsPages());
         root.Options.Add(CliOptions.Config);
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(RunCommand.Create());
@@ -33,11 +32,14 @@ public static class SluiceCli
         root.Subcommands.Add(GrantsCommand.Create());
         root.Subcommands.Add(ExplainCommand.Create());
         root.Subcommands.Add(DlqCommand.Create());
+        root.Subcommands.Add(QuarantineCommand.Create());
         root.Subcommands.Add(StatusCommand.Create());
+        root.Subcommands.Add(AlertsCommand.Create());
         root.Subcommands.Add(PruneCommand.Create());
         root.Subcommands.Add(EmulateCommand.Create());
 
-        var parse = root.Parse(args);
+        // `sluice` alone is someone finding their way: the help, not an error about a missing command.
+        var parse = root.Parse(args.Length == 0 ? ["--help"] : args);
         if (parse.Errors.Count > 0)
         {
             foreach (var error in parse.Errors)
@@ -65,5 +67,26 @@ public static class SluiceCli
                 stop.Cancel();
             }
         }
+    }
+
+    /// <summary>The root help's last lines: README.md and every page of docs/ (their names compiled in from the checkout), wrapped.</summary>
+    private static string DocsPages()
+    {
+        var names = typeof(SluiceCli).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
+            .Cast<System.Reflection.AssemblyMetadataAttribute>()
+            .Where(a => a.Key == "SluiceDocsPages")
+            .SelectMany(a => (a.Value ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries))
+            .Order(StringComparer.Ordinal)
+            .Select(n => "docs/" + n);
+        var text = new System.Text.StringBuilder("Docs (in the source repository): README.md");
+        var lineLength = text.Length;
+        foreach (var name in names)
+        {
+            var separator = lineLength + name.Length + 2 > 100 ? ",\n  " : ", ";
+            lineLength = separator.Length > 2 ? 2 + name.Length : lineLength + 2 + name.Length;
+            text.Append(separator).Append(name);
+        }
+
+        return text.ToString();
     }
 }

@@ -36,7 +36,7 @@ internal static class StatusCommand
 
             Exits 0 when all is well, 1 when anything needs attention (handy in cron), each reason printed: a sync whose
             last run failed or was stopped by max_rejected (with its error), dead letters its last run added, events
-            lost for a sync in the last day, an ingest backlog or a checkpoint older than its `alerts:` thresholds, a
+            lost for a sync in the last day, an ingest backlog or a checkpoint older than its `attention:` thresholds, a
             slot over a threshold, an orphan or an unreachable database. docs/alerting.md, docs/cdc.md and
             docs/ingest.md explain the numbers.
 
@@ -114,6 +114,12 @@ internal static class StatusCommand
                     $"{sync.Name}: {lost.Lost:N0} events of ingest source '{lost.Source}' were deleted before it read them (over max_backlog), the last {Ago(lost.LastLostAt!.Value, snapshot.At)}"));
             }
 
+            if (sync.Status is { Quarantined: > 0 } held)
+            {
+                Output.Warn(string.Create(CultureInfo.InvariantCulture,
+                    $"{sync.Name}: {held.Quarantined:N0} quarantined by its validate: rules (not sent); see them with `sluice quarantine list {sync.Name}`, then release or drop them"));
+            }
+
             foreach (var message in sync.Health?.Messages ?? [])
             {
                 Output.Warn($"{sync.Name}: {message}");
@@ -180,6 +186,7 @@ internal static class StatusCommand
             deadLetters = s.Status?.DeadLetters ?? 0,
             deadLettersLastRun = s.Status?.LastRunDeadLetters ?? 0,
             waiting = s.Status?.Waiting ?? 0,
+            quarantined = s.Status?.Quarantined ?? 0,
             lastSuccess = s.Progress?.LastSuccessAt,
             checkpoint = s.Progress?.Checkpoint,
             checkpointUpdated = s.Progress?.CheckpointUpdatedAt,

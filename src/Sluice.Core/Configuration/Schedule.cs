@@ -36,9 +36,12 @@ public sealed record Schedule(TimeSpan? Interval, bool IsContinuous = false)
     public override string ToString() =>
         IsContinuous ? "continuous" : IsOnce ? "once" : Interval is { } i ? $"every {Format(i)}" : Cron is { } cron ? cron.ToString() : "manual";
 
-    public static Schedule Parse(SyncConfig sync)
+    public static Schedule Parse(SyncConfig sync) => Parse(sync.Section);
+
+    /// <summary>The <c>schedule:</c> key of <paramref name="section"/> (a sync's, or an alert's).</summary>
+    public static Schedule Parse(ConfigSection section)
     {
-        var text = sync.Schedule?.Trim();
+        var text = section.GetString("schedule")?.Trim();
         if (string.IsNullOrEmpty(text) || text.Equals("manual", StringComparison.OrdinalIgnoreCase))
         {
             return Manual;
@@ -54,8 +57,8 @@ public sealed record Schedule(TimeSpan? Interval, bool IsContinuous = false)
             return Once;
         }
 
-        var location = sync.Section.LocationOf("schedule");
-        var shown = sync.Section.Show("schedule", $"'{text}'");
+        var location = section.LocationOf("schedule");
+        var shown = section.Show("schedule", $"'{text}'");
         const string fix = "write 'manual', 'once', 'continuous', 'every <duration>' (e.g. 'every 30s', 'every 5m', 'every 1h30m') or 'cron <minute hour day month weekday> [time zone]' (e.g. 'cron 0 3 * * * Europe/Paris')";
         if (text.StartsWith("cron ", StringComparison.OrdinalIgnoreCase))
         {

@@ -41,7 +41,19 @@ public sealed partial class SluiceConfig
         return connections;
     }
 
-    private static List<SyncConfig> ReadSyncs(ConfigSection? section, List<ConnectionConfig> connections, AlertThresholds alerts)
+    private static List<AlertConfig> ReadAlerts(ConfigSection? section)
+    {
+        var alerts = new List<AlertConfig>();
+        foreach (var name in section?.Keys ?? [])
+        {
+            ConfigNames.Validate(name, "alert", section!.KeyLocation(name));
+            alerts.Add(new AlertConfig(name, section.RequireSection(name, $"give alert '{name}' a connection, sql, schedule, threshold and destination (see docs/config.md, alerts)")));
+        }
+
+        return alerts;
+    }
+
+    private static List<SyncConfig> ReadSyncs(ConfigSection? section, List<ConnectionConfig> connections, AttentionThresholds attention)
     {
         var syncs = new List<SyncConfig>();
         foreach (var name in section?.Keys ?? [])
@@ -61,7 +73,7 @@ public sealed partial class SluiceConfig
             syncs.Add(new SyncConfig(name, sourceConnection, destinationConnection, source, destination, mapping, schedule, sync, sync.Location)
             {
                 After = after,
-                Alerts = AlertThresholds.Bind(sync, alerts),
+                Attention = AttentionThresholds.Bind(sync, attention),
             });
         }
 

@@ -27,6 +27,6 @@ public sealed record SyncConfig(
     /// </summary>
     public IReadOnlyList<string> After { get; init; } = [];
 
-    /// <summary>Its <c>alerts:</c> over the top's: when status says it needs attention (docs/alerting.md).</summary>
-    public AlertThresholds Alerts { get; init; } = AlertThresholds.Default;
+    /// <summary>Its <c>attention:</c> thresholds over the top's: when status says it needs attention (docs/alerting.md).</summary>
+    public AttentionThresholds Attention { get; init; } = AttentionThresholds.Default;
 }

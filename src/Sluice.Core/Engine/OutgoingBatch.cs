@@ -28,6 +28,9 @@ internal sealed class OutgoingBatch(long sequence, List<EncodedRecord> records, 
     /// <summary>When the batch was cut (<see cref="System.Diagnostics.Stopwatch"/> ticks): its latency metric is real time, whatever clock the run waits on.</summary>
     public long CutAt { get; } = System.Diagnostics.Stopwatch.GetTimestamp();
 
+    /// <summary>The transaction on the state database the destination wrote the batch in, for its commit; null when it wrote in its own.</summary>
+    public SharedTransaction? Transaction { get; set; }
+
     /// <summary>The batch's span, from being sent to being committed; null when nothing listens.</summary>
     public System.Diagnostics.Activity? Span { get; set; }
 }

@@ -40,8 +40,9 @@ public sealed partial class SyncRunner
                 {
                     RecordStates = b.RecordStates,
                     WriteBack = WriteBackOf(b),
+                    Transaction = b.Transaction?.Transaction,
                 }).ToList();
-                await lease.CommitBatchesAsync(commits, ct);
+                await CommitAsync(ready, commits, ct);
                 await WriteBackAfterCommitAsync(commits, ct);
                 var checkpoint = commits[^1].Checkpoint;
                 await sync.Source.CommittedAsync(checkpoint, ct);
@@ -64,6 +65,25 @@ public sealed partial class SyncRunner
             if (waiting.Count > 0)
             {
                 throw new InvalidOperationException($"batch {next} never arrived; {waiting.Count} later batches were not committed");
+            }
+        }
+
+        /// <summary>
+        /// Commits the ready batches in one state transaction, except those the destination wrote in a transaction shared
+        /// with the state store: each of those commits in its own, in order, together with the rows it holds.
+        /// </summary>
+        private async Task CommitAsync(List<OutgoingBatch> ready, List<BatchCommit> commits, CancellationToken ct)
+        {
+            if (!ready.Any(b => b.Transaction is not null))
+            {
+                await lease.CommitBatchesAsync(commits, ct);
+                return;
+            }
+
+            for (var i = 0; i < ready.Count; i++)
+            {
+                await lease.CommitBatchesAsync([commits[i]], ct);
+                await CommittedSharedAsync(ready[i]);
             }
         }
 

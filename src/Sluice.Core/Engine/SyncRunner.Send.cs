@@ -83,17 +83,27 @@ public sealed partial class SyncRunner
         /// </summary>
         private async Task DeliverAsync(OutgoingBatch batch, CancellationToken ct)
         {
-            _delivery ??= new DeliveryService(sync.Destination, sync.Gate, new DeliveryOptions
+            var options = new DeliveryOptions
             {
                 Retry = sync.Options.Retry,
                 Lane = sync.Options.Lane,
                 OnRetry = (reason, delay, attempt) => runner._observer.OnRetry(sync.Name, reason, delay, attempt),
-            }, runner._time);
-            var outcome = await _delivery.DeliverAsync(batch.Records, (settled, _) =>
+            };
+            DeliveryOutcome outcome;
+            if (_sharedWrites is { } shared)
             {
-                Settle(batch, settled);
-                return ValueTask.CompletedTask;
-            }, ct);
+                outcome = await DeliverInSharedTransactionAsync(batch, shared, options, ct);
+            }
+            else
+            {
+                _delivery ??= new DeliveryService(sync.Destination, sync.Gate, options, runner._time);
+                outcome = await _delivery.DeliverAsync(batch.Records, (settled, _) =>
+                {
+                    Settle(batch, settled);
+                    return ValueTask.CompletedTask;
+                }, ct);
+            }
+
             if (outcome.LastFailure is { } e)
             {
                 throw SluiceException.Fatal(

@@ -79,6 +79,7 @@ public sealed partial class SyncRunner(ISyncStateStore store, TimeProvider time,
         public async Task<RunResult> ExecuteAsync(CancellationToken ct)
         {
             await PrepareWriteBackAsync(ct);
+            DecideSharedTransactions();
             _acknowledged += await OfferWaitingAgainAsync(ct);
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
             var toSend = Channel.CreateBounded<OutgoingBatch>(new BoundedChannelOptions(_inFlight) { SingleWriter = true });
@@ -113,6 +114,7 @@ public sealed partial class SyncRunner(ISyncStateStore store, TimeProvider time,
             finally
             {
                 await sendersDone;
+                await RollBackOpenTransactionsAsync();
             }
 
             return new RunResult(runId, _read, _acknowledged, _rejected, _batches, _clock.Elapsed, _lastCheckpoint);

@@ -60,6 +60,16 @@ public sealed class Change(string key, ChangeOperation operation, object?[] valu
     public string? Version { get; init; }
 
     /// <summary>
+    /// Set by a source that knows which client made the change: Salesforce's <c>changeOrigin</c>
+    /// (<c>com/salesforce/api/rest/62.0;client=sluice</c>). <see cref="OwnWrite"/> says whether that client was Sluice, so a
+    /// two-way sync can skip its own echoes. <c>null</c>: unknown.
+    /// </summary>
+    public string? Origin { get; init; }
+
+    /// <summary>Set with <see cref="Origin"/>: the change was made by Sluice's own writes.</summary>
+    public bool OwnWrite { get; init; }
+
+    /// <summary>
     /// Set by a source whose changes arrive in requests (the ingest queue): the W3C <c>traceparent</c> of the request
     /// that brought this change, when it was traced, so that the span of the batch that sends it links to that request.
     /// </summary>

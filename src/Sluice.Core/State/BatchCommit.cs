@@ -31,4 +31,11 @@ public sealed record BatchCommit(
     /// record ledger in it (<see cref="ISyncLease.PendingWriteBacksAsync"/>).
     /// </summary>
     public Engine.WriteBack.WriteBackCommit? WriteBack { get; init; }
+
+    /// <summary>
+    /// The transaction the destination wrote the batch in (<see cref="ISyncLease.BeginSharedTransactionAsync"/>), or
+    /// <c>null</c>: the commit runs in it and commits it, so the destination's rows and the checkpoint move together.
+    /// A commit that carries one is committed alone, never merged with another batch's.
+    /// </summary>
+    public System.Data.Common.DbTransaction? Transaction { get; init; }
 }

@@ -31,6 +31,21 @@ public interface ISyncLease : IAsyncDisposable
     /// <summary>Clears the pending mark of <paramref name="ids"/>: they are written back.</summary>
     Task WrittenBackAsync(IReadOnlyList<Engine.WriteBack.WrittenBackId> ids, CancellationToken ct) => Task.CompletedTask;
 
+    /// <summary>
+    /// Whether the state store can open transactions on <paramref name="database"/> (<c>host:port/database as user</c>):
+    /// a destination there (<see cref="Connectors.ISharedTransactionWrites"/>) then writes each batch in a transaction
+    /// from <see cref="BeginSharedTransactionAsync"/>, and the batch's commit runs in it. <c>false</c> by default.
+    /// </summary>
+    bool SharesTransactionWith(string database) => false;
+
+    /// <summary>
+    /// Opens a transaction on the state database for a destination to write one batch in; the batch's commit
+    /// (<see cref="BatchCommit.Transaction"/>) runs in it and commits it. The caller disposes the transaction and its
+    /// connection (a transaction never committed rolls back). Only when <see cref="SharesTransactionWith"/> said so.
+    /// </summary>
+    Task<System.Data.Common.DbTransaction> BeginSharedTransactionAsync(CancellationToken ct) =>
+        throw new NotSupportedException($"this state store shares no transaction with a destination (sync '{SyncName}')");
+
     /// <summary>The sync's waiting records, offered again at the start of each run. Default: none kept.</summary>
     IWaitingRecords Waiting => NoWaitingRecords.Instance;
 

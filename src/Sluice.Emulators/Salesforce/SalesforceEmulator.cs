@@ -13,6 +13,7 @@ using Microsoft.Extensions.Logging.Console;
 using Sluice.Core.Errors;
 using Sluice.Emulators.Salesforce.Internal;
 using Sluice.Emulators.Salesforce.Org;
+using Sluice.Emulators.Salesforce.Streaming;
 using Codes = Sluice.Emulators.Salesforce.Org.StatusCodes;
 using HttpStatus = Microsoft.AspNetCore.Http.StatusCodes;
 using PassiveHostLifetime = Sluice.Emulators.Segment.Internal.PassiveHostLifetime;
@@ -92,7 +93,8 @@ public sealed class SalesforceEmulator : IAsyncDisposable
         var soap = new SoapLoginEndpoint(state);
         var rest = new RestApi(state);
         var admin = new AdminEndpoints(state);
-        app.Run(context => RouteAsync(context, state, oauth, soap, rest, admin));
+        var cometd = new BayeuxEndpoint(state, app.Lifetime.ApplicationStopping);
+        app.Run(context => RouteAsync(context, state, oauth, soap, rest, admin, cometd));
 
         try
         {
@@ -143,7 +145,19 @@ public sealed class SalesforceEmulator : IAsyncDisposable
     /// <summary>Replaces the fault settings for the requests that follow. Throws a config <see cref="SluiceException"/> when invalid.</summary>
     public void SetFaults(SalesforceFaultOptions faults) => _state.SetFaults(faults);
 
-    /// <summary>Forgets records (users stay), the delete log, the request log, counters and API usage.</summary>
+    /// <summary>Replaces the Change Data Capture settings (retention, gap events, overflow threshold, long-poll wait). Throws a config <see cref="SluiceException"/> when invalid.</summary>
+    public void SetStreaming(SalesforceStreamingOptions options) => _state.Streaming.Options = options;
+
+    /// <summary>The Change Data Capture settings in force.</summary>
+    public SalesforceStreamingOptions StreamingOptions => _state.Streaming.Options;
+
+    /// <summary>Drops every retained change event, as if the retention had passed: replaying from an earlier replay id fails. Returns how many were dropped.</summary>
+    public int ExpireChangeEvents() => _state.Streaming.Expire();
+
+    /// <summary>The replay id of the newest change event published (0 before the first).</summary>
+    public long LatestReplayId => _state.Streaming.Latest;
+
+    /// <summary>Forgets records (users stay), the delete log, retained change events, the request log, counters and API usage.</summary>
     public void Reset() => _state.Reset();
 
     /// <summary>Completes when <paramref name="ct"/> is cancelled or the emulator is disposed; does not throw on cancellation.</summary>
@@ -174,7 +188,7 @@ public sealed class SalesforceEmulator : IAsyncDisposable
         }
     }
 
-    private static async Task RouteAsync(HttpContext context, SalesforceState state, OAuthEndpoint oauth, SoapLoginEndpoint soap, RestApi rest, AdminEndpoints admin)
+    private static async Task RouteAsync(HttpContext context, SalesforceState state, OAuthEndpoint oauth, SoapLoginEndpoint soap, RestApi rest, AdminEndpoints admin, BayeuxEndpoint cometd)
     {
         var path = context.Request.Path;
         if (path.Value is null or "" or "/" || path.StartsWithSegments(AdminEndpoints.Prefix, StringComparison.Ordinal))
@@ -224,6 +238,10 @@ public sealed class SalesforceEmulator : IAsyncDisposable
             else if (path.StartsWithSegments(RestApi.Prefix, StringComparison.Ordinal))
             {
                 await rest.HandleAsync(context);
+            }
+            else if (path.StartsWithSegments(BayeuxEndpoint.Prefix, StringComparison.Ordinal))
+            {
+                await cometd.HandleAsync(context);
             }
             else
             {

@@ -20,6 +20,9 @@ public sealed class SalesforceEmulatorOptions
     /// <summary>Failures to inject. Default: none. Change at run time with <see cref="SalesforceEmulator.SetFaults"/>.</summary>
     public SalesforceFaultOptions Faults { get; init; } = new();
 
+    /// <summary>Change Data Capture: event retention, gap and overflow events, the long-poll wait. Default: Salesforce's.</summary>
+    public SalesforceStreamingOptions Streaming { get; init; } = new();
+
     /// <summary>How many requests the request log keeps (oldest dropped first). Default 100,000.</summary>
     public int RetainRequests { get; init; } = 100_000;
 

@@ -137,6 +137,13 @@ public sealed class SegmentEmulator : IAsyncDisposable
     /// <summary>Replaces the fault settings for the requests that follow. Throws a config <see cref="SluiceException"/> when invalid.</summary>
     public void SetFaults(SegmentFaultOptions faults) => _state.SetFaults(faults);
 
+    /// <summary>
+    /// Pushes Engage deliveries to <see cref="SegmentEmulatorOptions.EngageWebhook"/>, in the order given (an older
+    /// <see cref="EngagePush.Timestamp"/> later is out of order; <see cref="EngagePush.Times"/> retries), signed with
+    /// <see cref="SegmentEmulatorOptions.EngageSecret"/>. Returns the webhook's status code for every request sent.
+    /// </summary>
+    public Task<IReadOnlyList<int>> PushEngageAsync(IReadOnlyList<EngagePush> pushes, CancellationToken ct = default) => _state.Engage.PushAsync(pushes, ct);
+
     /// <summary>Forgets every message, message id and counter.</summary>
     public void Reset() => _state.Reset();
 

@@ -29,6 +29,18 @@ public sealed class SegmentEmulatorOptions
     /// <summary>Failures to inject. Default: none. Change at run time with <see cref="SegmentEmulator.SetFaults"/>.</summary>
     public SegmentFaultOptions Faults { get; init; } = new();
 
+    /// <summary>
+    /// Where <see cref="SegmentEmulator.PushEngageAsync"/> (and <c>POST /__emulator/engage</c>) deliver Engage audiences
+    /// and computed traits, as Segment Engage does to a webhook destination. Default none (<c>--engage-webhook</c>).
+    /// </summary>
+    public Uri? EngageWebhook { get; init; }
+
+    /// <summary>The webhook destination's shared secret: each push is signed with it (<c>X-Signature</c>). Default none: unsigned.</summary>
+    public string? EngageSecret { get; init; }
+
+    /// <summary>The Engage space the pushes name (<c>context.personas.space_id</c>). Default <c>spa_emulator</c>.</summary>
+    public string EngageSpaceId { get; init; } = "spa_emulator";
+
     /// <summary>Clock for <c>receivedAt</c> and injected delays. Default <see cref="TimeProvider.System"/>.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 }

@@ -7,14 +7,24 @@ using Sluice.Salesforce.Connection;
 namespace Sluice.Salesforce.Bulk;
 
 /// <summary>
-/// One Bulk API 2.0 ingest job for one batch: create, upload the CSV in one request, close, poll until done, then read
-/// the successful, failed and unprocessed results and give each row its answer. About seven requests whatever the
-/// batch's size, where sObject Collections take one per 200 records.
+/// One Bulk API 2.0 ingest job for one upload: created as soon as it is started (while the caller still lays out the
+/// rows), then the CSV uploaded in one streamed request, closed, polled until done, and the successful, failed and
+/// unprocessed results read to give each row its answer. About seven requests whatever the upload's size, where
+/// sObject Collections take one per 200 records.
 /// </summary>
-internal sealed class BulkIngestJob(SalesforceClient client)
+internal sealed class BulkIngestJob
 {
-    /// <summary>Runs the job; one result per row of <paramref name="rows"/>, in order.</summary>
-    public async Task<WriteResult[]> RunAsync(BulkRows rows, string objectName, string operation, string? externalId, Func<string, WriteResult> settleError, CancellationToken ct)
+    private readonly SalesforceClient _client;
+    private readonly Task<string> _created;
+
+    private BulkIngestJob(SalesforceClient client, Task<string> created)
+    {
+        _client = client;
+        _created = created;
+    }
+
+    /// <summary>Starts creating the job; the request is in flight when this returns.</summary>
+    public static BulkIngestJob Start(SalesforceClient client, string objectName, string operation, string? externalId, CancellationToken ct)
     {
         var create = new Dictionary<string, object?>
         {
@@ -28,13 +38,36 @@ internal sealed class BulkIngestJob(SalesforceClient client)
             create["externalIdFieldName"] = externalId;
         }
 
-        // Creating a job is not retried by the client: a second one would only sit open, but it would cost a request.
-        string jobId;
-        using (var created = await client.SendJsonAsync(HttpMethod.Post, "jobs/ingest", JsonSerializer.SerializeToUtf8Bytes(create), retrySafe: false, ct))
-        {
-            jobId = created!.RootElement.GetProperty("id").GetString()!;
-        }
+        return new BulkIngestJob(client, CreateAsync(client, JsonSerializer.SerializeToUtf8Bytes(create), ct));
+    }
 
+    private static async Task<string> CreateAsync(SalesforceClient client, byte[] body, CancellationToken ct)
+    {
+        // Yield first, so the caller goes on laying out rows while the request is made.
+        await Task.Yield();
+        // Creating a job is not retried by the client: a second one would only sit open, but it would cost a request.
+        using var created = await client.SendJsonAsync(HttpMethod.Post, "jobs/ingest", body, retrySafe: false, ct);
+        return created!.RootElement.GetProperty("id").GetString()!;
+    }
+
+    /// <summary>For a job started and then not needed (no row to send): aborted, so it does not sit open.</summary>
+    public async Task AbandonAsync()
+    {
+        try
+        {
+            await AbortAsync(await _created);
+        }
+        catch (SluiceException)
+        {
+            // Not created, or not aborted: either way nothing was uploaded, and Salesforce deletes an open job after 7 days.
+        }
+    }
+
+    /// <summary>Uploads <paramref name="rows"/> into the job and waits for it; one result per row, in order.</summary>
+    public async Task<WriteResult[]> RunAsync(BulkRows rows, Func<string, WriteResult> settleError, CancellationToken ct)
+    {
+        var client = _client;
+        var jobId = await _created;
         try
         {
             (await client.SendAsync(HttpMethod.Put, $"jobs/ingest/{jobId}/batches", () => new BulkCsvContent(rows), retrySafe: true, ct)).Dispose();
@@ -96,12 +129,12 @@ internal sealed class BulkIngestJob(SalesforceClient client)
     /// <summary>Polls until the job ends; its state, error and counts (a count Salesforce leaves out reads as unknown, -1).</summary>
     private async Task<(string State, string? Error, long Processed, long Failed)> WaitAsync(string jobId, int rows, CancellationToken ct)
     {
-        var started = client.Time.GetTimestamp();
+        var started = _client.Time.GetTimestamp();
         var delay = BulkPollDelay.First;
         while (true)
         {
-            await Task.Delay(delay, client.Time, ct);
-            using var info = await client.GetJsonAsync($"jobs/ingest/{jobId}", ct);
+            await Task.Delay(delay, _client.Time, ct);
+            using var info = await _client.GetJsonAsync($"jobs/ingest/{jobId}", ct);
             var root = info.RootElement;
             var state = root.GetProperty("state").GetString()!;
             var processed = Count(root, "numberRecordsProcessed");
@@ -111,7 +144,7 @@ internal sealed class BulkIngestJob(SalesforceClient client)
             }
 
             // Polls cost API requests: aim the next one at the job's end as its progress so far predicts it.
-            delay = BulkPollDelay.Next(delay, client.Time.GetElapsedTime(started), Math.Max(0, processed), rows);
+            delay = BulkPollDelay.Next(delay, _client.Time.GetElapsedTime(started), Math.Max(0, processed), rows);
         }
     }
 
@@ -121,7 +154,7 @@ internal sealed class BulkIngestJob(SalesforceClient client)
     /// <summary>Reads one results CSV; its leading <c>sf__</c> columns (<c>sf__Id</c>, <c>sf__Created</c> / <c>sf__Error</c>) come before the uploaded ones.</summary>
     private async Task ReadResultsAsync(string jobId, string kind, Dictionary<string, Queue<int>> pending, WriteResult?[] results, Func<Func<string, string?>, string[], WriteResult> settle, CancellationToken ct)
     {
-        using var response = await client.SendAsync(HttpMethod.Get, $"jobs/ingest/{jobId}/{kind}/", () => null, retrySafe: true, ct);
+        using var response = await _client.SendAsync(HttpMethod.Get, $"jobs/ingest/{jobId}/{kind}/", () => null, retrySafe: true, ct);
         await using var stream = await response.Content.ReadAsStreamAsync(ct);
         using var reader = new StreamReader(stream, Encoding.UTF8);
         var prefix = -1;
@@ -155,7 +188,7 @@ internal sealed class BulkIngestJob(SalesforceClient client)
     {
         try
         {
-            (await client.SendJsonAsync(HttpMethod.Patch, $"jobs/ingest/{jobId}", """{"state":"Aborted"}"""u8.ToArray(), retrySafe: true, CancellationToken.None))?.Dispose();
+            (await _client.SendJsonAsync(HttpMethod.Patch, $"jobs/ingest/{jobId}", """{"state":"Aborted"}"""u8.ToArray(), retrySafe: true, CancellationToken.None))?.Dispose();
         }
         catch (SluiceException)
         {

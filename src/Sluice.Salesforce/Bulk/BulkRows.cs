@@ -1,60 +1,105 @@
-using System.Text.Json;
+using System.Text;
 
 namespace Sluice.Salesforce.Bulk;
 
 /// <summary>
-/// A batch's records as Bulk API 2.0 CSV rows: one column per field any record sets (a parent by external id as
-/// <c>Account.External_Id__c</c>), <c>#N/A</c> for null (an empty cell would leave the field as it is).
+/// One upload's rows: one column per field any record sets, an empty cell where a record sets none (Bulk API 2.0
+/// leaves that field as it is). Knows the CSV's size as rows are added, so a batch can be split into uploads under
+/// Salesforce's limit, and writes the CSV straight onto the request stream.
 /// </summary>
 internal sealed class BulkRows
 {
-    // Bulk API 2.0: "#N/A" sets a field to null; an empty value is ignored.
-    private const string Null = "#N/A";
-
     private readonly Dictionary<string, int> _columns = new(StringComparer.Ordinal);
     private readonly List<string> _names = [];
-    private readonly List<(int Column, string Value)[]> _rows = [];
+    private readonly List<string?[]> _rows = [];
 
     public IReadOnlyList<string> Columns => _names;
 
     public int Count => _rows.Count;
 
-    /// <summary>Adds a record from its JSON payload (an object of field → value), plus any leading cells (an <c>Id</c>).</summary>
+    /// <summary>The CSV's size so far in UTF-8 bytes, header included; exact but for the separators of columns added after a row.</summary>
+    public long Bytes { get; private set; }
+
+    /// <summary>Adds a record from its JSON payload, plus any leading cells (an <c>Id</c>).</summary>
     public void Add(ReadOnlyMemory<byte> payload, IEnumerable<(string Column, string Value)>? extra = null)
     {
-        using var json = JsonDocument.Parse(payload);
-        var cells = new List<(int, string)>();
-        foreach (var (column, value) in extra ?? [])
+        var cells = BulkRecord.FromPayload(payload).Cells;
+        TryAdd(new BulkRecord([.. extra ?? [], .. cells]), id: null, keep: null, long.MaxValue);
+    }
+
+    /// <summary>
+    /// Adds the record's cells (with <paramref name="id"/> as an <c>Id</c> cell, and only the columns
+    /// <paramref name="keep"/> accepts) unless the rows hold some already and the CSV would grow past
+    /// <paramref name="maxBytes"/>.
+    /// </summary>
+    public bool TryAdd(BulkRecord record, string? id, Func<string, bool>? keep, long maxBytes)
+    {
+        var added = 0;
+        var columnsBefore = _names.Count;
+        var bytes = 0L;
+        Span<int> indexes = record.Cells.Length + 1 <= 64 ? stackalloc int[record.Cells.Length + 1] : new int[record.Cells.Length + 1];
+        if (id is not null)
         {
-            cells.Add((ColumnOf(column), value));
+            indexes[added++] = ColumnOf("Id");
+            bytes += CsvBytes(id);
         }
 
-        foreach (var property in json.RootElement.EnumerateObject())
+        foreach (var (column, text) in record.Cells)
         {
-            if (property.Value.ValueKind == JsonValueKind.Object)
+            if (keep is null || keep(column))
             {
-                foreach (var inner in property.Value.EnumerateObject())
-                {
-                    cells.Add((ColumnOf(property.Name + "." + inner.Name), Text(inner.Value)));
-                }
-            }
-            else
-            {
-                cells.Add((ColumnOf(property.Name), Text(property.Value)));
+                indexes[added++] = ColumnOf(column);
+                bytes += CsvBytes(text);
             }
         }
 
-        _rows.Add([.. cells]);
+        // Each row ends in a separator or line break per column; a new column costs the header its name too.
+        var header = 0L;
+        for (var c = columnsBefore; c < _names.Count; c++)
+        {
+            header += CsvBytes(_names[c]) + 1;
+        }
+
+        var total = bytes + _names.Count + header;
+        if (_rows.Count > 0 && Bytes + total > maxBytes)
+        {
+            for (var c = _names.Count - 1; c >= columnsBefore; c--)
+            {
+                _columns.Remove(_names[c]);
+                _names.RemoveAt(c);
+            }
+
+            return false;
+        }
+
+        var row = new string?[_names.Count];
+        var at = 0;
+        if (id is not null)
+        {
+            row[indexes[at++]] = id;
+        }
+
+        foreach (var (column, text) in record.Cells)
+        {
+            if (keep is null || keep(column))
+            {
+                row[indexes[at++]] = text;
+            }
+        }
+
+        _rows.Add(row);
+        Bytes += total;
+        return true;
     }
 
     /// <summary>The row's cells in column order, as the results CSVs echo them.</summary>
     public string[] Row(int index)
     {
         var row = new string[_names.Count];
-        Array.Fill(row, "");
-        foreach (var (column, value) in _rows[index])
+        var cells = _rows[index];
+        for (var c = 0; c < row.Length; c++)
         {
-            row[column] = value;
+            row[c] = c < cells.Length ? cells[c] ?? "" : "";
         }
 
         return row;
@@ -62,11 +107,35 @@ internal sealed class BulkRows
 
     public async Task WriteCsvAsync(Stream stream, CancellationToken ct)
     {
-        await using var writer = new StreamWriter(stream, new System.Text.UTF8Encoding(false), 64 * 1024, leaveOpen: true) { NewLine = "\n" };
-        WriteLine(writer, _names);
+        await using var writer = new StreamWriter(stream, new UTF8Encoding(false), 64 * 1024, leaveOpen: true) { NewLine = "\n" };
+        for (var c = 0; c < _names.Count; c++)
+        {
+            if (c > 0)
+            {
+                writer.Write(',');
+            }
+
+            CsvRows.Write(writer, _names[c]);
+        }
+
+        writer.Write('\n');
         for (var i = 0; i < _rows.Count; i++)
         {
-            WriteLine(writer, Row(i));
+            var cells = _rows[i];
+            for (var c = 0; c < _names.Count; c++)
+            {
+                if (c > 0)
+                {
+                    writer.Write(',');
+                }
+
+                if (c < cells.Length && cells[c] is { } cell)
+                {
+                    CsvRows.Write(writer, cell);
+                }
+            }
+
+            writer.Write('\n');
             if (i % 4096 == 4095)
             {
                 await writer.FlushAsync(ct);
@@ -76,19 +145,11 @@ internal sealed class BulkRows
         await writer.FlushAsync(ct);
     }
 
-    private static void WriteLine(TextWriter writer, IReadOnlyList<string> cells)
+    /// <summary>A cell's size in the CSV: its UTF-8 bytes, plus the quotes around it and the doubled quotes in it when it needs them.</summary>
+    private static long CsvBytes(string cell)
     {
-        for (var i = 0; i < cells.Count; i++)
-        {
-            if (i > 0)
-            {
-                writer.Write(',');
-            }
-
-            CsvRows.Write(writer, cells[i]);
-        }
-
-        writer.Write('\n');
+        long bytes = Encoding.UTF8.GetByteCount(cell);
+        return CsvRows.NeedsQuotes(cell) ? bytes + 2 + cell.AsSpan().Count('"') : bytes;
     }
 
     private int ColumnOf(string name)
@@ -102,13 +163,4 @@ internal sealed class BulkRows
 
         return index;
     }
-
-    private static string Text(JsonElement value) => value.ValueKind switch
-    {
-        JsonValueKind.Null => Null,
-        JsonValueKind.String => value.GetString()!,
-        JsonValueKind.True => "true",
-        JsonValueKind.False => "false",
-        _ => value.GetRawText(),
-    };
 }

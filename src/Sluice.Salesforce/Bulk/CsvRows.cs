@@ -83,7 +83,7 @@ internal static class CsvRows
     /// <summary>One CSV field: quoted when it holds a comma, quote or line break.</summary>
     public static void Write(TextWriter writer, string value)
     {
-        if (value.AsSpan().IndexOfAny(",\"\r\n") < 0)
+        if (!NeedsQuotes(value))
         {
             writer.Write(value);
             return;
@@ -93,4 +93,7 @@ internal static class CsvRows
         writer.Write(value.Replace("\"", "\"\"", StringComparison.Ordinal));
         writer.Write('"');
     }
+
+    /// <summary>Whether a field must be quoted: it holds a comma, a quote or a line break.</summary>
+    public static bool NeedsQuotes(string value) => value.AsSpan().IndexOfAny(",\"\r\n") >= 0;
 }

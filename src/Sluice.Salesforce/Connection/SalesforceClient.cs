@@ -233,7 +233,7 @@ internal sealed class SalesforceClient : IDisposable
     }
 
     /// <summary>The held token, or a new one when none is held, it is due, or <paramref name="rejected"/> is the one held.</summary>
-    private async Task<SalesforceToken> TokenAsync(SalesforceToken? rejected, CancellationToken ct)
+    public async Task<SalesforceToken> TokenAsync(SalesforceToken? rejected, CancellationToken ct)
     {
         var held = Volatile.Read(ref _token);
         if (held is not null && held != rejected && held.RefreshAfter > _time.GetUtcNow())

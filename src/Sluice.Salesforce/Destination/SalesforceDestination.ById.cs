@@ -125,36 +125,57 @@ public sealed partial class SalesforceDestination
             return;
         }
 
-        var rows = new BulkRows();
+        var job = BulkIngestJob.Start(_client, ObjectName, "update", null, ct);
+        var uploads = new List<(BulkRows Rows, List<int> Indexes)>();
         foreach (var index in byId)
         {
-            rows.Add(UpdateablePayload(batch[index].Payload), [("Id", batch[index].KnownDestinationId!)]);
+            // A parent's column (Account.External_Id__c) is kept or left by its relationship's name.
+            AddRow(uploads, index, Cells(batch[index]), batch[index].KnownDestinationId!, column => Updateable(column.IndexOf('.') is var dot and >= 0 ? column[..dot] : column));
         }
 
-        var answers = await new BulkIngestJob(_client).RunAsync(rows, _described?.Name ?? _options.Object, "update", null, SettleBulkError, ct);
-        for (var i = 0; i < byId.Count; i++)
-        {
-            results[byId[i]] = answers[i];
-        }
+        await RunUploadsAsync(uploads, job, "update", null, results, ct);
     }
 
-    /// <summary>The payload without the fields an update may not set.</summary>
-    private byte[] UpdateablePayload(ReadOnlyMemory<byte> payload)
+    /// <summary>
+    /// Records updated by an Id Salesforce answered <c>ENTITY_IS_DELETED</c> for (deleted there since: a CampaignMember
+    /// removed by hand, or by the sync when the row left the segment) are sent again as records without an Id, so they
+    /// are created (or, with <c>match:</c>/<c>update</c>, found) anew and the ledger learns the new Id, instead of being
+    /// dead-lettered at every run.
+    /// </summary>
+    private async Task RecreateDeletedAsync(IReadOnlyList<EncodedRecord> batch, List<int> byId, WriteResult[] results, CancellationToken ct)
     {
-        using var record = JsonDocument.Parse(payload);
-        var buffer = new ArrayBufferWriter<byte>(payload.Length);
-        using (var writer = new Utf8JsonWriter(buffer))
+        var gone = byId.Where(i => results[i] is { Status: WriteStatus.Rejected, Reason: { } reason } && reason.StartsWith("ENTITY_IS_DELETED", StringComparison.Ordinal)).ToList();
+        if (gone.Count == 0)
         {
-            writer.WriteStartObject();
-            foreach (var property in record.RootElement.EnumerateObject().Where(p => Updateable(p.Name)))
-            {
-                property.WriteTo(writer);
-            }
-
-            writer.WriteEndObject();
+            return;
         }
 
-        return buffer.WrittenMemory.ToArray();
+        foreach (var index in gone)
+        {
+            batch[index].KnownDestinationId = null;
+            _looked.Remove(batch[index]);
+        }
+
+        await MatchUnlookedAsync(batch, gone, ct);
+        // A live record found by match: is updated by its Id; the rest are created. Once: an Id deleted again is answered as it is.
+        var found = gone.Where(i => batch[i].KnownDestinationId is not null).ToList();
+        var create = gone.Where(i => batch[i].KnownDestinationId is null).ToList();
+        if (create.Count >= _options.BulkThreshold)
+        {
+            await WriteBulkAsync(batch, create, results, ct);
+        }
+        else
+        {
+            foreach (var chunk in create.Chunk(CollectionSize))
+            {
+                await WriteChunkAsync(batch, chunk, results, ct);
+            }
+        }
+
+        foreach (var chunk in found.Chunk(CollectionSize))
+        {
+            await UpdateChunkByIdAsync(batch, chunk, results, ct);
+        }
     }
 
     /// <summary>Whether an update may set the field (or the parent, by its relationship name) — per the object's describe.</summary>

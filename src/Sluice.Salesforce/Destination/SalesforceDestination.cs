@@ -42,6 +42,7 @@ public sealed partial class SalesforceDestination : IDestination, IDestinationDi
     private readonly SalesforceClient _client;
     private readonly SalesforceDestinationOptions _options;
     private readonly string _syncName;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string, string), string> _parentColumns = new();
     private SObjectDescription? _described;
     private MappingShape? _shape;
 
@@ -64,6 +65,14 @@ public sealed partial class SalesforceDestination : IDestination, IDestinationDi
     public MappingShape Shape => _shape ?? DiscoverAsync(CancellationToken.None).GetAwaiter().GetResult();
 
     public DestinationLimits Limits { get; }
+
+    /// <summary>
+    /// The most CSV one Bulk upload carries. Salesforce refuses an upload over 150 MB (and 150 million characters) and
+    /// recommends 100 MB; a batch whose CSV would be larger goes as several jobs. Tests set it small.
+    /// </summary>
+    internal long MaxUploadBytes { get; init; } = 100_000_000;
+
+    private string ObjectName => _described?.Name ?? _options.Object;
 
     public bool AcceptsDeletes => _options.Delete;
 
@@ -165,22 +174,21 @@ public sealed partial class SalesforceDestination : IDestination, IDestinationDi
 
         var described = _described!;
         var buffer = new ArrayBufferWriter<byte>(256);
+        var cells = change.Operation == ChangeOperation.Delete ? [] : new (string Column, string Text)[mapping.Fields.Count];
         using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartObject();
-            if (change.Operation != ChangeOperation.Delete)
+            for (var i = 0; i < cells.Length; i++)
             {
-                foreach (var field in mapping.Fields)
-                {
-                    WriteField(writer, described, field, change);
-                }
+                cells[i] = WriteField(writer, described, mapping.Fields[i], change);
             }
 
             writer.WriteEndObject();
         }
 
         var payload = buffer.WrittenMemory.ToArray();
-        return new EncodedRecord(change, MessageId(change, payload), payload);
+        // The Bulk path writes its CSV from the same values, kept here, rather than parsing the JSON back.
+        return new EncodedRecord(change, MessageId(change, payload), payload) { Prepared = new BulkRecord(cells) };
     }
 
     public async Task<IReadOnlyList<WriteResult>> WriteAsync(IReadOnlyList<EncodedRecord> batch, CancellationToken ct)
@@ -214,6 +222,7 @@ public sealed partial class SalesforceDestination : IDestination, IDestinationDi
                 });
         }
 
+        await RecreateDeletedAsync(batch, byId, results, ct);
         foreach (var chunk in deletes.Chunk(CollectionSize))
         {
             await DeleteChunkAsync(batch, chunk, results, ct);
@@ -224,7 +233,8 @@ public sealed partial class SalesforceDestination : IDestination, IDestinationDi
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-    private void WriteField(Utf8JsonWriter writer, SObjectDescription described, CompiledField field, Change change)
+    /// <summary>Writes the field's JSON property and returns the same value as its Bulk CSV column and cell.</summary>
+    private (string Column, string Text) WriteField(Utf8JsonWriter writer, SObjectDescription described, CompiledField field, Change change)
     {
         if (field.IsBranch)
         {
@@ -240,49 +250,35 @@ public sealed partial class SalesforceDestination : IDestination, IDestinationDi
             if (value is null or DBNull)
             {
                 writer.WriteNull(reference.Name);
-                return;
+                return (reference.Name, SalesforceValue.CsvNull);
             }
 
+            var text = SalesforceFieldEncoder.Text(value, child.Column!.Type);
             writer.WritePropertyName(reference.RelationshipName!);
             writer.WriteStartObject();
-            writer.WriteString(child.Target, SalesforceFieldEncoder.Text(value, child.Column!.Type));
+            writer.WriteString(child.Target, text);
             writer.WriteEndObject();
-            return;
+            return (ParentColumn(reference.RelationshipName!, child.Target), text);
         }
 
         var description = described.ByName[field.Target];
-        SalesforceFieldEncoder.Write(writer, description, _options.Fields.GetValueOrDefault(description.Name), field.Read(change), field.Column!.Type);
+        var encoded = SalesforceFieldEncoder.Encode(description, _options.Fields.GetValueOrDefault(description.Name), field.Read(change), field.Column!.Type);
+        writer.WritePropertyName(description.Name);
+        encoded.WriteJson(writer);
+        return (description.Name, encoded.CsvText());
     }
 
-    /// <summary>A large batch as one Bulk API 2.0 ingest job: a handful of requests however many records.</summary>
-    private async Task WriteBulkAsync(IReadOnlyList<EncodedRecord> batch, List<int> writes, WriteResult[] results, CancellationToken ct)
+    /// <summary>A parent's column, <c>Account.External_Id__c</c>: one string per mapping, not one per record.</summary>
+    private string ParentColumn(string relationship, string externalId)
     {
-        var rows = new BulkRows();
-        var rowIndexes = new List<int>(writes.Count);
-        foreach (var chunk in writes.Chunk(CollectionSize))
+        var key = (relationship, externalId);
+        if (!_parentColumns.TryGetValue(key, out var column))
         {
-            var ids = new Dictionary<int, string>();
-            var pending = _options.Operation == SalesforceOperation.Update ? await MatchForUpdateAsync(batch, chunk, ids, results, ct) : [.. chunk];
-            foreach (var index in pending)
-            {
-                rows.Add(batch[index].Payload, ids.TryGetValue(index, out var id) ? [("Id", id)] : null);
-                rowIndexes.Add(index);
-            }
+            column = relationship + "." + externalId;
+            _parentColumns.TryAdd(key, column);
         }
 
-        if (rows.Count == 0)
-        {
-            return;
-        }
-
-        var upsert = _options.Operation == SalesforceOperation.Upsert && _options.ExternalId is not null;
-        var operation = upsert ? "upsert" : _options.Operation == SalesforceOperation.Update ? "update" : "insert";
-        var answers = await new BulkIngestJob(_client).RunAsync(rows, _described?.Name ?? _options.Object, operation,
-            upsert ? _options.ExternalId : null, SettleBulkError, ct);
-        for (var i = 0; i < rowIndexes.Count; i++)
-        {
-            results[rowIndexes[i]] = answers[i];
-        }
+        return column;
     }
 
     private async Task WriteChunkAsync(IReadOnlyList<EncodedRecord> batch, int[] chunk, WriteResult[] results, CancellationToken ct)

@@ -9,64 +9,43 @@ using Sluice.Salesforce.Describe;
 namespace Sluice.Salesforce.Destination;
 
 /// <summary>
-/// Writes a mapped value as the JSON its Salesforce field takes, by the field's describe: dates and datetimes in UTC,
+/// Turns a mapped value into what its Salesforce field takes (<see cref="SalesforceValue"/>, written as JSON for
+/// sObject Collections and as a CSV cell for Bulk API 2.0), by the field's describe: dates and datetimes in UTC,
 /// numbers within precision and scale, picklist values mapped and checked, text within its length. What the org would
 /// refuse (<c>STRING_TOO_LONG</c>, a restricted picklist's unknown value, lost precision) is refused here, before
 /// sending, as a record-rejected error with the reason; nothing is rounded or cut silently.
 /// </summary>
 internal static class SalesforceFieldEncoder
 {
+    /// <summary>The field as a JSON property, as sObject Collections take it.</summary>
     public static void Write(Utf8JsonWriter writer, FieldDescription field, SalesforceFieldOptions? options, object? value, ColumnType sourceType)
     {
+        var encoded = Encode(field, options, value, sourceType);
         writer.WritePropertyName(field.Name);
+        encoded.WriteJson(writer);
+    }
+
+    /// <summary>The value its field takes, by the field's describe; throws a record-rejected error for what the org would refuse.</summary>
+    public static SalesforceValue Encode(FieldDescription field, SalesforceFieldOptions? options, object? value, ColumnType sourceType)
+    {
         if (value is null or DBNull)
         {
             // A checkbox holds true or false, never null: Salesforce refuses null for it.
-            if (field.Type == "boolean")
-            {
-                writer.WriteBooleanValue(false);
-            }
-            else
-            {
-                writer.WriteNullValue();
-            }
-
-            return;
+            return field.Type == "boolean" ? SalesforceValue.From(false) : SalesforceValue.Null;
         }
 
-        switch (field.Type)
+        return field.Type switch
         {
-            case "boolean":
-                writer.WriteBooleanValue(ToBoolean(field, value));
-                break;
-            case "int":
-            case "long":
-                writer.WriteNumberValue(ToInteger(field, value));
-                break;
-            case "double":
-            case "currency":
-            case "percent":
-                writer.WriteNumberValue(ToNumber(field, value));
-                break;
-            case "date":
-                writer.WriteStringValue(ToDate(field, value));
-                break;
-            case "datetime":
-                writer.WriteStringValue(ToDateTime(field, value));
-                break;
-            case "time":
-                writer.WriteStringValue(value is TimeOnly t ? t.ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture) + "Z" : Text(value, sourceType));
-                break;
-            case "picklist":
-                writer.WriteStringValue(CheckLength(field, options, Picklist(field, options, Text(value, sourceType))));
-                break;
-            case "multipicklist":
-                writer.WriteStringValue(CheckLength(field, options, MultiPicklist(field, options, value, sourceType)));
-                break;
-            default:
-                writer.WriteStringValue(CheckLength(field, options, Text(value, sourceType)));
-                break;
-        }
+            "boolean" => SalesforceValue.From(ToBoolean(field, value)),
+            "int" or "long" => SalesforceValue.From(ToInteger(field, value)),
+            "double" or "currency" or "percent" => SalesforceValue.From(ToNumber(field, value)),
+            "date" => SalesforceValue.From(ToDate(field, value)),
+            "datetime" => SalesforceValue.From(ToDateTime(field, value)),
+            "time" => SalesforceValue.From(value is TimeOnly t ? t.ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture) + "Z" : Text(value, sourceType)),
+            "picklist" => SalesforceValue.From(CheckLength(field, options, Picklist(field, options, Text(value, sourceType)))),
+            "multipicklist" => SalesforceValue.From(CheckLength(field, options, MultiPicklist(field, options, value, sourceType))),
+            _ => SalesforceValue.From(CheckLength(field, options, Text(value, sourceType))),
+        };
     }
 
     /// <summary>A value as text: jsonb as its JSON text, timestamps in ISO form, numbers invariant.</summary>

@@ -13,7 +13,13 @@ internal sealed partial class SalesforceSource
     /// <summary>getDeleted reaches back at most 15 days (Salesforce refuses an older start).</summary>
     private static readonly TimeSpan DeletedReach = TimeSpan.FromDays(15);
 
-    public async IAsyncEnumerable<Change> ReadAsync(ReadRequest request, [EnumeratorCancellation] CancellationToken ct)
+    public IAsyncEnumerable<Change> ReadAsync(ReadRequest request, CancellationToken ct) =>
+        Streams
+            ? new Streaming.ChangeStream(this, _client, _options.Object) { Handler = StreamingHandler }.ReadAsync(request, ct)
+            : PollAsync(request, ct);
+
+    /// <summary>One polling read: the initial load when there is no checkpoint, then a poll, then purged deletes.</summary>
+    internal async IAsyncEnumerable<Change> PollAsync(ReadRequest request, [EnumeratorCancellation] CancellationToken ct)
     {
         var resolved = await ResolveAsync(ct);
         var read = new Read(this, resolved, request, SalesforcePosition.Read(request.From));

@@ -36,8 +36,14 @@ internal sealed partial class SalesforceSource : ISource
     /// <summary>Polling tells new, changed and deleted records apart: <c>CreatedDate</c>, <c>SystemModstamp</c>, <c>IsDeleted</c>.</summary>
     public ChangeKinds Detects => ChangeKinds.Added | ChangeKinds.Changed | ChangeKinds.Deleted;
 
-    /// <summary>How changes are found: <c>poll</c> (the only mode today; <c>stream</c> would follow Change Data Capture).</summary>
-    public string Changes => "poll";
+    /// <summary>How changes are found: <c>poll</c>, or <c>stream</c> (Change Data Capture, <see cref="Streaming.ChangeStream"/>).</summary>
+    public string Changes => _options.Changes;
+
+    /// <summary>In <c>stream</c> mode a read follows the change events until it is stopped.</summary>
+    public bool Streams => _options.Changes == "stream";
+
+    /// <summary>For tests: the HTTP handler the change stream's CometD client uses.</summary>
+    internal HttpMessageHandler? StreamingHandler { get; init; }
 
     public async Task CheckAsync(CancellationToken ct) => await ResolveAsync(ct);
 

@@ -34,6 +34,13 @@ public sealed partial class SalesforceSourceOptions
     /// </summary>
     public TimeSpan Lookback { get; init; } = DefaultLookback;
 
+    /// <summary>
+    /// How changes are found: <c>poll</c> (default: REST queries by the SystemModstamp keyset, paced by the sync's
+    /// schedule) or <c>stream</c> (the initial load, then Change Data Capture events as they happen; an expired replay id
+    /// is reconciled by a poll).
+    /// </summary>
+    public string Changes { get; init; } = "poll";
+
     /// <summary>Records per REST query page of a poll (200–2,000). Default 2,000.</summary>
     public int PageSize { get; init; } = DefaultPageSize;
 
@@ -48,12 +55,12 @@ public sealed partial class SalesforceSourceOptions
 
     public static SalesforceSourceOptions Bind(ConfigSection source)
     {
-        var changes = source.GetString("changes") ?? "poll";
-        if (!changes.Equals("poll", StringComparison.OrdinalIgnoreCase))
+        var changes = (source.GetString("changes") ?? "poll").ToLowerInvariant();
+        if (changes is not ("poll" or "stream"))
         {
             throw new ConfigException(source.LocationOf("changes"),
-                $"'changes: {changes}' is not available on a Salesforce source yet; it polls",
-                "remove 'changes:' (or write 'changes: poll')");
+                $"'changes: {changes}' is not a way a Salesforce source finds changes",
+                "write 'changes: poll' (query by SystemModstamp on a schedule) or 'changes: stream' (follow Change Data Capture)");
         }
 
         string objectName;
@@ -87,6 +94,7 @@ public sealed partial class SalesforceSourceOptions
             Where = string.IsNullOrWhiteSpace(where) ? null : where.Trim(),
             Lookback = source.GetDuration("lookback") ?? DefaultLookback,
             PageSize = source.GetInt("page_size", 200, 2_000) ?? DefaultPageSize,
+            Changes = changes,
             Config = source,
         };
         if (options.Lookback < TimeSpan.Zero)

@@ -38,12 +38,23 @@ public sealed class SegmentDestination : IDestination, ICallLabels
         _http = http ?? CreateHttpClient(connection);
         _encoder = new SegmentEventEncoder(syncName, options);
         _batchUrl = new Uri(connection.Endpoint, "v1/batch");
-        Shape = SegmentEventEncoder.Shape(options);
+        Shape = options.Forward ? ForwardShape : SegmentEventEncoder.Shape(options);
         Limits = new DestinationLimits(MaxBatchEvents, MaxBatchBytes - 64, MaxEventBytes, connection.MaxInFlight);
         Description = $"Segment ({connection.Endpoint.Host})";
     }
 
     public string Description { get; }
+
+    /// <summary><c>forward: true</c> maps nothing: it reads the ingest source's event as stored.</summary>
+    private static MappingShape ForwardShape { get; } = new("Segment (forwarding ingested events)", [], [])
+    {
+        ExtraColumns =
+        [
+            (SegmentForwardEncoder.EventIdColumn, new Core.Configuration.ConfigLocation("(options)", 0, 0, "destination.forward")),
+            (SegmentForwardEncoder.KindColumn, new Core.Configuration.ConfigLocation("(options)", 0, 0, "destination.forward")),
+            (SegmentForwardEncoder.PayloadColumn, new Core.Configuration.ConfigLocation("(options)", 0, 0, "destination.forward")),
+        ],
+    };
 
     public MappingShape Shape { get; }
 
@@ -53,7 +64,7 @@ public sealed class SegmentDestination : IDestination, ICallLabels
     public bool AcceptsDeletes => _options.OnDelete is not null;
 
     /// <summary>A delete when <c>on_delete</c> says how; a change, unless a transition is set and the change does not make it.</summary>
-    public bool Sends(Change change) => change.Operation == ChangeOperation.Delete
+    public bool Sends(Change change) => _options.Forward ? change.Operation != ChangeOperation.Delete : change.Operation == ChangeOperation.Delete
         ? _options.OnDelete is not null
         : _options.Call != SegmentCall.Track || _options.Transition is not { } transition || transition.IsMadeBy(change);
 
@@ -78,6 +89,11 @@ public sealed class SegmentDestination : IDestination, ICallLabels
 
     public EncodedRecord Encode(Change change, CompiledMapping mapping)
     {
+        if (_options.Forward)
+        {
+            return SegmentForwardEncoder.Encode(change, mapping);
+        }
+
         var (payload, messageId) = _encoder.Encode(change, mapping);
         return new EncodedRecord(change, messageId, payload);
     }

@@ -8,6 +8,13 @@ public sealed class SegmentDestinationOptions
 {
     private const string EventFix = "name the event, e.g. 'event: Order Completed', or build it from columns: 'event: \"Plan {plan} Started\"'";
 
+    /// <summary>
+    /// <c>forward: true</c>: the sync reads an ingest source and passes each event on as its client sent it (its
+    /// <c>messageId</c>, context, integrations; see <see cref="SegmentForwardEncoder"/>), with no call, event or mapping
+    /// of its own. Default false.
+    /// </summary>
+    public bool Forward { get; init; }
+
     /// <summary>The call made for each record. Default identify; required in the config.</summary>
     public SegmentCall Call { get; init; } = SegmentCall.Identify;
 
@@ -49,8 +56,25 @@ public sealed class SegmentDestinationOptions
 
     public static SegmentDestinationOptions Bind(ConfigSection destination)
     {
+        if (destination.GetBool("forward") == true)
+        {
+            foreach (var key in new[] { "call", "event", "transition", "on_delete", "types", "mode" })
+            {
+                if (destination.Has(key))
+                {
+                    throw new ConfigException(destination.LocationOf(key),
+                        $"'{key}' shapes the calls Sluice makes from rows, but 'forward: true' passes ingested events on as they came",
+                        $"remove '{key}', or remove 'forward' and map rows to calls");
+                }
+            }
+
+            destination.RejectUnknownKeys(["connection"]);
+            return new SegmentDestinationOptions { Forward = true };
+        }
+
         var call = destination.GetEnum<SegmentCall>("call")
-            ?? throw new ConfigException(destination.Location, "missing required key 'call'", "say which Segment call to make: 'call: identify', 'call: track' or 'call: group'");
+            ?? throw new ConfigException(destination.Location, "missing required key 'call'",
+                "say which Segment call to make: 'call: identify', 'call: track' or 'call: group'; or, reading an ingest source, pass its events on as they came with 'forward: true'");
         string? eventName = null;
         ConfigLocation? eventLocation = null;
         if (call == SegmentCall.Track)
@@ -83,7 +107,7 @@ public sealed class SegmentDestinationOptions
             Transition = destination.GetSection("transition") is { } transition ? SegmentTransitionOptions.Bind(transition) : null,
             OnDelete = destination.GetSection("on_delete") is { } onDelete ? SegmentDeleteOptions.Bind(onDelete, call) : null,
         };
-        destination.RejectUnknownKeys(["connection"]);
+        destination.RejectUnknownKeys(["connection", "forward"]);
         return options;
     }
 

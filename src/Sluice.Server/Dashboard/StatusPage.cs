@@ -49,6 +49,13 @@ internal static class StatusPage
                 html.Append("<tr><td></td><td colspan=\"10\" class=\"err\">").Append(E(error)).Append("</td></tr>");
             }
 
+            if (sync.Quarantined > 0)
+            {
+                html.Append("<tr><td></td><td colspan=\"10\" class=\"warning\">")
+                    .Append(E(string.Create(CultureInfo.InvariantCulture, $"{sync.Quarantined:N0} quarantined by its validate: rules (not sent): sluice quarantine list {sync.Name}")))
+                    .Append("</td></tr>");
+            }
+
             if (backlogs.GetValueOrDefault(sync.Name) is { Lost: > 0 } lost)
             {
                 html.Append("<tr><td></td><td colspan=\"10\" class=\"err\">")

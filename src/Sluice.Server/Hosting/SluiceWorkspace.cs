@@ -53,7 +53,7 @@ public sealed class SluiceWorkspace : IAsyncDisposable
     /// <param name="queue">The host's ingest queue, for the ingest API's routes; null when the host serves none.</param>
     public static IEnumerable<IConnector> StateStoreConnectors(
         Func<CancellationToken, Task<(Npgsql.NpgsqlDataSource DataSource, string Schema)>> state, Func<CancellationToken, Task<IIngestQueue>>? queue = null) =>
-        [new IngestConnector(state, queue)];
+        [new IngestConnector(state, queue), new Sluice.State.Engage.EngageConnector(state, queue)];
 
     /// <summary>The state store, opened (and migrated) on first use.</summary>
     public async Task<PostgresStateStore> StateAsync(CancellationToken ct)
@@ -119,6 +119,28 @@ public sealed class SluiceWorkspace : IAsyncDisposable
         return (StateDataSource(), Config.State.Schema);
     }
 
+    /// <summary>Every alert of the config with what the state store says about it (<c>sluice alerts</c>).</summary>
+    public async Task<IReadOnlyList<Alerts.AlertStatus>> AlertStatusAsync(CancellationToken ct)
+    {
+        var alerts = Alerts.AlertOptions.AllOf(Config);
+        var (dataSource, schema) = await StateDataSourceAsync(ct);
+        return await Alerts.AlertStatus.ReadAsync(dataSource, schema, alerts, ct);
+    }
+
+    /// <summary>Evaluates the config's alerts on their schedules (<c>sluice run</c>); <paramref name="http"/> sends their events.</summary>
+    internal async Task RunAlertsAsync(HttpClient http, Microsoft.Extensions.Logging.ILogger log, CancellationToken ct)
+    {
+        var alerts = Alerts.AlertOptions.AllOf(Config);
+        if (alerts.Count == 0)
+        {
+            return;
+        }
+
+        var (dataSource, schema) = await StateDataSourceAsync(ct);
+        var evaluator = new Alerts.AlertEvaluator(dataSource, schema, a => PostgresConnector.Open(a.Connection, _resources).DataSource, new Alerts.AlertSender(http, Time), Time);
+        await new Alerts.AlertScheduler(alerts, evaluator.EvaluateAsync, Time, log).RunAsync(ct);
+    }
+
     /// <summary>Per-record history (<c>sluice explain</c>), read from the state store.</summary>
     public async Task<RecordHistory> HistoryAsync(CancellationToken ct)
     {
@@ -143,7 +165,35 @@ public sealed class SluiceWorkspace : IAsyncDisposable
         {
             DestinationConnection = destinationConnection.Name,
             WriteBack = WriteBackOf(sync, sourceConnection),
+            Processors = ProcessorsOf(sync),
         };
+    }
+
+    /// <summary>The sync's <c>validate:</c> rules as a processor, each rule's lookup made by its reference connection's connector.</summary>
+    private IReadOnlyList<Core.Engine.Processing.IRecordProcessor> ProcessorsOf(SyncConfig sync)
+    {
+        if (Core.Engine.Processing.Validation.ValidationOptions.Bind(sync) is not { } validation)
+        {
+            return [];
+        }
+
+        var lookups = new List<Core.Engine.Processing.IRecordLookup>();
+        foreach (var rule in validation.Rules)
+        {
+            var reference = rule.ExistsIn;
+            var connection = Config.FindConnection(reference.Connection)
+                ?? throw new ConfigException(reference.Location, $"'exists_in' names connection '{reference.Connection}', which is not under 'connections:'",
+                    $"name a PostgreSQL connection of this file ({string.Join(", ", Config.Connections.Where(c => Connector(c) is IReferenceLookups).Select(c => c.Name).DefaultIfEmpty("none yet"))}), or add '{reference.Connection}' under 'connections:'");
+            if (Connector(connection) is not IReferenceLookups connector)
+            {
+                throw new ConfigException(reference.Location, $"'exists_in' names connection '{connection.Name}' ({connection.Type}), which holds no tables to look values up in",
+                    "name a PostgreSQL connection's table and column, e.g. 'exists_in: app.public.users.id'");
+            }
+
+            lookups.Add(connector.CreateReferenceLookup(connection, reference, _resources));
+        }
+
+        return [new Core.Engine.Processing.Validation.ValidationProcessor(validation, lookups, Time)];
     }
 
     /// <summary>The sync's <c>write_back:</c> into its source connection, when it has one and the source's system can take it.</summary>
@@ -241,6 +291,8 @@ public sealed class SluiceWorkspace : IAsyncDisposable
         {
             _ = ingress.Routes(Config, new HttpIngressContext(Time, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance));
         }
+        // Alerts are bound, not evaluated: a wrong key names the file, the key and the fix before anything runs.
+        _ = Alerts.AlertOptions.AllOf(Config);
         foreach (var sync in Config.Syncs)
         {
             var definition = Build(sync);
@@ -329,7 +381,21 @@ public sealed class SluiceWorkspace : IAsyncDisposable
                     await connector.CheckConnectionAsync(connection, _resources, ct);
                 }
             });
-            results.Add(checkedConnection with { Info = info });
+            // Advice from the settings alone (plaintext beyond this machine), whether or not the connection answered.
+            IReadOnlyList<string> advice = [];
+            if (_connectors.GetValueOrDefault(connection.Type) is IConnectionAdvice advising)
+            {
+                try
+                {
+                    advice = advising.AdviseConnection(connection);
+                }
+                catch (SluiceException)
+                {
+                    // the settings are wrong: the connection's own line says so
+                }
+            }
+
+            results.Add(checkedConnection with { Info = info, Advice = advice });
         }
 
         results.Add(await CheckOneAsync($"state store (schema {Config.State.Schema})", async () => await StateAsync(ct)));
@@ -360,6 +426,12 @@ public sealed class SluiceWorkspace : IAsyncDisposable
                     // A missing or unfit write-back column, or a table without a key to find rows by, named with its fix.
                     await writeBack.PrepareAsync(ct);
                 }
+                foreach (var validation in definition.Processors.OfType<Core.Engine.Processing.Validation.ValidationProcessor>())
+                {
+                    // A rule's table or column that is not there, named at its 'exists_in' with the fix.
+                    await validation.CheckAsync(ct);
+                }
+
                 _ = Schedule.Parse(sync);
                 advice = await source.AdviseAsync(ct);
             });
@@ -394,7 +466,7 @@ public sealed class SluiceWorkspace : IAsyncDisposable
         }
         catch (SluiceException e)
         {
-            return new CheckResult(what, e.Message);
+            return new CheckResult(what, e.Message) { IsConfigError = e is ConfigException || e.Class == ErrorClass.Config };
         }
     }
 

@@ -31,8 +31,8 @@ public sealed record SyncHealth(string Name, string Schedule, SlotHealthSyncProg
     /// <summary>Whether events of its ingest source were deleted unread for it within <see cref="LostEventsAttention"/>.</summary>
     public bool LostEventsRecently => Ingest is { Lost: > 0, LastLostAt: { } at } && At - at < LostEventsAttention;
 
-    /// <summary>Past which numbers it needs attention: its <c>alerts:</c> over the config's.</summary>
-    public AlertThresholds Alerts { get; init; } = AlertThresholds.Default;
+    /// <summary>Past which numbers it needs attention: its <c>attention:</c> over the config's.</summary>
+    public AttentionThresholds Attention { get; init; } = AttentionThresholds.Default;
 
     /// <summary>Whether the sync needs attention: any of <see cref="Reasons"/>.</summary>
     public bool NeedsAttention => Reasons.Count > 0;
@@ -41,7 +41,7 @@ public sealed record SyncHealth(string Name, string Schedule, SlotHealthSyncProg
     /// Why the sync needs attention, each reason once: the one evaluation behind <c>sluice status</c>'s exit code,
     /// <c>sluice_sync_needs_attention</c> and the dashboard. Its health unreadable; its slot over a threshold, stalled
     /// or lost (as its connector judges it); its last run failed, or was stopped by <c>max_rejected</c>; dead letters
-    /// the last run added; events lost lately; and the numbers over its <see cref="Alerts"/>.
+    /// the last run added; events lost lately; and the numbers over its <see cref="Attention"/>.
     /// </summary>
     public IReadOnlyList<AttentionReason> Reasons => Evaluate();
 
@@ -73,9 +73,9 @@ public sealed record SyncHealth(string Name, string Schedule, SlotHealthSyncProg
             reasons.Add(new("dead_letters_added", Text($"the last run added {added.LastRunDeadLetters:N0} dead letters (see them with `sluice dlq list {Name}`)")));
         }
 
-        if (Alerts.DeadLetters is { } maxDeadLetters && Status is { } status && status.DeadLetters > maxDeadLetters)
+        if (Attention.DeadLetters is { } maxDeadLetters && Status is { } status && status.DeadLetters > maxDeadLetters)
         {
-            reasons.Add(new("dead_letters", Text($"{status.DeadLetters:N0} dead letters waiting, over alerts.dead_letters {maxDeadLetters:N0}")));
+            reasons.Add(new("dead_letters", Text($"{status.DeadLetters:N0} dead letters waiting, over attention.dead_letters {maxDeadLetters:N0}")));
         }
 
         if (LostEventsRecently)
@@ -83,19 +83,19 @@ public sealed record SyncHealth(string Name, string Schedule, SlotHealthSyncProg
             reasons.Add(new("events_lost", Text($"{Ingest!.Lost:N0} events of ingest source '{Ingest.Source}' were deleted before it read them (over max_backlog), the last {Ago(Ingest.LastLostAt!.Value)}")));
         }
 
-        if (Ingest is { } backlog && Alerts.IngestBacklog is { } maxBacklog && backlog.Events > maxBacklog)
+        if (Ingest is { } backlog && Attention.IngestBacklog is { } maxBacklog && backlog.Events > maxBacklog)
         {
-            reasons.Add(new("ingest_backlog", Text($"{backlog.Events:N0} events of ingest source '{backlog.Source}' unread, over alerts.ingest_backlog {maxBacklog:N0}")));
+            reasons.Add(new("ingest_backlog", Text($"{backlog.Events:N0} events of ingest source '{backlog.Source}' unread, over attention.ingest_backlog {maxBacklog:N0}")));
         }
 
-        if (Ingest is { OldestReceivedAt: { } oldest } unread && Alerts.IngestBacklogAge is { } maxAge && At - oldest > maxAge)
+        if (Ingest is { OldestReceivedAt: { } oldest } unread && Attention.IngestBacklogAge is { } maxAge && At - oldest > maxAge)
         {
-            reasons.Add(new("ingest_backlog_age", $"the oldest unread event of ingest source '{unread.Source}' arrived {Ago(oldest)}, over alerts.ingest_backlog_age {HealthText.Duration(maxAge.TotalSeconds)}"));
+            reasons.Add(new("ingest_backlog_age", $"the oldest unread event of ingest source '{unread.Source}' arrived {Ago(oldest)}, over attention.ingest_backlog_age {HealthText.Duration(maxAge.TotalSeconds)}"));
         }
 
-        if (Progress?.CheckpointUpdatedAt is { } moved && Alerts.CursorAge is { } maxCursorAge && At - moved > maxCursorAge)
+        if (Progress?.CheckpointUpdatedAt is { } moved && Attention.CursorAge is { } maxCursorAge && At - moved > maxCursorAge)
         {
-            reasons.Add(new("cursor_age", $"the checkpoint last moved {Ago(moved)}, over alerts.cursor_age {HealthText.Duration(maxCursorAge.TotalSeconds)}"));
+            reasons.Add(new("cursor_age", $"the checkpoint last moved {Ago(moved)}, over attention.cursor_age {HealthText.Duration(maxCursorAge.TotalSeconds)}"));
         }
 
         return reasons;

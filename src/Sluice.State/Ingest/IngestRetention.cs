@@ -18,18 +18,21 @@ namespace Sluice.State.Ingest;
 /// </param>
 public sealed record IngestRetention(string Source, TimeSpan Retention, IReadOnlyList<string> Readers, long? MaxBacklog = null)
 {
-    /// <summary>One entry per <c>type: ingest</c> connection of the config.</summary>
+    /// <summary>One entry per <c>type: ingest</c> and <c>type: engage</c> connection of the config.</summary>
     public static IReadOnlyList<IngestRetention> FromConfig(SluiceConfig config) =>
         config.Connections
-            .Where(c => c.Type == IngestConnector.ConnectorType)
+            .Where(c => c.Type is IngestConnector.ConnectorType or Engage.EngageConnector.ConnectorType)
             .Select(c =>
             {
-                var options = IngestConnectionOptions.Bind(c);
+                // An Engage webhook's deliveries share the queue, so they share its retention (no max_backlog).
+                var (retention, maxBacklog) = c.Type == IngestConnector.ConnectorType
+                    ? IngestConnectionOptions.Bind(c) is var options ? (options.Retention, options.MaxBacklog) : default
+                    : (Engage.EngageConnectionOptions.Bind(c).Retention, (long?)null);
                 return new IngestRetention(
                     c.Name,
-                    options.Retention,
+                    retention,
                     config.Syncs.Where(s => s.SourceConnection == c.Name).Select(s => s.Name).ToList(),
-                    options.MaxBacklog);
+                    maxBacklog);
             })
             .ToList();
 }

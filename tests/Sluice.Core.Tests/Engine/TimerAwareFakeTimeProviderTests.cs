@@ -166,4 +166,20 @@ public sealed class TimerAwareFakeTimeProviderTests
 
         Assert.Equal(start + TimeSpan.FromMinutes(61), _time.GetUtcNow());
     }
+
+    [Fact]
+    public async Task A_timer_armed_on_another_thread_fires_at_its_due_time_when_the_clock_moves_as_soon_as_it_is_seen()
+    {
+        // The window was a few instructions wide (counted as armed, not yet armed in the package): many rounds find it.
+        for (var round = 0; round < 2000; round++)
+        {
+            var armedAt = _time.GetUtcNow();
+            var delay = Task.Run(() => Task.Delay(TimeSpan.FromMinutes(1), _time));
+            var moved = Task.Run(() => _time.AdvanceToNextTimerAsync());
+            Assert.True(await Task.WhenAny(moved, Task.Delay(Settle)) == moved, $"round {round}: the clock did not reach the timer");
+            Assert.Equal(TimeSpan.FromMinutes(1), await moved);
+            await delay.WaitAsync(Settle);
+            Assert.Equal(armedAt + TimeSpan.FromMinutes(1), _time.GetUtcNow());
+        }
+    }
 }

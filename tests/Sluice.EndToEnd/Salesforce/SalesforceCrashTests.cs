@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Sluice.Emulators.Salesforce;
+using Sluice.Emulators.Salesforce.Org;
 
 namespace Sluice.EndToEnd.Salesforce;
 
@@ -23,7 +24,10 @@ public sealed class SalesforceCrashTests
     [Fact]
     public async Task A_bulk_upsert_killed_during_its_ingest_job_resumes_with_each_external_id_once()
     {
-        await using var org = await SalesforceOrgs.StartAsync();
+        // External_Id__c is an external id but not unique here: with a unique field the org itself would refuse a
+        // second record (DUPLICATE_VALUE), and a rerun that created the records again instead of finding them by
+        // external id would pass unseen. Here it leaves two Accounts with one external id, and the test fails.
+        await using var org = await StartWithNonUniqueExternalIdAsync();
         await using var bed = await TestBed.CreateAsync(nameof(A_bulk_upsert_killed_during_its_ingest_job_resumes_with_each_external_id_once),
             UsersTable,
             at => $"""
@@ -132,6 +136,16 @@ public sealed class SalesforceCrashTests
         // The trigger saw each row's column written exactly once, across the killed runs and the last one.
         Assert.Equal((long)Rows, await bed.ScalarAsync("SELECT count(*) FROM id_writes"));
         Assert.Equal((long)Rows, await bed.ScalarAsync("SELECT count(DISTINCT user_id) FROM id_writes"));
+    }
+
+    private static Task<SalesforceEmulator> StartWithNonUniqueExternalIdAsync()
+    {
+        var org = OrgDefinition.Default();
+        org.Objects["Account"] = new ObjectDefinition
+        {
+            Fields = new() { ["External_Id__c"] = new FieldDefinition { Type = "string", Length = 255, ExternalId = true, Unique = false } },
+        };
+        return SalesforceEmulator.StartAsync(new SalesforceEmulatorOptions { Port = 0, Org = org });
     }
 
     /// <summary>sObject Collections requests (create or update) the emulator answered with success.</summary>

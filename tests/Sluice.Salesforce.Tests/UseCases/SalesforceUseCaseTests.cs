@@ -224,6 +224,52 @@ public sealed class SalesforceUseCaseTests
         Assert.Single(bed.Emulator.Org.Records("CampaignMember", includeDeleted: true), m => m.IsDeleted && (string?)m.Get("ContactId") == contacts[1]);
     }
 
+    [Fact]
+    public async Task F7_a_member_deleted_in_Salesforce_is_created_again_when_the_user_is_in_the_segment_again()
+    {
+        await using var bed = await UseCaseBed.StartAsync("f7-campaign.yaml", Accounts + Users);
+        Seed(bed, "Campaign", ("Name", "Trial nurture"), ("External_Id__c", "trial-nurture"));
+        var contacts = Enumerable.Range(1, 2).Select(i => Seed(bed, "Contact", ("LastName", $"User {i}"), ("Email", $"u{i}@example.com"))).ToList();
+        await bed.ExecuteAsync($"""
+            INSERT INTO users (id, email, last_name, plan, last_seen, salesforce_contact_id) VALUES
+              (1, 'u1@example.com', 'User 1', 'trial', now(), '{contacts[0]}'),
+              (2, 'u2@example.com', 'User 2', 'trial', now(), '{contacts[1]}');
+            """);
+        await bed.RunAsync("trial_nurture_members");
+        var before = Members(bed);
+
+        // User 1's membership is removed by hand in Salesforce; user 2 converts, so the sync removes theirs.
+        var removed = bed.Emulator.Org.Save([new SaveRequest { Operation = SaveOperation.Delete, ObjectName = "CampaignMember", Id = before[contacts[0]].Id }]).Single();
+        Assert.True(removed.Success);
+        await bed.ExecuteAsync("UPDATE users SET plan = 'paid' WHERE id = 2");
+        await bed.RunAsync("trial_nurture_members");
+        Assert.Empty(Members(bed));
+
+        // Both come back: user 1 goes quiet (a change to a member Salesforce no longer has), user 2 is back on trial.
+        await bed.ExecuteAsync("""
+            UPDATE users SET last_seen = now() - interval '30 days' WHERE id = 1;
+            UPDATE users SET plan = 'trial' WHERE id = 2;
+            """);
+        var again = await bed.RunAsync("trial_nurture_members");
+
+        Assert.Equal(0, again.Rejected);
+        Assert.Equal(2, again.Acknowledged);
+        var after = Members(bed);
+        Assert.Equal([contacts[0], contacts[1]], after.Keys.Order());
+        Assert.NotEqual(before[contacts[0]].Id, after[contacts[0]].Id);
+        Assert.NotEqual(before[contacts[1]].Id, after[contacts[1]].Id);
+        Assert.Equal("Sent", after[contacts[0]].Get("Status"));
+        Assert.Equal("Responded", after[contacts[1]].Get("Status"));
+
+        // The ledger keeps the new Ids: the next change updates the new members in place.
+        await bed.ExecuteAsync("UPDATE users SET last_seen = now() WHERE id = 1");
+        var later = await bed.RunAsync("trial_nurture_members");
+        Assert.Equal(1, later.Acknowledged);
+        Assert.Equal(0, later.Rejected);
+        Assert.Equal(after[contacts[0]].Id, Members(bed)[contacts[0]].Id);
+        Assert.Equal("Responded", Members(bed)[contacts[0]].Get("Status"));
+    }
+
     private static Dictionary<string, SObjectRecord> Members(UseCaseBed bed) =>
         bed.Emulator.Org.Records("CampaignMember").ToDictionary(m => (string)m.Get("ContactId")!);
 

@@ -3,11 +3,12 @@ using Sluice.Core.Configuration;
 using Sluice.Core.Engine;
 using Sluice.Core.Errors;
 using Sluice.Server.Scheduling;
+using Sluice.Testing;
 
 namespace Sluice.Server.Tests.Scheduling;
 
 /// <summary>
-/// A <see cref="SyncScheduler"/> over <paramref name="syncs"/>, in process, on a <see cref="WatchedClock"/>. The n-th
+/// A <see cref="SyncScheduler"/> over <paramref name="syncs"/>, in process, on a <see cref="TimerAwareFakeTimeProvider"/>. The n-th
 /// run (from 0, counted over all syncs) of a sync does what <c>behaviour(sync, n)</c> says: throws, returns a
 /// <see cref="Failure"/> (reports a committed batch, then fails), or returns null (runs until stopped, or, with
 /// <paramref name="endsRuns"/>, ends at once). Every run's start is recorded with the clock's time.
@@ -23,7 +24,7 @@ internal sealed class SchedulerBed(IReadOnlyList<ScheduledSync> syncs, Func<stri
     /// <summary>The syncs a run of which succeeded, as the state store keeps them (<c>schedule: once</c>); share it to model a restart.</summary>
     public HashSet<string> Succeeded { get; set; } = [];
 
-    public WatchedClock Clock { get; } = new(start ?? new DateTimeOffset(2025, 1, 6, 12, 0, 0, TimeSpan.Zero));
+    public TimerAwareFakeTimeProvider Clock { get; } = new(start ?? new DateTimeOffset(2025, 1, 6, 12, 0, 0, TimeSpan.Zero));
 
     public IReadOnlyList<string> Log => [.. _log.Collector.GetSnapshot().Select(r => r.Message)];
 

@@ -48,7 +48,7 @@ public sealed class SyncDependencySchedulingTests
             ],
             bed.Log);
 
-        bed.Clock.Fake.Advance(TimeSpan.FromMinutes(5));
+        bed.Clock.Advance(TimeSpan.FromMinutes(5));
         await bed.WaitForRunsAsync(3);
         Assert.Equal(["users", "users", "orders"], bed.Runs.Select(r => r.Sync));
         await stop.CancelAsync();

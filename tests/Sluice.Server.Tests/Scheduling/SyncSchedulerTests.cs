@@ -20,7 +20,7 @@ public sealed class SyncSchedulerTests
         await bed.Clock.NextTimerAsync();
         Assert.Equal(["web_to_warehouse: run failed: internal error: InvalidOperationException: the flattener tripped; restarting in 1 s"], bed.Log);
 
-        bed.Clock.Fake.Advance(TimeSpan.FromSeconds(1));
+        bed.Clock.Advance(TimeSpan.FromSeconds(1));
         await bed.WaitForRunsAsync(2);
 
         await stop.CancelAsync();
@@ -78,7 +78,7 @@ public sealed class SyncSchedulerTests
         await bed.WaitForRunsAsync(1);
         await bed.Clock.NextTimerAsync();
         Assert.Equal(["web_to_warehouse: run failed: internal error: FormatException: bad input; the next run is in 5 min, as scheduled"], bed.Log);
-        bed.Clock.Fake.Advance(TimeSpan.FromMinutes(5));
+        bed.Clock.Advance(TimeSpan.FromMinutes(5));
         await bed.WaitForRunsAsync(2);
 
         await stop.CancelAsync();

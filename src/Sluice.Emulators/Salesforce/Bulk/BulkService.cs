@@ -24,15 +24,15 @@ internal sealed class BulkService
     private readonly SalesforceOrg _org;
     private readonly QueryService _queries;
     private readonly ConcurrentDictionary<string, BulkJob> _jobs = new(StringComparer.OrdinalIgnoreCase);
-    private readonly Func<string, SaveOptions> _saveOptions;
+    private readonly Func<string, string, SaveOptions> _saveOptions;
     private long _sequence;
 
-    /// <param name="saveOptions">The save options for a job's user (the emulator's per-record lock fault rides on them).</param>
-    public BulkService(SalesforceOrg org, QueryService queries, Func<string, SaveOptions>? saveOptions = null)
+    /// <param name="saveOptions">The save options for a job's user and change origin (the emulator's per-record lock fault rides on them).</param>
+    public BulkService(SalesforceOrg org, QueryService queries, Func<string, string, SaveOptions>? saveOptions = null)
     {
         _org = org;
         _queries = queries;
-        _saveOptions = saveOptions ?? (userId => new SaveOptions { UserId = userId });
+        _saveOptions = saveOptions ?? ((userId, origin) => new SaveOptions { UserId = userId, ChangeOrigin = origin });
     }
 
     /// <summary>Largest accepted upload in bytes.</summary>
@@ -40,7 +40,8 @@ internal sealed class BulkService
 
     public IEnumerable<BulkJob> Jobs => _jobs.Values.OrderBy(j => j.CreatedDate);
 
-    public IngestJob CreateIngest(JsonObject body, string apiVersion, string userId)
+    /// <param name="changeOrigin">The <c>changeOrigin</c> of the changes the job's records make (the creating request's API and client).</param>
+    public IngestJob CreateIngest(JsonObject body, string apiVersion, string userId, string changeOrigin = "")
     {
         var objectName = body["object"]?.ToString();
         var operation = body["operation"]?.ToString() ?? "";
@@ -71,7 +72,7 @@ internal sealed class BulkService
         }
 
         var (delimiter, delimiterName, crlf) = Format(body);
-        var job = new IngestJob(NextId(), schema.Name, operation, operation == "upsert" ? externalId : null, delimiter, delimiterName, crlf, apiVersion, userId, _org.Now());
+        var job = new IngestJob(NextId(), schema.Name, operation, operation == "upsert" ? externalId : null, delimiter, delimiterName, crlf, apiVersion, userId, _org.Now()) { ChangeOrigin = changeOrigin };
         _jobs[job.Id] = job;
         return job;
     }
@@ -374,7 +375,7 @@ internal sealed class BulkService
             positions.Add(r);
         }
 
-        var results = requests.Count == 0 ? [] : _org.Save(requests, _saveOptions(job.CreatedById));
+        var results = requests.Count == 0 ? [] : _org.Save(requests, _saveOptions(job.CreatedById, job.ChangeOrigin));
         if (job.Operation == "hardDelete")
         {
             // A hard delete skips the recycle bin: queryAll no longer finds the records, only getDeleted's log does.

@@ -16,6 +16,9 @@ internal sealed class IngestJob : BulkJob
 
     public string? ExternalIdFieldName { get; }
 
+    /// <summary>The <c>changeOrigin</c> of the changes its records make: <c>com/salesforce/api/bulkapi/…</c> and the creating request's client.</summary>
+    public string ChangeOrigin { get; init; } = "";
+
     public List<byte[]> Uploads { get; } = [];
 
     public long UploadedBytes { get; set; }

@@ -17,7 +17,7 @@ internal sealed class JobsResource : IRestResource
     private readonly BulkService _service;
 
     public JobsResource(SalesforceState state, QueryService queries) =>
-        _service = new BulkService(state.Org, queries, userId => state.SaveOptions(allOrNone: false, userId));
+        _service = new BulkService(state.Org, queries, (userId, origin) => state.SaveOptions(allOrNone: false, userId, origin));
 
     public IReadOnlyList<string> Names { get; } = ["jobs"];
 
@@ -47,7 +47,7 @@ internal sealed class JobsResource : IRestResource
                 case 2 when HttpMethods.IsPost(method):
                     {
                         var body = await ReadJsonAsync(context);
-                        BulkJob job = ingest ? _service.CreateIngest(body, apiVersion, userId) : _service.CreateQuery(body, apiVersion, userId);
+                        BulkJob job = ingest ? _service.CreateIngest(body, apiVersion, userId, ChangeOrigin.Of("bulkapi", apiVersion, context.Request)) : _service.CreateQuery(body, apiVersion, userId);
                         await WriteInfoAsync(context, job);
                         return true;
                     }

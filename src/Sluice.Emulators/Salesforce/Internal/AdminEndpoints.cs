@@ -58,6 +58,15 @@ internal sealed class AdminEndpoints(SalesforceState state)
             case Prefix + "/api-usage" when HttpMethods.IsPut(method):
                 await PutUsageAsync(context);
                 return;
+            case Prefix + "/streaming" when HttpMethods.IsGet(method):
+                await WriteAsync(context, StreamingState());
+                return;
+            case Prefix + "/streaming" when HttpMethods.IsPut(method):
+                await PutStreamingAsync(context);
+                return;
+            case Prefix + "/streaming/expire" when HttpMethods.IsPost(method):
+                await WriteAsync(context, new { expired = state.Streaming.Expire() });
+                return;
         }
 
         if (path.StartsWith(Prefix + "/records/", StringComparison.Ordinal) && HttpMethods.IsGet(method))
@@ -129,6 +138,57 @@ internal sealed class AdminEndpoints(SalesforceState state)
         await WriteAsync(context, new { used = state.Usage.Used, limit = state.Usage.Limit });
     }
 
+    private object StreamingState()
+    {
+        var options = state.Streaming.Options;
+        var (retained, oldest) = state.Streaming.Snapshot();
+        return new
+        {
+            retentionSeconds = options.Retention.TotalSeconds,
+            maxRetainedEvents = options.MaxRetainedEvents,
+            connectTimeoutSeconds = options.ConnectTimeout.TotalSeconds,
+            gapEvents = options.GapEvents,
+            overflowThreshold = options.OverflowThreshold,
+            retained,
+            oldestReplayId = oldest,
+            latestReplayId = state.Streaming.Latest,
+        };
+    }
+
+    /// <summary>Changes the streaming settings named in the body (<c>retentionSeconds</c>, <c>gapEvents</c>, …); the others stay.</summary>
+    private async Task PutStreamingAsync(HttpContext context)
+    {
+        try
+        {
+            var body = await JsonNode.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted) as JsonObject
+                ?? throw new JsonException("The body must be a JSON object.");
+            var current = state.Streaming.Options;
+            double? Seconds(string name) => body[name] is JsonValue v ? v.GetValue<double>() : null;
+            int? Int(string name) => body[name] is JsonValue v ? v.GetValue<int>() : null;
+            var unknown = body.Select(p => p.Key).Except(["retentionSeconds", "maxRetainedEvents", "connectTimeoutSeconds", "gapEvents", "overflowThreshold"]).FirstOrDefault();
+            if (unknown is not null)
+            {
+                throw new JsonException($"Unknown setting \"{unknown}\".");
+            }
+
+            state.Streaming.Options = new SalesforceStreamingOptions
+            {
+                Retention = Seconds("retentionSeconds") is { } retention ? TimeSpan.FromSeconds(retention) : current.Retention,
+                MaxRetainedEvents = Int("maxRetainedEvents") ?? current.MaxRetainedEvents,
+                ConnectTimeout = Seconds("connectTimeoutSeconds") is { } wait ? TimeSpan.FromSeconds(wait) : current.ConnectTimeout,
+                GapEvents = body["gapEvents"] is JsonValue gaps ? gaps.GetValue<bool>() : current.GapEvents,
+                OverflowThreshold = Int("overflowThreshold") ?? current.OverflowThreshold,
+            };
+        }
+        catch (Exception ex) when (ex is JsonException or SluiceException or InvalidOperationException or FormatException)
+        {
+            await SalesforceResponses.JsonAsync(context, 400, new JsonObject { ["message"] = "Invalid streaming settings: " + ex.Message });
+            return;
+        }
+
+        await WriteAsync(context, StreamingState());
+    }
+
     private static int ReadInt(string text, int fallback) =>
         int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value : fallback;
 
@@ -147,6 +207,7 @@ internal sealed class AdminEndpoints(SalesforceState state)
         text.AppendLine("  POST /services/oauth2/token      password, client_credentials, jwt-bearer, refresh_token");
         text.AppendLine("  POST /services/Soap/u/{version}  SOAP login (jsforce without client id/secret)");
         text.AppendLine("  /services/data/v62.0/...         sobjects, composite, composite/sobjects, limits, query, jobs");
+        text.AppendLine("  POST /cometd/62.0                Streaming API (CometD): /data/ChangeEvents, /data/{Object}ChangeEvent, replay ids");
         text.AppendLine();
         text.AppendLine("Inspection:");
         text.AppendLine("  GET  /__emulator/stats                      counters, records per object");
@@ -156,6 +217,8 @@ internal sealed class AdminEndpoints(SalesforceState state)
         text.AppendLine("  GET  /__emulator/faults  PUT /__emulator/faults   e.g. {\"lockRowRate\":0.1,\"requestLimitRate\":0.05}");
         text.AppendLine("  POST /__emulator/expire-tokens              every issued token expires now");
         text.AppendLine("  PUT  /__emulator/api-usage                  {\"used\": 14990, \"limit\": 15000}");
+        text.AppendLine("  GET  /__emulator/streaming  PUT /__emulator/streaming   e.g. {\"gapEvents\":true,\"retentionSeconds\":60}");
+        text.AppendLine("  POST /__emulator/streaming/expire           drop retained change events (older replay ids become invalid)");
         text.AppendLine("  POST /__emulator/empty-recycle-bin?object=  deleted records leave queryAll; getDeleted keeps them");
         text.AppendLine();
         var stats = state.Snapshot();

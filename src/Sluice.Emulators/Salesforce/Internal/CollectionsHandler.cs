@@ -109,7 +109,7 @@ internal sealed class CollectionsHandler(SalesforceState state)
         }
 
         var allOrNone = body["allOrNone"] is JsonValue flag && flag.TryGetValue<bool>(out var value) && value;
-        var results = state.Org.Save(requests, state.SaveOptions(allOrNone, call.UserId));
+        var results = state.Org.Save(requests, state.SaveOptions(allOrNone, call.UserId, call.ChangeOrigin));
         await call.JsonAsync(200, new JsonArray([.. results.Select(r => (JsonNode)SalesforceResponses.SaveResult(r, operation == SaveOperation.Upsert))]));
     }
 
@@ -129,7 +129,7 @@ internal sealed class CollectionsHandler(SalesforceState state)
         }
 
         var allOrNone = call.Query("allOrNone").Equals("true", StringComparison.OrdinalIgnoreCase);
-        var results = state.Org.Save([.. ids.Select(id => new SaveRequest { Operation = SaveOperation.Delete, Id = id })], state.SaveOptions(allOrNone, call.UserId));
+        var results = state.Org.Save([.. ids.Select(id => new SaveRequest { Operation = SaveOperation.Delete, Id = id })], state.SaveOptions(allOrNone, call.UserId, call.ChangeOrigin));
         await call.JsonAsync(200, new JsonArray([.. results.Select(r => (JsonNode)SalesforceResponses.SaveResult(r, false))]));
     }
 

@@ -27,6 +27,9 @@ internal sealed class RestCall(HttpContext context, SalesforceState state, strin
 
     public string Method => Context.Request.Method;
 
+    /// <summary>The <c>changeOrigin</c> of the changes this call makes.</summary>
+    public string ChangeOrigin => Internal.ChangeOrigin.Of("rest", Version, Context.Request);
+
     /// <summary><c>/services/data/v62.0</c>: the prefix of URLs the answers carry.</summary>
     public string BasePath => "/services/data/v" + Version;
 

@@ -82,7 +82,7 @@ internal sealed class SObjectsResource(SalesforceState state) : IRestResource
             return;
         }
 
-        var result = Org.Save([new SaveRequest { Operation = SaveOperation.Insert, ObjectName = schema.Name, Fields = RecordJson.Fields(body) }], state.SaveOptions(false, call.UserId))[0];
+        var result = Org.Save([new SaveRequest { Operation = SaveOperation.Insert, ObjectName = schema.Name, Fields = RecordJson.Fields(body) }], state.SaveOptions(false, call.UserId, call.ChangeOrigin))[0];
         if (!result.Success)
         {
             await SalesforceResponses.ErrorAsync(call.Context, 400, result.Errors[0]);
@@ -134,7 +134,7 @@ internal sealed class SObjectsResource(SalesforceState state) : IRestResource
 
         if (HttpMethods.IsDelete(call.Method))
         {
-            var deleted = Org.Save([new SaveRequest { Operation = SaveOperation.Delete, Id = record.Id }], state.SaveOptions(false, call.UserId))[0];
+            var deleted = Org.Save([new SaveRequest { Operation = SaveOperation.Delete, Id = record.Id }], state.SaveOptions(false, call.UserId, call.ChangeOrigin))[0];
             await NoContentOrErrorAsync(call, deleted);
             return;
         }
@@ -151,7 +151,7 @@ internal sealed class SObjectsResource(SalesforceState state) : IRestResource
                 return;
             }
 
-            var updated = Org.Save([new SaveRequest { Operation = SaveOperation.Update, Id = record.Id, Fields = RecordJson.Fields(body) }], state.SaveOptions(false, call.UserId))[0];
+            var updated = Org.Save([new SaveRequest { Operation = SaveOperation.Update, Id = record.Id, Fields = RecordJson.Fields(body) }], state.SaveOptions(false, call.UserId, call.ChangeOrigin))[0];
             await NoContentOrErrorAsync(call, updated);
             return;
         }
@@ -207,7 +207,7 @@ internal sealed class SObjectsResource(SalesforceState state) : IRestResource
         fields.RemoveAll(f => f.Key.Equals(field.Name, StringComparison.OrdinalIgnoreCase));
         fields.Insert(0, KeyValuePair.Create(field.Name, (JsonNode?)JsonValue.Create(value)));
         var request = new SaveRequest { Operation = SaveOperation.Upsert, ObjectName = schema.Name, ExternalIdField = field.Name, Fields = fields };
-        var result = Org.Save([request], state.SaveOptions(false, call.UserId))[0];
+        var result = Org.Save([request], state.SaveOptions(false, call.UserId, call.ChangeOrigin))[0];
         if (result.MultipleMatches.Count > 0)
         {
             await MultipleChoicesAsync(call, schema, result.MultipleMatches);

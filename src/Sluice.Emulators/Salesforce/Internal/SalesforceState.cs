@@ -22,7 +22,12 @@ internal sealed class SalesforceState
         Usage = new ApiUsage(Org.Definition.DailyApiRequests, Time);
         _faults = new SalesforceFaults(options.Faults);
         _retain = options.RetainRequests;
+        Streaming = new Streaming.ChangeEventLog(options.Streaming, Time);
+        Org.Committed = Streaming.Publish;
     }
+
+    /// <summary>Change Data Capture: every committed save's change events, retained for replay.</summary>
+    public Streaming.ChangeEventLog Streaming { get; }
 
     public TimeProvider Time { get; }
 
@@ -66,13 +71,14 @@ internal sealed class SalesforceState
     }
 
     /// <summary>The per-record lock fault for the save path: each record draws on its own.</summary>
-    public SaveOptions SaveOptions(bool allOrNone, string? userId)
+    public SaveOptions SaveOptions(bool allOrNone, string? userId, string changeOrigin = "")
     {
         var faults = Faults;
         return new SaveOptions
         {
             AllOrNone = allOrNone,
             UserId = userId,
+            ChangeOrigin = changeOrigin,
             CommitLag = faults.Draw(faults.Options.CommitLagRate) ? Counted(faults.Options.CommitLag) : null,
             LockFailure = faults.Options.LockRowRate > 0
                 ? _ =>
@@ -139,10 +145,11 @@ internal sealed class SalesforceState
         Records = Org.Counts(),
     };
 
-    /// <summary>Forgets records, the request log, counters and the API usage; tokens stay valid.</summary>
+    /// <summary>Forgets records, retained change events, the request log, counters and the API usage; tokens stay valid.</summary>
     public void Reset()
     {
         Org.Reset();
+        Streaming.Expire();
         Usage.Set(0);
         lock (_logLock)
         {

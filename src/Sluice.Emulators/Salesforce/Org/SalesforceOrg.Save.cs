@@ -22,7 +22,7 @@ public sealed partial class SalesforceOrg
         {
             var undo = new List<(ObjectStore Store, string Id, SObjectRecord? Previous)>();
             var deleteLogLength = _deleteLog.Count;
-            var context = new SaveContext(Now(), options.UserId ?? DefaultUserId, undo);
+            var context = new SaveContext(Now(), options.UserId ?? DefaultUserId, undo, []);
             for (var i = 0; i < requests.Count; i++)
             {
                 results[i] = options.LockFailure?.Invoke(requests[i]) == true
@@ -38,6 +38,7 @@ public sealed partial class SalesforceOrg
                 }
 
                 _deleteLog.RemoveRange(deleteLogLength, _deleteLog.Count - deleteLogLength);
+                context.Changes.Clear();
                 for (var i = 0; i < results.Length; i++)
                 {
                     if (results[i].Success)
@@ -50,6 +51,13 @@ public sealed partial class SalesforceOrg
             {
                 transaction.Undo.AddRange(undo);
                 transaction.Deleted.AddRange(_deleteLog.Skip(deleteLogLength));
+                transaction.Changes.AddRange(context.Changes);
+                transaction.UserId ??= context.UserId;
+                transaction.Origin ??= options.ChangeOrigin;
+            }
+            else if (context.Changes.Count > 0)
+            {
+                Committed?.Invoke(new OrgCommit(context.Changes, context.Now, context.UserId, options.ChangeOrigin));
             }
 
             if (options.CommitLag is { } lag && lag > TimeSpan.Zero)
@@ -161,6 +169,7 @@ public sealed partial class SalesforceOrg
         context.Undo.Add((store, target.Id, target));
         store.Put(target.Id, new SObjectRecord(target.Schema, target.Id, values));
         _deleteLog.Add(new DeletedRecord(target.Schema.Name, target.Id, context.Now));
+        context.Changes.Add(new RecordChange(RecordChangeType.Delete, target, store.Records[target.Id]));
         return new SaveResult { Id = target.Id, ObjectName = target.Schema.Name };
     }
 
@@ -300,7 +309,9 @@ public sealed partial class SalesforceOrg
         }
 
         context.Undo.Add((store, id, existing));
-        store.Put(id, new SObjectRecord(schema, id, values));
+        var saved = new SObjectRecord(schema, id, values);
+        store.Put(id, saved);
+        context.Changes.Add(new RecordChange(creating ? RecordChangeType.Create : RecordChangeType.Update, existing, saved));
         return new SaveResult { Id = id, Created = creating, ObjectName = schema.Name };
     }
 
@@ -348,6 +359,13 @@ public sealed partial class SalesforceOrg
 
         public List<DeletedRecord> Deleted { get; } = [];
 
+        /// <summary>The grouped saves' changes: published as one commit when the grouping ends, unless rolled back.</summary>
+        public List<RecordChange> Changes { get; } = [];
+
+        public string? UserId { get; set; }
+
+        public string? Origin { get; set; }
+
         public void Rollback()
         {
             lock (org._lock)
@@ -364,11 +382,23 @@ public sealed partial class SalesforceOrg
 
                 Undo.Clear();
                 Deleted.Clear();
+                Changes.Clear();
             }
         }
 
-        public void Dispose() => AmbientTransaction.Value = null;
+        public void Dispose()
+        {
+            AmbientTransaction.Value = null;
+            lock (org._lock)
+            {
+                if (Changes.Count > 0)
+                {
+                    org.Committed?.Invoke(new OrgCommit([.. Changes], org.Now(), UserId ?? org.DefaultUserId, Origin ?? ""));
+                    Changes.Clear();
+                }
+            }
+        }
     }
 
-    private sealed record SaveContext(DateTimeOffset Now, string UserId, List<(ObjectStore Store, string Id, SObjectRecord? Previous)> Undo);
+    private sealed record SaveContext(DateTimeOffset Now, string UserId, List<(ObjectStore Store, string Id, SObjectRecord? Previous)> Undo, List<RecordChange> Changes);
 }

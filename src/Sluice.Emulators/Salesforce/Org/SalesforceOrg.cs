@@ -60,6 +60,12 @@ public sealed partial class SalesforceOrg
     /// <summary>The id of the org's first user: the acting user when none is given.</summary>
     public string DefaultUserId => _userIdsByName[Definition.Users[0].Username];
 
+    /// <summary>
+    /// Told of every committed transaction, under the org's lock and so in commit order (Change Data Capture
+    /// listens here). Must not call back into the org.
+    /// </summary>
+    internal Action<OrgCommit>? Committed { get; set; }
+
     /// <summary>The clock behind every audit timestamp.</summary>
     public TimeProvider Time => _time;
 

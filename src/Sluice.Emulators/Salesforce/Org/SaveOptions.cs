@@ -19,6 +19,12 @@ public sealed class SaveOptions
     public Func<SaveRequest, bool>? LockFailure { get; init; }
 
     /// <summary>
+    /// The API door and client that made the save, as change events report it in <c>changeOrigin</c>, e.g.
+    /// <c>com/salesforce/api/rest/62.0;client=sluice</c>. Default empty (a change made inside the org).
+    /// </summary>
+    public string ChangeOrigin { get; init; } = "";
+
+    /// <summary>
     /// Fault: the call's records are stamped now (<c>SystemModstamp</c>, <c>LastModifiedDate</c>) but readers (queries,
     /// queryAll, Bulk query jobs, getUpdated) see them only this long afterwards, as a long transaction that commits late
     /// would show them; until then they see the record as it was before (or not at all, when it is new). Default

@@ -45,6 +45,9 @@ internal sealed class AdminEndpoints(EmulatorState state)
             case Prefix + "/faults" when HttpMethods.IsPut(method):
                 await PutFaultsAsync(context);
                 break;
+            case Prefix + "/engage" when HttpMethods.IsPost(method):
+                await PushEngageAsync(context);
+                break;
             default:
                 await SegmentResponses.WriteErrorAsync(response, StatusCodes.Status404NotFound, $"No emulator endpoint {method} {request.Path}; GET / lists the endpoints");
                 break;
@@ -135,6 +138,35 @@ internal sealed class AdminEndpoints(EmulatorState state)
         await WriteJsonAsync(context.Response, state.Faults.Options, context.RequestAborted);
     }
 
+    /// <summary><c>{"pushes":[{"kind":"entered","userId":"u1","key":"vip","timestamp":"…"}, …]}</c> → <c>{"statuses":[200, …]}</c>.</summary>
+    private async Task PushEngageAsync(HttpContext context)
+    {
+        EngagePushRequest? pushes;
+        try
+        {
+            pushes = await JsonSerializer.DeserializeAsync<EngagePushRequest>(context.Request.Body, EmulatorJson.Strict, context.RequestAborted);
+        }
+        catch (JsonException ex)
+        {
+            await BadRequestAsync(context, "Invalid Engage push JSON: " + ex.Message);
+            return;
+        }
+
+        try
+        {
+            var statuses = await state.Engage.PushAsync(pushes?.Pushes ?? [], context.RequestAborted);
+            await WriteJsonAsync(context.Response, new { statuses }, context.RequestAborted);
+        }
+        catch (SluiceException ex)
+        {
+            await BadRequestAsync(context, ex.Message);
+        }
+        catch (HttpRequestException ex)
+        {
+            await SegmentResponses.WriteErrorAsync(context.Response, StatusCodes.Status502BadGateway, "The Engage webhook could not be reached: " + ex.Message);
+        }
+    }
+
     private static bool TryReadCount(string text, int fallback, out int value)
     {
         if (text.Length == 0)
@@ -171,6 +203,8 @@ internal sealed class AdminEndpoints(EmulatorState state)
         text.AppendLine("  DELETE /__emulator/messages                     forget everything");
         text.AppendLine("  GET    /__emulator/faults                       current fault injection");
         text.AppendLine("  PUT    /__emulator/faults                       e.g. {\"rateLimitRate\":0.5,\"retryAfterSeconds\":1}");
+        text.AppendLine("  POST   /__emulator/engage                       push Engage deliveries to --engage-webhook, e.g.");
+        text.AppendLine("         {\"pushes\":[{\"kind\":\"entered\",\"userId\":\"u1\",\"key\":\"vip\",\"timestamp\":\"2026-05-01T12:00:00Z\"}]}");
         text.AppendLine();
         var stats = state.Store.Snapshot();
         text.AppendLine(string.Create(CultureInfo.InvariantCulture, $"So far: {stats.Requests} requests, {stats.Unique} unique events, {stats.Duplicates} duplicates, {stats.Dropped} dropped, {stats.RejectedRequests} rejected requests, {stats.Faults} injected faults."));

@@ -20,6 +20,9 @@ internal sealed class EmulatorState(SegmentEmulatorOptions options, Cancellation
 
     public MessageStore Store => Volatile.Read(ref _store);
 
+    /// <summary>Pushes Engage deliveries to <see cref="SegmentEmulatorOptions.EngageWebhook"/>.</summary>
+    public EngagePusher Engage { get; } = new(options.EngageWebhook, options.EngageSecret, options.EngageSpaceId, options.TimeProvider);
+
     public FaultInjector Faults => Volatile.Read(ref _faults);
 
     public void Reset() => Volatile.Write(ref _store, new MessageStore(Options.RetainMessages));

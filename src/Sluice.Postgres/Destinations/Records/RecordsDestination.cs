@@ -16,7 +16,7 @@ namespace Sluice.Postgres.Destinations.Records;
 /// mode, and the group memberships by difference. Every statement is idempotent by key, so a batch written again after
 /// a crash (before its checkpoint committed) changes nothing.
 /// </summary>
-internal sealed class RecordsDestination : IDestination, IDestinationDiscovery, IDestinationMappingCheck
+internal sealed class RecordsDestination : IDestination, IDestinationDiscovery, IDestinationMappingCheck, ISharedTransactionWrites
 {
     private const int MaxRecordBytes = 1024 * 1024;
     private const int MaxBatchBytes = 64 * 1024 * 1024;
@@ -46,7 +46,7 @@ internal sealed class RecordsDestination : IDestination, IDestinationDiscovery, 
 
     public DestinationLimits Limits { get; }
 
-    /// <summary>Sync mode deletes the rows of deleted records; the other modes never delete.</summary>
+    /// <summary>Sync mode deletes the rows of deleted records (or, with <c>deletes: soft</c>, marks them); the other modes never delete.</summary>
     public bool AcceptsDeletes => _options.Mode == RecordsMode.Sync;
 
     public bool Sends(Change change) => change.Operation != ChangeOperation.Delete || _options.Mode == RecordsMode.Sync;
@@ -59,7 +59,7 @@ internal sealed class RecordsDestination : IDestination, IDestinationDiscovery, 
     /// <summary>The table's columns as mapping targets, so a mapping that names another column is refused at its key.</summary>
     public async Task<MappingShape> DiscoverAsync(CancellationToken ct)
     {
-        var table = await ReadAsync(_options.Schema, _options.Table, _options.Key, ct);
+        var table = await ReadAsync(_options.Schema, _options.Table, _options.KeyColumns, ct);
         // A missing table is reported by the check, with its CREATE TABLE typed from the mapping.
         return table.Exists ? ShapeOf(table.Columns.Keys) : Shape;
     }
@@ -102,6 +102,18 @@ internal sealed class RecordsDestination : IDestination, IDestinationDiscovery, 
                 throw new SluiceException(ErrorClass.RecordRejected, $"the key column '{_options.Key}' is NULL, so the record has no row to be written to");
             }
 
+            if (_options.KeyColumns.Count > 1)
+            {
+                for (var i = 0; i < layout.Columns.Count; i++)
+                {
+                    if (values[i] is null && _options.KeyColumns.Contains(layout.Columns[i].Column))
+                    {
+                        // A unique key holds NULLs as distinct: every replay would append the version again.
+                        throw new SluiceException(ErrorClass.RecordRejected, $"the key column '{layout.Columns[i].Column}' is NULL, so the version cannot be told apart from a replay");
+                    }
+                }
+            }
+
             var keyText = key as string ?? Convert.ToString(key, CultureInfo.InvariantCulture)!;
             row = new RecordsRow(keyText, false, layout, values, GroupsOf(change, fields, values, from));
         }
@@ -112,7 +124,16 @@ internal sealed class RecordsDestination : IDestination, IDestinationDiscovery, 
         return new EncodedRecord(change, id, payload) { Prepared = row };
     }
 
-    public async Task<IReadOnlyList<WriteResult>> WriteAsync(IReadOnlyList<EncodedRecord> batch, CancellationToken ct)
+    /// <summary>The table's database and role: when the state store is there too, batches are written in its commit transaction.</summary>
+    public string Database => DatabaseIdentity.Of(_dataSource.ConnectionString);
+
+    public Task<IReadOnlyList<WriteResult>> WriteAsync(IReadOnlyList<EncodedRecord> batch, CancellationToken ct) => WriteAsync(batch, null, ct);
+
+    /// <summary>Writes the batch in <paramref name="transaction"/>, the state store's, which commits it with the checkpoint.</summary>
+    public Task<IReadOnlyList<WriteResult>> WriteAsync(IReadOnlyList<EncodedRecord> batch, System.Data.Common.DbTransaction transaction, CancellationToken ct) =>
+        WriteAsync(batch, (NpgsqlTransaction)transaction, ct);
+
+    private async Task<IReadOnlyList<WriteResult>> WriteAsync(IReadOnlyList<EncodedRecord> batch, NpgsqlTransaction? shared, CancellationToken ct)
     {
         var results = new WriteResult[batch.Count];
         // The last version of each key wins: ON CONFLICT may not touch a row twice in one statement.
@@ -135,7 +156,8 @@ internal sealed class RecordsDestination : IDestination, IDestinationDiscovery, 
                 continue;
             }
 
-            latest[row.Key] = i;
+            // Append-only keeps every version the batch holds (ON CONFLICT DO NOTHING may meet a key twice).
+            latest[_options.Mode == RecordsMode.Append ? i.ToString(CultureInfo.InvariantCulture) : row.Key] = i;
         }
 
         var current = latest.Values.Order().Select(i => (Index: i, Row: rows[i]!)).ToList();
@@ -147,7 +169,7 @@ internal sealed class RecordsDestination : IDestination, IDestinationDiscovery, 
         HashSet<string> written;
         try
         {
-            written = await WriteRowsAsync(current, ct);
+            written = await WriteRowsAsync(current, shared, ct);
         }
         catch (Exception e) when (IsDriverError(e))
         {
@@ -171,12 +193,31 @@ internal sealed class RecordsDestination : IDestination, IDestinationDiscovery, 
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-    /// <summary>Writes the batch in one transaction; returns the keys whose rows now hold the record (every upsert, except enrich's left-outs).</summary>
-    private async Task<HashSet<string>> WriteRowsAsync(List<(int Index, RecordsRow Row)> rows, CancellationToken ct)
+    /// <summary>
+    /// Writes the batch in one transaction, its own or <paramref name="shared"/> (left open, staging tables dropped);
+    /// returns the keys whose rows now hold the record (every upsert, except enrich's left-outs).
+    /// </summary>
+    private async Task<HashSet<string>> WriteRowsAsync(List<(int Index, RecordsRow Row)> rows, NpgsqlTransaction? shared, CancellationToken ct)
     {
         var (table, groupsTable) = await CatalogAsync(ct);
+        if (shared is not null)
+        {
+            var written = await WriteRowsAsync(rows, shared.Connection!, shared, table, groupsTable, ct);
+            // Another write of the same transaction (the next half of a bisected batch) stages again.
+            await ExecuteAsync(shared.Connection!, shared, $"DROP TABLE {RecordsSql.Stage}; DROP TABLE IF EXISTS {RecordsSql.GroupStage}", ct);
+            return written;
+        }
+
         await using var connection = await _dataSource.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
+        var result = await WriteRowsAsync(rows, connection, transaction, table, groupsTable, ct);
+        await transaction.CommitAsync(ct);
+        return result;
+    }
+
+    private async Task<HashSet<string>> WriteRowsAsync(List<(int Index, RecordsRow Row)> rows, NpgsqlConnection connection, NpgsqlTransaction transaction,
+        RecordsTable table, RecordsTable? groupsTable, CancellationToken ct)
+    {
         var written = new HashSet<string>(StringComparer.Ordinal);
         var stage = 0;
         foreach (var layoutRows in rows.GroupBy(r => r.Row.Layout.Signature))
@@ -280,7 +321,6 @@ internal sealed class RecordsDestination : IDestination, IDestinationDiscovery, 
             written.UnionWith(upserts);
         }
 
-        await transaction.CommitAsync(ct);
         return written;
     }
 
@@ -392,7 +432,7 @@ internal sealed class RecordsDestination : IDestination, IDestinationDiscovery, 
             return catalog;
         }
 
-        var table = await ReadAsync(_options.Schema, _options.Table, _options.Key, ct);
+        var table = await ReadAsync(_options.Schema, _options.Table, _options.KeyColumns, ct);
         if (!table.Exists || !table.Columns.ContainsKey(_options.Key))
         {
             throw SluiceException.Config($"{Description}: the table does not exist or has no column '{_options.Key}'; `sluice check` prints the CREATE TABLE that fixes it");
@@ -401,7 +441,7 @@ internal sealed class RecordsDestination : IDestination, IDestinationDiscovery, 
         RecordsTable? groups = null;
         if (_options.Groups is { } g)
         {
-            groups = await ReadAsync(g.Schema, g.Table, null, ct);
+            groups = await ReadAsync(g.Schema, g.Table, [], ct);
             if (!groups.Exists || !groups.Columns.ContainsKey(g.ForeignKey) || !groups.Columns.ContainsKey(g.NameColumn))
             {
                 throw SluiceException.Config($"{Description}: the groups table {g.Schema}.{g.Table} does not exist or lacks '{g.ForeignKey}' or '{g.NameColumn}'; `sluice check` prints the CREATE TABLE that fixes it");
@@ -412,7 +452,7 @@ internal sealed class RecordsDestination : IDestination, IDestinationDiscovery, 
         return (table, groups);
     }
 
-    private async Task<RecordsTable> ReadAsync(string schema, string table, string? key, CancellationToken ct)
+    private async Task<RecordsTable> ReadAsync(string schema, string table, IReadOnlyList<string> key, CancellationToken ct)
     {
         try
         {
@@ -428,7 +468,7 @@ internal sealed class RecordsDestination : IDestination, IDestinationDiscovery, 
     /// <summary>The table and the groups table exist, with a unique key, and the role may do what the mode needs; each failure with its fix.</summary>
     private async Task CheckCoreAsync(CompiledMapping? mapping, CancellationToken ct)
     {
-        var table = await ReadAsync(_options.Schema, _options.Table, _options.Key, ct);
+        var table = await ReadAsync(_options.Schema, _options.Table, _options.KeyColumns, ct);
         var types = mapping is null
             ? _options.Columns.Select(c => (c, "text")).ToList()
             : RecordsLayout.Of(mapping, _options.Key).Fields.Select(f => (f.Target, f.Transform is null ? f.Column!.DatabaseType : "text")).ToList();
@@ -438,17 +478,32 @@ internal sealed class RecordsDestination : IDestination, IDestinationDiscovery, 
                 (mapping is null ? " (with each column's type)" : ""));
         }
 
+        if (!table.KeyIsUnique && _options.KeyColumns.Count > 1)
+        {
+            var columns = string.Join(", ", _options.KeyColumns.Select(SqlNames.Quote));
+            throw SluiceException.Config($"{Description}: the table has no unique key on ({string.Join(", ", _options.KeyColumns)}), so a replayed version cannot be told from a new one; " +
+                $"add it: ALTER TABLE {_options.QualifiedTable} ADD UNIQUE ({columns});");
+        }
+
         if (!table.KeyIsUnique)
         {
             throw SluiceException.Config($"{Description}: the key column '{_options.Key}' is not the table's primary key (or a unique column), so rows cannot be matched to records; " +
                 $"add it: ALTER TABLE {_options.QualifiedTable} ADD PRIMARY KEY ({SqlNames.Quote(_options.Key)});");
         }
 
+        if (_options.SoftDelete && !table.Columns.ContainsKey(_options.DeletedAt))
+        {
+            throw SluiceException.Config($"{Description}: 'deletes: soft' sets column '{_options.DeletedAt}' on a deleted record's row, and the table has none; " +
+                $"add it: ALTER TABLE {_options.QualifiedTable} ADD COLUMN {SqlNames.Quote(_options.DeletedAt)} timestamptz;");
+        }
+
         var needed = new List<string> { "SELECT" };
         needed.AddRange(_options.Mode switch
         {
+            RecordsMode.Sync when _options.SoftDelete => ["INSERT", "UPDATE"],
             RecordsMode.Sync => ["INSERT", "UPDATE", "DELETE"],
             RecordsMode.Additive => ["INSERT", "UPDATE"],
+            RecordsMode.Append => ["INSERT"],
             _ => ["UPDATE"],
         });
         var missing = needed.Where(p => p switch
@@ -472,7 +527,7 @@ internal sealed class RecordsDestination : IDestination, IDestinationDiscovery, 
 
         if (_options.Groups is { } groups)
         {
-            var groupsTable = await ReadAsync(groups.Schema, groups.Table, null, ct);
+            var groupsTable = await ReadAsync(groups.Schema, groups.Table, [], ct);
             var keyType = table.Columns.GetValueOrDefault(_options.Key, "text");
             if (!groupsTable.Exists || !groupsTable.Columns.ContainsKey(groups.ForeignKey) || !groupsTable.Columns.ContainsKey(groups.NameColumn))
             {

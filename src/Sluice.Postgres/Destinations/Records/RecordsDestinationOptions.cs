@@ -4,7 +4,9 @@ namespace Sluice.Postgres.Destinations.Records;
 
 /// <summary>
 /// A records export's keys under a sync's <c>destination:</c> (G4, G5; docs/records.md): <c>table</c> and <c>key</c>
-/// (required), <c>mode</c> (<c>additive</c>, the default; <c>sync</c>; <c>enrich</c>), <c>groups</c>. The sync's
+/// (required; a list of columns for <c>mode: append</c>), <c>mode</c> (<c>additive</c>, the default; <c>sync</c>;
+/// <c>enrich</c>; <c>append</c>), <c>deletes</c> (<c>delete</c>, the default, or <c>soft</c>: <c>deleted_at</c> is set),
+/// <c>groups</c>. The sync's
 /// <c>mapping:</c> names the table's columns (targets) and the source columns they take; its <c>batch.size</c> the rows per
 /// transaction (default 5,000).
 /// </summary>
@@ -20,7 +22,25 @@ internal sealed class RecordsDestinationOptions
     /// <summary>The table's key column: a mapping target, unique in the table (its primary key).</summary>
     public required string Key { get; init; }
 
+    /// <summary>
+    /// Every column of the table's unique key: <see cref="Key"/> alone, or, for <see cref="RecordsMode.Append"/>, the
+    /// record's key and the columns that tell its versions apart (<c>key: [Id, SystemModstamp]</c>).
+    /// </summary>
+    public IReadOnlyList<string> KeyColumns
+    {
+        get => _keyColumns ?? [Key];
+        init => _keyColumns = value;
+    }
+
+    private readonly IReadOnlyList<string>? _keyColumns;
+
     public RecordsMode Mode { get; init; } = RecordsMode.Additive;
+
+    /// <summary><c>deletes: soft</c> (sync mode): a deleted record's row stays, with <see cref="DeletedAt"/> set; cleared when the record comes back.</summary>
+    public bool SoftDelete { get; init; }
+
+    /// <summary>The column a soft delete sets (<c>deleted_at:</c>; default <c>deleted_at</c>), a timestamp column not in the mapping.</summary>
+    public string DeletedAt { get; init; } = "deleted_at";
 
     public RecordsGroupsOptions? Groups { get; init; }
 
@@ -42,15 +62,40 @@ internal sealed class RecordsDestinationOptions
     {
         var destination = sync.Destination;
         var (schema, table) = SplitTable(destination, "table", connection.Schema, "name the table records are exported to, e.g. 'table: public.customers' (it must exist; `sluice check` prints its CREATE TABLE)");
-        var key = destination.RequireString("key", "name the table's key column, e.g. 'key: id', and map it: 'mapping: {id: id, …}'");
+        const string KeyFix = "name the table's key column, e.g. 'key: id', and map it: 'mapping: {id: id, …}'";
+        var keys = destination.GetStringList("key") is { Count: > 0 } list ? list.Select(k => k.Trim()).ToList()
+            : throw new ConfigException(destination.LocationOf("key"), "'key' is missing", KeyFix);
+        var key = keys[0];
         var mode = destination.GetString("mode")?.Trim().ToLowerInvariant() switch
         {
             null or "additive" => RecordsMode.Additive,
             "sync" => RecordsMode.Sync,
             "enrich" => RecordsMode.Enrich,
+            "append" => RecordsMode.Append,
             _ => throw new ConfigException(destination.LocationOf("mode"), $"unknown mode {destination.Show("mode")}",
-                "use 'mode: additive' (create and update; the default), 'mode: sync' (and delete rows whose record is gone) or 'mode: enrich' (update existing rows only)"),
+                "use 'mode: additive' (create and update; the default), 'mode: sync' (and delete rows whose record is gone), 'mode: enrich' (update existing rows only) " +
+                "or 'mode: append' (insert each new version; never update or delete)"),
         };
+        if (keys.Count > 1 && mode != RecordsMode.Append)
+        {
+            throw new ConfigException(destination.LocationOf("key"), "a key of several columns is for mode: append (the record's key and the columns that tell its versions apart)",
+                "name the table's one key column, e.g. 'key: id', or use 'mode: append' for an audit table keyed by 'key: [id, system_modstamp]'");
+        }
+
+        var soft = destination.GetString("deletes")?.Trim().ToLowerInvariant() switch
+        {
+            null or "delete" => false,
+            "soft" => true,
+            _ => throw new ConfigException(destination.LocationOf("deletes"), $"unknown deletes {destination.Show("deletes")}",
+                "use 'deletes: delete' (delete the row; the default) or 'deletes: soft' (set its deleted_at)"),
+        };
+        if (soft && mode != RecordsMode.Sync)
+        {
+            throw new ConfigException(destination.LocationOf("deletes"), $"'deletes: soft' says how deleted records are written, but only mode: sync deletes (this is mode: {mode.ToString().ToLowerInvariant()})",
+                "add 'mode: sync', or remove 'deletes:'");
+        }
+
+        var deletedAt = destination.GetString("deleted_at")?.Trim() ?? "deleted_at";
         var columns = new List<string>();
         foreach (var field in sync.Mapping.Fields)
         {
@@ -63,10 +108,23 @@ internal sealed class RecordsDestinationOptions
             columns.Add(field.Target);
         }
 
-        if (!columns.Contains(key, StringComparer.Ordinal))
+        foreach (var column in keys.Where(k => !columns.Contains(k, StringComparer.Ordinal)))
         {
-            throw new ConfigException(sync.Mapping.Location, $"the mapping does not map the key column '{key}'",
-                $"add '{key}: <source column>' to the mapping: the key says which row a record is");
+            throw new ConfigException(sync.Mapping.Location, $"the mapping does not map the key column '{column}'",
+                $"add '{column}: <source column>' to the mapping: the key says which row a record is");
+        }
+
+        if (soft && columns.Contains(deletedAt, StringComparer.Ordinal))
+        {
+            throw new ConfigException(destination.Has("deleted_at") ? destination.LocationOf("deleted_at") : destination.LocationOf("deletes"),
+                $"'{deletedAt}' is mapped, but with 'deletes: soft' Sluice sets it when a record is deleted and clears it when it comes back",
+                $"remove '{deletedAt}' from the mapping, or name another column with 'deleted_at: <column>'");
+        }
+
+        if (mode == RecordsMode.Append && destination.Has("groups"))
+        {
+            throw new ConfigException(destination.LocationOf("groups"), "an append-only table keeps every version of a record; it has no current memberships to export",
+                "remove 'groups:', or export the groups from a sync into a records table (mode: sync or additive)");
         }
 
         var groups = destination.GetSection("groups") is { } section ? RecordsGroupsOptions.Bind(section, connection.Schema, columns) : null;
@@ -75,7 +133,10 @@ internal sealed class RecordsDestinationOptions
             Schema = schema,
             Table = table,
             Key = key,
+            KeyColumns = keys,
             Mode = mode,
+            SoftDelete = soft,
+            DeletedAt = deletedAt,
             Groups = groups,
             Columns = columns,
             BatchSize = sync.Section.GetSection("batch")?.GetInt("size", 1, 100_000) ?? DefaultBatchSize,

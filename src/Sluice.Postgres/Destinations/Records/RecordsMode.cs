@@ -11,4 +11,10 @@ internal enum RecordsMode
 
     /// <summary>Update only rows that already exist; records without one are left out, and explain says so.</summary>
     Enrich,
+
+    /// <summary>
+    /// Append-only (an immutable audit table): insert each new version as a row, keyed by the record's key and a version
+    /// column (<c>key: [Id, SystemModstamp]</c>); never update or delete. A replay of a version already there is a no-op.
+    /// </summary>
+    Append,
 }

@@ -31,15 +31,34 @@ internal sealed class RecordsSql
         var set = string.Join(", ", others.Select(c => $"{Q(c)} = excluded.{Q(c)}"));
         var changed = others.Count == 0 ? "" :
             $" WHERE ({string.Join(", ", others.Select(c => $"t.{Q(c)}"))}) IS DISTINCT FROM ({string.Join(", ", others.Select(c => $"excluded.{Q(c)}"))})";
-        Upsert = $"INSERT INTO {table} AS t ({string.Join(", ", columns.Select(Q))}) SELECT {string.Join(", ", cast)} FROM {Stage} s WHERE NOT s.{DeleteFlag} " +
-            (others.Count == 0 ? $"ON CONFLICT ({key}) DO NOTHING" : $"ON CONFLICT ({key}) DO UPDATE SET {set}{changed}");
+        var insert = $"INSERT INTO {table} AS t ({string.Join(", ", columns.Select(Q))}) SELECT {string.Join(", ", cast)} FROM {Stage} s WHERE NOT s.{DeleteFlag} ";
+        if (options.Mode == RecordsMode.Append)
+        {
+            // An audit table keeps each version once: a version already there (a replay) is skipped, never updated.
+            Upsert = insert + $"ON CONFLICT ({string.Join(", ", options.KeyColumns.Select(Q))}) DO NOTHING";
+        }
+        else if (options.SoftDelete)
+        {
+            // A record that comes back (undeleted) is live again: its deleted_at is cleared even when no value changed.
+            var deletedAt = Q(options.DeletedAt);
+            Upsert = insert + (others.Count == 0
+                ? $"ON CONFLICT ({key}) DO UPDATE SET {deletedAt} = NULL WHERE t.{deletedAt} IS NOT NULL"
+                : $"ON CONFLICT ({key}) DO UPDATE SET {set}, {deletedAt} = NULL{changed} OR t.{deletedAt} IS NOT NULL");
+        }
+        else
+        {
+            Upsert = insert + (others.Count == 0 ? $"ON CONFLICT ({key}) DO NOTHING" : $"ON CONFLICT ({key}) DO UPDATE SET {set}{changed}");
+        }
 
         var othersCast = others.Select(c => $"s.{Q(c)}::{targetTypes[c]}").ToList();
         Update = others.Count == 0 ? null :
             $"UPDATE {table} AS t SET {string.Join(", ", others.Select((c, i) => $"{Q(c)} = {othersCast[i]}"))} FROM {Stage} s " +
             $"WHERE NOT s.{DeleteFlag} AND t.{key} = {stagedKey} AND ({string.Join(", ", others.Select(c => $"t.{Q(c)}"))}) IS DISTINCT FROM ({string.Join(", ", othersCast)})";
         Existing = $"SELECT s.{KeyText} FROM {Stage} s WHERE NOT s.{DeleteFlag} AND EXISTS (SELECT 1 FROM {table} t WHERE t.{key} = {stagedKey})";
-        Delete = $"DELETE FROM {table} AS t USING {Stage} s WHERE s.{DeleteFlag} AND t.{key} = {stagedKey}";
+        Delete = options.SoftDelete
+            // The first deletion's time stays: a replayed delete changes nothing.
+            ? $"UPDATE {table} AS t SET {Q(options.DeletedAt)} = now() FROM {Stage} s WHERE s.{DeleteFlag} AND t.{key} = {stagedKey} AND t.{Q(options.DeletedAt)} IS NULL"
+            : $"DELETE FROM {table} AS t USING {Stage} s WHERE s.{DeleteFlag} AND t.{key} = {stagedKey}";
 
         if (options.Groups is { } groups && groupTypes is not null)
         {
@@ -64,7 +83,10 @@ internal sealed class RecordsSql
 
     public string CopyStage { get; }
 
-    /// <summary>Sync and additive: insert new rows, update changed ones (a row whose values are all the same is not written).</summary>
+    /// <summary>
+    /// Sync and additive: insert new rows, update changed ones (a row whose values are all the same is not written).
+    /// Append: insert versions not there yet.
+    /// </summary>
     public string Upsert { get; }
 
     /// <summary>Enrich: update the changed rows that exist; null when only the key is mapped (nothing to update).</summary>
@@ -73,7 +95,7 @@ internal sealed class RecordsSql
     /// <summary>Enrich: the staged keys that have a row.</summary>
     public string Existing { get; }
 
-    /// <summary>Sync: delete the rows of deleted records.</summary>
+    /// <summary>Sync: delete the rows of deleted records (soft: set their <c>deleted_at</c>).</summary>
     public string Delete { get; }
 
     public string? CreateGroupStage { get; }
@@ -90,7 +112,18 @@ internal sealed class RecordsSql
     public static string CreateTable(RecordsDestinationOptions options, IReadOnlyList<(string Column, string Type)> columns)
     {
         var sql = new StringBuilder($"CREATE TABLE {options.QualifiedTable} (");
-        sql.AppendJoin(", ", columns.Select(c => $"{Q(c.Column)} {c.Type}{(c.Column == options.Key ? " PRIMARY KEY" : "")}"));
+        var composite = options.KeyColumns.Count > 1;
+        sql.AppendJoin(", ", columns.Select(c => $"{Q(c.Column)} {c.Type}{(composite ? (options.KeyColumns.Contains(c.Column) ? " NOT NULL" : "") : c.Column == options.Key ? " PRIMARY KEY" : "")}"));
+        if (options.SoftDelete)
+        {
+            sql.Append($", {Q(options.DeletedAt)} timestamptz");
+        }
+
+        if (composite)
+        {
+            sql.Append($", PRIMARY KEY ({string.Join(", ", options.KeyColumns.Select(Q))})");
+        }
+
         return sql.Append(");").ToString();
     }
 

@@ -18,7 +18,8 @@ internal sealed record RecordsTable(
     string Role,
     bool MayUseTemporary)
 {
-    public static async Task<RecordsTable> ReadAsync(NpgsqlConnection connection, string schema, string table, string? key, CancellationToken ct)
+    /// <param name="key">The columns of the unique key the table must have (in any order); none for a table without one.</param>
+    public static async Task<RecordsTable> ReadAsync(NpgsqlConnection connection, string schema, string table, IReadOnlyList<string> key, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand(
             """
@@ -29,9 +30,12 @@ internal sealed record RecordsTable(
                    c.oid IS NOT NULL AND has_table_privilege(c.oid, 'DELETE'),
                    current_user,
                    has_database_privilege(current_database(), 'TEMPORARY'),
-                   EXISTS (SELECT 1 FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+                   EXISTS (SELECT 1 FROM pg_index i
                            WHERE i.indrelid = c.oid AND i.indisunique AND i.indpred IS NULL AND i.indexprs IS NULL
-                             AND i.indnkeyatts = 1 AND a.attname = $3),
+                             AND i.indnkeyatts = cardinality($3::text[])
+                             AND NOT EXISTS (SELECT 1 FROM generate_series(0, i.indnkeyatts - 1) g
+                                             JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = i.indkey[g]
+                                             WHERE NOT a.attname = ANY ($3::text[]))),
                    (SELECT coalesce(jsonb_object_agg(a.attname, format_type(a.atttypid, a.atttypmod)), '{}')::text
                     FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped)
             FROM (SELECT 1) one
@@ -40,7 +44,7 @@ internal sealed record RecordsTable(
             """, connection);
         command.Parameters.Add(new NpgsqlParameter { Value = schema });
         command.Parameters.Add(new NpgsqlParameter { Value = table });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)key ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = key.ToArray(), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text });
         await using var reader = await command.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);
         var columns = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(reader.IsDBNull(8) ? "{}" : reader.GetString(8)) ?? [];

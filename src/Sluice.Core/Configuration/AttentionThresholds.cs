@@ -1,7 +1,7 @@
 namespace Sluice.Core.Configuration;
 
 /// <summary>
-/// <c>alerts:</c>, at the top of the file (for every sync) or in a sync (for that sync, over the top's): past which
+/// <c>attention:</c>, at the top of the file (for every sync) or in a sync (for that sync, over the top's): past which
 /// numbers <c>sluice status</c>, <c>/metrics</c> and the dashboard say a sync needs attention (docs/alerting.md).
 /// A failed last run, a run stopped by <c>max_rejected</c> and dead letters added by the last run always do.
 /// </summary>
@@ -9,22 +9,22 @@ namespace Sluice.Core.Configuration;
 /// <param name="IngestBacklog">More unread events of an ingest source than this.</param>
 /// <param name="IngestBacklogAge">The oldest unread event of an ingest source older than this.</param>
 /// <param name="CursorAge">The checkpoint not moved for longer than this; null: no limit (a quiet source moves nothing).</param>
-public sealed record AlertThresholds(long? DeadLetters, long? IngestBacklog, TimeSpan? IngestBacklogAge, TimeSpan? CursorAge)
+public sealed record AttentionThresholds(long? DeadLetters, long? IngestBacklog, TimeSpan? IngestBacklogAge, TimeSpan? CursorAge)
 {
     /// <summary>The defaults: 100,000 unread events or one older than an hour; no limit on dead letters or cursor age.</summary>
-    public static readonly AlertThresholds Default = new(null, 100_000, TimeSpan.FromHours(1), null);
+    public static readonly AttentionThresholds Default = new(null, 100_000, TimeSpan.FromHours(1), null);
 
-    /// <summary>Reads <c>alerts:</c> of <paramref name="section"/> over <paramref name="fallback"/>; <c>off</c> removes a limit.</summary>
-    public static AlertThresholds Bind(ConfigSection section, AlertThresholds fallback)
+    /// <summary>Reads <c>attention:</c> of <paramref name="section"/> over <paramref name="fallback"/>; <c>off</c> removes a limit.</summary>
+    public static AttentionThresholds Bind(ConfigSection section, AttentionThresholds fallback)
     {
         ArgumentNullException.ThrowIfNull(section);
         ArgumentNullException.ThrowIfNull(fallback);
-        if (section.GetSection("alerts") is not { } alerts)
+        if (section.GetSection("attention") is not { } alerts)
         {
             return fallback;
         }
 
-        var thresholds = new AlertThresholds(
+        var thresholds = new AttentionThresholds(
             Count(alerts, "dead_letters", fallback.DeadLetters),
             Count(alerts, "ingest_backlog", fallback.IngestBacklog),
             Duration(alerts, "ingest_backlog_age", fallback.IngestBacklogAge),

@@ -1,0 +1,175 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Sluice.Emulators.Salesforce.Org;
+
+namespace Sluice.Emulators.Salesforce.Streaming;
+
+/// <summary>
+/// Turns a committed transaction into Change Data Capture events as Salesforce builds them: a create carries every
+/// set field, an update only the changed ones (<c>changedFields</c>, <c>nulledFields</c>; nulled fields are omitted
+/// from the body), a delete only its header. Changes of one object with the same type and body in one transaction
+/// merge into one event listing several <c>recordIds</c>. Past the overflow threshold, the rest of the transaction
+/// becomes one <c>GAP_OVERFLOW</c> event per object; with gap events on, every event is a header-only <c>GAP_*</c>.
+/// </summary>
+internal static class ChangeEventFactory
+{
+    // Not part of a change event's body (Salesforce leaves out these system fields).
+    private static readonly HashSet<string> Omitted = new(StringComparer.Ordinal) { "Id", "IsDeleted", "SystemModstamp" };
+
+    /// <summary>The events of <paramref name="commit"/>, in order, each as (entity, header + body) without its replay id.</summary>
+    public static IReadOnlyList<(string Entity, JsonObject Payload)> Build(OrgCommit commit, SalesforceStreamingOptions options, long commitNumber)
+    {
+        var events = new List<Pending>();
+        var overflowed = new List<string>();
+        var counted = 0;
+        foreach (var change in commit.Changes)
+        {
+            var entity = change.After.Schema.Name;
+            var (body, changed, nulled) = Body(change);
+            counted += change.Type == RecordChangeType.Update ? Math.Max(1, changed.Count) : 1;
+            if (counted > options.OverflowThreshold)
+            {
+                if (!overflowed.Contains(entity))
+                {
+                    overflowed.Add(entity);
+                }
+
+                continue;
+            }
+
+            var type = change.Type switch
+            {
+                RecordChangeType.Create => "CREATE",
+                RecordChangeType.Update => "UPDATE",
+                _ => "DELETE",
+            };
+            if (options.GapEvents)
+            {
+                (type, body, changed, nulled) = ("GAP_" + type, [], [], []);
+            }
+
+            var key = entity + "|" + type + "|" + body.ToJsonString();
+            if (events.FirstOrDefault(e => e.Key == key) is { } same)
+            {
+                same.RecordIds.Add(change.After.Id);
+                continue;
+            }
+
+            events.Add(new Pending(key, entity, type, [change.After.Id], body, changed, nulled));
+        }
+
+        events.AddRange(overflowed.Select(entity => new Pending(entity + "|GAP_OVERFLOW", entity, "GAP_OVERFLOW", [], [], [], [])));
+        var transactionKey = TransactionKey(commitNumber);
+        var result = new List<(string, JsonObject)>(events.Count);
+        for (var i = 0; i < events.Count; i++)
+        {
+            var e = events[i];
+            var header = new JsonObject
+            {
+                ["entityName"] = e.Entity,
+                ["recordIds"] = new JsonArray([.. e.RecordIds.Select(id => (JsonNode)id)]),
+                ["changeType"] = e.Type,
+                ["changeOrigin"] = commit.Origin,
+                ["transactionKey"] = transactionKey,
+                ["sequenceNumber"] = i + 1,
+                ["commitTimestamp"] = commit.CommitTime.ToUnixTimeMilliseconds(),
+                ["commitNumber"] = commitNumber,
+                ["commitUser"] = commit.UserId,
+                ["nulledFields"] = new JsonArray([.. e.Nulled.Select(f => (JsonNode)f)]),
+                ["diffFields"] = new JsonArray(),
+                ["changedFields"] = new JsonArray([.. e.Changed.Select(f => (JsonNode)f)]),
+            };
+            var payload = new JsonObject { ["ChangeEventHeader"] = header };
+            foreach (var (name, value) in e.Body)
+            {
+                payload[name] = value?.DeepClone();
+            }
+
+            result.Add((e.Entity, payload));
+        }
+
+        return result;
+    }
+
+    /// <summary>A per-object schema id, stable for the emulator's life (Salesforce's changes with the object's fields).</summary>
+    public static string SchemaId(string entity) =>
+        Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(entity)))[..22].Replace('+', '-').Replace('/', '_');
+
+    private static (JsonObject Body, List<string> Changed, List<string> Nulled) Body(RecordChange change)
+    {
+        var body = new JsonObject();
+        var changed = new List<string>();
+        var nulled = new List<string>();
+        if (change.Type == RecordChangeType.Delete)
+        {
+            return (body, changed, nulled);
+        }
+
+        foreach (var field in change.After.Schema.Fields)
+        {
+            if (Omitted.Contains(field.Name))
+            {
+                continue;
+            }
+
+            var value = change.After.Values.GetValueOrDefault(field.Name);
+            if (change.Type == RecordChangeType.Update)
+            {
+                var before = change.Before!.Values.GetValueOrDefault(field.Name);
+                if (Equals(before, value) && field.Name != "LastModifiedDate")
+                {
+                    continue;
+                }
+
+                changed.Add(field.Name);
+                if (value is null)
+                {
+                    nulled.Add(field.Name);
+                    continue;
+                }
+            }
+            else if (value is null)
+            {
+                continue;
+            }
+
+            body[field.Name] = value is DateTimeOffset time
+                ? time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture)
+                : FieldValues.ToJson(field, value);
+        }
+
+        return (body, changed, nulled);
+    }
+
+    private static string TransactionKey(long commitNumber)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        BitConverter.TryWriteBytes(bytes, commitNumber);
+        RandomNumberGenerator.Fill(bytes[8..]);
+        return new Guid(bytes).ToString();
+    }
+
+    private sealed record Pending(string Key, string Entity, string Type, List<string> RecordIds, JsonObject Body, List<string> Changed, List<string> Nulled);
+
+    /// <summary>The <c>data</c> object of an event message, serialized: <c>{"schema":…,"payload":…,"event":{"replayId":…}}</c>.</summary>
+    public static byte[] Data(string entity, JsonObject payload, long replayId)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("schema", SchemaId(entity));
+            writer.WritePropertyName("payload");
+            payload.WriteTo(writer);
+            writer.WriteStartObject("event");
+            writer.WriteNumber("replayId", replayId);
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+        }
+
+        return buffer.ToArray();
+    }
+}

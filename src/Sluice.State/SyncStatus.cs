@@ -26,6 +26,12 @@ public sealed record SyncStatus(
     public long Waiting { get; init; }
 
     /// <summary>
+    /// Of <see cref="DeadLetters"/>, those the latest run added and still not replayed (waiting records aside): dead
+    /// letters growing (read by <see cref="PostgresSyncStateView.StatusAsync"/>; 0 elsewhere).
+    /// </summary>
+    public long LastRunDeadLetters { get; init; }
+
+    /// <summary>
     /// Of <see cref="DeadLetters"/>, the events its <c>validate:</c> rules hold in the quarantine, waiting for a release
     /// or a drop (read by <see cref="PostgresSyncStateView.StatusAsync"/>; 0 elsewhere).
     /// </summary>

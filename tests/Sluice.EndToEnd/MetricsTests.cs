@@ -30,6 +30,8 @@ public sealed class MetricsTests
         ("sluice_sync_last_run_failed", "gauge"),
         ("sluice_sync_runs_failed_total", "counter"),
         ("sluice_sync_dead_letters", "gauge"),
+        ("sluice_sync_dead_letters_last_run", "gauge"),
+        ("sluice_sync_needs_attention", "gauge"),
         ("sluice_ingest_backlog_events", "gauge"),
         ("sluice_ingest_backlog_oldest_seconds", "gauge"),
         ("sluice_ingest_events_lost_total", "counter"),

@@ -34,9 +34,11 @@ internal static class StatusCommand
             max_lag or max_lag_time), STALLED (holding WAL without confirming anything for longer than stall_after)
             or MISSING. Also lists Sluice slots and publications no sync uses any more (drop them with `sluice prune`).
 
-            Exits 0 when all is well, 1 when anything needs attention (handy in cron): a sync whose last run failed,
-            events lost for a sync in the last day, a slot over a threshold, an orphan or an unreachable database.
-            docs/cdc.md and docs/ingest.md explain the numbers.
+            Exits 0 when all is well, 1 when anything needs attention (handy in cron), each reason printed: a sync whose
+            last run failed or was stopped by max_rejected (with its error), dead letters its last run added, events
+            lost for a sync in the last day, an ingest backlog or a checkpoint older than its `attention:` thresholds, a
+            slot over a threshold, an orphan or an unreachable database. docs/alerting.md, docs/cdc.md and
+            docs/ingest.md explain the numbers.
 
             Examples:
               sluice status
@@ -100,34 +102,22 @@ internal static class StatusCommand
 
         foreach (var sync in snapshot.Syncs)
         {
-            if (sync.Problem is not null)
+            // Every reason it needs attention (one evaluation: SyncHealth.Reasons); a slot's are warnings below.
+            foreach (var reason in sync.Reasons.Where(r => r.Kind != "slot"))
             {
-                Output.Fail($"{sync.Name}: {sync.Problem}");
+                Output.Fail($"{sync.Name}: {reason.Text}");
             }
 
-            if (sync.LastRunFailed)
+            if (sync.Ingest is { Lost: > 0 } lost && !sync.LostEventsRecently)
             {
-                Output.Fail($"{sync.Name}: last run failed: {sync.Status?.LastRunError ?? "no error recorded"}");
+                Output.Warn(string.Create(CultureInfo.InvariantCulture,
+                    $"{sync.Name}: {lost.Lost:N0} events of ingest source '{lost.Source}' were deleted before it read them (over max_backlog), the last {Ago(lost.LastLostAt!.Value, snapshot.At)}"));
             }
 
             if (sync.Status is { Quarantined: > 0 } held)
             {
                 Output.Warn(string.Create(CultureInfo.InvariantCulture,
                     $"{sync.Name}: {held.Quarantined:N0} quarantined by its validate: rules (not sent); see them with `sluice quarantine list {sync.Name}`, then release or drop them"));
-            }
-
-            if (sync.Ingest is { Lost: > 0 } lost)
-            {
-                var text = string.Create(CultureInfo.InvariantCulture,
-                    $"{sync.Name}: {lost.Lost:N0} events of ingest source '{lost.Source}' were deleted before it read them (over max_backlog), the last {Ago(lost.LastLostAt!.Value, snapshot.At)}");
-                if (sync.LostEventsRecently)
-                {
-                    Output.Fail(text);
-                }
-                else
-                {
-                    Output.Warn(text);
-                }
             }
 
             foreach (var message in sync.Health?.Messages ?? [])
@@ -184,6 +174,7 @@ internal static class StatusCommand
             name = s.Name,
             schedule = s.Schedule,
             needsAttention = s.NeedsAttention,
+            reasons = s.Reasons.Select(r => new { kind = r.Kind, text = r.Text }),
             lastRun = s.Progress?.LastRunStatus is null ? null : new
             {
                 status = s.Progress.LastRunStatus,
@@ -193,6 +184,7 @@ internal static class StatusCommand
             },
             failedRuns = s.Status?.FailedRuns ?? 0,
             deadLetters = s.Status?.DeadLetters ?? 0,
+            deadLettersLastRun = s.Status?.LastRunDeadLetters ?? 0,
             waiting = s.Status?.Waiting ?? 0,
             quarantined = s.Status?.Quarantined ?? 0,
             lastSuccess = s.Progress?.LastSuccessAt,

@@ -53,7 +53,7 @@ public sealed partial class SluiceConfig
         return alerts;
     }
 
-    private static List<SyncConfig> ReadSyncs(ConfigSection? section, List<ConnectionConfig> connections)
+    private static List<SyncConfig> ReadSyncs(ConfigSection? section, List<ConnectionConfig> connections, AttentionThresholds attention)
     {
         var syncs = new List<SyncConfig>();
         foreach (var name in section?.Keys ?? [])
@@ -70,7 +70,11 @@ public sealed partial class SluiceConfig
                 : MappingSpec.None(sync.Location);
             var schedule = sync.GetString("schedule");
             var after = sync.GetStringList("after")?.Select(a => a.Trim()).Distinct(StringComparer.Ordinal).ToList() ?? [];
-            syncs.Add(new SyncConfig(name, sourceConnection, destinationConnection, source, destination, mapping, schedule, sync, sync.Location) { After = after });
+            syncs.Add(new SyncConfig(name, sourceConnection, destinationConnection, source, destination, mapping, schedule, sync, sync.Location)
+            {
+                After = after,
+                Attention = AttentionThresholds.Bind(sync, attention),
+            });
         }
 
         return syncs;

@@ -33,6 +33,9 @@ public sealed partial class SluiceConfig
         StateConnection = state.Connection is { } name ? FindConnection(name) : connections.FirstOrDefault(c => c.Type == PostgresType);
     }
 
+    /// <summary>The top's <c>attention:</c> thresholds (or the defaults); each sync's own are <see cref="SyncConfig.Attention"/>.</summary>
+    public AttentionThresholds Attention { get; private init; } = AttentionThresholds.Default;
+
     /// <summary>The full path of the loaded file; for <see cref="Parse"/>, the file name given.</summary>
     public string FilePath { get; }
 
@@ -127,14 +130,15 @@ public sealed partial class SluiceConfig
         var serverSection = root.GetSection("server");
         var connectionsSection = root.ReadSection("connections", "write connections as a mapping of names, e.g. `app: {type: postgres, …}`", required: false);
         var syncsSection = root.ReadSection("syncs", "write syncs as a mapping of names, e.g. `users_to_segment: {source: …, destination: …, mapping: …}`", required: false);
+        var attention = AttentionThresholds.Bind(root, AttentionThresholds.Default);
         var alertsSection = root.ReadSection("alerts", "write alerts as a mapping of names, e.g. `failed_payments: {connection: app, sql: …, schedule: every 5m, above: 10, …}`", required: false);
         root.RejectUnknownKeys();
 
         var connections = ReadConnections(connectionsSection);
-        var syncs = ReadSyncs(syncsSection, connections);
+        var syncs = ReadSyncs(syncsSection, connections, attention);
         var state = ReadState(stateSection, root, connections, syncs);
         var server = ReadServer(serverSection, root);
         var dependencies = SyncDependencies.Build(syncs);
-        return new SluiceConfig(filePath, version, connections, syncs, state, server, dependencies) { Alerts = ReadAlerts(alertsSection) };
+        return new SluiceConfig(filePath, version, connections, syncs, state, server, dependencies) { Alerts = ReadAlerts(alertsSection), Attention = attention };
     }
 }

@@ -26,4 +26,7 @@ public sealed record SyncConfig(
     /// starts it (see <see cref="SyncDependencies"/>). Empty when the sync has no <c>after:</c>.
     /// </summary>
     public IReadOnlyList<string> After { get; init; } = [];
+
+    /// <summary>Its <c>attention:</c> thresholds over the top's: when status says it needs attention (docs/alerting.md).</summary>
+    public AttentionThresholds Attention { get; init; } = AttentionThresholds.Default;
 }

@@ -54,6 +54,12 @@ internal static class HealthInstruments
         meter.CreateObservableGauge("sluice_sync_dead_letters",
             () => Syncs().Select(s => new Measurement<long>(s.Status?.DeadLetters ?? 0, SyncTag(s))),
             description: "Records of the sync waiting in the dead-letter queue (`sluice dlq list`).");
+        meter.CreateObservableGauge("sluice_sync_dead_letters_last_run",
+            () => Syncs().Select(s => new Measurement<long>(s.Status?.LastRunDeadLetters ?? 0, SyncTag(s))),
+            description: "Dead letters the sync's latest run added, still waiting: dead letters growing.");
+        meter.CreateObservableGauge("sluice_sync_needs_attention",
+            () => Syncs().Select(s => new Measurement<long>(s.NeedsAttention ? 1 : 0, SyncTag(s))),
+            description: "1 when `sluice status` says the sync needs attention (a failed run, new dead letters, a threshold of attention: crossed), else 0.");
         meter.CreateObservableGauge("sluice_ingest_backlog_events",
             () => Ingest().Select(s => new Measurement<long>(s.Ingest!.Events, IngestTags(s))),
             description: "Events of the ingest source the sync has not read yet.");

@@ -72,7 +72,7 @@ public sealed class SyncHealthCollector : IAsyncDisposable
             var watched = bySync.ContainsKey(sync.Name) || syncProblems.ContainsKey(sync.Name);
             var schedule = sync.Schedule ?? (watched || ReadsIngest(sync) ? "continuous" : "manual");
             var health = new SyncHealth(sync.Name, schedule, progress.GetValueOrDefault(sync.Name), bySync.GetValueOrDefault(sync.Name), syncProblems.GetValueOrDefault(sync.Name));
-            syncs.Add(health with { Status = statuses.GetValueOrDefault(sync.Name), Ingest = backlogs.GetValueOrDefault(sync.Name), At = now });
+            syncs.Add(health with { Status = statuses.GetValueOrDefault(sync.Name), Ingest = backlogs.GetValueOrDefault(sync.Name), At = now, Attention = sync.Attention });
         }
 
         return new SyncHealthSnapshot(now, syncs, [.. reports.Where(r => r.Sync is null)], problems) { Metrics = Metrics };

@@ -27,6 +27,7 @@ public sealed class SalesforceUseCaseTests
     [InlineData("f2-opportunities.yaml")]
     [InlineData("f3-contacts.yaml")]
     [InlineData("f4-orders.yaml")]
+    [InlineData("f6-activity-audit.yaml")]
     [InlineData("f7-campaign.yaml")]
     [InlineData("org.yaml")]
     public void The_doc_shows_each_example_file_verbatim(string file)

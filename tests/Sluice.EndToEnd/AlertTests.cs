@@ -100,6 +100,42 @@ public sealed class AlertTests
         Assert.Equal("ok", await bed.ScalarAsync("SELECT state FROM sluice.alerts WHERE name = 'failed_payments'"));
     }
 
+    /// <summary>docs/segment.md's S7 example run verbatim: the alert it configures fires the event it shows, then recovers.</summary>
+    [Fact]
+    public async Task The_S7_worked_example_fires_the_event_docs_segment_md_shows_and_recovers()
+    {
+        await using var bed = await TestBed.CreateAsync(nameof(The_S7_worked_example_fires_the_event_docs_segment_md_shows_and_recovers),
+            "CREATE TABLE payments (id bigserial PRIMARY KEY, status text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())",
+            e => e.Connections() + "\n" + SegmentDocs.Block("S7", "yaml", "alerts:"));
+        var config = SluiceConfig.Load(bed.ConfigPath);
+        var alert = Assert.Single(AlertOptions.AllOf(config));
+        await using var workspace = new SluiceWorkspace(config, TimeProvider.System);
+        await workspace.StateAsync(CancellationToken.None);
+        using var http = new HttpClient();
+        var evaluator = new AlertEvaluator(bed.Db, config.State.Schema, _ => bed.Db, new AlertSender(http, TimeProvider.System, workspace.Gate), TimeProvider.System);
+
+        // 14 failed payments in the last hour: over 10, as on the page.
+        await bed.ExecuteAsync("INSERT INTO payments (status) SELECT 'failed' FROM generate_series(1, 14)");
+        Assert.NotNull((await evaluator.EvaluateAsync(alert, CancellationToken.None)).Sent);
+        using var shown = System.Text.Json.JsonDocument.Parse(SegmentDocs.Block("S7", "json", "{"));
+        using var sent = System.Text.Json.JsonDocument.Parse(Assert.Single(bed.Emulator.Messages("track")).Json);
+        foreach (var key in new[] { "type", "event", "userId" })
+        {
+            Assert.Equal(shown.RootElement.GetProperty(key).GetString(), sent.RootElement.GetProperty(key).GetString());
+        }
+
+        Assert.StartsWith("sluice-alert-", sent.RootElement.GetProperty("messageId").GetString(), StringComparison.Ordinal);
+        Assert.EndsWith("-1-fired", sent.RootElement.GetProperty("messageId").GetString(), StringComparison.Ordinal);
+        foreach (var property in shown.RootElement.GetProperty("properties").EnumerateObject())
+        {
+            Assert.Equal(property.Value.GetRawText(), sent.RootElement.GetProperty("properties").GetProperty(property.Name).GetRawText());
+        }
+
+        // Down to 5, the clear_at level: it recovers, and says so (on_recovery: true).
+        await bed.ExecuteAsync("DELETE FROM payments WHERE id > 5");
+        Assert.EndsWith("-1-recovered", (await evaluator.EvaluateAsync(alert, CancellationToken.None)).Sent, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Two_sluice_run_processes_send_a_crossing_once()
     {

@@ -77,6 +77,8 @@ internal static class DashboardBenchmark
                     ("a record", $"/records?sync={middle}&key={key}"),
                     ("live events", "/events"),
                     ("plan (one sync)", $"/plan?sync={middle}"),
+                    // No query at all: what the machine's load alone costs a page (the floor under the others).
+                    ("floor (no query)", "/records"),
                 ];
                 using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
                 foreach (var (_, path) in pages)

@@ -93,9 +93,8 @@ public static class DashboardEndpoints
             var runs = await new RunHistory(dataSource, schema).LatestAsync(name, SyncPage.Limit, ct);
             var (letters, lettersTotal) = await store.DeadLetters.ListAsync(name, SyncPage.Limit, includeReplayed: false, withPayload: true, ct);
             var (quarantined, quarantinedTotal) = await store.Quarantine.ListAsync(name, null, SyncPage.Limit, withPayload: true, ct);
-            var status = (await store.StatusAsync(ct)).FirstOrDefault(s => s.Name == name);
             var tokens = Tokens(http);
-            var body = SyncPage.Render(sync, status, runs, [.. letters.Where(l => l.Kind != "quarantined").Reverse()], lettersTotal,
+            var body = SyncPage.Render(sync, runs, [.. letters.Where(l => l.Kind != "quarantined").Reverse()], lettersTotal,
                 [.. quarantined.Reverse()], quarantinedTotal, workspace.Config.FindConnection(sync.SourceConnection), workspace.Config.FindConnection(sync.DestinationConnection),
                 runNow.Outcome(name), tokens, workspace.Time.GetUtcNow());
             return Page(name, "", NoticeOf(http) + body);

@@ -20,7 +20,7 @@ internal static class SyncPage
     /// <param name="letters">The latest dead letters still in the queue (rejected or waiting), with payloads.</param>
     /// <param name="lettersTotal">How many are in the queue in all, quarantined ones included.</param>
     public static string Render(
-        SyncConfig sync, SyncStatus? status, IReadOnlyList<StoredRun> runs, IReadOnlyList<StoredDeadLetter> letters, long lettersTotal,
+        SyncConfig sync, IReadOnlyList<StoredRun> runs, IReadOnlyList<StoredDeadLetter> letters, long lettersTotal,
         IReadOnlyList<StoredDeadLetter> quarantined, long quarantinedTotal, ConnectionConfig? source, ConnectionConfig? destination,
         string? runNowOutcome, AntiforgeryTokenSet tokens, DateTimeOffset now)
     {
@@ -30,7 +30,7 @@ internal static class SyncPage
         html.Append("<h1>").Append(E(name)).Append("</h1><p>").Append(E(sync.SourceConnection)).Append(" → ").Append(E(sync.DestinationConnection))
             .Append(" · schedule ").Append(E(sync.Schedule ?? "default")).Append(" · <a href=\"/records?sync=").Append(U(name)).Append("\">explain a record</a>")
             .Append(" · <a href=\"/plan?sync=").Append(U(name)).Append("\">plan</a></p>");
-        if (status?.LastRunError is { } error && status.LastRunFailed)
+        if (runs.Count > 0 && runs[0] is { Status: "failed", Error: { } error })
         {
             html.Append("<p class=\"notice bad\">Last run failed: ").Append(E(error)).Append("</p>");
         }

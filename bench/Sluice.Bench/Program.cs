@@ -1,4 +1,5 @@
 using Sluice.Bench.Cdc;
+using Sluice.Bench.Dashboard;
 using Sluice.Bench.Diff;
 using Sluice.Bench.Fuzz;
 using Sluice.Bench.Ingest;
@@ -54,6 +55,11 @@ const string Usage = """
                     --rows N         rows in accounts (default 100000)
                     --changed N      rows changed before the incremental sync (default 1000)
                     --sluice PATH, --keep  as above
+      dashboard     dashboard page server times over a state store of 100 syncs and 1,000,000 ledger rows (target < 200 ms)
+                    --syncs N        syncs in the config and the state store (default 100)
+                    --ledger-rows N  rows in the send ledger and in the record ledger each (default 1000000)
+                    --requests N     requests per page measured, after 3 warm-up requests (default 30)
+                    --keep           as above
     """;
 
 using var cancellation = new CancellationTokenSource();
@@ -73,6 +79,7 @@ try
         "cdc" => await CdcBenchmark.RunAsync(CdcOptions.Parse(args[1..]), cancellation.Token),
         "salesforce" => await SalesforceBenchmark.RunAsync(SalesforceOptions.Parse(args[1..]), cancellation.Token),
         "records" => await RecordsBenchmark.RunAsync(RecordsOptions.Parse(args[1..]), cancellation.Token),
+        "dashboard" => await DashboardBenchmark.RunAsync(DashboardOptions.Parse(args[1..]), cancellation.Token),
         "fuzz" => await FuzzBenchmark.RunAsync(FuzzOptions.Parse(args[1..]), cancellation.Token),
         "-h" or "--help" or "help" => Help(0),
         _ => Help(64),

@@ -113,7 +113,7 @@ public sealed class SluiceWorkspace : IAsyncDisposable
     }
 
     /// <summary>The state store's data source and schema, the store opened (migrated) first.</summary>
-    private async Task<(Npgsql.NpgsqlDataSource DataSource, string Schema)> StateDataSourceAsync(CancellationToken ct)
+    internal async Task<(Npgsql.NpgsqlDataSource DataSource, string Schema)> StateDataSourceAsync(CancellationToken ct)
     {
         await StateAsync(ct);
         return (StateDataSource(), Config.State.Schema);

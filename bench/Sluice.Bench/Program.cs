@@ -60,6 +60,12 @@ const string Usage = """
                     --ledger-rows N  rows in the send ledger and in the record ledger each (default 1000000)
                     --requests N     requests per page measured, after 3 warm-up requests (default 30)
                     --keep           as above
+      salesforce-source  Opportunities in the Salesforce emulator -> PostgreSQL: sluice's initial load (Bulk API 2.0 query)
+                    next to jsforce's own bulk2 query piped into COPY; then change latency through change events
+                    --rows N         Opportunities in the emulator (default 200000)
+                    --changes N      changes made while the streaming sync runs (default 3000)
+                    --rate N         changes per second (default 100)
+                    --sluice PATH, --keep  as above
     """;
 
 using var cancellation = new CancellationTokenSource();
@@ -78,6 +84,7 @@ try
         "ingest" => await IngestBenchmark.RunAsync(IngestOptions.Parse(args[1..]), cancellation.Token),
         "cdc" => await CdcBenchmark.RunAsync(CdcOptions.Parse(args[1..]), cancellation.Token),
         "salesforce" => await SalesforceBenchmark.RunAsync(SalesforceOptions.Parse(args[1..]), cancellation.Token),
+        "salesforce-source" => await Sluice.Bench.SalesforceSource.SalesforceSourceBenchmark.RunAsync(Sluice.Bench.SalesforceSource.SalesforceSourceBenchOptions.Parse(args[1..]), cancellation.Token),
         "records" => await RecordsBenchmark.RunAsync(RecordsOptions.Parse(args[1..]), cancellation.Token),
         "dashboard" => await DashboardBenchmark.RunAsync(DashboardOptions.Parse(args[1..]), cancellation.Token),
         "fuzz" => await FuzzBenchmark.RunAsync(FuzzOptions.Parse(args[1..]), cancellation.Token),

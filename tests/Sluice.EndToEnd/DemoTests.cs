@@ -36,6 +36,7 @@ public sealed class DemoTests
             Assert.Matches(@"accounts → Account\s*\S?\s*" + $"{accounts:N0}" + @"\s*\S?\s*" + $"{accounts:N0}" + @"\s*\S?\s*0\s", output);
             Assert.Matches(@"users_to_contacts → Contact\s*\S?\s*2,000\s*\S?\s*2,000\s*\S?\s*0\s*\S?\s*2,000\b", output);
             Assert.Matches(@"trial_nurture_members → CampaignMember\s*\S?\s*" + $"{members:N0}" + @"\b", output);
+            AssertOpportunities(output, org, created: true);
             AssertGatewayEngageAndAlert(output);
             Assert.False(File.Exists(Path.Combine(cluster, "postmaster.pid")), "--once stops the cluster it started");
 
@@ -51,6 +52,7 @@ public sealed class DemoTests
             // The org kept the first run's records: the second creates no Contact, and sends at most the 50 users the
             // activity changed (none, when no mapped field changed: plan and status are not mapped to the Contact).
             AssertSalesforce(second, org, accounts, contacts: 2_000);
+            AssertOpportunities(second, org, created: false);
             var updated = Regex.Match(second, @"users_to_contacts → Contact\s*\S?\s*(\d+)\s*\S?\s*0\s*\S?\s*\d+\s*\S?\s*2,000\b");
             Assert.True(updated.Success, second);
             Assert.True(int.Parse(updated.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) <= 50, second);
@@ -331,6 +333,21 @@ public sealed class DemoTests
         Assert.Equal(members.Count, members.Select(m => (string)m.Get("ContactId")!).Distinct().Count());
         Assert.Equal(contacts, Count(4));
         return members.Count;
+    }
+
+    /// <summary>
+    /// Salesforce → PostgreSQL in near real time: the demo changed ten of its Opportunities in the org (creating its
+    /// twenty on the first run only) and every change arrived in PostgreSQL through change events, within seconds.
+    /// </summary>
+    private static void AssertOpportunities(string output, SalesforceEmulator org, bool created)
+    {
+        var line = Regex.Match(output, @"opportunities: (\d+) of (\d+) changed Opportunities arrived in public\.sf_opportunities within ([\d.]+) s( \((\d+) demo Opportunities created first\))?");
+        Assert.True(line.Success, output);
+        Assert.Equal(("10", "10"), (line.Groups[1].Value, line.Groups[2].Value));
+        Assert.True(double.Parse(line.Groups[3].Value, System.Globalization.CultureInfo.InvariantCulture) < 30, output);
+        Assert.Equal(created ? "20" : "", line.Groups[5].Value);
+        Assert.Matches(@"arrived in public\.sf_opportunities from change events\s*\S?\s*10\b", output);
+        Assert.Equal(20, org.Org.Records("Opportunity").Count(o => ((string)o.Get("Name")!).StartsWith("Sluice demo ", StringComparison.Ordinal)));
     }
 
     /// <summary>An emulator with the org the demo writes (<c>salesforce-org.yaml</c>): External_Id__c on Account and Campaign.</summary>

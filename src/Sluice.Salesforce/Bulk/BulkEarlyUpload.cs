@@ -120,7 +120,7 @@ internal sealed class BulkEarlyUpload : IEarlyBatch
         catch (Exception)
         {
             // The streamed upload failed (it cannot be sent again: its rows went by). The batch goes as usual.
-            await _job!.AbandonAsync();
+            await AbandonAsync();
             return null;
         }
 
@@ -232,7 +232,20 @@ internal sealed class BulkEarlyUpload : IEarlyBatch
             // Expected: the body ended in an error. The job is aborted below either way.
         }
 
-        await _job.AbandonAsync();
+        await AbandonAsync();
+    }
+
+    /// <summary>Aborts the job. Never fails the run: whatever went wrong early, the batch is still sent as usual.</summary>
+    private async Task AbandonAsync()
+    {
+        try
+        {
+            await _job!.AbandonAsync();
+        }
+        catch (Exception)
+        {
+            // Not created (the run was cancelled, or creating it failed): nothing was uploaded into it, and an open job is never processed.
+        }
     }
 
     /// <summary>The request body: the pieces as they come, until the writer completes (or fails, which fails the request).</summary>

@@ -13,6 +13,14 @@ internal sealed class PostgresRecordStateLookup(NpgsqlDataSource dataSource, Sta
     public Task<IReadOnlyDictionary<string, RecordState>> FindAsync(IReadOnlyCollection<string> keys, CancellationToken ct) =>
         PostgresCall.RunAsync(PostgresCallContext.StateStore, () => FindCoreAsync(keys, ct));
 
+    public Task<bool> AnyAsync(CancellationToken ct) =>
+        PostgresCall.RunAsync(PostgresCallContext.StateStore, async () =>
+        {
+            await using var command = dataSource.CreateCommand($"SELECT EXISTS (SELECT 1 FROM {schema.Name}.record_state WHERE sync_id = $1)");
+            command.Parameters.Add(new NpgsqlParameter { Value = syncId });
+            return (bool)(await command.ExecuteScalarAsync(ct))!;
+        });
+
     private async Task<IReadOnlyDictionary<string, RecordState>> FindCoreAsync(IReadOnlyCollection<string> keys, CancellationToken ct)
     {
         var found = new Dictionary<string, RecordState>(keys.Count, StringComparer.Ordinal);

@@ -31,6 +31,9 @@ internal sealed class OutgoingBatch(long sequence, List<EncodedRecord> records, 
     /// <summary>The transaction on the state database the destination wrote the batch in, for its commit; null when it wrote in its own.</summary>
     public SharedTransaction? Transaction { get; set; }
 
+    /// <summary>The destination's early view of the batch (<see cref="IEarlyBatchWrites"/>), disposed once the batch was delivered.</summary>
+    public IEarlyBatch? Early { get; init; }
+
     /// <summary>The batch's span, from being sent to being committed; null when nothing listens.</summary>
     public System.Diagnostics.Activity? Span { get; set; }
 }

@@ -32,11 +32,21 @@ public sealed partial class SyncRunner
             var moved = false;
             long sequence = 0;
             long firstCovered = 0;
+            // The destination's early view of the batch being filled (IEarlyBatchWrites), asked for at its first record.
+            IEarlyBatch? early = null;
+            var askedEarly = false;
 
             async ValueTask FlushAsync()
             {
+                if (early is not null)
+                {
+                    await early.CutAsync(ct);
+                }
+
                 await window.WaitAsync(ct);
-                await output.WriteAsync(new OutgoingBatch(sequence++, batcher.Take(), refused, states, last!, covered), ct);
+                await output.WriteAsync(new OutgoingBatch(sequence++, batcher.Take(), refused, states, last!, covered) { Early = early }, ct);
+                early = null;
+                askedEarly = false;
                 refused = [];
                 states = [];
                 covered = 0;
@@ -90,6 +100,19 @@ public sealed partial class SyncRunner
                             }
 
                             batcher.Add(encoded);
+                            if (_early is not null)
+                            {
+                                if (!askedEarly)
+                                {
+                                    askedEarly = true;
+                                    early = _early.StartBatch(ct);
+                                }
+
+                                if (early is not null)
+                                {
+                                    await early.AddAsync(encoded, ct);
+                                }
+                            }
                         }
                         else if (KeepsRecordState(change))
                         {

@@ -23,19 +23,30 @@ public sealed partial class SyncRunner
                 // The batch's span is current while it is processed and sent: the destination's calls are its children.
                 using (SyncSpans.EnterBatch(sync.Name, batch))
                 {
-                    if (batch.Records.Count > 0 && KnowsDestinationIds)
+                    try
                     {
-                        await IdentifyAsync(batch, ct);
-                    }
+                        if (batch.Records.Count > 0 && KnowsDestinationIds)
+                        {
+                            await IdentifyAsync(batch, ct);
+                        }
 
-                    if (batch.Records.Count > 0 && sync.Processors.Count > 0)
-                    {
-                        await ProcessAsync(batch, ct);
-                    }
+                        if (batch.Records.Count > 0 && sync.Processors.Count > 0)
+                        {
+                            await ProcessAsync(batch, ct);
+                        }
 
-                    if (batch.Records.Count > 0)
+                        if (batch.Records.Count > 0)
+                        {
+                            await DeliverAsync(batch, ct);
+                        }
+                    }
+                    finally
                     {
-                        await DeliverAsync(batch, ct);
+                        // Whatever the destination started early and did not use is given up now, not at the end of the run.
+                        if (batch.Early is { } early)
+                        {
+                            await early.DisposeAsync();
+                        }
                     }
                 }
 

@@ -86,6 +86,7 @@ public sealed partial class SyncRunner(ISyncStateStore store, TimeProvider time,
             await PrepareWriteBackAsync(ct);
             DecideSharedTransactions();
             _acknowledged += await OfferWaitingAgainAsync(ct);
+            await DecideEarlyBatchesAsync(ct);
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
             var toSend = Channel.CreateBounded<OutgoingBatch>(new BoundedChannelOptions(_inFlight) { SingleWriter = true });
             var sent = Channel.CreateUnbounded<OutgoingBatch>(new UnboundedChannelOptions { SingleReader = true });

@@ -12,4 +12,10 @@ public interface IRecordStateLookup
     /// for is absent from the answer. Duplicate keys are looked up once.
     /// </summary>
     Task<IReadOnlyDictionary<string, RecordState>> FindAsync(IReadOnlyCollection<string> keys, CancellationToken ct);
+
+    /// <summary>
+    /// Whether the sync's ledger holds any entry at all, as committed when the call runs. <c>true</c> when the store
+    /// cannot say cheaply: the answer only lets the engine skip work, never changes what is sent.
+    /// </summary>
+    Task<bool> AnyAsync(CancellationToken ct) => Task.FromResult(true);
 }

@@ -66,11 +66,39 @@ internal sealed class BulkIngestJob
     /// <summary>Uploads <paramref name="rows"/> into the job and waits for it; one result per row, in order.</summary>
     public async Task<WriteResult[]> RunAsync(BulkRows rows, Func<string, WriteResult> settleError, CancellationToken ct)
     {
+        try
+        {
+            await UploadAsync(() => new BulkCsvContent(rows), retrySafe: true, ct);
+        }
+        catch (SluiceException)
+        {
+            await AbortAsync(await _created);
+            throw;
+        }
+
+        return await FinishAsync(rows, settleError, ct);
+    }
+
+    /// <summary>
+    /// The job's one upload (PUT <c>batches</c>). <paramref name="retrySafe"/>: the body can be made again for a resend; an
+    /// upload streamed as the rows are read cannot.
+    /// </summary>
+    public async Task UploadAsync(Func<HttpContent?> content, bool retrySafe, CancellationToken ct)
+    {
+        var jobId = await _created;
+        (await _client.SendAsync(HttpMethod.Put, $"jobs/ingest/{jobId}/batches", content, retrySafe, ct)).Dispose();
+    }
+
+    /// <summary>
+    /// Closes the uploaded job (<c>UploadComplete</c>: Salesforce starts processing it only now), waits for it and gives
+    /// each of <paramref name="rows"/> — the rows the upload held, in order — its answer.
+    /// </summary>
+    public async Task<WriteResult[]> FinishAsync(BulkRows rows, Func<string, WriteResult> settleError, CancellationToken ct)
+    {
         var client = _client;
         var jobId = await _created;
         try
         {
-            (await client.SendAsync(HttpMethod.Put, $"jobs/ingest/{jobId}/batches", () => new BulkCsvContent(rows), retrySafe: true, ct)).Dispose();
             (await client.SendJsonAsync(HttpMethod.Patch, $"jobs/ingest/{jobId}", """{"state":"UploadComplete"}"""u8.ToArray(), retrySafe: true, ct))?.Dispose();
         }
         catch (SluiceException)

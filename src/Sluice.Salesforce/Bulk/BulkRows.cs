@@ -108,6 +108,22 @@ internal sealed class BulkRows
     public async Task WriteCsvAsync(Stream stream, CancellationToken ct)
     {
         await using var writer = new StreamWriter(stream, new UTF8Encoding(false), 64 * 1024, leaveOpen: true) { NewLine = "\n" };
+        WriteHeader(writer);
+        for (var i = 0; i < _rows.Count; i++)
+        {
+            WriteRow(writer, i);
+            if (i % 4096 == 4095)
+            {
+                await writer.FlushAsync(ct);
+            }
+        }
+
+        await writer.FlushAsync(ct);
+    }
+
+    /// <summary>The CSV's header line: the columns as they stand now.</summary>
+    public void WriteHeader(TextWriter writer)
+    {
         for (var c = 0; c < _names.Count; c++)
         {
             if (c > 0)
@@ -119,30 +135,26 @@ internal sealed class BulkRows
         }
 
         writer.Write('\n');
-        for (var i = 0; i < _rows.Count; i++)
-        {
-            var cells = _rows[i];
-            for (var c = 0; c < _names.Count; c++)
-            {
-                if (c > 0)
-                {
-                    writer.Write(',');
-                }
+    }
 
-                if (c < cells.Length && cells[c] is { } cell)
-                {
-                    CsvRows.Write(writer, cell);
-                }
+    /// <summary>Row <paramref name="index"/>'s CSV line, an empty cell for each column it does not set.</summary>
+    public void WriteRow(TextWriter writer, int index)
+    {
+        var cells = _rows[index];
+        for (var c = 0; c < _names.Count; c++)
+        {
+            if (c > 0)
+            {
+                writer.Write(',');
             }
 
-            writer.Write('\n');
-            if (i % 4096 == 4095)
+            if (c < cells.Length && cells[c] is { } cell)
             {
-                await writer.FlushAsync(ct);
+                CsvRows.Write(writer, cell);
             }
         }
 
-        await writer.FlushAsync(ct);
+        writer.Write('\n');
     }
 
     /// <summary>A cell's size in the CSV: its UTF-8 bytes, plus the quotes around it and the doubled quotes in it when it needs them.</summary>

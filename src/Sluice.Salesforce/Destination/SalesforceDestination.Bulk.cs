@@ -9,6 +9,50 @@ namespace Sluice.Salesforce.Destination;
 /// </summary>
 public sealed partial class SalesforceDestination
 {
+    // Batches whose upload started while the engine filled them, until they are written or given up.
+    private readonly List<BulkEarlyUpload> _early = [];
+
+    /// <summary>
+    /// An upsert by external id or an insert (without <c>match:</c>, which looks Ids up once the batch is whole) uploads a
+    /// large batch while the engine fills it: the job is created at the batch's <c>bulk_threshold</c>-th record and each
+    /// row streamed as it joins. An update, which finds its Ids first, does not.
+    /// </summary>
+    public IEarlyBatch? StartBatch(CancellationToken ct)
+    {
+        if (_options.Match is not null || _options.Operation == SalesforceOperation.Update || (_options.Operation == SalesforceOperation.Upsert && _options.ExternalId is null))
+        {
+            return null;
+        }
+
+        var upsert = _options.Operation == SalesforceOperation.Upsert;
+        var early = new BulkEarlyUpload(
+            () => BulkIngestJob.Start(_client, ObjectName, upsert ? "upsert" : "insert", upsert ? _options.ExternalId : null, ct),
+            _options.BulkThreshold, MaxUploadBytes, Forget);
+        lock (_early)
+        {
+            _early.Add(early);
+        }
+
+        return early;
+    }
+
+    private void Forget(BulkEarlyUpload early)
+    {
+        lock (_early)
+        {
+            _early.Remove(early);
+        }
+    }
+
+    /// <summary>The early upload made for exactly <paramref name="records"/>, if one was.</summary>
+    private BulkEarlyUpload? EarlyUploadOf(IReadOnlyList<EncodedRecord> records)
+    {
+        lock (_early)
+        {
+            return _early.FirstOrDefault(e => e.Matches(records));
+        }
+    }
+
     /// <summary>The record's CSV cells: as <see cref="Encode"/> made them, or from the payload for a record rebuilt from storage.</summary>
     private static BulkRecord Cells(EncodedRecord record) => record.Prepared as BulkRecord ?? BulkRecord.FromPayload(record.Payload);
 
@@ -20,6 +64,17 @@ public sealed partial class SalesforceDestination
     {
         if (writes.Count == 0)
         {
+            return;
+        }
+
+        var rest = writes.Select(i => batch[i]).ToList();
+        if (EarlyUploadOf(rest) is { } early && await early.TryFinishAsync(rest, SettleBulkError, ct) is { } answers)
+        {
+            for (var i = 0; i < writes.Count; i++)
+            {
+                results[writes[i]] = answers[i];
+            }
+
             return;
         }
 

@@ -19,7 +19,7 @@ namespace Sluice.Salesforce.Destination;
 /// record's answer comes back with its Salesforce Id, which the engine keeps in the record ledger. A record whose Id
 /// is known (the ledger, or found by <c>match:</c>) is updated by that Id, never created again.
 /// </summary>
-public sealed partial class SalesforceDestination : IDestination, IDestinationDiscovery, IRecordMatching, ICountsOwnRequests
+public sealed partial class SalesforceDestination : IDestination, IDestinationDiscovery, IRecordMatching, ICountsOwnRequests, IEarlyBatchWrites
 {
     // sObject Collections take at most 200 records a request (MAX_DML_COUNT in jsforce; 400 above it).
     internal const int CollectionSize = 200;
@@ -231,7 +231,20 @@ public sealed partial class SalesforceDestination : IDestination, IDestinationDi
         return results;
     }
 
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    public async ValueTask DisposeAsync()
+    {
+        // Uploads started early for batches never written (the run stopped) are aborted: nothing of them is processed.
+        BulkEarlyUpload[] left;
+        lock (_early)
+        {
+            left = [.. _early];
+        }
+
+        foreach (var early in left)
+        {
+            await early.DisposeAsync();
+        }
+    }
 
     /// <summary>Writes the field's JSON property and returns the same value as its Bulk CSV column and cell.</summary>
     private (string Column, string Text) WriteField(Utf8JsonWriter writer, SObjectDescription described, CompiledField field, Change change)

@@ -113,7 +113,7 @@ internal static class RecordPage
             case "sent":
                 yield return "sent: the destination acknowledged the version last committed";
                 break;
-            case "left_out" when LeftOutReason(state.WatchedValues) is { } reason:
+            case "left_out" when state.SkipReason is { } reason:
                 yield return $"not sent: skipped — {reason}; handled all the same, so it is not sent until it changes again";
                 break;
             case "left_out":
@@ -144,26 +144,4 @@ internal static class RecordPage
         { } => $"dead-lettered — {letter.Reason} (replayed or dropped since)",
         null => "not sent: dead-lettered — the reason is no longer in the dead-letter queue",
     };
-
-    /// <summary>The reason a processor left the record out (a lookup with no match), kept among its stored values.</summary>
-    private static string? LeftOutReason(string? storedValues)
-    {
-        if (storedValues is null)
-        {
-            return null;
-        }
-
-        try
-        {
-            using var json = JsonDocument.Parse(storedValues);
-            return json.RootElement.ValueKind == JsonValueKind.Object
-                && json.RootElement.TryGetProperty(Core.Engine.Processing.LeftOutReason.Key, out var reason) && reason.ValueKind == JsonValueKind.String
-                ? reason.GetString()
-                : null;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
 }

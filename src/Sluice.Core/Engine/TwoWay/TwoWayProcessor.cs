@@ -79,7 +79,8 @@ internal sealed class TwoWayProcessor(
                 // The record this one was linked to is gone from the destination (deleted there): a delete is not undone
                 // by recreating it, and the link is forgotten.
                 decisions[i] = ProcessorDecision.Skip($"its {destinationSide} record {deleted} was deleted there; two-way sync does not recreate it")
-                    with { Paired = new PairedRecord(pair, deleted, change.Key, null) };
+                    with
+                { Paired = new PairedRecord(pair, deleted, change.Key, null) };
                 continue;
             }
 

@@ -78,9 +78,8 @@ internal sealed class TwoWayProcessor(
             {
                 // The record this one was linked to is gone from the destination (deleted there): a delete is not undone
                 // by recreating it, and the link is forgotten.
-                decisions[i] = ProcessorDecision.Skip($"its {destinationSide} record {deleted} was deleted there; two-way sync does not recreate it")
-                    with
-                { Paired = new PairedRecord(pair, deleted, change.Key, null) };
+                var forgotten = new PairedRecord(pair, deleted, change.Key, null);
+                decisions[i] = ProcessorDecision.Skip($"its {destinationSide} record {deleted} was deleted there; two-way sync does not recreate it") with { Paired = forgotten };
                 continue;
             }
 

@@ -91,7 +91,9 @@ public sealed class TwoWayContactsUseCaseTests
         var ann = Contact(bed, "ann@example.com").Id;
 
         // PostgreSQL first, Salesforce later: Salesforce's value wins, whichever sync runs first.
-        await bed.ExecuteAsync("UPDATE users SET last_name = 'Lee-PG', updated_at = clock_timestamp() WHERE id = 1");
+        var edited = new DateTimeOffset((await bed.ColumnAsync<DateTime>("UPDATE users SET last_name = 'Lee-PG', updated_at = clock_timestamp() WHERE id = 1 RETURNING updated_at"))[0]);
+        // Salesforce stamps whole milliseconds: its edit must fall in a later millisecond to be later, not merely after.
+        Assert.True(SpinWait.SpinUntil(() => bed.Emulator.Org.Now() > edited.AddMilliseconds(1), TimeSpan.FromSeconds(30)));
         Update(bed, ann, ("LastName", "Lee-SF"));
         await bed.RunAsync("users_to_contacts");
         await bed.RunAsync("contacts_to_users");

@@ -178,6 +178,7 @@ internal sealed class PostgresSyncLease(NpgsqlDataSource dataSource, StateSchema
 
             AddRecordStates(batch, each.RunId, each.RecordStates);
             AddWriteBack(batch, each.WriteBack);
+            AddPaired(batch, each.RunId, each.Paired);
 
             foreach (var letter in each.DeadLetters)
             {
@@ -408,6 +409,65 @@ internal sealed class PostgresSyncLease(NpgsqlDataSource dataSource, StateSchema
         batch.BatchCommands.Add(Command(
             $"UPDATE {schema.Name}.record_state SET write_back_pending = true WHERE sync_id = $1 AND record_key = ANY($2::text[])",
             syncId, writeBack.Ids.Select(i => StoredText.Store(i.Key)).ToArray()));
+    }
+
+    /// <summary>
+    /// What two-way pairs agreed on for the batch's records (the last entry for a link wins) and the conflicts they
+    /// resolved, in the commit's transaction: an agreement never moves ahead of the write it describes.
+    /// </summary>
+    private void AddPaired(NpgsqlBatch batch, long runId, IReadOnlyList<PairedRecord> paired)
+    {
+        if (paired.Count == 0)
+        {
+            return;
+        }
+
+        var last = new Dictionary<(string, string), PairedRecord>();
+        foreach (var record in paired.Where(p => p.Link is not null))
+        {
+            last[(record.Pair, record.Link!)] = record;
+        }
+
+        var kept = last.Values.Where(p => !p.Forget).ToList();
+        if (kept.Count > 0)
+        {
+            batch.BatchCommands.Add(Command(
+                $"""
+                INSERT INTO {schema.Name}.two_way_records (pair, link, agreed, sync_id, run_id, updated_at)
+                SELECT p, l, a::jsonb, $4, $5, now() FROM unnest($1::text[], $2::text[], $3::text[]) AS u(p, l, a)
+                ON CONFLICT (pair, link) DO UPDATE
+                    SET agreed = EXCLUDED.agreed, sync_id = EXCLUDED.sync_id, run_id = EXCLUDED.run_id, updated_at = EXCLUDED.updated_at
+                """,
+                kept.Select(p => p.Pair).ToArray(), kept.Select(p => StoredText.Store(p.Link!)).ToArray(),
+                kept.Select(p => WatchedValuesJson.Write(p.Agreed!)).ToArray(), syncId, runId));
+        }
+
+        var forgotten = last.Values.Where(p => p.Forget).ToList();
+        if (forgotten.Count > 0)
+        {
+            batch.BatchCommands.Add(Command(
+                $"DELETE FROM {schema.Name}.two_way_records WHERE (pair, link) IN (SELECT * FROM unnest($1::text[], $2::text[]))",
+                forgotten.Select(p => p.Pair).ToArray(), forgotten.Select(p => StoredText.Store(p.Link!)).ToArray()));
+        }
+
+        var conflicts = paired.Where(p => p.Link is not null).SelectMany(p => p.Conflicts.Select(c => (Record: p, Conflict: c))).ToList();
+        if (conflicts.Count > 0)
+        {
+            batch.BatchCommands.Add(Command(
+                $"""
+                INSERT INTO {schema.Name}.two_way_conflicts (pair, link, sync_id, record_key, run_id, field, source_side, source_value, source_modified,
+                                                             destination_side, destination_value, destination_modified, rule, winner)
+                SELECT p, l, $13, k, $14, f, ss, sv, sm, ds, dv, dm, r, w
+                FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::text[], $9::text[], $10::timestamptz[], $11::text[], $12::text[])
+                    AS u(p, l, k, f, ss, sv, sm, ds, dv, dm, r, w)
+                """,
+                conflicts.Select(c => c.Record.Pair).ToArray(), conflicts.Select(c => StoredText.Store(c.Record.Link!)).ToArray(),
+                conflicts.Select(c => StoredText.Store(c.Record.Key)).ToArray(), conflicts.Select(c => c.Conflict.Field).ToArray(),
+                conflicts.Select(c => c.Conflict.SourceSide).ToArray(), conflicts.Select(c => c.Conflict.SourceValue is { } v ? StoredText.Store(v) : null).ToArray(),
+                conflicts.Select(c => c.Conflict.SourceModified?.ToUniversalTime()).ToArray(), conflicts.Select(c => c.Conflict.DestinationSide).ToArray(),
+                conflicts.Select(c => c.Conflict.DestinationValue is { } v ? StoredText.Store(v) : null).ToArray(), conflicts.Select(c => c.Conflict.DestinationModified?.ToUniversalTime()).ToArray(),
+                conflicts.Select(c => c.Conflict.Rule).ToArray(), conflicts.Select(c => c.Conflict.Winner).ToArray(), syncId, runId));
+        }
     }
 
     private static NpgsqlBatchCommand Command(string sql, params object[] values)

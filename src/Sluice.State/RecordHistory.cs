@@ -87,6 +87,39 @@ public sealed class RecordHistory(NpgsqlDataSource dataSource, string schema = "
                 : null;
         });
 
+    /// <summary>
+    /// The conflicts two-way pairs resolved for the record, oldest first: found by its link (the Salesforce Id), which is
+    /// either the key itself (a sync reading Salesforce) or the destination id the sync's ledger holds for it.
+    /// </summary>
+    public async Task<IReadOnlyList<StoredConflict>> LoadConflictsAsync(string syncName, string recordKey, CancellationToken ct) =>
+        await PostgresCall.RunAsync(PostgresCallContext.StateStore, async () =>
+        {
+            await using var command = dataSource.CreateCommand(
+                $"""
+                SELECT c.pair, c.link, s.name, c.record_key, c.run_id, c.resolved_at, c.field, c.source_side, c.source_value, c.source_modified,
+                       c.destination_side, c.destination_value, c.destination_modified, c.rule, c.winner
+                FROM {_schema}.two_way_conflicts c JOIN {_schema}.syncs s ON s.id = c.sync_id
+                WHERE c.link = $2 OR c.link = (SELECT r.destination_id FROM {_schema}.record_state r JOIN {_schema}.syncs rs ON rs.id = r.sync_id
+                                               WHERE rs.name = $1 AND r.record_key = $2)
+                ORDER BY c.resolved_at, c.id
+                """);
+            command.Parameters.Add(new NpgsqlParameter { Value = syncName });
+            command.Parameters.Add(new NpgsqlParameter { Value = StoredText.Store(recordKey) });
+            var conflicts = new List<StoredConflict>();
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                conflicts.Add(new StoredConflict(
+                    reader.GetString(0), StoredText.Read(reader.GetString(1)), reader.GetString(2), StoredText.Read(reader.GetString(3)),
+                    reader.IsDBNull(4) ? null : reader.GetInt64(4), reader.GetFieldValue<DateTimeOffset>(5), reader.GetString(6),
+                    reader.GetString(7), reader.IsDBNull(8) ? null : StoredText.Read(reader.GetString(8)), reader.IsDBNull(9) ? null : reader.GetFieldValue<DateTimeOffset>(9),
+                    reader.GetString(10), reader.IsDBNull(11) ? null : StoredText.Read(reader.GetString(11)), reader.IsDBNull(12) ? null : reader.GetFieldValue<DateTimeOffset>(12),
+                    reader.GetString(13), reader.GetString(14)));
+            }
+
+            return (IReadOnlyList<StoredConflict>)conflicts;
+        });
+
     /// <summary>The record's latest dead letter with its payload (what would have been sent); <c>null</c> when it has none.</summary>
     public async Task<StoredDeadLetterPayload?> LoadLastDeadLetterAsync(string syncName, string recordKey, CancellationToken ct) =>
         await PostgresCall.RunAsync(PostgresCallContext.StateStore, async () =>

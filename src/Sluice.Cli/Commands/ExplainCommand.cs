@@ -47,7 +47,7 @@ internal static class ExplainCommand
             // A sync without a record ledger (a cursor sync to a destination that gives no ids) still has its dead letters.
             var lastDeadLettered = state is null && events.Count > 0 && events[^1].What != "acknowledged";
             var letter = state?.Status is "dead_lettered" or "quarantined" || lastDeadLettered ? await history.LoadLastDeadLetterAsync(syncName, recordKey, ct) : null;
-            if (events.Count == 0 && state is null)
+            if (events.Count == 0 && state is null && (await history.LoadConflictsAsync(syncName, recordKey, ct)).Count == 0)
             {
                 Output.Line(await history.KnowsSyncAsync(syncName, ct)
                     ? $"{syncName}: record {recordKey} has no history: no run has sent or dead-lettered it. It may be filtered out by the source, " +
@@ -77,10 +77,40 @@ internal static class ExplainCommand
             }
 
             PrintState(state, letter, syncName);
+            PrintConflicts(await history.LoadConflictsAsync(syncName, recordKey, ct));
             return ExitCodes.Ok;
         }));
         return command;
     }
+
+    /// <summary>The conflicts a two-way pair resolved for the record: both values, when each side changed, the rule and the winner.</summary>
+    private static void PrintConflicts(IReadOnlyList<Sluice.State.StoredConflict> conflicts)
+    {
+        if (conflicts.Count == 0)
+        {
+            return;
+        }
+
+        Output.Line($"two-way conflicts ({conflicts.Count}): fields changed on both sides since they last agreed");
+        var table = new Table().Border(TableBorder.Simple)
+            .AddColumn("resolved (UTC)").AddColumn("field").AddColumn("postgres").AddColumn("salesforce").AddColumn("rule").AddColumn("winner");
+        foreach (var c in conflicts)
+        {
+            table.AddRow(
+                Markup.Escape(c.ResolvedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)),
+                Markup.Escape(c.Field),
+                Markup.Escape(Side(c, "postgres")),
+                Markup.Escape(Side(c, "salesforce")),
+                Markup.Escape(c.Rule),
+                Markup.Escape($"{c.Winner} (sync '{c.ResolvedBy}', run {c.RunId})"));
+        }
+
+        AnsiConsole.Write(table);
+    }
+
+    private static string Side(Sluice.State.StoredConflict conflict, string side) =>
+        (conflict.ValueOf(side) is { } value ? $"'{value}'" : "null") +
+        (conflict.ModifiedOf(side) is { } at ? $" modified {at.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture)}" : "");
 
     /// <summary>
     /// The ledger entry: where the record stands and, when the last run did not send it, why. Explain reads the state

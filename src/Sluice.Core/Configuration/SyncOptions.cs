@@ -31,7 +31,7 @@ public static class SyncOptions
         };
         batch?.RejectUnknownKeys();
         retry?.RejectUnknownKeys();
-        sync.Section.RejectUnknownKeys(["source", "destination", "mapping", "schedule", "batch", "retry", "on", "max_rejected", "max_wait", "reconcile", "write_back", "validate", "lookup", "attention"]);
+        sync.Section.RejectUnknownKeys(["source", "destination", "mapping", "schedule", "batch", "retry", "on", "max_rejected", "max_wait", "reconcile", "write_back", "validate", "lookup", "attention", "two_way"]);
         return options;
     }
 

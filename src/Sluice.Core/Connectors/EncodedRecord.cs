@@ -25,4 +25,10 @@ public sealed class EncodedRecord(Change change, string messageId, ReadOnlyMemor
     /// to create. A destination that updates by id (Salesforce) uses it instead of creating the record again.
     /// </summary>
     public string? KnownDestinationId { get; set; }
+
+    /// <summary>
+    /// What a two-way pair stores for this record once the destination acknowledges it (set by its processor), or
+    /// <c>null</c>: committed with the batch.
+    /// </summary>
+    public State.PairedRecord? Paired { get; set; }
 }

@@ -25,6 +25,9 @@ internal sealed class OutgoingBatch(long sequence, List<EncodedRecord> records, 
 
     public List<LedgerEntry> Sent { get; } = new(records.Count);
 
+    /// <summary>What two-way pairs store for the batch's handled records (<see cref="BatchCommit.Paired"/>).</summary>
+    public List<PairedRecord> Paired { get; } = [];
+
     /// <summary>When the batch was cut (<see cref="System.Diagnostics.Stopwatch"/> ticks): its latency metric is real time, whatever clock the run waits on.</summary>
     public long CutAt { get; } = System.Diagnostics.Stopwatch.GetTimestamp();
 

@@ -40,6 +40,7 @@ public sealed partial class SyncRunner
                 {
                     RecordStates = b.RecordStates,
                     WriteBack = WriteBackOf(b),
+                    Paired = b.Paired,
                     Transaction = b.Transaction?.Transaction,
                 }).ToList();
                 await CommitAsync(ready, commits, ct);

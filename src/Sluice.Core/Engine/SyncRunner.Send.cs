@@ -79,6 +79,11 @@ public sealed partial class SyncRunner
                         Remember(batch, record.Change, RecordStatus.Waiting, null);
                         break;
                     default:
+                        if (decision.Paired is { } paired)
+                        {
+                            batch.Paired.Add(paired);
+                        }
+
                         // Dropped: handled all the same, so its fingerprint moves; nothing was sent. A reason (a
                         // lookup with no match) is kept with the ledger entry for `sluice explain` and counted.
                         if (decision.Reason is not null)
@@ -152,6 +157,12 @@ public sealed partial class SyncRunner
                         Remember(batch, record.Change, RecordStatus.LeftOut, null);
                         break;
                     case WriteStatus.Ok:
+                        if (record.Paired is { } paired)
+                        {
+                            // A create learns its link (the Salesforce Id) only now, from the acknowledgement.
+                            batch.Paired.Add(paired.Link is null ? paired with { Link = result.DestinationId } : paired);
+                        }
+
                         batch.Sent.Add(new LedgerEntry(record.Change.Key, record.MessageId, record.Change.Operation));
                         Remember(batch, record.Change, RecordStatus.Sent, result.DestinationId);
                         break;

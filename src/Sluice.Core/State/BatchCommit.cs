@@ -33,6 +33,12 @@ public sealed record BatchCommit(
     public Engine.WriteBack.WriteBackCommit? WriteBack { get; init; }
 
     /// <summary>
+    /// What two-way pairs agreed on for the batch's records and the conflicts they resolved (<see cref="PairedRecord"/>),
+    /// stored in this commit's transaction; empty for a sync that is no side of a pair.
+    /// </summary>
+    public IReadOnlyList<PairedRecord> Paired { get; init; } = [];
+
+    /// <summary>
     /// The transaction the destination wrote the batch in (<see cref="ISyncLease.BeginSharedTransactionAsync"/>), or
     /// <c>null</c>: the commit runs in it and commits it, so the destination's rows and the checkpoint move together.
     /// A commit that carries one is committed alone, never merged with another batch's.

@@ -165,8 +165,22 @@ public sealed class SluiceWorkspace : IAsyncDisposable
         {
             DestinationConnection = destinationConnection.Name,
             WriteBack = WriteBackOf(sync, sourceConnection),
-            Processors = [.. ProcessorsOf(sync), .. LookupOf(sync)],
+            Processors = [.. ProcessorsOf(sync), .. LookupOf(sync), .. TwoWayOf(sync, destination)],
         };
+    }
+
+    /// <summary>The sync's direction of its two-way pair (<c>two_way:</c> on it or on the sync it is paired with), when it is in one.</summary>
+    private IReadOnlyList<Core.Engine.Processing.IRecordProcessor> TwoWayOf(SyncConfig sync, IDestination destination) =>
+        Core.Engine.TwoWay.TwoWayPairs.ProcessorFor(Config, sync, destination, new LazyPairedRecords(this)) is { } processor ? [processor] : [];
+
+    /// <summary>Opens the state store (and its migrations) on the first read, as every other state read does.</summary>
+    private sealed class LazyPairedRecords(SluiceWorkspace workspace) : IPairedRecordReader
+    {
+        public async Task<IReadOnlyDictionary<string, IReadOnlyDictionary<string, string?>>> ReadAsync(string pair, IReadOnlyCollection<string> links, CancellationToken ct)
+        {
+            await workspace.StateAsync(ct);
+            return await new PostgresPairedRecords(workspace.StateDataSource(), workspace.Config.State.Schema).ReadAsync(pair, links, ct);
+        }
     }
 
     /// <summary>The sync's <c>lookup:</c> (reference data joined to each batch by one query), when it has one.</summary>

@@ -22,6 +22,12 @@ public readonly record struct ProcessorDecision(ProcessorDecisionKind Kind, stri
     /// </summary>
     public IReadOnlyDictionary<string, object?>? Values { get; init; }
 
+    /// <summary>
+    /// What a two-way pair stores for the record once it is handled (acknowledged, or skipped): the values both sides
+    /// agree on and the conflicts resolved (<see cref="TwoWay.TwoWayProcessor"/>); <c>null</c> for every other processor.
+    /// </summary>
+    public State.PairedRecord? Paired { get; init; }
+
     public static ProcessorDecision Enrich(IReadOnlyDictionary<string, object?> values) => new(ProcessorDecisionKind.Pass, null) { Values = values };
 
     public static ProcessorDecision Drop { get; } = new(ProcessorDecisionKind.Drop, null);

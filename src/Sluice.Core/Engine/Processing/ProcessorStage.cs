@@ -38,6 +38,7 @@ internal static class ProcessorStage
                     var (record, refusal) = Reencode(syncName, processor, passed[i], values, columns, encode);
                     if (record is not null)
                     {
+                        record.Paired = decisions[i].Paired ?? passed[i].Paired;
                         next.Add(record);
                     }
                     else
@@ -47,6 +48,7 @@ internal static class ProcessorStage
                 }
                 else if (decisions[i].Kind == ProcessorDecisionKind.Pass)
                 {
+                    passed[i].Paired = decisions[i].Paired ?? passed[i].Paired;
                     next.Add(passed[i]);
                 }
                 else

@@ -57,7 +57,7 @@ public sealed partial class SalesforceOrg
             }
             else if (context.Changes.Count > 0)
             {
-                Committed?.Invoke(new OrgCommit(context.Changes, context.Now, context.UserId, options.ChangeOrigin));
+                Publish(new OrgCommit(context.Changes, context.Now, context.UserId, options.ChangeOrigin));
             }
 
             if (options.CommitLag is { } lag && lag > TimeSpan.Zero)
@@ -393,7 +393,7 @@ public sealed partial class SalesforceOrg
             {
                 if (Changes.Count > 0)
                 {
-                    org.Committed?.Invoke(new OrgCommit([.. Changes], org.Now(), UserId ?? org.DefaultUserId, Origin ?? ""));
+                    org.Publish(new OrgCommit([.. Changes], org.Now(), UserId ?? org.DefaultUserId, Origin ?? ""));
                     Changes.Clear();
                 }
             }

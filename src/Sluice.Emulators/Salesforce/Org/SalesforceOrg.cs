@@ -66,6 +66,20 @@ public sealed partial class SalesforceOrg
     /// </summary>
     internal Action<OrgCommit>? Committed { get; set; }
 
+    /// <summary>
+    /// Raised for every committed transaction, under the org's lock and in commit order, with its origin and records.
+    /// Handlers must be quick and must not call back into the org.
+    /// </summary>
+    public event Action<OrgSave>? Saved;
+
+    /// <summary>Tells <see cref="Committed"/> and <see cref="Saved"/> of a commit.</summary>
+    private void Publish(OrgCommit commit)
+    {
+        Committed?.Invoke(commit);
+        Saved?.Invoke(new OrgSave(commit.CommitTime, commit.UserId, commit.Origin,
+            [.. commit.Changes.Select(c => new OrgSavedRecord(c.Type.ToString().ToLowerInvariant(), c.Before, c.After))]));
+    }
+
     /// <summary>The clock behind every audit timestamp.</summary>
     public TimeProvider Time => _time;
 

@@ -16,7 +16,7 @@ namespace Sluice.Postgres.Destinations.Records;
 /// mode, and the group memberships by difference. Every statement is idempotent by key, so a batch written again after
 /// a crash (before its checkpoint committed) changes nothing.
 /// </summary>
-internal sealed class RecordsDestination : IDestination, IDestinationDiscovery, IDestinationMappingCheck, ISharedTransactionWrites
+internal sealed partial class RecordsDestination : IDestination, IDestinationDiscovery, IDestinationMappingCheck, ISharedTransactionWrites
 {
     private const int MaxRecordBytes = 1024 * 1024;
     private const int MaxBatchBytes = 64 * 1024 * 1024;

@@ -15,6 +15,9 @@ namespace Sluice.Server.Notifications;
 /// </summary>
 internal sealed class NotifyEvaluator(NpgsqlDataSource state, string schema, WebhookSender sender)
 {
+    /// <summary>The kinds of reason that come from the last finished run (<see cref="SyncHealth.Reasons"/>).</summary>
+    private static readonly HashSet<string> RunOutcomes = new(["failed", "max_rejected", "dead_letters_added"], StringComparer.Ordinal);
+
     /// <summary>The change sent, or null when nothing changed (or another process holds the sync).</summary>
     public async Task<HealthChange?> EvaluateAsync(SyncHealth sync, DateTimeOffset at, CancellationToken ct)
     {
@@ -46,7 +49,15 @@ internal sealed class NotifyEvaluator(NpgsqlDataSource state, string schema, Web
         }
 
         var reasons = sync.Reasons;
-        var kinds = reasons.Select(r => r.Kind).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        var kinds = reasons.Select(r => r.Kind).ToList();
+        if (sync.Status?.LastRunStatus == "running")
+        {
+            // A run in progress has no outcome yet: what the last finished run said still holds, rather than a
+            // "recovered" and a "failed" again around every run of a failing sync.
+            kinds.AddRange(previous.Where(RunOutcomes.Contains));
+        }
+
+        kinds = [.. kinds.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
         var now = HealthChange.StateOf(kinds);
         if (now == stored)
         {

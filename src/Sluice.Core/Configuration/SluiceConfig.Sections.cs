@@ -138,13 +138,8 @@ public sealed partial class SluiceConfig
                 "set 'admin_token: ${SLUICE_ADMIN_TOKEN}' (a long random value, e.g. from `openssl rand -hex 32`) under server:, or bind the admin listener to 127.0.0.1");
         }
 
+        // An https listen without tls is refused when `sluice run` starts (SluiceServer): `--listen` may give one too.
         var https = listen.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
-        if (https && tls is null)
-        {
-            throw new ConfigException(section!.LocationOf("listen"), $"server.listen {section.Show("listen", $"'{listen}'")} is https, and server.tls names no certificate",
-                "add 'tls: {certificate: /etc/sluice/cert.pem, key: /etc/sluice/key.pem}' under server: (or a .pfx with 'password:'), or listen on http:// behind a proxy that terminates TLS");
-        }
-
         if (!https && tls is not null)
         {
             throw new ConfigException(tls.Location, $"server.tls is set, but server.listen {section!.Show("listen", $"'{listen}'")} is plain http",

@@ -44,9 +44,13 @@ public sealed class IngestTlsTests
     }
 
     [Fact]
-    public void Https_without_a_certificate_and_a_certificate_without_https_are_config_errors()
+    public async Task Https_without_a_certificate_does_not_start_and_a_missing_certificate_file_is_a_config_error()
     {
-        var noCertificate = Assert.Throws<ConfigException>(() => TestConfig.Parse(TestConfig.Connections + "server:\n  listen: https://0.0.0.0:7443\n"));
+        var noCertificate = await Assert.ThrowsAsync<Core.Errors.SluiceException>(async () =>
+        {
+            await using var bed = await AdminServerBed.StartAsync("ingest_tls_none", listen: "https://127.0.0.1:0");
+        });
+        Assert.Equal(Core.Errors.ErrorClass.Config, noCertificate.Class);
         Assert.Contains("server.tls", noCertificate.Message, StringComparison.Ordinal);
 
         var missing = Assert.Throws<ConfigException>(() => TestConfig.Parse(TestConfig.Connections + "server:\n  listen: https://0.0.0.0:7443\n  tls: {certificate: /nonexistent/cert.pem, key: /nonexistent/key.pem}\n"));

@@ -76,6 +76,7 @@ internal static class DemoCommand
                 ? $"Salesforce emulator on {salesforceUrl} (inspect: {salesforceUrl}/__emulator/records/Contact?limit=5)"
                 : $"Salesforce org at {salesforceUrl} (${DemoSalesforce.LoginUrlVariable})");
             await DemoSalesforce.PrepareAsync(cluster, freshOrg: salesforce is not null, ct);
+            await DemoGateway.PrepareAsync(cluster, ct);
 
             await DemoEnvironment.WriteConfigAsync(cluster, emulator.BaseUrl, salesforce?.InstanceUrl ?? "http://127.0.0.1:9200", once ? "manual" : "every 30s", ct);
             Output.Ok($"config {DemoEnvironment.ConfigPath}");
@@ -109,6 +110,7 @@ internal static class DemoCommand
             PrintSummary(result, emulator, changed);
             await DemoRecords.RunAndPrintAsync(workspace, cluster, ct);
             await DemoSalesforce.RunAndPrintAsync(workspace, cluster, salesforceUrl, ct);
+            await DemoGateway.RunAndPrintAsync(workspace, cluster, emulator, alerting: false, ct);
 
             return await ServeAsync(workspace, cluster, emulator, users, listen, ct);
         }
@@ -242,6 +244,7 @@ internal static class DemoCommand
             }, server, deadline, "the events to land and the upgrades to be delivered");
 
             var upgrades = UpgradesSeen(emulator) - upgradesBefore;
+            delivered &= await DemoGateway.RunAndPrintAsync(workspace, cluster, emulator, alerting: true, ct) & await DemoEngage.PushAndPrintAsync(new Uri(address), cluster, ct);
             var table = new Table().Border(TableBorder.Rounded).AddColumn("real time").AddColumn(new TableColumn("").RightAligned());
             table.AddRow("website events sent to the ingest API (page, identify, track)", sent.Total.ToString("N0", null));
             table.AddRow("landed in public.events", (landed.Events - before.Events).ToString("N0", null));

@@ -60,6 +60,33 @@ internal static class Migrator
         return count;
     }
 
+    /// <summary>
+    /// How many of this build's migrations the schema lacks: 0 when it is ready. Reads only (no lock, nothing created);
+    /// a schema never migrated lacks them all.
+    /// </summary>
+    public static async Task<int> PendingAsync(NpgsqlDataSource dataSource, StateSchema schema, CancellationToken ct)
+    {
+        var expected = Load().Select(m => m.Version).ToHashSet();
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using (var exists = new NpgsqlCommand("SELECT to_regclass($1) IS NOT NULL", connection))
+        {
+            exists.Parameters.Add(new NpgsqlParameter { Value = schema.Name + ".schema_migrations" });
+            if (await exists.ExecuteScalarAsync(ct) is not true)
+            {
+                return expected.Count;
+            }
+        }
+
+        await using var query = new NpgsqlCommand($"SELECT version FROM {schema.Name}.schema_migrations", connection);
+        await using var reader = await query.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            expected.Remove(reader.GetInt32(0));
+        }
+
+        return expected.Count;
+    }
+
     private static List<(int Version, string Name, string Sql)> Load()
     {
         var assembly = typeof(Migrator).Assembly;

@@ -30,6 +30,13 @@ public sealed class PostgresStateStore : ISyncStateStore
         return new PostgresStateStore(dataSource, stateSchema);
     }
 
+    /// <summary>
+    /// How many of this build's migrations <paramref name="schema"/> lacks (0: ready), read without migrating: a readiness
+    /// probe (<c>/readyz</c>). Throws what the driver throws when the database cannot be reached.
+    /// </summary>
+    public static Task<int> PendingMigrationsAsync(NpgsqlDataSource dataSource, string schema, CancellationToken ct) =>
+        Migrator.PendingAsync(dataSource, new StateSchema(schema), ct);
+
     /// <summary>The dead-letter queue (<c>sluice dlq</c>).</summary>
     public DeadLetterQueue DeadLetters => new(_dataSource, _schema);
 

@@ -47,7 +47,7 @@ public sealed class MetricsTests
         await TestSlots.CreateAsync(bed, CdcNames.SlotFor(cdcSync));
         await TestSlots.CreateAsync(bed, CdcNames.SlotFor(orphan));
         var port = FreePort();
-        using var server = bed.StartSluice("run", "-c", bed.ConfigPath, "--listen", $"http://127.0.0.1:{port}");
+        using var server = bed.StartSluice("run", "-c", bed.ConfigPath, "--listen", $"http://127.0.0.1:{FreePort()}", "--admin-listen", $"http://127.0.0.1:{port}");
         var drain = Task.WhenAll(server.StandardOutput.ReadToEndAsync(), server.StandardError.ReadToEndAsync());
         try
         {

@@ -13,7 +13,7 @@ public sealed class ServerTests
     {
         await using var bed = await SyncTestBed.CreateAsync(nameof(Run_syncs_on_schedule_and_the_dashboard_shows_the_runs), 1_000, "schedule: every 1s");
         var port = FreePort();
-        using var server = bed.StartSluice("run", "-c", bed.ConfigPath, "--listen", $"http://127.0.0.1:{port}");
+        using var server = bed.StartSluice("run", "-c", bed.ConfigPath, "--listen", $"http://127.0.0.1:{FreePort()}", "--admin-listen", $"http://127.0.0.1:{port}");
         var drain = Task.WhenAll(server.StandardOutput.ReadToEndAsync(), server.StandardError.ReadToEndAsync());
         try
         {
@@ -57,7 +57,7 @@ public sealed class ServerTests
         }
 
         var port = FreePort();
-        using var server = bed.StartSluice("run", "-c", bed.ConfigPath, "--listen", $"http://127.0.0.1:{port}");
+        using var server = bed.StartSluice("run", "-c", bed.ConfigPath, "--listen", $"http://127.0.0.1:{FreePort()}", "--admin-listen", $"http://127.0.0.1:{port}");
         var drain = Task.WhenAll(server.StandardOutput.ReadToEndAsync(), server.StandardError.ReadToEndAsync());
         try
         {

@@ -122,7 +122,7 @@ public sealed class StatusPruneTests
         var slot = CdcNames.SlotFor(live);
         await TestSlots.CreateAsync(bed, slot);
         var port = FreePort();
-        using var server = bed.StartSluice("run", "-c", bed.ConfigPath, "--listen", $"http://127.0.0.1:{port}");
+        using var server = bed.StartSluice("run", "-c", bed.ConfigPath, "--listen", $"http://127.0.0.1:{FreePort()}", "--admin-listen", $"http://127.0.0.1:{port}");
         var drain = Task.WhenAll(server.StandardOutput.ReadToEndAsync(), server.StandardError.ReadToEndAsync());
         try
         {

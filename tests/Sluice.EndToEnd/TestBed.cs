@@ -87,6 +87,14 @@ internal sealed class TestBed : IAsyncDisposable
             start.ArgumentList.Add(arg);
         }
 
+        // Test classes run in parallel: a `sluice run` whose test does not look at the admin listener takes a free port
+        // for it, rather than all of them fighting over the default 7081.
+        if (args is ["run", ..] && !args.Contains("--admin-listen"))
+        {
+            start.ArgumentList.Add("--admin-listen");
+            start.ArgumentList.Add("http://127.0.0.1:0");
+        }
+
         start.Environment["NO_COLOR"] = "1";
         return Process.Start(start)!;
     }

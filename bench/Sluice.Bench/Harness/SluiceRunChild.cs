@@ -15,7 +15,7 @@ internal static class SluiceRunChild
     {
         var port = FreePort.Next();
         var uri = new Uri($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}");
-        var process = ChildProcess.Start(sluice, ["run", "-c", config, "--listen", uri.ToString().TrimEnd('/')], work, logPath);
+        var process = ChildProcess.Start(sluice, ["run", "-c", config, "--listen", uri.ToString().TrimEnd('/'), "--admin-listen", "http://127.0.0.1:0"], work, logPath);
         try
         {
             var clock = Stopwatch.StartNew();

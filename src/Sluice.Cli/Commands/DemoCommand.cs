@@ -21,7 +21,7 @@ internal static class DemoCommand
     {
         var once = new Option<bool>("--once") { Description = "Run the demo syncs once (and the real-time ones until caught up), print a summary and exit (for scripts and CI)." };
         var users = new Option<int>("--users") { Description = "Demo users to create on first run.", DefaultValueFactory = _ => 10_000 };
-        var listen = new Option<string?>("--listen") { Description = "Dashboard address (default http://127.0.0.1:7080, or a free port)." };
+        var listen = new Option<string?>("--listen") { Description = "Ingest API address (default http://127.0.0.1:7080, or a free port); the dashboard is on 127.0.0.1:7081, or a free port." };
         var reset = new Option<bool>("--reset") { Description = "Stop the demo's PostgreSQL cluster and remove it and the demo's config, wherever they are, then exit; the next run starts afresh." };
         var command = new Command("demo",
             $"""
@@ -155,8 +155,9 @@ internal static class DemoCommand
     private static async Task<int> ServeAsync(SluiceWorkspace workspace, LocalCluster cluster, SegmentEmulator emulator, string? salesforceEmulator, int users, string? listen, CancellationToken ct)
     {
         var address = listen ?? $"http://127.0.0.1:{DemoEnvironment.PortOr(7080)}";
+        var dashboard = $"http://127.0.0.1:{DemoEnvironment.PortOr(7081)}";
         Output.Line("");
-        Output.Line($"Dashboard: {address}   Emulator: {emulator.BaseUrl}__emulator/messages?limit=5");
+        Output.Line($"Dashboard: {dashboard}   Emulator: {emulator.BaseUrl}__emulator/messages?limit=5");
         Output.Line($"Ingest API: {address}/v1/batch (write key '{DemoTraffic.WriteKey}'); landed in public.events and schema {DemoEnvironment.WarehouseSchema}.");
         Output.Line("App activity and website events are simulated every 10 s; users sync every 30 s, upgrades in real time from the WAL. Ctrl-C stops the demo.");
         if (salesforceEmulator is not null)
@@ -187,7 +188,7 @@ internal static class DemoCommand
         try
         {
             using var logs = ConsoleLogging.Create(LogFormat.Text, LogLevel.Information);
-            await new SluiceServer(workspace, logs).RunAsync(address, ct);
+            await new SluiceServer(workspace, logs).RunAsync(address, dashboard, ct);
         }
         finally
         {
@@ -220,7 +221,7 @@ internal static class DemoCommand
         var log = new CollectedLog();
         using var logs = LoggerFactory.Create(builder => builder.AddProvider(log));
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var server = Task.Run(() => new SluiceServer(workspace, logs).RunAsync(address, stop.Token), CancellationToken.None);
+        var server = Task.Run(() => new SluiceServer(workspace, logs).RunAsync(address, "http://127.0.0.1:0", stop.Token), CancellationToken.None);
         var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
         try
         {

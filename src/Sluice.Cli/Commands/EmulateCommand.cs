@@ -31,6 +31,7 @@ internal static class EmulateCommand
         var drops = new Option<double>("--drop-connection-rate") { Description = "Share of API requests whose connection is dropped without an answer (0..1)." };
         var slowRate = new Option<double>("--slow-rate") { Description = "Share of API requests answered late (0..1)." };
         var slowDelay = new Option<double>("--slow-delay") { Description = "Seconds a slow answer waits.", DefaultValueFactory = _ => 2 };
+        var allowedHosts = AllowedHostOption();
         var command = new Command("salesforce",
             """
             A local Salesforce org in memory behind Salesforce's own API: OAuth 2.0 (password, client credentials,
@@ -42,7 +43,7 @@ internal static class EmulateCommand
             Point a 'type: salesforce' connection's login_url at it. See docs/emulators.md.
             """)
         {
-            host, port, orgFile, tokenTtl, requestLimit, unavailable, lockRow, drops, slowRate, slowDelay,
+            host, port, orgFile, tokenTtl, requestLimit, unavailable, lockRow, drops, slowRate, slowDelay, allowedHosts,
         };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(async () =>
         {
@@ -55,6 +56,7 @@ internal static class EmulateCommand
                 Port = parse.GetValue(port),
                 Org = file is null ? null : OrgFile.Load(file),
                 TokenTtl = ttl,
+                AllowedHosts = parse.GetValue(allowedHosts) ?? [],
                 Faults = new SalesforceFaultOptions
                 {
                     RequestLimitRate = parse.GetValue(requestLimit),
@@ -84,6 +86,12 @@ internal static class EmulateCommand
         return command;
     }
 
+    private static Option<string[]> AllowedHostOption() => new("--allowed-host")
+    {
+        Description = "A host name the admin API (/__emulator) answers to besides 127.0.0.1, localhost and --host (repeatable): other names get 421, so that a web page using DNS rebinding cannot read it.",
+        AllowMultipleArgumentsPerToken = false,
+    };
+
     private static Command Segment()
     {
         var host = new Option<string>("--host") { Description = "Address to listen on. Default 127.0.0.1 (this machine only).", DefaultValueFactory = _ => "127.0.0.1" };
@@ -98,6 +106,7 @@ internal static class EmulateCommand
         var engageWebhook = new Option<Uri?>("--engage-webhook") { Description = "Push Engage audiences and traits here when asked (POST /__emulator/engage), as Segment Engage does to a webhook destination." };
         var engageSecret = new Option<string?>("--engage-secret") { Description = "Sign Engage pushes with this shared secret (X-Signature, hex HMAC-SHA1 of the body)." };
         var retain = new Option<int>("--retain") { Description = "Event bodies kept for listing (ids and counts are always kept).", DefaultValueFactory = _ => 2_000_000 };
+        var allowedHosts = AllowedHostOption();
         var command = new Command("segment",
             """
             A local Segment HTTP Tracking API (/v1/batch, /v1/identify, …, the browser short paths) with Segment's
@@ -109,7 +118,7 @@ internal static class EmulateCommand
             Point a 'type: segment' connection at it with 'endpoint: http://127.0.0.1:9100'. See docs/emulators.md.
             """)
         {
-            host, port, writeKeys, rateLimit, retryAfter, serverErrors, drops, slowRate, slowDelay, retain, engageWebhook, engageSecret,
+            host, port, writeKeys, rateLimit, retryAfter, serverErrors, drops, slowRate, slowDelay, retain, engageWebhook, engageSecret, allowedHosts,
         };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(async () =>
         {
@@ -120,6 +129,7 @@ internal static class EmulateCommand
                 Port = parse.GetValue(port),
                 WriteKeys = keys is { Length: > 0 } ? keys : null,
                 RetainMessages = parse.GetValue(retain),
+                AllowedHosts = parse.GetValue(allowedHosts) ?? [],
                 EngageWebhook = parse.GetValue(engageWebhook),
                 EngageSecret = parse.GetValue(engageSecret),
                 Faults = new SegmentFaultOptions

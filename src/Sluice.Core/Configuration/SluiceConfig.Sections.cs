@@ -115,18 +115,96 @@ public sealed partial class SluiceConfig
 
     private static ServerConfig ReadServer(ConfigSection? section, ConfigSection root)
     {
-        var listen = section?.GetString("listen")?.Trim() ?? ServerConfig.DefaultListen;
+        var listen = ReadListen(section, "listen", ServerConfig.DefaultListen, "http://0.0.0.0:7080");
+        var adminListen = ReadListen(section, "admin_listen", ServerConfig.DefaultAdminListen, "http://0.0.0.0:7081");
+        var token = section?.GetSecret("admin_token");
+        var allowedHosts = section?.GetStringList("allowed_hosts")?.Select(h => h.Trim()).Where(h => h.Length > 0).ToList() ?? [];
+        var tls = ReadTls(section?.GetSection("tls"));
+        section?.RejectUnknownKeys();
+
+        if (SameAddress(listen, adminListen))
+        {
+            throw new ConfigException(
+                section!.LocationOf(section.Has("admin_listen") ? "admin_listen" : "listen"),
+                $"server.admin_listen and server.listen are both {adminListen}: the dashboard and admin API have a listener of their own",
+                $"give them different ports, e.g. 'admin_listen: {ServerConfig.DefaultAdminListen}' next to 'listen: {ServerConfig.DefaultListen}'");
+        }
+
+        if (token is null && !Net.LoopbackHosts.IsLoopbackUrl(adminListen))
+        {
+            throw new ConfigException(
+                section!.LocationOf("admin_listen"),
+                $"server.admin_listen {section.Show("admin_listen", $"'{adminListen}'")} is reachable from other machines, and server.admin_token is not set",
+                "set 'admin_token: ${SLUICE_ADMIN_TOKEN}' (a long random value, e.g. from `openssl rand -hex 32`) under server:, or bind the admin listener to 127.0.0.1");
+        }
+
+        // An https listen without tls is refused when `sluice run` starts (SluiceServer): `--listen` may give one too.
+        var https = listen.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
+        if (!https && tls is not null)
+        {
+            throw new ConfigException(tls.Location, $"server.tls is set, but server.listen {section!.Show("listen", $"'{listen}'")} is plain http",
+                "write the listen URL with https://, e.g. 'listen: https://0.0.0.0:7443'");
+        }
+
+        if (adminListen.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ConfigException(section!.LocationOf("admin_listen"), "server.admin_listen cannot be https: server.tls serves the ingest listener only",
+                "bind the admin listener to http://127.0.0.1 and reach it through a reverse proxy that terminates TLS (docs/deploy.md)");
+        }
+
+        return new ServerConfig(listen, section?.Location ?? root.Location) { AdminListen = adminListen, AdminToken = token, AllowedHosts = allowedHosts, Tls = tls };
+    }
+
+    private static string ReadListen(ConfigSection? section, string key, string fallback, string everyInterface)
+    {
+        var listen = section?.GetString(key)?.Trim() ?? fallback;
         if (!IsListenUrl(listen))
         {
             throw new ConfigException(
-                section!.LocationOf("listen"),
-                $"'listen' must be an http:// or https:// URL with a host and port, not {section!.Show("listen", $"'{listen}'")}",
-                $"e.g. {ServerConfig.DefaultListen} (only this machine) or http://0.0.0.0:7080 (every interface)");
+                section!.LocationOf(key),
+                $"'{key}' must be an http:// or https:// URL with a host and port, not {section!.Show(key, $"'{listen}'")}",
+                $"e.g. {fallback} (only this machine) or {everyInterface} (every interface)");
         }
 
-        section?.RejectUnknownKeys();
-        return new ServerConfig(listen, section?.Location ?? root.Location);
+        return listen;
     }
+
+    private static ServerTlsConfig? ReadTls(ConfigSection? tls)
+    {
+        if (tls is null)
+        {
+            return null;
+        }
+
+        var certificate = ExistingFile(tls, tls.RequireString("certificate", "name the certificate file, e.g. 'certificate: /etc/sluice/cert.pem' (PEM) or a .pfx file"));
+        var key = tls.GetString("key") is { Length: > 0 } ? ExistingFile(tls, tls.GetString("key")!, "key") : null;
+        var password = tls.GetSecret("password");
+        tls.RejectUnknownKeys();
+        var pkcs12 = certificate.EndsWith(".pfx", StringComparison.OrdinalIgnoreCase) || certificate.EndsWith(".p12", StringComparison.OrdinalIgnoreCase);
+        if (key is null && !pkcs12)
+        {
+            throw new ConfigException(tls.LocationOf("key"), "server.tls.certificate is a PEM file and server.tls.key is not set",
+                "name the certificate's private key, e.g. 'key: /etc/sluice/key.pem', or give a .pfx/.p12 file with 'password:'");
+        }
+
+        return new ServerTlsConfig(certificate, key, password, tls.Location);
+    }
+
+    /// <summary>A file path, relative to the config file's directory, that must exist when the config is loaded.</summary>
+    private static string ExistingFile(ConfigSection section, string path, string key = "certificate")
+    {
+        var location = section.LocationOf(key);
+        var directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(location.File)) ?? Directory.GetCurrentDirectory();
+        var full = System.IO.Path.GetFullPath(path, directory);
+        return File.Exists(full)
+            ? full
+            : throw new ConfigException(location, $"server.tls.{key} names {section.Show(key, full)}, which does not exist", "give the path of the file (relative paths are read from the config file's directory)");
+    }
+
+    private static bool SameAddress(string a, string b) =>
+        Uri.TryCreate(a.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out var x)
+        && Uri.TryCreate(b.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out var y)
+        && x.Port == y.Port && x.Port != 0 && (x.Host == y.Host || x.Host == "0.0.0.0" || y.Host == "0.0.0.0");
 
     /// <summary>Reads <c>connection:</c> and checks that it names a declared connection.</summary>
     private static string ReadConnectionName(ConfigSection section, string what, List<ConnectionConfig> connections)

@@ -60,6 +60,12 @@ public sealed partial class SluiceConfig
     /// <summary>The metric alerts (<c>alerts:</c>), in file order; their keys are checked by the host that evaluates them.</summary>
     public IReadOnlyList<AlertConfig> Alerts { get; private init; } = [];
 
+    /// <summary>
+    /// <c>notify:</c> as written (a webhook told when a sync starts or stops needing attention), or null; its keys are
+    /// checked by the host that sends (<c>sluice run</c>, docs/alerting.md).
+    /// </summary>
+    public ConfigSection? Notify { get; private init; }
+
     /// <summary>The <c>after:</c> graph over <see cref="Syncs"/>, checked at load (every name declared, no cycle).</summary>
     public SyncDependencies Dependencies { get; }
 
@@ -132,6 +138,7 @@ public sealed partial class SluiceConfig
         var syncsSection = root.ReadSection("syncs", "write syncs as a mapping of names, e.g. `users_to_segment: {source: …, destination: …, mapping: …}`", required: false);
         var attention = AttentionThresholds.Bind(root, AttentionThresholds.Default);
         var alertsSection = root.ReadSection("alerts", "write alerts as a mapping of names, e.g. `failed_payments: {connection: app, sql: …, schedule: every 5m, above: 10, …}`", required: false);
+        var notify = root.GetSection("notify");
         root.RejectUnknownKeys();
 
         var connections = ReadConnections(connectionsSection);
@@ -139,6 +146,6 @@ public sealed partial class SluiceConfig
         var state = ReadState(stateSection, root, connections, syncs);
         var server = ReadServer(serverSection, root);
         var dependencies = SyncDependencies.Build(syncs);
-        return new SluiceConfig(filePath, version, connections, syncs, state, server, dependencies) { Alerts = ReadAlerts(alertsSection), Attention = attention };
+        return new SluiceConfig(filePath, version, connections, syncs, state, server, dependencies) { Alerts = ReadAlerts(alertsSection), Attention = attention, Notify = notify };
     }
 }

@@ -11,6 +11,8 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 using Sluice.Core.Errors;
+using Sluice.Core.Net;
+using Sluice.Emulators.Internal;
 using Sluice.Emulators.Salesforce.Internal;
 using Sluice.Emulators.Salesforce.Org;
 using Sluice.Emulators.Salesforce.Streaming;
@@ -94,7 +96,8 @@ public sealed class SalesforceEmulator : IAsyncDisposable
         var rest = new RestApi(state);
         var admin = new AdminEndpoints(state);
         var cometd = new BayeuxEndpoint(state, app.Lifetime.ApplicationStopping);
-        app.Run(context => RouteAsync(context, state, oauth, soap, rest, admin, cometd));
+        var allowed = new AllowedHosts(options.AllowedHosts, [$"http://{(address.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString())}:1"]);
+        app.Run(context => RouteAsync(context, state, oauth, soap, rest, admin, cometd, allowed));
 
         try
         {
@@ -188,12 +191,13 @@ public sealed class SalesforceEmulator : IAsyncDisposable
         }
     }
 
-    private static async Task RouteAsync(HttpContext context, SalesforceState state, OAuthEndpoint oauth, SoapLoginEndpoint soap, RestApi rest, AdminEndpoints admin, BayeuxEndpoint cometd)
+    private static async Task RouteAsync(HttpContext context, SalesforceState state, OAuthEndpoint oauth, SoapLoginEndpoint soap, RestApi rest, AdminEndpoints admin, BayeuxEndpoint cometd,
+        AllowedHosts allowed)
     {
         var path = context.Request.Path;
         if (path.Value is null or "" or "/" || path.StartsWithSegments(AdminEndpoints.Prefix, StringComparison.Ordinal))
         {
-            await admin.HandleAsync(context);
+            await (allowed.Allows(context.Request.Headers.Host.ToString()) ? admin.HandleAsync(context) : EmulatorHostCheck.RefuseAsync(context));
             return;
         }
 

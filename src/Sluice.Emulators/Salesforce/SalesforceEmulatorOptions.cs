@@ -28,4 +28,11 @@ public sealed class SalesforceEmulatorOptions
 
     /// <summary>Clock for tokens, audit fields and the daily request window. Default <see cref="TimeProvider.System"/>.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>
+    /// Host names (as in the <c>Host</c> header) the admin API under <c>/__emulator</c> answers to besides loopback and
+    /// the bound address (<c>--allowed-host</c>): a web page using DNS rebinding reaches the emulator under its own name and
+    /// is refused with 421, so it cannot read what was sent. <c>*</c> allows any. The emulated API itself answers any host.
+    /// </summary>
+    public IReadOnlyCollection<string> AllowedHosts { get; init; } = [];
 }

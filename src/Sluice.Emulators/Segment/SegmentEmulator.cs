@@ -12,6 +12,8 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 using Sluice.Core.Errors;
+using Sluice.Core.Net;
+using Sluice.Emulators.Internal;
 using Sluice.Emulators.Segment.Internal;
 using Sluice.Segment.Protocol;
 
@@ -75,7 +77,10 @@ public sealed class SegmentEmulator : IAsyncDisposable
         var state = new EmulatorState(options, stopping.Token);
         var tracking = new TrackingEndpoint(state);
         var admin = new AdminEndpoints(state);
-        app.Run(context => IsAdmin(context.Request.Path) ? admin.HandleAsync(context) : tracking.HandleAsync(context));
+        var allowed = new AllowedHosts(options.AllowedHosts, [$"http://{(address.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString())}:1"]);
+        app.Run(context => !IsAdmin(context.Request.Path) ? tracking.HandleAsync(context)
+            : allowed.Allows(context.Request.Headers.Host.ToString()) ? admin.HandleAsync(context)
+            : EmulatorHostCheck.RefuseAsync(context));
 
         try
         {

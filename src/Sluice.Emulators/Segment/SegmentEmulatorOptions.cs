@@ -43,4 +43,11 @@ public sealed class SegmentEmulatorOptions
 
     /// <summary>Clock for <c>receivedAt</c> and injected delays. Default <see cref="TimeProvider.System"/>.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>
+    /// Host names (as in the <c>Host</c> header) the admin API under <c>/__emulator</c> answers to besides loopback and
+    /// the bound address (<c>--allowed-host</c>): a web page using DNS rebinding reaches the emulator under its own name and
+    /// is refused with 421, so it cannot read what was sent. <c>*</c> allows any. The emulated API itself answers any host.
+    /// </summary>
+    public IReadOnlyCollection<string> AllowedHosts { get; init; } = [];
 }

@@ -119,6 +119,31 @@ public sealed class SluiceWorkspace : IAsyncDisposable
         return (StateDataSource(), Config.State.Schema);
     }
 
+    /// <summary>
+    /// Whether the state database answers within 5 s and has every migration this build needs (<c>/readyz</c>): the
+    /// reason is for anyone who asks (no host, port or database named), the detail for the log.
+    /// </summary>
+    public async Task<(bool Ready, string? Reason, string? Detail)> ReadinessAsync(CancellationToken ct)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(5));
+        try
+        {
+            var pending = await PostgresStateStore.PendingMigrationsAsync(StateDataSource(), Config.State.Schema, timeout.Token);
+            return pending == 0
+                ? (true, null, null)
+                : (false, "the state database lacks migrations this version needs (they are applied when sluice starts)", $"{pending} migration(s) of schema {Config.State.Schema} not applied");
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return (false, "the state database did not answer within 5 s", "the state database did not answer within 5 s");
+        }
+        catch (Exception e) when (e is Npgsql.NpgsqlException or System.Net.Sockets.SocketException or IOException or TimeoutException or SluiceException or InvalidOperationException)
+        {
+            return (false, "the state database cannot be reached", e.Message);
+        }
+    }
+
     /// <summary>Every alert of the config with what the state store says about it (<c>sluice alerts</c>).</summary>
     public async Task<IReadOnlyList<Alerts.AlertStatus>> AlertStatusAsync(CancellationToken ct)
     {
@@ -139,6 +164,22 @@ public sealed class SluiceWorkspace : IAsyncDisposable
         var (dataSource, schema) = await StateDataSourceAsync(ct);
         var evaluator = new Alerts.AlertEvaluator(dataSource, schema, a => PostgresConnector.Open(a.Connection, _resources).DataSource, new Alerts.AlertSender(http, Time, Gate), Time);
         await new Alerts.AlertScheduler(alerts, evaluator.EvaluateAsync, Time, log).RunAsync(ct);
+    }
+
+    /// <summary>
+    /// Checks every sync's health on <c>notify.every</c> and tells the <c>notify:</c> webhook of each change (<c>sluice
+    /// run</c>); returns at once without <c>notify:</c>. <paramref name="health"/> is the reading <c>/metrics</c> shares.
+    /// </summary>
+    internal async Task RunNotificationsAsync(HttpClient http, Metrics.HealthSnapshotCache health, Microsoft.Extensions.Logging.ILogger log, CancellationToken ct)
+    {
+        if (Notifications.NotifyOptions.Bind(Config) is not { } options)
+        {
+            return;
+        }
+
+        var (dataSource, schema) = await StateDataSourceAsync(ct);
+        var evaluator = new Notifications.NotifyEvaluator(dataSource, schema, new Notifications.WebhookSender(http, options));
+        await new Notifications.NotifyScheduler(options, health, evaluator, Time, log).RunAsync(ct);
     }
 
     /// <summary>Per-record history (<c>sluice explain</c>), read from the state store.</summary>
@@ -325,6 +366,7 @@ public sealed class SluiceWorkspace : IAsyncDisposable
         }
         // Alerts are bound, not evaluated: a wrong key names the file, the key and the fix before anything runs.
         _ = Alerts.AlertOptions.AllOf(Config);
+        _ = Notifications.NotifyOptions.Bind(Config);
         foreach (var sync in Config.Syncs)
         {
             var definition = Build(sync);

@@ -44,8 +44,8 @@ public sealed partial class ConnectorRoutesTests
         Assert.Equal(0, echo.Opened);
     }
 
-    [GeneratedRegex(@"dashboard on (http://\S+)")]
-    private static partial Regex DashboardLine();
+    [GeneratedRegex(@"ingest API on (http://\S+)")]
+    private static partial Regex IngestLine();
 
     /// <summary><c>sluice run</c>'s server in this process, on a free port, with the echo connector registered.</summary>
     private sealed class RunningServer : IAsyncDisposable
@@ -76,14 +76,14 @@ public sealed partial class ConnectorRoutesTests
             var logs = new Microsoft.Extensions.Logging.Testing.FakeLogCollector();
             var factory = new Microsoft.Extensions.Logging.LoggerFactory([new Microsoft.Extensions.Logging.Testing.FakeLoggerProvider(logs)]);
             var stop = new CancellationTokenSource();
-            var run = Task.Run(() => new SluiceServer(workspace, factory).RunAsync("http://127.0.0.1:0", stop.Token), CancellationToken.None);
+            var run = Task.Run(() => new SluiceServer(workspace, factory).RunAsync("http://127.0.0.1:0", "http://127.0.0.1:0", stop.Token), CancellationToken.None);
             IEnumerable<string> log() => logs.GetSnapshot().Select(r => r.Message);
             Uri? address = null;
             await Eventually.HoldsAsync(
                 () =>
                 {
                     Assert.False(run.IsFaulted, run.Exception?.ToString());
-                    address = log().Select(l => DashboardLine().Match(l)).Where(m => m.Success).Select(m => new Uri(m.Groups[1].Value)).FirstOrDefault();
+                    address = log().Select(l => IngestLine().Match(l)).Where(m => m.Success).Select(m => new Uri(m.Groups[1].Value)).FirstOrDefault();
                     return address is not null;
                 },
                 "the server to listen",

@@ -22,7 +22,8 @@ public sealed class RequestErrorTests
         await using var bed = await TestBed.CreateAsync(nameof(RequestErrorTests), "SELECT 1", e => e.IngestToEventsTable(WriteKey));
         var url = $"http://127.0.0.1:{FreePort()}";
         var output = new ConcurrentQueue<string>();
-        using var server = bed.StartSluice("run", "-c", bed.ConfigPath, "--listen", url);
+        var adminUrl = $"http://127.0.0.1:{FreePort()}";
+        using var server = bed.StartSluice("run", "-c", bed.ConfigPath, "--listen", url, "--admin-listen", adminUrl);
         server.OutputDataReceived += (_, e) => output.Enqueue(e.Data ?? "");
         server.ErrorDataReceived += (_, e) => output.Enqueue(e.Data ?? "");
         server.BeginOutputReadLine();
@@ -39,7 +40,8 @@ public sealed class RequestErrorTests
 
             // A fault of Sluice's own: the state schema is gone under the running server.
             await bed.ExecuteAsync("ALTER SCHEMA sluice RENAME TO sluice_gone");
-            using var failed = await http.GetAsync(new Uri("/api/syncs", UriKind.Relative));
+            using var admin = new HttpClient { BaseAddress = new Uri(adminUrl), Timeout = TimeSpan.FromSeconds(10) };
+            using var failed = await admin.GetAsync(new Uri("/api/syncs", UriKind.Relative));
 
             Assert.Equal(HttpStatusCode.InternalServerError, failed.StatusCode);
             Assert.Equal("application/json", failed.Content.Headers.ContentType?.MediaType);

@@ -33,6 +33,9 @@ public sealed class PostgresStateStore : ISyncStateStore
     /// <summary>The dead-letter queue (<c>sluice dlq</c>).</summary>
     public DeadLetterQueue DeadLetters => new(_dataSource, _schema);
 
+    /// <summary>The secrets kept encrypted in the state store (<c>sluice secrets</c>).</summary>
+    public Secrets.SecretStore Secrets => new(_dataSource, _schema);
+
     /// <summary>The quarantine of <c>validate:</c> rules (<c>sluice quarantine</c>).</summary>
     public QuarantineStore Quarantine => new(_dataSource, _schema);
 

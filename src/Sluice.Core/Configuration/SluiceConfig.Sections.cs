@@ -109,8 +109,12 @@ public sealed partial class SluiceConfig
                 $"use a plain name such as '{StateConfig.DefaultSchema}'");
         }
 
+        var keyFile = section?.GetString("master_key_file")?.Trim();
         section?.RejectUnknownKeys();
-        return new StateConfig(connection, schema, section?.Location ?? root.Location);
+        return new StateConfig(connection, schema, section?.Location ?? root.Location)
+        {
+            MasterKeyFile = string.IsNullOrEmpty(keyFile) ? null : System.IO.Path.GetFullPath(keyFile, System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(root.Location.File)) ?? "."),
+        };
     }
 
     private static ServerConfig ReadServer(ConfigSection? section, ConfigSection root)

@@ -63,6 +63,9 @@ public sealed partial class SluiceConfig
     /// <summary>The <c>after:</c> graph over <see cref="Syncs"/>, checked at load (every name declared, no cycle).</summary>
     public SyncDependencies Dependencies { get; }
 
+    /// <summary>The file as parsed, for checks over every key (<see cref="LiteralSecrets"/>).</summary>
+    internal YamlDotNet.RepresentationModel.YamlMappingNode? Root { get; private init; }
+
     /// <summary>The file's shared context (where <c>${VAR}</c> and <c>${secret:NAME}</c> are looked up).</summary>
     private ConfigContext? Context { get; init; }
 
@@ -159,6 +162,6 @@ public sealed partial class SluiceConfig
         var state = ReadState(stateSection, root, connections, syncs);
         var server = ReadServer(serverSection, root);
         var dependencies = SyncDependencies.Build(syncs);
-        return new SluiceConfig(filePath, version, connections, syncs, state, server, dependencies) { Alerts = ReadAlerts(alertsSection), Attention = attention, Context = context };
+        return new SluiceConfig(filePath, version, connections, syncs, state, server, dependencies) { Alerts = ReadAlerts(alertsSection), Attention = attention, Context = context, Root = node };
     }
 }

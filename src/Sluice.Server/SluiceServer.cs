@@ -75,7 +75,8 @@ public sealed class SluiceServer(SluiceWorkspace workspace, ILoggerFactory logs)
             using var alertHttp = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
             await Task.WhenAll(
                 new SyncScheduler(workspace, logs.CreateLogger<SyncScheduler>()).RunAsync(ct),
-                workspace.RunAlertsAsync(alertHttp, logs.CreateLogger("Sluice.Alerts"), ct));
+                workspace.RunAlertsAsync(alertHttp, logs.CreateLogger("Sluice.Alerts"), ct),
+                Retention.StateRetentionLoop.RunAsync(workspace, logs.CreateLogger("Sluice.Retention"), ct));
             await Task.Delay(Timeout.Infinite, ct);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)

@@ -110,9 +110,11 @@ public sealed partial class SluiceConfig
         }
 
         var keyFile = section?.GetString("master_key_file")?.Trim();
+        var retention = StateRetention.Bind(section?.GetSection("retention"));
         section?.RejectUnknownKeys();
         return new StateConfig(connection, schema, section?.Location ?? root.Location)
         {
+            Retention = retention,
             MasterKeyFile = string.IsNullOrEmpty(keyFile) ? null : System.IO.Path.GetFullPath(keyFile, System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(root.Location.File)) ?? "."),
         };
     }

@@ -15,4 +15,7 @@ public sealed record StateConfig(string? Connection, string Schema, ConfigLocati
     /// and <c>SLUICE_MASTER_KEY_FILE</c> come first.
     /// </summary>
     public string? MasterKeyFile { get; init; }
+
+    /// <summary><c>state.retention:</c>, how long history is kept (docs/retention.md); the defaults when not given.</summary>
+    public StateRetention Retention { get; init; } = StateRetention.Default;
 }

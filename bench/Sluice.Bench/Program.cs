@@ -1,4 +1,5 @@
 using Sluice.Bench.Cdc;
+using Sluice.Bench.Dashboard;
 using Sluice.Bench.Diff;
 using Sluice.Bench.Fuzz;
 using Sluice.Bench.Ingest;
@@ -54,6 +55,17 @@ const string Usage = """
                     --rows N         rows in accounts (default 100000)
                     --changed N      rows changed before the incremental sync (default 1000)
                     --sluice PATH, --keep  as above
+      dashboard     dashboard page server times over a state store of 100 syncs and 1,000,000 ledger rows (target < 200 ms)
+                    --syncs N        syncs in the config and the state store (default 100)
+                    --ledger-rows N  rows in the send ledger and in the record ledger each (default 1000000)
+                    --requests N     requests per page measured, after 3 warm-up requests (default 30)
+                    --keep           as above
+      salesforce-source  Opportunities in the Salesforce emulator -> PostgreSQL: sluice's initial load (Bulk API 2.0 query)
+                    next to jsforce's own bulk2 query piped into COPY; then change latency through change events
+                    --rows N         Opportunities in the emulator (default 200000)
+                    --changes N      changes made while the streaming sync runs (default 3000)
+                    --rate N         changes per second (default 100)
+                    --sluice PATH, --keep  as above
     """;
 
 using var cancellation = new CancellationTokenSource();
@@ -72,7 +84,9 @@ try
         "ingest" => await IngestBenchmark.RunAsync(IngestOptions.Parse(args[1..]), cancellation.Token),
         "cdc" => await CdcBenchmark.RunAsync(CdcOptions.Parse(args[1..]), cancellation.Token),
         "salesforce" => await SalesforceBenchmark.RunAsync(SalesforceOptions.Parse(args[1..]), cancellation.Token),
+        "salesforce-source" => await Sluice.Bench.SalesforceSource.SalesforceSourceBenchmark.RunAsync(Sluice.Bench.SalesforceSource.SalesforceSourceBenchOptions.Parse(args[1..]), cancellation.Token),
         "records" => await RecordsBenchmark.RunAsync(RecordsOptions.Parse(args[1..]), cancellation.Token),
+        "dashboard" => await DashboardBenchmark.RunAsync(DashboardOptions.Parse(args[1..]), cancellation.Token),
         "fuzz" => await FuzzBenchmark.RunAsync(FuzzOptions.Parse(args[1..]), cancellation.Token),
         "-h" or "--help" or "help" => Help(0),
         _ => Help(64),

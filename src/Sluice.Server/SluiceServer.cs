@@ -31,25 +31,14 @@ public sealed class SluiceServer(SluiceWorkspace workspace, ILoggerFactory logs)
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls(listen);
         builder.Services.AddSingleton<IHostLifetime, PassiveHostLifetime>();
+        builder.Services.AddSluiceDashboard();
         builder.Services.AddSluiceOpenTelemetry(otlp: SluiceOpenTelemetry.OtlpConfigured(Environment.GetEnvironmentVariable));
         var app = builder.Build();
         app.UseUnhandledRequestErrors(logs.CreateLogger("Sluice.Server.Http"));
 
-        var schedules = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var sync in workspace.Config.Syncs)
-        {
-            schedules[sync.Name] = (await workspace.ScheduleOfAsync(sync)).ToString();
-        }
-
         app.MapSluiceMetrics(workspace, out var health);
-        app.MapGet("/", async (HttpContext http) =>
-        {
-            var state = await workspace.StateAsync(http.RequestAborted);
-            var status = await state.StatusAsync(http.RequestAborted);
-            var ingest = await workspace.IngestBacklogAsync(http.RequestAborted);
-            // The connectors' health lines; a system that cannot be read leaves them out rather than the whole page.
-            return Results.Content(StatusPage.Render(status, schedules, workspace.Time.GetUtcNow(), ingest, health.Current()), "text/html; charset=utf-8");
-        });
+        // The dashboard's pages and buttons (docs/dashboard.md); a connector that cannot be read leaves its health lines out, not the page.
+        app.MapDashboard(workspace, health.Current, logs.CreateLogger("Sluice.Dashboard"));
         app.MapGet("/api/syncs", async (HttpContext http) =>
         {
             var state = await workspace.StateAsync(http.RequestAborted);

@@ -146,6 +146,38 @@ public sealed class DeadLetterQueue
             }
         });
 
+    /// <summary>
+    /// Drops dead letters of <paramref name="syncName"/> for good (never replayed): the given ids, or every one still in
+    /// the queue when <paramref name="ids"/> is null. Quarantined records are left alone (the quarantine drops its own,
+    /// <see cref="QuarantineStore.DropAsync"/>). They leave the queue with <paramref name="reason"/> (<c>dropped_reason</c>,
+    /// replay outcome <c>dropped</c>), which <c>sluice explain</c> shows. Returns the ids dropped.
+    /// </summary>
+    public Task<IReadOnlyList<long>> DropAsync(string syncName, IReadOnlyCollection<long>? ids, string reason, CancellationToken ct) =>
+        PostgresCall.RunAsync(PostgresCallContext.StateStore, async () =>
+        {
+            await using var command = _dataSource.CreateCommand(
+                $"""
+                UPDATE {_schema}.dead_letters d
+                SET replayed_at = now(), replay_outcome = 'dropped', dropped_reason = $3, last_replay_at = now()
+                FROM {_schema}.syncs s
+                WHERE s.id = d.sync_id AND s.name = $1 AND d.kind <> 'quarantined' AND d.replayed_at IS NULL
+                  AND ($2::bigint[] IS NULL OR d.id = ANY($2))
+                RETURNING d.id
+                """);
+            command.Parameters.Add(new NpgsqlParameter { Value = syncName });
+            command.Parameters.Add(new NpgsqlParameter { Value = ids is null ? DBNull.Value : ids.ToArray(), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Bigint });
+            command.Parameters.Add(new NpgsqlParameter { Value = StoredText.Store(reason) });
+            var dropped = new List<long>();
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                dropped.Add(reader.GetInt64(0));
+            }
+
+            dropped.Sort();
+            return (IReadOnlyList<long>)dropped;
+        });
+
     internal static string Columns(string withPayload) =>
         $"d.id, s.name, d.run_id, d.record_key, d.message_id, d.reason, d.created_at, d.replayed_at, d.replay_outcome, d.replay_attempts, CASE WHEN {withPayload} THEN d.payload END, d.kind";
 

@@ -340,6 +340,7 @@ internal sealed class PostgresSyncLease(NpgsqlDataSource dataSource, StateSchema
         var statuses = new List<string?>(kept);
         var destinationIds = new List<string?>(kept);
         var origins = new List<string?>(kept);
+        var skipReasons = new List<string?>(kept);
         var forgotten = new List<string>();
         for (var i = 0; i < states.Count; i++)
         {
@@ -361,20 +362,21 @@ internal sealed class PostgresSyncLease(NpgsqlDataSource dataSource, StateSchema
             statuses.Add(RecordStatusText.Write(state.Status));
             destinationIds.Add(state.DestinationId is { } id ? StoredText.Store(id) : null);
             origins.Add(state.Origin is { } origin ? StoredText.Store(origin) : null);
+            skipReasons.Add(state.SkipReason is { } skipped ? StoredText.Store(skipped) : null);
         }
 
         if (keys.Count > 0)
         {
             batch.BatchCommands.Add(Command(
                 $"""
-                INSERT INTO {schema.Name}.record_state (sync_id, record_key, fingerprint, watched_values, status, destination_id, origin, run_id, updated_at)
-                SELECT $1, k, f, w::jsonb, s, d, o, $8, now() FROM unnest($2::text[], $3::bytea[], $4::text[], $5::text[], $6::text[], $7::text[]) AS u(k, f, w, s, d, o)
+                INSERT INTO {schema.Name}.record_state (sync_id, record_key, fingerprint, watched_values, status, destination_id, origin, run_id, updated_at, skip_reason)
+                SELECT $1, k, f, w::jsonb, s, d, o, $8, now(), r FROM unnest($2::text[], $3::bytea[], $4::text[], $5::text[], $6::text[], $7::text[], $9::text[]) AS u(k, f, w, s, d, o, r)
                 ON CONFLICT (sync_id, record_key) DO UPDATE
                     SET fingerprint = EXCLUDED.fingerprint, watched_values = EXCLUDED.watched_values, status = EXCLUDED.status,
                         destination_id = coalesce(EXCLUDED.destination_id, record_state.destination_id), origin = EXCLUDED.origin,
-                        run_id = EXCLUDED.run_id, updated_at = EXCLUDED.updated_at
+                        run_id = EXCLUDED.run_id, updated_at = EXCLUDED.updated_at, skip_reason = EXCLUDED.skip_reason
                 """,
-                syncId, keys.ToArray(), fingerprints.ToArray(), watched.ToArray(), statuses.ToArray(), destinationIds.ToArray(), origins.ToArray(), runId));
+                syncId, keys.ToArray(), fingerprints.ToArray(), watched.ToArray(), statuses.ToArray(), destinationIds.ToArray(), origins.ToArray(), runId, skipReasons.ToArray()));
         }
 
         if (forgotten.Count > 0)

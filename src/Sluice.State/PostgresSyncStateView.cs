@@ -72,7 +72,8 @@ public sealed class PostgresSyncStateView : ISyncStateView
                            + coalesce((SELECT pw.pruned_runs_failed FROM {_schema.Name}.retention_watermarks pw WHERE pw.sync_id = s.id), 0),
                        (SELECT count(*) FROM {_schema.Name}.dead_letters w WHERE w.sync_id = s.id AND w.kind = 'waiting' AND w.replayed_at IS NULL),
                        (SELECT count(*) FROM {_schema.Name}.dead_letters q WHERE q.sync_id = s.id AND q.kind = 'quarantined' AND q.replayed_at IS NULL),
-                       (SELECT count(*) FROM {_schema.Name}.dead_letters n WHERE n.sync_id = s.id AND n.run_id = r.id AND n.kind NOT IN ('waiting', 'quarantined') AND n.replayed_at IS NULL)
+                       (SELECT count(*) FROM {_schema.Name}.dead_letters n WHERE n.sync_id = s.id AND n.run_id = r.id AND n.kind NOT IN ('waiting', 'quarantined') AND n.replayed_at IS NULL),
+                       (SELECT count(*) FROM {_schema.Name}.record_state k WHERE k.sync_id = s.id AND k.run_id = r.id AND k.skip_reason IS NOT NULL)
                 FROM {_schema.Name}.syncs s
                 LEFT JOIN LATERAL (SELECT * FROM {_schema.Name}.runs r WHERE r.sync_id = s.id ORDER BY r.id DESC LIMIT 1) r ON true
                 LEFT JOIN {_schema.Name}.checkpoints c ON c.sync_id = s.id
@@ -100,6 +101,7 @@ public sealed class PostgresSyncStateView : ISyncStateView
                 Waiting = reader.GetInt64(14),
                 Quarantined = reader.GetInt64(15),
                 LastRunDeadLetters = reader.GetInt64(16),
+                LastRunSkipped = reader.GetInt64(17),
             });
         }
 

@@ -85,7 +85,7 @@ public sealed class RecordHistory(NpgsqlDataSource dataSource, string schema = "
         {
             await using var command = dataSource.CreateCommand(
                 $"""
-                SELECT encode(r.fingerprint, 'hex'), r.updated_at, r.watched_values::text, r.status, r.destination_id, r.origin, r.run_id
+                SELECT encode(r.fingerprint, 'hex'), r.updated_at, r.watched_values::text, r.status, r.destination_id, r.origin, r.run_id, r.skip_reason
                 FROM {_schema}.record_state r JOIN {_schema}.syncs s ON s.id = r.sync_id
                 WHERE s.name = $1 AND r.record_key IN ($2, $3)
                 ORDER BY r.updated_at DESC LIMIT 1
@@ -101,6 +101,7 @@ public sealed class RecordHistory(NpgsqlDataSource dataSource, string schema = "
                     DestinationId = reader.IsDBNull(4) ? null : StoredText.Read(reader.GetString(4)),
                     Origin = reader.IsDBNull(5) ? null : StoredText.Read(reader.GetString(5)),
                     RunId = reader.IsDBNull(6) ? null : reader.GetInt64(6),
+                    SkipReason = reader.IsDBNull(7) ? null : StoredText.Read(reader.GetString(7)),
                 }
                 : null;
         });

@@ -18,6 +18,9 @@ public sealed record StoredRecordState(string? Fingerprint, DateTimeOffset Updat
     /// <summary>The sync that wrote the entry.</summary>
     public string? Origin { get; init; }
 
+    /// <summary>Why a processor skipped the record (a lookup with no match), when one did; <c>null</c> otherwise.</summary>
+    public string? SkipReason { get; init; }
+
     /// <summary>The run that last stored it.</summary>
     public long? RunId { get; init; }
 }

@@ -37,6 +37,12 @@ public sealed record SyncStatus(
     /// </summary>
     public long Quarantined { get; init; }
 
+    /// <summary>
+    /// Records the latest run skipped with a reason (a lookup with no match): handled, not sent, not errors; counted from
+    /// the ledger entries that run stored with a skip reason (read by <see cref="PostgresSyncStateView.StatusAsync"/>; 0 elsewhere).
+    /// </summary>
+    public long LastRunSkipped { get; init; }
+
     /// <summary>Whether the sync's latest run failed: until a run succeeds, it needs attention.</summary>
     public bool LastRunFailed => LastRunStatus == "failed";
 }

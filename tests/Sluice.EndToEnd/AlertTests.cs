@@ -42,7 +42,7 @@ public sealed class AlertTests
         await using var workspace = new SluiceWorkspace(config, TimeProvider.System);
         await workspace.StateAsync(CancellationToken.None);
         using var http = new HttpClient();
-        var evaluator = new AlertEvaluator(bed.Db, config.State.Schema, _ => bed.Db, new AlertSender(http, TimeProvider.System), TimeProvider.System);
+        var evaluator = new AlertEvaluator(bed.Db, config.State.Schema, _ => bed.Db, new AlertSender(http, TimeProvider.System, workspace.Gate), TimeProvider.System);
 
         var sent = new List<string?>();
         foreach (var value in new[] { 5, 12, 11, 9, 12, 8, 7, 12, 13 })
@@ -66,6 +66,74 @@ public sealed class AlertTests
 
         var status = Assert.Single(await workspace.AlertStatusAsync(CancellationToken.None));
         Assert.Equal(("firing", 13.0, 9L, 2L, 12.0), (status.State, status.LastValue, status.Evaluations, status.Crossings, status.LastFiredValue));
+    }
+
+    /// <summary>
+    /// An alert's Track spends the Segment connection's one rate budget, as syncs do: while that budget is paused (a
+    /// 429 a sync or another process got), the alert waits with them instead of sending past it.
+    /// </summary>
+    [Fact]
+    public async Task An_alert_waits_out_a_pause_of_the_Segment_connections_shared_rate_budget_as_syncs_do()
+    {
+        await using var bed = await TestBed.CreateAsync(nameof(An_alert_waits_out_a_pause_of_the_Segment_connections_shared_rate_budget_as_syncs_do),
+            "CREATE TABLE metric (v double precision); INSERT INTO metric VALUES (50);", e => Config(e, "every 5m"));
+        var config = SluiceConfig.Load(bed.ConfigPath);
+        var alert = Assert.Single(AlertOptions.AllOf(config));
+        await using var workspace = new SluiceWorkspace(config, TimeProvider.System);
+        await workspace.StateAsync(CancellationToken.None);
+        var now = DateTimeOffset.UtcNow;
+        await new Sluice.State.PostgresRateBudgets(bed.Db, config.State.Schema).PauseAsync("segment", now.AddMinutes(10), now, CancellationToken.None);
+        using var http = new HttpClient();
+        var evaluator = new AlertEvaluator(bed.Db, config.State.Schema, _ => bed.Db, new AlertSender(http, TimeProvider.System, workspace.Gate), TimeProvider.System);
+
+        using var stop = new CancellationTokenSource();
+        var evaluation = evaluator.EvaluateAsync(alert, stop.Token);
+        // The gate learns of the pause from the shared budget when the alert asks it for a permit.
+        var gate = workspace.Gate(alert.Destination);
+        await Eventually.HoldsAsync(() => Task.FromResult(evaluation.IsCompleted || gate.PausedUntil > now.AddMinutes(5)), "the alert's send to wait on the shared budget's pause");
+        Assert.False(evaluation.IsCompleted, "the alert was sent past the budget's pause");
+        Assert.Empty(bed.Emulator.Messages("track"));
+
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => evaluation);
+        // Not sent, so not recorded as firing: the next evaluation sends it.
+        Assert.Equal("ok", await bed.ScalarAsync("SELECT state FROM sluice.alerts WHERE name = 'failed_payments'"));
+    }
+
+    /// <summary>docs/segment.md's S7 example run verbatim: the alert it configures fires the event it shows, then recovers.</summary>
+    [Fact]
+    public async Task The_S7_worked_example_fires_the_event_docs_segment_md_shows_and_recovers()
+    {
+        await using var bed = await TestBed.CreateAsync(nameof(The_S7_worked_example_fires_the_event_docs_segment_md_shows_and_recovers),
+            "CREATE TABLE payments (id bigserial PRIMARY KEY, status text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())",
+            e => e.Connections() + "\n" + SegmentDocs.Block("S7", "yaml", "alerts:"));
+        var config = SluiceConfig.Load(bed.ConfigPath);
+        var alert = Assert.Single(AlertOptions.AllOf(config));
+        await using var workspace = new SluiceWorkspace(config, TimeProvider.System);
+        await workspace.StateAsync(CancellationToken.None);
+        using var http = new HttpClient();
+        var evaluator = new AlertEvaluator(bed.Db, config.State.Schema, _ => bed.Db, new AlertSender(http, TimeProvider.System, workspace.Gate), TimeProvider.System);
+
+        // 14 failed payments in the last hour: over 10, as on the page.
+        await bed.ExecuteAsync("INSERT INTO payments (status) SELECT 'failed' FROM generate_series(1, 14)");
+        Assert.NotNull((await evaluator.EvaluateAsync(alert, CancellationToken.None)).Sent);
+        using var shown = System.Text.Json.JsonDocument.Parse(SegmentDocs.Block("S7", "json", "{"));
+        using var sent = System.Text.Json.JsonDocument.Parse(Assert.Single(bed.Emulator.Messages("track")).Json);
+        foreach (var key in new[] { "type", "event", "userId" })
+        {
+            Assert.Equal(shown.RootElement.GetProperty(key).GetString(), sent.RootElement.GetProperty(key).GetString());
+        }
+
+        Assert.StartsWith("sluice-alert-", sent.RootElement.GetProperty("messageId").GetString(), StringComparison.Ordinal);
+        Assert.EndsWith("-1-fired", sent.RootElement.GetProperty("messageId").GetString(), StringComparison.Ordinal);
+        foreach (var property in shown.RootElement.GetProperty("properties").EnumerateObject())
+        {
+            Assert.Equal(property.Value.GetRawText(), sent.RootElement.GetProperty("properties").GetProperty(property.Name).GetRawText());
+        }
+
+        // Down to 5, the clear_at level: it recovers, and says so (on_recovery: true).
+        await bed.ExecuteAsync("DELETE FROM payments WHERE id > 5");
+        Assert.EndsWith("-1-recovered", (await evaluator.EvaluateAsync(alert, CancellationToken.None)).Sent, StringComparison.Ordinal);
     }
 
     [Fact]

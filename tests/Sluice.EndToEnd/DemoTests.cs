@@ -36,6 +36,8 @@ public sealed class DemoTests
             Assert.Matches(@"accounts → Account\s*\S?\s*" + $"{accounts:N0}" + @"\s*\S?\s*" + $"{accounts:N0}" + @"\s*\S?\s*0\s", output);
             Assert.Matches(@"users_to_contacts → Contact\s*\S?\s*2,000\s*\S?\s*2,000\s*\S?\s*0\s*\S?\s*2,000\b", output);
             Assert.Matches(@"trial_nurture_members → CampaignMember\s*\S?\s*" + $"{members:N0}" + @"\b", output);
+            AssertOpportunities(output, org, created: true);
+            AssertGatewayEngageAndAlert(output);
             Assert.False(File.Exists(Path.Combine(cluster, "postmaster.pid")), "--once stops the cluster it started");
 
             var (again, second) = await RunDemoAsync(home, org);
@@ -50,9 +52,12 @@ public sealed class DemoTests
             // The org kept the first run's records: the second creates no Contact, and sends at most the 50 users the
             // activity changed (none, when no mapped field changed: plan and status are not mapped to the Contact).
             AssertSalesforce(second, org, accounts, contacts: 2_000);
+            AssertOpportunities(second, org, created: false);
             var updated = Regex.Match(second, @"users_to_contacts → Contact\s*\S?\s*(\d+)\s*\S?\s*0\s*\S?\s*\d+\s*\S?\s*2,000\b");
             Assert.True(updated.Success, second);
             Assert.True(int.Parse(updated.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) <= 50, second);
+            AssertGatewayEngageAndAlert(second);
+            await AssertDemoDatabaseAsync(cluster);
         }, () => ClusterShutdown.StopAndRemoveAsync(cluster, home));
     }
 
@@ -256,6 +261,42 @@ public sealed class DemoTests
         Assert.True(int.Parse(tracked.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) >= int.Parse(upgraded.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), output);
     }
 
+    /// <summary>
+    /// S5, S6 and S7 as the demo's summary counts them from its Segment emulator's messages and the app database: of
+    /// the shop's 10 orders, 9 forwarded and the one naming an unknown product quarantined, then released once (its
+    /// messageId received once); the alert on the quarantine fired one Track and recovered; the Engage pushes landed.
+    /// </summary>
+    private static void AssertGatewayEngageAndAlert(string output)
+    {
+        Assert.Contains("gateway: 10 orders, 9 forwarded, 1 quarantined, 1 released once; alert unknown_products fired 1, recovered 1", output, StringComparison.Ordinal);
+        Assert.Matches(@"shop_to_segment: 1 released to Segment \S+, 0 still quarantined", output);
+        Assert.Matches(@"engage: \d+ deliveries, 4 in power_users, 1 left, 5 traits", output);
+    }
+
+    /// <summary>What the two demo runs left in the app database: read with the demo's cluster started again.</summary>
+    private static async Task AssertDemoDatabaseAsync(string dataDirectory)
+    {
+        var started = await LocalCluster.StartAsync(new LocalClusterOptions { DataDirectory = dataDirectory });
+        await using var db = Npgsql.NpgsqlDataSource.Create(started.ConnectionString("sluice_demo"));
+        async Task<object?> ScalarAsync(string sql)
+        {
+            await using var command = db.CreateCommand(sql);
+            return await command.ExecuteScalarAsync();
+        }
+
+        // Each run quarantined its unknown order, and released it once the product was in the catalogue.
+        Assert.Equal(2L, await ScalarAsync("SELECT count(*) FROM sluice.quarantine WHERE sync = 'shop_to_segment' AND replay_outcome = 'delivered'"));
+        Assert.Equal(0L, await ScalarAsync("SELECT count(*) FROM sluice.quarantine WHERE sync = 'shop_to_segment' AND replayed_at IS NULL"));
+        Assert.Equal(true, await ScalarAsync("SELECT EXISTS (SELECT 1 FROM public.products WHERE sku = 'studio')"));
+        // One crossing a run, each recovered: the alert is ok again.
+        Assert.Equal("ok/2", await ScalarAsync("SELECT state || '/' || crossings FROM sluice.alerts WHERE name = 'unknown_products'"));
+        // User 3 left power_users; user 2's exit, computed before its entry and delivered late, changed nothing.
+        Assert.Equal("1:t 2:t 3:f 4:t 5:t", await ScalarAsync(
+            "SELECT string_agg(user_id || ':' || CASE WHEN member THEN 't' ELSE 'f' END, ' ' ORDER BY user_id) FROM public.audience_members WHERE audience = 'power_users'"));
+        Assert.Equal(5L, await ScalarAsync("SELECT count(*) FROM public.customer_traits WHERE trait = 'orders_last_30d'"));
+        await started.StopAsync(ct: CancellationToken.None);
+    }
+
     /// <summary>The records export's summary: every customer has its row in the second database, and some are high value.</summary>
     private static void AssertRecords(string output)
     {
@@ -292,6 +333,21 @@ public sealed class DemoTests
         Assert.Equal(members.Count, members.Select(m => (string)m.Get("ContactId")!).Distinct().Count());
         Assert.Equal(contacts, Count(4));
         return members.Count;
+    }
+
+    /// <summary>
+    /// Salesforce → PostgreSQL in near real time: the demo changed ten of its Opportunities in the org (creating its
+    /// twenty on the first run only) and every change arrived in PostgreSQL through change events, within seconds.
+    /// </summary>
+    private static void AssertOpportunities(string output, SalesforceEmulator org, bool created)
+    {
+        var line = Regex.Match(output, @"opportunities: (\d+) of (\d+) changed Opportunities arrived in public\.sf_opportunities within ([\d.]+) s( \((\d+) demo Opportunities created first\))?");
+        Assert.True(line.Success, output);
+        Assert.Equal(("10", "10"), (line.Groups[1].Value, line.Groups[2].Value));
+        Assert.True(double.Parse(line.Groups[3].Value, System.Globalization.CultureInfo.InvariantCulture) < 30, output);
+        Assert.Equal(created ? "20" : "", line.Groups[5].Value);
+        Assert.Matches(@"arrived in public\.sf_opportunities from change events\s*\S?\s*10\b", output);
+        Assert.Equal(20, org.Org.Records("Opportunity").Count(o => ((string)o.Get("Name")!).StartsWith("Sluice demo ", StringComparison.Ordinal)));
     }
 
     /// <summary>An emulator with the org the demo writes (<c>salesforce-org.yaml</c>): External_Id__c on Account and Campaign.</summary>

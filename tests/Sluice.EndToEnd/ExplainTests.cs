@@ -98,4 +98,42 @@ public sealed class ExplainTests
         Assert.Contains("not sent: left out", output, StringComparison.Ordinal);
         Assert.Contains("an unchanged record is not sent", output, StringComparison.Ordinal);
     }
+    [Fact]
+    public async Task Explain_says_why_a_lookup_skipped_a_record_and_status_counts_the_skips_of_the_last_run()
+    {
+        // Users 1-6 are known to the lookup, 7-10 are not: four skips, each with its reason in its own ledger column.
+        await using var bed = await SyncTestBed.CreateAsync(nameof(Explain_says_why_a_lookup_skipped_a_record_and_status_counts_the_skips_of_the_last_run), 10, """
+            lookup:
+              connection: app
+              key: email
+              sql: "SELECT email, plan AS known_plan FROM public.users WHERE email = ANY(@keys) AND id <= 6"
+            """);
+        await using (var workspace = bed.Workspace())
+        {
+            var run = await workspace.RunAsync(SyncTestBed.SyncName, Core.State.RunKind.Incremental, null, default);
+            Assert.Equal((6L, 4L), (run.Acknowledged, run.Skipped));
+        }
+
+        var (exit, explained) = await bed.RunSluiceAsync("explain", SyncTestBed.SyncName, "7", "-c", bed.ConfigPath);
+        Assert.True(exit == 0, explained);
+        Assert.Contains("not sent: skipped — lookup in app: no match in app for email 'user7@example.com'", explained, StringComparison.Ordinal);
+        Assert.Equal(4L, await bed.ScalarAsync("SELECT count(*) FROM sluice.record_state WHERE skip_reason LIKE 'lookup in app: no match in app for email %'"));
+        Assert.Equal(0L, await bed.ScalarAsync("SELECT count(*) FROM sluice.record_state WHERE watched_values ? 'sluice.left_out'"));
+
+        // Skips are counted, not errors: status says how many the last run skipped and still exits 0.
+        var (statusExit, status) = await bed.RunSluiceAsync("status", "-c", bed.ConfigPath);
+        Assert.True(statusExit == 0, status);
+        Assert.Contains($"{SyncTestBed.SyncName}: 4 skipped by its last run", status, StringComparison.Ordinal);
+        var (_, json) = await bed.RunSluiceAsync("status", "--json", "-c", bed.ConfigPath);
+        Assert.Contains("\"skippedLastRun\": 4", json, StringComparison.Ordinal);
+
+        // A run that reads nothing new skips nothing: the count is the last run's, not all time's.
+        await using (var workspace = bed.Workspace())
+        {
+            Assert.Equal(0L, (await workspace.RunAsync(SyncTestBed.SyncName, Core.State.RunKind.Incremental, null, default)).Skipped);
+        }
+
+        var (_, quiet) = await bed.RunSluiceAsync("status", "--json", "-c", bed.ConfigPath);
+        Assert.Contains("\"skippedLastRun\": 0", quiet, StringComparison.Ordinal);
+    }
 }

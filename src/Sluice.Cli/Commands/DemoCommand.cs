@@ -76,6 +76,7 @@ internal static class DemoCommand
                 ? $"Salesforce emulator on {salesforceUrl} (inspect: {salesforceUrl}/__emulator/records/Contact?limit=5)"
                 : $"Salesforce org at {salesforceUrl} (${DemoSalesforce.LoginUrlVariable})");
             await DemoSalesforce.PrepareAsync(cluster, freshOrg: salesforce is not null, ct);
+            await DemoGateway.PrepareAsync(cluster, ct);
 
             await DemoEnvironment.WriteConfigAsync(cluster, emulator.BaseUrl, salesforce?.InstanceUrl ?? "http://127.0.0.1:9200", once ? "manual" : "every 30s", ct);
             Output.Ok($"config {DemoEnvironment.ConfigPath}");
@@ -109,8 +110,9 @@ internal static class DemoCommand
             PrintSummary(result, emulator, changed);
             await DemoRecords.RunAndPrintAsync(workspace, cluster, ct);
             await DemoSalesforce.RunAndPrintAsync(workspace, cluster, salesforceUrl, ct);
+            await DemoGateway.RunAndPrintAsync(workspace, cluster, emulator, alerting: false, ct);
 
-            return await ServeAsync(workspace, cluster, emulator, users, listen, ct);
+            return await ServeAsync(workspace, cluster, emulator, salesforce?.InstanceUrl, users, listen, ct);
         }
         finally
         {
@@ -150,13 +152,18 @@ internal static class DemoCommand
         return ExitCodes.Ok;
     }
 
-    private static async Task<int> ServeAsync(SluiceWorkspace workspace, LocalCluster cluster, SegmentEmulator emulator, int users, string? listen, CancellationToken ct)
+    private static async Task<int> ServeAsync(SluiceWorkspace workspace, LocalCluster cluster, SegmentEmulator emulator, string? salesforceEmulator, int users, string? listen, CancellationToken ct)
     {
         var address = listen ?? $"http://127.0.0.1:{DemoEnvironment.PortOr(7080)}";
         Output.Line("");
         Output.Line($"Dashboard: {address}   Emulator: {emulator.BaseUrl}__emulator/messages?limit=5");
         Output.Line($"Ingest API: {address}/v1/batch (write key '{DemoTraffic.WriteKey}'); landed in public.events and schema {DemoEnvironment.WarehouseSchema}.");
         Output.Line("App activity and website events are simulated every 10 s; users sync every 30 s, upgrades in real time from the WAL. Ctrl-C stops the demo.");
+        if (salesforceEmulator is not null)
+        {
+            Output.Line($"Opportunities in the Salesforce emulator change every 10 s too, and arrive in {DemoOpportunities.Table} within seconds (change events).");
+        }
+
         using var activity = new PeriodicTimer(TimeSpan.FromSeconds(10));
         var simulate = Task.Run(async () =>
         {
@@ -166,6 +173,10 @@ internal static class DemoCommand
                 try
                 {
                     await DemoTraffic.SendAsync(new Uri(address + "/"), Math.Max(5, users / 1000), ct);
+                    if (salesforceEmulator is not null)
+                    {
+                        await DemoOpportunities.ChangeAndWaitAsync(cluster, salesforceEmulator, 2, TimeSpan.Zero, ct);
+                    }
                 }
                 catch (Exception e) when (e is HttpRequestException or Core.Errors.SluiceException)
                 {
@@ -229,6 +240,8 @@ internal static class DemoCommand
             var delivered = emulator.Stats.Unique >= result.Acknowledged && result.Rejected == 0;
             delivered &= await DemoRecords.RunAndPrintAsync(workspace, cluster, ct);
             delivered &= await DemoSalesforce.RunAndPrintAsync(workspace, cluster, salesforceUrl, ct);
+            var opportunities = await DemoOpportunities.ChangeAndWaitAsync(cluster, salesforceUrl, 10, TimeSpan.FromSeconds(60), ct);
+            delivered &= opportunities.Arrived == opportunities.Changed;
 
             var sent = await DemoTraffic.SendAsync(new Uri(address + "/"), Math.Max(10, users / 100), ct);
             var landed = before;
@@ -241,6 +254,7 @@ internal static class DemoCommand
             }, server, deadline, "the events to land and the upgrades to be delivered");
 
             var upgrades = UpgradesSeen(emulator) - upgradesBefore;
+            delivered &= await DemoGateway.RunAndPrintAsync(workspace, cluster, emulator, alerting: true, ct) & await DemoEngage.PushAndPrintAsync(new Uri(address), cluster, ct);
             var table = new Table().Border(TableBorder.Rounded).AddColumn("real time").AddColumn(new TableColumn("").RightAligned());
             table.AddRow("website events sent to the ingest API (page, identify, track)", sent.Total.ToString("N0", null));
             table.AddRow("landed in public.events", (landed.Events - before.Events).ToString("N0", null));
@@ -248,7 +262,11 @@ internal static class DemoCommand
                 $"{landed.Pages - before.Pages:N0} / {landed.Identifies - before.Identifies:N0} / {landed.Tracks - before.Tracks:N0}");
             table.AddRow("users upgraded trial → paid", activity.Upgraded.ToString("N0", null));
             table.AddRow("Subscription Upgraded tracks from the WAL", upgrades.ToString("N0", null));
+            table.AddRow("Opportunities changed in Salesforce (stage, amount)", opportunities.Changed.ToString("N0", null));
+            table.AddRow($"arrived in {DemoOpportunities.Table} from change events", opportunities.Arrived.ToString("N0", null));
             AnsiConsole.Write(table);
+            Output.Line($"opportunities: {opportunities.Arrived:N0} of {opportunities.Changed:N0} changed Opportunities arrived in {DemoOpportunities.Table} within {opportunities.Elapsed.TotalSeconds:0.0} s" +
+                (opportunities.Created > 0 ? $" ({opportunities.Created:N0} demo Opportunities created first)" : ""));
             return delivered && upgrades >= activity.Upgraded ? ExitCodes.Ok : ExitCodes.Failure;
         }
         catch (TimeoutException e)

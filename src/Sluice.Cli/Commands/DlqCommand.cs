@@ -4,7 +4,6 @@ using Sluice.Cli.Terminal;
 using Sluice.Core.Configuration;
 using Sluice.Server.Hosting;
 using Sluice.State;
-using Spectre.Console;
 
 namespace Sluice.Cli.Commands;
 
@@ -12,6 +11,8 @@ namespace Sluice.Cli.Commands;
 internal static class DlqCommand
 {
     private const string BackfillSuffix = "#backfill";
+
+    private static readonly string[] Columns = ["id", "sync", "key", "when (UTC)", "reason"];
 
     public static Command Create()
     {
@@ -70,17 +71,9 @@ internal static class DlqCommand
             var store = await workspace.StateAsync(ct);
             var withPayload = parse.GetValue(showPayload);
             var (letters, total) = await store.DeadLetters.ListAsync(syncName, count, parse.GetValue(replayed), withPayload, ct);
-            if (total == 0)
-            {
-                Output.Line(syncName is null ? "no dead letters" : $"no dead letters for sync '{syncName}'");
-                return ExitCodes.Ok;
-            }
-
-            Print(letters, withPayload);
-            var replayable = syncName ?? (letters.Select(l => l.SyncName).Distinct().Count() == 1 ? letters[0].SyncName : "SYNC");
-            Output.Hint($"{(letters.Count < total ? $"the latest {letters.Count} of {total:N0}" : $"{total:N0}")} dead letter(s)" +
-                (letters.Count < total ? "; --limit shows more" : "") +
-                $". Once the cause is fixed: sluice dlq replay {replayable} --all (or --id N)");
+            StoredLetters.PrintListing(letters, total, syncName, "dead letter", "no dead letters",
+                replayable => $"Once the cause is fixed: sluice dlq replay {replayable} --all (or --id N)",
+                withPayload ? [.. Columns, "payload"] : Columns, l => Cells(l, withPayload));
             return ExitCodes.Ok;
         }));
         return command;
@@ -119,32 +112,25 @@ internal static class DlqCommand
 
     private static async Task<int> ReplayAsync(string configPath, string syncName, long[] ids, bool all, CancellationToken ct)
     {
-        if (ids.Length == 0 == !all)
+        if (!StoredLetters.SelectionIsClear(ids, all, "replay", "letters", $"sluice dlq list {syncName}"))
         {
-            Output.Error(all ? "--all and --id contradict each other" : "say which letters to replay: --all, or --id N (repeatable)");
-            Output.Hint($"see them with: sluice dlq list {syncName}");
             return ExitCodes.Usage;
         }
 
         var config = SluiceConfig.Load(configPath);
         await using var workspace = new SluiceWorkspace(config, TimeProvider.System);
-        var definition = workspace.Build(workspace.FindSync(BaseName(syncName)));
-        await using var source = definition.Source;
-        await using var destination = definition.Destination;
-        var store = await workspace.StateAsync(ct);
-        await using var lease = await store.TryAcquireAsync(syncName, ct);
-        if (lease is null)
+        await using var opened = await StoredLetters.OpenAsync(workspace, BaseName(syncName), syncName, "a replay", ct);
+        if (opened is null)
         {
-            Output.Error($"sync '{syncName}' is running (another sluice process holds its lock)");
-            Output.Hint("a replay must not interleave with the live sync: wait for the run to end, or stop it (a streaming sync runs as long as `sluice run`), then replay");
             return ExitCodes.Failure;
         }
 
-        var replay = new DeadLetterReplay(store.DeadLetters, destination, definition.Gate, definition.Options.Retry, workspace.Time)
+        var (definition, destination) = (opened.Definition, opened.Definition.Destination);
+        var replay = new DeadLetterReplay(opened.Store.DeadLetters, destination, definition.Gate, definition.Options.Retry, workspace.Time)
         {
             DestinationConnection = definition.DestinationConnection,
         };
-        var result = await replay.ReplayAsync(lease, all ? null : ids, Output.Interactive ? settled => Output.Hint($"{settled:N0} settled…") : null, ct);
+        var result = await replay.ReplayAsync(opened.Lease, all ? null : ids, Output.Interactive ? settled => Output.Hint($"{settled:N0} settled…") : null, ct);
         return Report(syncName, destination.Description, result);
     }
 
@@ -188,43 +174,18 @@ internal static class DlqCommand
         return result.StoppedBy is null && refused == 0 && unreplayable == 0 && result.NotFound.Count == 0 ? ExitCodes.Ok : ExitCodes.Failure;
     }
 
-    private static void Print(IReadOnlyList<StoredDeadLetter> letters, bool withPayload)
+    private static IEnumerable<string> Cells(StoredDeadLetter letter, bool withPayload)
     {
-        if (!Output.Interactive)
-        {
-            foreach (var letter in letters)
-            {
-                var fields = new List<string> { letter.Id.ToString(CultureInfo.InvariantCulture), letter.SyncName, letter.RecordKey, When(letter.CreatedAt), Reason(letter) };
-                if (withPayload)
-                {
-                    fields.Add(letter.Payload ?? "");
-                }
-
-                Console.Out.WriteLine(string.Join('\t', fields.Select(Flat)));
-            }
-
-            return;
-        }
-
-        var table = new Table().Border(TableBorder.Simple)
-            .AddColumn("id").AddColumn("sync").AddColumn("key").AddColumn("when (UTC)").AddColumn("reason");
+        yield return letter.Id.ToString(CultureInfo.InvariantCulture);
+        yield return letter.SyncName;
+        yield return letter.RecordKey;
+        yield return When(letter.CreatedAt);
+        yield return Reason(letter);
         if (withPayload)
         {
-            table.AddColumn("payload");
+            // A terminal shows a letter without a payload as a dash; a pipe gets an empty field.
+            yield return letter.Payload ?? (Output.Interactive ? "—" : "");
         }
-
-        foreach (var letter in letters)
-        {
-            var cells = new List<string> { letter.Id.ToString(CultureInfo.InvariantCulture), letter.SyncName, letter.RecordKey, When(letter.CreatedAt), Reason(letter) };
-            if (withPayload)
-            {
-                cells.Add(letter.Payload ?? "—");
-            }
-
-            table.AddRow(cells.Select(c => Markup.Escape(c)).ToArray());
-        }
-
-        AnsiConsole.Write(table);
     }
 
     private static string Reason(StoredDeadLetter letter) => letter.Kind switch
@@ -243,10 +204,7 @@ internal static class DlqCommand
         _ => letter.Reason,
     };
 
-    private static string When(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
-
-    /// <summary>One line per letter, tab-separated: no tab or line break inside a field.</summary>
-    private static string Flat(string field) => field.Replace('\t', ' ').Replace('\r', ' ').Replace('\n', ' ');
+    private static string When(DateTimeOffset at) => StoredLetters.When(at);
 
     private static string BaseName(string syncName) =>
         syncName.EndsWith(BackfillSuffix, StringComparison.Ordinal) ? syncName[..^BackfillSuffix.Length] : syncName;

@@ -114,7 +114,7 @@ internal static class ExplainCommand
             (state.DestinationId is { } id ? $"destination id {id}" : "no destination id (the destination gives none, or has not acknowledged it)"));
         switch (state.Status)
         {
-            case "left_out" when LeftOutReasonOf(state.WatchedValues) is { } reason:
+            case "left_out" when state.SkipReason is { } reason:
                 Output.Line($"not sent: skipped — {reason}; handled all the same (not an error, not a dead letter), so it is not sent until it changes again");
                 break;
             case "left_out":
@@ -182,29 +182,6 @@ internal static class ExplainCommand
         if (letter is { Pending: true })
         {
             Output.Hint($"fix the cause, then `sluice dlq replay {syncName}`");
-        }
-    }
-
-    /// <summary>The reason a processor left the record out (a lookup with no match), kept among its stored values.</summary>
-    private static string? LeftOutReasonOf(string? storedValues)
-    {
-        if (storedValues is null)
-        {
-            return null;
-        }
-
-        try
-        {
-            using var json = System.Text.Json.JsonDocument.Parse(storedValues);
-            return json.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object
-                && json.RootElement.TryGetProperty(Core.Engine.Processing.LeftOutReason.Key, out var reason)
-                && reason.ValueKind == System.Text.Json.JsonValueKind.String
-                ? reason.GetString()
-                : null;
-        }
-        catch (System.Text.Json.JsonException)
-        {
-            return null;
         }
     }
 

@@ -4,13 +4,14 @@ using Sluice.Cli.Terminal;
 using Sluice.Core.Configuration;
 using Sluice.Server.Hosting;
 using Sluice.State;
-using Spectre.Console;
 
 namespace Sluice.Cli.Commands;
 
 /// <summary><c>sluice quarantine list|release|drop</c>: the events a sync's <c>validate:</c> rules held back (S5).</summary>
 internal static class QuarantineCommand
 {
+    private static readonly string[] Columns = ["id", "sync", "messageId", "when (UTC)", "failed rules"];
+
     public static Command Create()
     {
         var command = new Command("quarantine",
@@ -66,17 +67,9 @@ internal static class QuarantineCommand
             var store = await workspace.StateAsync(ct);
             var withPayload = parse.GetValue(showPayload);
             var (events, total) = await store.Quarantine.ListAsync(syncName, parse.GetValue(reason), count, withPayload, ct);
-            if (total == 0)
-            {
-                Output.Line(syncName is null ? "nothing quarantined" : $"nothing quarantined for sync '{syncName}'");
-                return ExitCodes.Ok;
-            }
-
-            Print(events, withPayload);
-            var releasable = syncName ?? (events.Select(l => l.SyncName).Distinct().Count() == 1 ? events[0].SyncName : "SYNC");
-            Output.Hint($"{(events.Count < total ? $"the latest {events.Count} of {total:N0}" : $"{total:N0}")} quarantined event(s)" +
-                (events.Count < total ? "; --limit shows more" : "") +
-                $". Once the reference data is fixed: sluice quarantine release {releasable} --all (or --id N)");
+            StoredLetters.PrintListing(events, total, syncName, "quarantined event", "nothing quarantined",
+                releasable => $"Once the reference data is fixed: sluice quarantine release {releasable} --all (or --id N)",
+                withPayload ? [.. Columns, "event"] : Columns, e => Cells(e, withPayload));
             return ExitCodes.Ok;
         }));
         return command;
@@ -155,33 +148,35 @@ internal static class QuarantineCommand
 
     private static async Task<int> ReleaseAsync(string configPath, string syncName, long[] ids, bool all, CancellationToken ct)
     {
-        if (ids.Length == 0 == !all)
+        if (!StoredLetters.SelectionIsClear(ids, all, "release", "events", $"sluice quarantine list {syncName}"))
         {
-            Output.Error(all ? "--all and --id contradict each other" : "say which events to release: --all, or --id N (repeatable)");
-            Output.Hint($"see them with: sluice quarantine list {syncName}");
             return ExitCodes.Usage;
         }
 
         var config = SluiceConfig.Load(configPath);
         await using var workspace = new SluiceWorkspace(config, TimeProvider.System);
-        var definition = workspace.Build(workspace.FindSync(syncName));
-        await using var source = definition.Source;
-        await using var destination = definition.Destination;
-        var store = await workspace.StateAsync(ct);
-        await using var lease = await store.TryAcquireAsync(syncName, ct);
-        if (lease is null)
+        return await ReleaseAsync(workspace, syncName, all ? null : ids, ct);
+    }
+
+    /// <summary>
+    /// Releases <paramref name="syncName"/>'s quarantined events (<paramref name="ids"/>, or all when null) and prints
+    /// what became of them; the exit code. <c>sluice demo</c> releases its gateway's quarantine through here too.
+    /// </summary>
+    internal static async Task<int> ReleaseAsync(SluiceWorkspace workspace, string syncName, long[]? ids, CancellationToken ct)
+    {
+        await using var opened = await StoredLetters.OpenAsync(workspace, syncName, syncName, "a release", ct);
+        if (opened is null)
         {
-            Output.Error($"sync '{syncName}' is running (another sluice process holds its lock)");
-            Output.Hint("a release must not interleave with the live sync: wait for the run to end, or stop it (a streaming sync runs as long as `sluice run`), then release");
             return ExitCodes.Failure;
         }
 
-        var release = new DeadLetterReplay(store.DeadLetters, destination, definition.Gate, definition.Options.Retry, workspace.Time)
+        var (definition, destination) = (opened.Definition, opened.Definition.Destination);
+        var release = new DeadLetterReplay(opened.Store.DeadLetters, destination, definition.Gate, definition.Options.Retry, workspace.Time)
         {
             DestinationConnection = definition.DestinationConnection,
             Revalidate = definition.Processors,
         };
-        var result = await release.ReplayAsync(lease, all ? null : ids, Output.Interactive ? settled => Output.Hint($"{settled:N0} settled…") : null, ct);
+        var result = await release.ReplayAsync(opened.Lease, ids, Output.Interactive ? settled => Output.Hint($"{settled:N0} settled…") : null, ct);
         foreach (var id in result.NotFound)
         {
             Output.Warn($"no quarantined event {id} in sync '{syncName}'");
@@ -207,45 +202,16 @@ internal static class QuarantineCommand
         return result.StoppedBy is null && result.Refused.Count == 0 && result.Unreplayable.Count == 0 && result.NotFound.Count == 0 ? ExitCodes.Ok : ExitCodes.Failure;
     }
 
-    private static void Print(IReadOnlyList<StoredDeadLetter> events, bool withPayload)
+    private static IEnumerable<string> Cells(StoredDeadLetter e, bool withPayload)
     {
-        string[] Cells(StoredDeadLetter e)
-        {
-            var cells = new List<string>
-            {
-                e.Id.ToString(CultureInfo.InvariantCulture), e.SyncName, e.MessageId ?? e.RecordKey,
-                e.CreatedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
-                e.ReplayAttempts > 0 ? $"{e.Reason} (checked again {e.ReplayAttempts} time(s))" : e.Reason,
-            };
-            if (withPayload)
-            {
-                cells.Add(e.Payload ?? "");
-            }
-
-            return [.. cells];
-        }
-
-        if (!Output.Interactive)
-        {
-            foreach (var e in events)
-            {
-                Console.Out.WriteLine(string.Join('\t', Cells(e).Select(c => c.Replace('\t', ' ').Replace('\r', ' ').Replace('\n', ' '))));
-            }
-
-            return;
-        }
-
-        var table = new Table().Border(TableBorder.Simple).AddColumn("id").AddColumn("sync").AddColumn("messageId").AddColumn("when (UTC)").AddColumn("failed rules");
+        yield return e.Id.ToString(CultureInfo.InvariantCulture);
+        yield return e.SyncName;
+        yield return e.MessageId ?? e.RecordKey;
+        yield return StoredLetters.When(e.CreatedAt);
+        yield return e.ReplayAttempts > 0 ? $"{e.Reason} (checked again {e.ReplayAttempts} time(s))" : e.Reason;
         if (withPayload)
         {
-            table.AddColumn("event");
+            yield return e.Payload ?? "";
         }
-
-        foreach (var e in events)
-        {
-            table.AddRow(Cells(e).Select(c => Markup.Escape(c)).ToArray());
-        }
-
-        AnsiConsole.Write(table);
     }
 }

@@ -114,6 +114,13 @@ internal static class StatusCommand
                     $"{sync.Name}: {lost.Lost:N0} events of ingest source '{lost.Source}' were deleted before it read them (over max_backlog), the last {Ago(lost.LastLostAt!.Value, snapshot.At)}"));
             }
 
+            if (sync.Status is { LastRunSkipped: > 0 } skipped)
+            {
+                // Counted and explained, not an error: no attention needed.
+                Output.Line(string.Create(CultureInfo.InvariantCulture,
+                    $"{sync.Name}: {skipped.LastRunSkipped:N0} skipped by its last run (a processor left them out, e.g. a lookup with no match; not errors): `sluice explain {sync.Name} <key>` says why"));
+            }
+
             if (sync.Status is { Quarantined: > 0 } held)
             {
                 Output.Warn(string.Create(CultureInfo.InvariantCulture,
@@ -187,6 +194,7 @@ internal static class StatusCommand
             deadLettersLastRun = s.Status?.LastRunDeadLetters ?? 0,
             waiting = s.Status?.Waiting ?? 0,
             quarantined = s.Status?.Quarantined ?? 0,
+            skippedLastRun = s.Status?.LastRunSkipped ?? 0,
             lastSuccess = s.Progress?.LastSuccessAt,
             checkpoint = s.Progress?.Checkpoint,
             checkpointUpdated = s.Progress?.CheckpointUpdatedAt,

@@ -151,7 +151,9 @@ internal static class DemoEnvironment
             # Written by `sluice demo`: the demo cluster and the Segment and Salesforce emulators it started.
             # Run a sync yourself while the demo runs:  ./sluice sync {SyncName} -c {ConfigPath}
             version: 1
+            {DemoGateway.Alerts}
             connections:
+            {DemoGateway.Connections}
               app:
                 type: postgres
                 host: {cluster.Host}
@@ -168,6 +170,7 @@ internal static class DemoEnvironment
             {DemoRecords.Connection(cluster)}
             {DemoSalesforce.Connection(salesforceEmulator)}
             syncs:
+            {DemoGateway.Syncs}
               # Real time, from the write-ahead log: a user going from trial to paid becomes a Track call.
               {RealTimeSyncName}:
                 source:

@@ -80,7 +80,7 @@ internal static class DemoSalesforce
     public static async Task PrepareAsync(LocalCluster cluster, bool freshOrg, CancellationToken ct)
     {
         await using var dataSource = NpgsqlDataSource.Create(cluster.ConnectionString(DemoEnvironment.Database));
-        await using (var column = dataSource.CreateCommand($"ALTER TABLE public.users ADD COLUMN IF NOT EXISTS {WriteBackColumn} text"))
+        await using (var column = dataSource.CreateCommand($"ALTER TABLE public.users ADD COLUMN IF NOT EXISTS {WriteBackColumn} text;" + DemoOpportunities.CreateTableSql(freshOrg)))
         {
             await column.ExecuteNonQueryAsync(ct);
         }
@@ -102,7 +102,7 @@ internal static class DemoSalesforce
                      r AS (DELETE FROM sluice.record_state WHERE sync_id IN (SELECT id FROM demo))
                 DELETE FROM sluice.dead_letters WHERE sync_id IN (SELECT id FROM demo)
                 """);
-            forget.Parameters.Add(new NpgsqlParameter { Value = Syncs.ToArray() });
+            forget.Parameters.Add(new NpgsqlParameter { Value = (string[])[.. Syncs, DemoOpportunities.SyncName] });
             await forget.ExecuteNonQueryAsync(ct);
         }
     }
@@ -178,6 +178,7 @@ internal static class DemoSalesforce
               Status: status
             after: [{{CampaignsSync}}, {{ContactsSync}}]
             schedule: {{schedule}}
+        {{DemoOpportunities.SyncEntry}}
         """;
 
     /// <summary>

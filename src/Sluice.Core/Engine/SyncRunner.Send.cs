@@ -75,7 +75,7 @@ public sealed partial class SyncRunner
                             Interlocked.Increment(ref _skipped);
                             if (KeepsRecordState(record.Change))
                             {
-                                batch.RecordStates.Add(LedgerEntryOf(record.Change, RecordStatus.LeftOut, null) with { Values = LeftOutReason.With(record.Change.Watched, reason) });
+                                batch.RecordStates.Add(LedgerEntryOf(record.Change, RecordStatus.LeftOut, null) with { SkipReason = reason });
                             }
                         }
                         else

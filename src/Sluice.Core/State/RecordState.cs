@@ -35,6 +35,13 @@ public readonly record struct RecordState(string Key, byte[]? Fingerprint)
     /// </summary>
     public string? Origin { get; init; }
 
+    /// <summary>
+    /// Why a processor skipped the record (<c>lookup: no match in app for Email 'x'</c>), for a <see cref="RecordStatus.LeftOut"/>
+    /// entry a processor left out with a reason; <c>null</c> otherwise. <c>sluice explain</c> shows it, <c>sluice status</c>
+    /// counts the entries with one that the last run stored.
+    /// </summary>
+    public string? SkipReason { get; init; }
+
     /// <summary>The run that last stored the entry; set when read back, ignored when committed (the commit's run is stored).</summary>
     public long? RunId { get; init; }
 

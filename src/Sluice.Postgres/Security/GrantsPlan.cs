@@ -1,4 +1,5 @@
 using Sluice.Core.Configuration;
+using Sluice.Postgres.Destinations.Records;
 
 namespace Sluice.Postgres.Security;
 
@@ -51,7 +52,8 @@ public sealed class GrantsPlan(SluiceConfig config, string? connection)
         {
             var (schema, table) = Split(sync.Destination.GetString("table")!, wh);
             (string, string)? groups = sync.Destination.GetSection("groups")?.GetString("table") is { } groupsTable ? Split(groupsTable, wh) : null;
-            tables.Add(new RecordsTableGrant(sync.Name, schema, table, groups?.Item1, groups?.Item2));
+            var privileges = RecordsPrivileges.OnTable(RecordsDestinationOptions.ModeOf(sync.Destination), RecordsDestinationOptions.SoftDeleteOf(sync.Destination));
+            tables.Add(new RecordsTableGrant(sync.Name, schema, table, privileges, groups?.Item1, groups?.Item2));
         }
 
         return tables.Count > 0

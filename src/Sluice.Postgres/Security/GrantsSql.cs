@@ -51,8 +51,9 @@ internal static class GrantsSql
     public static string Records(string role, string database, IReadOnlyList<RecordsTableGrant> tables)
     {
         var sql = new StringBuilder();
-        Comment(sql, $"Sluice exports records into tables of database {database} as role {role}: it inserts, updates and");
-        Comment(sql, "deletes rows by key (reading them to compare), and stages each batch in a temporary table.");
+        Comment(sql, $"Sluice exports records into tables of database {database} as role {role}: it writes rows by key as each");
+        Comment(sql, "sync's mode needs (sync: insert, update, delete; soft deletes, additive: insert, update; enrich: update;");
+        Comment(sql, "append: insert), reading them to compare, and stages each batch in a temporary table.");
         Connect(sql, database, role);
         sql.Append($"GRANT TEMPORARY ON DATABASE {Q(database)} TO {Q(role)};\n");
         var schemas = tables.Select(t => t.Schema).Concat(tables.Where(t => t.GroupsSchema is not null).Select(t => t.GroupsSchema!));
@@ -65,11 +66,11 @@ internal static class GrantsSql
         {
             sql.Append('\n');
             Comment(sql, $"sync {table.Sync}:");
-            sql.Append($"GRANT SELECT, INSERT, UPDATE, DELETE ON {Q(table.Schema)}.{Q(table.Table)} TO {Q(role)};\n");
+            sql.Append($"GRANT {string.Join(", ", table.Privileges)} ON {Q(table.Schema)}.{Q(table.Table)} TO {Q(role)};\n");
             if (table.GroupsTable is not null)
             {
                 // Memberships are inserted and deleted by difference, never updated.
-                sql.Append($"GRANT SELECT, INSERT, DELETE ON {Q(table.GroupsSchema!)}.{Q(table.GroupsTable)} TO {Q(role)};\n");
+                sql.Append($"GRANT {string.Join(", ", Destinations.Records.RecordsPrivileges.OnGroupsTable)} ON {Q(table.GroupsSchema!)}.{Q(table.GroupsTable)} TO {Q(role)};\n");
             }
         }
 

@@ -1,7 +1,10 @@
 using System.Globalization;
+using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using Sluice.Core.Configuration;
+using Sluice.Core.Engine;
 using Sluice.Core.Errors;
 using Sluice.Segment.Destination;
 
@@ -10,12 +13,17 @@ namespace Sluice.Server.Alerts;
 /// <summary>
 /// Sends an alert's Track to its Segment connection (<c>POST {endpoint}/v1/batch</c>, the write key as Basic auth), under
 /// the crossing's message id: a retry after a failure is a duplicate Segment drops (it dedupes on <c>messageId</c>).
+/// Each send first takes a permit from the connection's rate budget (<paramref name="gateOf"/>, the
+/// <see cref="DeliveryGate"/> its syncs send through), so alerts and syncs share one budget and one pause: a 429 an
+/// alert gets pauses the syncs too, and a pause a sync got holds the alert.
 /// </summary>
-internal sealed class AlertSender(HttpClient http, TimeProvider time)
+internal sealed class AlertSender(HttpClient http, TimeProvider time, Func<ConnectionConfig, DeliveryGate> gateOf)
 {
     public async Task SendAsync(AlertOptions alert, string crossed, int crossing, double value, string messageId, CancellationToken ct)
     {
         var segment = SegmentConnectionOptions.Bind(alert.Destination);
+        var gate = gateOf(alert.Destination);
+        await gate.WaitAsync(1, DeliveryLane.Live, ct);
         var body = Body(alert, crossed, crossing, value, messageId);
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(segment.Endpoint, "v1/batch")) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
@@ -32,6 +40,13 @@ internal sealed class AlertSender(HttpClient http, TimeProvider time)
 
         using (response)
         {
+            if (response.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                // Segment's 429 is for the whole write key: every sender to the connection waits it out.
+                var wait = response.Headers.RetryAfter?.Delta ?? (response.Headers.RetryAfter?.Date - time.GetUtcNow()) ?? TimeSpan.FromSeconds(1);
+                gate.PauseUntil(time.GetUtcNow() + (wait > TimeSpan.Zero ? wait : TimeSpan.FromSeconds(1)));
+            }
+
             if (!response.IsSuccessStatusCode)
             {
                 throw SluiceException.Transient(string.Create(CultureInfo.InvariantCulture,

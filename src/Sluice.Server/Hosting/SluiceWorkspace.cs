@@ -115,7 +115,7 @@ public sealed class SluiceWorkspace : IAsyncDisposable
     }
 
     /// <summary>The state store's data source and schema, the store opened (migrated) first.</summary>
-    private async Task<(Npgsql.NpgsqlDataSource DataSource, string Schema)> StateDataSourceAsync(CancellationToken ct)
+    internal async Task<(Npgsql.NpgsqlDataSource DataSource, string Schema)> StateDataSourceAsync(CancellationToken ct)
     {
         await StateAsync(ct);
         return (StateDataSource(), Config.State.Schema);
@@ -139,7 +139,7 @@ public sealed class SluiceWorkspace : IAsyncDisposable
         }
 
         var (dataSource, schema) = await StateDataSourceAsync(ct);
-        var evaluator = new Alerts.AlertEvaluator(dataSource, schema, a => PostgresConnector.Open(a.Connection, _resources).DataSource, new Alerts.AlertSender(http, Time), Time);
+        var evaluator = new Alerts.AlertEvaluator(dataSource, schema, a => PostgresConnector.Open(a.Connection, _resources).DataSource, new Alerts.AlertSender(http, Time, Gate), Time);
         await new Alerts.AlertScheduler(alerts, evaluator.EvaluateAsync, Time, log).RunAsync(ct);
     }
 
@@ -498,7 +498,8 @@ public sealed class SluiceWorkspace : IAsyncDisposable
                 ? $"did you mean '{closest}'?"
                 : $"types: {string.Join(", ", _connectors.Keys)}");
 
-    private DeliveryGate Gate(ConnectionConfig connection)
+    /// <summary>The rate budget of <paramref name="connection"/> that every send to it shares (syncs, replays, alerts).</summary>
+    internal DeliveryGate Gate(ConnectionConfig connection)
     {
         lock (_gates)
         {

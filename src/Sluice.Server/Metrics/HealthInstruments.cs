@@ -57,6 +57,9 @@ internal static class HealthInstruments
         meter.CreateObservableGauge("sluice_sync_dead_letters_last_run",
             () => Syncs().Select(s => new Measurement<long>(s.Status?.LastRunDeadLetters ?? 0, SyncTag(s))),
             description: "Dead letters the sync's latest run added, still waiting: dead letters growing.");
+        meter.CreateObservableGauge("sluice_sync_quarantined_events",
+            () => Syncs().Select(s => new Measurement<long>(s.Status?.Quarantined ?? 0, SyncTag(s))),
+            description: "Events the sync's validate: rules hold in the quarantine, waiting for a release or a drop (`sluice quarantine list`).");
         meter.CreateObservableGauge("sluice_sync_needs_attention",
             () => Syncs().Select(s => new Measurement<long>(s.NeedsAttention ? 1 : 0, SyncTag(s))),
             description: "1 when `sluice status` says the sync needs attention (a failed run, new dead letters, a threshold of attention: crossed), else 0.");

@@ -1,7 +1,6 @@
 using Npgsql;
 using Sluice.Core.Configuration;
 using Sluice.Core.Connectors;
-using Sluice.Core.Engine;
 using Sluice.State.Ingest;
 using Sluice.State.Ingest.Http;
 
@@ -13,39 +12,18 @@ namespace Sluice.State.Engage;
 /// kept in the ingest queue under the connection's name, and read back like an ingest source. A sync to a PostgreSQL
 /// connection with <c>layout: engage</c> upserts them into the application's tables (docs/segment.md, S6).
 /// </summary>
-/// <param name="state">Opens (and migrates) the state store, where the queue lives; called on first read.</param>
-/// <param name="queue">The host's ingest queue, which the webhook writes to. Null: no webhook (<see cref="Routes"/> refuses).</param>
+/// <remarks>Its constructor's parameters are <see cref="QueueBackedConnector"/>'s.</remarks>
 public sealed class EngageConnector(
     Func<CancellationToken, Task<(NpgsqlDataSource DataSource, string Schema)>> state,
-    Func<CancellationToken, Task<IIngestQueue>>? queue = null) : IConnector, IHttpIngress, IBacklogReporting
+    Func<CancellationToken, Task<IIngestQueue>>? queue = null) : QueueBackedConnector(state, queue)
 {
     public const string ConnectorType = "engage";
 
-    public string Type => ConnectorType;
+    public override string Type => ConnectorType;
 
-    public Task CheckConnectionAsync(ConnectionConfig connection, ConnectorResources resources, CancellationToken ct)
-    {
-        Options(connection, resources);
-        return Task.CompletedTask;
-    }
+    protected override string What => "an Engage webhook";
 
-    public ISource CreateSource(SyncConfig sync, ConnectionConfig connection, ConnectorResources resources)
-    {
-        Options(connection, resources);
-        sync.Source.RejectUnknownKeys(["connection"]);
-        return new IngestQueueSource(state, connection.Name, time: resources.Time);
-    }
-
-    public IDestination CreateDestination(SyncConfig sync, ConnectionConfig connection, ConnectorResources resources) =>
-        throw new ConfigException(sync.Destination.LocationOf("connection"),
-            $"connection '{connection.Name}' is an Engage webhook, which cannot be a destination",
-            "read it into PostgreSQL: 'source: {connection: " + connection.Name + "}' and 'destination: {connection: app, layout: engage}'");
-
-    public RateLimitOptions RateLimit(ConnectionConfig connection) => new();
-
-    public bool HasBacklog(SyncConfig sync, ConnectionConfig connection) => true;
-
-    public IReadOnlyList<HttpRoute> Routes(SluiceConfig config, HttpIngressContext context)
+    public override IReadOnlyList<HttpRoute> Routes(SluiceConfig config, HttpIngressContext context)
     {
         var webhooks = config.Connections.Where(c => c.Type == ConnectorType).Select(EngageConnectionOptions.Bind).ToList();
         if (webhooks.Count == 0)
@@ -53,13 +31,7 @@ public sealed class EngageConnector(
             return [];
         }
 
-        var sink = new IngestApiOptions
-        {
-            Sources = [],
-            Queue = queue ?? throw new InvalidOperationException("This engage connector was made without a queue, so it cannot serve webhooks."),
-            Time = context.Time,
-            Log = context.Log,
-        };
+        var sink = Sink([], context);
         var routes = new List<HttpRoute>(webhooks.Count);
         foreach (var webhook in webhooks)
         {
@@ -75,14 +47,9 @@ public sealed class EngageConnector(
         return routes;
     }
 
-    public async Task OpenAsync(SluiceConfig config, CancellationToken ct)
-    {
-        if (queue is not null)
-        {
-            await queue(ct);
-        }
-    }
+    protected override string DestinationFix(ConnectionConfig connection) =>
+        "read it into PostgreSQL: 'source: {connection: " + connection.Name + "}' and 'destination: {connection: app, layout: engage}'";
 
-    private static EngageConnectionOptions Options(ConnectionConfig connection, ConnectorResources resources) =>
+    protected override void Validate(ConnectionConfig connection, ConnectorResources resources) =>
         resources.GetOrCreate(connection.Name, () => EngageConnectionOptions.Bind(connection));
 }

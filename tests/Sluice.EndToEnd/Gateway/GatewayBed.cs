@@ -39,29 +39,7 @@ internal static class GatewayBed
         {{validate}}
         """);
 
-    /// <summary>The first code block of <paramref name="language"/> in the S5 section of docs/segment.md that starts with <paramref name="start"/>.</summary>
-    private static string DocsBlock(string language, string start)
-    {
-        var markdown = File.ReadAllText(Path.Combine(RepositoryRoot(), "docs", "segment.md"));
-        var from = markdown.IndexOf("## S5:", StringComparison.Ordinal);
-        Assert.True(from >= 0, "docs/segment.md has no S5 section");
-        var section = markdown[from..markdown.IndexOf("\n## ", from + 1, StringComparison.Ordinal)];
-        return System.Text.RegularExpressions.Regex.Matches(section, $"```{language}\n(.*?)```", System.Text.RegularExpressions.RegexOptions.Singleline)
-            .Select(m => m.Groups[1].Value).First(b => b.StartsWith(start, StringComparison.Ordinal));
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Sluice.slnx")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"no Sluice.slnx above {AppContext.BaseDirectory}");
-    }
+    private static string DocsBlock(string language, string start) => SegmentDocs.Block("S5", language, start);
 
     /// <summary>A track as the ingest API stores it.</summary>
     public static IngestEvent Track(string messageId, string userId, string @event, string? productId)

@@ -107,6 +107,32 @@ public sealed class ValidationGatewayTests
         Assert.Equal("test traffic", await bed.ScalarAsync($"SELECT dropped_reason FROM sluice.dead_letters WHERE id = {id}"));
     }
 
+    [Fact]
+    public async Task Metrics_count_each_syncs_quarantined_events_until_they_are_released_or_dropped()
+    {
+        await using var bed = await TestBed.CreateAsync(nameof(Metrics_count_each_syncs_quarantined_events_until_they_are_released_or_dropped), Setup, e => Config(e));
+        await using (var workspace = bed.Workspace())
+        {
+            await EnqueueAsync(workspace, Track("ok-1", "u1", "Order Completed", "p1"), Track("bad-1", "u9", "Order Completed", "p1"), Track("bad-2", "u8", "Signed Up", null));
+            await RunUntilAsync(workspace, async () => bed.Emulator.Messages().Count == 1 && (await QuarantineAsync(bed)).Count == 2, "1 event forwarded and 2 quarantined");
+        }
+
+        Assert.Contains($"sluice_sync_quarantined_events{{sync=\"{SyncName}\"}} 2", await ScrapeAsync(bed));
+
+        var id = (await QuarantineAsync(bed)).Single(q => q.MessageId == "bad-1").Id;
+        var (exit, output) = await bed.RunSluiceAsync("quarantine", "drop", SyncName, "--id", id.ToString(System.Globalization.CultureInfo.InvariantCulture), "--reason", "test traffic", "-c", bed.ConfigPath);
+        Assert.True(exit == 0, output);
+        var lines = await ScrapeAsync(bed);
+        Assert.Contains($"sluice_sync_quarantined_events{{sync=\"{SyncName}\"}} 1", lines);
+        Assert.Contains("# TYPE sluice_sync_quarantined_events gauge", lines);
+    }
+
+    private static async Task<string[]> ScrapeAsync(TestBed bed)
+    {
+        await using var collector = new Sluice.Server.Metrics.SyncHealthCollector(Sluice.Core.Configuration.SluiceConfig.Load(bed.ConfigPath), TimeProvider.System);
+        return (await Sluice.Server.Metrics.PrometheusText.RenderAsync(await collector.CollectAsync(default))).Split('\n');
+    }
+
     [Theory]
     [InlineData("nowhere.public.users.id", "'exists_in' names connection 'nowhere'", "syncs.web_to_segment.validate.user.exists_in")]
     [InlineData("app.public.users.ident", "'exists_in' names column 'ident', which table public.users does not have", "syncs.web_to_segment.validate.user.exists_in")]

@@ -159,29 +159,11 @@ public sealed class EngageWebhookTests
             listener.Start();
             var url = $"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}";
             listener.Stop();
-            var bed = await TestBed.CreateAsync(name, "SELECT 1", e => $$"""
-                connections:
-                  app:
-                    type: postgres
-                    host: {{e.Host}}
-                    port: {{e.Port}}
-                    database: {{e.Database}}
-                    user: {{e.User}}
-                  engage:
-                    type: engage
-                    path: /engage/production
-                    secret: ${ENGAGE_SHARED_SECRET}
-                state:
-                  connection: app
-                syncs:
-                  engage_to_app:
-                    source: {connection: engage}
-                    destination:
-                      connection: app
-                      layout: engage
-                      audiences_table: public.audience_members
-                      traits_table: public.customer_traits
-                """, new SegmentEmulatorOptions { Port = 0, EngageWebhook = new Uri(url + Path), EngageSecret = Secret });
+            // docs/segment.md's S6 config verbatim, its app connection pointed at the test's database.
+            var bed = await TestBed.CreateAsync(name, "SELECT 1", e => SegmentDocs.Block("S6", "yaml", "connections:").Replace(
+                "    host: localhost\n    database: app\n    user: sluice\n",
+                $"    host: {e.Host}\n    port: {e.Port}\n    database: {e.Database}\n    user: {e.User}\n",
+                StringComparison.Ordinal), new SegmentEmulatorOptions { Port = 0, EngageWebhook = new Uri(url + Path), EngageSecret = Secret });
             var engage = new EngageBed(bed, bed.StartSluice("run", "-c", bed.ConfigPath, "--listen", url), url);
             try
             {

@@ -57,7 +57,8 @@ internal sealed class RecordsBed(NpgsqlDataSource db, string schema = "public", 
         }
     }
 
-    public RecordsDestination Destination(RecordsMode mode, IReadOnlyDictionary<string, string>? groups = null, PostgresConnectionOptions? connection = null, NpgsqlDataSource? dataSource = null)
+    public RecordsDestination Destination(RecordsMode mode, IReadOnlyDictionary<string, string>? groups = null, PostgresConnectionOptions? connection = null, NpgsqlDataSource? dataSource = null,
+        bool softDelete = false)
     {
         var (k, e, v, p) = Columns;
         string[] columns = [k, e, v, p];
@@ -68,6 +69,7 @@ internal sealed class RecordsBed(NpgsqlDataSource db, string schema = "public", 
                 Table = table,
                 Key = k,
                 Mode = mode,
+                SoftDelete = softDelete,
                 Columns = columns,
                 Groups = groups is null ? null : new RecordsGroupsOptions
                 {

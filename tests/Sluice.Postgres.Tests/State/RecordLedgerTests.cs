@@ -17,20 +17,23 @@ public sealed class RecordLedgerTests
         await CommitAsync(db, "users",
             new RecordState("a", [0xAB, 0xCD]) { Values = new Dictionary<string, string?> { ["status"] = "trial", ["plan"] = null }, Status = RecordStatus.Sent, DestinationId = "001xx000003DGb2AAG", Origin = "users" },
             new RecordState("b", null) { Status = RecordStatus.DeadLettered, Origin = "users" },
-            new RecordState("c", null) { Status = RecordStatus.LeftOut, Origin = "other_sync" },
+            new RecordState("c", null) { Status = RecordStatus.LeftOut, Origin = "other_sync", SkipReason = "lookup: no match in app for email 'c@example.com'" },
             new RecordState("d", null) { Status = RecordStatus.Quarantined, Origin = "users" },
             new RecordState("e", null) { Status = RecordStatus.Waiting, Origin = "users" });
 
         var columns = await ScalarAsync(db,
             "SELECT string_agg(column_name || ' ' || data_type || ' ' || is_nullable, E'\\n' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_schema = 'sluice' AND table_name = 'record_state'");
         var rows = await ScalarAsync(db,
-            "SELECT string_agg(concat_ws(' | ', record_key, coalesce(encode(fingerprint, 'hex'), 'NULL'), coalesce(watched_values::text, 'NULL'), status, coalesce(destination_id, 'NULL'), origin, run_id), E'\\n' ORDER BY record_key) FROM sluice.record_state");
+            "SELECT string_agg(concat_ws(' | ', record_key, coalesce(encode(fingerprint, 'hex'), 'NULL'), coalesce(watched_values::text, 'NULL'), status, coalesce(destination_id, 'NULL'), origin, run_id, coalesce(skip_reason, 'NULL')), E'\\n' ORDER BY record_key) FROM sluice.record_state");
         var stored = $"-- columns\n{columns}\n-- rows\n{rows}\n";
 
-        Assert.Equal(await File.ReadAllTextAsync(GoldenPath("record_state.v14.txt")), stored);
-        // The format only grows: every column of the earlier version is still there, in its place.
-        var v10 = (await File.ReadAllLinesAsync(GoldenPath("record_state.v10.txt"))).TakeWhile(l => l != "-- rows").ToList();
-        Assert.Equal(v10, (await File.ReadAllLinesAsync(GoldenPath("record_state.v14.txt"))).Take(v10.Count));
+        Assert.Equal(await File.ReadAllTextAsync(GoldenPath("record_state.v21.txt")), stored);
+        // The format only grows: every column of the earlier versions is still there, in its place.
+        foreach (var earlier in new[] { "record_state.v10.txt", "record_state.v14.txt" })
+        {
+            var kept = (await File.ReadAllLinesAsync(GoldenPath(earlier))).TakeWhile(l => l != "-- rows").ToList();
+            Assert.Equal(kept, (await File.ReadAllLinesAsync(GoldenPath("record_state.v21.txt"))).Take(kept.Count));
+        }
     }
 
     [Fact]
@@ -112,6 +115,31 @@ public sealed class RecordLedgerTests
 
         Assert.Equal("new-sent,old-diffed,old-quarantined,old-with-id", await ScalarAsync(db, "SELECT string_agg(record_key, ',' ORDER BY record_key) FROM sluice.record_state"));
         Assert.Equal("pending,replayed-lately", await ScalarAsync(db, "SELECT string_agg(record_key, ',' ORDER BY record_key) FROM sluice.dead_letters"));
+    }
+
+    [Fact]
+    public async Task A_skip_reason_stored_among_the_watched_values_before_version_21_moves_to_its_own_column()
+    {
+        await using var db = await TestPostgres.CreateDataSourceAsync(nameof(A_skip_reason_stored_among_the_watched_values_before_version_21_moves_to_its_own_column));
+        await CommitAsync(db, "leads",
+            new RecordState("watched", [1]) { Values = new Dictionary<string, string?> { ["status"] = "open" }, Status = RecordStatus.LeftOut, Origin = "leads" },
+            new RecordState("unwatched", null) { Status = RecordStatus.LeftOut, Origin = "leads" },
+            new RecordState("sent", [2]) { Values = new Dictionary<string, string?> { ["status"] = "won" }, Status = RecordStatus.Sent, Origin = "leads" });
+        // The ledger as version 20 left it: no column, the reason among the watched values under 'sluice.left_out'.
+        await ScalarAsync(db, """
+            ALTER TABLE sluice.record_state DROP COLUMN skip_reason;
+            DELETE FROM sluice.schema_migrations WHERE version = 21;
+            UPDATE sluice.record_state SET watched_values = watched_values || '{"sluice.left_out": "lookup: no match in app for Email ''a@x.io''"}' WHERE record_key = 'watched';
+            UPDATE sluice.record_state SET watched_values = '{"sluice.left_out": "lookup: no match in app for Email ''b@x.io''"}' WHERE record_key = 'unwatched';
+            """);
+
+        await PostgresStateStore.OpenAsync(db);
+
+        Assert.Equal(
+            "sent | {\"status\": \"won\"} | NULL\n" +
+            "unwatched | NULL | lookup: no match in app for Email 'b@x.io'\n" +
+            "watched | {\"status\": \"open\"} | lookup: no match in app for Email 'a@x.io'",
+            await ScalarAsync(db, "SELECT string_agg(concat_ws(' | ', record_key, coalesce(watched_values::text, 'NULL'), coalesce(skip_reason, 'NULL')), E'\\n' ORDER BY record_key) FROM sluice.record_state"));
     }
 
     private static async Task CommitAsync(NpgsqlDataSource db, string sync, params RecordState[] states)

@@ -51,7 +51,7 @@ public sealed class F5LeadEnrichmentUseCaseTests
         var history = await bed.Workspace.HistoryAsync(CancellationToken.None);
         var stranger = await history.LoadStateAsync("lead_enrichment", ids[2], CancellationToken.None);
         Assert.Equal("left_out", stranger?.Status);
-        Assert.Contains("no match in app for Email 'stranger@example.com'", stranger?.WatchedValues, StringComparison.Ordinal);
+        Assert.Equal("lookup in app: no match in app for Email 'stranger@example.com'", stranger?.SkipReason);
         Assert.Null(await history.LoadLastDeadLetterAsync("lead_enrichment", ids[2], CancellationToken.None));
 
         // The update changed the enriched Leads (a new SystemModstamp): the next poll sees them as changed, which

@@ -44,7 +44,7 @@ public sealed class DashboardHealthTests
         await using var collector = new SyncHealthCollector(config, TimeProvider.System, connectors: [new QuotaConnector()]);
         var snapshot = await collector.CollectAsync(CancellationToken.None);
 
-        var page = StatusPage.Render([], new Dictionary<string, string> { ["contacts"] = "manual" }, snapshot.At, health: snapshot);
+        var page = SyncsPage.Render([], new Dictionary<string, Schedule> { ["contacts"] = Schedule.Manual }, snapshot.At, health: snapshot);
 
         Assert.Contains("<h2>Health</h2>", page, StringComparison.Ordinal);
         Assert.Contains("<td>contacts</td><td>api quota</td><td class=\"warning\">WARN</td>", page, StringComparison.Ordinal);

@@ -66,29 +66,14 @@ internal sealed class RecordsDestinationOptions
         var keys = destination.GetStringList("key") is { Count: > 0 } list ? list.Select(k => k.Trim()).ToList()
             : throw new ConfigException(destination.LocationOf("key"), "'key' is missing", KeyFix);
         var key = keys[0];
-        var mode = destination.GetString("mode")?.Trim().ToLowerInvariant() switch
-        {
-            null or "additive" => RecordsMode.Additive,
-            "sync" => RecordsMode.Sync,
-            "enrich" => RecordsMode.Enrich,
-            "append" => RecordsMode.Append,
-            _ => throw new ConfigException(destination.LocationOf("mode"), $"unknown mode {destination.Show("mode")}",
-                "use 'mode: additive' (create and update; the default), 'mode: sync' (and delete rows whose record is gone), 'mode: enrich' (update existing rows only) " +
-                "or 'mode: append' (insert each new version; never update or delete)"),
-        };
+        var mode = ModeOf(destination);
         if (keys.Count > 1 && mode != RecordsMode.Append)
         {
             throw new ConfigException(destination.LocationOf("key"), "a key of several columns is for mode: append (the record's key and the columns that tell its versions apart)",
                 "name the table's one key column, e.g. 'key: id', or use 'mode: append' for an audit table keyed by 'key: [id, system_modstamp]'");
         }
 
-        var soft = destination.GetString("deletes")?.Trim().ToLowerInvariant() switch
-        {
-            null or "delete" => false,
-            "soft" => true,
-            _ => throw new ConfigException(destination.LocationOf("deletes"), $"unknown deletes {destination.Show("deletes")}",
-                "use 'deletes: delete' (delete the row; the default) or 'deletes: soft' (set its deleted_at)"),
-        };
+        var soft = SoftDeleteOf(destination);
         if (soft && mode != RecordsMode.Sync)
         {
             throw new ConfigException(destination.LocationOf("deletes"), $"'deletes: soft' says how deleted records are written, but only mode: sync deletes (this is mode: {mode.ToString().ToLowerInvariant()})",
@@ -145,6 +130,29 @@ internal sealed class RecordsDestinationOptions
         destination.RejectUnknownKeys(["connection", "layout"]);
         return options;
     }
+
+    /// <summary>The <c>mode:</c> written (additive when none), or a config error naming the four.</summary>
+    internal static RecordsMode ModeOf(ConfigSection destination) =>
+        destination.GetString("mode")?.Trim().ToLowerInvariant() switch
+        {
+            null or "additive" => RecordsMode.Additive,
+            "sync" => RecordsMode.Sync,
+            "enrich" => RecordsMode.Enrich,
+            "append" => RecordsMode.Append,
+            _ => throw new ConfigException(destination.LocationOf("mode"), $"unknown mode {destination.Show("mode")}",
+                "use 'mode: additive' (create and update; the default), 'mode: sync' (and delete rows whose record is gone), 'mode: enrich' (update existing rows only) " +
+                "or 'mode: append' (insert each new version; never update or delete)"),
+        };
+
+    /// <summary>Whether <c>deletes: soft</c> is written (<c>delete</c>, the default, otherwise).</summary>
+    internal static bool SoftDeleteOf(ConfigSection destination) =>
+        destination.GetString("deletes")?.Trim().ToLowerInvariant() switch
+        {
+            null or "delete" => false,
+            "soft" => true,
+            _ => throw new ConfigException(destination.LocationOf("deletes"), $"unknown deletes {destination.Show("deletes")}",
+                "use 'deletes: delete' (delete the row; the default) or 'deletes: soft' (set its deleted_at)"),
+        };
 
     /// <summary><c>schema.table</c> or a table in <paramref name="defaultSchema"/>, each part a usable name.</summary>
     internal static (string Schema, string Table) SplitTable(ConfigSection section, string key, string defaultSchema, string fix)

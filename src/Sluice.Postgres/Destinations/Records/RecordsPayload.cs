@@ -11,10 +11,15 @@ namespace Sluice.Postgres.Destinations.Records;
 /// </summary>
 internal static class RecordsPayload
 {
+    [ThreadStatic]
+    private static (ArrayBufferWriter<byte> Buffer, Utf8JsonWriter Json)? _writer;
+
     public static byte[] Write(RecordsRow row)
     {
-        var buffer = new ArrayBufferWriter<byte>(128);
-        using (var json = new Utf8JsonWriter(buffer))
+        // One buffer and writer per thread, reset for each row: a writer per row was most of the payload's allocations.
+        var (buffer, json) = _writer ??= NewWriter();
+        buffer.ResetWrittenCount();
+        json.Reset(buffer);
         {
             json.WriteStartObject();
             json.WriteString("key", row.Key);
@@ -39,9 +44,16 @@ internal static class RecordsPayload
 
             json.WriteEndArray();
             json.WriteEndObject();
+            json.Flush();
         }
 
         return buffer.WrittenSpan.ToArray();
+    }
+
+    private static (ArrayBufferWriter<byte>, Utf8JsonWriter) NewWriter()
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        return (buffer, new Utf8JsonWriter(buffer));
     }
 
     /// <summary>The row a payload holds; null with <paramref name="error"/> when it cannot be written again.</summary>

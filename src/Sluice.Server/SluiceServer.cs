@@ -83,7 +83,8 @@ public sealed class SluiceServer(SluiceWorkspace workspace, ILoggerFactory logs)
             await Task.WhenAll(
                 new SyncScheduler(workspace, logs.CreateLogger<SyncScheduler>()).RunAsync(ct),
                 workspace.RunAlertsAsync(alertHttp, logs.CreateLogger("Sluice.Alerts"), ct),
-                workspace.RunNotificationsAsync(alertHttp, health, logs.CreateLogger("Sluice.Notify"), ct));
+                workspace.RunNotificationsAsync(alertHttp, health, logs.CreateLogger("Sluice.Notify"), ct),
+                Retention.StateRetentionLoop.RunAsync(workspace, logs.CreateLogger("Sluice.Retention"), ct));
             await Task.Delay(Timeout.Infinite, ct);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)

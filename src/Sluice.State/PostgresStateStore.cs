@@ -40,6 +40,13 @@ public sealed class PostgresStateStore : ISyncStateStore
     /// <summary>The dead-letter queue (<c>sluice dlq</c>).</summary>
     public DeadLetterQueue DeadLetters => new(_dataSource, _schema);
 
+    /// <summary>Applies <c>state.retention:</c> (<c>sluice prune</c>, and periodically under <c>sluice run</c>).</summary>
+    public Retention.StateRetentionPruner Retention(Core.Configuration.StateRetention retention, TimeProvider time) =>
+        new(_dataSource, _schema, retention, time);
+
+    /// <summary>The secrets kept encrypted in the state store (<c>sluice secrets</c>).</summary>
+    public Secrets.SecretStore Secrets => new(_dataSource, _schema);
+
     /// <summary>The quarantine of <c>validate:</c> rules (<c>sluice quarantine</c>).</summary>
     public QuarantineStore Quarantine => new(_dataSource, _schema);
 

@@ -66,8 +66,10 @@ public sealed class PostgresSyncStateView : ISyncStateView
                        coalesce(r.records_read, 0), coalesce(r.acknowledged, 0), coalesce(r.rejected, 0), r.error,
                        c.updated_at,
                        (SELECT count(*) FROM {_schema.Name}.dead_letters d WHERE d.sync_id = s.id AND d.replayed_at IS NULL),
-                       (SELECT coalesce(sum(acknowledged), 0)::bigint FROM {_schema.Name}.runs a WHERE a.sync_id = s.id),
-                       (SELECT count(*) FROM {_schema.Name}.runs f WHERE f.sync_id = s.id AND f.status = 'failed'),
+                       (SELECT coalesce(sum(acknowledged), 0)::bigint FROM {_schema.Name}.runs a WHERE a.sync_id = s.id)
+                           + coalesce((SELECT pw.pruned_runs_acknowledged FROM {_schema.Name}.retention_watermarks pw WHERE pw.sync_id = s.id), 0),
+                       (SELECT count(*) FROM {_schema.Name}.runs f WHERE f.sync_id = s.id AND f.status = 'failed')
+                           + coalesce((SELECT pw.pruned_runs_failed FROM {_schema.Name}.retention_watermarks pw WHERE pw.sync_id = s.id), 0),
                        (SELECT count(*) FROM {_schema.Name}.dead_letters w WHERE w.sync_id = s.id AND w.kind = 'waiting' AND w.replayed_at IS NULL),
                        (SELECT count(*) FROM {_schema.Name}.dead_letters q WHERE q.sync_id = s.id AND q.kind = 'quarantined' AND q.replayed_at IS NULL),
                        (SELECT count(*) FROM {_schema.Name}.dead_letters n WHERE n.sync_id = s.id AND n.run_id = r.id AND n.kind NOT IN ('waiting', 'quarantined') AND n.replayed_at IS NULL),

@@ -17,21 +17,21 @@ public sealed class RecordHistory(NpgsqlDataSource dataSource, string schema = "
         {
             await using var command = dataSource.CreateCommand(
                 $"""
-                SELECT 'acknowledged', l.acknowledged_at, l.run_id, r.kind, l.batch_seq, l.message_ids[p.i],
+                SELECT 'acknowledged', l.acknowledged_at, l.run_id, coalesce(r.kind, 'pruned'), l.batch_seq, l.message_ids[p.i],
                        CASE substr(l.operations, p.i, 1) WHEN 'd' THEN 'delete' ELSE 'upsert' END
                 FROM {_schema}.send_ledger l
                 JOIN {_schema}.syncs s ON s.id = l.sync_id
-                JOIN {_schema}.runs r ON r.id = l.run_id
+                LEFT JOIN {_schema}.runs r ON r.id = l.run_id
                 CROSS JOIN LATERAL (SELECT DISTINCT x.i FROM (VALUES (array_position(l.record_keys, $2)), (array_position(l.record_keys, $3))) AS x(i)) p
                 WHERE s.name = $1 AND p.i IS NOT NULL
                 UNION ALL
-                SELECT CASE WHEN d.kind = 'quarantined' THEN 'quarantined' ELSE 'dead-lettered' END, d.created_at, d.run_id, r.kind, NULL, d.message_id,
+                SELECT CASE WHEN d.kind = 'quarantined' THEN 'quarantined' ELSE 'dead-lettered' END, d.created_at, d.run_id, coalesce(r.kind, 'pruned'), NULL, d.message_id,
                        d.reason || CASE WHEN d.replay_outcome = 'dropped' THEN ' (dropped ' || d.replayed_at || ': ' || d.dropped_reason || ')'
                                         WHEN d.kind = 'quarantined' AND d.replayed_at IS NOT NULL THEN ' (released ' || d.replayed_at || ')'
                                         WHEN d.replayed_at IS NULL THEN '' ELSE ' (replayed ' || d.replayed_at || ')' END
                 FROM {_schema}.dead_letters d
                 JOIN {_schema}.syncs s ON s.id = d.sync_id
-                JOIN {_schema}.runs r ON r.id = d.run_id
+                LEFT JOIN {_schema}.runs r ON r.id = d.run_id
                 WHERE s.name = $1 AND d.record_key IN ($2, $3)
                 ORDER BY 2, 3
                 """);
@@ -54,6 +54,25 @@ public sealed class RecordHistory(NpgsqlDataSource dataSource, string schema = "
             }
 
             return (IReadOnlyList<RecordEvent>)events;
+        });
+
+    /// <summary>
+    /// What retention pruned of the sync's history (<c>state.retention:</c>): sends and dead letters up to these times may
+    /// be gone; null when nothing was pruned (or the sync is unknown).
+    /// </summary>
+    public async Task<(DateTimeOffset? Sends, DateTimeOffset? DeadLetters)?> LoadPrunedAsync(string syncName, CancellationToken ct) =>
+        await PostgresCall.RunAsync(PostgresCallContext.StateStore, async () =>
+        {
+            await using var command = dataSource.CreateCommand(
+                $"SELECT w.sends_pruned_through, w.dead_letters_pruned_through FROM {_schema}.retention_watermarks w JOIN {_schema}.syncs s ON s.id = w.sync_id WHERE s.name = $1");
+            command.Parameters.Add(new NpgsqlParameter { Value = syncName });
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            if (!await reader.ReadAsync(ct) || (reader.IsDBNull(0) && reader.IsDBNull(1)))
+            {
+                return ((DateTimeOffset?, DateTimeOffset?)?)null;
+            }
+
+            return (reader.IsDBNull(0) ? null : reader.GetFieldValue<DateTimeOffset>(0), reader.IsDBNull(1) ? null : reader.GetFieldValue<DateTimeOffset>(1));
         });
 
     /// <summary>

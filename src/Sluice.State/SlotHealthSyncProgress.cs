@@ -42,6 +42,7 @@ public sealed record SlotHealthSyncProgress(
                        greatest((SELECT max(ok.finished_at) FROM {stateSchema.Name}.runs ok WHERE ok.sync_id = s.id AND ok.status = 'succeeded'), c.updated_at),
                        c.updated_at, c.format || '/v' || c.version || ':' || c.value,
                        (SELECT coalesce(sum(a.acknowledged), 0)::bigint FROM {stateSchema.Name}.runs a WHERE a.sync_id = s.id)
+                           + coalesce((SELECT pw.pruned_runs_acknowledged FROM {stateSchema.Name}.retention_watermarks pw WHERE pw.sync_id = s.id), 0)
                 FROM {stateSchema.Name}.syncs s
                 LEFT JOIN LATERAL (SELECT * FROM {stateSchema.Name}.runs r WHERE r.sync_id = s.id ORDER BY r.id DESC LIMIT 1) r ON true
                 LEFT JOIN {stateSchema.Name}.checkpoints c ON c.sync_id = s.id

@@ -99,6 +99,34 @@ internal sealed class TestBed : IAsyncDisposable
         return Process.Start(start)!;
     }
 
+    /// <summary>Runs the binary to its end with <paramref name="input"/> on its stdin: exit code and everything it printed.</summary>
+    public async Task<(int ExitCode, string Output)> RunSluiceWithInputAsync(string input, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Directory,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "sluice.dll"));
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment["NO_COLOR"] = "1";
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.StandardInput.WriteAsync(input);
+        process.StandardInput.Close();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await stdout + await stderr);
+    }
+
     /// <summary>Runs the binary to its end: exit code and everything it printed.</summary>
     public async Task<(int ExitCode, string Output)> RunSluiceAsync(params string[] args)
     {

@@ -24,6 +24,12 @@ internal static class CheckCommand
             // The validation `sluice run` starts with: what run refuses, check refuses the same way (exit 2).
             await workspace.ValidateAsync();
             Output.Ok($"{path}: {config.Connections.Count} connections, {config.Syncs.Count} syncs");
+            foreach (var literal in LiteralSecrets.Find(config))
+            {
+                // A warning, not an error: the file works; it only should not hold the secret itself (docs/secrets.md).
+                Output.Warn(literal.Message);
+            }
+
             var failures = 0;
             var configErrors = 0;
             foreach (var result in await workspace.CheckAsync(ct))

@@ -47,8 +47,14 @@ internal static class ExplainCommand
             // A sync without a record ledger (a cursor sync to a destination that gives no ids) still has its dead letters.
             var lastDeadLettered = state is null && events.Count > 0 && events[^1].What != "acknowledged";
             var letter = state?.Status is "dead_lettered" or "quarantined" || lastDeadLettered ? await history.LoadLastDeadLetterAsync(syncName, recordKey, ct) : null;
+            var pruned = PrunedNote(await history.LoadPrunedAsync(syncName, ct));
             if (events.Count == 0 && state is null && (await history.LoadConflictsAsync(syncName, recordKey, ct)).Count == 0)
             {
+                if (pruned is not null)
+                {
+                    Output.Line(pruned);
+                }
+
                 Output.Line(await history.KnowsSyncAsync(syncName, ct)
                     ? $"{syncName}: record {recordKey} has no history: no run has sent or dead-lettered it. It may be filtered out by the source, " +
                       "or unchanged since before the sync's first run, or the key is written differently (keys are compared as text)."
@@ -58,6 +64,10 @@ internal static class ExplainCommand
 
             var sent = events.Count(e => e.What == "acknowledged");
             Output.Line($"{syncName}, record {recordKey}: {sent} acknowledged send(s), {events.Count - sent} dead letter(s)");
+            if (pruned is not null)
+            {
+                Output.Line(pruned);
+            }
             var table = new Table().Border(TableBorder.Simple)
                 .AddColumn("when (UTC)").AddColumn("run").AddColumn("what").AddColumn("message id").AddColumn("detail");
             foreach (var e in events)
@@ -203,5 +213,28 @@ internal static class ExplainCommand
         {
             Output.Hint($"fix the cause, then `sluice dlq replay {syncName}`");
         }
+    }
+
+    /// <summary>What explain says when retention pruned some of the sync's history (docs/retention.md), or null.</summary>
+    private static string? PrunedNote((DateTimeOffset? Sends, DateTimeOffset? DeadLetters)? pruned)
+    {
+        if (pruned is not { } p)
+        {
+            return null;
+        }
+
+        static string At(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + " UTC";
+        var parts = new List<string>();
+        if (p.Sends is { } sends)
+        {
+            parts.Add($"sends up to {At(sends)}");
+        }
+
+        if (p.DeadLetters is { } letters)
+        {
+            parts.Add($"resolved dead letters up to {At(letters)}");
+        }
+
+        return $"history pruned by state.retention: {string.Join(" and ", parts)} are no longer listed (what the sync needs to not send a record twice is kept)";
     }
 }

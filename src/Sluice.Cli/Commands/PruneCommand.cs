@@ -28,6 +28,11 @@ internal static class PruneCommand
             Description = "With --ledger: the retention, in days or hours (30d, 12h).",
             DefaultValueFactory = _ => "30d",
         };
+        var history = new Option<bool>("--history")
+        {
+            Description = "Also apply state.retention now: delete send-ledger rows, runs, resolved dead letters, audit-log rows and empty ledger " +
+                "entries older than their retention (sluice run does this every hour). See docs/retention.md.",
+        };
         var command = new Command("prune",
             """
             Drop the replication slots and publications Sluice created (named sluice_…) that no sync in the config
@@ -46,6 +51,7 @@ internal static class PruneCommand
               sluice prune --yes
               sluice prune --yes --state
               sluice prune --yes --ledger --older-than 90d
+              sluice prune --history --dry-run
             """)
         {
             dryRun,
@@ -54,6 +60,7 @@ internal static class PruneCommand
             state,
             ledger,
             olderThan,
+            history,
         };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(async () =>
         {
@@ -81,13 +88,17 @@ internal static class PruneCommand
                 : null;
             var cutoff = TimeProvider.System.GetUtcNow() - Retention(parse.GetValue(olderThan)!);
             var compactable = retention is null ? null : await retention.CountAsync(cutoff, ct);
+            var historyPruner = parse.GetValue(history) && collector.State() is { } historyStore
+                ? (await PostgresStateStore.OpenAsync(historyStore.DataSource, historyStore.Schema, ct)).Retention(config.State.Retention, TimeProvider.System)
+                : null;
+            var old = historyPruner is null ? null : await historyPruner.CountAsync(ct);
 
             foreach (var problem in problems)
             {
                 Output.Fail(problem);
             }
 
-            if (orphans.Count == 0 && forgotten.Count == 0 && compactable is null or { IsEmpty: true })
+            if (orphans.Count == 0 && forgotten.Count == 0 && compactable is null or { IsEmpty: true } && old is null or { IsEmpty: true })
             {
                 Output.Ok("nothing to prune: every Sluice slot and publication belongs to a sync in the config");
                 return problems.Count == 0 ? ExitCodes.Ok : ExitCodes.Failure;
@@ -107,6 +118,11 @@ internal static class PruneCommand
             {
                 Output.Line($"record ledger: {compactable.Entries} entries with nothing to remember and {compactable.DeliveredDeadLetters} replayed dead letters, " +
                     $"unchanged since before {cutoff.UtcDateTime:yyyy-MM-dd HH:mm} UTC");
+            }
+
+            if (old is { IsEmpty: false })
+            {
+                Output.Line($"history older than state.retention: {old}");
             }
 
             if (parse.GetValue(dryRun))
@@ -159,6 +175,11 @@ internal static class PruneCommand
             {
                 var pruned = await retention.PruneAsync(cutoff, ct);
                 Output.Ok($"record ledger: {pruned.Entries} entries and {pruned.DeliveredDeadLetters} replayed dead letters deleted");
+            }
+
+            if (historyPruner is not null && old is { IsEmpty: false })
+            {
+                Output.Ok($"history: deleted {await historyPruner.PruneAsync(ct)}");
             }
 
             return failures == 0 ? ExitCodes.Ok : ExitCodes.Failure;

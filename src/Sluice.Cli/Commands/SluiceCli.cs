@@ -36,6 +36,7 @@ public static class SluiceCli
         root.Subcommands.Add(StatusCommand.Create());
         root.Subcommands.Add(AlertsCommand.Create());
         root.Subcommands.Add(PruneCommand.Create());
+        root.Subcommands.Add(SecretsCommand.Create());
         root.Subcommands.Add(EmulateCommand.Create());
 
         // `sluice` alone is someone finding their way: the help, not an error about a missing command.

@@ -21,7 +21,7 @@ public sealed partial class ConfigSection
             throw WrongShape(entry, "a single value");
         }
 
-        return EnvironmentInterpolation.Expand(scalar.Value ?? "", _context.LookupVariable, ValueLocation(entry));
+        return EnvironmentInterpolation.Expand(scalar.Value ?? "", _context.LookupVariable, ValueLocation(entry), _context.Secrets);
     }
 
     /// <summary>A single value that must be present and not empty; otherwise an error with <paramref name="fix"/>.</summary>
@@ -219,7 +219,7 @@ public sealed partial class ConfigSection
                 throw new ConfigException(location, $"item {index + 1} of '{key}' must be a single value, not {Describe(item)}", "write the list as [a, b] or as '- a' lines");
             }
 
-            values.Add(EnvironmentInterpolation.Expand(scalar.Value ?? "", _context.LookupVariable, location));
+            values.Add(EnvironmentInterpolation.Expand(scalar.Value ?? "", _context.LookupVariable, location, _context.Secrets));
         }
 
         return values;

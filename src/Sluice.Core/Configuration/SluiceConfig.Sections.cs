@@ -109,8 +109,14 @@ public sealed partial class SluiceConfig
                 $"use a plain name such as '{StateConfig.DefaultSchema}'");
         }
 
+        var keyFile = section?.GetString("master_key_file")?.Trim();
+        var retention = StateRetention.Bind(section?.GetSection("retention"));
         section?.RejectUnknownKeys();
-        return new StateConfig(connection, schema, section?.Location ?? root.Location);
+        return new StateConfig(connection, schema, section?.Location ?? root.Location)
+        {
+            Retention = retention,
+            MasterKeyFile = string.IsNullOrEmpty(keyFile) ? null : System.IO.Path.GetFullPath(keyFile, System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(root.Location.File)) ?? "."),
+        };
     }
 
     private static ServerConfig ReadServer(ConfigSection? section, ConfigSection root)

@@ -69,6 +69,29 @@ public sealed partial class SluiceConfig
     /// <summary>The <c>after:</c> graph over <see cref="Syncs"/>, checked at load (every name declared, no cycle).</summary>
     public SyncDependencies Dependencies { get; }
 
+    /// <summary>The file as parsed, for checks over every key (<see cref="LiteralSecrets"/>).</summary>
+    internal YamlDotNet.RepresentationModel.YamlMappingNode? Root { get; private init; }
+
+    /// <summary>The file's shared context (where <c>${VAR}</c> and <c>${secret:NAME}</c> are looked up).</summary>
+    private ConfigContext? Context { get; init; }
+
+    /// <summary>
+    /// Where <c>${secret:NAME}</c> is looked up from now on: the host that opens the state store attaches its secrets
+    /// here. Values are looked up when a key is read (a connector binding its options), so a config loads without the
+    /// state store and the master key, and a secret nobody reads is never decrypted.
+    /// </summary>
+    public void UseSecrets(ISecretResolver secrets)
+    {
+        ArgumentNullException.ThrowIfNull(secrets);
+        if (Context is not null)
+        {
+            Context.Secrets = secrets;
+        }
+    }
+
+    /// <summary>Whether a resolver for <c>${secret:NAME}</c> is attached (<see cref="UseSecrets"/>).</summary>
+    public bool HasSecrets => Context?.Secrets is not null;
+
     public ConnectionConfig? FindConnection(string name) => Connections.FirstOrDefault(c => c.Name == name);
 
     public SyncConfig? FindSync(string name) => Syncs.FirstOrDefault(s => s.Name == name);
@@ -146,6 +169,6 @@ public sealed partial class SluiceConfig
         var state = ReadState(stateSection, root, connections, syncs);
         var server = ReadServer(serverSection, root);
         var dependencies = SyncDependencies.Build(syncs);
-        return new SluiceConfig(filePath, version, connections, syncs, state, server, dependencies) { Alerts = ReadAlerts(alertsSection), Attention = attention, Notify = notify };
+        return new SluiceConfig(filePath, version, connections, syncs, state, server, dependencies) { Alerts = ReadAlerts(alertsSection), Attention = attention, Notify = notify, Context = context, Root = node };
     }
 }

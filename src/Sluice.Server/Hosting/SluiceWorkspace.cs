@@ -34,6 +34,8 @@ public sealed class SluiceWorkspace : IAsyncDisposable
         _resources = new ConnectorResources(time) { GateOf = name => Gate(Config.Connections.First(c => c.Name == name)) };
         // The ingest connector reads the queue in this workspace's state store, so it is made here, not in DefaultConnectors.
         _connectors = (connectors ?? [.. DefaultConnectors(), .. StateStoreConnectors(StateDataSourceAsync, IngestQueueAsync)]).ToDictionary(c => c.Type, StringComparer.Ordinal);
+        // ${secret:NAME} is looked up in this workspace's state store when a connector first reads the key (docs/secrets.md).
+        config.UseSecrets(Sluice.State.Secrets.StateSecretResolver.For(config, StateDataSource));
     }
 
     /// <summary>The connectors this workspace knows, one per connection type; hosts look for their optional capabilities.</summary>

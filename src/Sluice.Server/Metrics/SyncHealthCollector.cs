@@ -36,6 +36,12 @@ public sealed class SyncHealthCollector : IAsyncDisposable
         _reporters = [.. known.OfType<IHealthReporting>()];
         _connectors = known.DistinctBy(c => c.Type).ToDictionary(c => c.Type, StringComparer.Ordinal);
         _resources = new ConnectorResources(time);
+        if (!config.HasSecrets)
+        {
+            // ${secret:NAME} in a connection this collector opens (docs/secrets.md); a workspace's own resolver comes first.
+            config.UseSecrets(Sluice.State.Secrets.StateSecretResolver.For(config, () => State()?.DataSource
+                ?? throw new ConfigException(null, $"{config.FilePath} declares no postgres connection to keep secrets in", "declare one under 'connections:'")));
+        }
     }
 
     /// <summary>Every series the connectors' health lines may fill.</summary>

@@ -5,13 +5,17 @@ namespace Sluice.Core.Configuration.Internal;
 /// <summary>
 /// Expands <c>${VAR}</c> and <c>${VAR:-default}</c> in a scalar value; <c>$${</c> is a literal
 /// <c>${</c>. The default is itself expanded (<c>${A:-${B}}</c>); a variable's value is not, so a
-/// password containing <c>${</c> arrives intact.
+/// password containing <c>${</c> arrives intact. <c>${secret:NAME}</c> is a secret kept encrypted in the state
+/// store (docs/secrets.md), looked up through the config's <see cref="ISecretResolver"/>.
 /// </summary>
 internal static class EnvironmentInterpolation
 {
     private const string Forms = "write ${VAR} or ${VAR:-default}, or $${ for a literal ${";
 
-    public static string Expand(string raw, Func<string, string?> lookup, ConfigLocation location)
+    /// <summary>How a reference to a stored secret starts.</summary>
+    public const string SecretPrefix = "secret:";
+
+    public static string Expand(string raw, Func<string, string?> lookup, ConfigLocation location, ISecretResolver? secrets = null)
     {
         if (!raw.Contains('$', StringComparison.Ordinal))
         {
@@ -35,7 +39,7 @@ internal static class EnvironmentInterpolation
                     throw new ConfigException(location, $"'{Excerpt(raw, i)}' is not closed with '}}'", Forms);
                 }
 
-                result.Append(Resolve(raw[(i + 2)..close], lookup, location));
+                result.Append(Resolve(raw[(i + 2)..close], lookup, location, secrets));
                 i = close + 1;
             }
             else
@@ -83,6 +87,18 @@ internal static class EnvironmentInterpolation
                 }
 
                 var body = raw[(i + 2)..close];
+                if (body.StartsWith(SecretPrefix, StringComparison.Ordinal))
+                {
+                    // Named as written (secret:NAME), so that an error says which stored secret a hidden value came from.
+                    if (!names.Contains(body, StringComparer.Ordinal))
+                    {
+                        names.Add(body);
+                    }
+
+                    i = close + 1;
+                    continue;
+                }
+
                 var separator = body.IndexOf(":-", StringComparison.Ordinal);
                 var name = separator < 0 ? body : body[..separator];
                 if (IsVariableName(name) && !names.Contains(name, StringComparer.Ordinal))
@@ -104,8 +120,13 @@ internal static class EnvironmentInterpolation
         }
     }
 
-    private static string Resolve(string body, Func<string, string?> lookup, ConfigLocation location)
+    private static string Resolve(string body, Func<string, string?> lookup, ConfigLocation location, ISecretResolver? secrets)
     {
+        if (body.StartsWith(SecretPrefix, StringComparison.Ordinal))
+        {
+            return ResolveSecret(body[SecretPrefix.Length..], location, secrets);
+        }
+
         var separator = body.IndexOf(":-", StringComparison.Ordinal);
         var name = separator < 0 ? body : body[..separator];
         if (!IsVariableName(name))
@@ -123,7 +144,39 @@ internal static class EnvironmentInterpolation
         }
 
         // Like the shell's ${VAR:-default}: an empty value takes the default too.
-        return string.IsNullOrEmpty(value) ? Expand(body[(separator + 2)..], lookup, location) : value;
+        return string.IsNullOrEmpty(value) ? Expand(body[(separator + 2)..], lookup, location, secrets) : value;
+    }
+
+    private static string ResolveSecret(string name, ConfigLocation location, ISecretResolver? secrets)
+    {
+        if (!SecretReference.IsValidName(name))
+        {
+            throw new ConfigException(location, $"'${{secret:{name}}}' is not a valid secret reference", SecretReference.NameRule);
+        }
+
+        if (secrets is null)
+        {
+            // Only the keys read before the state store is open get here: the state connection itself, server and state settings.
+            throw new ConfigException(
+                location,
+                $"${{secret:{name}}} cannot be used for this key: it is read before the state store (where secrets are kept) is open",
+                "give this key its value from an environment variable, ${VAR}");
+        }
+
+        string? value;
+        try
+        {
+            value = secrets.Find(name);
+        }
+        catch (ConfigException e) when (e.Location is null)
+        {
+            throw new ConfigException(location, $"cannot read secret '{name}': {e.Problem}", e.Fix);
+        }
+
+        return value ?? throw new ConfigException(
+            location,
+            $"secret '{name}' is not in the state store",
+            $"store it with `sluice secrets set {name}` (the value is read from stdin), or check the name with `sluice secrets list`");
     }
 
     /// <summary>The index of the '}' that closes a '${' whose body starts at <paramref name="start"/>, or -1.</summary>

@@ -179,7 +179,9 @@ public sealed class DashboardPagesTests(Browser browser) : IClassFixture<Browser
     {
         var before = page.Url;
         await button.ClickAsync();
-        await page.WaitForURLAsync(url => url != before && url.Contains("notice=", StringComparison.Ordinal));
+        // Wait for the redirect's response only (Commit): the assertions that follow wait for their elements themselves.
+        // Waiting for the "load" event as well once timed out under a loaded machine with the page already shown.
+        await page.WaitForURLAsync(url => url != before && url.Contains("notice=", StringComparison.Ordinal), new() { WaitUntil = WaitUntilState.Commit });
     }
 
     private static async Task OpenAsync(IPage page, string url)

@@ -111,8 +111,9 @@ public sealed class SecretsTests
     /// <summary>What a running <c>sluice run</c> serves (dashboard, /api/syncs, /metrics) and logs.</summary>
     private static async Task<IReadOnlyList<string>> ScrapeRunningServerAsync(TestBed bed)
     {
+        // The dashboard, /api and /metrics are served by the admin listener; the ingest API has its own port.
         var port = FreePort();
-        using var server = bed.StartSluice("run", "--listen", $"http://127.0.0.1:{port}");
+        using var server = bed.StartSluice("run", "--listen", $"http://127.0.0.1:{FreePort()}", "--admin-listen", $"http://127.0.0.1:{port}");
         var stdout = server.StandardOutput.ReadToEndAsync();
         var stderr = server.StandardError.ReadToEndAsync();
         var pages = new List<string>();

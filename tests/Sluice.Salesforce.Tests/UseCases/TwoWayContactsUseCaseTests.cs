@@ -58,7 +58,7 @@ public sealed class TwoWayContactsUseCaseTests
         var history = await bed.Workspace.HistoryAsync(CancellationToken.None);
         var state = await history.LoadStateAsync("contacts_to_users", Contact(bed, "bob@example.com").Id, CancellationToken.None);
         Assert.Equal("left_out", state!.Status);
-        Assert.Contains("echo", state.WatchedValues, StringComparison.Ordinal);
+        Assert.Contains("echo", state.SkipReason, StringComparison.Ordinal);
         Assert.Equal(writes + 1, SluiceWrites(bed));
     }
 
@@ -81,7 +81,7 @@ public sealed class TwoWayContactsUseCaseTests
         Assert.Equal(1, push.Skipped);
         Assert.Equal(writes, SluiceWrites(bed));
         var history = await bed.Workspace.HistoryAsync(CancellationToken.None);
-        Assert.Contains("echo", (await history.LoadStateAsync("users_to_contacts", "2", CancellationToken.None))!.WatchedValues, StringComparison.Ordinal);
+        Assert.Contains("echo", (await history.LoadStateAsync("users_to_contacts", "2", CancellationToken.None))!.SkipReason, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -160,6 +160,7 @@ internal static class DemoCommand
         Output.Line($"Dashboard: {dashboard}   Emulator: {emulator.BaseUrl}__emulator/messages?limit=5");
         Output.Line($"Ingest API: {address}/v1/batch (write key '{DemoTraffic.WriteKey}'); landed in public.events and schema {DemoEnvironment.WarehouseSchema}.");
         Output.Line("App activity and website events are simulated every 10 s; users sync every 30 s, upgrades in real time from the WAL. Ctrl-C stops the demo.");
+        Output.Line($"Engage audiences ({DemoEngage.Audience}) and computed traits are pushed once the ingest API answers, into public.audience_members and public.customer_traits.");
         if (salesforceEmulator is not null)
         {
             Output.Line($"Opportunities in the Salesforce emulator change every 10 s too, and arrive in {DemoOpportunities.Table} within seconds (change events).");
@@ -168,18 +169,26 @@ internal static class DemoCommand
         using var activity = new PeriodicTimer(TimeSpan.FromSeconds(10));
         var simulate = Task.Run(async () =>
         {
+            var audiencesPushed = false;
             while (await activity.WaitForNextTickAsync(ct))
             {
                 await DemoEnvironment.SimulateActivityAsync(cluster, Math.Max(1, users / 200), ct);
                 try
                 {
                     await DemoTraffic.SendAsync(new Uri(address + "/"), Math.Max(5, users / 1000), ct);
+                    if (!audiencesPushed)
+                    {
+                        // Once the ingest API answers: Engage's audience and trait deliveries, pushed by a second emulator.
+                        await DemoEngage.PushAndPrintAsync(new Uri(address), cluster, ct);
+                        audiencesPushed = true;
+                    }
+
                     if (salesforceEmulator is not null)
                     {
                         await DemoOpportunities.ChangeAndWaitAsync(cluster, salesforceEmulator, 2, TimeSpan.Zero, ct);
                     }
                 }
-                catch (Exception e) when (e is HttpRequestException or Core.Errors.SluiceException)
+                catch (Exception e) when (e is HttpRequestException or Core.Errors.SluiceException or TimeoutException)
                 {
                     // The server may still be starting (or stopping); the next tick tries again.
                 }

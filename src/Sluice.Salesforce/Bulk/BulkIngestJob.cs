@@ -157,7 +157,8 @@ internal sealed class BulkIngestJob
     /// <summary>Polls until the job ends; its state, error and counts (a count Salesforce leaves out reads as unknown, -1).</summary>
     private async Task<(string State, string? Error, long Processed, long Failed)> WaitAsync(string jobId, int rows, CancellationToken ct)
     {
-        var started = _client.Time.GetTimestamp();
+        var lastPoll = _client.Time.GetTimestamp();
+        var processedBefore = 0L;
         var delay = BulkPollDelay.First;
         while (true)
         {
@@ -172,7 +173,9 @@ internal sealed class BulkIngestJob
             }
 
             // Polls cost API requests: aim the next one at the job's end as its progress so far predicts it.
-            delay = BulkPollDelay.Next(delay, _client.Time.GetElapsedTime(started), Math.Max(0, processed), rows);
+            var now = _client.Time.GetTimestamp();
+            delay = BulkPollDelay.Next(delay, _client.Time.GetElapsedTime(lastPoll, now), processedBefore, Math.Max(0, processed), rows);
+            (lastPoll, processedBefore) = (now, Math.Max(processedBefore, processed));
         }
     }
 

@@ -10,15 +10,19 @@ internal static class BulkPollDelay
     public static readonly TimeSpan Longest = TimeSpan.FromSeconds(10);
 
     /// <summary>
-    /// The next delay. Without progress yet, doubling from <paramref name="previous"/>; with progress, the time the
-    /// remaining rows need at the rate seen so far (elapsed × remaining ÷ processed), so a job of any size takes two or
-    /// three polls instead of overshooting its end by up to its own length. Either way between <see cref="First"/> and
-    /// <see cref="Longest"/>.
+    /// The next delay. Without progress since the last poll, doubling from <paramref name="previous"/>; with progress,
+    /// the time the remaining rows need at the rate seen since the last poll (<paramref name="sinceLastPoll"/> ×
+    /// remaining ÷ rows processed in it), but never more than twice <paramref name="previous"/>. The rate since the last
+    /// poll, not since the job closed: a job first waits in the queue and parses its upload with nothing processed, and
+    /// that time would make the rest look slower than it is (a 100,000-row job in the emulator overshot its end by 4 s).
+    /// The doubling cap keeps the first, still low, rate from sending the next poll far past the end. Either way between
+    /// <see cref="First"/> and <see cref="Longest"/>.
     /// </summary>
-    public static TimeSpan Next(TimeSpan previous, TimeSpan elapsed, long processed, long rows)
+    public static TimeSpan Next(TimeSpan previous, TimeSpan sinceLastPoll, long processedBefore, long processed, long rows)
     {
-        var next = processed > 0
-            ? TimeSpan.FromTicks((long)(elapsed.Ticks * (double)Math.Max(0, rows - processed) / processed))
+        var progress = processed - processedBefore;
+        var next = progress > 0
+            ? TimeSpan.FromTicks(Math.Min((long)(sinceLastPoll.Ticks * (double)Math.Max(0, rows - processed) / progress), (previous * 2).Ticks))
             : previous * 2;
         return next < First ? First : next > Longest ? Longest : next;
     }

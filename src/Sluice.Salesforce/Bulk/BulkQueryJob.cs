@@ -54,7 +54,7 @@ internal sealed class BulkQueryJob(SalesforceClient client)
             }
 
             await Task.Delay(delay, client.Time, ct);
-            delay = BulkPollDelay.Next(delay, client.Time.GetElapsedTime(started), 0, 0);
+            delay = BulkPollDelay.Next(delay, client.Time.GetElapsedTime(started), 0, 0, 0);
         }
     }
 

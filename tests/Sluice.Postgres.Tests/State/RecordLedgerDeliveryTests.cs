@@ -56,6 +56,31 @@ public sealed class RecordLedgerDeliveryTests
         }
     }
 
+    [Fact]
+    public async Task After_the_history_is_pruned_a_rerun_that_reads_every_row_again_sends_nothing_twice()
+    {
+        await using var db = await TestPostgres.CreateDataSourceAsync(nameof(After_the_history_is_pruned_a_rerun_that_reads_every_row_again_sends_nothing_twice));
+        await ExecuteAsync(db, $"CREATE TABLE users (id bigint PRIMARY KEY, email text, updated_at timestamptz NOT NULL); INSERT INTO users SELECT i, 'u' || i || '@example.com', '2024-01-01'::timestamptz + i * interval '1 second' FROM generate_series(1, {Rows}) i");
+        var store = await PostgresStateStore.OpenAsync(db);
+        var destination = new IdAssigningDestination();
+        Assert.Equal(Rows, (await new SyncRunner(store, TimeProvider.System).RunAsync(Sync(db, destination), RunKind.Incremental, default)).Acknowledged);
+        var writes = destination.Writes;
+
+        // A year on, the first run's history is past every default retention.
+        var pruned = await store.Retention(StateRetention.Default, new TimerAwareFakeTimeProvider(DateTimeOffset.UtcNow.AddYears(1))).PruneAsync(default);
+        Assert.True(pruned.Sends > 0, $"nothing was pruned, so the test proves nothing: {pruned}");
+
+        // Every row's cursor moves with its values unchanged (a trigger, a backfill): the rerun reads all of them again
+        // and must find each one's fingerprint and destination id still in the ledger.
+        await ExecuteAsync(db, "UPDATE users SET updated_at = updated_at + interval '1 day'");
+        var rerun = await new SyncRunner(store, TimeProvider.System).RunAsync(Sync(db, destination), RunKind.Incremental, default);
+
+        Assert.Equal(Rows, rerun.Read);
+        Assert.Equal(0, rerun.Acknowledged);
+        Assert.Equal(writes, destination.Writes);
+        Assert.Equal((long)Rows, await ScalarAsync(db, "SELECT count(*) FROM sluice.record_state WHERE destination_id IS NOT NULL AND fingerprint IS NOT NULL"));
+    }
+
     private static SyncDefinition Sync(NpgsqlDataSource db, IdAssigningDestination destination)
     {
         var location = new ConfigLocation("test.yaml", 1, 1, "mapping");

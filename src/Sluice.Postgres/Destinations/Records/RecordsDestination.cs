@@ -21,6 +21,9 @@ internal sealed partial class RecordsDestination : IDestination, IDestinationDis
     private const int MaxRecordBytes = 1024 * 1024;
     private const int MaxBatchBytes = 64 * 1024 * 1024;
 
+    /// <summary>Builds a deferred payload from the record's row; static, so a record costs no delegate of its own.</summary>
+    private static readonly Func<object, ReadOnlyMemory<byte>> BuildPayload = row => RecordsPayload.WriteDeferred((RecordsRow)row);
+
     [ThreadStatic]
     private static IncrementalHash? _hash;
 
@@ -119,6 +122,15 @@ internal sealed partial class RecordsDestination : IDestination, IDestinationDis
 
             var keyText = key as string ?? Convert.ToString(key, CultureInfo.InvariantCulture)!;
             row = new RecordsRow(keyText, false, layout, values, GroupsOf(change, fields, values, from));
+        }
+
+        // The payload (JSON) is for a dead letter, a replay or a plan only: the batch is written from the row. It is built
+        // when first asked for; until then the batch counts the record by a bound on its size.
+        var bound = RecordsPayload.SizeBound(row);
+        if (change.Fingerprint is { Length: > 0 } fingerprint && bound <= MaxRecordBytes)
+        {
+            // A diffed record's fingerprint already tells its versions apart (the same values, the same row): no hash of our own.
+            return new EncodedRecord(change, string.Concat(row.Key, ":", Convert.ToHexStringLower(fingerprint)), row, BuildPayload, bound);
         }
 
         var payload = RecordsPayload.Write(row);

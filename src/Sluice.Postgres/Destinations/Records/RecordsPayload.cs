@@ -17,13 +17,13 @@ internal static class RecordsPayload
     /// <summary>The most bytes a scalar value other than text takes: a decimal's 29 digits, sign and point; a timestamp.</summary>
     private const int ScalarBytes = 40;
 
-    private static readonly AsyncLocal<int> _built = new();
+    private static readonly AsyncLocal<int> DeferredBuilds = new();
 
     [ThreadStatic]
     private static (ArrayBufferWriter<byte> Buffer, Utf8JsonWriter Json)? _writer;
 
     /// <summary>How many deferred payloads were built in this flow of control, for tests: a batch written from its rows builds none.</summary>
-    internal static int Built => _built.Value;
+    internal static int Built => DeferredBuilds.Value;
 
     /// <summary>
     /// A size <see cref="Write"/> never exceeds for <paramref name="row"/>, without writing it: what a batch counts the
@@ -63,7 +63,7 @@ internal static class RecordsPayload
     /// <summary>Writes a payload whose building was deferred (<see cref="Built"/> counts these).</summary>
     public static ReadOnlyMemory<byte> WriteDeferred(RecordsRow row)
     {
-        _built.Value++;
+        DeferredBuilds.Value++;
         return Write(row);
     }
 

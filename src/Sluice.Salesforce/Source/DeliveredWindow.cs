@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace Sluice.Salesforce.Source;
 
 /// <summary>
@@ -61,25 +63,28 @@ internal sealed class DeliveredWindow
     }
 
     /// <summary>
-    /// The entries up to <paramref name="sequence"/> whose stamp is after <paramref name="floorMs"/> (all when null), and
-    /// the deletes after <paramref name="deletesFloorMs"/> (where getDeleted reads again from).
+    /// Writes the entries up to <paramref name="sequence"/> whose stamp is after <paramref name="floorMs"/> (all when
+    /// null), and the deletes after <paramref name="deletesFloorMs"/> (where getDeleted reads again from), each as
+    /// <c>[id, stamp ms, 1 when a delete]</c>. Straight into the checkpoint's JSON: a load's window can hold every record
+    /// it read, and a checkpoint is written for every batch.
     /// </summary>
-    public List<DeliveredVersion> Snapshot(long sequence, long? floorMs, long? deletesFloorMs = null)
+    public void WriteTo(Utf8JsonWriter writer, long sequence, long? floorMs, long? deletesFloorMs = null)
     {
         lock (_lock)
         {
-            var kept = new List<DeliveredVersion>();
             foreach (var (id, entry) in _entries)
             {
                 var above = floorMs is not { } floor || entry.StampMs > floor;
                 var deleteAbove = entry.Deleted && deletesFloorMs is { } deletesFloor && entry.StampMs > deletesFloor;
                 if (entry.Sequence <= sequence && (above || deleteAbove))
                 {
-                    kept.Add(new DeliveredVersion(id, entry.StampMs, entry.Deleted));
+                    writer.WriteStartArray();
+                    writer.WriteStringValue(id);
+                    writer.WriteNumberValue(entry.StampMs);
+                    writer.WriteNumberValue(entry.Deleted ? 1 : 0);
+                    writer.WriteEndArray();
                 }
             }
-
-            return kept;
         }
     }
 

@@ -74,6 +74,30 @@ public sealed class SalesforceBulkPollTests
     }
 
     [Fact]
+    public async Task A_load_checkpoint_leaves_the_jobs_rows_out_of_its_window_and_a_resumed_load_still_resends_none_of_them()
+    {
+        await using var bed = await SourceBed.StartAsync();
+        var ids = bed.Opportunities(Enumerable.Range(1, 7).Select(i => $"Deal {i}"));
+        await using var source = bed.Source(bulkPageSize: 3);
+        var (all, _) = await SourceBed.ReadAsync(source, null);
+        Assert.Equal(ids, all.Select(c => c.Key));
+
+        // Inside the load the window would grow with every row of the job, and a checkpoint is written per batch: the
+        // rows the job holds are not written again, a resumed load reads them back from the job.
+        var stopped = SourceBed.Stored(all[4].Position.ToCheckpoint());
+        var stored = SalesforcePosition.Read(stopped)!;
+        Assert.Equal("load", stored.Phase);
+        Assert.Empty(stored.Window);
+
+        // Resumed: the rest of the load, and the poll after it (every record is inside the lookback) re-sends none of the
+        // rows handed on before the stop.
+        var (rest, end) = await SourceBed.ReadAsync(source, stopped);
+        Assert.Equal(ids.Skip(5), rest.Select(c => c.Key));
+        Assert.Equal(7, SalesforcePosition.Read(end)!.Window.Count);
+        Assert.Empty((await SourceBed.ReadAsync(source, end)).Changes);
+    }
+
+    [Fact]
     public void Bulk_poll_threshold_binds_with_a_default_and_zero_turns_it_off()
     {
         var defaults = SalesforceSourceOptions.Bind(ConfigSection.Parse("{connection: crm, object: Opportunity, fields: [Id]}"));

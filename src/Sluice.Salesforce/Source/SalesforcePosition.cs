@@ -10,7 +10,8 @@ namespace Sluice.Salesforce.Source;
 /// <summary>
 /// Where a Salesforce source stands. While the initial load runs: its Bulk query job, the results page and the row
 /// there. Once it has run: the poll's <see cref="FloorMs"/> (the next poll reads every record stamped after it) and where
-/// getDeleted reads from. Always: the versions handed on inside the lookback window (<see cref="DeliveredWindow"/>).
+/// getDeleted reads from. Always: the versions handed on inside the lookback window (<see cref="DeliveredWindow"/>) —
+/// inside the load without the job's own rows, which a resumed load reads back from the job.
 /// Stored as JSON, format <c>salesforce</c> version 1; the format only grows.
 /// </summary>
 internal sealed class SalesforcePosition : SourcePosition
@@ -93,7 +94,7 @@ internal sealed class SalesforcePosition : SourcePosition
             }
 
             writer.WriteStartArray("window");
-            Window.WriteTo(writer, Sequence, floor, deletesFloor);
+            Window.WriteTo(writer, Sequence, floor, deletesFloor, loaded: !Loading);
             writer.WriteEndArray();
             writer.WriteEndObject();
         }

@@ -123,6 +123,9 @@ internal sealed partial class SalesforceSource
             {
                 page = _from!.Page;
                 skip = (_from.Row ?? -1) + 1;
+                // A checkpoint inside the load leaves the job's rows out of its window (one per batch, they would make it
+                // as large as the load): read them back, so that the poll after the load re-sends none handed on before.
+                await RememberJobAsync(bulk, _job, ct);
             }
             else
             {
@@ -146,7 +149,7 @@ internal sealed partial class SalesforceSource
                 var id = (string)values[_id]!;
                 var stampMs = StampMs(values);
                 MaxMs = MaxMs is { } max ? Math.Max(max, stampMs) : stampMs;
-                _sequence = _window.Add(id, stampMs, deleted: false);
+                _sequence = _window.Add(id, stampMs, deleted: false, loaded: true);
                 var position = Position(row, loading: true);
                 yield return Upsert(values, position, ChangeKinds.Added);
             }
@@ -155,6 +158,20 @@ internal sealed partial class SalesforceSource
             // and every change made while the job ran.
             Loading = false;
             FloorMs = MaxMs is { } newest ? newest - _lookbackMs : null;
+        }
+
+        /// <summary>
+        /// Every row of the load's job into the window, as handed on. Rows after the resume point are not handed on yet,
+        /// but the load hands them on before it ends, and nothing but the poll after it asks the window.
+        /// </summary>
+        private async Task RememberJobAsync(BulkQueryJob bulk, string job, CancellationToken ct)
+        {
+            int[]? columns = null;
+            await foreach (var row in bulk.ReadAsync(job, null, Options.BulkPageSize, ct))
+            {
+                columns ??= HeaderColumns(row.Header);
+                _window.Remember(row.Cells[columns[_id]], SourceValues.ParseInstant(row.Cells[columns[_stamp]]).ToUnixTimeMilliseconds());
+            }
         }
 
         /// <summary>

@@ -106,11 +106,13 @@ internal static class IngestBenchmark
 
             double? landedSeconds = null;
             long? landed = null;
+            double? landedCpu = null;
             IReadOnlyDictionary<string, long>? tables = null;
             if (watch is not null)
             {
                 var warm = warmUp.Sum(b => (long)b.Events.Count);
                 landedSeconds = await watch.WaitAsync(warm + accept.Accepted, LastKeys(spec), clock, sluice, ct);
+                landedCpu = ProcessSampler.ReadCpuTime(sluice.Id)?.TotalSeconds;
                 landed = await watch.CountAsync(ct) - warm;
                 Console.WriteLine($"{spec.Name,-12} landed {landed:N0} in {landedSeconds:F2} s from the first request: {landed / landedSeconds:N0} events/s");
                 tables = await TablesAsync(spec, ct);
@@ -131,7 +133,11 @@ internal static class IngestBenchmark
             }
 
             var phase = new IngestPhase(spec.Name, accept, watch is null ? null : DestinationTable(spec), landed, landedSeconds, watch?.ProbeTrusted,
-                sampler.CpuTime.TotalSeconds, sampler.PeakRssBytes / 1048576.0, tables);
+                sampler.CpuTime.TotalSeconds, sampler.PeakRssBytes / 1048576.0, tables)
+            {
+                CpuAtLandedSeconds = landedCpu,
+                WarmUpEvents = warmUp.Sum(b => (long)b.Events.Count),
+            };
             return (phase, latency);
         }
 

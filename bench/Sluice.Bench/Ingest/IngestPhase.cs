@@ -22,4 +22,24 @@ internal sealed record IngestPhase(
     IReadOnlyDictionary<string, long>? Tables)
 {
     public double? LandedPerSecond => LandedSeconds is { } s && Landed is { } n ? n / s : null;
+
+    /// <summary>User+system CPU of the sluice process when the destination held every event (before any latency phase).</summary>
+    public double? CpuAtLandedSeconds { get; init; }
+
+    /// <summary>Events of the warm-up, which the process also accepted (and landed) before the load.</summary>
+    public long WarmUpEvents { get; init; }
+
+    /// <summary>
+    /// CPU of the sluice process per event it handled: for a landing phase, up to the moment every event had landed
+    /// (accepting and landing them); for accept only, over the whole phase (accepting alone).
+    /// </summary>
+    public double? CpuMicrosecondsPerEvent
+    {
+        get
+        {
+            var events = (Landed ?? Accept.Accepted) + WarmUpEvents;
+            var cpu = Destination is null ? CpuSeconds : CpuAtLandedSeconds;
+            return cpu is { } seconds && events > 0 ? seconds * 1e6 / events : null;
+        }
+    }
 }

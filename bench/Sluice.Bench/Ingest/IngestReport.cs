@@ -39,7 +39,7 @@ internal static class IngestReport
 
         if (r.EventsTable is { } eventsTable)
         {
-            Landing(eventsTable, r.EventsLandingRatio, Verdict(r.EventsLandingTargetMet, $"target >= {IngestResult.EventsLandingRatioTarget * 100:F0}% of raw COPY events"));
+            Landing(eventsTable, r.AcceptOnly, r.EventsLandingRatio, Verdict(r.EventsLandingTargetMet, $"target >= {IngestResult.EventsLandingRatioTarget * 100:F0}% of raw COPY events"));
         }
 
         if (r.Latency is { } latency)
@@ -58,7 +58,7 @@ internal static class IngestReport
 
         if (r.Warehouse is { } warehouse)
         {
-            Landing(warehouse, r.WarehouseLandingRatio, "no target");
+            Landing(warehouse, r.AcceptOnly, r.WarehouseLandingRatio, "no target");
             if (warehouse.Tables is { Count: > 0 } tables)
             {
                 Row("", "", "tables: " + string.Join(", ", tables.Select(t => $"{t.Key} {t.Value:N0}")));
@@ -74,7 +74,7 @@ internal static class IngestReport
         Console.WriteLine(new string('-', Width));
     }
 
-    private static void Landing(IngestPhase phase, double? ratio, string verdict)
+    private static void Landing(IngestPhase phase, IngestPhase? acceptOnly, double? ratio, string verdict)
     {
         var name = phase.Name == "warehouse" ? "warehouse" : "events table";
         Row($"landed {name}", phase.LandedPerSecond is { } rate ? Rate(rate) : "?",
@@ -82,6 +82,11 @@ internal static class IngestReport
         Row("  ÷ raw COPY", Percent(ratio), verdict);
         Row("", "", $"accepted meanwhile {phase.Accept.AcceptedPerSecond:N0} events/s; {Request(phase.Accept)}");
         Row("", "", $"sluice run: {phase.CpuSeconds:F1} s CPU, peak RSS {phase.PeakRssMegabytes:N0} MB; the bench's clients: {phase.Accept.ClientCpuSeconds:F1} s CPU{Failed(phase.Accept)}");
+        if (phase.CpuMicrosecondsPerEvent is { } perEvent)
+        {
+            var landing = acceptOnly?.CpuMicrosecondsPerEvent is { } accepting ? $"; landing alone ≈ {perEvent - accepting:F1} µs (less accept only's {accepting:F1} µs)" : "";
+            Row("  CPU per event", $"{perEvent,9:F1} µs", $"sluice run's CPU to accept and land each event, until the last landed{landing}");
+        }
     }
 
     private static string Request(AcceptRun run) => run.RequestMilliseconds is { } l

@@ -309,6 +309,132 @@ public sealed class EventsTableDestinationTests
         Assert.Contains("not an events-table row", results[0].Reason, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_session_creates_its_staging_table_once_and_keeps_it_between_batches()
+    {
+        await using var db = await DatabaseWithTableAsync(nameof(A_session_creates_its_staging_table_once_and_keeps_it_between_batches));
+        await using var destination = Destination(db);
+        const string staging = $$"""
+            SELECT coalesce(array_agg(c.oid::bigint), '{}') FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE c.relname = '{{EventsTableStaging.Table}}' AND n.nspname LIKE 'pg\_temp\_%'
+            """;
+
+        await WriteAsync(destination, Envelope(Guid.NewGuid(), """{"eventType":"e"}"""));
+        var first = await ScalarAsync<long[]>(db, staging);
+        await WriteAsync(destination, Envelope(Guid.NewGuid(), """{"eventType":"e"}"""));
+        var second = await ScalarAsync<long[]>(db, staging);
+
+        // One session, one staging table, the same one for the second batch (not dropped and made again).
+        Assert.Single(first);
+        Assert.Equal(first, second);
+        Assert.Equal(2, await ScalarAsync<long>(db, "SELECT count(*) FROM public.events"));
+        await destination.DisposeAsync();
+        await Eventually.HoldsAsync(async () => (await ScalarAsync<long[]>(db, staging)).Length == 0, "the session (and its staging table) closed on dispose");
+    }
+
+    [Fact]
+    public async Task Values_round_trip_typed_through_the_staging_table()
+    {
+        await using var db = await DatabaseWithTableAsync(nameof(Values_round_trip_typed_through_the_staging_table));
+        await using var destination = Destination(db);
+        var (full, bare) = (Guid.NewGuid(), Guid.NewGuid());
+        var payload = """{"big":12345678901234567890.5,"tiny":1e-30,"text":"é ü 😀 \"q\" \\ \t \u00e9","null":null,"nested":{"a":[1,{"b":false}]},"empty":{}}""";
+        var changes = new[]
+        {
+            Envelope(full, $$"""{"eventType":"ty pé 😀","occurredAt":"1999-12-31T23:59:59.999999Z","customerExternalId":"c\u00e9","source":"s","payload":{{payload}}}"""),
+            // No customer, no occurredAt: NULL and received_at.
+            Envelope(bare, """{"eventType":"e"}"""),
+        };
+
+        Assert.All(await WriteAsync(destination, changes), r => Assert.Equal(WriteStatus.Ok, r.Status));
+
+        var row = await SingleRowAsync(db, "public.events", full);
+        Assert.Equal(("ty pé 😀", "cé", "s"), (row.EventType, row.Customer, row.Source));
+        Assert.Equal(new DateTime(1999, 12, 31, 23, 59, 59, DateTimeKind.Utc).AddTicks(9_999_990), row.OccurredAt);
+        Assert.Equal(ReceivedAt, row.ReceivedAt);
+        Assert.True(await JsonEqualsAsync(db, row.Payload, payload));
+        Assert.Equal("false", await ScalarAsync<string>(db, $"SELECT payload #>> '{{nested,a,1,b}}' FROM public.events WHERE event_id = '{full}'"));
+        var b = await SingleRowAsync(db, "public.events", bare);
+        Assert.Null(b.Customer);
+        Assert.Equal(ReceivedAt, b.OccurredAt);
+        Assert.Equal("{}", b.Payload);
+    }
+
+    [Fact]
+    public async Task Duplicates_in_one_batch_and_across_batches_land_once()
+    {
+        await using var db = await DatabaseWithTableAsync(nameof(Duplicates_in_one_batch_and_across_batches_land_once));
+        await using var destination = Destination(db);
+        var (a, b, c) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
+
+        var first = await WriteAsync(destination, Envelope(a, """{"eventType":"first","payload":{"n":1}}"""));
+        var second = await WriteAsync(destination,
+            Envelope(b, """{"eventType":"e","payload":{"n":2}}"""),
+            Envelope(a, """{"eventType":"again","payload":{"n":3}}"""),
+            Envelope(c, """{"eventType":"e","payload":{"n":4}}"""),
+            Envelope(b, """{"eventType":"twice","payload":{"n":5}}"""));
+
+        Assert.Equal([WriteResult.Acknowledged(a.ToString())], first);
+        Assert.Equal(new[] { b, a, c, b }.Select(id => WriteResult.Acknowledged(id.ToString())), second);
+        Assert.Equal(3, await ScalarAsync<long>(db, "SELECT count(*) FROM public.events"));
+        // The row already there wins; within one batch, the first of the two.
+        Assert.Equal("first", (await SingleRowAsync(db, "public.events", a)).EventType);
+        Assert.Equal("e", (await SingleRowAsync(db, "public.events", b)).EventType);
+    }
+
+    [Fact]
+    public async Task A_batch_replayed_after_its_session_died_is_a_no_op()
+    {
+        await using var db = await DatabaseWithTableAsync(nameof(A_batch_replayed_after_its_session_died_is_a_no_op));
+        var application = "landing_" + Guid.NewGuid().ToString("N")[..8];
+        await using var victim = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(db.ConnectionString) { ApplicationName = application }.ConnectionString);
+        await using var destination = Destination(victim);
+        var changes = Enumerable.Range(0, 20).Select(n => Envelope(Guid.NewGuid(), $$$"""{"eventType":"e","payload":{"n":{{{n}}}}}""")).ToArray();
+        Assert.All(await WriteAsync(destination, changes), r => Assert.Equal(WriteStatus.Ok, r.Status));
+
+        // The crash: the session that wrote (and its staging table) dies before the checkpoint, and the batch comes again.
+        Assert.Equal(1, await ScalarAsync<int>(db, $"SELECT count(pg_terminate_backend(pid))::int FROM pg_stat_activity WHERE application_name = '{application}'"));
+        IReadOnlyList<WriteResult>? replay = null;
+        for (var attempt = 0; replay is null && attempt < 3; attempt++)
+        {
+            try
+            {
+                replay = await WriteAsync(destination, changes);
+            }
+            catch (SluiceException e) when (e.IsRetryable)
+            {
+                // The engine retries a transient failure; the dead session is not kept.
+            }
+        }
+
+        Assert.NotNull(replay);
+        Assert.All(replay, r => Assert.Equal(WriteStatus.Ok, r.Status));
+        Assert.Equal(20, await ScalarAsync<long>(db, "SELECT count(*) FROM public.events"));
+    }
+
+    [Fact]
+    public async Task A_role_that_may_not_create_temporary_tables_writes_without_staging()
+    {
+        await using var db = await DatabaseWithTableAsync(nameof(A_role_that_may_not_create_temporary_tables_writes_without_staging));
+        var role = "notemp_" + Guid.NewGuid().ToString("N")[..12];
+        var database = await ScalarAsync<string>(db, "SELECT current_database()");
+        await ExecuteAsync(db, $"""
+            CREATE ROLE {role} LOGIN;
+            REVOKE TEMPORARY ON DATABASE "{database}" FROM PUBLIC;
+            GRANT USAGE ON SCHEMA public TO {role};
+            GRANT INSERT ON public.events TO {role};
+            """);
+        await using var writer = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(db.ConnectionString) { Username = role }.ConnectionString);
+        await using var destination = Destination(writer, user: role);
+        var changes = Enumerable.Range(0, 10).Select(n => Envelope(Guid.NewGuid(), $$$"""{"eventType":"e","payload":{"n":{{{n}}}}}""")).ToArray();
+
+        var first = await WriteAsync(destination, changes);
+        var replay = await WriteAsync(destination, changes);
+
+        Assert.All(first.Concat(replay), r => Assert.Equal(WriteStatus.Ok, r.Status));
+        Assert.Equal(10, await ScalarAsync<long>(db, "SELECT count(*) FROM public.events"));
+    }
+
     private static EventsTableOptions Options(string schema = "public", bool perType = false, bool createTable = false) =>
         new() { Schema = schema, Table = "events", TablePerEventType = perType, CreateTable = createTable };
 

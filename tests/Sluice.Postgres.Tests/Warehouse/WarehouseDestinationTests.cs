@@ -252,6 +252,21 @@ public sealed class WarehouseDestinationTests
     }
 
     [Fact]
+    public async Task The_loader_holds_at_most_a_thousand_events_at_once()
+    {
+        // Every event of a batch is planned (rows and cells as objects) before the batch is loaded, one batch at a
+        // time: the batch's size is what bounds the loader's memory (5,000 peaked the process at 425–485 MB).
+        await using var dataSource = Npgsql.NpgsqlDataSource.Create("Host=localhost;Database=unused");
+        await using var destination = new Sluice.Postgres.Destinations.Warehouse.WarehouseDestination(
+            dataSource,
+            new PostgresConnectionOptions { Name = "wh", Database = "unused" },
+            new Sluice.Postgres.Destinations.Warehouse.WarehouseDestinationOptions { Schema = "web" });
+
+        Assert.Equal(1, destination.Limits.MaxInFlight);
+        Assert.InRange(destination.Limits.MaxRecords, 100, 1_000);
+    }
+
+    [Fact]
     public async Task User_indexes_do_not_block_loading_and_a_user_unique_index_rejects_only_the_events_it_refuses()
     {
         await using var bed = await WarehouseBed.CreateAsync(nameof(User_indexes_do_not_block_loading_and_a_user_unique_index_rejects_only_the_events_it_refuses));

@@ -9,10 +9,10 @@ using Sluice.Core.Records;
 namespace Sluice.Postgres.Destinations;
 
 /// <summary>
-/// Writes ingested events into a PostgreSQL table, one row per event (P2–P6): a batch is one
-/// <c>INSERT … SELECT FROM unnest(…) ON CONFLICT DO NOTHING</c> on a table whose one unique key is <c>event_id</c>, so a
-/// replayed batch inserts nothing new, and the statement needs nothing but INSERT on the table (no conflict target,
-/// no <c>RETURNING</c>, no read of the table).
+/// Writes ingested events into a PostgreSQL table, one row per event (P2–P6): a batch is one binary COPY into the
+/// session's staging table and one <c>INSERT … SELECT … ON CONFLICT DO NOTHING</c> from it (<see cref="EventsTableStaging"/>),
+/// on a table whose one unique key is <c>event_id</c>, so a replayed batch inserts nothing new, and the statement
+/// needs nothing but INSERT on the table (no conflict target, no <c>RETURNING</c>, no read of the table).
 /// </summary>
 /// <remarks>
 /// Failures are sorted by what they mean for the records (<see cref="EventsTableFailure"/>): transient ones fail the
@@ -41,6 +41,7 @@ internal sealed class EventsTableDestination : IDestination
     private readonly PostgresConnectionOptions _connection;
     private readonly EventsTableOptions _options;
     private readonly SemaphoreSlim _creating = new(1, 1);
+    private readonly EventsTableStaging _staging;
     private EventsTableRowBuilder.Ordinals? _ordinals;
 
     /// <param name="syncName">For the fixes in dead letters' reasons (<c>sluice dlq replay SYNC</c>).</param>
@@ -51,6 +52,7 @@ internal sealed class EventsTableDestination : IDestination
         _dataSource = dataSource;
         _connection = connection;
         _options = options;
+        _staging = new EventsTableStaging(dataSource);
         var what = options.TablePerEventType ? $"{options.Schema}.{options.Table}_<event type>" : $"{options.Schema}.{options.Table}";
         Description = $"events table {what} on {connection.Describe()}";
         Shape = new MappingShape($"the events table {what}", [], [])
@@ -183,9 +185,10 @@ internal sealed class EventsTableDestination : IDestination
         }
 
         NpgsqlConnection connection;
+        bool staged;
         try
         {
-            connection = await _dataSource.OpenConnectionAsync(ct);
+            (connection, staged) = await _staging.OpenAsync(ct);
         }
         catch (Exception e) when (IsDriverError(e))
         {
@@ -204,12 +207,16 @@ internal sealed class EventsTableDestination : IDestination
             throw PostgresErrors.Translate(e, Description);
         }
 
-        await using (connection)
+        try
         {
             foreach (var (table, rows) in tables)
             {
-                await InsertAsync(connection, table, rows, results, mayCreate: _options.CreateTable, ct);
+                await InsertAsync(connection, staged, table, rows, results, mayCreate: _options.CreateTable, ct);
             }
+        }
+        finally
+        {
+            await _staging.ReturnAsync(connection, staged);
         }
 
         // The row's key is its event_id, which is the record's message id (encoded here or stored with a dead letter).
@@ -224,18 +231,26 @@ internal sealed class EventsTableDestination : IDestination
         return results;
     }
 
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
+        await _staging.DisposeAsync();
         _creating.Dispose();
-        return ValueTask.CompletedTask;
     }
 
     /// <summary>Inserts <paramref name="rows"/> into <paramref name="table"/> and files each one's result.</summary>
-    private async Task InsertAsync(NpgsqlConnection connection, string table, List<(int Index, EventsTableRow Row)> rows, WriteResult[] results, bool mayCreate, CancellationToken ct)
+    private async Task InsertAsync(NpgsqlConnection connection, bool staged, string table, List<(int Index, EventsTableRow Row)> rows, WriteResult[] results, bool mayCreate, CancellationToken ct)
     {
         try
         {
-            await ExecuteInsertAsync(connection, table, rows, ct);
+            if (staged)
+            {
+                await EventsTableStaging.WriteAsync(connection, Qualified(table), rows, ct);
+            }
+            else
+            {
+                await InsertArraysAsync(connection, table, rows, ct);
+            }
+
             foreach (var (index, _) in rows)
             {
                 results[index] = WriteResult.Ok;
@@ -266,8 +281,8 @@ internal sealed class EventsTableDestination : IDestination
                     // One bad row fails the whole statement: halve until it stands alone. Rows already written by an
                     // earlier half are no-ops when written again (ON CONFLICT DO NOTHING).
                     var half = rows.Count / 2;
-                    await InsertAsync(connection, table, rows[..half], results, mayCreate, ct);
-                    await InsertAsync(connection, table, rows[half..], results, mayCreate, ct);
+                    await InsertAsync(connection, staged, table, rows[..half], results, mayCreate, ct);
+                    await InsertAsync(connection, staged, table, rows[half..], results, mayCreate, ct);
                     return;
                 default:
                     throw SluiceException.Fatal($"{Description}: {pg?.MessageText ?? e.Message}{State(pg)}", e);
@@ -275,10 +290,11 @@ internal sealed class EventsTableDestination : IDestination
         }
 
         // Created just now: once more, and a second missing table is no longer ours to create.
-        await InsertAsync(connection, table, rows, results, mayCreate: false, ct);
+        await InsertAsync(connection, staged, table, rows, results, mayCreate: false, ct);
     }
 
-    private async Task ExecuteInsertAsync(NpgsqlConnection connection, string table, List<(int Index, EventsTableRow Row)> rows, CancellationToken ct)
+    /// <summary>The write of a role that may not create the staging table: one array per column, unnested.</summary>
+    private async Task InsertArraysAsync(NpgsqlConnection connection, string table, List<(int Index, EventsTableRow Row)> rows, CancellationToken ct)
     {
         var count = rows.Count;
         var ids = new Guid[count];

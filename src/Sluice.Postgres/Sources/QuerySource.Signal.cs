@@ -72,7 +72,8 @@ internal sealed partial class QuerySource
         await using var command = new NpgsqlCommand(
             """
             SELECT pg_current_snapshot()::text,
-                   (SELECT system_identifier FROM pg_control_system())::text || '/' || (SELECT oid FROM pg_database WHERE datname = current_database())::text
+                   CASE WHEN has_function_privilege('pg_control_system()', 'EXECUTE') THEN (SELECT system_identifier FROM pg_control_system())::text ELSE 'cluster' END
+                   || '/' || (SELECT oid FROM pg_database WHERE datname = current_database())::text
             """, connection);
         await using var reader = await PostgresCall.RunAsync(_calls, () => command.ExecuteReaderAsync(ct));
         await reader.ReadAsync(ct);

@@ -52,6 +52,15 @@ internal sealed record DiffResult
 
     public double? ScanRatio => ScanRowsPerSecond is { } scan && Raw is { } raw ? scan / raw.RowsPerSecond : null;
 
+    /// <summary>The first run's process CPU (user + system) per row read and sent, in microseconds.</summary>
+    public double? FirstCpuMicrosPerRow => First is { } run ? run.CpuSeconds * 1e6 / Rows : null;
+
+    /// <summary>The plan's process CPU per row of the source (each one diffed, by fingerprint or by change signal), in microseconds.</summary>
+    public double? PlanCpuMicrosPerRow => Plan is { } run ? run.CpuSeconds * 1e6 / Rows : null;
+
+    /// <summary>The incremental run's process CPU per row of the source, in microseconds: start-up and sending the changes included.</summary>
+    public double? IncrementalCpuMicrosPerRow => Incremental is { } run ? run.CpuSeconds * 1e6 / Rows : null;
+
     public bool? IncrementalTargetMet => Incremental is { } run ? run.WallSeconds < IncrementalTargetSeconds : null;
 
     public bool? ScanRatioTargetMet => ScanRatio is { } ratio ? ratio >= ScanRatioTarget : null;

@@ -23,4 +23,12 @@ public sealed record SourceDiff(KeyOrder Order, Func<string, SourcePosition> Pos
     /// not read is not gone. <c>null</c>: every read is whole.
     /// </summary>
     public Func<ReadRequest, bool>? IsPartial { get; init; }
+
+    /// <summary>
+    /// Set by a source that can tell, cheaply and without false "unchanged", which rows may have changed since its last
+    /// complete read (a PostgreSQL table's <c>xmin</c>): opens a <see cref="IKeySignalRead"/> for the request, or returns
+    /// <c>null</c> when the signal cannot be trusted for it (no earlier complete read, a changed mapping, another
+    /// database) — the engine then reads every record and compares fingerprints. <c>null</c>: the source has no signal.
+    /// </summary>
+    public Func<ReadRequest, CancellationToken, Task<IKeySignalRead?>>? OpenSignalRead { get; init; }
 }

@@ -16,12 +16,12 @@ namespace Sluice.Postgres.Sources;
 /// <remarks>
 /// Rows come sorted by key text (<c>ORDER BY key::text COLLATE "C"</c>, sorted by PostgreSQL, spilling to disk if
 /// it must), the order the stored fingerprints are read in, so the engine's diff is a merge join that holds one row
-/// of each whatever the size.
+/// of each whatever the size. A table-shaped source (<see cref="QuerySourceShape"/>) keeps the snapshot of its last
+/// complete read and, from it, reads keys with <c>xmin</c> first and fetches only the rows that may have changed
+/// (<see cref="OpenSignalReadAsync"/>).
 /// </remarks>
-internal sealed class QuerySource : ISource
+internal sealed partial class QuerySource : ISource
 {
-    /// <summary>Keys in byte order; a deleted record's position is its key, as a row's is.</summary>
-    private static readonly SourceDiff SortedByKey = new(KeyOrder.Sorted, key => new QueryPosition(key));
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly PostgresConnectionOptions _connection;
@@ -42,11 +42,15 @@ internal sealed class QuerySource : ISource
         _options = options;
     }
 
+    /// <summary>Whole rows read so far (every row of a full read; only those fetched by a read by change signal).</summary>
+    internal long RowsRead { get; private set; }
+
     public string Description => _options.Query is not null
         ? $"query (key {string.Join(", ", _options.Key ?? [])})"
         : $"table {_options.Table} (diffed by key)";
 
-    public SourceDiff Diff => SortedByKey;
+    /// <summary>Keys in byte order; a deleted record's position is its key, as a row's is; a change signal when table-shaped.</summary>
+    public SourceDiff Diff => new(KeyOrder.Sorted, key => new QueryPosition(key)) { OpenSignalRead = OpenSignalReadAsync };
 
     public async Task CheckAsync(CancellationToken ct) => await ResolveAsync(ct);
 
@@ -55,19 +59,52 @@ internal sealed class QuerySource : ISource
     /// <summary>Unknown: how many records changed is only known by diffing them all.</summary>
     public Task<long?> EstimateAsync(ReadRequest request, CancellationToken ct) => Task.FromResult<long?>(null);
 
-    /// <summary>Every row, as a record, in <see cref="Core.State.RecordKeyOrder"/>; with the watched columns' values as PostgreSQL writes them as text.</summary>
+    /// <summary>
+    /// Every row, as a record, in <see cref="Core.State.RecordKeyOrder"/>; with the watched columns' values as PostgreSQL writes
+    /// them as text. A table-shaped source reads in one snapshot and ends with its position (<see cref="QueryPosition.Since"/>).
+    /// </summary>
     public async IAsyncEnumerable<Change> ReadAsync(ReadRequest request, [EnumeratorCancellation] CancellationToken ct)
     {
         var resolved = await ResolveAsync(ct);
-        if (request.From is { } from)
+        var since = request.From is { } from ? QueryPosition.SinceOf(from, Description) : null;
+        var select = SelectList(resolved, request);
+        var width = request.Columns.Count;
+        var watched = request.Watched;
+        var sql = $"SELECT {select} FROM ({resolved.Query}\n) AS q ORDER BY {width + 1}";
+
+        await using var connection = await OpenAsync(ct);
+        await using var transaction = resolved.Shape is not null && Snapshots(connection)
+            ? await PostgresCall.RunAsync(_calls, () => connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct).AsTask())
+            : null;
+        var snapshot = transaction is null ? null : await TakeSnapshotAsync(connection, resolved, request, ct);
+        string? lastKey = null;
+        await using (var command = new NpgsqlCommand(sql, connection)
         {
-            QueryPosition.Validate(from, Description);
+            // The sort of a large query can take longer than the driver's 30 s default before its first row.
+            CommandTimeout = 0,
+        })
+        {
+            await using var reader = await PostgresCall.RunAsync(_calls, () => command.ExecuteReaderAsync(ct));
+            while (await PostgresCall.RunAsync(_calls, () => reader.ReadAsync(ct)))
+            {
+                lastKey = KeyOf(reader, width, resolved);
+                RowsRead++;
+                yield return Record(reader, width, watched, lastKey, new QueryPosition(lastKey, since));
+            }
         }
 
-        var columns = request.Columns;
-        var width = columns.Count;
+        if (snapshot is not null)
+        {
+            // The read is complete: the next run may trust what this snapshot saw.
+            yield return Change.Progress(new QueryPosition(lastKey ?? "", snapshot));
+        }
+    }
+
+    /// <summary>What a read selects from <c>q</c>: the columns, the key as text in byte order, the watched columns as text.</summary>
+    private string SelectList(Resolved resolved, ReadRequest request)
+    {
         var select = new StringBuilder();
-        foreach (var column in columns)
+        foreach (var column in request.Columns)
         {
             select.Append("q.").Append(SqlNames.Quote(column));
             if (resolved.ReadAsText.Contains(column))
@@ -82,8 +119,7 @@ internal sealed class QuerySource : ISource
         select.Append(resolved.KeyExpression).Append(" COLLATE \"C\"");
 
         // Watched columns as PostgreSQL writes them as text: what is stored, and compared with what was.
-        var watched = request.Watched;
-        foreach (var column in watched)
+        foreach (var column in request.Watched)
         {
             if (resolved.Schema.Find(column) is null)
             {
@@ -93,34 +129,27 @@ internal sealed class QuerySource : ISource
             select.Append(", (q.").Append(SqlNames.Quote(column)).Append(")::text");
         }
 
-        var sql = $"SELECT {select} FROM ({resolved.Query}) AS q ORDER BY {width + 1}";
+        return select.ToString();
+    }
 
-        await using var connection = await OpenAsync(ct);
-        await using var command = new NpgsqlCommand(sql, connection)
+    /// <summary>The row's key (at <paramref name="width"/>), which a record must have.</summary>
+    private string KeyOf(NpgsqlDataReader reader, int width, Resolved resolved) => reader.IsDBNull(width)
+        ? throw SluiceException.Fatal($"{Description}: a row has no key ({string.Join(", ", resolved.Key)} is NULL); records need one: leave such rows out (e.g. WHERE {resolved.Key[0]} IS NOT NULL)")
+        : reader.GetString(width);
+
+    /// <summary>The record of the row at the reader (selected by <see cref="SelectList"/>).</summary>
+    private static Change Record(NpgsqlDataReader reader, int width, IReadOnlyList<string> watched, string key, QueryPosition position)
+    {
+        var values = new object?[width];
+        for (var i = 0; i < width; i++)
         {
-            // The sort of a large query can take longer than the driver's 30 s default before its first row.
-            CommandTimeout = 0,
-        };
-        await using var reader = await PostgresCall.RunAsync(_calls, () => command.ExecuteReaderAsync(ct));
-        while (await PostgresCall.RunAsync(_calls, () => reader.ReadAsync(ct)))
-        {
-            if (reader.IsDBNull(width))
-            {
-                throw SluiceException.Fatal($"{Description}: a row has no key ({string.Join(", ", resolved.Key)} is NULL); records need one: leave such rows out (e.g. WHERE {resolved.Key[0]} IS NOT NULL)");
-            }
-
-            var key = reader.GetString(width);
-            var values = new object?[width];
-            for (var i = 0; i < width; i++)
-            {
-                values[i] = SourceValues.Read(reader, i);
-            }
-
-            yield return new Change(key, ChangeOperation.Upsert, values, new QueryPosition(key))
-            {
-                Watched = watched.Count == 0 ? null : ReadWatched(reader, width + 1, watched),
-            };
+            values[i] = SourceValues.Read(reader, i);
         }
+
+        return new Change(key, ChangeOperation.Upsert, values, position)
+        {
+            Watched = watched.Count == 0 ? null : ReadWatched(reader, width + 1, watched),
+        };
     }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
@@ -154,7 +183,8 @@ internal sealed class QuerySource : ISource
         var inner = query.Trim().TrimEnd(';').TrimEnd();
         var location = _options.Config?.LocationOf("query");
         var (columns, readAsText) = await DescribeAsync(connection, inner, location, "the query", ct);
-        return Build("the query", inner, columns, readAsText, _options.Key!, _options.Config?.LocationOf("key"));
+        return Build("the query", inner, columns, readAsText, _options.Key!, _options.Config?.LocationOf("key"))
+            with { Shape = await QuerySourceShape.OfQueryAsync(connection, inner, ct) };
     }
 
     private async Task<Resolved> ResolveTableAsync(NpgsqlConnection connection, string name, CancellationToken ct)
@@ -170,7 +200,8 @@ internal sealed class QuerySource : ISource
         var inner = $"SELECT * FROM {table.Qualified}" + (_options.Filter is { } filter ? $" WHERE ({filter})" : "");
         var location = _options.Config?.LocationOf(_options.Filter is null ? "table" : "filter");
         var (columns, readAsText) = await DescribeAsync(connection, inner, location, $"table {table}{(_options.Filter is null ? "" : " with the filter")}", ct);
-        return Build(table.ToString(), inner, columns, readAsText, keyNames, _options.Config?.LocationOf(_options.Key is null ? "table" : "key"));
+        return Build(table.ToString(), inner, columns, readAsText, keyNames, _options.Config?.LocationOf(_options.Key is null ? "table" : "key"))
+            with { Shape = await QuerySourceShape.OfTableAsync(connection, table, _options.Filter, ct) };
     }
 
     private static async Task<(List<SourceColumn> Columns, HashSet<string> ReadAsText)> DescribeAsync(NpgsqlConnection connection, string inner, ConfigLocation? location, string what, CancellationToken ct)
@@ -216,5 +247,9 @@ internal sealed class QuerySource : ISource
 
     private Task<NpgsqlConnection> OpenAsync(CancellationToken ct) => PostgresCall.RunAsync(_calls, () => _dataSource.OpenConnectionAsync(ct).AsTask());
 
-    private sealed record Resolved(SourceSchema Schema, string Query, IReadOnlyList<string> Key, string KeyExpression, IReadOnlySet<string> ReadAsText);
+    private sealed record Resolved(SourceSchema Schema, string Query, IReadOnlyList<string> Key, string KeyExpression, IReadOnlySet<string> ReadAsText)
+    {
+        /// <summary>How the source is one table's rows, or <c>null</c> when it is not (read whole and fingerprinted every run).</summary>
+        public QuerySourceShape? Shape { get; init; }
+    }
 }

@@ -55,6 +55,18 @@ public sealed class CheckpointGoldenTests
     }
 
     [Fact]
+    public void A_table_shaped_diffing_source_position_keeps_its_snapshot_as_its_golden_file()
+    {
+        var snapshot = new QuerySourceSnapshot(4_294_967_396, 4_294_967_410, "7312345678901234567/16384", "0123456789abcdef0123456789abcdef");
+        var checkpoint = new QueryPosition("r0042", snapshot).ToCheckpoint();
+
+        GoldenFile.AssertMatches(Text(checkpoint), "pg-diff.v2.txt");
+        var back = QueryPosition.SinceOf(Parse(GoldenFile.Read("pg-diff.v2.txt")), "golden")!;
+        Assert.Equal((snapshot.Xmin, snapshot.Xmax, snapshot.Cluster, snapshot.Shape), (back.Xmin, back.Xmax, back.Cluster, back.Shape));
+        Assert.Null(QueryPosition.SinceOf(Parse(GoldenFile.Read("pg-diff.v1.txt")), "golden"));
+    }
+
+    [Fact]
     public void A_cdc_position_is_stored_as_its_golden_file_during_the_copy_and_after()
     {
         var streamed = CdcPosition.Streamed(new NpgsqlLogSequenceNumber(0x16B3748), 3);

@@ -90,7 +90,11 @@ public sealed class QuerySourceWatchedTests
         // The source reads rows; the engine's differ finds what changed.
         await foreach (var change in ChangeDiffer.ReadAsync(source, request, default))
         {
-            changes.Add(change);
+            // A table-shaped source's read ends with its position (the snapshot it read); these tests look at records.
+            if (!change.IsProgress)
+            {
+                changes.Add(change);
+            }
         }
 
         return changes;

@@ -15,7 +15,9 @@ namespace Sluice.Core.Engine.Diffing;
 /// Memory stays flat whatever the size of the source. Keys in <see cref="KeyOrder.Sorted"/> order are merged with the
 /// stored records streamed in the same order: one of each in memory (<see cref="SortedDiff"/>). Keys in any order are
 /// looked up a chunk at a time in the state database, which also keeps the keys seen, so that the deleted records are
-/// found there once the read has ended (<see cref="UnsortedDiff"/>).
+/// found there once the read has ended (<see cref="UnsortedDiff"/>). A source with a change signal
+/// (<see cref="SourceDiff.OpenSignalRead"/>) is merged by key alone and only the rows that may have changed are fetched
+/// (<see cref="SignalDiff"/>); without a signal it can trust for the request, it is read whole as before.
 /// </remarks>
 public static class ChangeDiffer
 {
@@ -32,6 +34,22 @@ public static class ChangeDiffer
         // The key columns, to give a deleted record its key back; a source resolves its schema once and keeps it.
         var schema = await source.DiscoverAsync(ct);
         using var records = new RecordDiff(source.Description, schema.KeyColumns, request, diff);
+        if (diff.IsPartial?.Invoke(request) != true && diff.OpenSignalRead is { } open && await open(request, ct) is { } signal)
+        {
+            // The source can tell which rows may have changed since its last complete read: only those are fetched.
+            await using (signal)
+            {
+                await foreach (var change in SignalDiff.ReadAsync(signal, records, request.RecordStates, ct))
+                {
+                    yield return change;
+                }
+
+                yield return signal.End;
+            }
+
+            yield break;
+        }
+
         var progress = new HeldProgress();
         var read = progress.HoldAsync(source.ReadAsync(request, ct), ct);
         // A partial read (only the records that may have changed) is looked up a chunk at a time and finds no deletes.

@@ -13,7 +13,8 @@ namespace Sluice.EndToEnd;
 /// </summary>
 internal static class ReleaseBinary
 {
-    private static readonly TimeSpan PublishTimeout = TimeSpan.FromMinutes(10);
+    // A few minutes on an idle 2-core machine; several times that when the machine is busy building.
+    private static readonly TimeSpan PublishTimeout = TimeSpan.FromMinutes(25);
 
     private static readonly Lazy<Task<string>> Published = new(PublishOrReuseAsync);
 

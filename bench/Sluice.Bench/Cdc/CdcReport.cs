@@ -41,6 +41,12 @@ internal static class CdcReport
             Row("sluice from start", Rate(s.FromStartPerSecond), $"process start to the last change ({s.DoneSeconds:F2} s; first change at {s.FirstReceivedSeconds:F2} s)");
             Row("", "", $"{s.CpuSeconds:F1} s CPU, peak RSS {s.PeakRssMegabytes:N0} MB; emulator received {Count(s.Received)}, unique {Count(s.Unique)}" +
                 (s.EmulatorCpuSeconds is { } e ? $", {e:F1} s CPU" : ""));
+            if (r.Updates > 0)
+            {
+                // CPU per change is steadier than the wall-clock rate on a shared machine (issue 16).
+                Row("CPU per change", $"{s.CpuSeconds * 1e6 / r.Updates,12:N1} µs", "sluice run's user + system time ÷ changes" +
+                    (s.EmulatorCpuSeconds is { } ec ? $"; the emulator {ec * 1e6 / r.Updates:N1} µs" : ""));
+            }
         }
 
         if (r.Latency is { } l)

@@ -29,6 +29,7 @@ internal static class Report
         if (r.Sync is { } sync)
         {
             Row("sluice sync", $"{sync.RowsPerSecond,12:N0} rows/s", $"{sync.WallSeconds:F1} s wall, {sync.CpuSeconds:F1} s CPU");
+            Row("CPU per row", $"{sync.CpuSeconds * 1e6 / r.Users,12:F2} us", "sync process user+system / users, start-up included");
             Row("ratio", $"{r.Ratio * 100,11:F1}%", Verdict(r.RatioTargetMet, $"target >= {ReverseEtlResult.RatioTarget * 100:F0}%"));
             Row("peak RSS", $"{sync.PeakRssMegabytes,9:N0} MB", Verdict(r.PeakRssTargetMet, $"target < {ReverseEtlResult.PeakRssTargetMegabytes:N0} MB"));
             Row("delivered", $"received {Count(sync.Received)}, unique {Count(sync.Unique)}", Verdict(r.AllDelivered, $"expected {r.Users:N0} unique"));

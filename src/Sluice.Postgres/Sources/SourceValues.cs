@@ -17,9 +17,16 @@ internal static class SourceValues
             var value = reader.GetValue(ordinal);
             return value is DBNull ? null : value;
         }
-        catch (Exception e) when (e is InvalidCastException or OverflowException or NotSupportedException)
+        catch (Exception e) when (IsUnreadable(e))
         {
-            return new UnreadableValue($"column '{reader.GetName(ordinal)}' ({reader.GetDataTypeName(ordinal)}): {e.Message}");
+            return Unreadable(reader, ordinal, e);
         }
     }
+
+    /// <summary>Whether the driver threw <paramref name="e"/> because it cannot hand over this one value (not because the connection failed).</summary>
+    public static bool IsUnreadable(Exception e) => e is InvalidCastException or OverflowException or NotSupportedException;
+
+    /// <summary>The value that stands for one the driver could not read, naming the column and its type.</summary>
+    public static UnreadableValue Unreadable(NpgsqlDataReader reader, int ordinal, Exception e) =>
+        new($"column '{reader.GetName(ordinal)}' ({reader.GetDataTypeName(ordinal)}): {e.Message}");
 }

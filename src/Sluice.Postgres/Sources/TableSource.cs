@@ -223,12 +223,13 @@ public sealed class TableSource : ISource, IRangeReads
             await using var command = new NpgsqlCommand(sql, connection);
             command.Parameters.AddRange(parameters.ToArray());
             await using var reader = await ReadAsync(command, ct);
+            var row = new TableRowReader(reader);
             while (await reader.ReadAsync(ct))
             {
                 var values = new object?[width];
                 for (var i = 0; i < width; i++)
                 {
-                    values[i] = SourceValues.Read(reader, i);
+                    values[i] = row.Read(reader, i);
                 }
 
                 var cursor = Position(reader, values, cursorOrdinal, width);

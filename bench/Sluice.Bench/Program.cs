@@ -30,6 +30,7 @@ const string Usage = """
                     --latency-seconds N   length of the latency phase (default 20)
                     --validate       instead: forward to the Segment emulator as is, then through validate:
                                      rules against two reference tables (S5), and print both rates
+                    --accept-only    only the raw COPY and the accept phase, then the latency phase in that process
                     --sluice PATH, --keep  as above
       cdc           UPDATEs on users -> logical replication -> sluice run (CDC sync) -> Segment emulator
                     --updates N      rows updated by the workload (default 1000000)

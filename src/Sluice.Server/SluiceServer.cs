@@ -126,7 +126,10 @@ public sealed class SluiceServer(SluiceWorkspace workspace, ILoggerFactory logs)
 
     private static WebApplication NewApp(string url, X509Certificate2? certificate, Action<IServiceCollection>? services = null)
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        // No reloadable appsettings.json: Sluice has none, and the watcher behind it follows the whole working directory,
+        // subdirectories included. Run beside a busy directory (a PostgreSQL data directory, logs) it read every file
+        // event: 11% of `sluice run`'s CPU while accepting events (perf, bench/README.md "ingest").
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
 
         // ASP.NET's logging would print multi-line entries of its own; what matters (failed requests) goes to the
         // sluice log through UseUnhandledRequestErrors instead.

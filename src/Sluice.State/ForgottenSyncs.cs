@@ -57,11 +57,13 @@ public static class ForgottenSyncs
         await PostgresCall.RunAsync(PostgresCallContext.StateStoreIn(schema), async () =>
         {
             await using var connection = await state.OpenConnectionAsync(ct);
-            // One statement, so one transaction. The ledger has no foreign key to cascade along; everything else goes with the syncs row.
+            // One statement, so one transaction. The send ledger and the record ledger have no foreign key to cascade
+            // along (a per-row check would cost every commit); everything else goes with the syncs row.
             await using var command = new NpgsqlCommand(
                 $"""
-                WITH gone AS (DELETE FROM {stateSchema.Name}.syncs WHERE name = $1 RETURNING id)
-                DELETE FROM {stateSchema.Name}.send_ledger WHERE sync_id IN (SELECT id FROM gone)
+                WITH gone AS (DELETE FROM {stateSchema.Name}.syncs WHERE name = $1 RETURNING id),
+                     sent AS (DELETE FROM {stateSchema.Name}.send_ledger WHERE sync_id IN (SELECT id FROM gone))
+                DELETE FROM {stateSchema.Name}.record_state WHERE sync_id IN (SELECT id FROM gone)
                 """, connection);
             command.Parameters.Add(new NpgsqlParameter { Value = syncName });
             await command.ExecuteNonQueryAsync(ct);

@@ -21,7 +21,8 @@ internal sealed class SourceBed : IAsyncDisposable
     /// <summary>An emulator whose org runs on <paramref name="orgTime"/> (default the system clock); Sluice's clients keep the system clock.</summary>
     public static async Task<SourceBed> StartAsync(TimeProvider? orgTime = null) => new(await SalesforceBed.StartAsync(orgTime: orgTime));
 
-    public SalesforceSource Source(TimeSpan? lookback = null, int pageSize = SalesforceSourceOptions.DefaultPageSize, int bulkPageSize = 50_000, string? where = null, IReadOnlyList<string>? fields = null) =>
+    public SalesforceSource Source(TimeSpan? lookback = null, int pageSize = SalesforceSourceOptions.DefaultPageSize, int bulkPageSize = 50_000, string? where = null, IReadOnlyList<string>? fields = null,
+        int bulkPollThreshold = SalesforceSourceOptions.DefaultBulkPollThreshold) =>
         new("test", Bed.Client(), new SalesforceSourceOptions
         {
             Object = "Opportunity",
@@ -30,6 +31,7 @@ internal sealed class SourceBed : IAsyncDisposable
             Lookback = lookback ?? SalesforceSourceOptions.DefaultLookback,
             PageSize = pageSize,
             BulkPageSize = bulkPageSize,
+            BulkPollThreshold = bulkPollThreshold,
         });
 
     /// <summary>Creates an Account and answers its id.</summary>

@@ -20,4 +20,18 @@ internal sealed record AcceptRun(
     LatencySummary? RequestMilliseconds)
 {
     public double AcceptedPerSecond => Accepted / WallSeconds;
+
+    /// <summary>User+system CPU of the <c>sluice run</c> process from the load's first request to its last answer (a sync running meanwhile included).</summary>
+    public double? ServerCpuSeconds { get; init; }
+
+    /// <summary><see cref="ServerCpuSeconds"/> per accepted event, in microseconds: steadier than rates on a shared machine.</summary>
+    public double? ServerCpuMicrosecondsPerEvent => ServerCpuSeconds is { } cpu && Accepted > 0 ? cpu * 1e6 / Accepted : null;
+
+    /// <summary>The server's CPU from the moment the middle batch went out to the last answer: past most of its JIT work.</summary>
+    public double? SecondHalfServerCpuSeconds { get; init; }
+
+    /// <summary>Events of the second half of the batches that were accepted (the in-flight overlap at the midpoint is ignored).</summary>
+    public long SecondHalfAccepted { get; init; }
+
+    public double? SecondHalfServerCpuMicrosecondsPerEvent => SecondHalfServerCpuSeconds is { } cpu && SecondHalfAccepted > 0 ? cpu * 1e6 / SecondHalfAccepted : null;
 }

@@ -57,6 +57,16 @@ internal static class IngestBenchmark
         try
         {
             var run = new PhaseRunner(session, options, batches, warmUp);
+            if (options.AcceptOnly)
+            {
+                // The latency phase then runs in the accept-only process: the API and the queue, no sync.
+                var (acceptOnly, acceptLatency) = await run.RunAsync(AcceptPhase, paced, ct);
+                result = result with { AcceptOnly = acceptOnly, Latency = acceptLatency };
+                IngestReport.Print(result);
+                Console.WriteLine($"results      {await ResultsFile.WriteAsync(session.Stem, result, ct)}");
+                return 0;
+            }
+
             result = result with { AcceptOnly = (await run.RunAsync(AcceptPhase, paced: null, ct)).Phase };
             var (eventsTable, latency) = await run.RunAsync(EventsPhase, paced, ct);
             result = result with { EventsTable = eventsTable, Latency = latency };
@@ -91,7 +101,7 @@ internal static class IngestBenchmark
             await WarmUpAsync(load, watch, spec, sluice, ct);
 
             var clock = Stopwatch.StartNew();
-            var accept = await load.SaturateAsync(spec.Name, batches, options.Clients, clock, ct);
+            var accept = await load.SaturateAsync(spec.Name, batches, options.Clients, clock, ct, () => ProcessSampler.ReadCpuTime(sluice.Id));
             Console.WriteLine($"{spec.Name,-12} accepted {accept.Accepted:N0} of {accept.Sent:N0} in {accept.WallSeconds:F2} s: {accept.AcceptedPerSecond:N0} events/s{Failures(accept.Failures)}");
 
             double? landedSeconds = null;

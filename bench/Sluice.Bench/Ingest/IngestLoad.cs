@@ -30,8 +30,14 @@ internal sealed class IngestLoad : IDisposable
     /// answered, until every batch was sent once. Timed from the first request out to the last answer.
     /// </summary>
     /// <param name="clock">Started by the caller just before, so that it can time what follows (landing) from the same origin.</param>
-    public async Task<AcceptRun> SaturateAsync(string phase, IReadOnlyList<TrackBatch> batches, int clients, Stopwatch clock, CancellationToken ct)
+    /// <param name="serverCpu">Reads the server's CPU time; when given, it is read as the load begins, halfway (the server's
+    /// JIT has mostly settled by then) and at the end, for <see cref="AcceptRun.ServerCpuSeconds"/> and the second half's share.</param>
+    public async Task<AcceptRun> SaturateAsync(string phase, IReadOnlyList<TrackBatch> batches, int clients, Stopwatch clock, CancellationToken ct, Func<TimeSpan?>? serverCpu = null)
     {
+        var half = batches.Count / 2;
+        var serverAtStart = serverCpu?.Invoke();
+        TimeSpan? serverAtHalf = null;
+        long acceptedAfterHalf = 0;
         var next = -1;
         var latencies = new ConcurrentBag<double>();
         var failures = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
@@ -43,6 +49,11 @@ internal sealed class IngestLoad : IDisposable
             while ((index = Interlocked.Increment(ref next)) < batches.Count)
             {
                 var batch = batches[index];
+                if (index == half)
+                {
+                    serverAtHalf = serverCpu?.Invoke();
+                }
+
                 Interlocked.Add(ref sent, batch.Events.Count);
                 var requestStart = clock.Elapsed;
                 var outcome = await SendAsync(batch, ct);
@@ -50,6 +61,10 @@ internal sealed class IngestLoad : IDisposable
                 if (outcome is null)
                 {
                     Interlocked.Add(ref accepted, batch.Events.Count);
+                    if (index >= half)
+                    {
+                        Interlocked.Add(ref acceptedAfterHalf, batch.Events.Count);
+                    }
                 }
                 else
                 {
@@ -59,8 +74,14 @@ internal sealed class IngestLoad : IDisposable
         }, ct)).ToArray();
         await Task.WhenAll(workers);
         var wall = clock.Elapsed.TotalSeconds;
+        var serverAtEnd = serverCpu?.Invoke();
         var clientCpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
-        return new AcceptRun(phase, clients, sent, accepted, wall, clientCpu, new SortedDictionary<string, long>(failures, StringComparer.Ordinal), LatencySummary.Of(latencies));
+        return new AcceptRun(phase, clients, sent, accepted, wall, clientCpu, new SortedDictionary<string, long>(failures, StringComparer.Ordinal), LatencySummary.Of(latencies))
+        {
+            ServerCpuSeconds = (serverAtEnd - serverAtStart)?.TotalSeconds,
+            SecondHalfServerCpuSeconds = (serverAtEnd - serverAtHalf)?.TotalSeconds,
+            SecondHalfAccepted = acceptedAfterHalf,
+        };
     }
 
     /// <summary>

@@ -29,10 +29,14 @@ internal sealed class IngestOptions
     /// </summary>
     public bool Validate { get; init; }
 
+    /// <summary><c>--accept-only</c>: the raw COPY and the accept phase only, with the latency phase in the same process (no sync).</summary>
+    public bool AcceptOnly { get; init; }
+
     public static IngestOptions Parse(IReadOnlyList<string> args)
     {
         var validate = args.Contains("--validate");
-        args = args.Where(a => a != "--validate").ToList();
+        var acceptOnly = args.Contains("--accept-only");
+        args = args.Where(a => a is not "--validate" and not "--accept-only").ToList();
         var given = BenchArguments.Parse("ingest", args, "--events", "--clients", "--batch", "--rate", "--latency-seconds");
         var defaults = new IngestOptions();
         var options = new IngestOptions
@@ -45,6 +49,7 @@ internal sealed class IngestOptions
             SluiceBinary = given.SluiceBinary,
             Keep = given.Keep,
             Validate = validate,
+            AcceptOnly = acceptOnly,
         };
         if (options.Events < options.BatchSize * options.Clients)
         {

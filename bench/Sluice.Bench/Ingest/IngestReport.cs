@@ -32,6 +32,8 @@ internal static class IngestReport
         {
             Row("accepted", Rate(accept.Accept.AcceptedPerSecond), $"durable 200s, no sync; {Request(accept.Accept)}");
             Row("  ÷ raw COPY", Percent(r.AcceptRatio), Verdict(r.AcceptTargetMet, $"target >= {IngestResult.AcceptRatioTarget * 100:F0}% of raw COPY queue"));
+            Row("  CPU per event", accept.Accept.ServerCpuMicrosecondsPerEvent is { } us ? $"{us,9:F1} µs sluice" : "?",
+                $"sluice run's CPU during the load ÷ events accepted (target <= {IngestResult.AcceptCpuTargetMicroseconds:F0} µs); second half {accept.Accept.SecondHalfServerCpuMicrosecondsPerEvent:F1} µs");
             Row("", "", $"sluice run: {accept.CpuSeconds:F1} s CPU, peak RSS {accept.PeakRssMegabytes:N0} MB; the bench's clients: {accept.Accept.ClientCpuSeconds:F1} s CPU{Failed(accept.Accept)}");
         }
 
@@ -47,7 +49,7 @@ internal static class IngestReport
                 ? Verdict(r.LatencyTargetMet, $"target p99 < {IngestResult.LatencyP99TargetMilliseconds:F0} ms")
                 : $"target applies at {IngestResult.LatencyTargetRate:N0} events/s";
             Row($"latency @{latency.EventsPerSecond:N0}/s", l is null ? "?" : $"p50 {l.P50:F1} ms, p99 {l.P99:F1} ms", target);
-            Row("", "", $"max {l?.Max:F1} ms, from each request's scheduled time; {latency.Requests:N0} requests over {latency.WallSeconds:F1} s, open loop, events-table sync running");
+            Row("", "", $"max {l?.Max:F1} ms, from each request's scheduled time; {latency.Requests:N0} requests over {latency.WallSeconds:F1} s, open loop, {(r.EventsTable is null ? "no sync" : "events-table sync")} running");
             if (latency.ServiceMilliseconds is { } service)
             {
                 Row("", "", $"from the actual send: p50 {service.P50:F1} ms, p99 {service.P99:F1} ms, max {service.Max:F1} ms; bench late by {latency.LatestSendMilliseconds:F1} ms at worst{FailedFixed(latency)}");

@@ -9,6 +9,7 @@ internal sealed record IngestResult
     public const double EventsLandingRatioTarget = 0.40;
     public const double LatencyP99TargetMilliseconds = 50;
     public const int LatencyTargetRate = 2_000;
+    public const double AcceptCpuTargetMicroseconds = 10;
 
     public int Version => 1;
 

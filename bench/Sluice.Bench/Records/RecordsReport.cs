@@ -25,17 +25,18 @@ internal static class RecordsReport
         {
             Row("first sync", $"{first.RecordsPerSecond,12:N0} records/s", $"{first.WallSeconds:F2} s wall ({first.EngineSeconds:F2} s run, {first.CpuSeconds:F1} s CPU)");
             Row("", "", Verdict(r.FirstTargetMet, $"target < {RecordsResult.FirstSyncTargetSecondsFor(r.Customers):F0} s"));
+            Row("CPU per record", $"{first.CpuMicrosecondsPerRecord,9:F1} us", "first sync: sluice's user + system CPU / records (comparable under load; wall time is not)");
             Row("vs COPY", Percent(r.CopyRatio), Verdict(r.CopyRatioTargetMet, $"target >= {RecordsResult.CopyRatioTarget * 100:F0}%"));
         }
 
         if (r.ChangedCustomers is { } changed)
         {
-            Row($"{changed.Records:N0} changed", $"{changed.WallSeconds,9:F2} s", Verdict(r.ChangedTargetMet, $"target < {RecordsResult.ChangedTargetSeconds:F0} s from process start") + $"; {changed.EngineSeconds:F2} s run");
+            Row($"{changed.Records:N0} changed", $"{changed.WallSeconds,9:F2} s", Verdict(r.ChangedTargetMet, $"target < {RecordsResult.ChangedTargetSeconds:F0} s from process start") + $"; {changed.EngineSeconds:F2} s run, {changed.CpuSeconds:F2} s CPU");
         }
 
         if (r.NewOrdersRun is { } orders)
         {
-            Row($"{r.NewOrders:N0} orders", $"{orders.WallSeconds,9:F2} s", $"{orders.Records:N0} customers recomputed and written; {orders.EngineSeconds:F2} s run");
+            Row($"{r.NewOrders:N0} orders", $"{orders.WallSeconds,9:F2} s", $"{orders.Records:N0} customers recomputed and written; {orders.EngineSeconds:F2} s run, {orders.CpuSeconds:F2} s CPU");
         }
 
         if (r.PeakRssMegabytes is { } rss)

@@ -42,5 +42,8 @@ internal sealed record LoadRun(
 
     public double RecordsPerSecond => Records / WallSeconds;
 
+    /// <summary>The process's CPU time per record written, in microseconds: comparable across runs on a loaded machine, where wall time is not.</summary>
+    public double CpuMicrosecondsPerRecord => CpuSeconds * 1e6 / Math.Max(1, Records);
+
     public bool Correct => Problem is null;
 }

@@ -22,6 +22,13 @@ internal static class SalesforceSourceReport
             Row("sluice ÷ jsforce", $"{ratio,10:F2}×", Verdict(r.RatioTargetMet, $"target >= {SalesforceSourceResult.RatioTarget:F1}×; rows/s, process start to exit"));
         }
 
+        if (r.Sluice is { } sluice && r.Jsforce is { } jsforce)
+        {
+            // The load's cost that a loaded machine does not distort: the client process's user+system CPU per row.
+            Row("CPU per record", string.Create(CultureInfo.InvariantCulture, $"{sluice.CpuMicrosecondsPerRow,9:F1} µs"),
+                string.Create(CultureInfo.InvariantCulture, $"sluice load; jsforce + COPY {jsforce.CpuMicrosecondsPerRow:F1} µs (client process user+system CPU / rows)"));
+        }
+
         if (r.TableDifferences is { } differences)
         {
             Row("tables equal", differences == 0 ? "yes" : "NO", differences == 0 ? "every row of both loads, every column" : $"{differences:N0} rows differ");

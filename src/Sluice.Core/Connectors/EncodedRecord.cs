@@ -3,14 +3,61 @@ using Sluice.Core.Records;
 namespace Sluice.Core.Connectors;
 
 /// <summary>A change ready to send: its payload bytes and the message id that makes a resend harmless.</summary>
-public sealed class EncodedRecord(Change change, string messageId, ReadOnlyMemory<byte> payload)
+public sealed class EncodedRecord
 {
-    public Change Change { get; } = change;
+    private ReadOnlyMemory<byte> _payload;
+    private Func<object, ReadOnlyMemory<byte>>? _build;
+
+    public EncodedRecord(Change change, string messageId, ReadOnlyMemory<byte> payload)
+    {
+        Change = change;
+        MessageId = messageId;
+        _payload = payload;
+        Size = payload.Length;
+    }
+
+    /// <summary>
+    /// A record whose payload is built from <paramref name="prepared"/> only when something asks for it (a dead letter,
+    /// a plan's sample, a validation): a destination that writes from <see cref="Prepared"/> and would otherwise build a
+    /// payload per record for nothing. <paramref name="size"/> is never less than the payload's length, so that a batch
+    /// filled by it stays within the destination's limits.
+    /// </summary>
+    public EncodedRecord(Change change, string messageId, object prepared, Func<object, ReadOnlyMemory<byte>> payload, int size)
+    {
+        ArgumentNullException.ThrowIfNull(prepared);
+        ArgumentNullException.ThrowIfNull(payload);
+        Change = change;
+        MessageId = messageId;
+        Prepared = prepared;
+        _build = payload;
+        Size = size;
+    }
+
+    public Change Change { get; }
 
     /// <summary>Deterministic: the same record version always gets the same id, so a replay is deduplicated downstream.</summary>
-    public string MessageId { get; } = messageId;
+    public string MessageId { get; }
 
-    public ReadOnlyMemory<byte> Payload { get; } = payload;
+    /// <summary>The payload, built on first use when the destination defers it (two threads may both build it: harmless, it is the same).</summary>
+    public ReadOnlyMemory<byte> Payload
+    {
+        get
+        {
+            if (_build is { } build)
+            {
+                _payload = build(Prepared!);
+                _build = null;
+            }
+
+            return _payload;
+        }
+    }
+
+    /// <summary>
+    /// What the record counts for in a batch's and a record's byte limits: the payload's length, or, while a deferred
+    /// payload has not been built, a bound it never exceeds.
+    /// </summary>
+    public int Size { get; }
 
     /// <summary>
     /// What the destination made <see cref="Payload"/> from, when it would rather write from that than parse the

@@ -4,7 +4,7 @@ namespace Sluice.Core.Engine;
 
 /// <summary>
 /// Fills batches up to the destination's limits: a record count and a byte size, where each record
-/// costs its payload plus one separator byte.
+/// costs its payload (<see cref="EncodedRecord.Size"/>) plus one separator byte.
 /// </summary>
 public sealed class Batcher(int maxRecords, int maxBytes)
 {
@@ -21,12 +21,12 @@ public sealed class Batcher(int maxRecords, int maxBytes)
 
     /// <summary>Whether <paramref name="record"/> fits in the current batch; a record never fits a full one.</summary>
     public bool Fits(EncodedRecord record) =>
-        _records.Count < MaxRecords && _bytes + record.Payload.Length + 1 <= MaxBytes;
+        _records.Count < MaxRecords && _bytes + record.Size + 1 <= MaxBytes;
 
     public void Add(EncodedRecord record)
     {
         _records.Add(record);
-        _bytes += record.Payload.Length + 1;
+        _bytes += record.Size + 1;
     }
 
     /// <summary>Hands over the current batch and starts an empty one.</summary>

@@ -107,9 +107,11 @@ internal sealed class BulkIngestJob
             throw;
         }
 
+        // The rows are indexed by their cells while Salesforce processes the job, not after: the results are matched at once.
+        var indexing = Task.Run(() => Pending(rows), ct);
         var (state, error, processed, failed) = await WaitAsync(jobId, rows.Count, ct);
         var results = new WriteResult?[rows.Count];
-        var pending = Pending(rows);
+        var pending = await indexing;
         if (state == "JobComplete" || state == "Failed")
         {
             // Each results CSV costs a request: read only those that can hold rows, and those at the same time.

@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace Sluice.Salesforce.Source;
 
 /// <summary>
@@ -22,7 +24,7 @@ internal sealed class DeliveredWindow
     {
         foreach (var version in stored)
         {
-            _entries[version.Id] = new Entry(version.StampMs, version.Deleted, 0);
+            _entries[version.Id] = new Entry(version.StampMs, version.Deleted, 0, Loaded: false);
         }
     }
 
@@ -50,38 +52,54 @@ internal sealed class DeliveredWindow
         }
     }
 
-    /// <summary>Records a version handed on; answers the sequence number a position after it carries.</summary>
-    public long Add(string id, long stampMs, bool deleted)
+    /// <summary>
+    /// Records a version handed on; answers the sequence number a position after it carries. <paramref name="loaded"/>:
+    /// a row of the initial load's job, which a checkpoint inside the load leaves out (<see cref="WriteTo"/>).
+    /// </summary>
+    public long Add(string id, long stampMs, bool deleted, bool loaded = false)
     {
         lock (_lock)
         {
-            _entries[id] = new Entry(stampMs, deleted, ++_sequence);
+            _entries[id] = new Entry(stampMs, deleted, ++_sequence, loaded);
             return _sequence;
         }
     }
 
-    /// <summary>
-    /// The entries up to <paramref name="sequence"/> whose stamp is after <paramref name="floorMs"/> (all when null), and
-    /// the deletes after <paramref name="deletesFloorMs"/> (where getDeleted reads again from).
-    /// </summary>
-    public List<DeliveredVersion> Snapshot(long sequence, long? floorMs, long? deletesFloorMs = null)
+    /// <summary>Records a row of the load's job handed on before a stop, read back from the job when the load resumes.</summary>
+    public void Remember(string id, long stampMs)
     {
         lock (_lock)
         {
-            var kept = new List<DeliveredVersion>();
+            _entries[id] = new Entry(stampMs, Deleted: false, 0, Loaded: true);
+        }
+    }
+
+    /// <summary>
+    /// Writes the entries up to <paramref name="sequence"/> whose stamp is after <paramref name="floorMs"/> (all when
+    /// null), and the deletes after <paramref name="deletesFloorMs"/> (where getDeleted reads again from), each as
+    /// <c>[id, stamp ms, 1 when a delete]</c>. Straight into the checkpoint's JSON: a window can hold every record a load
+    /// read, and a checkpoint is written for every batch. Without <paramref name="loaded"/> the load's rows are left out:
+    /// a checkpoint inside the load names its job, and a resumed load reads them back from there.
+    /// </summary>
+    public void WriteTo(Utf8JsonWriter writer, long sequence, long? floorMs, long? deletesFloorMs = null, bool loaded = true)
+    {
+        lock (_lock)
+        {
             foreach (var (id, entry) in _entries)
             {
                 var above = floorMs is not { } floor || entry.StampMs > floor;
                 var deleteAbove = entry.Deleted && deletesFloorMs is { } deletesFloor && entry.StampMs > deletesFloor;
-                if (entry.Sequence <= sequence && (above || deleteAbove))
+                if (entry.Sequence <= sequence && (above || deleteAbove) && (loaded || !entry.Loaded))
                 {
-                    kept.Add(new DeliveredVersion(id, entry.StampMs, entry.Deleted));
+                    writer.WriteStartArray();
+                    writer.WriteStringValue(id);
+                    writer.WriteNumberValue(entry.StampMs);
+                    writer.WriteNumberValue(entry.Deleted ? 1 : 0);
+                    writer.WriteEndArray();
                 }
             }
-
-            return kept;
         }
     }
 
-    private readonly record struct Entry(long StampMs, bool Deleted, long Sequence);
+    private readonly record struct Entry(long StampMs, bool Deleted, long Sequence, bool Loaded);
 }

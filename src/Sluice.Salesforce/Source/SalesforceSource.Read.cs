@@ -123,6 +123,9 @@ internal sealed partial class SalesforceSource
             {
                 page = _from!.Page;
                 skip = (_from.Row ?? -1) + 1;
+                // A checkpoint inside the load leaves the job's rows out of its window (one per batch, they would make it
+                // as large as the load): read them back, so that the poll after the load re-sends none handed on before.
+                await RememberJobAsync(bulk, _job, ct);
             }
             else
             {
@@ -142,16 +145,11 @@ internal sealed partial class SalesforceSource
                 }
 
                 columns ??= HeaderColumns(row.Header);
-                var values = new object?[_resolved.Select.Count];
-                for (var i = 0; i < values.Length; i++)
-                {
-                    values[i] = columns[i] >= 0 && columns[i] < row.Cells.Length ? SourceValues.FromText(row.Cells[columns[i]], _resolved.Select[i].Type) : null;
-                }
-
+                var values = ValuesOf(columns, row.Cells);
                 var id = (string)values[_id]!;
                 var stampMs = StampMs(values);
                 MaxMs = MaxMs is { } max ? Math.Max(max, stampMs) : stampMs;
-                _sequence = _window.Add(id, stampMs, deleted: false);
+                _sequence = _window.Add(id, stampMs, deleted: false, loaded: true);
                 var position = Position(row, loading: true);
                 yield return Upsert(values, position, ChangeKinds.Added);
             }
@@ -162,7 +160,25 @@ internal sealed partial class SalesforceSource
             FloorMs = MaxMs is { } newest ? newest - _lookbackMs : null;
         }
 
-        /// <summary>Every record stamped after the floor, deleted ones included, by the (SystemModstamp, Id) keyset.</summary>
+        /// <summary>
+        /// Every row of the load's job into the window, as handed on. Rows after the resume point are not handed on yet,
+        /// but the load hands them on before it ends, and nothing but the poll after it asks the window.
+        /// </summary>
+        private async Task RememberJobAsync(BulkQueryJob bulk, string job, CancellationToken ct)
+        {
+            int[]? columns = null;
+            await foreach (var row in bulk.ReadAsync(job, null, Options.BulkPageSize, ct))
+            {
+                columns ??= HeaderColumns(row.Header);
+                _window.Remember(row.Cells[columns[_id]], SourceValues.ParseInstant(row.Cells[columns[_stamp]]).ToUnixTimeMilliseconds());
+            }
+        }
+
+        /// <summary>
+        /// Every record stamped after the floor, deleted ones included, by the (SystemModstamp, Id) keyset. When a full
+        /// page leaves many more behind it (a first poll after a load of records stamped within the lookback, a mass
+        /// update), the rest is read through one Bulk query job instead (<see cref="BulkPollAsync"/>).
+        /// </summary>
         public async IAsyncEnumerable<Change> PollAsync([EnumeratorCancellation] CancellationToken ct)
         {
             var readFloor = FloorMs;
@@ -171,25 +187,9 @@ internal sealed partial class SalesforceSource
             var more = true;
             while (more)
             {
-                var conditions = new List<string>();
-                if (Options.Where is { } where)
-                {
-                    conditions.Add($"({where})");
-                }
-
-                if (readFloor is { } floor)
-                {
-                    conditions.Add($"SystemModstamp > {SourceValues.SoqlInstant(DateTimeOffset.FromUnixTimeMilliseconds(floor))}");
-                }
-
-                if (after is var (stamp, lastId))
-                {
-                    // Ties: many records share one stamp (a bulk update); the Id orders them, so a page ends inside a tie safely.
-                    conditions.Add($"(SystemModstamp > {stamp} OR (SystemModstamp = {stamp} AND Id > {SourceValues.SoqlText(lastId)}))");
-                }
-
+                var conditions = Conditions(readFloor, after);
                 var soql = $"SELECT {_resolved.SelectList} FROM {_resolved.ObjectName}"
-                    + (conditions.Count > 0 ? " WHERE " + string.Join(" AND ", conditions) : "")
+                    + (conditions.Length > 0 ? " WHERE " + conditions : "")
                     + $" ORDER BY SystemModstamp ASC, Id ASC LIMIT {Options.PageSize}";
                 var count = 0;
                 await foreach (var values in QueryAsync(soql, ct, at => askedAt ??= at))
@@ -213,6 +213,19 @@ internal sealed partial class SalesforceSource
                 }
 
                 more = count == Options.PageSize;
+                if (more && Options.BulkPollThreshold > 0)
+                {
+                    var rest = Conditions(readFloor, after);
+                    if (await CountAsync(rest, ct) >= Options.BulkPollThreshold)
+                    {
+                        await foreach (var change in BulkPollAsync(rest, ct))
+                        {
+                            yield return change;
+                        }
+
+                        more = false;
+                    }
+                }
             }
 
             // Time moves the floor too, so that a quiet org's window empties: a record not visible when the first page
@@ -223,6 +236,79 @@ internal sealed partial class SalesforceSource
                 var byTime = asked.ToUnixTimeMilliseconds() - 1_000 - _lookbackMs;
                 FloorMs = FloorMs is { } f ? Math.Max(f, byTime) : byTime;
             }
+        }
+
+        /// <summary>
+        /// The rest of a poll through one Bulk query job (<c>queryAll</c>, so deletes come too): one request for the
+        /// results instead of a REST page per 2,000 records. The rows come in no order, so the floor stays where the
+        /// last REST page left it until the job has been read whole (a checkpoint taken meanwhile reads the job's records
+        /// again, and the window drops those handed on). A row already handed on at its stamp costs a hash lookup: only
+        /// its Id, SystemModstamp and IsDeleted cells are read.
+        /// </summary>
+        private async IAsyncEnumerable<Change> BulkPollAsync(string conditions, [EnumeratorCancellation] CancellationToken ct)
+        {
+            var bulk = new BulkQueryJob(Client);
+            var soql = $"SELECT {_resolved.SelectList} FROM {_resolved.ObjectName}" + (conditions.Length > 0 ? " WHERE " + conditions : "");
+            var job = await bulk.CreateAsync(soql, queryAll: true, ct);
+            await bulk.WaitAsync(job, ct);
+            int[]? columns = null;
+            long? newest = null;
+            await foreach (var row in bulk.ReadAsync(job, null, Options.BulkPageSize, ct))
+            {
+                columns ??= HeaderColumns(row.Header);
+                var id = row.Cells[columns[_id]];
+                var stampMs = SourceValues.ParseInstant(row.Cells[columns[_stamp]]).ToUnixTimeMilliseconds();
+                var deleted = row.Cells[columns[_deleted]].Equals("true", StringComparison.OrdinalIgnoreCase);
+                newest = newest is { } n ? Math.Max(n, stampMs) : stampMs;
+                MaxMs = MaxMs is { } max ? Math.Max(max, stampMs) : stampMs;
+                if (_window.Delivered(id, stampMs, deleted))
+                {
+                    continue;
+                }
+
+                var values = ValuesOf(columns, row.Cells);
+                _sequence = _window.Add(id, stampMs, deleted);
+                var position = Position(null, loading: false);
+                yield return deleted ? Delete(values, position) : Upsert(values, position, Kind(values));
+            }
+
+            // Every record stamped up to the newest was in the job: the floor moves up behind them all at once.
+            if (newest is { } newestMs)
+            {
+                var candidate = newestMs - _lookbackMs;
+                FloorMs = FloorMs is { } f ? Math.Max(f, candidate) : candidate;
+            }
+        }
+
+        /// <summary>How many records (deleted ones included) meet <paramref name="conditions"/>: one <c>COUNT()</c> query.</summary>
+        private async Task<long> CountAsync(string conditions, CancellationToken ct)
+        {
+            var soql = $"SELECT COUNT() FROM {_resolved.ObjectName}" + (conditions.Length > 0 ? " WHERE " + conditions : "");
+            using var json = await Client.GetJsonAsync("queryAll?q=" + Uri.EscapeDataString(soql), ct);
+            return json.RootElement.GetProperty("totalSize").GetInt64();
+        }
+
+        /// <summary>The poll's conditions: the sync's <c>where</c>, above the floor, after the keyset's last record.</summary>
+        private string Conditions(long? floorMs, (string Stamp, string Id)? after)
+        {
+            var conditions = new List<string>();
+            if (Options.Where is { } where)
+            {
+                conditions.Add($"({where})");
+            }
+
+            if (floorMs is { } floor)
+            {
+                conditions.Add($"SystemModstamp > {SourceValues.SoqlInstant(DateTimeOffset.FromUnixTimeMilliseconds(floor))}");
+            }
+
+            if (after is var (stamp, lastId))
+            {
+                // Ties: many records share one stamp (a bulk update); the Id orders them, so a page ends inside a tie safely.
+                conditions.Add($"(SystemModstamp > {stamp} OR (SystemModstamp = {stamp} AND Id > {SourceValues.SoqlText(lastId)}))");
+            }
+
+            return string.Join(" AND ", conditions);
         }
 
         /// <summary>Deletes only getDeleted knows: records purged from the recycle bin (emptied, or hard-deleted) before a poll saw them there.</summary>
@@ -366,6 +452,18 @@ internal sealed partial class SalesforceSource
         }
 
         private long StampMs(object?[] values) => ((DateTimeOffset)values[_stamp]!).ToUnixTimeMilliseconds();
+
+        /// <summary>A Bulk results row's cells as values in the read's field order (<paramref name="columns"/>: each field's cell).</summary>
+        private object?[] ValuesOf(int[] columns, string[] cells)
+        {
+            var values = new object?[columns.Length];
+            for (var i = 0; i < values.Length; i++)
+            {
+                values[i] = columns[i] >= 0 && columns[i] < cells.Length ? SourceValues.FromText(cells[columns[i]], _resolved.Select[i].Type) : null;
+            }
+
+            return values;
+        }
 
         private int[] HeaderColumns(string[] header) =>
             [.. _resolved.Select.Select(f => Array.FindIndex(header, h => h.Equals(f.Path, StringComparison.OrdinalIgnoreCase)))];

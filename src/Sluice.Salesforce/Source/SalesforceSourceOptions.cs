@@ -6,7 +6,7 @@ namespace Sluice.Salesforce.Source;
 /// <summary>
 /// A sync's <c>source:</c> on a Salesforce connection (docs/salesforce.md, "Salesforce → PostgreSQL"):
 /// <c>object</c>, <c>fields</c> and <c>where</c>, or the same as one <c>soql:</c>; <c>lookback</c>, <c>page_size</c>,
-/// <c>changes</c>.
+/// <c>bulk_poll_threshold</c>, <c>changes</c>.
 /// </summary>
 public sealed partial class SalesforceSourceOptions
 {
@@ -43,6 +43,16 @@ public sealed partial class SalesforceSourceOptions
 
     /// <summary>Records per REST query page of a poll (200–2,000). Default 2,000.</summary>
     public int PageSize { get; init; } = DefaultPageSize;
+
+    /// <summary>The default <see cref="BulkPollThreshold"/>.</summary>
+    public const int DefaultBulkPollThreshold = 10_000;
+
+    /// <summary>
+    /// When a poll's first REST page is full and a <c>COUNT()</c> finds at least this many records after it, the rest is
+    /// read through one Bulk API 2.0 query job instead of REST pages (the first poll after a load of records stamped
+    /// within the lookback, a mass update). 0 never does. Default 10,000.
+    /// </summary>
+    public int BulkPollThreshold { get; init; } = DefaultBulkPollThreshold;
 
     /// <summary>Rows per Bulk query results page of the initial load (<c>maxRecords</c>). Default 50,000.</summary>
     internal int BulkPageSize { get; init; } = 50_000;
@@ -94,6 +104,7 @@ public sealed partial class SalesforceSourceOptions
             Where = string.IsNullOrWhiteSpace(where) ? null : where.Trim(),
             Lookback = source.GetDuration("lookback") ?? DefaultLookback,
             PageSize = source.GetInt("page_size", 200, 2_000) ?? DefaultPageSize,
+            BulkPollThreshold = source.GetInt("bulk_poll_threshold", 0, int.MaxValue) ?? DefaultBulkPollThreshold,
             Changes = changes,
             Config = source,
         };

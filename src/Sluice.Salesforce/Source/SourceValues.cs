@@ -35,7 +35,7 @@ internal static class SourceValues
             ColumnType.Integer => long.Parse(text, NumberStyles.Integer, CultureInfo.InvariantCulture),
             ColumnType.Decimal => decimal.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture),
             ColumnType.Boolean => text.Equals("true", StringComparison.OrdinalIgnoreCase),
-            ColumnType.Date => DateOnly.Parse(text, CultureInfo.InvariantCulture),
+            ColumnType.Date => ParseDate(text),
             ColumnType.TimestampWithTimeZone => ParseInstant(text),
             _ => text,
         };
@@ -44,6 +44,13 @@ internal static class SourceValues
     /// <summary>A Salesforce datetime (<c>…000+0000</c> from REST, <c>…000Z</c> from Bulk) as UTC.</summary>
     public static DateTimeOffset ParseInstant(string text)
     {
+        // Salesforce writes every datetime in one of two fixed shapes; reading them digit by digit costs a tenth of
+        // DateTimeOffset.Parse, and a load reads two a record (SystemModstamp, CreatedDate) besides the sync's own.
+        if (TryParseFixedInstant(text, out var instant))
+        {
+            return instant;
+        }
+
         // .NET's offset pattern wants a colon; Salesforce writes +0000.
         if (text.Length > 5 && (text[^5] == '+' || text[^5] == '-') && char.IsDigit(text[^1]))
         {
@@ -51,6 +58,52 @@ internal static class SourceValues
         }
 
         return DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal).ToUniversalTime();
+    }
+
+    /// <summary><c>yyyy-MM-ddTHH:mm:ss.fffZ</c> or <c>yyyy-MM-ddTHH:mm:ss.fff+0000</c>; false for any other shape.</summary>
+    private static bool TryParseFixedInstant(ReadOnlySpan<char> text, out DateTimeOffset instant)
+    {
+        instant = default;
+        var utc = (text.Length == 24 && text[23] == 'Z') || (text.Length == 28 && text.EndsWith("+0000", StringComparison.Ordinal));
+        if (!utc || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' || text[16] != ':' || text[19] != '.')
+        {
+            return false;
+        }
+
+        if (!Digits(text, 0, 4, out var year) || !Digits(text, 5, 2, out var month) || !Digits(text, 8, 2, out var day)
+            || !Digits(text, 11, 2, out var hour) || !Digits(text, 14, 2, out var minute) || !Digits(text, 17, 2, out var second)
+            || !Digits(text, 20, 3, out var millisecond)
+            || year < 1 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month) || hour > 23 || minute > 59 || second > 59)
+        {
+            return false;
+        }
+
+        instant = new DateTimeOffset(year, month, day, hour, minute, second, millisecond, TimeSpan.Zero);
+        return true;
+    }
+
+    /// <summary>A Salesforce date (<c>yyyy-MM-dd</c>).</summary>
+    private static DateOnly ParseDate(string text) =>
+        text.Length == 10 && text[4] == '-' && text[7] == '-' && Digits(text, 0, 4, out var year) && Digits(text, 5, 2, out var month) && Digits(text, 8, 2, out var day)
+            && year >= 1 && month is >= 1 and <= 12 && day >= 1 && day <= DateTime.DaysInMonth(year, month)
+            ? new DateOnly(year, month, day)
+            : DateOnly.Parse(text, CultureInfo.InvariantCulture);
+
+    private static bool Digits(ReadOnlySpan<char> text, int start, int count, out int value)
+    {
+        value = 0;
+        for (var i = start; i < start + count; i++)
+        {
+            var digit = text[i] - '0';
+            if ((uint)digit > 9)
+            {
+                return false;
+            }
+
+            value = (value * 10) + digit;
+        }
+
+        return true;
     }
 
     /// <summary>A datetime as a SOQL literal (UTC, milliseconds).</summary>

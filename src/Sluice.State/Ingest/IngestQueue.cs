@@ -1,6 +1,5 @@
 using System.Threading.Channels;
 using Npgsql;
-using NpgsqlTypes;
 using Sluice.Core.Errors;
 using Sluice.Postgres;
 using Sluice.State;
@@ -67,10 +66,20 @@ public sealed partial class IngestQueue : IIngestQueue, IAsyncDisposable
             return;
         }
 
-        var pending = new Pending(Validated(events));
+        // Encoded here, on the request's thread: the writers, which every request waits on, only stream bytes.
+        var pending = new Pending(IngestCopyRows.Encode(Validated(events)));
         if (!_waiting.Writer.TryWrite(pending))
         {
-            await WaitForRoomAsync(pending, ct);
+            try
+            {
+                await WaitForRoomAsync(pending, ct);
+            }
+            catch
+            {
+                // Never handed to a writer: nothing else holds the rows.
+                pending.Rows.Dispose();
+                throw;
+            }
         }
 
         // The caller may stop waiting; the events are still committed with the others.
@@ -108,15 +117,15 @@ public sealed partial class IngestQueue : IIngestQueue, IAsyncDisposable
             while ((carried ?? (reader.TryRead(out var next) ? next : null)) is { } request)
             {
                 carried = null;
-                if (batch.Count > 0 && (events + request.Events.Count > _options.MaxBatchEvents || bytes + request.Bytes > _options.MaxBatchBytes))
+                if (batch.Count > 0 && (events + request.Rows.Count > _options.MaxBatchEvents || bytes + request.Rows.Length > _options.MaxBatchBytes))
                 {
                     carried = request;
                     break;
                 }
 
                 batch.Add(request);
-                events += request.Events.Count;
-                bytes += request.Bytes;
+                events += request.Rows.Count;
+                bytes += request.Rows.Length;
             }
 
             if (batch.Count == 0)
@@ -125,6 +134,12 @@ public sealed partial class IngestQueue : IIngestQueue, IAsyncDisposable
             }
 
             await CommitOrFailAsync(batch, events);
+            foreach (var request in batch)
+            {
+                // Every caller has its answer; a caller that stopped waiting never reads the rows either.
+                request.Rows.Dispose();
+            }
+
             batch.Clear();
         }
     }
@@ -163,7 +178,7 @@ public sealed partial class IngestQueue : IIngestQueue, IAsyncDisposable
 
         foreach (var request in batch)
         {
-            await CommitOrFailAsync([request], request.Events.Count);
+            await CommitOrFailAsync([request], request.Rows.Count);
         }
     }
 
@@ -175,40 +190,16 @@ public sealed partial class IngestQueue : IIngestQueue, IAsyncDisposable
     {
         await using var connection = await _dataSource.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
-        await using (var importer = await connection.BeginBinaryImportAsync(_copy))
+        await using (var copy = await connection.BeginRawBinaryCopyAsync(_copy))
         {
+            // A write fails only with the connection, and the transaction with it; the server checks the rows when the COPY ends.
+            await copy.WriteAsync(IngestCopyRows.Header);
             foreach (var request in batch)
             {
-                foreach (var e in request.Events)
-                {
-                    await importer.StartRowAsync();
-                    await importer.WriteAsync(e.Source, NpgsqlDbType.Text);
-                    await importer.WriteAsync(e.EventId, NpgsqlDbType.Uuid);
-                    await importer.WriteAsync(e.Kind, NpgsqlDbType.Text);
-                    await importer.WriteAsync(e.Type, NpgsqlDbType.Text);
-                    if (e.Event is null)
-                    {
-                        await importer.WriteNullAsync();
-                    }
-                    else
-                    {
-                        await importer.WriteAsync(e.Event, NpgsqlDbType.Text);
-                    }
-
-                    await importer.WriteAsync(e.ReceivedAt.ToUniversalTime(), NpgsqlDbType.TimestampTz);
-                    await importer.WriteAsync(e.Payload, NpgsqlDbType.Bytea);
-                    if (e.TraceParent is null)
-                    {
-                        await importer.WriteNullAsync();
-                    }
-                    else
-                    {
-                        await importer.WriteAsync(e.TraceParent, NpgsqlDbType.Text);
-                    }
-                }
+                await copy.WriteAsync(request.Rows.Rows);
             }
 
-            await importer.CompleteAsync();
+            await copy.WriteAsync(IngestCopyRows.Trailer);
         }
 
         await using (var beforeCommit = new NpgsqlBatch(connection, transaction))
@@ -279,12 +270,10 @@ public sealed partial class IngestQueue : IIngestQueue, IAsyncDisposable
     private static SluiceException ShuttingDown() =>
         SluiceException.Transient($"{What}: Sluice is shutting down and takes no more events; retry against another instance");
 
-    /// <summary>One caller's events and the task it waits on.</summary>
-    private sealed class Pending(IReadOnlyList<IngestEvent> events)
+    /// <summary>One caller's events, as COPY rows, and the task it waits on.</summary>
+    private sealed class Pending(IngestCopyRows rows)
     {
-        public IReadOnlyList<IngestEvent> Events { get; } = events;
-
-        public long Bytes { get; } = events.Sum(e => (long)e.Payload.Length);
+        public IngestCopyRows Rows { get; } = rows;
 
         public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }

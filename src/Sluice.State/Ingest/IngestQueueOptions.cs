@@ -14,7 +14,7 @@ public sealed class IngestQueueOptions
     /// <summary>Events one transaction takes at most. Default 5,000. A request is never split: a larger one commits alone.</summary>
     public int MaxBatchEvents { get; init; } = 5_000;
 
-    /// <summary>Payload bytes one transaction takes at most. Default 8 MB.</summary>
+    /// <summary>Bytes of rows (payloads and their columns) one transaction takes at most. Default 8 MB.</summary>
     public long MaxBatchBytes { get; init; } = 8L * 1024 * 1024;
 
     /// <summary>Requests that may wait for a commit. Default 10,000; past it callers wait for room.</summary>

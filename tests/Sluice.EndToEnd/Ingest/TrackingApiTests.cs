@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Sluice.Core.Errors;
+using Sluice.Segment.Protocol;
 using static Sluice.EndToEnd.Ingest.IngestApiHarness;
 
 namespace Sluice.EndToEnd.Ingest;
@@ -70,6 +71,52 @@ public sealed class TrackingApiTests
         Assert.Equal("10.0.0.1", rows[0].Payload.GetProperty("context").GetProperty("ip").GetString());
         Assert.Equal("curl", rows[0].Payload.GetProperty("context").GetProperty("library").GetProperty("name").GetString());
         Assert.Equal("10.9.9.9", rows[1].Payload.GetProperty("context").GetProperty("ip").GetString());
+    }
+
+    [Fact]
+    public async Task Each_event_of_a_large_batch_is_stored_byte_for_byte_as_normalised_alone()
+    {
+        await using var api = await StartAsync(nameof(Each_event_of_a_large_batch_is_stored_byte_for_byte_as_normalised_alone));
+
+        // 700 events of every call type and many sizes (some far over what normalising adds), with unicode, escapes,
+        // a duplicate messageId, and a root context (larger than the API's allowance per event) and sentAt merged into each.
+        var types = new[] { "identify", "track", "page", "screen", "group", "alias" };
+        var items = Enumerable.Range(0, 700).Select(i =>
+        {
+            var type = types[i % types.Length];
+            var padding = new string('é', (i * 37) % 200);
+            return $$$"""{"type":"{{{type}}}","messageId":"m{{{(i == 699 ? 0 : i)}}}","userId":"u{{{i}}}","event":"Ordered 🎉 {{{i}}}","name":"P\u00e1ge {{{i}}}","groupId":"g1","previousId":"a1","timestamp":"2026-05-01T11:59:0{{{i % 10}}}.250Z","properties":{"note":"{{{padding}}}","n":{{{i}}}}}""";
+        });
+        var body = $$$$"""{"batch":[{{{{string.Join(",", items)}}}}],"sentAt":"2026-05-01T12:00:01Z","context":{"library":{"name":"bench"},"page":{"url":"https://example.com/{{{{new string('x', 300)}}}}"}}}""";
+
+        var answer = await api.PostAsync("/v1/batch", body);
+
+        Assert.Equal(200, answer.Status);
+        await using var command = api.Db.CreateCommand("SELECT payload FROM sluice.ingest_queue ORDER BY xid, position");
+        var stored = new List<byte[]>();
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                stored.Add((byte[])reader.GetValue(0));
+            }
+        }
+
+        // The old path: each parsed event written on its own by the same writer, with the API's receivedAt.
+        Assert.True(TrackingRoute.TryResolve("/v1/batch", out var route));
+        Assert.True(PayloadParser.TryParse(Encoding.UTF8.GetBytes(body), route, out var parsed, out var error), error);
+        var expected = parsed.Events.Select(e =>
+        {
+            var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+            using (var writer = new Utf8JsonWriter(buffer, SegmentEventWriter.WriterOptions))
+            {
+                SegmentEventWriter.Write(writer, e, SegmentTimestamps.NowTicks(api.Time), omitWriteKey: true);
+            }
+
+            return Encoding.UTF8.GetString(buffer.WrittenSpan);
+        }).ToList();
+        Assert.Equal(700, expected.Count);
+        Assert.Equal(expected, stored.Select(b => Encoding.UTF8.GetString(b)));
     }
 
     [Fact]

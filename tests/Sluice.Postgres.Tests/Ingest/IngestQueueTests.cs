@@ -1,5 +1,6 @@
 using System.Text;
 using Npgsql;
+using NpgsqlTypes;
 using Sluice.Core.Errors;
 using Sluice.State.Ingest;
 using Sluice.Testing;
@@ -150,6 +151,79 @@ public sealed class IngestQueueTests
 
         Assert.Equal(ErrorClass.RecordRejected, error.Class);
         Assert.Equal(0, await db.CountAsync());
+    }
+
+    [Fact]
+    public async Task An_event_whose_name_is_not_valid_text_is_refused_before_it_can_fail_anyone_else()
+    {
+        await using var db = await CreateAsync(nameof(An_event_whose_name_is_not_valid_text_is_refused_before_it_can_fail_anyone_else));
+        await using var queue = db.Queue();
+
+        // A lone surrogate has no UTF-8 form: the queue cannot store it, whichever commit it would share.
+        var error = await Assert.ThrowsAsync<SluiceException>(() => queue.EnqueueAsync([Event("web", 1), Event("web", 2) with { Event = "Order \uD800" }], default));
+
+        Assert.Equal(ErrorClass.RecordRejected, error.Class);
+        Assert.Equal(0, await db.CountAsync());
+    }
+
+    [Fact]
+    public async Task Rows_are_stored_exactly_as_the_drivers_binary_importer_stores_them()
+    {
+        await using var db = await CreateAsync(nameof(Rows_are_stored_exactly_as_the_drivers_binary_importer_stores_them));
+        await using var queue = db.Queue();
+        var large = new byte[40_000];
+        large.AsSpan().Fill((byte)'x');
+        "{\"p\":\""u8.CopyTo(large);
+        "\"}"u8.CopyTo(large.AsSpan(large.Length - 2));
+        var shared = Encoding.UTF8.GetBytes("""[{"a":1},{"b":"ü 源 🎉"}]""");
+        var at = new DateTimeOffset(2026, 12, 7, 9, 30, 15, TimeSpan.FromHours(2)).AddTicks(1_234_567);
+        IngestEvent[] events =
+        [
+            Event("web", 1),
+            new("wëb-源", Id(2), IngestEventKind.Envelope, "facture.payée", null, at, shared.AsMemory(1, 8)) { TraceParent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01" },
+            new("web", Id(3), IngestEventKind.Segment, "track", "🎉 Order Completed", at.AddTicks(9), shared.AsMemory(10, shared.Length - 11)),
+            new("web", Id(4), IngestEventKind.Segment, "identify", null, new DateTimeOffset(1999, 12, 31, 23, 59, 59, TimeSpan.Zero).AddTicks(5), large),
+            new("web", Id(5), IngestEventKind.Segment, "page", "", at, ReadOnlyMemory<byte>.Empty),
+            .. Events("web", 6, 300),
+        ];
+
+        await queue.EnqueueAsync(events, default);
+
+        // What Npgsql's own importer writes for the same events (the queue's way before it encoded rows itself).
+        await using (var twin = db.DataSource.CreateCommand($"CREATE TABLE imported AS SELECT source, event_id, kind, type, event, received_at, payload, trace_parent FROM {Schema}.ingest_queue WITH NO DATA"))
+        {
+            await twin.ExecuteNonQueryAsync();
+        }
+
+        await using (var connection = await db.DataSource.OpenConnectionAsync())
+        await using (var importer = await connection.BeginBinaryImportAsync("COPY imported FROM STDIN (FORMAT BINARY)"))
+        {
+            foreach (var e in events)
+            {
+                await importer.StartRowAsync();
+                await importer.WriteAsync(e.Source, NpgsqlDbType.Text);
+                await importer.WriteAsync(e.EventId, NpgsqlDbType.Uuid);
+                await importer.WriteAsync(e.Kind, NpgsqlDbType.Text);
+                await importer.WriteAsync(e.Type, NpgsqlDbType.Text);
+                await importer.WriteAsync(e.Event, NpgsqlDbType.Text);
+                await importer.WriteAsync(e.ReceivedAt.ToUniversalTime(), NpgsqlDbType.TimestampTz);
+                await importer.WriteAsync(e.Payload, NpgsqlDbType.Bytea);
+                await importer.WriteAsync(e.TraceParent, NpgsqlDbType.Text);
+            }
+
+            await importer.CompleteAsync();
+        }
+
+        const string Columns = "source, event_id, kind, type, event, received_at, payload, trace_parent";
+        await using var compare = db.DataSource.CreateCommand(
+            $"""
+            SELECT (SELECT count(*) FROM (SELECT {Columns} FROM {Schema}.ingest_queue EXCEPT ALL SELECT {Columns} FROM imported) q)
+                 + (SELECT count(*) FROM (SELECT {Columns} FROM imported EXCEPT ALL SELECT {Columns} FROM {Schema}.ingest_queue) i),
+                   (SELECT count(*) FROM imported)
+            """);
+        await using var reader = await compare.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+        Assert.Equal((0L, (long)events.Length), (reader.GetInt64(0), reader.GetInt64(1)));
     }
 
     [Fact]

@@ -84,7 +84,7 @@ internal static class ModelBed
         return changes;
     }
 
-    /// <summary>Commits a read as the engine does: every change's fingerprint, and the position it ended at.</summary>
+    /// <summary>Commits a read as the engine does: every change's fingerprint and watched values, and the position it ended at.</summary>
     public static async Task<Checkpoint> CommitAsync(ISyncLease lease, List<Change> changes)
     {
         await lease.LoadCheckpointAsync(default);
@@ -93,7 +93,7 @@ internal static class ModelBed
         var records = changes.Where(c => !c.IsProgress).ToList();
         await lease.CommitBatchAsync(new BatchCommit(run, 0, [], [], checkpoint, records.Count)
         {
-            RecordStates = records.Select(c => c.Operation == ChangeOperation.Delete ? RecordState.Forget(c.Key) : new RecordState(c.Key, c.Fingerprint)).ToList(),
+            RecordStates = records.Select(c => c.Operation == ChangeOperation.Delete ? RecordState.Forget(c.Key) : new RecordState(c.Key, c.Fingerprint) { Values = c.Watched }).ToList(),
         }, default);
         return checkpoint;
     }

@@ -29,6 +29,35 @@ public sealed class ModelConfigTests
     }
 
     [Fact]
+    public void A_model_over_a_CDC_stream_is_a_config_error_at_cdc_that_says_to_use_cursors()
+    {
+        const string Yaml = """
+            connections:
+              app: {type: postgres, database: app}
+              segment: {type: segment, write_key: test}
+            syncs:
+              s:
+                source:
+                  connection: app
+                  cdc: true
+                  model:
+                    table: public.customers
+                    key: id
+                    properties:
+                      lifetime_orders: {from: public.orders, foreign_key: customer_id, aggregate: count}
+                destination: {connection: segment, call: identify}
+                mapping: {user_id: id}
+            """;
+        var sync = SluiceConfig.Parse(Yaml, "sluice.yaml", new Dictionary<string, string>()).Syncs[0];
+
+        var error = Assert.Throws<ConfigException>(() => Sluice.Postgres.Sources.Models.ModelSourceOptions.Bind(sync));
+
+        Assert.Equal("syncs.s.source.cdc", error.Location?.KeyPath);
+        Assert.Contains("does not follow a CDC stream", error.Message, StringComparison.Ordinal);
+        Assert.Contains("cursors: {public.orders: updated_at}", error.Fix, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Quotes_and_semicolons_inside_strings_and_quoted_names_are_fine()
     {
         var model = Model.Replace("where: \"status = 'paid'\"", "where: \"status IN ('pa;id', 'it''s -- fine', \\\"status\\\") AND (amount > 0)\"", StringComparison.Ordinal);

@@ -172,6 +172,39 @@ public sealed class ModelRecomputeTests
         Assert.Equal(["2"], next.Where(c => !c.IsProgress).Select(c => c.Key));
     }
 
+    [Fact]
+    public async Task A_deleted_order_recomputes_exactly_its_customer_on_the_next_run_without_a_reconcile()
+    {
+        await using var db = await DatabaseAsync(nameof(A_deleted_order_recomputes_exactly_its_customer_on_the_next_run_without_a_reconcile));
+        var store = await PostgresStateStore.OpenAsync(db);
+        await using var lease = (await store.TryAcquireAsync("s", default))!;
+        var source = Source(db);
+        var request = new ReadRequest(Columns, null) { RecordStates = lease.RecordStates };
+        var checkpoint = await CommitAsync(lease, await ReadAsync(source, request));
+        var quiet = await ReadAsync(source, request with { From = checkpoint });
+        Assert.Empty(source.RecomputedKeys);
+        checkpoint = await CommitAsync(lease, quiet);
+
+        // Customer 7 has orders 6, 36 and 66; one goes. No cursor moves: only the table's delete count shows it.
+        var deletesBefore = await DeletesAsync(db);
+        await ExecuteAsync(db, "DELETE FROM orders WHERE id = 36");
+        await Eventually.HoldsAsync(async () => await DeletesAsync(db) > deletesBefore, "PostgreSQL's statistics count the delete");
+        var second = await ReadAsync(source, request with { From = checkpoint });
+
+        Assert.Equal(["7"], source.RecomputedKeys);
+        var seven = Assert.Single(second, c => !c.IsProgress);
+        Assert.Equal(("7", ChangeKinds.Changed, 2L), (seven.Key, seven.Kind, seven.Values[Array.IndexOf(Columns, "lifetime_orders")]));
+        checkpoint = await CommitAsync(lease, second);
+
+        // Found once: the next run recomputes nothing.
+        var third = await ReadAsync(source, request with { From = checkpoint });
+        Assert.Empty(source.RecomputedKeys);
+        Assert.True(Assert.Single(third).IsProgress);
+    }
+
+    private static async Task<long> DeletesAsync(NpgsqlDataSource db) =>
+        (long)(await ScalarAsync(db, "SELECT n_tup_del FROM pg_stat_user_tables WHERE relid = 'public.orders'::regclass"))!;
+
     private static Checkpoint Through(Checkpoint checkpoint) => new(checkpoint.Format, checkpoint.Version, checkpoint.Value);
 
     private static async Task<Sluice.Postgres.Sources.Models.ResolvedModel> ResolvedAsync(NpgsqlDataSource db)

@@ -134,7 +134,7 @@ public sealed class RecordsAppendAndSoftDeleteTests
     }
 
     [Theory]
-    [InlineData("key: [id, system_modstamp]", "destination.key", "a key of several columns is for mode: append")]
+    [InlineData("key: [id, system_modstamp]\n      groups: {table: g, foreign_key: k, name_column: n, define: {big: \"amount > 1\"}}", "destination.groups", "the key is 2 columns (id, system_modstamp)")]
     [InlineData("key: id\n      mode: additive\n      deletes: soft", "destination.deletes", "only mode: sync deletes")]
     [InlineData("key: id\n      mode: sync\n      deletes: hide", "destination.deletes", "unknown deletes")]
     [InlineData("key: [id, system_modstamp]\n      mode: append\n      groups: {table: g, foreign_key: k, name_column: n, define: {big: \"amount > 1\"}}", "destination.groups", "append-only")]

@@ -32,7 +32,7 @@ internal static class RecordEncoder
         {
             var limits = destination.Limits;
             var encoded = destination.Encode(change, mapping);
-            if (encoded.Payload.Length <= limits.MaxRecordBytes)
+            if (encoded.Size <= limits.MaxRecordBytes || encoded.Payload.Length <= limits.MaxRecordBytes)
             {
                 return encoded;
             }

@@ -21,6 +21,9 @@ internal sealed partial class RecordsDestination : IDestination, IDestinationDis
     private const int MaxRecordBytes = 1024 * 1024;
     private const int MaxBatchBytes = 64 * 1024 * 1024;
 
+    /// <summary>Builds a deferred payload from the record's row; static, so a record costs no delegate of its own.</summary>
+    private static readonly Func<object, ReadOnlyMemory<byte>> BuildPayload = row => RecordsPayload.WriteDeferred((RecordsRow)row);
+
     [ThreadStatic]
     private static IncrementalHash? _hash;
 
@@ -77,7 +80,7 @@ internal sealed partial class RecordsDestination : IDestination, IDestinationDis
         RecordsRow row;
         if (change.Operation == ChangeOperation.Delete)
         {
-            row = new RecordsRow(change.Key, true, layout, new object?[fields.Count], []);
+            row = new RecordsRow(change.Key, true, layout, _options.IsComposite ? KeyValuesOf(change.Key, layout) : new object?[fields.Count], []);
         }
         else
         {
@@ -111,14 +114,26 @@ internal sealed partial class RecordsDestination : IDestination, IDestinationDis
                 {
                     if (values[i] is null && _options.KeyColumns.Contains(layout.Columns[i].Column))
                     {
-                        // A unique key holds NULLs as distinct: every replay would append the version again.
-                        throw new SluiceException(ErrorClass.RecordRejected, $"the key column '{layout.Columns[i].Column}' is NULL, so the version cannot be told apart from a replay");
+                        // A unique key holds NULLs as distinct: every replay would append the version (or insert the row) again.
+                        throw new SluiceException(ErrorClass.RecordRejected, _options.IsComposite
+                            ? $"the key column '{layout.Columns[i].Column}' is NULL, so the record has no row to be written to"
+                            : $"the key column '{layout.Columns[i].Column}' is NULL, so the version cannot be told apart from a replay");
                     }
                 }
             }
 
-            var keyText = key as string ?? Convert.ToString(key, CultureInfo.InvariantCulture)!;
+            // A composite key's row is named by the record's key, which its delete carries too.
+            var keyText = _options.IsComposite ? change.Key : key as string ?? Convert.ToString(key, CultureInfo.InvariantCulture)!;
             row = new RecordsRow(keyText, false, layout, values, GroupsOf(change, fields, values, from));
+        }
+
+        // The payload (JSON) is for a dead letter, a replay or a plan only: the batch is written from the row. It is built
+        // when first asked for; until then the batch counts the record by a bound on its size.
+        var bound = RecordsPayload.SizeBound(row);
+        if (change.Fingerprint is { Length: > 0 } fingerprint && bound <= MaxRecordBytes)
+        {
+            // A diffed record's fingerprint already tells its versions apart (the same values, the same row): no hash of our own.
+            return new EncodedRecord(change, string.Concat(row.Key, ":", Convert.ToHexStringLower(fingerprint)), row, BuildPayload, bound);
         }
 
         var payload = RecordsPayload.Write(row);
@@ -193,7 +208,9 @@ internal sealed partial class RecordsDestination : IDestination, IDestinationDis
 
             results[i] = row.Delete || written.Contains(row.Key)
                 ? WriteResult.Acknowledged(row.Key)
-                : WriteResult.NotWritten($"left out: enrich mode, no existing row with {_options.Key} = {row.Key} in {_options.Schema}.{_options.Table}");
+                : WriteResult.NotWritten(_options.IsComposite
+                    ? $"left out: enrich mode, no existing row with ({string.Join(", ", _options.KeyColumns)}) = {row.Key} in {_options.Schema}.{_options.Table}"
+                    : $"left out: enrich mode, no existing row with {_options.Key} = {row.Key} in {_options.Schema}.{_options.Table}");
         }
 
         return results;
@@ -356,6 +373,46 @@ internal sealed partial class RecordsDestination : IDestination, IDestinationDis
         return keys;
     }
 
+    /// <summary>
+    /// A deleted record's key columns, from its key: the source's key values in order, a JSON array of their text
+    /// (<c>["acme","42"]</c>, as a table or query source with a key of several columns gives it), one per column of
+    /// <c>key:</c>; the other columns stay NULL.
+    /// </summary>
+    private object?[] KeyValuesOf(string key, RecordsLayout layout)
+    {
+        string?[]? parts = null;
+        try
+        {
+            parts = System.Text.Json.JsonSerializer.Deserialize(key, RecordsKeyJson.Default.StringArray);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+        }
+
+        if (parts is null || parts.Length != _options.KeyColumns.Count || parts.Any(p => p is null))
+        {
+            throw new SluiceException(ErrorClass.RecordRejected,
+                $"the deleted record's key {key} does not name {_options.KeyColumns.Count} values for the key ({string.Join(", ", _options.KeyColumns)}); " +
+                "a composite key's source must be keyed by the same columns, in the same order");
+        }
+
+        var values = new object?[layout.Columns.Count];
+        for (var k = 0; k < parts.Length; k++)
+        {
+            var i = layout.Columns.Select(c => c.Column).ToList().IndexOf(_options.KeyColumns[k]);
+            try
+            {
+                values[i] = layout.Columns[i].Type.Convert(parts[k]!);
+            }
+            catch (Exception e) when (e is FormatException or InvalidCastException or OverflowException)
+            {
+                throw new SluiceException(ErrorClass.RecordRejected, $"the deleted record's key {key}: '{_options.KeyColumns[k]}': {e.Message}");
+            }
+        }
+
+        return values;
+    }
+
     /// <summary>The record's groups: each defined group whose condition holds, and the names its <c>from:</c> column holds.</summary>
     private IReadOnlyList<string> GroupsOf(Change change, IReadOnlyList<CompiledField> fields, object?[] values, int from)
     {
@@ -494,7 +551,8 @@ internal sealed partial class RecordsDestination : IDestination, IDestinationDis
         if (!table.KeyIsUnique && _options.KeyColumns.Count > 1)
         {
             var columns = string.Join(", ", _options.KeyColumns.Select(SqlNames.Quote));
-            throw SluiceException.Config($"{Description}: the table has no unique key on ({string.Join(", ", _options.KeyColumns)}), so a replayed version cannot be told from a new one; " +
+            throw SluiceException.Config($"{Description}: the table has no unique key on ({string.Join(", ", _options.KeyColumns)}), so " +
+                (_options.IsComposite ? "rows cannot be matched to records; " : "a replayed version cannot be told from a new one; ") +
                 $"add it: ALTER TABLE {_options.QualifiedTable} ADD UNIQUE ({columns});");
         }
 

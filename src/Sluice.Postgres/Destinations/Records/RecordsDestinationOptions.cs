@@ -23,8 +23,9 @@ internal sealed class RecordsDestinationOptions
     public required string Key { get; init; }
 
     /// <summary>
-    /// Every column of the table's unique key: <see cref="Key"/> alone, or, for <see cref="RecordsMode.Append"/>, the
-    /// record's key and the columns that tell its versions apart (<c>key: [Id, SystemModstamp]</c>).
+    /// Every column of the table's unique key: <see cref="Key"/> alone, a composite key (<c>key: [tenant_id, id]</c>,
+    /// <see cref="IsComposite"/>), or, for <see cref="RecordsMode.Append"/>, the record's key and the columns that tell
+    /// its versions apart (<c>key: [Id, SystemModstamp]</c>).
     /// </summary>
     public IReadOnlyList<string> KeyColumns
     {
@@ -33,6 +34,12 @@ internal sealed class RecordsDestinationOptions
     }
 
     private readonly IReadOnlyList<string>? _keyColumns;
+
+    /// <summary>
+    /// A record is a row by several columns (sync, additive, enrich): rows are matched on all of them, and a deleted
+    /// record's columns come from its key, the source's key values in order (a JSON array of their text).
+    /// </summary>
+    public bool IsComposite => KeyColumns.Count > 1 && Mode != RecordsMode.Append;
 
     public RecordsMode Mode { get; init; } = RecordsMode.Additive;
 
@@ -67,10 +74,11 @@ internal sealed class RecordsDestinationOptions
             : throw new ConfigException(destination.LocationOf("key"), "'key' is missing", KeyFix);
         var key = keys[0];
         var mode = ModeOf(destination);
-        if (keys.Count > 1 && mode != RecordsMode.Append)
+        if (keys.Count > 1 && mode != RecordsMode.Append && destination.Has("groups"))
         {
-            throw new ConfigException(destination.LocationOf("key"), "a key of several columns is for mode: append (the record's key and the columns that tell its versions apart)",
-                "name the table's one key column, e.g. 'key: id', or use 'mode: append' for an audit table keyed by 'key: [id, system_modstamp]'");
+            throw new ConfigException(destination.LocationOf("groups"),
+                $"the groups table refers to its record by one column, and the key is {keys.Count} columns ({string.Join(", ", keys)})",
+                "give the records table a one-column key to export groups by (e.g. a generated 'record_id' mapped from a source column, 'key: record_id'), or remove 'groups:'");
         }
 
         var soft = SoftDeleteOf(destination);

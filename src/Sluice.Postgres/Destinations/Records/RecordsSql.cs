@@ -22,7 +22,13 @@ internal sealed class RecordsSql
         var stagedKey = $"s.{KeyText}::{keyType}";
         var columns = layout.Columns.Select(c => c.Column).ToList();
         var cast = columns.Select(c => $"s.{Q(c)}::{targetTypes[c]}").ToList();
-        var others = columns.Where(c => c != options.Key).ToList();
+        var others = columns.Where(c => !options.KeyColumns.Contains(c)).ToList();
+        // Which table row a staged row is: by its key text (one column; a delete stages no values) or, for a composite
+        // key, by every key column (a delete's come from its key).
+        var match = options.IsComposite
+            ? string.Join(" AND ", options.KeyColumns.Select(k => $"t.{Q(k)} = s.{Q(k)}::{targetTypes[k]}"))
+            : $"t.{key} = {stagedKey}";
+        var conflict = options.IsComposite ? string.Join(", ", options.KeyColumns.Select(Q)) : key;
 
         CreateStage = $"CREATE TEMP TABLE {Stage} ({KeyText} text NOT NULL, {DeleteFlag} boolean NOT NULL" +
             string.Concat(layout.Columns.Select(c => $", {Q(c.Column)} {c.Type.Name}")) + ") ON COMMIT DROP";
@@ -42,23 +48,23 @@ internal sealed class RecordsSql
             // A record that comes back (undeleted) is live again: its deleted_at is cleared even when no value changed.
             var deletedAt = Q(options.DeletedAt);
             Upsert = insert + (others.Count == 0
-                ? $"ON CONFLICT ({key}) DO UPDATE SET {deletedAt} = NULL WHERE t.{deletedAt} IS NOT NULL"
-                : $"ON CONFLICT ({key}) DO UPDATE SET {set}, {deletedAt} = NULL{changed} OR t.{deletedAt} IS NOT NULL");
+                ? $"ON CONFLICT ({conflict}) DO UPDATE SET {deletedAt} = NULL WHERE t.{deletedAt} IS NOT NULL"
+                : $"ON CONFLICT ({conflict}) DO UPDATE SET {set}, {deletedAt} = NULL{changed} OR t.{deletedAt} IS NOT NULL");
         }
         else
         {
-            Upsert = insert + (others.Count == 0 ? $"ON CONFLICT ({key}) DO NOTHING" : $"ON CONFLICT ({key}) DO UPDATE SET {set}{changed}");
+            Upsert = insert + (others.Count == 0 ? $"ON CONFLICT ({conflict}) DO NOTHING" : $"ON CONFLICT ({conflict}) DO UPDATE SET {set}{changed}");
         }
 
         var othersCast = others.Select(c => $"s.{Q(c)}::{targetTypes[c]}").ToList();
         Update = others.Count == 0 ? null :
             $"UPDATE {table} AS t SET {string.Join(", ", others.Select((c, i) => $"{Q(c)} = {othersCast[i]}"))} FROM {Stage} s " +
-            $"WHERE NOT s.{DeleteFlag} AND t.{key} = {stagedKey} AND ({string.Join(", ", others.Select(c => $"t.{Q(c)}"))}) IS DISTINCT FROM ({string.Join(", ", othersCast)})";
-        Existing = $"SELECT s.{KeyText} FROM {Stage} s WHERE NOT s.{DeleteFlag} AND EXISTS (SELECT 1 FROM {table} t WHERE t.{key} = {stagedKey})";
+            $"WHERE NOT s.{DeleteFlag} AND {match} AND ({string.Join(", ", others.Select(c => $"t.{Q(c)}"))}) IS DISTINCT FROM ({string.Join(", ", othersCast)})";
+        Existing = $"SELECT s.{KeyText} FROM {Stage} s WHERE NOT s.{DeleteFlag} AND EXISTS (SELECT 1 FROM {table} t WHERE {match})";
         Delete = options.SoftDelete
             // The first deletion's time stays: a replayed delete changes nothing.
-            ? $"UPDATE {table} AS t SET {Q(options.DeletedAt)} = now() FROM {Stage} s WHERE s.{DeleteFlag} AND t.{key} = {stagedKey} AND t.{Q(options.DeletedAt)} IS NULL"
-            : $"DELETE FROM {table} AS t USING {Stage} s WHERE s.{DeleteFlag} AND t.{key} = {stagedKey}";
+            ? $"UPDATE {table} AS t SET {Q(options.DeletedAt)} = now() FROM {Stage} s WHERE s.{DeleteFlag} AND {match} AND t.{Q(options.DeletedAt)} IS NULL"
+            : $"DELETE FROM {table} AS t USING {Stage} s WHERE s.{DeleteFlag} AND {match}";
 
         if (options.Groups is { } groups && groupTypes is not null)
         {

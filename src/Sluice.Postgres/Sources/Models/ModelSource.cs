@@ -76,11 +76,16 @@ internal sealed class ModelSource : ISource
     {
         var model = await ResolveAsync(ct);
         var plan = PlanOf(request);
-        var (outer, width) = Outer(model, request);
+        // A model that follows cursors keeps, with each record, its count of rows in each secondary table: a count that
+        // dropped is how a deleted secondary row (which no cursor shows) finds its parent.
+        IReadOnlyList<(string From, string ForeignKey)> parents = _options.FollowsCursors ? ModelSql.Parents(model) : [];
+        var (outer, width) = Outer(model, request, parents.Count);
         RecomputedKeys.Clear();
         RecordStatements = 0;
 
         await using var connection = await OpenAsync(ct);
+        // Before the read's snapshot: every delete these counts include is one the snapshot no longer shows.
+        var deletes = await DeleteCountsAsync(connection, model, parents, ct);
         await using var transaction = await PostgresCall.RunAsync(_calls, () => connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct).AsTask());
         await ExecuteAsync(connection, "SET TRANSACTION READ ONLY", ct);
 
@@ -91,22 +96,30 @@ internal sealed class ModelSource : ISource
         var to = plan.Resume?.To ?? await HorizonAsync(connection, model, ct);
         var from = plan.From;
         var cursors = from?.Cursors ?? new Dictionary<string, string>();
+        var before = new ModelPosition { Cursors = cursors, ReconciledAt = from?.ReconciledAt, Deletes = from?.Deletes };
+        var hidden = parents.Select(RowsName).ToArray();
 
         if (plan.Whole)
         {
-            await using var command = new NpgsqlCommand(string.Format(outer, ModelSql.Records(model, null, batch: false)), connection) { CommandTimeout = 0 };
+            await using var command = new NpgsqlCommand(string.Format(outer, ModelSql.Records(model, null, batch: false, rowCounts: parents.Count > 0)), connection) { CommandTimeout = 0 };
             RecordStatements++;
-            await foreach (var change in RowsAsync(command, width, request.Watched, key => new ModelPosition { Cursors = cursors, ReconciledAt = from?.ReconciledAt, Reading = new ModelRead(true, to, key) }, ct))
+            var read = new ModelRead(true, to, null);
+            await using (var reader = await PostgresCall.RunAsync(_calls, () => command.ExecuteReaderAsync(ct)))
             {
-                yield return change;
+                var kinds = ModelValues.KindsOf(reader, width);
+                while (await PostgresCall.RunAsync(_calls, new ValueTask<bool>(reader.ReadAsync(ct))))
+                {
+                    yield return RowOf(reader, kinds, request.Watched, hidden, before, read);
+                }
             }
 
             await transaction.CommitAsync(ct);
-            yield return Change.Progress(new ModelPosition { Cursors = to, ReconciledAt = started });
+            yield return Change.Progress(new ModelPosition { Cursors = to, ReconciledAt = started, Deletes = deletes });
             yield break;
         }
 
-        if (ModelSql.ChangedKeys(model, cursors, to, plan.Resume?.After) is { } changed)
+        var lost = await LostRowsAsync(connection, model, parents, from?.Deletes, deletes, request, ct);
+        if (ModelSql.ChangedKeys(model, cursors, to, plan.Resume?.After, lost) is { } changed)
         {
             // A server-side cursor over the changed keys: one scan of each table's changed rows, a batch in memory at a time.
             await using (var declare = new NpgsqlCommand($"DECLARE sluice_changed_keys NO SCROLL CURSOR FOR {changed.Sql}", connection))
@@ -115,7 +128,7 @@ internal sealed class ModelSource : ISource
                 await PostgresCall.RunAsync(_calls, () => declare.ExecuteNonQueryAsync(ct));
             }
 
-            var batchSql = string.Format(outer, ModelSql.Records(model, null, batch: true));
+            var batchSql = string.Format(outer, ModelSql.Records(model, null, batch: true, rowCounts: parents.Count > 0));
             while (true)
             {
                 var keys = new List<string>(_options.BatchSize);
@@ -137,9 +150,14 @@ internal sealed class ModelSource : ISource
                 await using var command = new NpgsqlCommand(batchSql, connection) { CommandTimeout = 0 };
                 command.Parameters.Add(new NpgsqlParameter { Value = keys.ToArray(), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text });
                 RecordStatements++;
-                await foreach (var change in RowsAsync(command, width, request.Watched, key => new ModelPosition { Cursors = cursors, ReconciledAt = from?.ReconciledAt, Reading = new ModelRead(false, to, key) }, ct))
+                var read = new ModelRead(false, to, null);
+                await using (var reader = await PostgresCall.RunAsync(_calls, () => command.ExecuteReaderAsync(ct)))
                 {
-                    yield return change;
+                    var kinds = ModelValues.KindsOf(reader, width);
+                    while (await PostgresCall.RunAsync(_calls, new ValueTask<bool>(reader.ReadAsync(ct))))
+                    {
+                        yield return RowOf(reader, kinds, request.Watched, hidden, before, read);
+                    }
                 }
 
                 if (keys.Count < _options.BatchSize)
@@ -150,7 +168,7 @@ internal sealed class ModelSource : ISource
         }
 
         await transaction.CommitAsync(ct);
-        yield return Change.Progress(new ModelPosition { Cursors = to, ReconciledAt = from?.ReconciledAt });
+        yield return Change.Progress(new ModelPosition { Cursors = to, ReconciledAt = from?.ReconciledAt, Deletes = deletes });
     }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
@@ -159,7 +177,7 @@ internal sealed class ModelSource : ISource
     /// The outer statement around the model's (<c>{0}</c>): the requested columns in order, the key text, the watched
     /// columns as text; sorted by key. Returns it with the number of requested columns.
     /// </summary>
-    private static (string Outer, int Width) Outer(ResolvedModel model, ReadRequest request)
+    private static (string Outer, int Width) Outer(ResolvedModel model, ReadRequest request, int rowCounts)
     {
         var select = new StringBuilder();
         foreach (var column in request.Columns)
@@ -189,35 +207,121 @@ internal sealed class ModelSource : ISource
             select.Append(", (q.").Append(SqlNames.Quote(column)).Append(")::text");
         }
 
+        for (var j = 0; j < rowCounts; j++)
+        {
+            select.Append(", (q.").Append(ModelSql.RowsColumn).Append(j).Append(")::text");
+        }
+
         // Braces in the select are names' own; string.Format must see only the one placeholder.
         var text = $"SELECT {select.Replace("{", "{{").Replace("}", "}}")} FROM ({{0}}) AS q ORDER BY q.{ModelSql.KeyColumn}";
         return (text, request.Columns.Count);
     }
 
-    private async IAsyncEnumerable<Change> RowsAsync(NpgsqlCommand command, int width, IReadOnlyList<string> watched, Func<string, ModelPosition> positionAfter, [EnumeratorCancellation] CancellationToken ct)
+    /// <summary>
+    /// The record on the reader's current row, read in place: each value by its column's type (no boxing through the
+    /// driver's <c>GetValue</c>), the key after them, the watched columns as text, then its row counts (stored with the
+    /// watched values, under <paramref name="hidden"/>); one position object per record.
+    /// </summary>
+    private static Change RowOf(NpgsqlDataReader reader, ModelValues.Kind[] kinds, IReadOnlyList<string> watched, string[] hidden, ModelPosition before, ModelRead read)
     {
-        await using var reader = await PostgresCall.RunAsync(_calls, () => command.ExecuteReaderAsync(ct));
-        while (await PostgresCall.RunAsync(_calls, () => reader.ReadAsync(ct)))
+        var width = kinds.Length;
+        var key = reader.GetString(width);
+        var values = new object?[width];
+        for (var i = 0; i < width; i++)
         {
-            var key = reader.GetString(width);
-            var values = new object?[width];
-            for (var i = 0; i < width; i++)
+            values[i] = ModelValues.Read(reader, i, kinds[i]);
+        }
+
+        Dictionary<string, string?>? now = null;
+        if (watched.Count + hidden.Length > 0)
+        {
+            now = new Dictionary<string, string?>(watched.Count + hidden.Length, StringComparer.Ordinal);
+            for (var i = 0; i < watched.Count; i++)
             {
-                values[i] = SourceValues.Read(reader, i);
+                now[watched[i]] = reader.IsDBNull(width + 1 + i) ? null : reader.GetString(width + 1 + i);
             }
 
-            Dictionary<string, string?>? now = null;
-            if (watched.Count > 0)
+            for (var j = 0; j < hidden.Length; j++)
             {
-                now = new Dictionary<string, string?>(watched.Count, StringComparer.Ordinal);
-                for (var i = 0; i < watched.Count; i++)
+                now[hidden[j]] = reader.GetString(width + 1 + watched.Count + j);
+            }
+        }
+
+        return new Change(key, ChangeOperation.Upsert, values, ModelPosition.Within(before, read, key)) { Watched = now };
+    }
+
+    /// <summary>The name a record's row count in a secondary table is stored under, among its watched values; no column's name.</summary>
+    private static string RowsName((string From, string ForeignKey) parent) => $"#rows in {parent.From} by {parent.ForeignKey}";
+
+    /// <summary>Each secondary table's count of deleted rows now, by table; empty for a model without cursors.</summary>
+    private async Task<Dictionary<string, long>?> DeleteCountsAsync(NpgsqlConnection connection, ResolvedModel model, IReadOnlyList<(string From, string ForeignKey)> parents, CancellationToken ct)
+    {
+        if (parents.Count == 0)
+        {
+            return null;
+        }
+
+        var tables = parents.Select(p => p.From).Distinct().ToList();
+        await using var command = new NpgsqlCommand(ModelSql.DeleteCounts(model, tables), connection);
+        await using var reader = await PostgresCall.RunAsync(_calls, () => command.ExecuteReaderAsync(ct));
+        await reader.ReadAsync(ct);
+        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+        for (var i = 0; i < tables.Count; i++)
+        {
+            counts[tables[i]] = reader.GetInt64(i);
+        }
+
+        return counts;
+    }
+
+    /// <summary>
+    /// The keys of records whose rows in a secondary table were deleted since they were stored: for each table whose
+    /// delete count moved since the checkpoint (or is not known), its rows counted by foreign key now, against the count
+    /// each record was stored with. Nothing to do, and no scan, when no secondary table had a delete.
+    /// </summary>
+    /// <remarks>
+    /// PostgreSQL's statistics may lag a delete by a moment: a count that has not moved yet moves by the next run, which
+    /// finds the records then. A record stored without counts (before this was kept) is recomputed once.
+    /// </remarks>
+    private async Task<HashSet<string>?> LostRowsAsync(NpgsqlConnection connection, ResolvedModel model, IReadOnlyList<(string From, string ForeignKey)> parents,
+        IReadOnlyDictionary<string, long>? before, Dictionary<string, long>? now, ReadRequest request, CancellationToken ct)
+    {
+        if (now is null || request.RecordStates is not { } states)
+        {
+            return null;
+        }
+
+        var moved = parents.Where(p => before is null || !before.TryGetValue(p.From, out var was) || was != now[p.From]).ToList();
+        if (moved.Count == 0)
+        {
+            return null;
+        }
+
+        var lost = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var parent in moved)
+        {
+            var counts = new Dictionary<string, string>(StringComparer.Ordinal);
+            await using (var command = new NpgsqlCommand(ModelSql.RowCounts(model, parent), connection) { CommandTimeout = 0 })
+            await using (var reader = await PostgresCall.RunAsync(_calls, () => command.ExecuteReaderAsync(ct)))
+            {
+                while (await PostgresCall.RunAsync(_calls, new ValueTask<bool>(reader.ReadAsync(ct))))
                 {
-                    now[watched[i]] = reader.IsDBNull(width + 1 + i) ? null : reader.GetString(width + 1 + i);
+                    counts[reader.GetString(0)] = reader.GetInt64(1).ToString(System.Globalization.CultureInfo.InvariantCulture);
                 }
             }
 
-            yield return new Change(key, ChangeOperation.Upsert, values, positionAfter(key)) { Watched = now };
+            var name = RowsName(parent);
+            await foreach (var stored in states.ReadAsync(ct))
+            {
+                var was = stored.Values?.GetValueOrDefault(name);
+                if (was != counts.GetValueOrDefault(stored.Key, "0"))
+                {
+                    lost.Add(stored.Key);
+                }
+            }
         }
+
+        return lost;
     }
 
     private async Task<Dictionary<string, string>> HorizonAsync(NpgsqlConnection connection, ResolvedModel model, CancellationToken ct)

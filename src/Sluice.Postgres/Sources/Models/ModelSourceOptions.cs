@@ -49,6 +49,14 @@ internal sealed class ModelSourceOptions
     {
         ArgumentNullException.ThrowIfNull(sync);
         var source = sync.Source;
+        if (source.Has("cdc"))
+        {
+            // Not built: a model finds changed records by its tables' cursors and deleted secondary rows by row counts.
+            throw new ConfigException(source.LocationOf("cdc"), "a model does not follow a CDC stream: it finds changed records by each table's cursor",
+                "remove 'cdc:' and name a column that grows on every change in each table: 'model: {cursor: updated_at, cursors: {public.orders: updated_at}}' " +
+                "(deleted orders are found by each record's row counts, see docs/records.md); or sync the one table with 'table:' and 'cdc: true' instead of a model");
+        }
+
         foreach (var other in new[] { "table", "query", "cursor", "cdc" })
         {
             if (source.Has(other))

@@ -25,12 +25,20 @@ internal static class ModelSql
     /// <summary>The column every statement adds: the record key as text in byte order (<c>RecordKeyOrder</c>).</summary>
     public const string KeyColumn = "sluice_key";
 
+    /// <summary>The prefix of the columns that count a record's rows in each secondary table (<see cref="Records"/> with <c>rowCounts</c>).</summary>
+    public const string RowsColumn = "sluice_rows_";
+
+    /// <summary>Each secondary table and foreign key the properties read, once, in a fixed order: what a record's row counts are of.</summary>
+    public static IReadOnlyList<(string From, string ForeignKey)> Parents(ResolvedModel model) =>
+        model.Properties.Where(p => p.IsSecondary).Select(p => (p.From!, p.ForeignKey!)).Distinct().ToList();
+
     /// <summary>
     /// The model's records with <paramref name="properties"/> (all of them when null): every record, or with
     /// <paramref name="batch"/> only those whose key is in <c>$1</c> (a text array). Columns: the key, each property by
-    /// its name, <see cref="KeyColumn"/>.
+    /// its name, <see cref="KeyColumn"/>; with <paramref name="rowCounts"/>, then the record's count of rows in each of
+    /// <see cref="Parents"/> (<see cref="RowsColumn"/><c>0</c>, …), the signal that finds a deleted secondary row.
     /// </summary>
-    public static string Records(ResolvedModel model, IEnumerable<ModelProperty>? properties, bool batch)
+    public static string Records(ResolvedModel model, IEnumerable<ModelProperty>? properties, bool batch, bool rowCounts = false)
     {
         var key = SqlNames.Quote(model.Key.Name);
         var select = new StringBuilder($"p.{key} AS {key}");
@@ -52,6 +60,12 @@ internal static class ModelSql
             {
                 aggregates.Append(", ").Append(Aggregate(property)).Append(" AS a").Append(a);
                 aliases[property] = $"{alias}.a{a++}";
+            }
+
+            if (rowCounts)
+            {
+                // Every row of the table for the key, whatever the properties' filters: what a delete changes.
+                aggregates.Append(", count(*) AS n");
             }
 
             var fk = SqlNames.Quote(foreignKey.Name);
@@ -88,6 +102,33 @@ internal static class ModelSql
         }
 
         select.Append($", (p.{key})::text COLLATE \"C\" AS {KeyColumn}");
+        if (rowCounts)
+        {
+            var parents = Parents(model);
+            for (var j = 0; j < parents.Count; j++)
+            {
+                var g = grouped.FindIndex(x => x.Key == parents[j]);
+                var alias = $"g{g}";
+                if (g < 0)
+                {
+                    // Only most/least recent or exact properties read this table: a count of its own.
+                    var table = model.Secondaries[parents[j].From];
+                    var foreignKey = table.Columns[parents[j].ForeignKey];
+                    var fk = SqlNames.Quote(foreignKey.Name);
+                    alias = $"c{j}";
+                    joins.Append($"\nLEFT JOIN (SELECT s.{fk} AS k, count(*) AS n FROM {table.Qualified} AS s");
+                    if (batch)
+                    {
+                        joins.Append($" WHERE s.{fk} = ANY($1::{foreignKey.DatabaseType}[])");
+                    }
+
+                    joins.Append($" GROUP BY s.{fk}) AS {alias} ON {alias}.k = p.{key}");
+                }
+
+                select.Append($", COALESCE({alias}.n, 0) AS {RowsColumn}{j}");
+            }
+        }
+
         var conditions = new List<string>();
         if (model.Filter is { } filter)
         {
@@ -106,10 +147,11 @@ internal static class ModelSql
     /// <summary>
     /// The keys (as text, distinct, in byte order) of the records a row changed in one of the followed tables: the
     /// primary's rows and the foreign keys of the secondaries' rows whose cursor is after <paramref name="from"/> and at
-    /// most <paramref name="to"/>, and after <paramref name="after"/> when a read resumes. <c>null</c> when no table
-    /// changed.
+    /// most <paramref name="to"/>, and <paramref name="lostRows"/> (records whose secondary rows were deleted), after
+    /// <paramref name="after"/> when a read resumes. <c>null</c> when no table changed.
     /// </summary>
-    public static (string Sql, List<NpgsqlParameter> Parameters)? ChangedKeys(ResolvedModel model, IReadOnlyDictionary<string, string> from, IReadOnlyDictionary<string, string> to, string? after)
+    public static (string Sql, List<NpgsqlParameter> Parameters)? ChangedKeys(ResolvedModel model, IReadOnlyDictionary<string, string> from, IReadOnlyDictionary<string, string> to, string? after,
+        IReadOnlyCollection<string>? lostRows = null)
     {
         var parameters = new List<NpgsqlParameter>();
         string Parameter(string text, NpgsqlDbType type = NpgsqlDbType.Text)
@@ -144,6 +186,13 @@ internal static class ModelSql
             Changed(model.Secondaries[fromName], foreignKey);
         }
 
+        if (lostRows is { Count: > 0 })
+        {
+            // The parents whose secondary rows were deleted: no cursor shows a row that is gone.
+            parameters.Add(new NpgsqlParameter { Value = lostRows.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+            parts.Add($"SELECT unnest(${parameters.Count}::text[]) AS k");
+        }
+
         if (parts.Count == 0)
         {
             return null;
@@ -152,6 +201,21 @@ internal static class ModelSql
         var resume = after is null ? "" : $" WHERE k COLLATE \"C\" > {Parameter(after)}";
         return ($"SELECT DISTINCT k COLLATE \"C\" FROM ({string.Join("\nUNION ALL\n", parts)}) AS changed{resume} ORDER BY 1", parameters);
     }
+
+    /// <summary>
+    /// Each parent's count of rows in a secondary table, the key as text: <c>k</c>, <c>n</c>. A scan of the table's
+    /// foreign key (an index-only scan where there is an index on it), made only when the table's deletes moved.
+    /// </summary>
+    public static string RowCounts(ResolvedModel model, (string From, string ForeignKey) parent)
+    {
+        var table = model.Secondaries[parent.From];
+        var fk = SqlNames.Quote(table.Columns[parent.ForeignKey].Name);
+        return $"SELECT (s.{fk})::text AS k, count(*) AS n FROM {table.Qualified} AS s WHERE s.{fk} IS NOT NULL GROUP BY s.{fk}";
+    }
+
+    /// <summary>Each secondary table's count of deleted rows (<c>pg_stat_user_tables.n_tup_del</c>; 0 when it has none yet), in <see cref="Parents"/>' tables' order, one column each.</summary>
+    public static string DeleteCounts(ResolvedModel model, IReadOnlyList<string> tables) =>
+        "SELECT " + string.Join(", ", tables.Select(t => $"(SELECT coalesce(sum(n_tup_del), 0)::bigint FROM pg_stat_user_tables WHERE relid = '{model.Secondaries[t].Qualified.Replace("'", "''", StringComparison.Ordinal)}'::regclass)"));
 
     /// <summary>Each followed table's greatest cursor value as text, in one statement; a table without one is left out.</summary>
     public static string Horizon(ResolvedModel model) =>

@@ -1,0 +1,134 @@
+using Sluice.Core.Configuration;
+using Sluice.Core.Connectors;
+using Sluice.Core.Records;
+using Sluice.Salesforce.Source;
+using Sluice.Testing;
+
+namespace Sluice.Salesforce.Tests;
+
+/// <summary>
+/// The poll after a load of records stamped within the lookback (a fresh import, a mass update): past one REST page it
+/// reads the rest through one Bulk query job, hands on only the versions the load did not (a record changed or created
+/// while the load's results were read, exactly once), re-sends none of the unchanged ones, and a read stopped inside
+/// that job resumes with the rest, no more, no less.
+/// </summary>
+public sealed class SalesforceBulkPollTests
+{
+    [Fact]
+    public async Task The_poll_after_a_load_reads_the_lookback_through_one_bulk_job_and_hands_on_only_what_changed_during_the_load()
+    {
+        await using var bed = await SourceBed.StartAsync();
+        var ids = bed.Opportunities(Enumerable.Range(1, 450).Select(i => $"Deal {i}"));
+        await using var source = bed.Source(pageSize: 200, bulkPollThreshold: 100);
+        string? created = null;
+
+        var (changes, end) = await ReadChangingAsync(source, onFirst: () =>
+        {
+            // The load's job has run by the time its first row is handed on: these changes are not in it.
+            bed.Update(ids[7], "Deal 8, changed during the load");
+            created = bed.Opportunities(["Created during the load"])[0];
+        });
+
+        // Every record of the load once, then only the two versions the load could not see, once each: none of the 450
+        // unchanged records (all stamped inside the lookback) is handed on again.
+        Assert.Equal(ids, changes.Take(450).Select(c => c.Key));
+        var polled = changes.Skip(450).ToList();
+        Assert.Equal(new[] { ids[7], created! }.Order(StringComparer.Ordinal), polled.Select(c => c.Key).Order(StringComparer.Ordinal));
+        Assert.Equal("Deal 8, changed during the load", bed.Value(polled.Single(c => c.Key == ids[7]), "Name"));
+        Assert.Equal(ChangeKinds.Changed, polled.Single(c => c.Key == ids[7]).Kind);
+        Assert.Equal(ChangeKinds.Added, polled.Single(c => c.Key == created).Kind);
+
+        // Two Bulk query jobs (the load, the poll's rest) and one REST page (the poll's first), not a REST page per 200.
+        var requests = bed.Bed.Emulator.Requests;
+        Assert.Equal(2, requests.Count(r => r.Method == "POST" && r.Path.EndsWith("/jobs/query", StringComparison.Ordinal)));
+        Assert.Single(requests, r => r.Path.Contains("ORDER", StringComparison.OrdinalIgnoreCase) && r.Path.Contains("queryAll", StringComparison.Ordinal));
+
+        Assert.Empty((await SourceBed.ReadAsync(source, end)).Changes);
+    }
+
+    [Fact]
+    public async Task A_read_stopped_inside_the_polls_bulk_job_resumes_with_the_rest_of_it_exactly_once()
+    {
+        await using var bed = await SourceBed.StartAsync();
+        var ids = bed.Opportunities(Enumerable.Range(1, 450).Select(i => $"Deal {i}"));
+        await using var source = bed.Source(pageSize: 200, bulkPollThreshold: 100);
+        var changed = new[] { ids[3], ids[210], ids[449] };
+
+        var (changes, _) = await ReadChangingAsync(source, onFirst: () =>
+        {
+            foreach (var id in changed)
+            {
+                bed.Update(id, "Changed during the load");
+            }
+        });
+        var polled = changes.Skip(450).ToList();
+        Assert.Equal(changed.Order(StringComparer.Ordinal), polled.Select(c => c.Key).Order(StringComparer.Ordinal));
+
+        for (var cut = 0; cut < polled.Count; cut++)
+        {
+            // Stopped after each of the job's changes: a checkpoint there reads the rest of them, and nothing handed on before.
+            var (rest, end) = await SourceBed.ReadAsync(source, SourceBed.Stored(polled[cut].Position.ToCheckpoint()));
+            Assert.Equal(polled.Skip(cut + 1).Select(c => c.Key).Order(StringComparer.Ordinal), rest.Select(c => c.Key).Order(StringComparer.Ordinal));
+            Assert.Empty((await SourceBed.ReadAsync(source, end)).Changes);
+        }
+    }
+
+    [Fact]
+    public async Task A_load_checkpoint_leaves_the_jobs_rows_out_of_its_window_and_a_resumed_load_still_resends_none_of_them()
+    {
+        await using var bed = await SourceBed.StartAsync();
+        var ids = bed.Opportunities(Enumerable.Range(1, 7).Select(i => $"Deal {i}"));
+        await using var source = bed.Source(bulkPageSize: 3);
+        var (all, _) = await SourceBed.ReadAsync(source, null);
+        Assert.Equal(ids, all.Select(c => c.Key));
+
+        // Inside the load the window would grow with every row of the job, and a checkpoint is written per batch: the
+        // rows the job holds are not written again, a resumed load reads them back from the job.
+        var stopped = SourceBed.Stored(all[4].Position.ToCheckpoint());
+        var stored = SalesforcePosition.Read(stopped)!;
+        Assert.Equal("load", stored.Phase);
+        Assert.Empty(stored.Window);
+
+        // Resumed: the rest of the load, and the poll after it (every record is inside the lookback) re-sends none of the
+        // rows handed on before the stop.
+        var (rest, end) = await SourceBed.ReadAsync(source, stopped);
+        Assert.Equal(ids.Skip(5), rest.Select(c => c.Key));
+        Assert.Equal(7, SalesforcePosition.Read(end)!.Window.Count);
+        Assert.Empty((await SourceBed.ReadAsync(source, end)).Changes);
+    }
+
+    [Fact]
+    public void Bulk_poll_threshold_binds_with_a_default_and_zero_turns_it_off()
+    {
+        var defaults = SalesforceSourceOptions.Bind(ConfigSection.Parse("{connection: crm, object: Opportunity, fields: [Id]}"));
+        var off = SalesforceSourceOptions.Bind(ConfigSection.Parse("{connection: crm, object: Opportunity, fields: [Id], bulk_poll_threshold: 0}"));
+
+        Assert.Equal(10_000, defaults.BulkPollThreshold);
+        Assert.Equal(0, off.BulkPollThreshold);
+        Assert.Throws<ConfigException>(() => SalesforceSourceOptions.Bind(ConfigSection.Parse("{connection: crm, object: Opportunity, fields: [Id], bulk_poll_threshold: -1}")));
+    }
+
+    /// <summary>A whole first read, running <paramref name="onFirst"/> when its first record is handed on.</summary>
+    private static async Task<(List<Change> Changes, Sluice.Core.Checkpoints.Checkpoint End)> ReadChangingAsync(SalesforceSource source, Action onFirst)
+    {
+        var changes = new List<Change>();
+        Change? last = null;
+        using var limit = new CancellationTokenSource(Eventually.DefaultLimit);
+        await foreach (var change in source.ReadAsync(new ReadRequest(SourceBed.Columns, null), limit.Token))
+        {
+            last = change;
+            if (change.IsProgress)
+            {
+                continue;
+            }
+
+            changes.Add(change);
+            if (changes.Count == 1)
+            {
+                onFirst();
+            }
+        }
+
+        return (changes, SourceBed.Stored(last!.Position.ToCheckpoint()));
+    }
+}

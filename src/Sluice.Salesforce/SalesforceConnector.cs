@@ -47,7 +47,7 @@ public sealed class SalesforceConnector : IConnector, IHealthReporting, IConnect
         ApiQuotaHealth.ReadAsync(request, resources, Client, ct);
 
     private static SalesforceClient Client(ConnectionConfig connection, ConnectorResources resources) =>
-        resources.GetOrCreate(connection.Name, () => new SalesforceClient(SalesforceConnectionOptions.Bind(connection.Settings, connection.Name), resources.Time)
+        resources.GetOrCreate(connection.Name, () => new SalesforceClient(SalesforceConnectionOptions.Bind(connection.Settings, connection.Name), resources.Time, credentials: resources.Credentials)
         {
             // Every request counts against the connection's budget, shared by all syncs and processes.
             Gate = resources.GateOf is { } gateOf ? () => gateOf(connection.Name) : null,

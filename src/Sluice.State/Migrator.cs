@@ -13,6 +13,13 @@ internal static class Migrator
     public static async Task<int> MigrateAsync(NpgsqlDataSource dataSource, StateSchema schema, CancellationToken ct)
     {
         var migrations = Load();
+        // Every command opens the store and nearly always finds it up to date: a plain read says so, without a turn
+        // at the migration lock behind a process that is migrating, nor the DDL of the set-up below.
+        if (await PendingAsync(dataSource, schema, migrations, ct) == 0)
+        {
+            return 0;
+        }
+
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
         await using (var lockCommand = new NpgsqlCommand("SELECT pg_advisory_xact_lock($1)", connection, transaction))
@@ -64,9 +71,12 @@ internal static class Migrator
     /// How many of this build's migrations the schema lacks: 0 when it is ready. Reads only (no lock, nothing created);
     /// a schema never migrated lacks them all.
     /// </summary>
-    public static async Task<int> PendingAsync(NpgsqlDataSource dataSource, StateSchema schema, CancellationToken ct)
+    public static Task<int> PendingAsync(NpgsqlDataSource dataSource, StateSchema schema, CancellationToken ct) =>
+        PendingAsync(dataSource, schema, Load(), ct);
+
+    private static async Task<int> PendingAsync(NpgsqlDataSource dataSource, StateSchema schema, List<(int Version, string Name, string Sql)> migrations, CancellationToken ct)
     {
-        var expected = Load().Select(m => m.Version).ToHashSet();
+        var expected = migrations.Select(m => m.Version).ToHashSet();
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using (var exists = new NpgsqlCommand("SELECT to_regclass($1) IS NOT NULL", connection))
         {

@@ -158,7 +158,7 @@ public sealed class SecretsTests
     }
 
     /// <summary>The whole database as <c>pg_dump</c> writes it: the state schema's tables and everything else.</summary>
-    private static async Task<string> DumpAsync(NpgsqlDataSource db)
+    internal static async Task<string> DumpAsync(NpgsqlDataSource db)
     {
         var builder = new NpgsqlConnectionStringBuilder(db.ConnectionString);
         var start = new ProcessStartInfo("pg_dump") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };

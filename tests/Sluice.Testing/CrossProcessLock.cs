@@ -6,7 +6,7 @@ namespace Sluice.Testing;
 /// A lock held across test processes (parallel test runs install tools once, not over each other): an exclusively
 /// opened file in the temp folder, released when the returned stream is disposed.
 /// </summary>
-internal static class CrossProcessLock
+public static class CrossProcessLock
 {
     public static async Task<FileStream> AcquireAsync(string name, TimeSpan timeout)
     {

@@ -33,6 +33,11 @@ internal static class Report
             Row("ratio", $"{r.Ratio * 100,11:F1}%", Verdict(r.RatioTargetMet, $"target >= {ReverseEtlResult.RatioTarget * 100:F0}%"));
             Row("peak RSS", $"{sync.PeakRssMegabytes,9:N0} MB", Verdict(r.PeakRssTargetMet, $"target < {ReverseEtlResult.PeakRssTargetMegabytes:N0} MB"));
             Row("delivered", $"received {Count(sync.Received)}, unique {Count(sync.Unique)}", Verdict(r.AllDelivered, $"expected {r.Users:N0} unique"));
+            if (sync.Unchanged is { } unchanged)
+            {
+                Row("unchanged sync", $"{unchanged.MedianWallSeconds,9:F2} s wall", $"{unchanged.MedianCpuSeconds:F2} s CPU (median of {unchanged.Runs.Count}); "
+                    + Verdict(unchanged.TargetMet, $"target < {UnchangedSync.WallTargetSeconds:F1} s"));
+            }
         }
 
         if (r.Error is not null)

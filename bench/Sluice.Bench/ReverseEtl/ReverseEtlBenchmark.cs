@@ -47,7 +47,7 @@ internal static class ReverseEtlBenchmark
         Report.Print(result);
         Console.WriteLine($"results      {await ResultsFile.WriteAsync(stem, result, ct)}");
         return result.Error is not null || result.AllDelivered is false ? 1
-            : result.RatioTargetMet is false || result.PeakRssTargetMet is false ? 2
+            : result.RatioTargetMet is false || result.PeakRssTargetMet is false || result.Sync?.Unchanged?.TargetMet is false ? 2
             : 0;
     }
 
@@ -113,6 +113,9 @@ internal static class ReverseEtlBenchmark
             throw new BenchFailure($"could not read the emulator's stats from {emulatorUri}__emulator/stats: {e.Message}");
         }
 
+        // The same sync again with nothing changed: what one run costs when there is nothing to send.
+        var unchanged = await UnchangedSync.MeasureAsync(sluice, SyncName, configPath, work, stem, async () => (await EmulatorStats.FetchAsync(http, emulatorUri, ct)).Received, ct);
+
         return new SyncMeasurement(
             wall,
             users / wall,
@@ -121,7 +124,8 @@ internal static class ReverseEtlBenchmark
             sampler.Samples,
             stats.Received,
             stats.Unique,
-            stats.Json);
+            stats.Json)
+        { Unchanged = unchanged };
     }
 
     private static async Task WaitForEmulatorAsync(HttpClient http, Uri emulator, ChildProcess process, CancellationToken ct)

@@ -9,4 +9,8 @@ internal sealed record SyncMeasurement(
     int RssSamples,
     long? Received,
     long? Unique,
-    string EmulatorStats);
+    string EmulatorStats)
+{
+    /// <summary>The same sync run again with nothing changed (null in results written before it was measured).</summary>
+    public UnchangedMeasurement? Unchanged { get; init; }
+}

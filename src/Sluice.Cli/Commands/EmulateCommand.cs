@@ -31,6 +31,10 @@ internal static class EmulateCommand
         var drops = new Option<double>("--drop-connection-rate") { Description = "Share of API requests whose connection is dropped without an answer (0..1)." };
         var slowRate = new Option<double>("--slow-rate") { Description = "Share of API requests answered late (0..1)." };
         var slowDelay = new Option<double>("--slow-delay") { Description = "Seconds a slow answer waits.", DefaultValueFactory = _ => 2 };
+        var rotate = new Option<bool>("--rotate-refresh-tokens")
+        {
+            Description = "Rotate refresh tokens, as a connected app with 'Enable Refresh Token Rotation' does: each refresh answers with a new refresh token and the old one is refused.",
+        };
         var allowedHosts = AllowedHostOption();
         var command = new Command("salesforce",
             """
@@ -43,7 +47,7 @@ internal static class EmulateCommand
             Point a 'type: salesforce' connection's login_url at it. See docs/emulators.md.
             """)
         {
-            host, port, orgFile, tokenTtl, requestLimit, unavailable, lockRow, drops, slowRate, slowDelay, allowedHosts,
+            host, port, orgFile, tokenTtl, requestLimit, unavailable, lockRow, drops, slowRate, slowDelay, rotate, allowedHosts,
         };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(async () =>
         {
@@ -56,6 +60,7 @@ internal static class EmulateCommand
                 Port = parse.GetValue(port),
                 Org = file is null ? null : OrgFile.Load(file),
                 TokenTtl = ttl,
+                RotateRefreshTokens = parse.GetValue(rotate),
                 AllowedHosts = parse.GetValue(allowedHosts) ?? [],
                 Faults = new SalesforceFaultOptions
                 {

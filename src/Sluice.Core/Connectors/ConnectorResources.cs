@@ -18,6 +18,12 @@ public sealed class ConnectorResources(TimeProvider time) : IAsyncDisposable
     /// </summary>
     public Func<string, Engine.DeliveryGate>? GateOf { get; set; }
 
+    /// <summary>
+    /// Where a connection keeps credentials its system rotates (<see cref="IConnectionCredentials"/>); null when the host
+    /// has no state store (a connector's own tests), and then they live only as long as the process.
+    /// </summary>
+    public IConnectionCredentials? Credentials { get; set; }
+
     public T GetOrCreate<T>(string connection, Func<T> create) where T : class =>
         (T)_shared.GetOrAdd((connection, typeof(T)), _ => new Lazy<object>(() => create())).Value;
 

@@ -91,7 +91,7 @@ public sealed class SalesforceEmulator : IAsyncDisposable
         builder.Services.AddSingleton<IHostLifetime, PassiveHostLifetime>();
 
         var app = builder.Build();
-        var oauth = new OAuthEndpoint(state);
+        var oauth = new OAuthEndpoint(state, options.RotateRefreshTokens);
         var soap = new SoapLoginEndpoint(state);
         var rest = new RestApi(state);
         var admin = new AdminEndpoints(state);

@@ -17,6 +17,13 @@ public sealed class SalesforceEmulatorOptions
     /// <summary>How long an access token lives. Default 2 hours, Salesforce's default session timeout.</summary>
     public TimeSpan TokenTtl { get; init; } = TimeSpan.FromHours(2);
 
+    /// <summary>
+    /// Refresh token rotation for every connected app of the org (<c>--rotate-refresh-tokens</c>), as the app's OAuth policy
+    /// "Enable Refresh Token Rotation" sets it in a real org: each refresh answers with a new refresh token and the one
+    /// sent is refused from then on. Default false (an app of the org file may still set <c>rotateRefreshTokens</c>).
+    /// </summary>
+    public bool RotateRefreshTokens { get; init; }
+
     /// <summary>Failures to inject. Default: none. Change at run time with <see cref="SalesforceEmulator.SetFaults"/>.</summary>
     public SalesforceFaultOptions Faults { get; init; } = new();
 

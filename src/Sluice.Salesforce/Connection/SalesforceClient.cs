@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using Polly;
 using Polly.Retry;
+using Sluice.Core.Connectors;
 using Sluice.Core.Engine;
 using Sluice.Core.Errors;
 
@@ -30,7 +31,8 @@ internal sealed class SalesforceClient : IDisposable
     private long _max = -1;
     private long _requests;
 
-    public SalesforceClient(SalesforceConnectionOptions options, TimeProvider time, HttpMessageHandler? handler = null)
+    /// <param name="credentials">Where a rotated refresh token is kept for the next process; null keeps it in memory only.</param>
+    public SalesforceClient(SalesforceConnectionOptions options, TimeProvider time, HttpMessageHandler? handler = null, IConnectionCredentials? credentials = null)
     {
         _options = options;
         _time = time;
@@ -43,7 +45,7 @@ internal sealed class SalesforceClient : IDisposable
         {
             Timeout = options.Timeout,
         };
-        _tokens = new SalesforceTokenClient(options, _http, time);
+        _tokens = new SalesforceTokenClient(options, _http, time, credentials);
         _retry = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = time }
             .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
             {

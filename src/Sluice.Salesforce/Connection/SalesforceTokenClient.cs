@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Sluice.Core.Configuration;
+using Sluice.Core.Connectors;
 using Sluice.Core.Errors;
 
 namespace Sluice.Salesforce.Connection;
@@ -9,19 +10,52 @@ namespace Sluice.Salesforce.Connection;
 /// <summary>
 /// Asks <c>{login_url}/services/oauth2/token</c> for an access token by the configured flow. Parameters go in the
 /// form body, as jsforce sends them; a refusal (400 <c>{"error","error_description"}</c>) is a fatal error that
-/// names the connection and the likely fix, never the secrets.
+/// names the connection and the likely fix, never the secrets. A refresh token that Salesforce rotates (the answer
+/// carries a new <c>refresh_token</c> and the one sent is dead) is kept in <paramref name="credentials"/>, encrypted,
+/// and used by the next process in preference to the configured one (see <see cref="RefreshTokens"/>).
 /// </summary>
-internal sealed class SalesforceTokenClient(SalesforceConnectionOptions options, HttpClient http, TimeProvider time)
+internal sealed class SalesforceTokenClient(SalesforceConnectionOptions options, HttpClient http, TimeProvider time, IConnectionCredentials? credentials = null)
 {
     // Salesforce's default session timeout is 2 h (configurable up to 24 h) and the token response does not say it;
     // logging in again after 1 h 45 min stays inside the default, and a 401 covers an org that set it shorter.
     private static readonly TimeSpan DefaultLifetime = TimeSpan.FromMinutes(105);
 
     private readonly Uri _tokenUrl = new(options.LoginUrl, "/services/oauth2/token");
+    private readonly RefreshTokens _refreshTokens = new(options, credentials);
 
+    /// <summary>Logs in by the configured flow. Callers send one request at a time (the client's refresh gate).</summary>
     public async Task<SalesforceToken> RequestAsync(CancellationToken ct)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, _tokenUrl) { Content = new FormUrlEncodedContent(Parameters()) };
+        if (options.Auth.Flow != SalesforceAuthFlow.RefreshToken)
+        {
+            return (await RequestAsync(null, ct)).Token!;
+        }
+
+        var sent = await _refreshTokens.CurrentAsync(ct);
+        var (token, rotated, refused) = await RequestAsync(sent, ct, tolerateInvalidGrant: true);
+        if (refused is not null)
+        {
+            // Another process may have used the token first and had it rotated: the one it stored is the live one.
+            if (await _refreshTokens.StoredAfterRefusalAsync(sent, ct) is not { } stored)
+            {
+                throw refused;
+            }
+
+            sent = stored;
+            (token, rotated, _) = await RequestAsync(sent, ct);
+        }
+
+        if (rotated is not null && rotated != sent.Reveal())
+        {
+            await _refreshTokens.RotatedAsync(new Secret(rotated), ct);
+        }
+
+        return token!;
+    }
+
+    private async Task<(SalesforceToken? Token, string? RefreshToken, SluiceException? Refused)> RequestAsync(Secret? refreshToken, CancellationToken ct, bool tolerateInvalidGrant = false)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, _tokenUrl) { Content = new FormUrlEncodedContent(Parameters(refreshToken)) };
         HttpResponseMessage response;
         try
         {
@@ -58,7 +92,13 @@ internal sealed class SalesforceTokenClient(SalesforceConnectionOptions options,
             {
                 var error = body.TryGetProperty("error", out var e) ? e.GetString() : null;
                 var description = body.TryGetProperty("error_description", out var d) ? d.GetString() : null;
-                throw SluiceException.Fatal($"Salesforce connection '{options.Name}': login by {FlowName} refused: {error}: {description}\n  fix: {Fix(error, description)}");
+                var refusal = SluiceException.Fatal($"Salesforce connection '{options.Name}': login by {FlowName} refused: {error}: {description}\n  fix: {Fix(error, description)}");
+                if (tolerateInvalidGrant && error == "invalid_grant")
+                {
+                    return (null, null, refusal);
+                }
+
+                throw refusal;
             }
 
             var token = body.TryGetProperty("access_token", out var t) ? t.GetString() : null;
@@ -72,7 +112,8 @@ internal sealed class SalesforceTokenClient(SalesforceConnectionOptions options,
             var lifetime = body.TryGetProperty("expires_in", out var expires) && expires.ValueKind == JsonValueKind.Number && expires.GetInt32() > 120
                 ? TimeSpan.FromSeconds(expires.GetInt32() - 60)
                 : DefaultLifetime;
-            return new SalesforceToken(new Secret(token), instance, time.GetUtcNow() + lifetime);
+            var rotated = body.TryGetProperty("refresh_token", out var r) && r.ValueKind == JsonValueKind.String && r.GetString() is { Length: > 0 } next ? next : null;
+            return (new SalesforceToken(new Secret(token), instance, time.GetUtcNow() + lifetime), rotated, null);
         }
     }
 
@@ -93,12 +134,14 @@ internal sealed class SalesforceTokenClient(SalesforceConnectionOptions options,
         ("invalid_grant", SalesforceAuthFlow.JwtBearer) when description?.Contains("approved", StringComparison.OrdinalIgnoreCase) == true =>
             "pre-authorize the user: Permitted Users = 'Admin approved users are pre-authorized' and the user's profile or permission set added to the app",
         ("invalid_grant", SalesforceAuthFlow.JwtBearer) => "check 'auth.username', that the certificate uploaded to the connected app matches 'auth.private_key', and 'login_url' (login or test)",
-        ("invalid_grant", SalesforceAuthFlow.RefreshToken) => "the refresh token was revoked or expired: issue a new one and update 'auth.refresh_token'",
+        ("invalid_grant", SalesforceAuthFlow.RefreshToken) =>
+            "the refresh token was revoked or expired: issue a new one and update 'auth.refresh_token' (when the app rotates refresh tokens, "
+            + "Sluice keeps the rotated one in the state store under the master key: give the same master key to every process)",
         ("invalid_grant", SalesforceAuthFlow.ClientCredentials) => "set a Run As user on the connected app and use the org's My Domain URL as 'login_url'",
         _ => "check the connection's 'auth' settings against the connected app (docs/salesforce.md, \"Connection\")",
     };
 
-    private IEnumerable<KeyValuePair<string, string>> Parameters()
+    private IEnumerable<KeyValuePair<string, string>> Parameters(Secret? refreshToken)
     {
         var auth = options.Auth;
         switch (auth.Flow)
@@ -113,7 +156,7 @@ internal sealed class SalesforceTokenClient(SalesforceConnectionOptions options,
                 break;
             case SalesforceAuthFlow.RefreshToken:
                 yield return new("grant_type", "refresh_token");
-                yield return new("refresh_token", auth.RefreshToken!.Reveal());
+                yield return new("refresh_token", (refreshToken ?? auth.RefreshToken!).Reveal());
                 break;
             case SalesforceAuthFlow.JwtBearer:
                 yield return new("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer");

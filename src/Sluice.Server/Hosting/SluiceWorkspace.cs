@@ -36,6 +36,9 @@ public sealed class SluiceWorkspace : IAsyncDisposable
         _connectors = (connectors ?? [.. DefaultConnectors(), .. StateStoreConnectors(StateDataSourceAsync, IngestQueueAsync)]).ToDictionary(c => c.Type, StringComparer.Ordinal);
         // ${secret:NAME} is looked up in this workspace's state store when a connector first reads the key (docs/secrets.md).
         config.UseSecrets(Sluice.State.Secrets.StateSecretResolver.For(config, StateDataSource));
+        // Credentials a connection's system rotates (Salesforce refresh tokens) are kept with those secrets.
+        _resources.Credentials = new Sluice.State.Secrets.StateConnectionCredentials(
+            async ct => (await StateDataSourceAsync(ct)).DataSource, config.State.Schema, () => Sluice.State.Secrets.MasterKey.FromEnvironment(config.State.MasterKeyFile));
     }
 
     /// <summary>The connectors this workspace knows, one per connection type; hosts look for their optional capabilities.</summary>

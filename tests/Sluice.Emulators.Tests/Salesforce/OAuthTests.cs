@@ -82,6 +82,37 @@ public sealed class OAuthTests
     }
 
     [Fact]
+    public async Task With_rotation_each_refresh_answers_a_new_refresh_token_and_the_one_sent_is_refused_from_then_on()
+    {
+        await using var harness = await SalesforceHarness.StartAsync(rotateRefreshTokens: true);
+        Dictionary<string, string> Refresh(string token) => new() { ["grant_type"] = "refresh_token", ["refresh_token"] = token, ["client_id"] = "sluice-client", ["client_secret"] = "sluice-secret" };
+
+        var first = await TokenAsync(harness, Refresh("sluice-refresh-token"));
+        var rotated = first["refresh_token"]!.GetValue<string>();
+        Assert.NotEqual("sluice-refresh-token", rotated);
+        Assert.NotNull(first["access_token"]);
+
+        using var old = await PostFormAsync(harness, Refresh("sluice-refresh-token"));
+        Assert.Equal(HttpStatusCode.BadRequest, old.StatusCode);
+        Assert.Equal("invalid_grant", JsonNode.Parse(await old.Content.ReadAsStringAsync())!["error"]!.GetValue<string>());
+
+        var second = await TokenAsync(harness, Refresh(rotated));
+        Assert.NotEqual(rotated, second["refresh_token"]!.GetValue<string>());
+        using var again = await PostFormAsync(harness, Refresh(rotated));
+        Assert.Equal(HttpStatusCode.BadRequest, again.StatusCode);
+    }
+
+    [Fact]
+    public async Task Without_rotation_a_refresh_answers_no_refresh_token_and_the_token_keeps_working()
+    {
+        await using var harness = await SalesforceHarness.StartAsync();
+        Dictionary<string, string> Refresh() => new() { ["grant_type"] = "refresh_token", ["refresh_token"] = "sluice-refresh-token", ["client_id"] = "sluice-client" };
+
+        Assert.Null((await TokenAsync(harness, Refresh()))["refresh_token"]);
+        Assert.NotNull((await TokenAsync(harness, Refresh()))["access_token"]);
+    }
+
+    [Fact]
     public async Task The_jwt_bearer_flow_verifies_the_signature_audience_and_expiry()
     {
         using var keys = new JwtKeys();

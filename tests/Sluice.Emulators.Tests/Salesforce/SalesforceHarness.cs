@@ -22,9 +22,10 @@ internal sealed class SalesforceHarness : IAsyncDisposable
 
     public HttpClient Http { get; }
 
-    public static async Task<SalesforceHarness> StartAsync(OrgDefinition? org = null, TimeProvider? time = null, TimeSpan? tokenTtl = null, SalesforceFaultOptions? faults = null) =>
+    public static async Task<SalesforceHarness> StartAsync(OrgDefinition? org = null, TimeProvider? time = null, TimeSpan? tokenTtl = null, SalesforceFaultOptions? faults = null, bool rotateRefreshTokens = false) =>
         new(await SalesforceEmulator.StartAsync(new SalesforceEmulatorOptions
         {
+            RotateRefreshTokens = rotateRefreshTokens,
             Port = 0,
             Org = org ?? OrgFiles.WithSubscriptions(),
             TimeProvider = time ?? TimeProvider.System,

@@ -7,7 +7,8 @@ namespace Sluice.EndToEnd.Salesforce;
 internal static class SalesforceOrgs
 {
     /// <summary>The default org with <c>External_Id__c</c> on Account and Contact.</summary>
-    public static Task<SalesforceEmulator> StartAsync()
+    /// <param name="rotateRefreshTokens">Each refresh answers a new refresh token and invalidates the one sent.</param>
+    public static Task<SalesforceEmulator> StartAsync(bool rotateRefreshTokens = false)
     {
         var org = OrgDefinition.Default();
         foreach (var name in new[] { "Account", "Contact" })
@@ -18,7 +19,7 @@ internal static class SalesforceOrgs
             };
         }
 
-        return SalesforceEmulator.StartAsync(new SalesforceEmulatorOptions { Port = 0, Org = org });
+        return SalesforceEmulator.StartAsync(new SalesforceEmulatorOptions { Port = 0, Org = org, RotateRefreshTokens = rotateRefreshTokens });
     }
 
     /// <summary>A connection <c>crm</c> (indented for a <c>connections:</c> block) logging in as the emulator's user.</summary>

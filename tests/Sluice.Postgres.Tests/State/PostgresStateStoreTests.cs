@@ -35,6 +35,27 @@ public sealed class PostgresStateStoreTests
     }
 
     [Fact]
+    public async Task Opening_a_store_that_has_every_migration_waits_for_no_migration_lock()
+    {
+        // Every `sluice` command opens the store; once it is migrated, that is a read, not a turn at the migration lock.
+        await using var db = await TestPostgres.CreateDataSourceAsync(nameof(Opening_a_store_that_has_every_migration_waits_for_no_migration_lock));
+        await PostgresStateStore.OpenAsync(db);
+        await using var holder = await db.OpenConnectionAsync();
+        await using var transaction = await holder.BeginTransactionAsync();
+        await using (var hold = new NpgsqlCommand("SELECT pg_advisory_xact_lock($1)", holder, transaction))
+        {
+            hold.Parameters.Add(new NpgsqlParameter { Value = new StateSchema("sluice").LockKey(0) });
+            await hold.ExecuteNonQueryAsync();
+        }
+
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var opened = await PostgresStateStore.OpenAsync(db, ct: deadline.Token);
+
+        Assert.NotNull(opened);
+        await transaction.RollbackAsync();
+    }
+
+    [Fact]
     public async Task Opening_a_migrated_store_again_changes_nothing()
     {
         await using var db = await TestPostgres.CreateDataSourceAsync(nameof(Opening_a_migrated_store_again_changes_nothing));

@@ -15,8 +15,11 @@ namespace Sluice.Emulators.Salesforce.Internal;
 /// <c>/services/oauth2/revoke</c>. Parameters come from the form body or the query string; client credentials
 /// also from HTTP Basic. Answers as reference §1.5/§1.6.
 /// </summary>
-internal sealed class OAuthEndpoint(SalesforceState state)
+internal sealed class OAuthEndpoint(SalesforceState state, bool rotateRefreshTokens)
 {
+    // Refresh tokens live in the org definition's dictionaries; a rotation removes one and adds another atomically.
+    private readonly Lock _refreshTokens = new();
+
     public const string TokenPath = "/services/oauth2/token";
     public const string RevokePath = "/services/oauth2/revoke";
     private const string JwtGrant = "urn:ietf:params:oauth:grant-type:jwt-bearer";
@@ -115,13 +118,30 @@ internal sealed class OAuthEndpoint(SalesforceState state)
         }
 
         var token = form.GetValueOrDefault("refresh_token");
-        if (token is null || !app.RefreshTokens.TryGetValue(token, out var username) || state.Org.UserId(username) is null)
+        string? username;
+        string? rotated = null;
+        lock (_refreshTokens)
+        {
+            if (token is null || !app.RefreshTokens.TryGetValue(token, out username) || state.Org.UserId(username) is null)
+            {
+                username = null;
+            }
+            else if (rotateRefreshTokens || app.RotateRefreshTokens)
+            {
+                // Salesforce with rotation on: a new refresh token with the access token, the one sent invalidated.
+                rotated = NewRefreshToken();
+                app.RefreshTokens.Remove(token);
+                app.RefreshTokens[rotated] = username;
+            }
+        }
+
+        if (username is null)
         {
             await SalesforceResponses.OAuthErrorAsync(context, "invalid_grant", "expired access/refresh token");
             return;
         }
 
-        await IssueAsync(context, username, app, refreshToken: null);
+        await IssueAsync(context, username, app, refreshToken: rotated);
     }
 
     private async Task JwtAsync(HttpContext context, Dictionary<string, string> form)
@@ -178,6 +198,10 @@ internal sealed class OAuthEndpoint(SalesforceState state)
 
         await SalesforceResponses.JsonAsync(context, HttpStatus.Status200OK, body);
     }
+
+    /// <summary>A refresh token shaped like Salesforce's (<c>5Aep861…</c>, 87 characters), random.</summary>
+    private static string NewRefreshToken() =>
+        "5Aep861" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(60)).Replace('+', '.').Replace('/', '_').TrimEnd('=');
 
     /// <summary>The password flow takes the password with the security token appended.</summary>
     public static bool PasswordMatches(UserDefinition user, string? sent) =>

@@ -92,6 +92,12 @@ public sealed class ConnectedAppDefinition
     /// </summary>
     public Dictionary<string, string> RefreshTokens { get; set; } = [];
 
+    /// <summary>
+    /// Whether a refresh answers with a new refresh token and invalidates the one sent (the app's "Enable Refresh Token
+    /// Rotation" policy). Default false.
+    /// </summary>
+    public bool RotateRefreshTokens { get; set; }
+
     /// <summary>Usernames pre-authorized for the JWT bearer flow. Default: every user.</summary>
     public List<string>? JwtUsers { get; set; }
 }

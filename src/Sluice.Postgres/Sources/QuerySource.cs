@@ -184,7 +184,8 @@ internal sealed partial class QuerySource : ISource
         var location = _options.Config?.LocationOf("query");
         var (columns, readAsText) = await DescribeAsync(connection, inner, location, "the query", ct);
         return Build("the query", inner, columns, readAsText, _options.Key!, _options.Config?.LocationOf("key"))
-            with { Shape = await QuerySourceShape.OfQueryAsync(connection, inner, ct) };
+            with
+        { Shape = await QuerySourceShape.OfQueryAsync(connection, inner, ct) };
     }
 
     private async Task<Resolved> ResolveTableAsync(NpgsqlConnection connection, string name, CancellationToken ct)
@@ -201,7 +202,8 @@ internal sealed partial class QuerySource : ISource
         var location = _options.Config?.LocationOf(_options.Filter is null ? "table" : "filter");
         var (columns, readAsText) = await DescribeAsync(connection, inner, location, $"table {table}{(_options.Filter is null ? "" : " with the filter")}", ct);
         return Build(table.ToString(), inner, columns, readAsText, keyNames, _options.Config?.LocationOf(_options.Key is null ? "table" : "key"))
-            with { Shape = await QuerySourceShape.OfTableAsync(connection, table, _options.Filter, ct) };
+            with
+        { Shape = await QuerySourceShape.OfTableAsync(connection, table, _options.Filter, ct) };
     }
 
     private static async Task<(List<SourceColumn> Columns, HashSet<string> ReadAsText)> DescribeAsync(NpgsqlConnection connection, string inner, ConfigLocation? location, string what, CancellationToken ct)

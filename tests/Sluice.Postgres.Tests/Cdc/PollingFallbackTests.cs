@@ -38,7 +38,11 @@ public sealed class PollingFallbackTests
         var keys = new List<string>();
         await foreach (var change in source.ReadAsync(new ReadRequest(["id", "status"], null), CancellationToken.None))
         {
-            keys.Add(change.Key);
+            // A table-shaped diff read ends with its position (the snapshot it read); the test looks at records.
+            if (!change.IsProgress)
+            {
+                keys.Add(change.Key);
+            }
         }
 
         Assert.Equal(["1", "2", "3"], keys);
@@ -134,7 +138,10 @@ public sealed class PollingFallbackTests
         var count = 0;
         await foreach (var change in source.ReadAsync(new ReadRequest(["id", "status"], null), CancellationToken.None))
         {
-            count++;
+            if (!change.IsProgress)
+            {
+                count++;
+            }
         }
 
         Assert.True(Assert.IsType<PollingFallbackSource>(source).Polling);

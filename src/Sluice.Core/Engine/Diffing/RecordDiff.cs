@@ -76,6 +76,20 @@ internal sealed class RecordDiff : IDisposable
     public SluiceException Repeated(string key) => SluiceException.Fatal(
         $"{Description}: key '{key}' comes back more than once, so records cannot be told apart; make the key ({string.Join(", ", _key)}) unique in what the source returns");
 
+    /// <summary>
+    /// Throws unless <paramref name="key"/> sorts after <paramref name="previous"/> (the key handed on before it, or
+    /// <c>null</c>): merging with the stored records needs every key once, in byte order.
+    /// </summary>
+    public void EnsureAfter(string? previous, string key)
+    {
+        if (previous is not null && RecordKeyOrder.Instance.Compare(previous, key) >= 0)
+        {
+            throw previous == key
+                ? Repeated(key)
+                : SluiceException.Fatal($"{Description}: key '{key}' came after '{previous}'; diffing needs keys in byte order (COLLATE \"C\" on a UTF-8 database)");
+        }
+    }
+
     public void Dispose() => _fingerprint.Dispose();
 
     /// <summary>Whether every watched value now is stored, and the same; true when nothing is watched.</summary>

@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using Sluice.Core.Connectors;
-using Sluice.Core.Errors;
 using Sluice.Core.Records;
 using Sluice.Core.State;
 
@@ -44,12 +43,7 @@ internal static class SignalDiff
         {
             var signal = keys.Current;
             var key = signal.Key;
-            if (previous is not null && RecordKeyOrder.Instance.Compare(previous, key) >= 0)
-            {
-                throw previous == key
-                    ? diff.Repeated(key)
-                    : SluiceException.Fatal($"{diff.Description}: key '{key}' came after '{previous}'; diffing needs keys in byte order (COLLATE \"C\" on a UTF-8 database)");
-            }
+            diff.EnsureAfter(previous, key);
 
             previous = key;
             while (pending is { } gone && RecordKeyOrder.Instance.Compare(gone.Key, key) < 0)

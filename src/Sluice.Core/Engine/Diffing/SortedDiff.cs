@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using Sluice.Core.Errors;
 using Sluice.Core.Records;
 using Sluice.Core.State;
 
@@ -35,12 +34,7 @@ internal static class SortedDiff
         {
             var record = source.Current;
             var key = record.Key;
-            if (previous is not null && RecordKeyOrder.Instance.Compare(previous, key) >= 0)
-            {
-                throw previous == key
-                    ? diff.Repeated(key)
-                    : SluiceException.Fatal($"{diff.Description}: key '{key}' came after '{previous}'; diffing needs keys in byte order (COLLATE \"C\" on a UTF-8 database)");
-            }
+            diff.EnsureAfter(previous, key);
 
             previous = key;
 

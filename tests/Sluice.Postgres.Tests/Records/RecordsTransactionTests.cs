@@ -100,7 +100,7 @@ public sealed class RecordsTransactionTests
     }
 
     /// <summary>
-    /// The real state store, except that the run's <c>dieAtCommit</c>-th commit is never made: the process "died" after
+    /// The real state store, except that the run's <c>dieAtCommit</c>-th batch commit is never made: the process "died" after
     /// the destination wrote that batch and before the commit. Everything else goes to the real lease.
     /// </summary>
     private sealed class DyingStore(ISyncStateStore store, int dieAtCommit) : ISyncStateStore
@@ -140,15 +140,25 @@ public sealed class RecordsTransactionTests
 
             public Task CommitBatchAsync(BatchCommit commit, CancellationToken ct) => CommitBatchesAsync([commit], ct);
 
-            public Task CommitBatchesAsync(IReadOnlyList<BatchCommit> commits, CancellationToken ct)
+            public async Task CommitBatchesAsync(IReadOnlyList<BatchCommit> commits, CancellationToken ct)
             {
-                if (++owner._commits >= owner._dieAtCommit)
+                // The engine hands several acknowledged batches to one call when they queue up (a group commit), so
+                // batches are counted, not calls: the ones before the dying one are committed, as smaller groups would be.
+                var before = owner._commits;
+                owner._commits += commits.Count;
+                if (owner._commits >= owner._dieAtCommit)
                 {
+                    var made = owner._dieAtCommit - 1 - before;
+                    if (made > 0)
+                    {
+                        await inner.CommitBatchesAsync([.. commits.Take(made)], ct);
+                    }
+
                     owner.Died = true;
                     throw new InvalidOperationException("the process died between the destination's write and the commit");
                 }
 
-                return inner.CommitBatchesAsync(commits, ct);
+                await inner.CommitBatchesAsync(commits, ct);
             }
 
             // A dead process records nothing more.

@@ -73,9 +73,13 @@ public sealed class PostgresSyncStateView : ISyncStateView
                        (SELECT count(*) FROM {_schema.Name}.dead_letters w WHERE w.sync_id = s.id AND w.kind = 'waiting' AND w.replayed_at IS NULL),
                        (SELECT count(*) FROM {_schema.Name}.dead_letters q WHERE q.sync_id = s.id AND q.kind = 'quarantined' AND q.replayed_at IS NULL),
                        (SELECT count(*) FROM {_schema.Name}.dead_letters n WHERE n.sync_id = s.id AND n.run_id = r.id AND n.kind NOT IN ('waiting', 'quarantined') AND n.replayed_at IS NULL),
-                       (SELECT count(*) FROM {_schema.Name}.record_state k WHERE k.sync_id = s.id AND k.run_id = r.id AND k.skip_reason IS NOT NULL)
+                       (SELECT count(*) FROM {_schema.Name}.record_state k WHERE k.sync_id = s.id AND k.run_id = r.id AND k.skip_reason IS NOT NULL),
+                       p.status = 'failed', p.error
                 FROM {_schema.Name}.syncs s
                 LEFT JOIN LATERAL (SELECT * FROM {_schema.Name}.runs r WHERE r.sync_id = s.id ORDER BY r.id DESC LIMIT 1) r ON true
+                LEFT JOIN LATERAL (
+                    SELECT f.status, f.error FROM {_schema.Name}.runs f
+                    WHERE f.sync_id = s.id AND f.id < r.id AND f.status <> 'running' ORDER BY f.id DESC LIMIT 1) p ON r.status = 'running'
                 LEFT JOIN {_schema.Name}.checkpoints c ON c.sync_id = s.id
                 ORDER BY s.name
                 """);
@@ -102,6 +106,9 @@ public sealed class PostgresSyncStateView : ISyncStateView
                 Quarantined = reader.GetInt64(15),
                 LastRunDeadLetters = reader.GetInt64(16),
                 LastRunSkipped = reader.GetInt64(17),
+                FailureBeforeRunning = !reader.IsDBNull(18) && reader.GetBoolean(18)
+                    ? (reader.IsDBNull(19) ? "no error recorded" : StoredText.Read(reader.GetString(19)))
+                    : null,
             });
         }
 

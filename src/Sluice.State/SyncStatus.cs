@@ -43,6 +43,18 @@ public sealed record SyncStatus(
     /// </summary>
     public long LastRunSkipped { get; init; }
 
-    /// <summary>Whether the sync's latest run failed: until a run succeeds, it needs attention.</summary>
-    public bool LastRunFailed => LastRunStatus == "failed";
+    /// <summary>
+    /// While the latest run is still running (or its process died in it), the error of the run before it when that one
+    /// failed: a retry in progress does not clear a failure (read by <see cref="PostgresSyncStateView.StatusAsync"/>; null elsewhere).
+    /// </summary>
+    public string? FailureBeforeRunning { get; init; }
+
+    /// <summary>
+    /// Whether the sync's latest finished run failed (a run still in progress does not count yet): until a run
+    /// succeeds, it needs attention.
+    /// </summary>
+    public bool LastRunFailed => LastRunStatus == "failed" || (LastRunStatus == "running" && FailureBeforeRunning is not null);
+
+    /// <summary>The error of the failure <see cref="LastRunFailed"/> reports.</summary>
+    public string? FailureError => LastRunStatus == "failed" ? LastRunError : FailureBeforeRunning;
 }

@@ -62,7 +62,7 @@ public sealed record SyncHealth(string Name, string Schedule, SlotHealthSyncProg
 
         if (LastRunFailed)
         {
-            var error = Status?.LastRunError ?? "no error recorded";
+            var error = Status?.FailureError ?? "no error recorded";
             reasons.Add(error.Contains("max_rejected", StringComparison.Ordinal)
                 ? new("max_rejected", $"last run stopped by max_rejected: {error}")
                 : new("failed", $"last run failed: {error}"));

@@ -91,6 +91,32 @@ public sealed class UnstorableTextTests
         Assert.Equal(("failed", "internal error: key 'x\u0000\udc00'"), (status.LastRunStatus, status.LastRunError));
     }
 
+    [Fact]
+    public async Task A_failure_stays_reported_while_the_next_run_is_still_running_and_a_success_clears_it()
+    {
+        await using var db = await TestPostgres.CreateDataSourceAsync(nameof(A_failure_stays_reported_while_the_next_run_is_still_running_and_a_success_clears_it));
+        var store = await PostgresStateStore.OpenAsync(db);
+        await using (var lease = (await store.TryAcquireAsync(SyncName, default))!)
+        {
+            var failed = await lease.StartRunAsync(RunKind.Incremental, default);
+            await lease.FinishRunAsync(failed, new RunOutcome(RunStatus.Failed, "the write key was refused"), null, default);
+            await lease.StartRunAsync(RunKind.Incremental, default); // a retry in progress (or its process died in it)
+        }
+
+        var retrying = Assert.Single(await store.StatusAsync(default));
+        Assert.Equal(("running", true, "the write key was refused"), (retrying.LastRunStatus, retrying.LastRunFailed, retrying.FailureError));
+
+        await using (var lease = (await store.TryAcquireAsync(SyncName, default))!)
+        {
+            var succeeded = await lease.StartRunAsync(RunKind.Incremental, default);
+            await lease.FinishRunAsync(succeeded, new RunOutcome(RunStatus.Succeeded, null), null, default);
+            await lease.StartRunAsync(RunKind.Incremental, default);
+        }
+
+        var cleared = Assert.Single(await store.StatusAsync(default));
+        Assert.Equal(("running", false, null), (cleared.LastRunStatus, cleared.LastRunFailed, cleared.FailureError));
+    }
+
     private static async Task<RunResult> RunAsync(PostgresStateStore store, EchoDestination destination)
     {
         var source = new KeyListSource([.. Keys, PoisonKey]);

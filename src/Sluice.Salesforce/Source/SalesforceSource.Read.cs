@@ -145,13 +145,12 @@ internal sealed partial class SalesforceSource
                 }
 
                 columns ??= HeaderColumns(row.Header);
-                var values = ValuesOf(columns, row.Cells);
-                var id = (string)values[_id]!;
-                var stampMs = StampMs(values);
+                var id = row.Cells.GetString(columns[_id]);
+                var stampMs = StampMs(row.Cells, columns[_stamp]);
                 MaxMs = MaxMs is { } max ? Math.Max(max, stampMs) : stampMs;
                 _sequence = _window.Add(id, stampMs, deleted: false, loaded: true);
                 var position = Position(row, loading: true);
-                yield return Upsert(values, position, ChangeKinds.Added);
+                yield return Loaded(columns, row.Cells, id, stampMs, position);
             }
 
             // The poll that follows reads again from the lookback before the newest stamp loaded: records committed late,
@@ -481,6 +480,29 @@ internal sealed partial class SalesforceSource
                 Kind = kind,
                 Version = StampMs(values).ToString(CultureInfo.InvariantCulture),
             };
+
+        /// <summary>
+        /// A loaded row as an upsert: only the requested fields are parsed, straight into the change's values (the load's
+        /// rows are all added, so <c>CreatedDate</c> and <c>IsDeleted</c> are not needed unless requested).
+        /// </summary>
+        private Change Loaded(int[] columns, Utf8CsvReader cells, string id, long stampMs, SourcePosition position)
+        {
+            var values = new object?[_requested.Length];
+            for (var i = 0; i < values.Length; i++)
+            {
+                var field = _requested[i];
+                var cell = columns[field];
+                values[i] = field == _id ? id
+                    : cell >= 0 && cell < cells.Count ? SourceValues.FromUtf8Cell(cells, cell, _resolved.Select[field].Type)
+                    : null;
+            }
+
+            return new Change(id, ChangeOperation.Upsert, values, position)
+            {
+                Kind = ChangeKinds.Added,
+                Version = stampMs.ToString(CultureInfo.InvariantCulture),
+            };
+        }
 
         private Change Delete(object?[] values, SourcePosition position)
         {

@@ -90,14 +90,22 @@ public sealed class Change(string key, ChangeOperation operation, object?[] valu
     /// This change with other values (the same key, operation, position and what the engine knows of it): a processor's
     /// lookup widens a record by the columns it adds before the record is encoded again.
     /// </summary>
-    public Change WithValues(object?[] values) => new(Key, Operation, values, Position)
+    public Change WithValues(object?[] values) => Copy(values, Fingerprint);
+
+    /// <summary>This change with the fingerprint of the values the mapping reads (everything else the same).</summary>
+    public Change WithFingerprint(byte[] fingerprint) => Copy(Values, fingerprint);
+
+    /// <summary>Every property a source or the engine set, carried over: what is left out here is lost downstream.</summary>
+    private Change Copy(object?[] values, byte[]? fingerprint) => new(Key, Operation, values, Position)
     {
         Kind = Kind,
-        Fingerprint = Fingerprint,
+        Fingerprint = fingerprint,
         Watched = Watched,
         Previous = Previous,
         StoredAt = StoredAt,
         Version = Version,
+        Origin = Origin,
+        OwnWrite = OwnWrite,
         TraceParent = TraceParent,
     };
 

@@ -204,6 +204,13 @@ internal sealed class ModelCdcSource : ISource
     /// The records of <paramref name="keys"/> computed now, in one statement, each at <paramref name="at"/>; a key the model
     /// no longer has (its primary row deleted, or filtered out) is a delete.
     /// </summary>
+    /// <remarks>
+    /// The statement sees every transaction the stream has decoded, with one theoretical exception: PostgreSQL flushes a
+    /// commit record (which the walsender may then decode and send) a moment before it marks the transaction visible to
+    /// new snapshots. A recompute that lands in that window computes the record without that transaction; the next
+    /// change that names the record, or `sluice sync --full`, brings it level. Closing it would need the transaction's
+    /// id here (pgoutput's Begin carries it) and a wait until a snapshot sees it.
+    /// </remarks>
     private async IAsyncEnumerable<Change> RecomputeAsync(string sql, int width, IReadOnlyList<string> watched, HashSet<string> keys, CdcPosition at, [EnumeratorCancellation] CancellationToken ct)
     {
         if (keys.Count == 0)

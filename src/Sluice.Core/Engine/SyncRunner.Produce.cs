@@ -65,7 +65,9 @@ public sealed partial class SyncRunner
                 {
                     if (!input.TryRead(out var chunk))
                     {
-                        if (streams && covered > 0 && !await MoreWithinAsync(flushWindow - runner._time.GetElapsedTime(firstCovered)))
+                        // A diffed stream moves on without records when what changed left them as they were (an
+                        // order's note edited): its position is committed all the same, so that its slot can advance.
+                        if (streams && (covered > 0 || (moved && sync.Source.Diff is not null)) && !await MoreWithinAsync(flushWindow - runner._time.GetElapsedTime(firstCovered)))
                         {
                             await FlushAsync();
                         }
@@ -81,6 +83,11 @@ public sealed partial class SyncRunner
                     {
                         if (change.IsProgress)
                         {
+                            if (covered == 0 && !moved)
+                            {
+                                firstCovered = runner._time.GetTimestamp();
+                            }
+
                             last = change.Position;
                             moved = true;
                             continue;

@@ -67,7 +67,7 @@ internal sealed partial class CdcSource
                         break;
                     case RelationMessage relation:
                         relations[relation.RelationId] = byOid.TryGetValue(relation.RelationId, out var table)
-                            ? CdcRelation.Build(relation, table, request.Columns, request.Watched, await TypesAsync(types, relation, ct))
+                            ? CdcRelation.Build(relation, table, request.Columns, WatchedOf?.Invoke(table) ?? request.Watched, await TypesAsync(types, relation, ct))
                             : CdcRelation.Ignored;
                         break;
                     case InsertMessage or UpdateMessage or DeleteMessage:

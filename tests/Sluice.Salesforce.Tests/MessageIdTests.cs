@@ -1,8 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
-using Sluice.Core.Mapping;
 using Sluice.Core.Connectors;
 using Sluice.Core.Errors;
+using Sluice.Core.Mapping;
 using Sluice.Core.Records;
 using Sluice.Testing.Doubles;
 

@@ -2,6 +2,7 @@ using Sluice.Bench.Cdc;
 using Sluice.Bench.Dashboard;
 using Sluice.Bench.Diff;
 using Sluice.Bench.Fuzz;
+using Sluice.Bench.Harness;
 using Sluice.Bench.Ingest;
 using Sluice.Bench.Records;
 using Sluice.Bench.ReverseEtl;
@@ -82,7 +83,7 @@ try
     {
         "reverse-etl" => await ReverseEtlBenchmark.RunAsync(ReverseEtlOptions.Parse(args[1..]), cancellation.Token),
         "diff" => await DiffBenchmark.RunAsync(DiffOptions.Parse(args[1..]), cancellation.Token),
-        "ingest" => await IngestBenchmark.RunAsync(IngestOptions.Parse(args[1..]), cancellation.Token),
+        "ingest" => await SteadyClientProcess.RunAsync(args, () => IngestBenchmark.RunAsync(IngestOptions.Parse(args[1..]), cancellation.Token), cancellation.Token),
         "cdc" => await CdcBenchmark.RunAsync(CdcOptions.Parse(args[1..]), cancellation.Token),
         "salesforce" => await SalesforceBenchmark.RunAsync(SalesforceOptions.Parse(args[1..]), cancellation.Token),
         "salesforce-source" => await Sluice.Bench.SalesforceSource.SalesforceSourceBenchmark.RunAsync(Sluice.Bench.SalesforceSource.SalesforceSourceBenchOptions.Parse(args[1..]), cancellation.Token),

@@ -12,6 +12,7 @@ using Sluice.Server.Admin;
 using Sluice.Server.Dashboard;
 using Sluice.Server.Hosting;
 using Sluice.Server.Ingest;
+using Sluice.Server.Ingest.Internal;
 using Sluice.Server.Internal;
 using Sluice.Server.Notifications;
 using Sluice.Server.Scheduling;
@@ -46,7 +47,7 @@ public sealed class SluiceServer(SluiceWorkspace workspace, ILoggerFactory logs)
         var httpLog = logs.CreateLogger("Sluice.Server.Http");
 
         // The ingest API: what connectors receive over HTTP, mounted as they contribute it.
-        var ingest = NewApp(listen, server.Tls is { } tls && listen.StartsWith("https://", StringComparison.OrdinalIgnoreCase) ? ServerCertificate.Load(tls) : null);
+        var ingest = NewApp(listen, server.Tls is { } tls && listen.StartsWith("https://", StringComparison.OrdinalIgnoreCase) ? ServerCertificate.Load(tls) : null, ingestTransport: true);
         ingest.UseUnhandledRequestErrors(httpLog);
         ingest.UseHostCheck(allowed);
         ingest.MapHealthProbes(workspace, httpLog);
@@ -124,7 +125,7 @@ public sealed class SluiceServer(SluiceWorkspace workspace, ILoggerFactory logs)
         }
     }
 
-    private static WebApplication NewApp(string url, X509Certificate2? certificate, Action<IServiceCollection>? services = null)
+    private static WebApplication NewApp(string url, X509Certificate2? certificate, Action<IServiceCollection>? services = null, bool ingestTransport = false)
     {
         // No reloadable appsettings.json: Sluice has none, and the watcher behind it follows the whole working directory,
         // subdirectories included. Run beside a busy directory (a PostgreSQL data directory, logs) it read every file
@@ -149,6 +150,11 @@ public sealed class SluiceServer(SluiceWorkspace workspace, ILoggerFactory logs)
                 kestrel.ConfigureHttpsDefaults(https => https.ServerCertificate = certificate);
             }
         });
+        if (ingestTransport)
+        {
+            builder.WebHost.UseSockets(IngestTransport.Configure);
+        }
+
         builder.Services.AddSingleton<IHostLifetime, PassiveHostLifetime>();
         services?.Invoke(builder.Services);
         return builder.Build();

@@ -40,6 +40,7 @@ internal sealed class ChildProcess : IAsyncDisposable
             start.ArgumentList.Add(arg);
         }
 
+        SteadyClientProcess.RestoreEnvironment(start);
         var log = new StreamWriter(logPath, append: false) { AutoFlush = true };
         var process = new Process { StartInfo = start };
         process.OutputDataReceived += (_, e) => Append(log, e.Data);

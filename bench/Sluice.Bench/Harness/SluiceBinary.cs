@@ -24,6 +24,7 @@ internal static class SluiceBinary
             UseShellExecute = false,
         };
         start.ArgumentList.Add("--version");
+        SteadyClientProcess.RestoreEnvironment(start);
 
         using var build = Process.Start(start) ?? throw new InvalidOperationException("could not start ./sluice");
         var stdout = build.StandardOutput.ReadToEndAsync(ct);

@@ -31,6 +31,9 @@ public static class IngestEventKind
 /// <summary>The durable ingest queue: <see cref="EnqueueAsync"/> completes only once the events are committed in PostgreSQL.</summary>
 public interface IIngestQueue
 {
-    /// <summary>Commits the events (sharing the commit with concurrent callers); throws a classified <c>SluiceException</c> when it cannot.</summary>
+    /// <summary>
+    /// Commits the events (sharing the commit with concurrent callers); throws a classified <c>SluiceException</c> when it
+    /// cannot. The payloads are copied before the call first yields: the caller may reuse their memory once it returns.
+    /// </summary>
     Task EnqueueAsync(IReadOnlyList<IngestEvent> events, CancellationToken ct);
 }

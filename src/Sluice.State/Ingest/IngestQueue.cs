@@ -154,11 +154,7 @@ public sealed partial class IngestQueue : IIngestQueue, IAsyncDisposable
         try
         {
             await CommitAsync(batch, events);
-            foreach (var request in batch)
-            {
-                request.Completion.TrySetResult();
-            }
-
+            Answer(batch, null);
             return;
         }
         catch (Exception e)
@@ -168,11 +164,7 @@ public sealed partial class IngestQueue : IIngestQueue, IAsyncDisposable
 
         if (error.IsRetryable || batch.Count == 1)
         {
-            foreach (var request in batch)
-            {
-                request.Completion.TrySetException(error);
-            }
-
+            Answer(batch, error);
             return;
         }
 
@@ -180,6 +172,26 @@ public sealed partial class IngestQueue : IIngestQueue, IAsyncDisposable
         {
             await CommitOrFailAsync([request], request.Rows.Count);
         }
+    }
+
+    /// <summary>
+    /// Completes the callers of a committed (or failed) batch. Their continuations — writing each answer to its
+    /// connection — run one after another on one thread-pool thread, not on this writer (which goes on to the next
+    /// batch at once) and not on a thread each: one hand-off per transaction instead of one per request, which on a
+    /// machine of few cores is a wake-up and a context switch saved per request.
+    /// </summary>
+    private static void Answer(List<Pending> batch, SluiceException? error)
+    {
+        ThreadPool.UnsafeQueueUserWorkItem(
+            static answers =>
+            {
+                foreach (var request in answers.Requests)
+                {
+                    _ = answers.Error is null ? request.Completion.TrySetResult() : request.Completion.TrySetException(answers.Error);
+                }
+            },
+            new Answers(batch.ToArray(), error),
+            preferLocal: false);
     }
 
     /// <summary>
@@ -275,6 +287,9 @@ public sealed partial class IngestQueue : IIngestQueue, IAsyncDisposable
     {
         public IngestCopyRows Rows { get; } = rows;
 
-        public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        /// <summary>Completed by <see cref="Answer"/> on a thread of its own, so its continuations may run there, inline.</summary>
+        public TaskCompletionSource Completion { get; } = new();
     }
+
+    private sealed record Answers(Pending[] Requests, SluiceException? Error);
 }

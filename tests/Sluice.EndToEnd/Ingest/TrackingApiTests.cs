@@ -120,6 +120,51 @@ public sealed class TrackingApiTests
     }
 
     [Fact]
+    public async Task Concurrent_batches_are_each_stored_as_sent_while_the_API_reuses_its_buffers()
+    {
+        await using var api = await StartAsync(nameof(Concurrent_batches_are_each_stored_as_sent_while_the_API_reuses_its_buffers));
+
+        // Many requests at once, of different sizes, so the pooled buffers each request normalises into are handed from
+        // one request to the next while others are still being committed.
+        var bodies = Enumerable.Range(0, 60).Select(r => "{\"batch\":[" + string.Join(",", Enumerable.Range(0, 1 + (r * 7 % 40)).Select(i => Event(r, i))) + "]}").ToList();
+        var answers = await Task.WhenAll(bodies.Select(b => api.PostAsync("/v1/batch", b)));
+
+        Assert.All(answers, a => Assert.Equal(200, a.Status));
+        await using var command = api.Db.CreateCommand("SELECT payload FROM sluice.ingest_queue");
+        var stored = new Dictionary<string, string>(StringComparer.Ordinal);
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                var json = Encoding.UTF8.GetString((byte[])reader.GetValue(0));
+                using var document = JsonDocument.Parse(json);
+                stored.Add(document.RootElement.GetProperty("messageId").GetString()!, json);
+            }
+        }
+
+        Assert.True(TrackingRoute.TryResolve("/v1/batch", out var route));
+        var expected = bodies.SelectMany(body =>
+        {
+            Assert.True(PayloadParser.TryParse(Encoding.UTF8.GetBytes(body), route, out var parsed, out var error), error);
+            return parsed.Events.Select(e =>
+            {
+                var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+                using (var writer = new Utf8JsonWriter(buffer, SegmentEventWriter.WriterOptions))
+                {
+                    SegmentEventWriter.Write(writer, e, SegmentTimestamps.NowTicks(api.Time), omitWriteKey: true);
+                }
+
+                return (e.MessageId, Json: Encoding.UTF8.GetString(buffer.WrittenSpan));
+            }).ToList();
+        }).ToList();
+        Assert.Equal(expected.Count, stored.Count);
+        Assert.All(expected, e => Assert.Equal(e.Json, stored[e.MessageId]));
+
+        static string Event(int request, int i) =>
+            $$"""{"type":"track","messageId":"r{{request}}-{{i}}","userId":"u{{request}}","event":"E {{request}}/{{i}}","properties":{"pad":"{{new string((char)('a' + (request % 26)), ((request * 131) + (i * 17)) % 900)}}"}""" + "}";
+    }
+
+    [Fact]
     public async Task Basic_auth_and_the_body_writeKey_pick_the_source_and_the_key_is_not_stored()
     {
         await using var api = await StartAsync(nameof(Basic_auth_and_the_body_writeKey_pick_the_source_and_the_key_is_not_stored));

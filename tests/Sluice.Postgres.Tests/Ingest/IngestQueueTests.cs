@@ -83,6 +83,25 @@ public sealed class IngestQueueTests
     }
 
     [Fact]
+    public async Task A_caller_slow_to_take_its_answer_holds_up_neither_the_writer_nor_the_callers_of_other_commits()
+    {
+        await using var db = await CreateAsync(nameof(A_caller_slow_to_take_its_answer_holds_up_neither_the_writer_nor_the_callers_of_other_commits));
+        await using var queue = db.Queue(new IngestQueueOptions { Writers = 1 });
+        using var release = new ManualResetEventSlim();
+
+        // The first caller's continuation blocks its thread (as a slow answer write would) until the second caller is answered.
+        var first = queue.EnqueueAsync([Event("web", 1)], default).ContinueWith(_ => release.Wait(TimeSpan.FromSeconds(60)), TaskContinuationOptions.ExecuteSynchronously);
+        await Eventually.HoldsAsync(() => queue.Transactions == 1, "the first request committed");
+
+        // The one writer commits the next request, and its caller is answered, while the first caller's thread is still held.
+        await queue.EnqueueAsync([Event("web", 2)], default).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.False(first.IsCompleted);
+        release.Set();
+        Assert.True(await first);
+        Assert.Equal(2, await db.CountAsync());
+    }
+
+    [Fact]
     public async Task A_batch_is_cut_at_the_event_limit_and_a_request_is_never_split()
     {
         await using var db = await CreateAsync(nameof(A_batch_is_cut_at_the_event_limit_and_a_request_is_never_split));

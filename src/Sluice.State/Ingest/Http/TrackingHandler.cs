@@ -55,23 +55,24 @@ internal sealed class TrackingHandler(IngestApiOptions options, WriteKeyDirector
             return IngestHttp.Error(request, HttpStatusCode.BadRequest, SegmentAnswers.InvalidWriteKey);
         }
 
-        return await sink.StoreAsync(request, ToIngestEvents(payload, source, body.Bytes.Length)) ?? IngestHttp.Success(request);
+        // The normalised events live in a pooled buffer until the queue has taken them (it copies them as COPY rows).
+        using var normalised = new PooledBufferWriter(body.Bytes.Length + (payload.Events.Count * AddedBytesPerEvent));
+        return await sink.StoreAsync(request, ToIngestEvents(payload, source, normalised)) ?? IngestHttp.Success(request);
     }
 
     /// <summary>
     /// Every event of one request gets the same <c>receivedAt</c>, as in Segment. The normalised events are written one
-    /// after another into one buffer for the request, and each event's payload is a slice of it: one allocation per
-    /// request rather than one per event.
+    /// after another into one buffer for the request, and each event's payload is a slice of it: one buffer per
+    /// request rather than an array per event.
     /// </summary>
-    private List<IngestEvent> ToIngestEvents(ParsedPayload payload, string source, int bodyBytes)
+    private List<IngestEvent> ToIngestEvents(ParsedPayload payload, string source, PooledBufferWriter buffer)
     {
         var receivedAtTicks = SegmentTimestamps.NowTicks(options.Time);
         var receivedAt = new DateTimeOffset(receivedAtTicks, TimeSpan.Zero);
         var events = new List<IngestEvent>(payload.Events.Count);
         var traceParent = IngestTrace.Current();
 
-        // The body, plus what normalising adds to each event (type, messageId, receivedAt, timestamp): rarely regrown.
-        var buffer = new ArrayBufferWriter<byte>(bodyBytes + (payload.Events.Count * AddedBytesPerEvent));
+        // Sized for the body, plus what normalising adds to each event (type, messageId, receivedAt, timestamp): rarely regrown.
         using var writer = new Utf8JsonWriter(buffer, SegmentEventWriter.WriterOptions);
         Span<int> ends = payload.Events.Count <= 512 ? stackalloc int[payload.Events.Count] : new int[payload.Events.Count];
         for (var i = 0; i < payload.Events.Count; i++)

@@ -139,7 +139,11 @@ public sealed class PostgresConnectionOptions
     public NpgsqlDataSource CreateDataSource() => CreateDataSource(TimeProvider.System);
 
     /// <param name="time">The clock that times out a <c>password_command</c> and decides when its token is refreshed.</param>
-    public NpgsqlDataSource CreateDataSource(TimeProvider time)
+    public NpgsqlDataSource CreateDataSource(TimeProvider time) => CreateDataSource(time, null);
+
+    /// <param name="time">The clock that times out a <c>password_command</c> and decides when its token is refreshed.</param>
+    /// <param name="configure">Changes to this one data source (a pool size, a session set-up), after the connection's own.</param>
+    public NpgsqlDataSource CreateDataSource(TimeProvider time, Action<NpgsqlDataSourceBuilder>? configure)
     {
         var verifies = SslMode is SslMode.VerifyCA or SslMode.VerifyFull;
         // Npgsql refuses its own verify modes next to a validation callback: the callback does all of the checking.
@@ -159,6 +163,7 @@ public sealed class PostgresConnectionOptions
                 (_, ct) => passwords.GetPasswordAsync(ct));
         }
 
+        configure?.Invoke(builder);
         return builder.Build();
     }
 

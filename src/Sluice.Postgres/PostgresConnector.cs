@@ -37,6 +37,11 @@ public sealed class PostgresConnector : IConnector, IHealthReporting, IWriteBack
     {
         var (options, dataSource) = Open(connection, resources);
         var source = sync.Source;
+        if (Sources.Models.ModelSourceOptions.IsRequested(source) && CdcSourceOptions.IsRequested(source))
+        {
+            return new Sources.Models.ModelCdcSource(dataSource, options, Sources.Models.ModelSourceOptions.Bind(sync), resources.Time);
+        }
+
         if (CdcSourceOptions.IsRequested(source))
         {
             return PollingFallbackSource.Create(sync, dataSource, options, () => new CdcSource(dataSource, options, CdcSourceOptions.Bind(sync), resources.Time));

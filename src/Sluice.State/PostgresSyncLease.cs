@@ -368,10 +368,24 @@ internal sealed class PostgresSyncLease(NpgsqlDataSource dataSource, StateSchema
 
         if (keys.Count > 0)
         {
+            // Entries whose keys the ledger holds none of (a sync's first load) are plainly inserted: ON CONFLICT's
+            // speculative insertion cost a third more for 100,000 new entries. Whether any is stored is asked first — a
+            // sync without any entry in one index probe, else one probe per key, stopping at the first found — in the
+            // same statement (one snapshot; only this lease commits the sync's entries), and a key found takes the upsert.
             batch.BatchCommands.Add(Command(
                 $"""
+                WITH stored AS (
+                    SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM {schema.Name}.record_state WHERE sync_id = $1) THEN false
+                                ELSE EXISTS (SELECT 1 FROM unnest($2::text[]) AS p(k)
+                                             WHERE (SELECT true FROM {schema.Name}.record_state e WHERE e.sync_id = $1 AND e.record_key = p.k))
+                           END AS found),
+                fresh AS (
+                    INSERT INTO {schema.Name}.record_state (sync_id, record_key, fingerprint, watched_values, status, destination_id, origin, run_id, updated_at, skip_reason)
+                    SELECT $1, k, f, w::jsonb, s, d, o, $8, now(), r FROM unnest($2::text[], $3::bytea[], $4::text[], $5::text[], $6::text[], $7::text[], $9::text[]) AS u(k, f, w, s, d, o, r)
+                    WHERE NOT (SELECT found FROM stored))
                 INSERT INTO {schema.Name}.record_state (sync_id, record_key, fingerprint, watched_values, status, destination_id, origin, run_id, updated_at, skip_reason)
                 SELECT $1, k, f, w::jsonb, s, d, o, $8, now(), r FROM unnest($2::text[], $3::bytea[], $4::text[], $5::text[], $6::text[], $7::text[], $9::text[]) AS u(k, f, w, s, d, o, r)
+                WHERE (SELECT found FROM stored)
                 ON CONFLICT (sync_id, record_key) DO UPDATE
                     SET fingerprint = EXCLUDED.fingerprint, watched_values = EXCLUDED.watched_values, status = EXCLUDED.status,
                         destination_id = coalesce(EXCLUDED.destination_id, record_state.destination_id), origin = EXCLUDED.origin,

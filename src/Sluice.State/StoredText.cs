@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 
@@ -20,6 +21,9 @@ namespace Sluice.State;
 internal static class StoredText
 {
     private const char Marker = '\uffff';
+
+    /// <summary>U+0000 and every surrogate, paired or not: what makes a string worth a closer look.</summary>
+    private static readonly SearchValues<char> NulOrSurrogate = SearchValues.Create(NulAndSurrogates());
 
     /// <summary>The form of <paramref name="value"/> that a <c>text</c> column can hold.</summary>
     public static string Store(string value)
@@ -122,22 +126,35 @@ internal static class StoredText
         return result.ToString();
     }
 
+    /// <summary>
+    /// Whether <paramref name="value"/> holds what a <c>text</c> column cannot (or starts with the marker). Runs for every key
+    /// and message id of every committed batch, so the common answer (no) comes from one vectorized search; only from the
+    /// first NUL or surrogate on is the string walked char by char, to tell a valid pair from a lone half.
+    /// </summary>
     private static bool NeedsEscaping(string value)
     {
-        if (value.Length > 0 && value[0] == Marker)
+        var text = value.AsSpan();
+        if (text.Length > 0 && text[0] == Marker)
         {
             return true;
         }
 
-        for (var i = 0; i < value.Length; i++)
+        // SearchValues, not the generic IndexOfAnyInRange: that one boxes each char of a span too short to vectorize.
+        var from = text.IndexOfAny(NulOrSurrogate);
+        if (from < 0)
         {
-            var c = value[i];
+            return false;
+        }
+
+        for (var i = from; i < text.Length; i++)
+        {
+            var c = text[i];
             if (c == '\0')
             {
                 return true;
             }
 
-            if (char.IsHighSurrogate(c) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
+            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
             {
                 i++;
             }
@@ -148,5 +165,16 @@ internal static class StoredText
         }
 
         return false;
+    }
+
+    private static string NulAndSurrogates()
+    {
+        var chars = new char[1 + 0xE000 - 0xD800];
+        for (var c = 0xD800; c < 0xE000; c++)
+        {
+            chars[1 + c - 0xD800] = (char)c;
+        }
+
+        return new string(chars);
     }
 }

@@ -47,6 +47,15 @@ public sealed class FieldEncodingTests
     }
 
     [Fact]
+    public void Dates_are_written_as_the_format_string_writes_them_for_every_year()
+    {
+        foreach (var date in new[] { DateOnly.MinValue, new DateOnly(999, 1, 9), new DateOnly(2024, 2, 29), new DateOnly(2025, 10, 31), DateOnly.MaxValue })
+        {
+            Assert.Equal(date.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), SalesforceFieldEncoder.IsoDate(date));
+        }
+    }
+
+    [Fact]
     public void Currency_within_its_scale_is_sent_as_a_number()
     {
         Assert.Equal("""{"Amount":125000.50}""", Encode(Field("Amount", "currency", precision: 18, scale: 2), 125000.50m));

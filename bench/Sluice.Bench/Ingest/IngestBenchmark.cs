@@ -70,7 +70,10 @@ internal static class IngestBenchmark
             result = result with { AcceptOnly = (await run.RunAsync(AcceptPhase, paced: null, ct)).Phase };
             var (eventsTable, latency) = await run.RunAsync(EventsPhase, paced, ct);
             result = result with { EventsTable = eventsTable, Latency = latency };
-            result = result with { Warehouse = (await run.RunAsync(WarehousePhase, paced: null, ct)).Phase };
+            if (!options.NoWarehouse)
+            {
+                result = result with { Warehouse = (await run.RunAsync(WarehousePhase, paced: null, ct)).Phase };
+            }
         }
         catch (BenchFailure e)
         {
@@ -100,10 +103,13 @@ internal static class IngestBenchmark
             var watch = WatchFor(spec);
             await WarmUpAsync(load, watch, spec, sluice, ct);
 
+            var postgresAtStart = ClusterCpu.Read(session.Cluster.DataDirectory);
             var clock = Stopwatch.StartNew();
             var accept = await load.SaturateAsync(spec.Name, batches, options.Clients, clock, ct, () => ProcessSampler.ReadCpuTime(sluice.Id));
             Console.WriteLine($"{spec.Name,-12} accepted {accept.Accepted:N0} of {accept.Sent:N0} in {accept.WallSeconds:F2} s: {accept.AcceptedPerSecond:N0} events/s{Failures(accept.Failures)}");
 
+            // The server's CPU from the load's first request to the last answer (accept only) or the last event landed.
+            var postgresAtEnd = watch is null ? ClusterCpu.Read(session.Cluster.DataDirectory) : null;
             double? landedSeconds = null;
             long? landed = null;
             double? landedCpu = null;
@@ -113,6 +119,7 @@ internal static class IngestBenchmark
                 var warm = warmUp.Sum(b => (long)b.Events.Count);
                 landedSeconds = await watch.WaitAsync(warm + accept.Accepted, LastKeys(spec), clock, sluice, ct);
                 landedCpu = ProcessSampler.ReadCpuTime(sluice.Id)?.TotalSeconds;
+                postgresAtEnd = ClusterCpu.Read(session.Cluster.DataDirectory);
                 landed = await watch.CountAsync(ct) - warm;
                 Console.WriteLine($"{spec.Name,-12} landed {landed:N0} in {landedSeconds:F2} s from the first request: {landed / landedSeconds:N0} events/s");
                 tables = await TablesAsync(spec, ct);
@@ -136,6 +143,7 @@ internal static class IngestBenchmark
                 sampler.CpuTime.TotalSeconds, sampler.PeakRssBytes / 1048576.0, tables)
             {
                 CpuAtLandedSeconds = landedCpu,
+                PostgresCpuSeconds = postgresAtEnd - postgresAtStart,
                 WarmUpEvents = warmUp.Sum(b => (long)b.Events.Count),
             };
             return (phase, latency);

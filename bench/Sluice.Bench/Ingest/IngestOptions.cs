@@ -32,11 +32,15 @@ internal sealed class IngestOptions
     /// <summary><c>--accept-only</c>: the raw COPY and the accept phase only, with the latency phase in the same process (no sync).</summary>
     public bool AcceptOnly { get; init; }
 
+    /// <summary><c>--no-warehouse</c>: the raw COPY, accept-only and events-table phases only (to compare landing builds quickly).</summary>
+    public bool NoWarehouse { get; init; }
+
     public static IngestOptions Parse(IReadOnlyList<string> args)
     {
         var validate = args.Contains("--validate");
         var acceptOnly = args.Contains("--accept-only");
-        args = args.Where(a => a is not "--validate" and not "--accept-only").ToList();
+        var noWarehouse = args.Contains("--no-warehouse");
+        args = args.Where(a => a is not "--validate" and not "--accept-only" and not "--no-warehouse").ToList();
         var given = BenchArguments.Parse("ingest", args, "--events", "--clients", "--batch", "--rate", "--latency-seconds");
         var defaults = new IngestOptions();
         var options = new IngestOptions
@@ -50,6 +54,7 @@ internal sealed class IngestOptions
             Keep = given.Keep,
             Validate = validate,
             AcceptOnly = acceptOnly,
+            NoWarehouse = noWarehouse,
         };
         if (options.Events < options.BatchSize * options.Clients)
         {

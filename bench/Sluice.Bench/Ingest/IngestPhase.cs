@@ -26,6 +26,16 @@ internal sealed record IngestPhase(
     /// <summary>User+system CPU of the sluice process when the destination held every event (before any latency phase).</summary>
     public double? CpuAtLandedSeconds { get; init; }
 
+    /// <summary>
+    /// User+system CPU of the PostgreSQL cluster (every process of it) from the load's first request to its last answer
+    /// (accept only) or to the last event landed; null where it cannot be read.
+    /// </summary>
+    public double? PostgresCpuSeconds { get; init; }
+
+    /// <summary><see cref="PostgresCpuSeconds"/> per event of the load (the warm-up was before it).</summary>
+    public double? PostgresCpuMicrosecondsPerEvent =>
+        PostgresCpuSeconds is { } seconds && (Landed ?? Accept.Accepted) is > 0 and var events ? seconds * 1e6 / events : null;
+
     /// <summary>Events of the warm-up, which the process also accepted (and landed) before the load.</summary>
     public long WarmUpEvents { get; init; }
 

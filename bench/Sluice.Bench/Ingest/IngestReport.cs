@@ -34,6 +34,11 @@ internal static class IngestReport
             Row("  ÷ raw COPY", Percent(r.AcceptRatio), Verdict(r.AcceptTargetMet, $"target >= {IngestResult.AcceptRatioTarget * 100:F0}% of raw COPY queue"));
             Row("  CPU per event", accept.Accept.ServerCpuMicrosecondsPerEvent is { } us ? $"{us,9:F1} µs sluice" : "?",
                 $"sluice run's CPU during the load ÷ events accepted (target <= {IngestResult.AcceptCpuTargetMicroseconds:F0} µs); second half {accept.Accept.SecondHalfServerCpuMicrosecondsPerEvent:F1} µs");
+            if (accept.PostgresCpuMicrosecondsPerEvent is { } server)
+            {
+                Row("  PostgreSQL CPU", $"{server,9:F1} µs", "the cluster's CPU (every process) during the load ÷ events accepted");
+            }
+
             Row("", "", $"sluice run: {accept.CpuSeconds:F1} s CPU, peak RSS {accept.PeakRssMegabytes:N0} MB; the bench's clients: {accept.Accept.ClientCpuSeconds:F1} s CPU{Failed(accept.Accept)}");
         }
 
@@ -86,6 +91,12 @@ internal static class IngestReport
         {
             var landing = acceptOnly?.CpuMicrosecondsPerEvent is { } accepting ? $"; landing alone ≈ {perEvent - accepting:F1} µs (less accept only's {accepting:F1} µs)" : "";
             Row("  CPU per event", $"{perEvent,9:F1} µs", $"sluice run's CPU to accept and land each event, until the last landed{landing}");
+        }
+
+        if (phase.PostgresCpuMicrosecondsPerEvent is { } server)
+        {
+            var landing = acceptOnly?.PostgresCpuMicrosecondsPerEvent is { } accepting ? $"; landing alone ≈ {server - accepting:F1} µs (less accept only's {accepting:F1} µs)" : "";
+            Row("  PostgreSQL CPU", $"{server,9:F1} µs", $"the cluster's CPU from the first request to the last landed ÷ events{landing}");
         }
     }
 

@@ -37,6 +37,13 @@ public interface IDestination : IAsyncDisposable
     /// </summary>
     bool RemembersRecords => false;
 
+    /// <summary>
+    /// Whether <see cref="WriteAsync"/> reads nothing of a record but its payload and message id (never
+    /// <see cref="EncodedRecord.Change"/>'s values): the engine may then release a change's values as soon as it is encoded.
+    /// <c>false</c> by default.
+    /// </summary>
+    bool WritesPayloadsOnly => false;
+
     Task CheckAsync(CancellationToken ct);
 
     /// <summary>

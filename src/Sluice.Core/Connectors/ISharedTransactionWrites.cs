@@ -21,6 +21,12 @@ public interface ISharedTransactionWrites
     string Database { get; }
 
     /// <summary>
+    /// False while the destination must write in transactions of its own (its writes are marked with a replication
+    /// origin on a session of its own, <see cref="IMarksOwnWrites"/>); each is then idempotent by key.
+    /// </summary>
+    bool SharesTransactions => true;
+
+    /// <summary>
     /// Writes <paramref name="batch"/> in <paramref name="transaction"/> (a connection of the destination's own driver, to
     /// <see cref="Database"/>) and returns one result per record, in order, as <see cref="IDestination.WriteAsync"/> does.
     /// </summary>

@@ -197,10 +197,10 @@ public sealed partial class SyncRunner
         /// Whether the sync keeps a record ledger: every sync that needs per-record memory — a diffing source (its
         /// fingerprints; kinds it tells apart: added, changed, deleted), a destination that asks for it
         /// (<see cref="IDestination.RemembersRecords"/>: it hands back ids, or suppresses echoes), or processors (what they
-        /// quarantined or deferred). A cursor or event sync to a destination without ids keeps none: the send ledger already
+        /// quarantined or deferred); a stream the engine diffs (a model over CDC) as any diffing source. A cursor or event sync to a destination without ids keeps none: the send ledger already
         /// says what was sent, and one durable row per record would cost the reverse-ETL path a third of its speed.
         /// </summary>
         private bool KeepsRecordState(Change change) =>
-            (change.Kind != ChangeKinds.None && !sync.Source.Streams) || sync.Destination.RemembersRecords || sync.Processors.Count > 0 || sync.WriteBack is not null;
+            (change.Kind != ChangeKinds.None && (!sync.Source.Streams || sync.Source.Diff is not null)) || sync.Destination.RemembersRecords || sync.Processors.Count > 0 || sync.WriteBack is not null;
     }
 }

@@ -24,7 +24,7 @@ public sealed partial class SyncRunner
 
         private void DecideSharedTransactions()
         {
-            if (sync.Destination is ISharedTransactionWrites writes && lease.SharesTransactionWith(writes.Database))
+            if (sync.Destination is ISharedTransactionWrites { SharesTransactions: true } writes && lease.SharesTransactionWith(writes.Database))
             {
                 _sharedWrites = writes;
             }

@@ -15,8 +15,13 @@ public sealed class Change(string key, ChangeOperation operation, object?[] valu
 
     public ChangeOperation Operation { get; } = operation;
 
-    /// <summary>Values in the order of <see cref="Connectors.ReadRequest.Columns"/>; <c>null</c> is SQL NULL (all of them for a delete).</summary>
-    public object?[] Values { get; } = values;
+    private object?[] _values = values;
+
+    /// <summary>
+    /// Values in the order of <see cref="Connectors.ReadRequest.Columns"/>; <c>null</c> is SQL NULL (all of them for a delete).
+    /// Empty once the engine has released them (<see cref="ReleaseValues"/>).
+    /// </summary>
+    public object?[] Values => _values;
 
     /// <summary>Where the source stands once this change has been delivered.</summary>
     public SourcePosition Position { get; } = position;
@@ -87,17 +92,34 @@ public sealed class Change(string key, ChangeOperation operation, object?[] valu
     /// A diffed read hands it on after the deletes the engine finds.
     /// </summary>
     /// <summary>
+    /// Lets go of the values once nothing will read them again: the engine calls it when the change is encoded for a
+    /// destination that writes from payloads only (<see cref="Connectors.IDestination.WritesPayloadsOnly"/>) and no
+    /// processor, lookup or write-back of the sync reads the record. A batch then holds its rows' payloads and keys while
+    /// it waits for the acknowledgement and its commit, not every row's strings and boxed values as well, which the
+    /// garbage collector would otherwise copy from generation to generation.
+    /// </summary>
+    internal void ReleaseValues() => _values = [];
+
+    /// <summary>
     /// This change with other values (the same key, operation, position and what the engine knows of it): a processor's
     /// lookup widens a record by the columns it adds before the record is encoded again.
     /// </summary>
-    public Change WithValues(object?[] values) => new(Key, Operation, values, Position)
+    public Change WithValues(object?[] values) => Copy(values, Fingerprint);
+
+    /// <summary>This change with the fingerprint of the values the mapping reads (everything else the same).</summary>
+    public Change WithFingerprint(byte[] fingerprint) => Copy(Values, fingerprint);
+
+    /// <summary>Every property a source or the engine set, carried over: what is left out here is lost downstream.</summary>
+    private Change Copy(object?[] values, byte[]? fingerprint) => new(Key, Operation, values, Position)
     {
         Kind = Kind,
-        Fingerprint = Fingerprint,
+        Fingerprint = fingerprint,
         Watched = Watched,
         Previous = Previous,
         StoredAt = StoredAt,
         Version = Version,
+        Origin = Origin,
+        OwnWrite = OwnWrite,
         TraceParent = TraceParent,
     };
 

@@ -1,6 +1,7 @@
 using System.Text;
 using Npgsql;
 using Npgsql.Replication.PgOutput.Messages;
+using Sluice.Core.Connectors;
 using Sluice.Core.Records;
 using Sluice.Postgres.Sources;
 
@@ -14,12 +15,13 @@ internal sealed partial class CdcSource
     /// </summary>
     private sealed class ChangeReader(CdcSource source, bool prefixed)
     {
-        public async ValueTask<Change?> ReadAsync(PgOutputReplicationMessage message, Dictionary<uint, CdcRelation> relations, CdcPosition position, CancellationToken ct)
+        /// <param name="origin">The replication origin of the message's transaction (<c>sluice_…</c>: Sluice's own write), if it has one.</param>
+        public async ValueTask<Change?> ReadAsync(PgOutputReplicationMessage message, Dictionary<uint, CdcRelation> relations, CdcPosition position, string? origin, CancellationToken ct)
         {
             switch (message)
             {
                 case InsertMessage insert when Followed(relations, insert.Relation) is { } relation:
-                    return await UpsertAsync(relation, null, await CdcRow.ReadAsync(insert.NewRow, relation, ct), ChangeKinds.Added, position, ct);
+                    return await UpsertAsync(relation, null, await CdcRow.ReadAsync(insert.NewRow, relation, ct), ChangeKinds.Added, position, origin, ct);
                 case UpdateMessage update when Followed(relations, update.Relation) is { } relation:
                     // The old row (whole with REPLICA IDENTITY FULL, the old key when the key changed) comes first on the wire.
                     var old = update switch
@@ -28,7 +30,7 @@ internal sealed partial class CdcSource
                         IndexUpdateMessage index => await CdcRow.ReadAsync(index.Key, relation, ct),
                         _ => null,
                     };
-                    return await UpsertAsync(relation, old, await CdcRow.ReadAsync(update.NewRow, relation, ct), ChangeKinds.Changed, position, ct);
+                    return await UpsertAsync(relation, old, await CdcRow.ReadAsync(update.NewRow, relation, ct), ChangeKinds.Changed, position, origin, ct);
                 case DeleteMessage delete when Followed(relations, delete.Relation) is { } relation:
                     var gone = delete switch
                     {
@@ -36,7 +38,7 @@ internal sealed partial class CdcSource
                         KeyDeleteMessage key => await CdcRow.ReadAsync(key.Key, relation, ct),
                         _ => null,
                     };
-                    return gone is null ? null : Deleted(relation, gone, position);
+                    return gone is null ? null : Deleted(relation, gone, position, origin);
                 default:
                     return null;
             }
@@ -45,7 +47,7 @@ internal sealed partial class CdcSource
         private static CdcRelation? Followed(Dictionary<uint, CdcRelation> relations, RelationMessage relation) =>
             relations.TryGetValue(relation.RelationId, out var plan) && plan.Table is not null ? plan : null;
 
-        private async ValueTask<Change> UpsertAsync(CdcRelation relation, CdcRow? old, CdcRow row, ChangeKinds kind, CdcPosition position, CancellationToken ct)
+        private async ValueTask<Change> UpsertAsync(CdcRelation relation, CdcRow? old, CdcRow row, ChangeKinds kind, CdcPosition position, string? origin, CancellationToken ct)
         {
             var table = relation.Table!;
             var texts = row.Texts;
@@ -120,10 +122,12 @@ internal sealed partial class CdcSource
                 Watched = watched,
                 Previous = previous,
                 Version = position.ToVersion(),
+                Origin = origin,
+                OwnWrite = OwnWriteOrigin.IsOwn(origin),
             };
         }
 
-        private Change Deleted(CdcRelation relation, CdcRow old, CdcPosition position)
+        private Change Deleted(CdcRelation relation, CdcRow old, CdcPosition position, string? origin)
         {
             var table = relation.Table!;
             var values = new object?[relation.Requested.Length];
@@ -141,6 +145,8 @@ internal sealed partial class CdcSource
                 Kind = ChangeKinds.Deleted,
                 Previous = relation.Watched.Length > 0 ? Previous(relation, old) : null,
                 Version = position.ToVersion(),
+                Origin = origin,
+                OwnWrite = OwnWriteOrigin.IsOwn(origin),
             };
         }
 

@@ -47,6 +47,8 @@ internal sealed partial class CdcSource
             NpgsqlLogSequenceNumber commitLsn = default;
             var index = 0;
             CdcPosition? last = null;
+            // The replication origin of the transaction being read (set on the session that wrote it), if any.
+            string? origin = null;
             while (await PostgresCall.RunAsync(_calls, messages.MoveNextAsync()))
             {
                 Change? change = null;
@@ -56,11 +58,16 @@ internal sealed partial class CdcSource
                         commitLsn = begin.TransactionFinalLsn;
                         index = 0;
                         last = null;
+                        origin = null;
                         confirmations.Begin();
+                        break;
+                    case OriginMessage marked:
+                        // Sent after Begin, before the transaction's first change, when its session had an origin set.
+                        origin = marked.OriginName;
                         break;
                     case RelationMessage relation:
                         relations[relation.RelationId] = byOid.TryGetValue(relation.RelationId, out var table)
-                            ? CdcRelation.Build(relation, table, request.Columns, request.Watched, await TypesAsync(types, relation, ct))
+                            ? CdcRelation.Build(relation, table, request.Columns, WatchedOf?.Invoke(table) ?? request.Watched, await TypesAsync(types, relation, ct))
                             : CdcRelation.Ignored;
                         break;
                     case InsertMessage or UpdateMessage or DeleteMessage:
@@ -72,13 +79,13 @@ internal sealed partial class CdcSource
                             break;
                         }
 
-                        change = await PostgresCall.RunAsync(_calls, reader.ReadAsync(message, relations, position, ct));
+                        change = await PostgresCall.RunAsync(_calls, reader.ReadAsync(message, relations, position, origin, ct));
                         break;
                     case CommitMessage commit:
                         confirmations.End(last, commit.TransactionEndLsn);
                         break;
 
-                    // Truncate (not a row change: Sluice's own publication does not publish it), Type, Origin: nothing to send.
+                    // Truncate (not a row change: Sluice's own publication does not publish it), Type: nothing to send.
                     default:
                         break;
                 }

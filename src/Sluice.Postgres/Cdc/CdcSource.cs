@@ -47,6 +47,20 @@ internal sealed partial class CdcSource : ISource
         _time = time;
     }
 
+    /// <summary>
+    /// For a model over the stream: the columns of each followed table whose texts every change carries, new in
+    /// <see cref="Change.Watched"/> and old (from the replica identity) in <see cref="Change.Previous"/>, instead of the
+    /// request's watched columns. <c>null</c>: the request's, for every table.
+    /// </summary>
+    internal Func<CdcTable, IReadOnlyList<string>>? WatchedOf { get; init; }
+
+    /// <summary>
+    /// For a model over the stream: what a slot created with an exported snapshot reads in that snapshot instead of a copy
+    /// of the tables' rows, given the snapshot's name and the position where the stream takes over; it ends with a
+    /// <see cref="Change.Progress"/> to that position. <c>null</c>: the copy.
+    /// </summary>
+    internal Func<string, CdcPosition, CancellationToken, IAsyncEnumerable<Change>>? InitialRead { get; init; }
+
     public string Description => $"cdc of {string.Join(", ", _options.Tables)} (slot {_options.Slot})";
 
     public ChangeKinds Detects => ChangeKinds.Added | ChangeKinds.Changed | ChangeKinds.Deleted;
@@ -106,7 +120,8 @@ internal sealed partial class CdcSource : ISource
             if (start.SnapshotName is { } snapshot)
             {
                 handed = CdcPosition.Streamed(start.Confirmed, 0);
-                await foreach (var change in CopyAsync(tables, request, snapshot, handed, ct))
+                var initial = InitialRead is { } read ? read(snapshot, handed, ct) : CopyAsync(tables, request, snapshot, handed, ct);
+                await foreach (var change in initial)
                 {
                     yield return change;
                 }
@@ -171,7 +186,8 @@ internal sealed partial class CdcSource : ISource
         _ => "NOTHING",
     };
 
-    private async Task<IReadOnlyList<CdcTable>> ResolveAsync(CancellationToken ct)
+    /// <summary>The followed tables as the catalog describes them (found once).</summary>
+    internal async Task<IReadOnlyList<CdcTable>> ResolveAsync(CancellationToken ct)
     {
         if (_tables is not null)
         {

@@ -42,6 +42,20 @@ internal sealed class CdcSourceOptions
     /// <summary>The YAML section, for errors that point at a line.</summary>
     public ConfigSection? Config { get; init; }
 
+    /// <summary>The same options following <paramref name="tables"/> instead (a model's tables, once resolved).</summary>
+    public CdcSourceOptions Following(IReadOnlyList<string> tables) => new()
+    {
+        Tables = tables,
+        Start = Start,
+        Slot = Slot,
+        SlotNamed = SlotNamed,
+        Publication = Publication,
+        PublicationNamed = PublicationNamed,
+        Heartbeat = Heartbeat,
+        Watched = Watched,
+        Config = Config,
+    };
+
     /// <summary>Whether a sync's source asks for CDC (<c>cdc: true</c> or a <c>cdc:</c> mapping).</summary>
     public static bool IsRequested(ConfigSection source)
     {
@@ -81,6 +95,22 @@ internal sealed class CdcSourceOptions
             }
         }
 
+        // The destination's transition (Segment's 'transition: {column: …}'); its own binder validates the rest.
+        var watched = sync.Destination.GetSection("transition")?.GetString("column") is { } column ? new[] { column } : [];
+        var options = Follow(sync, tables, watched);
+        source.RejectUnknownKeys(["connection"]);
+        return options;
+    }
+
+    /// <summary>
+    /// The <c>cdc:</c> keys of <paramref name="sync"/>'s source (slot, publication, start, heartbeat and the guard rails)
+    /// for following <paramref name="tables"/>: a table source's, or a model's (its primary and secondary tables), with
+    /// <paramref name="watched"/> the columns whose old values the destination compares (see <see cref="Watched"/>).
+    /// </summary>
+    public static CdcSourceOptions Follow(SyncConfig sync, IReadOnlyList<string> tables, IReadOnlyList<string> watched)
+    {
+        ArgumentNullException.ThrowIfNull(sync);
+        var source = sync.Source;
         var cdc = CdcSection(source);
         var slot = cdc?.GetString("slot");
         var publication = cdc?.GetString("publication");
@@ -99,20 +129,18 @@ internal sealed class CdcSourceOptions
             Publication = publication ?? CdcNames.PublicationFor(sync.Name),
             PublicationNamed = publication is not null,
             Heartbeat = heartbeat ?? TimeSpan.FromSeconds(10),
-            // The destination's transition (Segment's 'transition: {column: …}'); its own binder validates the rest.
-            Watched = sync.Destination.GetSection("transition")?.GetString("column") is { } watched ? [watched] : [],
+            Watched = watched,
             Config = source,
         };
         ValidateName(cdc, "slot", slot);
         ValidateName(cdc, "publication", publication);
         _ = SlotHealthOptions.For(sync); // the guard-rail keys (max_lag, max_lag_time, stall_after, fallback) are cdc keys too
         cdc?.RejectUnknownKeys();
-        source.RejectUnknownKeys(["connection"]);
         return options;
     }
 
     /// <summary>The <c>cdc:</c> mapping, or null for <c>cdc: true</c>.</summary>
-    private static ConfigSection? CdcSection(ConfigSection source)
+    internal static ConfigSection? CdcSection(ConfigSection source)
     {
         try
         {

@@ -53,7 +53,7 @@ public sealed class GrantsPlan(SluiceConfig config, string? connection)
             var (schema, table) = Split(sync.Destination.GetString("table")!, wh);
             (string, string)? groups = sync.Destination.GetSection("groups")?.GetString("table") is { } groupsTable ? Split(groupsTable, wh) : null;
             var privileges = RecordsPrivileges.OnTable(RecordsDestinationOptions.ModeOf(sync.Destination), RecordsDestinationOptions.SoftDeleteOf(sync.Destination));
-            tables.Add(new RecordsTableGrant(sync.Name, schema, table, privileges, groups?.Item1, groups?.Item2));
+            tables.Add(new RecordsTableGrant(sync.Name, schema, table, privileges, groups?.Item1, groups?.Item2) { MarksOrigin = Core.Engine.TwoWay.TwoWayPairs.PairOf(config, sync) is not null });
         }
 
         return tables.Count > 0
@@ -70,14 +70,15 @@ public sealed class GrantsPlan(SluiceConfig config, string? connection)
         {
             var cdc = sync.Source.Has("cdc");
             var writeBack = WriteBackOf(sync, source);
+            var marks = writeBack is not null && Core.Engine.TwoWay.TwoWayPairs.PairOf(config, sync) is not null;
             if (sync.Source.Has("query") || sync.Source.GetString("table") is not { } name)
             {
-                reads.Add(new SourceReadGrant(sync.Name, null, null, cdc) { WriteBack = writeBack });
+                reads.Add(new SourceReadGrant(sync.Name, null, null, cdc) { WriteBack = writeBack, MarksOrigin = marks });
                 continue;
             }
 
             var (schema, table) = Split(name, source);
-            reads.Add(new SourceReadGrant(sync.Name, schema, table, cdc) { WriteBack = writeBack });
+            reads.Add(new SourceReadGrant(sync.Name, schema, table, cdc) { WriteBack = writeBack, MarksOrigin = marks });
         }
 
         return reads.Count > 0

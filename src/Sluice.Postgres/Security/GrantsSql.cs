@@ -74,6 +74,7 @@ internal static class GrantsSql
             }
         }
 
+        OriginGrant(sql, role, tables.Where(t => t.MarksOrigin).Select(t => t.Sync));
         return sql.ToString();
     }
 
@@ -123,6 +124,7 @@ internal static class GrantsSql
             }
         }
 
+        OriginGrant(sql, role, reads.Where(r => r.MarksOrigin).Select(r => r.Sync));
         return sql.ToString();
     }
 
@@ -134,6 +136,26 @@ internal static class GrantsSql
         Comment(sql, "so it needs CREATE on the database; it owns the schema and every table in it.");
         sql.Append($"GRANT CONNECT, CREATE ON DATABASE {Q(database)} TO {Q(role)};\n");
         return sql.ToString();
+    }
+
+    /// <summary>
+    /// For the directions of two-way pairs among <paramref name="syncs"/>: the replication-origin functions that mark
+    /// their writes (superuser-only until granted). Optional: without them the writes go unmarked, and an echo is still
+    /// recognised by its values.
+    /// </summary>
+    private static void OriginGrant(StringBuilder sql, string role, IEnumerable<string> syncs)
+    {
+        var marking = syncs.Distinct(StringComparer.Ordinal).ToList();
+        if (marking.Count == 0)
+        {
+            return;
+        }
+
+        sql.Append('\n');
+        Comment(sql, $"two-way ({string.Join(", ", marking)}): a sync of a pair marks its writes with a replication origin (sluice_<sync>),");
+        Comment(sql, "so change data capture on these tables reads them as Sluice's own. Optional: without it they go unmarked");
+        Comment(sql, "and an echo is recognised by its values alone.");
+        sql.Append($"GRANT EXECUTE ON FUNCTION pg_replication_origin_oid(text), pg_replication_origin_create(text), pg_replication_origin_session_setup(text) TO {Q(role)};\n");
     }
 
     private static void Connect(StringBuilder sql, string database, string role)

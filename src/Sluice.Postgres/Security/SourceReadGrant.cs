@@ -8,4 +8,7 @@ internal sealed record SourceReadGrant(string Sync, string? Schema, string? Tabl
 {
     /// <summary>The table and column the sync writes destination ids back to (<c>write_back:</c>); null when it writes none.</summary>
     public (string Schema, string Table, string? Key, string Column)? WriteBack { get; init; }
+
+    /// <summary>The sync is one direction of a two-way pair: its write-back is marked with a replication origin.</summary>
+    public bool MarksOrigin { get; init; }
 }

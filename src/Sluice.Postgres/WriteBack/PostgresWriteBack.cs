@@ -1,5 +1,6 @@
 using Npgsql;
 using Sluice.Core.Configuration;
+using Sluice.Core.Connectors;
 using Sluice.Core.Engine.WriteBack;
 
 namespace Sluice.Postgres.WriteBack;
@@ -10,17 +11,19 @@ namespace Sluice.Postgres.WriteBack;
 /// write (after a crash) changes nothing and fires no trigger, and a row holds each id exactly once.
 /// </summary>
 /// <remarks>
-/// Why the write-back does not come back as a change (no replication origin): the UPDATE changes no column the sync's
-/// mapping reads, so the record's fingerprint (over those columns) equals the one the ledger stored when it was sent,
-/// and the engine skips it — whether it arrives through the cursor (a trigger bumping <c>updated_at</c>), the diff or
-/// CDC. Marking Sluice's session with a replication origin (<c>pg_replication_origin_session_setup</c>) would need
-/// superuser or an extra grant on every source database, and would also hide a user's change made by a trigger in the
-/// same transaction; the fingerprint rule needs neither and costs one ledger query per batch, which the sync makes anyway
-/// to hand the known id to the destination.
+/// Why the write-back does not come back as a change: the UPDATE changes no column the sync's mapping reads, so the
+/// record's fingerprint (over those columns) equals the one the ledger stored when it was sent, and the engine skips it —
+/// whether it arrives through the cursor (a trigger bumping <c>updated_at</c>), the diff or CDC. That rule needs no
+/// privilege and decides; in a two-way pair the UPDATE is also marked with the sync's replication origin
+/// (<see cref="IMarksOwnWrites"/>), so a CDC source reading it says it is Sluice's own write.
 /// </remarks>
-internal sealed class PostgresWriteBack(NpgsqlDataSource dataSource, PostgresConnectionOptions connection, WriteBackTarget target) : IWriteBack
+internal sealed class PostgresWriteBack(NpgsqlDataSource dataSource, PostgresConnectionOptions connection, WriteBackTarget target) : IWriteBack, IMarksOwnWrites
 {
     private WriteBackStatement? _statement;
+    private Origins.OriginMarkedWrites? _marked;
+
+    /// <summary>Writes ids from now on through a session marked with <paramref name="origin"/>.</summary>
+    public void MarkOwnWrites(string origin) => _marked ??= new Origins.OriginMarkedWrites(connection, origin, TimeProvider.System);
 
     public string Description => $"{target.Table}.{target.Column}";
 
@@ -32,7 +35,8 @@ internal sealed class PostgresWriteBack(NpgsqlDataSource dataSource, PostgresCon
         }
 
         var found = await PostgresCall.RunAsync(PostgresCallContext.Connection($"write_back on {Description} (connection '{connection.Name}')"), () => DescribeAsync(ct));
-        _statement = new WriteBackStatement(DatabaseIdentity.Of(dataSource.ConnectionString), Statement(found));
+        // Marked writes run in the marked session only, never in the state store's commit transaction.
+        _statement = new WriteBackStatement(_marked is null ? DatabaseIdentity.Of(dataSource.ConnectionString) : null, Statement(found));
         return _statement;
     }
 
@@ -46,14 +50,14 @@ internal sealed class PostgresWriteBack(NpgsqlDataSource dataSource, PostgresCon
         var statement = await PrepareAsync(ct);
         await PostgresCall.RunAsync(PostgresCallContext.Connection($"write_back on {Description} (connection '{connection.Name}')"), async () =>
         {
-            await using var command = dataSource.CreateCommand(statement.Sql);
+            await using var command = _marked?.CreateCommand(statement.Sql) ?? dataSource.CreateCommand(statement.Sql);
             command.Parameters.Add(new NpgsqlParameter { Value = ids.Select(i => i.Key).ToArray() });
             command.Parameters.Add(new NpgsqlParameter { Value = ids.Select(i => i.Id).ToArray() });
             await command.ExecuteNonQueryAsync(ct);
         });
     }
 
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    public ValueTask DisposeAsync() => _marked?.DisposeAsync() ?? ValueTask.CompletedTask;
 
     /// <summary>
     /// The UPDATE: keys and ids arrive as text and are cast to the key's and the column's types, so the key's index

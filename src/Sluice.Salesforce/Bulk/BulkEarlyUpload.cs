@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Text;
 using System.Threading.Channels;
 using Sluice.Core.Connectors;
 using Sluice.Core.Records;
@@ -18,7 +17,7 @@ namespace Sluice.Salesforce.Bulk;
 internal sealed class BulkEarlyUpload : IEarlyBatch
 {
     // Rows encoded into one piece of the request body, and pieces waiting to be sent: a slow upload slows the encoder.
-    private const int ChunkChars = 64 * 1024;
+    private const int PieceBytes = 64 * 1024;
     private const int PiecesAhead = 32;
 
     private readonly Func<BulkIngestJob> _startJob;
@@ -27,10 +26,9 @@ internal sealed class BulkEarlyUpload : IEarlyBatch
     private readonly Action<BulkEarlyUpload> _done;
     private readonly List<EncodedRecord> _records = [];
     private readonly BulkRows _rows = new();
-    private readonly StringBuilder _text = new(ChunkChars + 4096);
-    private readonly StringWriter _writer;
+    private readonly CsvUtf8Writer _writer = new(PieceBytes + 4096);
     private readonly CancellationTokenSource _uploadEnded = new();
-    private Channel<byte[]>? _pieces;
+    private Channel<(byte[] Array, int Length)>? _pieces;
     private BulkIngestJob? _job;
     private Task? _upload;
     private int _written;
@@ -45,7 +43,6 @@ internal sealed class BulkEarlyUpload : IEarlyBatch
         _threshold = Math.Max(1, threshold);
         _maxBytes = maxBytes;
         _done = done;
-        _writer = new StringWriter(_text) { NewLine = "\n" };
     }
 
     /// <summary>The records shown, in order (deletes left out: they never go in a Bulk upsert).</summary>
@@ -84,7 +81,7 @@ internal sealed class BulkEarlyUpload : IEarlyBatch
 
         _rows.WriteRow(_writer, _rows.Count - 1);
         _written = _rows.Count;
-        if (_text.Length >= ChunkChars)
+        if (_writer.Length >= PieceBytes)
         {
             await SendPieceAsync(ct);
         }
@@ -149,18 +146,19 @@ internal sealed class BulkEarlyUpload : IEarlyBatch
     public async ValueTask DisposeAsync()
     {
         _done(this);
-        if (Interlocked.Exchange(ref _settled, 1) != 0)
+        if (Interlocked.Exchange(ref _settled, 1) == 0)
         {
-            return;
+            await BreakAsync();
         }
 
-        await BreakAsync();
+        // No row is written any more: the buffer goes back to the pool.
+        _writer.Dispose();
     }
 
     private void Open(CancellationToken ct)
     {
         _job = _startJob();
-        _pieces = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(PiecesAhead) { SingleReader = true, SingleWriter = true });
+        _pieces = Channel.CreateBounded<(byte[] Array, int Length)>(new BoundedChannelOptions(PiecesAhead) { SingleReader = true, SingleWriter = true });
         _rows.WriteHeader(_writer);
         _columns = _rows.Columns.Count;
         for (var i = 0; i < _rows.Count - 1; i++)
@@ -188,13 +186,12 @@ internal sealed class BulkEarlyUpload : IEarlyBatch
 
     private async Task SendPieceAsync(CancellationToken ct)
     {
-        if (_text.Length == 0)
+        if (_writer.Length == 0)
         {
             return;
         }
 
-        var piece = Encoding.UTF8.GetBytes(_text.ToString());
-        _text.Clear();
+        var piece = _writer.TakePiece();
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, _uploadEnded.Token);
         try
         {
@@ -216,7 +213,7 @@ internal sealed class BulkEarlyUpload : IEarlyBatch
         }
 
         _broken = true;
-        _text.Clear();
+        _writer.Clear();
         if (_job is null)
         {
             return;
@@ -251,9 +248,9 @@ internal sealed class BulkEarlyUpload : IEarlyBatch
     /// <summary>The request body: the pieces as they come, until the writer completes (or fails, which fails the request).</summary>
     private sealed class PiecesContent : HttpContent
     {
-        private readonly ChannelReader<byte[]> _pieces;
+        private readonly ChannelReader<(byte[] Array, int Length)> _pieces;
 
-        public PiecesContent(ChannelReader<byte[]> pieces)
+        public PiecesContent(ChannelReader<(byte[] Array, int Length)> pieces)
         {
             _pieces = pieces;
             Headers.ContentType = new MediaTypeHeaderValue("text/csv");
@@ -263,9 +260,11 @@ internal sealed class BulkEarlyUpload : IEarlyBatch
 
         protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
         {
-            await foreach (var piece in _pieces.ReadAllAsync(cancellationToken))
+            await foreach (var (piece, length) in _pieces.ReadAllAsync(cancellationToken))
             {
-                await stream.WriteAsync(piece, cancellationToken);
+                await stream.WriteAsync(piece.AsMemory(0, length), cancellationToken);
+                // Sent: the pooled array takes the next piece. (A piece never sent, the upload given up, is left to the collector.)
+                CsvUtf8Writer.Return(piece);
             }
         }
 

@@ -108,7 +108,7 @@ internal sealed class BulkIngestJob
         }
 
         // The rows are indexed by their cells while Salesforce processes the job, not after: the results are matched at once.
-        var indexing = Task.Run(() => Pending(rows), ct);
+        var indexing = Task.Run(() => new BulkRowIndex(rows), ct);
         var (state, error, processed, failed) = await WaitAsync(jobId, rows.Count, ct);
         var results = new WriteResult?[rows.Count];
         var pending = await indexing;
@@ -117,11 +117,11 @@ internal sealed class BulkIngestJob
             // Each results CSV costs a request: read only those that can hold rows, and those at the same time.
             var reads = new List<Task>
             {
-                ReadResultsAsync(jobId, "successfulResults", pending, results, (cell, _) => WriteResult.Acknowledged(cell("sf__Id")), ct),
+                ReadResultsAsync(jobId, "successfulResults", pending, results, (id, _) => WriteResult.Acknowledged(id), ct),
             };
             if (failed != 0)
             {
-                reads.Add(ReadResultsAsync(jobId, "failedResults", pending, results, (cell, _) => settleError(cell("sf__Error") ?? ""), ct));
+                reads.Add(ReadResultsAsync(jobId, "failedResults", pending, results, (_, error) => settleError(error ?? ""), ct));
             }
 
             if (state != "JobComplete" || processed != rows.Count)
@@ -136,24 +136,6 @@ internal sealed class BulkIngestJob
             ? WriteResult.Retry($"Bulk job {jobId} finished without a result for the record")
             : WriteResult.Retry($"Bulk job {jobId} ended {state}{(error is null ? "" : ": " + error)}");
         return results.Select(r => r ?? fallback).ToArray();
-    }
-
-    private static Dictionary<string, Queue<int>> Pending(BulkRows rows)
-    {
-        // Results come in no particular order and carry the uploaded columns: a row is found again by its cells.
-        var pending = new Dictionary<string, Queue<int>>(StringComparer.Ordinal);
-        for (var i = 0; i < rows.Count; i++)
-        {
-            var key = string.Join('\u001f', rows.Row(i));
-            if (!pending.TryGetValue(key, out var queue))
-            {
-                pending[key] = queue = new Queue<int>();
-            }
-
-            queue.Enqueue(i);
-        }
-
-        return pending;
     }
 
     /// <summary>Polls until the job ends; its state, error and counts (a count Salesforce leaves out reads as unknown, -1).</summary>
@@ -184,37 +166,38 @@ internal sealed class BulkIngestJob
     private static long Count(JsonElement job, string name) =>
         job.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number ? value.GetInt64() : -1;
 
-    /// <summary>Reads one results CSV; its leading <c>sf__</c> columns (<c>sf__Id</c>, <c>sf__Created</c> / <c>sf__Error</c>) come before the uploaded ones.</summary>
-    private async Task ReadResultsAsync(string jobId, string kind, Dictionary<string, Queue<int>> pending, WriteResult?[] results, Func<Func<string, string?>, string[], WriteResult> settle, CancellationToken ct)
+    /// <summary>
+    /// Reads one results CSV; its leading <c>sf__</c> columns (<c>sf__Id</c>, <c>sf__Created</c> / <c>sf__Error</c>) come
+    /// before the uploaded ones. <paramref name="settle"/> gets the row's <c>sf__Id</c> and <c>sf__Error</c> (null where the file has none).
+    /// </summary>
+    private async Task ReadResultsAsync(string jobId, string kind, BulkRowIndex pending, WriteResult?[] results, Func<string?, string?, WriteResult> settle, CancellationToken ct)
     {
         using var response = await _client.SendAsync(HttpMethod.Get, $"jobs/ingest/{jobId}/{kind}/", () => null, retrySafe: true, ct);
         await using var stream = await response.Content.ReadAsStreamAsync(ct);
         using var reader = new StreamReader(stream, Encoding.UTF8);
         var prefix = -1;
-        string[] header = [];
-        await foreach (var row in CsvRows.ReadAsync(reader, ct))
+        var (idAt, errorAt) = (-1, -1);
+        await BulkResultRows.ReadAsync(reader, row =>
         {
             if (prefix < 0)
             {
-                header = row;
-                prefix = row.TakeWhile(c => c.StartsWith("sf__", StringComparison.Ordinal)).Count();
-                continue;
-            }
-
-            var key = string.Join('\u001f', row.Skip(prefix));
-            int index;
-            lock (pending)
-            {
-                // Result files are read at the same time; a row is in at most one of them.
-                if (!pending.TryGetValue(key, out var queue) || !queue.TryDequeue(out index))
+                prefix = 0;
+                while (prefix < row.Count && row[prefix].StartsWith("sf__", StringComparison.Ordinal))
                 {
-                    continue;
+                    idAt = row[prefix].SequenceEqual("sf__Id") ? prefix : idAt;
+                    errorAt = row[prefix].SequenceEqual("sf__Error") ? prefix : errorAt;
+                    prefix++;
                 }
+
+                return;
             }
 
-            var cells = row;
-            results[index] = settle(name => Array.IndexOf(header, name) is var at and >= 0 && at < cells.Length ? cells[at] : null, row);
-        }
+            // Result files are read at the same time; a row is in at most one of them.
+            if (pending.Claim(row, prefix) is var index and >= 0)
+            {
+                results[index] = settle(idAt >= 0 && idAt < row.Count ? row[idAt].ToString() : null, errorAt >= 0 && errorAt < row.Count ? row[errorAt].ToString() : null);
+            }
+        }, ct);
     }
 
     private async Task AbortAsync(string jobId)

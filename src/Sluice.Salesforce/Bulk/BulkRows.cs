@@ -11,6 +11,9 @@ internal sealed class BulkRows
 {
     private readonly Dictionary<string, int> _columns = new(StringComparer.Ordinal);
     private readonly List<string> _names = [];
+    // The CSV goes onto the request stream in pieces of about this many bytes.
+    private const int PieceBytes = 64 * 1024;
+
     private readonly List<string?[]> _rows = [];
 
     public IReadOnlyList<string> Columns => _names;
@@ -92,76 +95,83 @@ internal sealed class BulkRows
         return true;
     }
 
-    /// <summary>The row's cells in column order, as the results CSVs echo them.</summary>
-    public string[] Row(int index)
+    /// <summary>The row's cell in column <paramref name="column"/> as the results CSVs echo it: empty where the row sets none.</summary>
+    public string Cell(int row, int column)
     {
-        var row = new string[_names.Count];
-        var cells = _rows[index];
-        for (var c = 0; c < row.Length; c++)
-        {
-            row[c] = c < cells.Length ? cells[c] ?? "" : "";
-        }
-
-        return row;
+        var cells = _rows[row];
+        return column < cells.Length ? cells[column] ?? "" : "";
     }
 
     public async Task WriteCsvAsync(Stream stream, CancellationToken ct)
     {
-        await using var writer = new StreamWriter(stream, new UTF8Encoding(false), 64 * 1024, leaveOpen: true) { NewLine = "\n" };
+        using var writer = new CsvUtf8Writer(PieceBytes + 4096);
         WriteHeader(writer);
         for (var i = 0; i < _rows.Count; i++)
         {
             WriteRow(writer, i);
-            if (i % 4096 == 4095)
+            if (writer.Length >= PieceBytes)
             {
-                await writer.FlushAsync(ct);
+                await WritePieceAsync(stream, writer, ct);
             }
         }
 
-        await writer.FlushAsync(ct);
+        await WritePieceAsync(stream, writer, ct);
     }
 
     /// <summary>The CSV's header line: the columns as they stand now.</summary>
-    public void WriteHeader(TextWriter writer)
+    public void WriteHeader(CsvUtf8Writer writer)
     {
         for (var c = 0; c < _names.Count; c++)
         {
             if (c > 0)
             {
-                writer.Write(',');
+                writer.WriteByte((byte)',');
             }
 
-            CsvRows.Write(writer, _names[c]);
+            writer.WriteCell(_names[c]);
         }
 
-        writer.Write('\n');
+        writer.WriteByte((byte)'\n');
     }
 
     /// <summary>Row <paramref name="index"/>'s CSV line, an empty cell for each column it does not set.</summary>
-    public void WriteRow(TextWriter writer, int index)
+    public void WriteRow(CsvUtf8Writer writer, int index)
     {
         var cells = _rows[index];
         for (var c = 0; c < _names.Count; c++)
         {
             if (c > 0)
             {
-                writer.Write(',');
+                writer.WriteByte((byte)',');
             }
 
             if (c < cells.Length && cells[c] is { } cell)
             {
-                CsvRows.Write(writer, cell);
+                writer.WriteCell(cell);
             }
         }
 
-        writer.Write('\n');
+        writer.WriteByte((byte)'\n');
+    }
+
+    private static async Task WritePieceAsync(Stream stream, CsvUtf8Writer writer, CancellationToken ct)
+    {
+        var (piece, length) = writer.TakePiece();
+        try
+        {
+            await stream.WriteAsync(piece.AsMemory(0, length), ct);
+        }
+        finally
+        {
+            CsvUtf8Writer.Return(piece);
+        }
     }
 
     /// <summary>A cell's size in the CSV: its UTF-8 bytes, plus the quotes around it and the doubled quotes in it when it needs them.</summary>
     private static long CsvBytes(string cell)
     {
         long bytes = Encoding.UTF8.GetByteCount(cell);
-        return CsvRows.NeedsQuotes(cell) ? bytes + 2 + cell.AsSpan().Count('"') : bytes;
+        return CsvUtf8Writer.NeedsQuotes(cell) ? bytes + 2 + cell.AsSpan().Count('"') : bytes;
     }
 
     private int ColumnOf(string name)

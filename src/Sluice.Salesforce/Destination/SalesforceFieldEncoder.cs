@@ -144,16 +144,10 @@ internal static class SalesforceFieldEncoder
         return number;
     }
 
-    private static decimal Pow10(int digits)
-    {
-        var result = 1m;
-        for (var i = 0; i < digits && result < decimal.MaxValue / 10; i++)
-        {
-            result *= 10;
-        }
+    // 10^0 … 10^28, the powers a decimal holds; a field wider than that is never exceeded by one.
+    private static readonly decimal[] Powers = [.. Enumerable.Range(0, 29).Select(n => Enumerable.Repeat(10m, n).Aggregate(1m, (p, ten) => p * ten))];
 
-        return result;
-    }
+    private static decimal Pow10(int digits) => Powers[Math.Clamp(digits, 0, Powers.Length - 1)];
 
     private static decimal ToDecimal(FieldDescription field, object value)
     {
@@ -177,14 +171,29 @@ internal static class SalesforceFieldEncoder
 
     private static string ToDate(FieldDescription field, object value) => value switch
     {
-        DateOnly d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-        DateTime d => DateOnly.FromDateTime(Utc(d)).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-        DateTimeOffset d => DateOnly.FromDateTime(d.UtcDateTime).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-        string s when DateOnly.TryParse(s, CultureInfo.InvariantCulture, out var d) => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-        string s when DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var d) =>
-            DateOnly.FromDateTime(d.UtcDateTime).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        DateOnly d => IsoDate(d),
+        DateTime d => IsoDate(DateOnly.FromDateTime(Utc(d))),
+        DateTimeOffset d => IsoDate(DateOnly.FromDateTime(d.UtcDateTime)),
+        string s when DateOnly.TryParse(s, CultureInfo.InvariantCulture, out var d) => IsoDate(d),
+        string s when DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var d) => IsoDate(DateOnly.FromDateTime(d.UtcDateTime)),
         _ => throw Rejected($"{field.Name} is a date and the value {Shown(value)} is not one"),
     };
+
+    /// <summary><c>yyyy-MM-dd</c>, digit by digit (the same text as the format string, at a fraction of its cost per record).</summary>
+    internal static string IsoDate(DateOnly date) => string.Create(10, date, static (chars, d) =>
+    {
+        var (year, month, day) = (d.Year, d.Month, d.Day);
+        chars[0] = (char)('0' + (year / 1000));
+        chars[1] = (char)('0' + (year / 100 % 10));
+        chars[2] = (char)('0' + (year / 10 % 10));
+        chars[3] = (char)('0' + (year % 10));
+        chars[4] = '-';
+        chars[5] = (char)('0' + (month / 10));
+        chars[6] = (char)('0' + (month % 10));
+        chars[7] = '-';
+        chars[8] = (char)('0' + (day / 10));
+        chars[9] = (char)('0' + (day % 10));
+    });
 
     private static string ToDateTime(FieldDescription field, object value) => value switch
     {

@@ -145,13 +145,12 @@ internal sealed partial class SalesforceSource
                 }
 
                 columns ??= HeaderColumns(row.Header);
-                var values = ValuesOf(columns, row.Cells);
-                var id = (string)values[_id]!;
-                var stampMs = StampMs(values);
+                var id = row.Cells.GetString(columns[_id]);
+                var stampMs = StampMs(row.Cells, columns[_stamp]);
                 MaxMs = MaxMs is { } max ? Math.Max(max, stampMs) : stampMs;
                 _sequence = _window.Add(id, stampMs, deleted: false, loaded: true);
                 var position = Position(row, loading: true);
-                yield return Upsert(values, position, ChangeKinds.Added);
+                yield return Loaded(columns, row.Cells, id, stampMs, position);
             }
 
             // The poll that follows reads again from the lookback before the newest stamp loaded: records committed late,
@@ -170,7 +169,7 @@ internal sealed partial class SalesforceSource
             await foreach (var row in bulk.ReadAsync(job, null, Options.BulkPageSize, ct))
             {
                 columns ??= HeaderColumns(row.Header);
-                _window.Remember(row.Cells[columns[_id]], SourceValues.ParseInstant(row.Cells[columns[_stamp]]).ToUnixTimeMilliseconds());
+                _window.Remember(row.Cells.GetString(columns[_id]), StampMs(row.Cells, columns[_stamp]));
             }
         }
 
@@ -240,27 +239,92 @@ internal sealed partial class SalesforceSource
 
         /// <summary>
         /// The rest of a poll through one Bulk query job (<c>queryAll</c>, so deletes come too): one request for the
-        /// results instead of a REST page per 2,000 records. The rows come in no order, so the floor stays where the
-        /// last REST page left it until the job has been read whole (a checkpoint taken meanwhile reads the job's records
-        /// again, and the window drops those handed on). A row already handed on at its stamp costs a hash lookup: only
-        /// its Id, SystemModstamp and IsDeleted cells are read.
+        /// results instead of a REST page per 2,000 records. The job selects only <c>Id</c>, <c>SystemModstamp</c> and
+        /// <c>IsDeleted</c>: after a load of records stamped within the lookback nearly every row is a version handed on
+        /// already, which costs a hash lookup; the few others are read whole by their ids afterwards (REST, 200 a
+        /// request). When they are more than a REST page, a second job reads every field of the rest instead. The rows
+        /// come in no order, so the floor stays where the last REST page left it until all of them have been handed on
+        /// (a checkpoint taken meanwhile reads the job's records again, and the window drops those handed on).
         /// </summary>
         private async IAsyncEnumerable<Change> BulkPollAsync(string conditions, [EnumeratorCancellation] CancellationToken ct)
         {
             var bulk = new BulkQueryJob(Client);
-            var soql = $"SELECT {_resolved.SelectList} FROM {_resolved.ObjectName}" + (conditions.Length > 0 ? " WHERE " + conditions : "");
-            var job = await bulk.CreateAsync(soql, queryAll: true, ct);
+            var where = conditions.Length > 0 ? " WHERE " + conditions : "";
+            var job = await bulk.CreateAsync($"SELECT Id, SystemModstamp, IsDeleted FROM {_resolved.ObjectName}{where}", queryAll: true, ct);
             await bulk.WaitAsync(job, ct);
             int[]? columns = null;
             long? newest = null;
+            var missed = new List<string>();
+            var many = false;
+            await foreach (var row in bulk.ReadAsync(job, null, Options.BulkPageSize, ct))
+            {
+                columns ??= [.. new[] { "Id", "SystemModstamp", "IsDeleted" }.Select(f => Array.FindIndex(row.Header, h => h.Equals(f, StringComparison.OrdinalIgnoreCase)))];
+                var stampMs = StampMs(row.Cells, columns[1]);
+                var deleted = SourceValues.FromUtf8Cell(row.Cells, columns[2], ColumnType.Boolean) is true;
+                newest = newest is { } n ? Math.Max(n, stampMs) : stampMs;
+                MaxMs = MaxMs is { } max ? Math.Max(max, stampMs) : stampMs;
+                var id = row.Cells.GetString(columns[0]);
+                if (!many && !_window.Delivered(id, stampMs, deleted))
+                {
+                    missed.Add(id);
+                    many = missed.Count > Options.PageSize;
+                }
+            }
+
+            var changes = many ? WholeBulkPollAsync(bulk, where, ct) : ReadMissedAsync(missed, ct);
+            await foreach (var change in changes)
+            {
+                yield return change;
+            }
+
+            // Every record stamped up to the newest was in the job: the floor moves up behind them all at once.
+            if (newest is { } newestMs)
+            {
+                var candidate = newestMs - _lookbackMs;
+                FloorMs = FloorMs is { } f ? Math.Max(f, candidate) : candidate;
+            }
+        }
+
+        /// <summary>The records the poll's job found not handed on, read whole by their ids (as they are now) through REST.</summary>
+        private async IAsyncEnumerable<Change> ReadMissedAsync(List<string> ids, [EnumeratorCancellation] CancellationToken ct)
+        {
+            foreach (var chunk in ids.Chunk(200))
+            {
+                // The sync's where again: a record changed since the job so that it no longer matches is not this sync's.
+                var soql = $"SELECT {_resolved.SelectList} FROM {_resolved.ObjectName} WHERE "
+                    + (Options.Where is { } where ? $"({where}) AND " : "")
+                    + $"Id IN ({string.Join(", ", chunk.Select(SourceValues.SoqlText))})";
+                await foreach (var values in QueryAsync(soql, ct))
+                {
+                    var id = (string)values[_id]!;
+                    var stampMs = StampMs(values);
+                    var deleted = values[_deleted] is true;
+                    MaxMs = MaxMs is { } max ? Math.Max(max, stampMs) : stampMs;
+                    if (_window.Delivered(id, stampMs, deleted))
+                    {
+                        continue;
+                    }
+
+                    _sequence = _window.Add(id, stampMs, deleted);
+                    var position = Position(null, loading: false);
+                    yield return deleted ? Delete(values, position) : Upsert(values, position, Kind(values));
+                }
+            }
+        }
+
+        /// <summary>The rest of the poll through a job of every field: for many records not handed on (a mass update).</summary>
+        private async IAsyncEnumerable<Change> WholeBulkPollAsync(BulkQueryJob bulk, string where, [EnumeratorCancellation] CancellationToken ct)
+        {
+            var job = await bulk.CreateAsync($"SELECT {_resolved.SelectList} FROM {_resolved.ObjectName}{where}", queryAll: true, ct);
+            await bulk.WaitAsync(job, ct);
+            int[]? columns = null;
             await foreach (var row in bulk.ReadAsync(job, null, Options.BulkPageSize, ct))
             {
                 columns ??= HeaderColumns(row.Header);
-                var id = row.Cells[columns[_id]];
-                var stampMs = SourceValues.ParseInstant(row.Cells[columns[_stamp]]).ToUnixTimeMilliseconds();
-                var deleted = row.Cells[columns[_deleted]].Equals("true", StringComparison.OrdinalIgnoreCase);
-                newest = newest is { } n ? Math.Max(n, stampMs) : stampMs;
+                var stampMs = StampMs(row.Cells, columns[_stamp]);
+                var deleted = SourceValues.FromUtf8Cell(row.Cells, columns[_deleted], ColumnType.Boolean) is true;
                 MaxMs = MaxMs is { } max ? Math.Max(max, stampMs) : stampMs;
+                var id = row.Cells.GetString(columns[_id]);
                 if (_window.Delivered(id, stampMs, deleted))
                 {
                     continue;
@@ -270,13 +334,6 @@ internal sealed partial class SalesforceSource
                 _sequence = _window.Add(id, stampMs, deleted);
                 var position = Position(null, loading: false);
                 yield return deleted ? Delete(values, position) : Upsert(values, position, Kind(values));
-            }
-
-            // Every record stamped up to the newest was in the job: the floor moves up behind them all at once.
-            if (newest is { } newestMs)
-            {
-                var candidate = newestMs - _lookbackMs;
-                FloorMs = FloorMs is { } f ? Math.Max(f, candidate) : candidate;
             }
         }
 
@@ -424,6 +481,29 @@ internal sealed partial class SalesforceSource
                 Version = StampMs(values).ToString(CultureInfo.InvariantCulture),
             };
 
+        /// <summary>
+        /// A loaded row as an upsert: only the requested fields are parsed, straight into the change's values (the load's
+        /// rows are all added, so <c>CreatedDate</c> and <c>IsDeleted</c> are not needed unless requested).
+        /// </summary>
+        private Change Loaded(int[] columns, Utf8CsvReader cells, string id, long stampMs, SourcePosition position)
+        {
+            var values = new object?[_requested.Length];
+            for (var i = 0; i < values.Length; i++)
+            {
+                var field = _requested[i];
+                var cell = columns[field];
+                values[i] = field == _id ? id
+                    : cell >= 0 && cell < cells.Count ? SourceValues.FromUtf8Cell(cells, cell, _resolved.Select[field].Type)
+                    : null;
+            }
+
+            return new Change(id, ChangeOperation.Upsert, values, position)
+            {
+                Kind = ChangeKinds.Added,
+                Version = stampMs.ToString(CultureInfo.InvariantCulture),
+            };
+        }
+
         private Change Delete(object?[] values, SourcePosition position)
         {
             // A deleted record carries only its key, as every source's delete does.
@@ -454,16 +534,19 @@ internal sealed partial class SalesforceSource
         private long StampMs(object?[] values) => ((DateTimeOffset)values[_stamp]!).ToUnixTimeMilliseconds();
 
         /// <summary>A Bulk results row's cells as values in the read's field order (<paramref name="columns"/>: each field's cell).</summary>
-        private object?[] ValuesOf(int[] columns, string[] cells)
+        private object?[] ValuesOf(int[] columns, Utf8CsvReader cells)
         {
             var values = new object?[columns.Length];
             for (var i = 0; i < values.Length; i++)
             {
-                values[i] = columns[i] >= 0 && columns[i] < cells.Length ? SourceValues.FromText(cells[columns[i]], _resolved.Select[i].Type) : null;
+                values[i] = columns[i] >= 0 && columns[i] < cells.Count ? SourceValues.FromUtf8Cell(cells, columns[i], _resolved.Select[i].Type) : null;
             }
 
             return values;
         }
+
+        private static long StampMs(Utf8CsvReader cells, int cell) =>
+            ((DateTimeOffset)SourceValues.FromUtf8Cell(cells, cell, ColumnType.TimestampWithTimeZone)!).ToUnixTimeMilliseconds();
 
         private int[] HeaderColumns(string[] header) =>
             [.. _resolved.Select.Select(f => Array.FindIndex(header, h => h.Equals(f.Path, StringComparison.OrdinalIgnoreCase)))];

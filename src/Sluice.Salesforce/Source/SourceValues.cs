@@ -1,6 +1,8 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using Sluice.Core.Records;
+using Sluice.Salesforce.Bulk;
 
 namespace Sluice.Salesforce.Source;
 
@@ -39,6 +41,53 @@ internal static class SourceValues
             ColumnType.TimestampWithTimeZone => ParseInstant(text),
             _ => text,
         };
+    }
+
+    /// <summary>
+    /// A cell of a Bulk results row, the same value <see cref="FromText"/> makes of its text, parsed from its UTF-8 bytes
+    /// where that saves a string: only text becomes one.
+    /// </summary>
+    public static object? FromUtf8Cell(Utf8CsvReader cells, int cell, ColumnType type)
+    {
+        if (cells.IsEmpty(cell))
+        {
+            return null;
+        }
+
+        if (type == ColumnType.Text || !cells.TryGetSpan(cell, out var bytes))
+        {
+            return FromText(cells.GetString(cell), type);
+        }
+
+        switch (type)
+        {
+            case ColumnType.Integer:
+                return long.Parse(bytes, NumberStyles.Integer, CultureInfo.InvariantCulture);
+            case ColumnType.Decimal:
+                return decimal.Parse(bytes, NumberStyles.Float, CultureInfo.InvariantCulture);
+            case ColumnType.Boolean:
+                return Ascii.EqualsIgnoreCase(bytes, "true"u8);
+            case ColumnType.Date or ColumnType.TimestampWithTimeZone when bytes.Length <= 32:
+                // Every date and datetime Salesforce writes is ASCII of a fixed shape: widened on the stack, not decoded into a string.
+                Span<char> chars = stackalloc char[32];
+                if (Ascii.ToUtf16(bytes, chars, out var written) == System.Buffers.OperationStatus.Done)
+                {
+                    chars = chars[..written];
+                    if (type == ColumnType.Date && TryParseFixedDate(chars, out var date))
+                    {
+                        return date;
+                    }
+
+                    if (type == ColumnType.TimestampWithTimeZone && TryParseFixedInstant(chars, out var instant))
+                    {
+                        return instant;
+                    }
+                }
+
+                return FromText(cells.GetString(cell), type);
+            default:
+                return FromText(cells.GetString(cell), type);
+        }
     }
 
     /// <summary>A Salesforce datetime (<c>…000+0000</c> from REST, <c>…000Z</c> from Bulk) as UTC.</summary>
@@ -83,11 +132,20 @@ internal static class SourceValues
     }
 
     /// <summary>A Salesforce date (<c>yyyy-MM-dd</c>).</summary>
-    private static DateOnly ParseDate(string text) =>
-        text.Length == 10 && text[4] == '-' && text[7] == '-' && Digits(text, 0, 4, out var year) && Digits(text, 5, 2, out var month) && Digits(text, 8, 2, out var day)
-            && year >= 1 && month is >= 1 and <= 12 && day >= 1 && day <= DateTime.DaysInMonth(year, month)
-            ? new DateOnly(year, month, day)
-            : DateOnly.Parse(text, CultureInfo.InvariantCulture);
+    private static DateOnly ParseDate(string text) => TryParseFixedDate(text, out var date) ? date : DateOnly.Parse(text, CultureInfo.InvariantCulture);
+
+    private static bool TryParseFixedDate(ReadOnlySpan<char> text, out DateOnly date)
+    {
+        if (text.Length == 10 && text[4] == '-' && text[7] == '-' && Digits(text, 0, 4, out var year) && Digits(text, 5, 2, out var month) && Digits(text, 8, 2, out var day)
+            && year >= 1 && month is >= 1 and <= 12 && day >= 1 && day <= DateTime.DaysInMonth(year, month))
+        {
+            date = new DateOnly(year, month, day);
+            return true;
+        }
+
+        date = default;
+        return false;
+    }
 
     private static bool Digits(ReadOnlySpan<char> text, int start, int count, out int value)
     {

@@ -63,6 +63,9 @@ public sealed class SegmentDestination : IDestination, ICallLabels
     /// <summary>With <c>on_delete</c>: a deleted record becomes the call it names.</summary>
     public bool AcceptsDeletes => _options.OnDelete is not null;
 
+    /// <summary>A request body is cut from the encoded events alone (<see cref="SegmentBatchContent"/>).</summary>
+    public bool WritesPayloadsOnly => true;
+
     /// <summary>A delete when <c>on_delete</c> says how; a change, unless a transition is set and the change does not make it.</summary>
     public bool Sends(Change change) => _options.Forward ? change.Operation != ChangeOperation.Delete : change.Operation == ChangeOperation.Delete
         ? _options.OnDelete is not null

@@ -207,10 +207,19 @@ public sealed class SluiceWorkspace : IAsyncDisposable
         var destinationConnection = Config.FindConnection(sync.DestinationConnection)!;
         var source = Connector(sourceConnection).CreateSource(sync, sourceConnection, _resources);
         var destination = Connector(destinationConnection).CreateDestination(sync, destinationConnection, _resources);
+        var writeBack = WriteBackOf(sync, sourceConnection);
+        if (Core.Engine.TwoWay.TwoWayPairs.PairOf(Config, sync) is not null)
+        {
+            // The other direction may follow these writes through CDC: marked, they come back as Sluice's own.
+            var origin = OwnWriteOrigin.For(sync.Name);
+            (destination as IMarksOwnWrites)?.MarkOwnWrites(origin);
+            (writeBack as IMarksOwnWrites)?.MarkOwnWrites(origin);
+        }
+
         return new SyncDefinition(sync.Name, source, sync.Mapping, destination, Gate(destinationConnection), SyncOptions.Bind(sync))
         {
             DestinationConnection = destinationConnection.Name,
-            WriteBack = WriteBackOf(sync, sourceConnection),
+            WriteBack = writeBack,
             Processors = [.. ProcessorsOf(sync), .. LookupOf(sync), .. TwoWayOf(sync, destination)],
         };
     }

@@ -435,6 +435,56 @@ public sealed class EventsTableDestinationTests
         Assert.Equal(10, await ScalarAsync<long>(db, "SELECT count(*) FROM public.events"));
     }
 
+    [Fact]
+    public async Task New_events_land_by_one_copy_and_a_batch_meeting_a_landed_event_lands_once_through_staging()
+    {
+        await using var db = await DatabaseWithTableAsync(nameof(New_events_land_by_one_copy_and_a_batch_meeting_a_landed_event_lands_once_through_staging));
+        await using var destination = Destination(db);
+        IngestChange Numbered(int n) => Envelope(Guid.NewGuid(), $$$"""{"eventType":"e","payload":{"n":{{{n}}}}}""");
+        var first = Enumerable.Range(0, 10).Select(Numbered).ToArray();
+
+        Assert.All(await WriteAsync(destination, first), r => Assert.Equal(WriteStatus.Ok, r.Status));
+        Assert.Equal((1L, 0L), (destination.DirectCopy.Direct, destination.DirectCopy.Conflicts));
+
+        // A replay of the batch's last event among new ones: the COPY meets it, writes nothing, and staging lands the rest.
+        var mixed = Enumerable.Range(10, 5).Select(Numbered).Append(first[^1]).ToArray();
+        Assert.All(await WriteAsync(destination, mixed), r => Assert.Equal(WriteStatus.Ok, r.Status));
+        Assert.Equal((1L, 1L), (destination.DirectCopy.Direct, destination.DirectCopy.Conflicts));
+        Assert.Equal(15, await ScalarAsync<long>(db, "SELECT count(*) FROM public.events"));
+
+        // The next batch after a conflict goes through staging; the one after it tries the COPY again.
+        await WriteAsync(destination, Enumerable.Range(15, 5).Select(Numbered).ToArray());
+        Assert.Equal(1L, destination.DirectCopy.Direct);
+        await WriteAsync(destination, Enumerable.Range(20, 5).Select(Numbered).ToArray());
+        Assert.Equal((2L, 1L), (destination.DirectCopy.Direct, destination.DirectCopy.Conflicts));
+        Assert.Equal(25, await ScalarAsync<long>(db, "SELECT count(*) FROM public.events"));
+        Assert.Equal(Enumerable.Range(0, 25).Select(n => (long)n), await ScalarAsync<long[]>(db, "SELECT array_agg((payload->>'n')::bigint ORDER BY (payload->>'n')::bigint) FROM public.events"));
+    }
+
+    [Fact]
+    public async Task A_table_of_other_column_types_or_with_row_security_lands_through_staging_converted()
+    {
+        await using var db = await TestPostgres.CreateDataSourceAsync(nameof(A_table_of_other_column_types_or_with_row_security_lands_through_staging_converted));
+        await ExecuteAsync(db, """
+            CREATE TABLE public.events (event_id uuid PRIMARY KEY, event_type varchar(200) NOT NULL, occurred_at timestamptz NOT NULL,
+                customer_external_id text, source text NOT NULL, payload json NOT NULL, metadata jsonb NOT NULL, received_at timestamptz NOT NULL);
+            CREATE TABLE public.secured (LIKE public.events INCLUDING ALL);
+            ALTER TABLE public.secured ALTER COLUMN event_type TYPE text, ALTER COLUMN payload TYPE jsonb;
+            ALTER TABLE public.secured ENABLE ROW LEVEL SECURITY;
+            """);
+        await using var json = Destination(db);
+        await using var secured = Destination(db, new EventsTableOptions { Schema = "public", Table = "secured" });
+        var id = Guid.NewGuid();
+
+        Assert.All(await WriteAsync(json, Envelope(id, """{"eventType":"e","payload":{"b": 1, "a": [true]}}""")), r => Assert.Equal(WriteStatus.Ok, r.Status));
+        Assert.All(await WriteAsync(secured, Envelope(id, """{"eventType":"e","payload":{"n":1}}""")), r => Assert.Equal(WriteStatus.Ok, r.Status));
+
+        Assert.Equal((0L, 0L), (json.DirectCopy.Direct, secured.DirectCopy.Direct));
+        // Through the staging table's jsonb, as before: the json column holds jsonb's text of it.
+        Assert.Equal("""{"a": [true], "b": 1}""", await ScalarAsync<string>(db, "SELECT payload::text FROM public.events"));
+        Assert.Equal(1, await ScalarAsync<long>(db, "SELECT count(*) FROM public.secured"));
+    }
+
     private static EventsTableOptions Options(string schema = "public", bool perType = false, bool createTable = false) =>
         new() { Schema = schema, Table = "events", TablePerEventType = perType, CreateTable = createTable };
 

@@ -29,7 +29,7 @@ public sealed class ModelConfigTests
     }
 
     [Fact]
-    public void A_model_over_a_CDC_stream_is_a_config_error_at_cdc_that_says_to_use_cursors()
+    public void A_model_over_a_CDC_stream_follows_its_primary_and_secondary_tables_and_refuses_cursors_there()
     {
         const string Yaml = """
             connections:
@@ -39,22 +39,28 @@ public sealed class ModelConfigTests
               s:
                 source:
                   connection: app
-                  cdc: true
+                  cdc: {heartbeat: 2s}
                   model:
                     table: public.customers
                     key: id
                     properties:
                       lifetime_orders: {from: public.orders, foreign_key: customer_id, aggregate: count}
+                      last_plan: {from: public.subscriptions, foreign_key: customer_id, aggregate: most_recent, column: plan, order_by: started_at}
+                      spend: {from: public.orders, foreign_key: customer_id, aggregate: sum, column: amount}
                 destination: {connection: segment, call: identify}
                 mapping: {user_id: id}
             """;
-        var sync = SluiceConfig.Parse(Yaml, "sluice.yaml", new Dictionary<string, string>()).Syncs[0];
+        var options = Sluice.Postgres.Sources.Models.ModelSourceOptions.Bind(SluiceConfig.Parse(Yaml, "sluice.yaml", new Dictionary<string, string>()).Syncs[0]);
 
-        var error = Assert.Throws<ConfigException>(() => Sluice.Postgres.Sources.Models.ModelSourceOptions.Bind(sync));
+        Assert.NotNull(options.Cdc);
+        Assert.Equal(["public.customers", "public.orders", "public.subscriptions"], options.Cdc.Tables);
+        Assert.Equal("sluice_s", options.Cdc.Slot);
+        Assert.Equal(TimeSpan.FromSeconds(2), options.Cdc.Heartbeat);
 
-        Assert.Equal("syncs.s.source.cdc", error.Location?.KeyPath);
-        Assert.Contains("does not follow a CDC stream", error.Message, StringComparison.Ordinal);
-        Assert.Contains("cursors: {public.orders: updated_at}", error.Fix, StringComparison.Ordinal);
+        var withCursor = SluiceConfig.Parse(Yaml.Replace("key: id\n", "key: id\n        cursor: updated_at\n", StringComparison.Ordinal), "sluice.yaml", new Dictionary<string, string>()).Syncs[0];
+        var error = Assert.Throws<ConfigException>(() => Sluice.Postgres.Sources.Models.ModelSourceOptions.Bind(withCursor));
+        Assert.Equal("syncs.s.source.model.cursor", error.Location?.KeyPath);
+        Assert.Contains("follows its tables by CDC", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

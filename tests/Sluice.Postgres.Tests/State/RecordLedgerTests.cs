@@ -90,6 +90,49 @@ public sealed class RecordLedgerTests
     }
 
     [Fact]
+    public async Task New_entries_are_inserted_and_stored_ones_updated_whichever_a_commit_holds_and_wherever_a_stored_key_falls()
+    {
+        // A commit of only new keys takes a plain insert; a commit holding a stored key anywhere takes the upsert, and
+        // several batches in one transaction see each other's entries.
+        await using var db = await TestPostgres.CreateDataSourceAsync(nameof(New_entries_are_inserted_and_stored_ones_updated_whichever_a_commit_holds_and_wherever_a_stored_key_falls));
+        var store = await PostgresStateStore.OpenAsync(db);
+        await using (var other = (await store.TryAcquireAsync("other", default))!)
+        {
+            // Another sync's entry under the same key is not this sync's.
+            await other.LoadCheckpointAsync(default);
+            var otherRun = await other.StartRunAsync(RunKind.Incremental, default);
+            await other.CommitBatchAsync(new BatchCommit(otherRun, 0, [], [], new Checkpoint("t", 1, "1"), 1)
+            {
+                RecordStates = [new RecordState("k1", null) { Status = RecordStatus.Sent, DestinationId = "OTHER", Origin = "other" }],
+            }, default);
+        }
+
+        await using var lease = (await store.TryAcquireAsync("users", default))!;
+        await lease.LoadCheckpointAsync(default);
+        var run = await lease.StartRunAsync(RunKind.Incremental, default);
+        var first = Enumerable.Range(1, 500).Select(i => new RecordState($"k{i}", null) { Status = RecordStatus.Sent, DestinationId = $"D-{i}", Origin = "users" }).ToList();
+        await lease.CommitBatchAsync(new BatchCommit(run, 0, [], [], new Checkpoint("t", 1, "1"), first.Count) { RecordStates = first }, default);
+
+        // New keys, then one stored key last (refused now: its id stays); a second batch in the same transaction
+        // updates a key the first of the two inserted.
+        var second = Enumerable.Range(501, 300).Select(i => new RecordState($"k{i}", null) { Status = RecordStatus.Sent, DestinationId = $"D-{i}", Origin = "users" })
+            .Append(new RecordState("k500", null) { Status = RecordStatus.DeadLettered, Origin = "users" }).ToList();
+        var third = new List<RecordState> { new("k800", null) { Status = RecordStatus.Sent, DestinationId = "D-800b", Origin = "users" }, new("k801", null) { Status = RecordStatus.Sent, DestinationId = "D-801", Origin = "users" } };
+        await lease.CommitBatchesAsync(
+        [
+            new BatchCommit(run, 1, [], [], new Checkpoint("t", 1, "2"), second.Count) { RecordStates = second },
+            new BatchCommit(run, 2, [], [], new Checkpoint("t", 1, "3"), third.Count) { RecordStates = third },
+        ], default);
+
+        var found = await lease.RecordLookup.FindAsync(["k1", "k499", "k500", "k650", "k800", "k801"], default);
+        Assert.Equal(801L, await ScalarAsync(db, "SELECT count(*) FROM sluice.record_state WHERE origin = 'users'"));
+        Assert.Equal(("D-1", RecordStatus.Sent), (found["k1"].DestinationId, found["k1"].Status));
+        Assert.Equal(("D-500", RecordStatus.DeadLettered), (found["k500"].DestinationId, found["k500"].Status));
+        Assert.Equal(("D-650", "D-800b", "D-801"), (found["k650"].DestinationId, found["k800"].DestinationId, found["k801"].DestinationId));
+        Assert.Equal("OTHER", await ScalarAsync(db, "SELECT destination_id FROM sluice.record_state WHERE origin = 'other'"));
+    }
+
+    [Fact]
     public async Task Retention_removes_only_old_entries_with_nothing_to_remember_and_replayed_dead_letters()
     {
         await using var db = await TestPostgres.CreateDataSourceAsync(nameof(Retention_removes_only_old_entries_with_nothing_to_remember_and_replayed_dead_letters));

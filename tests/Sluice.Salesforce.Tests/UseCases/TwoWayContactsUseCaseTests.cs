@@ -85,6 +85,51 @@ public sealed class TwoWayContactsUseCaseTests
     }
 
     [Fact]
+    public async Task Through_cdc_sluices_own_writes_into_postgres_carry_its_replication_origin_and_are_not_sent_back()
+    {
+        // The example with users followed by change data capture instead of the updated_at cursor.
+        const string Cursor = "source: {connection: app, table: public.users, cursor: updated_at}";
+        await using var bed = await UseCaseBed.StartAsync("two-way-contacts.yaml", Users + UpdatedAtTrigger, text =>
+        {
+            Assert.Contains(Cursor, text, StringComparison.Ordinal);
+            // A stream never ends, so nothing runs 'after' it: the test runs the directions in turn itself.
+            var streaming = text.Replace(Cursor, "source: {connection: app, table: public.users, cdc: true}", StringComparison.Ordinal);
+            return System.Text.RegularExpressions.Regex.Replace(streaming, @"^ *after: \[users_to_contacts\].*\n", "", System.Text.RegularExpressions.RegexOptions.Multiline);
+        });
+        var history = await bed.Workspace.HistoryAsync(CancellationToken.None);
+        async Task<string?> SkipReasonAsync(string key) => (await history.LoadStateAsync("users_to_contacts", key, CancellationToken.None))?.SkipReason;
+
+        // The stream is stopped only once the slot has confirmed everything written so far: every change read, sent and committed.
+        async Task<Func<Task<bool>>> CaughtUpAsync()
+        {
+            var written = (await bed.ColumnAsync<string>("SELECT pg_current_wal_lsn()::text"))[0];
+            return async () => (await bed.ColumnAsync<bool>($"SELECT coalesce(bool_and(confirmed_flush_lsn >= '{written}'), false) FROM pg_replication_slots WHERE slot_name LIKE 'sluice%'"))[0];
+        }
+
+        await bed.RunUntilAsync("users_to_contacts", async () =>
+            bed.Emulator.Org.Records("Contact").Count == 2 && (await bed.ColumnAsync<long>("SELECT count(*) FROM users WHERE salesforce_contact_id IS NOT NULL"))[0] == 2,
+            "both users pushed and linked");
+        await bed.RunUntilAsync("users_to_contacts", await CaughtUpAsync(), "the write-back read back through the slot");
+        Assert.Equal(0, (await bed.RunAsync("contacts_to_users")).Acknowledged); // the initial load reads back what Sluice wrote
+        var writes = SluiceWrites(bed);
+
+        // Salesforce's change is written into users in a transaction marked with contacts_to_users' replication origin;
+        // the slot hands the origin on with the change, which is skipped as Sluice's own write.
+        Update(bed, Contact(bed, "bob@example.com").Id, ("LastName", "Ray-Smith"));
+        Assert.Equal(1, (await bed.RunAsync("contacts_to_users")).Acknowledged);
+        Assert.Equal(["sluice_contacts_to_users", "sluice_users_to_contacts"], await bed.ColumnAsync<string>("SELECT roname FROM pg_replication_origin ORDER BY roname"));
+        await bed.RunUntilAsync("users_to_contacts", await CaughtUpAsync(), "Bob's change read back through the slot");
+        Assert.Equal(writes, SluiceWrites(bed));
+        Assert.Contains("echo", await SkipReasonAsync("2"), StringComparison.Ordinal);
+        Assert.Contains("(written by Sluice: sluice_contacts_to_users)", await SkipReasonAsync("2"), StringComparison.Ordinal);
+
+        // A person's edit in PostgreSQL carries no origin: it goes to Salesforce, once.
+        await bed.ExecuteAsync("UPDATE users SET phone = '555-0303' WHERE id = 2");
+        await bed.RunUntilAsync("users_to_contacts", () => Task.FromResult((string?)Contact(bed, "bob@example.com").Get("Phone") == "555-0303"), "the app's change pushed");
+        Assert.Equal(writes + 1, SluiceWrites(bed));
+    }
+
+    [Fact]
     public async Task A_field_changed_on_both_sides_goes_to_the_side_modified_last_and_the_conflict_is_recorded()
     {
         await using var bed = await LinkedAsync(Users);

@@ -31,7 +31,8 @@ internal sealed class UseCaseBed : IAsyncDisposable
     /// <summary>The text of a file of UseCases/ (a config or the org file), as docs/salesforce.md includes it.</summary>
     public static string Text(string file) => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "UseCases", file));
 
-    public static async Task<UseCaseBed> StartAsync(string configFile, string schemaSql)
+    /// <param name="edit">A change to the config's text before it is parsed (a variant of the example), if any.</param>
+    public static async Task<UseCaseBed> StartAsync(string configFile, string schemaSql, Func<string, string>? edit = null)
     {
         var emulator = await SalesforceEmulator.StartAsync(new SalesforceEmulatorOptions
         {
@@ -55,7 +56,8 @@ internal sealed class UseCaseBed : IAsyncDisposable
             ["SALESFORCE_CLIENT_ID"] = "sluice-client",
             ["SALESFORCE_CLIENT_SECRET"] = "sluice-secret",
         };
-        var config = SluiceConfig.Parse(Text(configFile), configFile, environment);
+        var text = Text(configFile);
+        var config = SluiceConfig.Parse(edit is null ? text : edit(text), configFile, environment);
         var workspace = new SluiceWorkspace(config, TimeProvider.System);
         await workspace.ValidateAsync();
         return new UseCaseBed(emulator, app, workspace);
@@ -63,6 +65,34 @@ internal sealed class UseCaseBed : IAsyncDisposable
 
     /// <summary>One run of a sync, as <c>sluice sync NAME</c> (its schedule's next turn) does it.</summary>
     public Task<RunResult> RunAsync(string sync) => Workspace.RunAsync(sync, RunKind.Incremental, null, CancellationToken.None);
+
+    /// <summary>
+    /// Runs a sync whose source streams (its run never ends, as under <c>sluice run</c>) until <paramref name="done"/>
+    /// holds, then stops it; a run that ends by itself first (it failed) is reported.
+    /// </summary>
+    public async Task RunUntilAsync(string sync, Func<Task<bool>> done, string what)
+    {
+        using var stop = new CancellationTokenSource();
+        var run = Task.Run(() => Workspace.RunAsync(sync, RunKind.Incremental, null, stop.Token));
+        try
+        {
+            await Eventually.HoldsAsync(async () => run.IsCompleted || await done(), what);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            try
+            {
+                await run;
+            }
+            catch (OperationCanceledException)
+            {
+                // Stopped, as asked.
+            }
+        }
+
+        Assert.True(await done(), $"{sync} ended before {what}");
+    }
 
     public async Task ExecuteAsync(string sql)
     {

@@ -41,6 +41,9 @@ public sealed class FakeDestination : IDestination
     /// <summary>Whether the destination takes deletes (<c>on: [deleted]</c>); a delete is encoded as <c>{"delete":key}</c>.</summary>
     public bool AcceptsDeletes { get; init; }
 
+    /// <summary>Whether the destination says it writes from payloads alone (<see cref="IDestination.WritesPayloadsOnly"/>; it does).</summary>
+    public bool WritesPayloadsOnly { get; init; }
+
     /// <summary>Keys whose encoding throws a record-rejected error.</summary>
     public IReadOnlySet<string> UnencodableKeys { get; init; } = new HashSet<string>();
 

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using Sluice.Core.Connectors;
 using Sluice.Core.Records;
+using Sluice.Core.State;
 
 namespace Sluice.Core.Engine.Diffing;
 
@@ -23,18 +24,33 @@ namespace Sluice.Core.Engine.Diffing;
 public static class ChangeDiffer
 {
     /// <summary>The changes a run of <paramref name="source"/> from <paramref name="request"/> hands to the engine.</summary>
-    public static IAsyncEnumerable<Change> ReadAsync(ISource source, ReadRequest request, CancellationToken ct)
+    /// <param name="lookup">
+    /// The sync's ledger by key, for a diffed source that <see cref="ISource.Streams"/> (<see cref="StreamDiff"/>): its
+    /// records are compared a chunk at a time, as they come, for as long as it streams.
+    /// </param>
+    public static IAsyncEnumerable<Change> ReadAsync(ISource source, ReadRequest request, CancellationToken ct, IRecordStateLookup? lookup = null)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(request);
-        return source.Diff is { } diff ? DiffAsync(source, diff, request, ct) : source.ReadAsync(request, ct);
+        return source.Diff is { } diff ? DiffAsync(source, diff, request, lookup, ct) : source.ReadAsync(request, ct);
     }
 
-    private static async IAsyncEnumerable<Change> DiffAsync(ISource source, SourceDiff diff, ReadRequest request, [EnumeratorCancellation] CancellationToken ct)
+    private static async IAsyncEnumerable<Change> DiffAsync(ISource source, SourceDiff diff, ReadRequest request, IRecordStateLookup? lookup, [EnumeratorCancellation] CancellationToken ct)
     {
         // The key columns, to give a deleted record its key back; a source resolves its schema once and keeps it.
         var schema = await source.DiscoverAsync(ct);
         using var records = new RecordDiff(source.Description, schema.KeyColumns, request, diff);
+        if (source.Streams)
+        {
+            using var changed = new RecordDiff(source.Description, schema.KeyColumns, request, diff, full: false);
+            await foreach (var change in StreamDiff.ReadAsync(source.ReadAsync(request, ct), records, changed, diff.IsPartial?.Invoke(request) != true, request.RecordStates, lookup, ct))
+            {
+                yield return change;
+            }
+
+            yield break;
+        }
+
         if (diff.IsPartial?.Invoke(request) != true && diff.OpenSignalRead is { } open && await open(request, ct) is { } signal)
         {
             // The source can tell which rows may have changed since its last complete read: only those are fetched.

@@ -23,15 +23,7 @@ internal static class ChangeFingerprints
             }
 
             fingerprint.Compute(change.Values);
-            yield return new Change(change.Key, change.Operation, change.Values, change.Position)
-            {
-                Kind = change.Kind,
-                Fingerprint = fingerprint.ToArray(),
-                Watched = change.Watched,
-                Previous = change.Previous,
-                StoredAt = change.StoredAt,
-                Version = change.Version,
-            };
+            yield return change.WithFingerprint(fingerprint.ToArray());
         }
     }
 }

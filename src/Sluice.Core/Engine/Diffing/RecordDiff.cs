@@ -19,11 +19,12 @@ internal sealed class RecordDiff : IDisposable
     /// <summary>No checkpoint: a first run, or a full one (--full) — every record the source returns counts as added.</summary>
     private readonly bool _full;
 
-    public RecordDiff(string description, IReadOnlyList<string> key, ReadRequest request, SourceDiff diff)
+    /// <param name="full">Whether every record counts as added; by default when the read has no checkpoint (a first or a full run).</param>
+    public RecordDiff(string description, IReadOnlyList<string> key, ReadRequest request, SourceDiff diff, bool? full = null)
     {
         Description = description;
         _key = key;
-        _full = request.From is null;
+        _full = full ?? request.From is null;
         _fingerprint = new RecordFingerprint(request.Columns);
         _deleted = new DeletedRecords(key, request.Columns, diff.PositionAfter);
     }
@@ -71,6 +72,13 @@ internal sealed class RecordDiff : IDisposable
 
     /// <summary>The delete of a stored record the source no longer returns.</summary>
     public Change Deleted(RecordState gone) => _deleted.Change(gone);
+
+    /// <summary>The delete of a stored record the source says is gone, at the source's <paramref name="position"/>.</summary>
+    public Change Deleted(RecordState gone, SourcePosition position)
+    {
+        var change = _deleted.Change(gone);
+        return new Change(change.Key, ChangeOperation.Delete, change.Values, position) { Kind = change.Kind, Previous = change.Previous, StoredAt = change.StoredAt };
+    }
 
     /// <summary>A key the source returned twice: two records that cannot be told apart stop the read.</summary>
     public SluiceException Repeated(string key) => SluiceException.Fatal(

@@ -1,3 +1,4 @@
+using System.Text;
 using Npgsql;
 using NpgsqlTypes;
 using Sluice.Core.Configuration;
@@ -9,10 +10,12 @@ using Sluice.Core.Records;
 namespace Sluice.Postgres.Destinations;
 
 /// <summary>
-/// Writes ingested events into a PostgreSQL table, one row per event (P2–P6): a batch is one binary COPY into the
-/// session's staging table and one <c>INSERT … SELECT … ON CONFLICT DO NOTHING</c> from it (<see cref="EventsTableStaging"/>),
-/// on a table whose one unique key is <c>event_id</c>, so a replayed batch inserts nothing new, and the statement
-/// needs nothing but INSERT on the table (no conflict target, no <c>RETURNING</c>, no read of the table).
+/// Writes ingested events into a PostgreSQL table, one row per event (P2–P6): a batch of events new to the table is one
+/// binary COPY into it (<see cref="EventsTableDirectCopy"/>); a batch that meets an event already there (a retry, a
+/// replay) is one binary COPY into the session's staging table and one <c>INSERT … SELECT … ON CONFLICT DO NOTHING</c>
+/// from it (<see cref="EventsTableStaging"/>), on a table whose one unique key is <c>event_id</c>, so a replayed batch
+/// inserts nothing new, and both need nothing but INSERT on the table (no conflict target, no <c>RETURNING</c>, no
+/// read of the table).
 /// </summary>
 /// <remarks>
 /// Failures are sorted by what they mean for the records (<see cref="EventsTableFailure"/>): transient ones fail the
@@ -42,6 +45,7 @@ internal sealed class EventsTableDestination : IDestination
     private readonly EventsTableOptions _options;
     private readonly SemaphoreSlim _creating = new(1, 1);
     private readonly EventsTableStaging _staging;
+    private readonly EventsTableDirectCopy _direct = new();
     private EventsTableRowBuilder.Ordinals? _ordinals;
 
     /// <param name="syncName">For the fixes in dead letters' reasons (<c>sluice dlq replay SYNC</c>).</param>
@@ -67,6 +71,9 @@ internal sealed class EventsTableDestination : IDestination
     public MappingShape Shape { get; }
 
     public DestinationLimits Limits { get; }
+
+    /// <summary>How the batches landed so far: the direct COPYs, for tests and the bench's notes.</summary>
+    internal EventsTableDirectCopy DirectCopy => _direct;
 
     /// <summary>
     /// Checks that the table exists and the connection's role may insert into it; when it may not, the message
@@ -151,8 +158,10 @@ internal sealed class EventsTableDestination : IDestination
             _ordinals = ordinals = EventsTableRowBuilder.Ordinals.Of(mapping);
         }
 
+        // The stored form is built only for a record that needs it (a dead letter, a plan's sample): the batch is
+        // written from the row, and building the JSON of every landed event cost as much as the rest of its row.
         var row = EventsTableRowBuilder.Build(change, ordinals);
-        return new EncodedRecord(change, row.EventId.ToString(), row.ToJson()) { Prepared = row };
+        return new EncodedRecord(change, row.EventId.ToString(), row, EventsTableRow.JsonOf, row.MostJsonBytes);
     }
 
     public async Task<IReadOnlyList<WriteResult>> WriteAsync(IReadOnlyList<EncodedRecord> batch, CancellationToken ct)
@@ -162,9 +171,9 @@ internal sealed class EventsTableDestination : IDestination
         for (var i = 0; i < batch.Count; i++)
         {
             // Rows encoded by this process come with their row; a replayed dead letter is parsed from its stored JSON.
-            var payload = batch[i].Payload;
+            // (Reading Payload of an encoded one would build its stored form for nothing.)
             string? error = null;
-            if ((batch[i].Prepared as EventsTableRow ?? EventsTableRow.Read(payload.Span, out error)) is not { } row)
+            if ((batch[i].Prepared as EventsTableRow ?? EventsTableRow.Read(batch[i].Payload.Span, out error)) is not { } row)
             {
                 results[i] = WriteResult.Rejected(error!);
                 continue;
@@ -242,13 +251,20 @@ internal sealed class EventsTableDestination : IDestination
     {
         try
         {
-            if (staged)
+            using (var copy = EventsTableCopyRows.Encode(rows))
             {
-                await EventsTableStaging.WriteAsync(connection, Qualified(table), rows, ct);
-            }
-            else
-            {
-                await InsertArraysAsync(connection, table, rows, ct);
+                if (await _direct.TryWriteAsync(connection, _options.Schema, table, rows, copy, ct))
+                {
+                    // Every event was new to the table: landed by one COPY.
+                }
+                else if (staged)
+                {
+                    await EventsTableStaging.WriteAsync(connection, Qualified(table), copy, ct);
+                }
+                else
+                {
+                    await InsertArraysAsync(connection, table, rows, ct);
+                }
             }
 
             foreach (var (index, _) in rows)
@@ -313,8 +329,8 @@ internal sealed class EventsTableDestination : IDestination
             occurred[i] = row.OccurredAt.UtcDateTime;
             customers[i] = row.CustomerExternalId;
             sources[i] = row.Source;
-            payloads[i] = row.Payload;
-            metadata[i] = row.Metadata;
+            payloads[i] = Encoding.UTF8.GetString(row.Payload);
+            metadata[i] = Encoding.UTF8.GetString(row.Metadata);
             received[i] = row.ReceivedAt.UtcDateTime;
         }
 

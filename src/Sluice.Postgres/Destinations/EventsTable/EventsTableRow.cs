@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 
 namespace Sluice.Postgres.Destinations;
@@ -10,8 +11,9 @@ namespace Sluice.Postgres.Destinations;
 /// </summary>
 /// <remarks>
 /// The stored form carries <c>"v": 1</c> and only grows: a reader ignores members it does not know.
-/// <see cref="Payload"/> and <see cref="Metadata"/> are JSON texts, stored as JSON values (not strings) so that a
-/// dead letter reads naturally.
+/// <see cref="Payload"/> and <see cref="Metadata"/> are JSON texts as UTF-8 bytes (what the queue stores and what a
+/// jsonb column takes in binary COPY, so they are never turned into UTF-16 strings on the way), stored as JSON values
+/// (not strings) so that a dead letter reads naturally.
 /// </remarks>
 internal sealed record EventsTableRow(
     Guid EventId,
@@ -19,13 +21,16 @@ internal sealed record EventsTableRow(
     DateTimeOffset OccurredAt,
     string? CustomerExternalId,
     string Source,
-    string Payload,
-    string Metadata,
+    byte[] Payload,
+    byte[] Metadata,
     DateTimeOffset ReceivedAt)
 {
     public const int FormatVersion = 1;
 
     private const string FormatName = "sluice.events_row";
+
+    /// <summary>The stored form's bytes besides its values: member names, quotes, the three timestamps and the uuid.</summary>
+    private const int FixedBytes = 256;
 
     /// <summary>
     /// One buffer and writer per thread, reused: a fresh buffer grew several times per row (the writer asks room for
@@ -33,6 +38,16 @@ internal sealed record EventsTableRow(
     /// </summary>
     [ThreadStatic]
     private static (ArrayBufferWriter<byte> Buffer, Utf8JsonWriter Writer)? _scratch;
+
+    /// <summary>
+    /// A bound the stored form (<see cref="ToJson"/>) never exceeds, without building it: the JSON values as they are,
+    /// and each text at most 6 bytes per UTF-16 unit (the writer escapes what is not ASCII as <c>\uXXXX</c>).
+    /// </summary>
+    public int MostJsonBytes =>
+        FixedBytes + Payload.Length + Metadata.Length + (6 * (EventType.Length + Source.Length + (CustomerExternalId?.Length ?? 0)));
+
+    /// <summary>The stored form of <paramref name="row"/> (an <see cref="EventsTableRow"/>), for a deferred payload.</summary>
+    public static ReadOnlyMemory<byte> JsonOf(object row) => ((EventsTableRow)row).ToJson();
 
     public byte[] ToJson()
     {
@@ -101,8 +116,8 @@ internal sealed record EventsTableRow(
                 ParseTimestamp(root.GetProperty("occurred_at").GetString()!),
                 root.TryGetProperty("customer_external_id", out var customer) && customer.ValueKind == JsonValueKind.String ? customer.GetString() : null,
                 root.GetProperty("source").GetString()!,
-                root.GetProperty("payload").GetRawText(),
-                root.GetProperty("metadata").GetRawText(),
+                JsonMarshal.GetRawUtf8Value(root.GetProperty("payload")).ToArray(),
+                JsonMarshal.GetRawUtf8Value(root.GetProperty("metadata")).ToArray(),
                 ParseTimestamp(root.GetProperty("received_at").GetString()!));
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)

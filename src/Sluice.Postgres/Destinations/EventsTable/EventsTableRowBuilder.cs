@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Globalization;
 using System.Runtime.InteropServices;
-using System.Text;
 using System.Text.Json;
 using Sluice.Core.Errors;
 using Sluice.Core.Mapping;
@@ -78,13 +77,13 @@ internal static class EventsTableRowBuilder
         return row;
     }
 
-    /// <summary>Whether JSON text holds the escape <c>\u0000</c> (not an escaped backslash followed by <c>u0000</c>).</summary>
-    internal static bool HoldsNulEscape(string json)
+    /// <summary>Whether JSON text (UTF-8) holds the escape <c>\u0000</c> (not an escaped backslash followed by <c>u0000</c>).</summary>
+    internal static bool HoldsNulEscape(ReadOnlySpan<byte> json)
     {
-        for (var at = json.IndexOf("u0000", StringComparison.Ordinal); at > 0; at = json.IndexOf("u0000", at + 1, StringComparison.Ordinal))
+        for (var at = json.IndexOf("u0000"u8); at > 0; at = NextAt(json, at))
         {
             var backslashes = 0;
-            while (at - backslashes - 1 >= 0 && json[at - backslashes - 1] == '\\')
+            while (at - backslashes - 1 >= 0 && json[at - backslashes - 1] == (byte)'\\')
             {
                 backslashes++;
             }
@@ -96,6 +95,8 @@ internal static class EventsTableRowBuilder
         }
 
         return false;
+
+        static int NextAt(ReadOnlySpan<byte> json, int at) => json[(at + 1)..].IndexOf("u0000"u8) is >= 0 and var next ? at + 1 + next : -1;
     }
 
     private static EventsTableRow Envelope(JsonElement root, Guid eventId, string ingestSource, string? type, DateTimeOffset receivedAt)
@@ -143,7 +144,7 @@ internal static class EventsTableRowBuilder
             TimeOf(call.Timestamp, "timestamp") ?? TimeOf(call.OriginalTimestamp, "originalTimestamp") ?? receivedAt,
             IdentifierOf(call.UserIdField, "userId") ?? IdentifierOf(call.AnonymousIdField, "anonymousId"),
             ingestSource,
-            payloadMember is null ? "{}" : JsonOrEmpty(payloadMember == "traits" ? call.Traits : call.Properties),
+            payloadMember is null ? "{}"u8.ToArray() : JsonOrEmpty(payloadMember == "traits" ? call.Traits : call.Properties),
             WithoutMembers(root, "properties"u8, "traits"u8),
             receivedAt);
     }
@@ -222,17 +223,17 @@ internal static class EventsTableRowBuilder
             : throw Rejected($"{name} '{(text.Length > 40 ? text[..40] + "…" : text)}' is not a timestamp (ISO 8601, e.g. 2024-05-01T12:00:00Z)");
     }
 
-    private static string JsonOrEmpty(JsonElement root, string name) =>
+    private static byte[] JsonOrEmpty(JsonElement root, string name) =>
         JsonOrEmpty(root.TryGetProperty(name, out var value) ? value : default);
 
-    private static string JsonOrEmpty(JsonElement value) =>
-        value.ValueKind is not (JsonValueKind.Null or JsonValueKind.Undefined) ? value.GetRawText() : "{}";
+    private static byte[] JsonOrEmpty(JsonElement value) =>
+        value.ValueKind is not (JsonValueKind.Null or JsonValueKind.Undefined) ? JsonMarshal.GetRawUtf8Value(value).ToArray() : "{}"u8.ToArray();
 
     /// <summary>
     /// <paramref name="root"/> (an object) without its members named <paramref name="first"/> or <paramref name="second"/>:
     /// the other members' bytes copied as they are, so nothing is re-serialised (this runs once per landed event).
     /// </summary>
-    private static string WithoutMembers(JsonElement root, ReadOnlySpan<byte> first, ReadOnlySpan<byte> second)
+    private static byte[] WithoutMembers(JsonElement root, ReadOnlySpan<byte> first, ReadOnlySpan<byte> second)
     {
         var json = JsonMarshal.GetRawUtf8Value(root);
         var rented = ArrayPool<byte>.Shared.Rent(json.Length);
@@ -262,7 +263,7 @@ internal static class EventsTableRowBuilder
             }
 
             rented[length++] = (byte)'}';
-            return Encoding.UTF8.GetString(rented, 0, length);
+            return rented.AsSpan(0, length).ToArray();
         }
         finally
         {
@@ -271,7 +272,7 @@ internal static class EventsTableRowBuilder
     }
 
     /// <summary>The members of <paramref name="source"/> (an object, or nothing) except <paramref name="skip"/>, then <paramref name="added"/>.</summary>
-    private static string WriteObject(JsonElement source, HashSet<string> skip, List<(string Name, JsonElement Value)> added)
+    private static byte[] WriteObject(JsonElement source, HashSet<string> skip, List<(string Name, JsonElement Value)> added)
     {
         var buffer = new ArrayBufferWriter<byte>(256);
         using (var writer = new Utf8JsonWriter(buffer))
@@ -300,7 +301,7 @@ internal static class EventsTableRowBuilder
             writer.WriteEndObject();
         }
 
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+        return buffer.WrittenSpan.ToArray();
     }
 
     private static SluiceException Rejected(string message) => new(ErrorClass.RecordRejected, message);

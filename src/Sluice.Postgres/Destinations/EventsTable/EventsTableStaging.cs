@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Data;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace Sluice.Postgres.Destinations;
 
@@ -103,33 +102,13 @@ internal sealed class EventsTableStaging(NpgsqlDataSource dataSource) : IAsyncDi
     /// one transaction: each event once, whatever the table or the batch already holds (its one unique key is
     /// <c>event_id</c>; no conflict target, so an INSERT-only role needs no SELECT). Throws what PostgreSQL refused.
     /// </summary>
-    public static async Task WriteAsync(NpgsqlConnection connection, string qualifiedTable, IReadOnlyList<(int Index, EventsTableRow Row)> rows, CancellationToken ct)
+    public static async Task WriteAsync(NpgsqlConnection connection, string qualifiedTable, EventsTableCopyRows rows, CancellationToken ct)
     {
         await using var transaction = await connection.BeginTransactionAsync(ct);
-        await using (var importer = await connection.BeginBinaryImportAsync(Copy, ct))
+        await using (var copy = await connection.BeginRawBinaryCopyAsync(Copy, ct))
         {
-            foreach (var (_, row) in rows)
-            {
-                await importer.StartRowAsync(ct);
-                await importer.WriteAsync(row.EventId, NpgsqlDbType.Uuid, ct);
-                await importer.WriteAsync(row.EventType, NpgsqlDbType.Text, ct);
-                await importer.WriteAsync(row.OccurredAt.UtcDateTime, NpgsqlDbType.TimestampTz, ct);
-                if (row.CustomerExternalId is null)
-                {
-                    await importer.WriteNullAsync(ct);
-                }
-                else
-                {
-                    await importer.WriteAsync(row.CustomerExternalId, NpgsqlDbType.Text, ct);
-                }
-
-                await importer.WriteAsync(row.Source, NpgsqlDbType.Text, ct);
-                await importer.WriteAsync(row.Payload, NpgsqlDbType.Jsonb, ct);
-                await importer.WriteAsync(row.Metadata, NpgsqlDbType.Jsonb, ct);
-                await importer.WriteAsync(row.ReceivedAt.UtcDateTime, NpgsqlDbType.TimestampTz, ct);
-            }
-
-            await importer.CompleteAsync(ct);
+            // The server checks the rows when the COPY ends (at dispose), and throws then what it refused.
+            await copy.WriteAsync(rows.Stream, ct);
         }
 
         // Its text depends on the table only: the data source's auto-prepare prepares it once per session.

@@ -16,7 +16,7 @@ namespace Sluice.Postgres.Destinations.Records;
 /// mode, and the group memberships by difference. Every statement is idempotent by key, so a batch written again after
 /// a crash (before its checkpoint committed) changes nothing.
 /// </summary>
-internal sealed partial class RecordsDestination : IDestination, IDestinationDiscovery, IDestinationMappingCheck, ISharedTransactionWrites
+internal sealed partial class RecordsDestination : IDestination, IDestinationDiscovery, IDestinationMappingCheck, ISharedTransactionWrites, IMarksOwnWrites
 {
     private const int MaxRecordBytes = 1024 * 1024;
     private const int MaxBatchBytes = 64 * 1024 * 1024;
@@ -33,6 +33,7 @@ internal sealed partial class RecordsDestination : IDestination, IDestinationDis
     private readonly RecordsDestinationOptions _options;
     private (CompiledMapping Mapping, RecordsLayout Layout, IReadOnlyList<CompiledField> Fields, int From)? _resolved;
     private (RecordsTable Table, RecordsTable? Groups)? _catalog;
+    private Origins.OriginMarkedWrites? _marked;
 
     public RecordsDestination(string syncName, NpgsqlDataSource dataSource, PostgresConnectionOptions connection, RecordsDestinationOptions options)
     {
@@ -216,7 +217,16 @@ internal sealed partial class RecordsDestination : IDestination, IDestinationDis
         return results;
     }
 
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    /// <summary>Writes from now on through a session marked with <paramref name="origin"/>, in transactions of its own.</summary>
+    public void MarkOwnWrites(string origin) => _marked ??= new Origins.OriginMarkedWrites(_connection, origin, TimeProvider.System);
+
+    /// <summary>Not while marked: the state store's transaction runs on a session without the origin.</summary>
+    public bool SharesTransactions => _marked is null;
+
+    /// <summary>Why the marked writes go unmarked (the role may not use replication origins); null when they are marked, or not asked to be.</summary>
+    internal string? OriginRefused => _marked?.Refused;
+
+    public ValueTask DisposeAsync() => _marked?.DisposeAsync() ?? ValueTask.CompletedTask;
 
     /// <summary>
     /// Writes the batch in one transaction, its own or <paramref name="shared"/> (left open, staging tables dropped);
@@ -233,7 +243,7 @@ internal sealed partial class RecordsDestination : IDestination, IDestinationDis
             return written;
         }
 
-        await using var connection = await _dataSource.OpenConnectionAsync(ct);
+        await using var connection = _marked is not null ? await _marked.OpenConnectionAsync(ct) : await _dataSource.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
         var result = await WriteRowsAsync(rows, connection, transaction, table, groupsTable, ct);
         await transaction.CommitAsync(ct);

@@ -32,7 +32,7 @@ namespace Sluice.Postgres.Sources.Models;
 internal sealed class ModelSource : ISource
 {
     /// <summary>The memory each read's sorts and hashes may use before spilling to disk (see <see cref="ReadAsync"/>).</summary>
-    private const string ReadWorkMem = "64MB";
+    internal const string ReadWorkMem = "64MB";
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly PostgresConnectionOptions _connection;
@@ -104,12 +104,13 @@ internal sealed class ModelSource : ISource
             await using var command = new NpgsqlCommand(string.Format(outer, ModelSql.Records(model, null, batch: false, rowCounts: parents.Count > 0)), connection) { CommandTimeout = 0 };
             RecordStatements++;
             var read = new ModelRead(true, to, null);
+            Func<string, SourcePosition> at = key => ModelPosition.Within(before, read, key);
             await using (var reader = await PostgresCall.RunAsync(_calls, () => command.ExecuteReaderAsync(ct)))
             {
                 var kinds = ModelValues.KindsOf(reader, width);
                 while (await PostgresCall.RunAsync(_calls, new ValueTask<bool>(reader.ReadAsync(ct))))
                 {
-                    yield return RowOf(reader, kinds, request.Watched, hidden, before, read);
+                    yield return RowOf(reader, kinds, request.Watched, hidden, at);
                 }
             }
 
@@ -151,12 +152,13 @@ internal sealed class ModelSource : ISource
                 command.Parameters.Add(new NpgsqlParameter { Value = keys.ToArray(), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text });
                 RecordStatements++;
                 var read = new ModelRead(false, to, null);
+                Func<string, SourcePosition> at = key => ModelPosition.Within(before, read, key);
                 await using (var reader = await PostgresCall.RunAsync(_calls, () => command.ExecuteReaderAsync(ct)))
                 {
                     var kinds = ModelValues.KindsOf(reader, width);
                     while (await PostgresCall.RunAsync(_calls, new ValueTask<bool>(reader.ReadAsync(ct))))
                     {
-                        yield return RowOf(reader, kinds, request.Watched, hidden, before, read);
+                        yield return RowOf(reader, kinds, request.Watched, hidden, at);
                     }
                 }
 
@@ -177,7 +179,7 @@ internal sealed class ModelSource : ISource
     /// The outer statement around the model's (<c>{0}</c>): the requested columns in order, the key text, the watched
     /// columns as text; sorted by key. Returns it with the number of requested columns.
     /// </summary>
-    private static (string Outer, int Width) Outer(ResolvedModel model, ReadRequest request, int rowCounts)
+    internal static (string Outer, int Width) Outer(ResolvedModel model, ReadRequest request, int rowCounts)
     {
         var select = new StringBuilder();
         foreach (var column in request.Columns)
@@ -220,9 +222,9 @@ internal sealed class ModelSource : ISource
     /// <summary>
     /// The record on the reader's current row, read in place: each value by its column's type (no boxing through the
     /// driver's <c>GetValue</c>), the key after them, the watched columns as text, then its row counts (stored with the
-    /// watched values, under <paramref name="hidden"/>); one position object per record.
+    /// watched values, under <paramref name="hidden"/>); at the position <paramref name="positionOf"/> gives its key.
     /// </summary>
-    private static Change RowOf(NpgsqlDataReader reader, ModelValues.Kind[] kinds, IReadOnlyList<string> watched, string[] hidden, ModelPosition before, ModelRead read)
+    internal static Change RowOf(NpgsqlDataReader reader, ModelValues.Kind[] kinds, IReadOnlyList<string> watched, string[] hidden, Func<string, SourcePosition> positionOf)
     {
         var width = kinds.Length;
         var key = reader.GetString(width);
@@ -247,7 +249,7 @@ internal sealed class ModelSource : ISource
             }
         }
 
-        return new Change(key, ChangeOperation.Upsert, values, ModelPosition.Within(before, read, key)) { Watched = now };
+        return new Change(key, ChangeOperation.Upsert, values, positionOf(key)) { Watched = now };
     }
 
     /// <summary>The name a record's row count in a secondary table is stored under, among its watched values; no column's name.</summary>
@@ -369,7 +371,8 @@ internal sealed class ModelSource : ISource
         };
     }
 
-    private async Task<ResolvedModel> ResolveAsync(CancellationToken ct)
+    /// <summary>The model checked against the database, once.</summary>
+    internal async Task<ResolvedModel> ResolveAsync(CancellationToken ct)
     {
         if (_resolved is not null)
         {

@@ -1,4 +1,5 @@
 using Sluice.Core.Configuration;
+using Sluice.Postgres.Cdc;
 
 namespace Sluice.Postgres.Sources.Models;
 
@@ -35,6 +36,13 @@ internal sealed class ModelSourceOptions
     /// <summary><c>reconcile: every …</c> of the sync: how often a run reads every record instead; <c>null</c>: never by itself.</summary>
     public TimeSpan? Reconcile { get; init; }
 
+    /// <summary>
+    /// With <c>cdc:</c> next to <c>model:</c>: the replication slot and publication that follow the model's tables, whose
+    /// changes give the records to recompute (<see cref="ModelCdcSource"/>). <c>null</c>: the model follows cursors, or
+    /// reads every record.
+    /// </summary>
+    public CdcSourceOptions? Cdc { get; init; }
+
     /// <summary>The <c>model:</c> section, for errors that point at a line.</summary>
     public ConfigSection? Config { get; init; }
 
@@ -49,15 +57,7 @@ internal sealed class ModelSourceOptions
     {
         ArgumentNullException.ThrowIfNull(sync);
         var source = sync.Source;
-        if (source.Has("cdc"))
-        {
-            // Not built: a model finds changed records by its tables' cursors and deleted secondary rows by row counts.
-            throw new ConfigException(source.LocationOf("cdc"), "a model does not follow a CDC stream: it finds changed records by each table's cursor",
-                "remove 'cdc:' and name a column that grows on every change in each table: 'model: {cursor: updated_at, cursors: {public.orders: updated_at}}' " +
-                "(deleted orders are found by each record's row counts, see docs/records.md); or sync the one table with 'table:' and 'cdc: true' instead of a model");
-        }
-
-        foreach (var other in new[] { "table", "query", "cursor", "cdc" })
+        foreach (var other in new[] { "table", "query", "cursor" })
         {
             if (source.Has(other))
             {
@@ -90,7 +90,15 @@ internal sealed class ModelSourceOptions
             Reconcile = Core.Configuration.Reconcile.Parse(sync),
             Config = model,
         };
-        CheckCursors(options, model);
+        if (CdcSourceOptions.IsRequested(source))
+        {
+            options = FollowByCdc(sync, options, model);
+        }
+        else
+        {
+            CheckCursors(options, model);
+        }
+
         if (options.Filter is { } filter)
         {
             ModelFilter.Check(filter, model.LocationOf("filter"));
@@ -177,6 +185,50 @@ internal sealed class ModelSourceOptions
             Where = where,
             OrderBy = orderBy,
             Config = section,
+        };
+    }
+
+    /// <summary>
+    /// A model over a CDC stream: its tables' changes say which records to recompute, so cursors and a reconcile have
+    /// nothing left to do; it starts from a read of every record in the slot's snapshot (<c>start: snapshot</c>).
+    /// </summary>
+    private static ModelSourceOptions FollowByCdc(SyncConfig sync, ModelSourceOptions options, ConfigSection model)
+    {
+        var source = sync.Source;
+        foreach (var key in new[] { "cursor", "cursors" })
+        {
+            if (model.Has(key))
+            {
+                throw new ConfigException(model.LocationOf(key), $"'{key}' does not apply to a model that follows its tables by CDC: the WAL says which rows changed, deletes included",
+                    $"remove '{key}', or remove 'cdc:' to follow the model by cursors");
+            }
+        }
+
+        if (options.Reconcile is not null)
+        {
+            throw new ConfigException(sync.Section.LocationOf("reconcile"), "'reconcile:' does not apply to a model that follows its tables by CDC: a deleted row arrives as a change",
+                "remove 'reconcile:' (`sluice sync --full` reads every record again in a new slot's snapshot)");
+        }
+
+        var cdc = CdcSourceOptions.CdcSection(source);
+        foreach (var (key, why) in new[] { ("start", "a model starts from a read of every record in the slot's snapshot"), ("fallback", "a model without logical replication follows cursors instead ('model: {cursor: …, cursors: {…}}')") })
+        {
+            if (cdc?.Has(key) == true && !(key == "start" && cdc.GetString("start") == "snapshot"))
+            {
+                throw new ConfigException(cdc.LocationOf(key), $"'cdc.{key}' does not apply to a model: {why}", $"remove '{key}'");
+            }
+        }
+
+        var tables = new[] { options.Table }.Concat(options.Properties.Where(p => p.From is not null).Select(p => p.From!)).Distinct(StringComparer.Ordinal).ToList();
+        return new ModelSourceOptions
+        {
+            Table = options.Table,
+            Key = options.Key,
+            Filter = options.Filter,
+            Properties = options.Properties,
+            BatchSize = options.BatchSize,
+            Config = options.Config,
+            Cdc = CdcSourceOptions.Follow(sync, tables, []),
         };
     }
 

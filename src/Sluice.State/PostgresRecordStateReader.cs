@@ -26,15 +26,61 @@ internal sealed class PostgresRecordStateReader(NpgsqlDataSource dataSource, Sta
         await using var reader = await PostgresCall.RunAsync(PostgresCallContext.StateStore, () => command.ExecuteReaderAsync(ct));
         while (await PostgresCall.RunAsync(PostgresCallContext.StateStore, () => reader.ReadAsync(ct)))
         {
-            yield return new RecordState(StoredText.Read(reader.GetString(0)), reader.GetFieldValue<byte[]>(1))
-            {
-                Values = reader.IsDBNull(2) ? null : WatchedValuesJson.Read(reader.GetString(2)),
-                StoredAt = reader.GetFieldValue<DateTimeOffset>(3),
-            };
+            yield return Read(reader);
         }
     }
+
+    /// <summary>The stored keys with a fingerprint, unsorted (no ORDER BY: the server reads them as they lie), for a diff that holds them in memory.</summary>
+    public async IAsyncEnumerable<string> KeysAsync([EnumeratorCancellation] CancellationToken ct)
+    {
+        await using var connection = await PostgresCall.RunAsync(PostgresCallContext.StateStore, () => dataSource.OpenConnectionAsync(ct).AsTask());
+        await using var command = new NpgsqlCommand($"SELECT record_key FROM {schema.Name}.record_state WHERE sync_id = $1 AND fingerprint IS NOT NULL", connection)
+        {
+            CommandTimeout = 0,
+        };
+        command.Parameters.Add(new NpgsqlParameter { Value = syncId });
+        await using var reader = await PostgresCall.RunAsync(PostgresCallContext.StateStore, () => command.ExecuteReaderAsync(ct));
+        while (await PostgresCall.RunAsync(PostgresCallContext.StateStore, () => reader.ReadAsync(ct)))
+        {
+            yield return StoredText.Read(reader.GetString(0));
+        }
+    }
+
+    /// <summary>The stored records (with a fingerprint) among <paramref name="keys"/>, in one query off the primary key.</summary>
+    public Task<IReadOnlyDictionary<string, RecordState>> FindAsync(IReadOnlyList<string> keys, CancellationToken ct) =>
+        PostgresCall.RunAsync(PostgresCallContext.StateStore, async () =>
+        {
+            var stored = new string[keys.Count];
+            for (var i = 0; i < stored.Length; i++)
+            {
+                stored[i] = StoredText.Store(keys[i]);
+            }
+
+            var found = new Dictionary<string, RecordState>(keys.Count, StringComparer.Ordinal);
+            await using var connection = await dataSource.OpenConnectionAsync(ct);
+            await using var command = new NpgsqlCommand(
+                $"SELECT record_key, fingerprint, watched_values::text, updated_at FROM {schema.Name}.record_state WHERE sync_id = $1 AND record_key = ANY($2) AND fingerprint IS NOT NULL",
+                connection);
+            command.Parameters.Add(new NpgsqlParameter { Value = syncId });
+            command.Parameters.Add(new NpgsqlParameter { Value = stored });
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                var state = Read(reader);
+                found[state.Key] = state;
+            }
+
+            return (IReadOnlyDictionary<string, RecordState>)found;
+        });
 
     /// <summary>For the diff of a source that cannot sort its keys: look-ups by key on a connection of its own (<see cref="PostgresDiffLookup"/>).</summary>
     public async Task<IDiffLookup> OpenLookupAsync(CancellationToken ct) =>
         await PostgresDiffLookup.OpenAsync(dataSource, schema, syncId, ct);
+
+    private static RecordState Read(NpgsqlDataReader reader) =>
+        new(StoredText.Read(reader.GetString(0)), reader.GetFieldValue<byte[]>(1))
+        {
+            Values = reader.IsDBNull(2) ? null : WatchedValuesJson.Read(reader.GetString(2)),
+            StoredAt = reader.GetFieldValue<DateTimeOffset>(3),
+        };
 }

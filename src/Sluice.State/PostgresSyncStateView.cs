@@ -150,6 +150,24 @@ public sealed class PostgresSyncStateView : ISyncStateView
             }
         }
 
+        public async IAsyncEnumerable<string> KeysAsync([EnumeratorCancellation] CancellationToken ct)
+        {
+            if (await PostgresCall.RunAsync(PostgresCallContext.StateStore, () => view.SyncIdAsync(syncName, ct)) is not { } syncId)
+            {
+                yield break;
+            }
+
+            await foreach (var key in new PostgresRecordStateReader(view._dataSource, view._schema, syncId).KeysAsync(ct))
+            {
+                yield return key;
+            }
+        }
+
+        public async Task<IReadOnlyDictionary<string, RecordState>> FindAsync(IReadOnlyList<string> keys, CancellationToken ct) =>
+            await PostgresCall.RunAsync(PostgresCallContext.StateStore, () => view.SyncIdAsync(syncName, ct)) is { } syncId
+                ? await new PostgresRecordStateReader(view._dataSource, view._schema, syncId).FindAsync(keys, ct)
+                : new Dictionary<string, RecordState>();
+
         /// <summary>Look-ups by key for a dry run's diff; a sync the store has never seen has nothing stored.</summary>
         public async Task<IDiffLookup> OpenLookupAsync(CancellationToken ct) =>
             await PostgresDiffLookup.OpenAsync(view._dataSource, view._schema, await PostgresCall.RunAsync(PostgresCallContext.StateStore, () => view.SyncIdAsync(syncName, ct)), ct);

@@ -24,7 +24,7 @@ internal static class DiffReport
 
         if (r.RawSorted is { } sorted)
         {
-            Row("raw COPY sorted", $"{sorted.RowsPerSecond,12:N0} rows/s", $"ORDER BY id::text COLLATE \"C\", as the source reads ({sorted.Seconds:F2} s)");
+            Row("raw COPY sorted", $"{sorted.RowsPerSecond,12:N0} rows/s", $"ORDER BY id::text COLLATE \"C\", what a merge by key text reads; a bigint key is read unsorted ({sorted.Seconds:F2} s)");
         }
 
         if (r.First is { } first)

@@ -19,6 +19,20 @@ public interface IKeySignalRead : IAsyncDisposable
     /// </summary>
     IAsyncEnumerable<Change> FetchAsync(IReadOnlyList<KeySignal> keys, CancellationToken ct);
 
+    /// <summary>
+    /// What every key is when the source can also read them in its own order, unsorted (<see cref="NativeKeysAsync"/>),
+    /// and vouches that each comes at most once (a unique index on the key); <see cref="NativeKeyType.None"/> otherwise.
+    /// </summary>
+    NativeKeyType NativeKeys => NativeKeyType.None;
+
+    /// <summary>
+    /// Every key the source returns now, once, in no particular order (a table's physical order: no sort), as values of
+    /// <see cref="NativeKeys"/>. Called instead of <see cref="KeysAsync"/>, never with it; <see cref="FetchAsync"/> is called
+    /// between its pages as between those of <see cref="KeysAsync"/>, with the keys' texts.
+    /// </summary>
+    IAsyncEnumerable<NativeKeySignal> NativeKeysAsync(CancellationToken ct) =>
+        throw new NotSupportedException($"{GetType().Name} reads keys sorted only");
+
     /// <summary>The source's end of read (<see cref="Change.IsProgress"/>), to hand on once every key was handled.</summary>
     Change End { get; }
 }

@@ -14,6 +14,38 @@ public interface IRecordStateReader
     IAsyncEnumerable<RecordState> ReadAsync(CancellationToken ct);
 
     /// <summary>
+    /// The keys of the records <see cref="ReadAsync"/> streams (those with a fingerprint), in no particular order and
+    /// nothing else: for a diff that holds the stored keys in memory (<see cref="Connectors.IKeySignalRead.NativeKeys"/>).
+    /// </summary>
+    async IAsyncEnumerable<string> KeysAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        await foreach (var state in ReadAsync(ct).WithCancellation(ct))
+        {
+            yield return state.Key;
+        }
+    }
+
+    /// <summary>
+    /// The stored records among <paramref name="keys"/> that <see cref="ReadAsync"/> would stream (absent ones are not in
+    /// the result), in one query for the lot, as committed now. The default reads every stored record: a store should
+    /// look them up by key.
+    /// </summary>
+    async Task<IReadOnlyDictionary<string, RecordState>> FindAsync(IReadOnlyList<string> keys, CancellationToken ct)
+    {
+        var wanted = new HashSet<string>(keys, StringComparer.Ordinal);
+        var found = new Dictionary<string, RecordState>(StringComparer.Ordinal);
+        await foreach (var state in ReadAsync(ct).WithCancellation(ct))
+        {
+            if (wanted.Contains(state.Key))
+            {
+                found[state.Key] = state;
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>
     /// For the diff of a source that cannot sort its keys: a session that looks stored records up by key, a chunk at
     /// a time, and afterwards streams those it was never asked for (the deleted ones). One per read.
     /// </summary>

@@ -38,29 +38,75 @@ internal sealed partial class QuerySource
                 return null;
             }
 
+            var nativeKeys = await NativeKeysAsync(connection, transaction, resolved, shape, ct);
             var keyScan = $"""
                 DECLARE sluice_keys NO SCROLL CURSOR FOR
                 SELECT {resolved.KeyExpression} COLLATE "C", q.{QuerySourceShape.XminColumn}, q.{QuerySourceShape.CtidColumn}
                 FROM ({shape.KeyScan}) AS q ORDER BY 1
                 """;
-            await using (var declare = new NpgsqlCommand(keyScan, connection, transaction))
-            {
-                await PostgresCall.RunAsync(_calls, () => declare.ExecuteNonQueryAsync(ct));
-            }
+            var nativeKeyScan = nativeKeys == NativeKeyType.None ? null : $"""
+                DECLARE sluice_keys NO SCROLL CURSOR FOR
+                SELECT (q.{SqlNames.Quote(resolved.Key[0])}){(nativeKeys == NativeKeyType.Integer ? "::int8" : "")}, q.{QuerySourceShape.XminColumn}, q.{QuerySourceShape.CtidColumn}
+                FROM ({shape.KeyScan}) AS q
+                """;
 
             var fetch = $"SELECT {SelectList(resolved, request)}, q.{QuerySourceShape.CtidColumn} FROM ({shape.FetchByCtid}) AS q";
-            return new QuerySourceSignalRead(connection, transaction, _calls, Description, since, now, fetch, request,
+            return new QuerySourceSignalRead(connection, transaction, _calls, Description, since, now, new QuerySourceKeyScans(keyScan, nativeKeys, nativeKeyScan), fetch, request,
                 (reader, width, key) =>
                 {
                     RowsRead++;
                     return Record(reader, width, request.Watched, key, new QueryPosition(key, since));
-                });
+                },
+                () => KeyScansInTableOrder++);
         }
         catch
         {
             await connection.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Whether the source's keys can be read unsorted as integers or uuids (<see cref="IKeySignalRead.NativeKeys"/>): one
+    /// key column that is the table's own <c>smallint</c>, <c>integer</c>, <c>bigint</c> or <c>uuid</c> column, with a
+    /// unique index on it alone, so that no key comes twice (a merge by text finds a repeated key by the order; a scan in
+    /// the table's order cannot). Checked in the read's transaction, after its snapshot: an index dropped since cannot
+    /// have let a repeated key into it.
+    /// </summary>
+    private async Task<NativeKeyType> NativeKeysAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Resolved resolved, QuerySourceShape shape, CancellationToken ct)
+    {
+        if (resolved.Key.Count != 1)
+        {
+            return NativeKeyType.None;
+        }
+
+        Npgsql.Schema.NpgsqlDbColumn column;
+        await using (var describe = new NpgsqlCommand($"SELECT q.{SqlNames.Quote(resolved.Key[0])} FROM ({shape.KeyScan}) AS q LIMIT 0", connection, transaction))
+        await using (var reader = await PostgresCall.RunAsync(_calls, () => describe.ExecuteReaderAsync(System.Data.CommandBehavior.SchemaOnly, ct)))
+        {
+            column = (Npgsql.Schema.NpgsqlDbColumn)(await reader.GetColumnSchemaAsync(ct))[0];
+        }
+
+        // PostgreSQL's type oids: int2, int4, int8, uuid.
+        var type = column.TypeOID switch
+        {
+            21 or 23 or 20 => NativeKeyType.Integer,
+            2950 => NativeKeyType.Uuid,
+            _ => NativeKeyType.None,
+        };
+        if (type == NativeKeyType.None || column.TableOID == 0 || column.ColumnAttributeNumber is not { } attribute || attribute <= 0)
+        {
+            return NativeKeyType.None;
+        }
+
+        await using var unique = new NpgsqlCommand(
+            """
+            SELECT EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = $1 AND i.indisunique AND i.indisvalid AND i.indnkeyatts = 1
+                           AND i.indkey[0] = $2 AND i.indpred IS NULL AND i.indexprs IS NULL)
+            """, connection, transaction);
+        unique.Parameters.Add(new NpgsqlParameter { Value = column.TableOID, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Oid });
+        unique.Parameters.Add(new NpgsqlParameter { Value = attribute, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Smallint });
+        return await PostgresCall.RunAsync(_calls, () => unique.ExecuteScalarAsync(ct)) is true ? type : NativeKeyType.None;
     }
 
     /// <summary>Whether the server has <c>pg_current_snapshot()</c> (PostgreSQL 13).</summary>

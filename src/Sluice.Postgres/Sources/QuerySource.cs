@@ -45,6 +45,9 @@ internal sealed partial class QuerySource : ISource
     /// <summary>Whole rows read so far (every row of a full read; only those fetched by a read by change signal).</summary>
     internal long RowsRead { get; private set; }
 
+    /// <summary>Reads by change signal whose keys came unsorted, in the table's order (<see cref="IKeySignalRead.NativeKeysAsync"/>).</summary>
+    internal int KeyScansInTableOrder { get; private set; }
+
     public string Description => _options.Query is not null
         ? $"query (key {string.Join(", ", _options.Key ?? [])})"
         : $"table {_options.Table} (diffed by key)";

@@ -18,7 +18,8 @@ namespace Sluice.Core.Engine.Diffing;
 /// looked up a chunk at a time in the state database, which also keeps the keys seen, so that the deleted records are
 /// found there once the read has ended (<see cref="UnsortedDiff"/>). A source with a change signal
 /// (<see cref="SourceDiff.OpenSignalRead"/>) is merged by key alone and only the rows that may have changed are fetched
-/// (<see cref="SignalDiff"/>); without a signal it can trust for the request, it is read whole as before.
+/// (<see cref="SignalDiff"/>), unsorted against the stored keys held in memory when the keys are integers or uuids
+/// (<see cref="NativeOrderDiff"/>); without a signal it can trust for the request, it is read whole as before.
 /// </remarks>
 public static class ChangeDiffer
 {
@@ -55,7 +56,10 @@ public static class ChangeDiffer
             // The source can tell which rows may have changed since its last complete read: only those are fetched.
             await using (signal)
             {
-                await foreach (var change in SignalDiff.ReadAsync(signal, records, request.RecordStates, ct))
+                // Integer and uuid keys come unsorted and are looked up among the stored keys held as numbers; others sorted by text.
+                var signalled = await NativeOrderDiff.TryOpenAsync(signal, records, request.RecordStates, ct)
+                    ?? SignalDiff.ReadAsync(signal, records, request.RecordStates, ct);
+                await foreach (var change in signalled)
                 {
                     yield return change;
                 }

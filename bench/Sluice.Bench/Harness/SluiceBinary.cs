@@ -6,7 +6,7 @@ namespace Sluice.Bench.Harness;
 internal static class SluiceBinary
 {
     /// <summary>
-    /// The given path, or the build users run: <c>./sluice</c> publishes the CLI (Release, ReadyToRun) into
+    /// The given path, or the build users run: <c>./sluice</c> publishes the CLI (Release, self-contained, composite ReadyToRun) into
     /// <c>.sluice/bin</c> when the sources are newer than it; the bench asks it to, then drives that build.
     /// </summary>
     public static async Task<string> LocateAsync(string repoRoot, string? explicitPath, CancellationToken ct)

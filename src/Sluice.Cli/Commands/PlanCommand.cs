@@ -15,11 +15,11 @@ namespace Sluice.Cli.Commands;
 /// <summary><c>sluice plan [SYNC] [--samples N]</c>: what each sync's next run would send, sent nowhere.</summary>
 internal static class PlanCommand
 {
-    private static readonly JsonSerializerOptions Pretty = new()
+    private static readonly PayloadJson Pretty = new(new JsonSerializerOptions
     {
         WriteIndented = true,
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, // shown to a person, not embedded in a page
-    };
+    });
 
     public static Command Create()
     {
@@ -160,7 +160,7 @@ internal static class PlanCommand
         try
         {
             using var document = JsonDocument.Parse(payload);
-            return JsonSerializer.Serialize(document.RootElement, Pretty);
+            return JsonSerializer.Serialize(document.RootElement, Pretty.JsonElement);
         }
         catch (JsonException)
         {

@@ -9,8 +9,8 @@ namespace Sluice.Postgres.Cdc;
 /// </summary>
 internal static class CdcKey
 {
-    private static readonly JsonSerializerOptions Json = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private static readonly CdcKeyJson Json = new(new JsonSerializerOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
 
     public static string Format(IReadOnlyList<string?> parts, string? table) =>
-        (table is null ? "" : table + ":") + (parts.Count == 1 ? parts[0] ?? "" : JsonSerializer.Serialize(parts, Json));
+        (table is null ? "" : table + ":") + (parts.Count == 1 ? parts[0] ?? "" : JsonSerializer.Serialize(parts, Json.Parts));
 }

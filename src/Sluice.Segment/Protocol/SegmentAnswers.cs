@@ -1,5 +1,6 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace Sluice.Segment.Protocol;
 
@@ -7,7 +8,7 @@ namespace Sluice.Segment.Protocol;
 /// Segment's answers (reference §1.6): <c>200 {"success":true}</c> and <c>400 {"success":false,"message":…}</c>,
 /// with the messages real clients and users know.
 /// </summary>
-public static class SegmentAnswers
+public static partial class SegmentAnswers
 {
     /// <summary>Empty or refused write key (observed: segmentio/analytics-go#205).</summary>
     public const string InvalidWriteKey = "An invalid write key was provided";
@@ -24,7 +25,7 @@ public static class SegmentAnswers
     /// </summary>
     public const string CorsAllowedHeaders = "Authorization, Content-Type, Content-Encoding, X-Retry-Count";
 
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private static readonly ErrorJson Json = new(new JsonSerializerOptions(JsonSerializerDefaults.Web) { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
 
     /// <summary><c>{"success":true}</c>.</summary>
     public static ReadOnlyMemory<byte> Success { get; } = """{"success":true}"""u8.ToArray();
@@ -36,7 +37,11 @@ public static class SegmentAnswers
             : body.Problem ?? "Bad Request";
 
     /// <summary><c>{"success":false,"message":…}</c>.</summary>
-    public static byte[] Error(string message) => JsonSerializer.SerializeToUtf8Bytes(new ErrorBody(false, message), Json);
+    public static byte[] Error(string message) => JsonSerializer.SerializeToUtf8Bytes(new ErrorBody(false, message), Json.ErrorBody);
 
     private sealed record ErrorBody(bool Success, string Message);
+
+    /// <summary>Generated serialization of <see cref="ErrorBody"/> (no reflection: Native AOT needs it).</summary>
+    [JsonSerializable(typeof(ErrorBody))]
+    private sealed partial class ErrorJson : JsonSerializerContext;
 }

@@ -41,7 +41,7 @@ internal sealed class NotifyEvaluator(NpgsqlDataSource state, string schema, Web
             }
 
             stored = reader.GetString(0);
-            previous = JsonSerializer.Deserialize<List<string>>(reader.GetString(1)) ?? [];
+            previous = JsonSerializer.Deserialize(reader.GetString(1), NotifyStateJson.Default.StringList) ?? [];
             if (!reader.IsDBNull(2) && reader.GetFieldValue<DateTimeOffset>(2) > at)
             {
                 return null;
@@ -84,7 +84,7 @@ internal sealed class NotifyEvaluator(NpgsqlDataSource state, string schema, Web
         {
             update.Parameters.Add(new NpgsqlParameter { Value = sync.Name });
             update.Parameters.Add(new NpgsqlParameter { Value = now });
-            update.Parameters.Add(new NpgsqlParameter { Value = JsonSerializer.Serialize(kinds), NpgsqlDbType = NpgsqlDbType.Jsonb });
+            update.Parameters.Add(new NpgsqlParameter { Value = JsonSerializer.Serialize(kinds, NotifyStateJson.Default.StringList), NpgsqlDbType = NpgsqlDbType.Jsonb });
             update.Parameters.Add(new NpgsqlParameter { Value = at.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz });
             await update.ExecuteNonQueryAsync(ct);
         }

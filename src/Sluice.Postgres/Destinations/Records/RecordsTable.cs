@@ -47,7 +47,7 @@ internal sealed record RecordsTable(
         command.Parameters.Add(new NpgsqlParameter { Value = key.ToArray(), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text });
         await using var reader = await command.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);
-        var columns = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(reader.IsDBNull(8) ? "{}" : reader.GetString(8)) ?? [];
+        var columns = System.Text.Json.JsonSerializer.Deserialize(reader.IsDBNull(8) ? "{}" : reader.GetString(8), RecordsTableJson.Default.StringMap) ?? [];
         return new RecordsTable(
             reader.GetBoolean(0), columns, reader.GetBoolean(7), reader.GetBoolean(1), reader.GetBoolean(2), reader.GetBoolean(3), reader.GetBoolean(4),
             reader.GetString(5), reader.GetBoolean(6));

@@ -109,7 +109,7 @@ internal static class Html
         try
         {
             using var document = System.Text.Json.JsonDocument.Parse(payload);
-            return System.Text.Json.JsonSerializer.Serialize(document.RootElement, Indented);
+            return System.Text.Json.JsonSerializer.Serialize(document.RootElement, Indented.JsonElement);
         }
         catch (System.Text.Json.JsonException)
         {
@@ -117,10 +117,10 @@ internal static class Html
         }
     }
 
-    private static readonly System.Text.Json.JsonSerializerOptions Indented = new()
+    private static readonly PayloadJson Indented = new(new System.Text.Json.JsonSerializerOptions
     {
         WriteIndented = true,
         // Escaped again as HTML when written into the page: relaxed here so that a person reads the text as sent.
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
+    });
 }

@@ -2,6 +2,8 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
 using Sluice.Core.Errors;
+using Sluice.Postgres;
+using static Sluice.Postgres.BinaryCopyFields;
 
 namespace Sluice.State.Ingest;
 
@@ -19,12 +21,6 @@ namespace Sluice.State.Ingest;
 internal sealed class IngestCopyRows : IDisposable
 {
     private const short Fields = 8;
-
-    /// <summary>The UTC ticks of PostgreSQL's epoch, 2000-01-01.</summary>
-    private const long PostgresEpochTicks = 630_822_816_000_000_000;
-
-    /// <summary>What Npgsql sends text with: UTF-8 that refuses a lone surrogate rather than replacing it.</summary>
-    private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     private byte[]? _buffer;
 
@@ -89,7 +85,7 @@ internal sealed class IngestCopyRows : IDisposable
 
     private static long MostBytes(IngestEvent e) =>
         2 + (8 * 4) + 16 + 8 + e.Payload.Length
-        + (long)Utf8.GetMaxByteCount(e.Source.Length + e.Kind.Length + e.Type.Length + (e.Event?.Length ?? 0) + (e.TraceParent?.Length ?? 0));
+        + (long)BinaryCopyFields.Utf8.GetMaxByteCount(e.Source.Length + e.Kind.Length + e.Type.Length + (e.Event?.Length ?? 0) + (e.TraceParent?.Length ?? 0));
 
     private static int Write(Span<byte> span, int at, IngestEvent e)
     {
@@ -102,27 +98,11 @@ internal sealed class IngestCopyRows : IDisposable
         at = WriteText(span, at, e.Kind);
         at = WriteText(span, at, e.Type);
         at = WriteText(span, at, e.Event);
-        BinaryPrimitives.WriteInt32BigEndian(span[at..], 8);
-
-        // As Npgsql encodes a timestamptz: whole microseconds since PostgreSQL's epoch, truncated.
-        BinaryPrimitives.WriteInt64BigEndian(span[(at + 4)..], (e.ReceivedAt.UtcTicks - PostgresEpochTicks) / 10);
-        at += 4 + 8;
+        at = WriteTimestamp(span, at, e.ReceivedAt);
         BinaryPrimitives.WriteInt32BigEndian(span[at..], e.Payload.Length);
         e.Payload.Span.CopyTo(span[(at + 4)..]);
         at += 4 + e.Payload.Length;
         return WriteText(span, at, e.TraceParent);
     }
 
-    private static int WriteText(Span<byte> span, int at, string? text)
-    {
-        if (text is null)
-        {
-            BinaryPrimitives.WriteInt32BigEndian(span[at..], -1);
-            return at + 4;
-        }
-
-        var length = Utf8.GetBytes(text, span[(at + 4)..]);
-        BinaryPrimitives.WriteInt32BigEndian(span[at..], length);
-        return at + 4 + length;
-    }
 }

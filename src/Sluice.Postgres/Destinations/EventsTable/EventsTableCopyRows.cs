@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
+using static Sluice.Postgres.BinaryCopyFields;
 
 namespace Sluice.Postgres.Destinations;
 
@@ -20,14 +21,8 @@ internal sealed class EventsTableCopyRows : IDisposable
 {
     private const short Fields = 8;
 
-    /// <summary>The UTC ticks of PostgreSQL's epoch, 2000-01-01.</summary>
-    private const long PostgresEpochTicks = 630_822_816_000_000_000;
-
     /// <summary>jsonb's binary format version (PostgreSQL's <c>jsonb_send</c>).</summary>
     private const byte JsonbVersion = 1;
-
-    /// <summary>What Npgsql sends text with: UTF-8 that refuses a lone surrogate rather than replacing it.</summary>
-    private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>The signature, flags (no OIDs) and an empty header extension.</summary>
     private static readonly byte[] Header = [(byte)'P', (byte)'G', (byte)'C', (byte)'O', (byte)'P', (byte)'Y', (byte)'\n', 0xFF, (byte)'\r', (byte)'\n', 0, 0, 0, 0, 0, 0, 0, 0, 0];
@@ -86,7 +81,7 @@ internal sealed class EventsTableCopyRows : IDisposable
 
     private static long MostBytes(EventsTableRow row) =>
         2 + (Fields * 4) + 16 + (3 * 8) + 2 + row.Payload.Length + row.Metadata.Length
-        + (long)Utf8.GetMaxByteCount(row.EventType.Length + row.Source.Length + (row.CustomerExternalId?.Length ?? 0));
+        + (long)BinaryCopyFields.Utf8.GetMaxByteCount(row.EventType.Length + row.Source.Length + (row.CustomerExternalId?.Length ?? 0));
 
     private static int Write(Span<byte> span, int at, EventsTableRow row)
     {
@@ -104,26 +99,7 @@ internal sealed class EventsTableCopyRows : IDisposable
         return WriteTimestamp(span, at, row.ReceivedAt);
     }
 
-    private static int WriteText(Span<byte> span, int at, string? text)
-    {
-        if (text is null)
-        {
-            BinaryPrimitives.WriteInt32BigEndian(span[at..], -1);
-            return at + 4;
-        }
 
-        var length = Utf8.GetBytes(text, span[(at + 4)..]);
-        BinaryPrimitives.WriteInt32BigEndian(span[at..], length);
-        return at + 4 + length;
-    }
-
-    /// <summary>As Npgsql encodes a timestamptz: whole microseconds since PostgreSQL's epoch, truncated.</summary>
-    private static int WriteTimestamp(Span<byte> span, int at, DateTimeOffset value)
-    {
-        BinaryPrimitives.WriteInt32BigEndian(span[at..], 8);
-        BinaryPrimitives.WriteInt64BigEndian(span[(at + 4)..], (value.UtcTicks - PostgresEpochTicks) / 10);
-        return at + 4 + 8;
-    }
 
     private static int WriteJsonb(Span<byte> span, int at, byte[] json)
     {

@@ -1,0 +1,40 @@
+using System.Buffers.Binary;
+using System.Text;
+
+namespace Sluice.Postgres;
+
+/// <summary>
+/// Fields of PostgreSQL's binary COPY format written straight into a span (PostgreSQL docs, "COPY", "Binary Format"):
+/// an int32 length (-1 for NULL), then the value in its type's binary send format, big-endian. For the writers that
+/// encode a whole batch into one pooled buffer instead of calling the driver's importer per value.
+/// </summary>
+public static class BinaryCopyFields
+{
+    /// <summary>The UTC ticks of PostgreSQL's epoch, 2000-01-01.</summary>
+    private const long PostgresEpochTicks = 630_822_816_000_000_000;
+
+    /// <summary>What Npgsql sends text with: UTF-8 that refuses a lone surrogate rather than replacing it.</summary>
+    public static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>A text field (or NULL) at <paramref name="at"/>; returns where the next field starts.</summary>
+    public static int WriteText(Span<byte> span, int at, string? text)
+    {
+        if (text is null)
+        {
+            BinaryPrimitives.WriteInt32BigEndian(span[at..], -1);
+            return at + 4;
+        }
+
+        var length = Utf8.GetBytes(text, span[(at + 4)..]);
+        BinaryPrimitives.WriteInt32BigEndian(span[at..], length);
+        return at + 4 + length;
+    }
+
+    /// <summary>A timestamptz field as Npgsql encodes it: whole microseconds since PostgreSQL's epoch, truncated.</summary>
+    public static int WriteTimestamp(Span<byte> span, int at, DateTimeOffset value)
+    {
+        BinaryPrimitives.WriteInt32BigEndian(span[at..], 8);
+        BinaryPrimitives.WriteInt64BigEndian(span[(at + 4)..], (value.UtcTicks - PostgresEpochTicks) / 10);
+        return at + 4 + 8;
+    }
+}

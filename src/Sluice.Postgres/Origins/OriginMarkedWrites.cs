@@ -63,18 +63,26 @@ internal sealed class OriginMarkedWrites : IAsyncDisposable
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
         {
             // Another process created it between the check and the insert: it exists now.
-            await using var setup = new NpgsqlCommand("SELECT pg_replication_origin_session_setup($1)", connection) { Parameters = { new() { Value = Origin } } };
-            await setup.ExecuteNonQueryAsync(ct);
-            Refused = null;
+            try
+            {
+                await using var setup = new NpgsqlCommand("SELECT pg_replication_origin_session_setup($1)", connection) { Parameters = { new() { Value = Origin } } };
+                await setup.ExecuteNonQueryAsync(ct);
+                Refused = null;
+            }
+            catch (PostgresException again)
+            {
+                Refused = again.MessageText;
+            }
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InsufficientPrivilege)
         {
             Refused = $"the role may not use replication origins ({e.MessageText}); 'sluice grants --for records' prints the GRANT that allows it";
         }
-        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.ObjectInUse or PostgresErrorCodes.ConfigurationLimitExceeded or PostgresErrorCodes.ObjectNotInPrerequisiteState)
+        catch (PostgresException e)
         {
             // In use by another session (a process of this sync that has just died, until PostgreSQL notices), no free
-            // origin slot (max_replication_slots), or replication origins off: unmarked, and said why.
+            // origin slot (max_replication_slots), replication origins off, a name the server refuses: unmarked, and
+            // said why. Marking is never what makes the writes right, so it never stops them.
             Refused = e.MessageText;
         }
     }

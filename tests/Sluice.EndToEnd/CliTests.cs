@@ -17,6 +17,24 @@ public sealed class CliTests
         Assert.Equal(2_000, bed.Emulator.Stats.Unique);
     }
 
+    [Theory]
+    [InlineData("segment")]
+    [InlineData("salesforce")]
+    public async Task An_emulator_on_a_port_in_use_says_so_in_one_line_without_a_stack_trace_and_exits_2(string api)
+    {
+        await using var bed = await SyncTestBed.CreateAsync(nameof(An_emulator_on_a_port_in_use_says_so_in_one_line_without_a_stack_trace_and_exits_2) + "_" + api, 1);
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        var (exit, output) = await bed.RunSluiceAsync("emulate", api, "--port", port);
+
+        Assert.True(exit == 2, output);
+        Assert.Contains($"emulator cannot listen on 127.0.0.1:{port}", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", output, StringComparison.Ordinal);
+        Assert.DoesNotContain(" at ", output, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Check_reports_every_connection_and_sync_and_exits_0()
     {

@@ -86,7 +86,9 @@ public sealed class SalesforceEmulator : IAsyncDisposable
         });
         builder.Logging.SetMinimumLevel(LogLevel.Warning)
             .AddSimpleConsole(console => console.SingleLine = true)
-            .AddFilter("Microsoft.Hosting.Lifetime", LogLevel.None);
+            .AddFilter("Microsoft.Hosting.Lifetime", LogLevel.None)
+            // A failed start (a port in use) is logged by the host with its stack trace; it is reported once, plainly, below.
+            .AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
         builder.Services.Configure<ConsoleLoggerOptions>(console => console.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.Services.AddSingleton<IHostLifetime, PassiveHostLifetime>();
 

@@ -53,7 +53,11 @@ internal static class IngestBenchmark
             return forwarding.Error is null ? 0 : 1;
         }
 
-        result = result with { RawRuns = await RawWrite.MeasureAsync(session.Db, batches, ct) };
+        if (!options.WarehouseOnly)
+        {
+            result = result with { RawRuns = await RawWrite.MeasureAsync(session.Db, batches, ct) };
+        }
+
         try
         {
             var run = new PhaseRunner(session, options, batches, warmUp);
@@ -68,8 +72,12 @@ internal static class IngestBenchmark
             }
 
             result = result with { AcceptOnly = (await run.RunAsync(AcceptPhase, paced: null, ct)).Phase };
-            var (eventsTable, latency) = await run.RunAsync(EventsPhase, paced, ct);
-            result = result with { EventsTable = eventsTable, Latency = latency };
+            if (!options.WarehouseOnly)
+            {
+                var (eventsTable, latency) = await run.RunAsync(EventsPhase, paced, ct);
+                result = result with { EventsTable = eventsTable, Latency = latency };
+            }
+
             if (!options.NoWarehouse)
             {
                 result = result with { Warehouse = (await run.RunAsync(WarehousePhase, paced: null, ct)).Phase };

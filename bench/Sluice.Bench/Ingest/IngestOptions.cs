@@ -35,12 +35,16 @@ internal sealed class IngestOptions
     /// <summary><c>--no-warehouse</c>: the raw COPY, accept-only and events-table phases only (to compare landing builds quickly).</summary>
     public bool NoWarehouse { get; init; }
 
+    /// <summary><c>--warehouse-only</c>: the accept-only and warehouse phases only, no raw COPY (to compare warehouse builds quickly).</summary>
+    public bool WarehouseOnly { get; init; }
+
     public static IngestOptions Parse(IReadOnlyList<string> args)
     {
         var validate = args.Contains("--validate");
         var acceptOnly = args.Contains("--accept-only");
         var noWarehouse = args.Contains("--no-warehouse");
-        args = args.Where(a => a is not "--validate" and not "--accept-only" and not "--no-warehouse").ToList();
+        var warehouseOnly = args.Contains("--warehouse-only");
+        args = args.Where(a => a is not "--validate" and not "--accept-only" and not "--no-warehouse" and not "--warehouse-only").ToList();
         var given = BenchArguments.Parse("ingest", args, "--events", "--clients", "--batch", "--rate", "--latency-seconds");
         var defaults = new IngestOptions();
         var options = new IngestOptions
@@ -55,7 +59,13 @@ internal sealed class IngestOptions
             Validate = validate,
             AcceptOnly = acceptOnly,
             NoWarehouse = noWarehouse,
+            WarehouseOnly = warehouseOnly,
         };
+        if (options.NoWarehouse && options.WarehouseOnly)
+        {
+            throw new ArgumentException("ingest: --no-warehouse and --warehouse-only exclude each other");
+        }
+
         if (options.Events < options.BatchSize * options.Clients)
         {
             throw new ArgumentException($"ingest: --events {options.Events:N0} is fewer than one batch of {options.BatchSize} per client ({options.Clients})");

@@ -227,5 +227,58 @@ public sealed class WarehouseRowPlannerTests
         Assert.Contains(plan.Rows[1].Cells, c => c.Column == "context_evil");
     }
 
+    /// <summary>A track call as analytics.js sends one (the ingest bench's events): six properties, a page context.</summary>
+    private const string BrowserTrack = """
+        { "type": "track", "event": "Product Viewed", "userId": "user_0012345", "anonymousId": "0b7f4c1e-9d2a-4c55-8f1e-3a6b2d9c7e10",
+          "messageId": "6f1d2c3b-aaaa-4bbb-8ccc-1234567890ab", "timestamp": "2024-05-01T10:00:01.123Z",
+          "originalTimestamp": "2024-05-01T10:00:00.998Z", "sentAt": "2024-05-01T10:00:01.000Z", "receivedAt": "2024-05-01T10:00:01.200Z",
+          "properties": { "product_id": "sku_41234", "category": "shoes", "price": 59.9, "quantity": 2, "currency": "USD", "name": "Trail Runner" },
+          "context": { "library": { "name": "analytics.js", "version": "next-1.70.0" }, "ip": "203.0.113.9",
+                       "userAgent": "Mozilla/5.0 (X11; Linux x86_64; rv:130.0) Gecko/20100101 Firefox/130.0", "locale": "en-US",
+                       "page": { "path": "/products/sku_41234", "url": "https://shop.example.com/products/sku_41234",
+                                 "referrer": "https://www.google.com/", "title": "Trail Runner" } } }
+        """;
+
+    [Fact]
+    public void A_track_calls_two_rows_share_its_context_and_timestamps_read_once()
+    {
+        var plan = Plan(BrowserTrack);
+
+        var (tracks, own) = (plan.Rows[0], plan.Rows[1]);
+        foreach (var column in new[] { "context_ip", "context_user_agent", "context_page_url", "received_at", "timestamp", "sent_at", "original_timestamp" })
+        {
+            Assert.Same(tracks.Cell(column), own.Cell(column));
+        }
+
+        Assert.Equal("2024-05-01T10:00:01.123Z", tracks.Cell("timestamp")!.Value);
+        Assert.Equal(WarehouseType.TimestampTz, tracks.Cell("timestamp")!.Type);
+        Assert.Equal(WarehouseType.Text, own.Cell("context_page_url")!.Type);
+    }
+
+    /// <summary>Planning is most of the loader's own CPU per event, and what it allocates the garbage collector pays for
+    /// again (bench/README.md, "Session 10: warehouse"): a bound, so an allocation per field does not creep back.</summary>
+    [Fact]
+    public void Planning_a_browser_track_call_allocates_a_bounded_amount()
+    {
+        var json = Parse(BrowserTrack);
+        for (var i = 0; i < 20; i++)
+        {
+            WarehouseRowPlanner.Plan(json);
+        }
+
+        const int Events = 200;
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < Events; i++)
+        {
+            WarehouseRowPlanner.Plan(json);
+        }
+
+        var perEvent = (GC.GetAllocatedBytesForCurrentThread() - before) / Events;
+        Assert.True(perEvent <= MaxPlanBytesPerTrack, $"planning one track call allocated {perEvent:N0} bytes (bound {MaxPlanBytesPerTrack:N0})");
+    }
+
+    /// <summary>33,520 bytes before the planner shared its context and timestamps and remembered column names; 18,128 after.</summary>
+    private const int MaxPlanBytesPerTrack = 24_000;
+
     private static WarehousePlan Plan(string json) => WarehouseRowPlanner.Plan(Parse(json));
 }

@@ -35,7 +35,7 @@ internal static class EventFlattener
         var rejected = new List<RejectedField>();
         if (source.ValueKind is JsonValueKind.Object)
         {
-            var owners = new Dictionary<string, string>(StringComparer.Ordinal);
+            var owners = new Dictionary<string, FieldPath>(StringComparer.Ordinal);
             Walk(source, columnPrefix, sourceName, isReserved, cells, rejected, owners);
         }
         else if (source.ValueKind is not (JsonValueKind.Null or JsonValueKind.Undefined))
@@ -54,7 +54,7 @@ internal static class EventFlattener
         Func<string, bool>? isReserved,
         List<WarehouseCell> cells,
         List<RejectedField> rejected,
-        Dictionary<string, string> owners)
+        Dictionary<string, FieldPath> owners)
     {
         foreach (var property in obj.EnumerateObject())
         {
@@ -69,13 +69,13 @@ internal static class EventFlattener
             }
 
             var key = keyPrefix is null ? name : keyPrefix + "_" + name;
-            var path = pathPrefix + "." + name;
             if (property.Value.ValueKind is JsonValueKind.Object)
             {
-                Walk(property.Value, key, path, isReserved, cells, rejected, owners);
+                Walk(property.Value, key, pathPrefix + "." + name, isReserved, cells, rejected, owners);
                 continue;
             }
 
+            // The path is spelled out only for a reason; the owner map keeps it for a later field's reason.
             var column = WarehouseNames.Column(key);
             if (WarehouseTypes.Infer(column, property.Value) is not { } cell)
             {
@@ -84,17 +84,25 @@ internal static class EventFlattener
 
             if (isReserved?.Invoke(column) == true)
             {
+                var path = pathPrefix + "." + name;
                 rejected.Add(new RejectedField(column, path, cell.Raw, $"{path} maps to the reserved column {column}"));
             }
             else if (owners.TryGetValue(column, out var owner))
             {
+                var path = pathPrefix + "." + name;
                 rejected.Add(new RejectedField(column, path, cell.Raw, $"{path} maps to the column {column}, already taken by {owner}"));
             }
             else
             {
-                owners.Add(column, path);
+                owners.Add(column, new FieldPath(pathPrefix, name));
                 cells.Add(cell);
             }
         }
+    }
+
+    /// <summary>Where a field was (<c>properties.a.b</c>), kept as its parts until a reason has to name it.</summary>
+    private readonly record struct FieldPath(string Prefix, string Name)
+    {
+        public override string ToString() => Prefix + "." + Name;
     }
 }

@@ -74,6 +74,13 @@ internal sealed class WarehouseDestination : IDestination, ICallLabels
 
     public DestinationLimits Limits { get; }
 
+    /// <summary>
+    /// A batch is planned from the payloads alone (and keyed by the message ids): the engine may drop each change's
+    /// values once it is encoded, so a batch of 1,000 events waiting for its transaction does not also hold every event's
+    /// JSON a second time as a string (≈ 2 KB each), which the collector would otherwise promote with the batch.
+    /// </summary>
+    public bool WritesPayloadsOnly => true;
+
     /// <summary>Fails with the grant to apply when the user can neither create the schema nor use it.</summary>
     public async Task CheckAsync(CancellationToken ct)
     {
@@ -256,7 +263,8 @@ internal sealed class WarehouseDestination : IDestination, ICallLabels
                 }
             }
 
-            rows.Add(WarehouseTypeReconciler.Reconcile(row with { Cells = cells }, catalog.Schema.Columns(row.Table), discards));
+            var kept = cells.Count == row.Cells.Count ? row : row with { Cells = cells };
+            rows.Add(WarehouseTypeReconciler.Reconcile(kept, catalog.Schema.Columns(row.Table), discards));
         }
 
         return new WarehouseEvent(index, rows, discards);

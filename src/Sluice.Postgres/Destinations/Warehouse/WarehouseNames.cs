@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using Sluice.Postgres.Destinations.Warehouse.Internal;
@@ -24,8 +25,13 @@ internal static class WarehouseNames
     /// <summary>PostgreSQL's NAMEDATALEN - 1 (https://www.postgresql.org/docs/current/limits.html).</summary>
     public const int MaxIdentifierBytes = 63;
 
+    /// <summary>Bounds the memory of <see cref="Column"/>: keys past it (a source inventing keys) are named each time.</summary>
+    internal const int MaxRememberedColumns = 10_000;
+
     private const int HashHexDigits = 8;
     private const int KeptBytesWhenTruncated = MaxIdentifierBytes - HashHexDigits - 1;
+
+    private static readonly ConcurrentDictionary<string, string> RememberedColumns = new(StringComparer.Ordinal);
 
     /// <summary>Segment's own tables: an event with one of these names gets a <c>_</c>-prefixed table, as does the
     /// loader's <c>discards</c> table, so a track call can never write into them.</summary>
@@ -37,8 +43,26 @@ internal static class WarehouseNames
     /// <summary>go-snakecase, unmodified: ASCII only, no length limit, may be empty or start with a digit.</summary>
     public static string SnakeCase(string name) => GoSnakeCase.Convert(name);
 
-    /// <summary>A column name: a property, trait or flattened context path joined with <c>_</c>.</summary>
-    public static string Column(string name) => Safe(name);
+    /// <summary>
+    /// A column name: a property, trait or flattened context path joined with <c>_</c>. Every field of every event is
+    /// named here, and an event source sends the same few hundred keys again and again: the names are remembered
+    /// (<see cref="MaxRememberedColumns"/> of them, then computed each time), so a key is snake-cased once.
+    /// </summary>
+    public static string Column(string name)
+    {
+        if (RememberedColumns.TryGetValue(name, out var column))
+        {
+            return column;
+        }
+
+        column = Safe(name);
+        if (RememberedColumns.Count < MaxRememberedColumns)
+        {
+            RememberedColumns.TryAdd(name, column);
+        }
+
+        return column;
+    }
 
     /// <summary>A table name. Event tables go through <see cref="EventTable"/>.</summary>
     public static string Table(string name) => Safe(name);

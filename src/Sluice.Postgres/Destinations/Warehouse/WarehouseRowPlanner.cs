@@ -86,6 +86,12 @@ internal static class WarehouseRowPlanner
         private readonly DateTimeOffset? _receivedAt =
             message.ReceivedAt is { ValueKind: JsonValueKind.String } r && IsoTimestamp.TryParse(r.GetString()!, out var utc) ? utc : null;
 
+        /// <summary>The context's columns, flattened once: a track's two rows (and an identify's or a group's) carry the same.</summary>
+        private FlattenedFields? _context;
+
+        /// <summary>The timestamps read so far, by field: each row of the event has the same four.</summary>
+        private Dictionary<string, WarehouseCell>? _timestamps;
+
         public List<WarehouseRow> Rows { get; } = [];
 
         public List<WarehouseDiscard> Discards { get; } = [];
@@ -121,7 +127,7 @@ internal static class WarehouseRowPlanner
                 }
             }
 
-            var context = EventFlattener.Flatten(Field("context"), "context", null, "context");
+            var context = _context ??= EventFlattener.Flatten(Field("context"), "context", null, "context");
             cells.AddRange(context.Cells);
             Discard(table, id, context.Rejected, cells);
 
@@ -166,6 +172,11 @@ internal static class WarehouseRowPlanner
 
         private WarehouseCell? Timestamp(string table, string id, string column, string field)
         {
+            if (_timestamps is not null && _timestamps.TryGetValue(field, out var parsed))
+            {
+                return parsed;
+            }
+
             var value = Field(field);
             if (WarehouseTypes.AsText(value) is not { } text)
             {
@@ -174,7 +185,9 @@ internal static class WarehouseRowPlanner
 
             if (value.ValueKind is JsonValueKind.String && IsoTimestamp.TryParse(text, out var utc))
             {
-                return new WarehouseCell(column, WarehouseType.TimestampTz, IsoTimestamp.Format(utc), text);
+                var cell = new WarehouseCell(column, WarehouseType.TimestampTz, IsoTimestamp.Format(utc), text);
+                (_timestamps ??= new Dictionary<string, WarehouseCell>(4, StringComparer.Ordinal))[field] = cell;
+                return cell;
             }
 
             Discards.Add(new WarehouseDiscard(table, id, column, text, _receivedAt, $"{field} is not an ISO-8601 date-time"));

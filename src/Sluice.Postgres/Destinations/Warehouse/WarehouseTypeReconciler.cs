@@ -25,7 +25,9 @@ internal static class WarehouseTypeReconciler
     /// <param name="discards">Receives one entry per conflicting value.</param>
     public static WarehouseRow Reconcile(WarehouseRow row, IReadOnlyDictionary<string, WarehouseType> columns, ICollection<WarehouseDiscard> discards)
     {
+        // Most cells already have their column's type: they, and a row of only such cells, are kept as they are.
         var cells = new List<WarehouseCell>(row.Cells.Count);
+        var changed = false;
         foreach (var cell in row.Cells)
         {
             if (!columns.TryGetValue(cell.Column, out var target))
@@ -36,16 +38,19 @@ internal static class WarehouseTypeReconciler
 
             if (TryConvert(cell, target, out var value, out var reason))
             {
-                cells.Add(cell with { Type = target, Value = value });
+                var same = cell.Type == target && ReferenceEquals(value, cell.Value);
+                cells.Add(same ? cell : cell with { Type = target, Value = value });
+                changed |= !same;
             }
             else
             {
                 discards.Add(new WarehouseDiscard(row.Table, row.Id, cell.Column, cell.Raw, row.ReceivedAt, reason));
                 cells.Add(cell with { Type = target, Value = null });
+                changed = true;
             }
         }
 
-        return row with { Cells = cells };
+        return changed ? row with { Cells = cells } : row;
     }
 
     /// <summary>The value of <paramref name="cell"/> for a column of type <paramref name="target"/>, or why not.</summary>

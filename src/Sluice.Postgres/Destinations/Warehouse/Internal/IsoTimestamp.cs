@@ -16,6 +16,14 @@ internal static partial class IsoTimestamp
     public static bool TryParse(string text, out DateTimeOffset utc)
     {
         utc = default;
+
+        // Most strings of an event are not timestamps: one look at the first five characters rules them out before the
+        // regular expression runs.
+        if (text.Length < 16 || !char.IsAsciiDigit(text[0]) || !char.IsAsciiDigit(text[3]) || text[4] != '-')
+        {
+            return false;
+        }
+
         var match = Pattern().Match(text);
         if (!match.Success)
         {
@@ -46,15 +54,25 @@ internal static partial class IsoTimestamp
             }
 
             offset = new TimeSpan(offsetHours, offsetMinutes, 0);
-            if (g["sign"].Value == "-")
+            if (g["sign"].ValueSpan is "-")
             {
                 offset = -offset;
             }
         }
 
         // Ticks are 100 ns: digits past the seventh are dropped (PostgreSQL keeps microseconds anyway).
-        var fraction = g["fraction"].Success ? g["fraction"].Value : "";
-        var ticks = fraction.Length == 0 ? 0 : long.Parse(fraction.PadRight(7, '0')[..7], CultureInfo.InvariantCulture);
+        var fraction = g["fraction"];
+        var ticks = 0L;
+        if (fraction.Success)
+        {
+            var digits = fraction.ValueSpan[..Math.Min(fraction.Length, 7)];
+            ticks = long.Parse(digits, NumberStyles.None, CultureInfo.InvariantCulture);
+            for (var i = digits.Length; i < 7; i++)
+            {
+                ticks *= 10;
+            }
+        }
+
         try
         {
             var local = new DateTime(year, month, day, hour, minute, second, DateTimeKind.Unspecified).AddTicks(ticks);
@@ -71,7 +89,7 @@ internal static partial class IsoTimestamp
     public static string Format(DateTimeOffset utc) =>
         utc.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture);
 
-    private static int Int(Group group) => int.Parse(group.Value, NumberStyles.None, CultureInfo.InvariantCulture);
+    private static int Int(Group group) => int.Parse(group.ValueSpan, NumberStyles.None, CultureInfo.InvariantCulture);
 
     [GeneratedRegex(
         "^(?<year>[0-9]{4})-(?<month>[0-9]{2})-(?<day>[0-9]{2})[Tt ](?<hour>[0-9]{2}):(?<minute>[0-9]{2})" +

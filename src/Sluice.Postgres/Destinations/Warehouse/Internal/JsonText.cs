@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -15,6 +16,9 @@ namespace Sluice.Postgres.Destinations.Warehouse.Internal;
 internal static class JsonText
 {
     public const char Replacement = '\uFFFD';
+
+    /// <summary>U+0000 and every surrogate, paired or not: what makes a string worth a closer look.</summary>
+    private static readonly SearchValues<char> NulOrSurrogate = SearchValues.Create(NulAndSurrogates());
 
     /// <summary>The string value of <paramref name="value"/> (a JSON string); <paramref name="asSent"/> is its JSON
     /// text when a character had to be replaced, else null.</summary>
@@ -76,8 +80,16 @@ internal static class JsonText
     /// <summary>NUL and unpaired surrogates replaced by U+FFFD; any other text is returned as it is.</summary>
     public static string Repair(string text)
     {
+        // Every value of every row passes here before PostgreSQL: the common answer (nothing to repair) comes from one
+        // vectorized search, and only from the first NUL or surrogate on is the text walked char by char.
+        var from = text.AsSpan().IndexOfAny(NulOrSurrogate);
+        if (from < 0)
+        {
+            return text;
+        }
+
         StringBuilder? repaired = null;
-        for (var i = 0; i < text.Length; i++)
+        for (var i = from; i < text.Length; i++)
         {
             var c = text[i];
             var ok = c != '\0' && (!char.IsSurrogate(c)
@@ -130,5 +142,16 @@ internal static class JsonText
         }
 
         return text.ToString();
+    }
+
+    private static string NulAndSurrogates()
+    {
+        var chars = new char[1 + 0xE000 - 0xD800];
+        for (var c = 0xD800; c < 0xE000; c++)
+        {
+            chars[1 + c - 0xD800] = (char)c;
+        }
+
+        return new string(chars);
     }
 }

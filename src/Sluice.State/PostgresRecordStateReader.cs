@@ -46,6 +46,18 @@ internal sealed class PostgresRecordStateReader(NpgsqlDataSource dataSource, Sta
         }
     }
 
+    /// <summary>
+    /// <see cref="KeysAsync"/> by binary COPY, each key's bytes handed on as they arrive: no string or driver value per
+    /// key. The sync's id is written into the statement (COPY takes no parameters); it is a number.
+    /// </summary>
+    public async Task<bool> ReadKeysAsync(StoredKeyVisitor visit, CancellationToken ct)
+    {
+        await using var connection = await PostgresCall.RunAsync(PostgresCallContext.StateStore, () => dataSource.OpenConnectionAsync(ct).AsTask());
+        var copy = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"COPY (SELECT record_key FROM {schema.Name}.record_state WHERE sync_id = {syncId} AND fingerprint IS NOT NULL) TO STDOUT (FORMAT binary)");
+        return await PostgresCall.RunAsync(PostgresCallContext.StateStore, () => StoredKeyCopy.ReadAsync(connection, copy, visit, ct));
+    }
+
     /// <summary>The stored records (with a fingerprint) among <paramref name="keys"/>, in one query off the primary key.</summary>
     public Task<IReadOnlyDictionary<string, RecordState>> FindAsync(IReadOnlyList<string> keys, CancellationToken ct) =>
         PostgresCall.RunAsync(PostgresCallContext.StateStore, async () =>

@@ -163,6 +163,10 @@ public sealed class PostgresSyncStateView : ISyncStateView
             }
         }
 
+        public async Task<bool> ReadKeysAsync(StoredKeyVisitor visit, CancellationToken ct) =>
+            await PostgresCall.RunAsync(PostgresCallContext.StateStore, () => view.SyncIdAsync(syncName, ct)) is not { } syncId
+            || await new PostgresRecordStateReader(view._dataSource, view._schema, syncId).ReadKeysAsync(visit, ct);
+
         public async Task<IReadOnlyDictionary<string, RecordState>> FindAsync(IReadOnlyList<string> keys, CancellationToken ct) =>
             await PostgresCall.RunAsync(PostgresCallContext.StateStore, () => view.SyncIdAsync(syncName, ct)) is { } syncId
                 ? await new PostgresRecordStateReader(view._dataSource, view._schema, syncId).FindAsync(keys, ct)

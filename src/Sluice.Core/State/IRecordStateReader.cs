@@ -26,6 +26,31 @@ public interface IRecordStateReader
     }
 
     /// <summary>
+    /// The keys of <see cref="KeysAsync"/> as UTF-8 text, each handed to <paramref name="visit"/> (the span is valid only
+    /// during the call) until it returns false: for a diff that parses them into values with no string per key.
+    /// Returns false when <paramref name="visit"/> stopped the read, true when every key was handed over.
+    /// </summary>
+    async Task<bool> ReadKeysAsync(StoredKeyVisitor visit, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(visit);
+        await foreach (var key in KeysAsync(ct).WithCancellation(ct))
+        {
+            if (!Visit(visit, key))
+            {
+                return false;
+            }
+        }
+
+        return true;
+
+        static bool Visit(StoredKeyVisitor visit, string key)
+        {
+            var bytes = System.Text.Encoding.UTF8.GetBytes(key);
+            return visit(bytes);
+        }
+    }
+
+    /// <summary>
     /// The stored records among <paramref name="keys"/> that <see cref="ReadAsync"/> would stream (absent ones are not in
     /// the result), in one query for the lot, as committed now. The default reads every stored record: a store should
     /// look them up by key.

@@ -86,24 +86,7 @@ internal sealed class QuerySourceSignalRead(
         var page = new List<NativeKeySignal>(NativeKeysPerFetch);
         while (true)
         {
-            page.Clear();
-            await using (var command = new NpgsqlCommand($"FETCH FORWARD {NativeKeysPerFetch} FROM sluice_keys", connection, transaction) { CommandTimeout = 0 })
-            await using (var reader = await PostgresCall.RunAsync(calls, () => command.ExecuteReaderAsync(ct)))
-            {
-                while (await PostgresCall.RunAsync(calls, () => reader.ReadAsync(ct)))
-                {
-                    if (reader.IsDBNull(0))
-                    {
-                        throw Core.Errors.SluiceException.Fatal($"{description}: a row has no key; records need one: leave such rows out (e.g. WHERE key IS NOT NULL)");
-                    }
-
-                    var key = integer ? unchecked((ulong)reader.GetInt64(0)) : UuidValue(reader.GetGuid(0));
-                    var tid = reader.GetFieldValue<NpgsqlTid>(2);
-                    var unchanged = now.WrittenBefore(reader.GetFieldValue<uint>(1), since);
-                    page.Add(new NativeKeySignal(key, unchanged, ((long)tid.BlockNumber << 16) | tid.OffsetNumber));
-                }
-            }
-
+            await ReadNativePageAsync(page, integer, ct);
             if (page.Count == 0)
             {
                 yield break;
@@ -114,6 +97,36 @@ internal sealed class QuerySourceSignalRead(
             {
                 yield return signal;
             }
+        }
+    }
+
+    /// <summary>
+    /// One page of the unsorted key scan. Driver failures are translated once for the page rather than per row: a row's
+    /// read then costs no delegate or task of its own (a million per run).
+    /// </summary>
+    private async Task ReadNativePageAsync(List<NativeKeySignal> page, bool integer, CancellationToken ct)
+    {
+        page.Clear();
+        try
+        {
+            await using var command = new NpgsqlCommand($"FETCH FORWARD {NativeKeysPerFetch} FROM sluice_keys", connection, transaction) { CommandTimeout = 0 };
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                if (reader.IsDBNull(0))
+                {
+                    throw Core.Errors.SluiceException.Fatal($"{description}: a row has no key; records need one: leave such rows out (e.g. WHERE key IS NOT NULL)");
+                }
+
+                var key = integer ? unchecked((ulong)reader.GetInt64(0)) : UuidValue(reader.GetGuid(0));
+                var tid = reader.GetFieldValue<NpgsqlTid>(2);
+                var unchanged = now.WrittenBefore(reader.GetFieldValue<uint>(1), since);
+                page.Add(new NativeKeySignal(key, unchanged, ((long)tid.BlockNumber << 16) | tid.OffsetNumber));
+            }
+        }
+        catch (Exception e) when (PostgresCall.IsDriverFailure(e))
+        {
+            throw PostgresCall.Translate(e, calls);
         }
     }
 

@@ -9,10 +9,10 @@ internal interface INativeKeyCodec<TKey>
     where TKey : unmanaged, IComparable<TKey>, IEquatable<TKey>
 {
     /// <summary>
-    /// The value of a stored key text, only when the text is that value's one canonical form (so that the value written
-    /// back is the very text): "007" or "+7" is no integer key, since a source's <c>7</c> is "7".
+    /// The value of a stored key's UTF-8 text, only when the text is that value's one canonical form (so that the value
+    /// written back is the very text): "007" or "+7" is no integer key, since a source's <c>7</c> is "7".
     /// </summary>
-    static abstract bool TryParse(string text, out TKey key);
+    static abstract bool TryParse(ReadOnlySpan<byte> utf8, out TKey key);
 
     /// <summary>The key text of <paramref name="key"/>, as the source writes it.</summary>
     static abstract string Format(TKey key);

@@ -5,20 +5,52 @@ namespace Sluice.Core.Engine.Diffing;
 /// <summary>Integer keys (<see cref="Connectors.NativeKeyType.Integer"/>) held as <see cref="long"/>: 8 bytes a key.</summary>
 internal readonly struct IntegerKeyCodec : INativeKeyCodec<long>
 {
-    public static bool TryParse(string text, out long key)
+    /// <summary>
+    /// By hand rather than <c>long.TryParse</c> and a round trip: a million stored keys are parsed per run, and the
+    /// canonical form (an optional '-', no leading zero, no "-0", no '+' or spaces) is checked in the same pass.
+    /// </summary>
+    public static bool TryParse(ReadOnlySpan<byte> utf8, out long key)
     {
-        // The longest canonical form is "-9223372036854775808": 20 characters.
-        if (text.Length is > 0 and <= 20 && long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out key))
+        key = 0;
+        var negative = utf8.Length > 0 && utf8[0] == (byte)'-';
+        var digits = negative ? utf8[1..] : utf8;
+
+        // 19 digits hold every long ("9223372036854775807"); 19 nines still fit in a ulong, so no overflow below.
+        if (digits.Length is 0 or > 19 || (digits[0] == (byte)'0' && (digits.Length > 1 || negative)))
         {
-            Span<char> canonical = stackalloc char[20];
-            if (key.TryFormat(canonical, out var written, default, CultureInfo.InvariantCulture) && canonical[..written].SequenceEqual(text))
-            {
-                return true;
-            }
+            return false;
         }
 
-        key = 0;
-        return false;
+        ulong value = 0;
+        foreach (var b in digits)
+        {
+            var digit = (uint)(b - '0');
+            if (digit > 9)
+            {
+                return false;
+            }
+
+            value = (value * 10) + digit;
+        }
+
+        if (negative)
+        {
+            if (value > 1UL << 63)
+            {
+                return false;
+            }
+
+            key = unchecked(-(long)value);
+            return true;
+        }
+
+        if (value > long.MaxValue)
+        {
+            return false;
+        }
+
+        key = (long)value;
+        return true;
     }
 
     public static string Format(long key) => key.ToString(CultureInfo.InvariantCulture);

@@ -42,38 +42,13 @@ internal sealed class StoredKeySet<TKey, TCodec>
             return new StoredKeySet<TKey, TCodec>([]);
         }
 
-        // Segments rather than one growing array: no copy of everything at each doubling, and at most one spare segment.
-        var segments = new List<TKey[]>();
-        var segment = new TKey[SegmentLength];
-        var used = 0;
-        long count = 0;
-        await foreach (var text in states.KeysAsync(ct).WithCancellation(ct))
+        var loader = new Loader(maxKeys);
+        if (!await states.ReadKeysAsync(loader.Add, ct))
         {
-            if (++count > maxKeys || !TCodec.TryParse(text, out var key))
-            {
-                return null;
-            }
-
-            if (used == segment.Length)
-            {
-                segments.Add(segment);
-                segment = new TKey[SegmentLength];
-                used = 0;
-            }
-
-            segment[used++] = key;
+            return null;
         }
 
-        var keys = new TKey[count];
-        var at = 0;
-        for (var i = 0; i < segments.Count; i++)
-        {
-            segments[i].CopyTo(keys, at);
-            at += segments[i].Length;
-            segments[i] = [];
-        }
-
-        segment.AsSpan(0, used).CopyTo(keys.AsSpan(at));
+        var keys = loader.ToArray();
         Array.Sort(keys);
         for (var i = 1; i < keys.Length; i++)
         {
@@ -127,6 +102,52 @@ internal sealed class StoredKeySet<TKey, TCodec>
             {
                 yield return TCodec.Format(_keys[i]);
             }
+        }
+    }
+
+    /// <summary>
+    /// Collects the parsed keys in segments rather than one growing array: no copy of everything at each doubling, and
+    /// at most one spare segment.
+    /// </summary>
+    private sealed class Loader(long maxKeys)
+    {
+        private readonly List<TKey[]> _segments = [];
+        private TKey[] _segment = new TKey[SegmentLength];
+        private int _used;
+        private long _count;
+
+        /// <summary>Takes one stored key's text; false (stop) when there are too many or it is not a <typeparamref name="TKey"/>.</summary>
+        public bool Add(ReadOnlySpan<byte> utf8)
+        {
+            if (++_count > maxKeys || !TCodec.TryParse(utf8, out var key))
+            {
+                return false;
+            }
+
+            if (_used == _segment.Length)
+            {
+                _segments.Add(_segment);
+                _segment = new TKey[SegmentLength];
+                _used = 0;
+            }
+
+            _segment[_used++] = key;
+            return true;
+        }
+
+        public TKey[] ToArray()
+        {
+            var keys = new TKey[_count];
+            var at = 0;
+            for (var i = 0; i < _segments.Count; i++)
+            {
+                _segments[i].CopyTo(keys, at);
+                at += _segments[i].Length;
+                _segments[i] = [];
+            }
+
+            _segment.AsSpan(0, _used).CopyTo(keys.AsSpan(at));
+            return keys;
         }
     }
 }

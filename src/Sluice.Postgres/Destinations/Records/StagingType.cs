@@ -39,13 +39,14 @@ internal sealed record StagingType(string Name, NpgsqlDbType? DbType)
     }
 
     /// <summary>The value in the .NET type the driver writes for <see cref="Name"/>; throws <see cref="FormatException"/> or <see cref="InvalidCastException"/> when it cannot be.</summary>
+    /// <remarks>A value already of that type is handed back as it is: no second box per value.</remarks>
     public object Convert(object value) => DbType switch
     {
         NpgsqlDbType.Text => value as string ?? System.Convert.ToString(value, CultureInfo.InvariantCulture) ?? "",
-        NpgsqlDbType.Bigint => System.Convert.ToInt64(value, CultureInfo.InvariantCulture),
-        NpgsqlDbType.Numeric => System.Convert.ToDecimal(value, CultureInfo.InvariantCulture),
-        NpgsqlDbType.Double => System.Convert.ToDouble(value, CultureInfo.InvariantCulture),
-        NpgsqlDbType.Boolean => System.Convert.ToBoolean(value, CultureInfo.InvariantCulture),
+        NpgsqlDbType.Bigint => value is long ? value : System.Convert.ToInt64(value, CultureInfo.InvariantCulture),
+        NpgsqlDbType.Numeric => value is decimal ? value : System.Convert.ToDecimal(value, CultureInfo.InvariantCulture),
+        NpgsqlDbType.Double => value is double ? value : System.Convert.ToDouble(value, CultureInfo.InvariantCulture),
+        NpgsqlDbType.Boolean => value is bool ? value : System.Convert.ToBoolean(value, CultureInfo.InvariantCulture),
         NpgsqlDbType.Timestamp => value switch
         {
             DateTime time => DateTime.SpecifyKind(time, DateTimeKind.Unspecified),
@@ -54,7 +55,8 @@ internal sealed record StagingType(string Name, NpgsqlDbType? DbType)
         },
         NpgsqlDbType.TimestampTz => value switch
         {
-            DateTime time => time.Kind == DateTimeKind.Utc ? time : DateTime.SpecifyKind(time.Kind == DateTimeKind.Local ? time.ToUniversalTime() : time, DateTimeKind.Utc),
+            DateTime { Kind: DateTimeKind.Utc } => value,
+            DateTime time => DateTime.SpecifyKind(time.Kind == DateTimeKind.Local ? time.ToUniversalTime() : time, DateTimeKind.Utc),
             DateTimeOffset offset => offset.UtcDateTime,
             string text => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal).UtcDateTime,
             _ => throw new InvalidCastException($"{value.GetType().Name} is not a timestamp"),

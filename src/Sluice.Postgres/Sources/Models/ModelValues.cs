@@ -19,6 +19,7 @@ internal static class ModelValues
         Numeric,
         Boolean,
         Double,
+        DateTime,
     }
 
     /// <summary>The kind of each of the first <paramref name="width"/> columns of the reader's result.</summary>
@@ -35,6 +36,7 @@ internal static class ModelValues
                 : type == typeof(decimal) ? Kind.Numeric
                 : type == typeof(bool) ? Kind.Boolean
                 : type == typeof(double) ? Kind.Double
+                : type == typeof(DateTime) ? Kind.DateTime
                 : Kind.Other;
         }
 
@@ -58,6 +60,7 @@ internal static class ModelValues
                 Kind.Text => reader.GetString(ordinal),
                 Kind.Numeric => reader.GetDecimal(ordinal),
                 Kind.Boolean => reader.GetBoolean(ordinal),
+                Kind.DateTime => reader.GetDateTime(ordinal),
                 _ => reader.GetDouble(ordinal),
             };
         }

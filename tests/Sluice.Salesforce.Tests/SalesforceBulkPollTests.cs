@@ -39,12 +39,55 @@ public sealed class SalesforceBulkPollTests
         Assert.Equal(ChangeKinds.Changed, polled.Single(c => c.Key == ids[7]).Kind);
         Assert.Equal(ChangeKinds.Added, polled.Single(c => c.Key == created).Kind);
 
-        // Two Bulk query jobs (the load, the poll's rest) and one REST page (the poll's first), not a REST page per 200.
+        // Two Bulk query jobs (the load, the poll's lookback) and no REST page (a COUNT() sent the poll to its job), not a
+        // REST page per 200.
         var requests = bed.Bed.Emulator.Requests;
         Assert.Equal(2, requests.Count(r => r.Method == "POST" && r.Path.EndsWith("/jobs/query", StringComparison.Ordinal)));
-        Assert.Single(requests, r => r.Path.Contains("ORDER", StringComparison.OrdinalIgnoreCase) && r.Path.Contains("queryAll", StringComparison.Ordinal));
+        Assert.DoesNotContain(requests, r => r.Path.Contains("ORDER", StringComparison.OrdinalIgnoreCase) && r.Path.Contains("queryAll", StringComparison.Ordinal));
 
         Assert.Empty((await SourceBed.ReadAsync(source, end)).Changes);
+    }
+
+    [Fact]
+    public async Task The_poll_right_after_a_load_counts_its_lookback_first_and_reads_a_large_one_by_bulk_without_a_sorted_rest_page()
+    {
+        await using var bed = await SourceBed.StartAsync();
+        var ids = bed.Opportunities(Enumerable.Range(1, 450).Select(i => $"Deal {i}"));
+        await using var source = bed.Source(pageSize: 200, bulkPollThreshold: 100);
+
+        var (changes, end) = await ReadChangingAsync(source, onFirst: () => bed.Update(ids[120], "Deal 121, changed during the load"));
+
+        // The load, then only the version it could not see.
+        Assert.Equal(ids, changes.Take(450).Select(c => c.Key));
+        Assert.Equal(ids[120], Assert.Single(changes.Skip(450)).Key);
+
+        // The lookback after a load holds the load's records when they were stamped recently (a fresh import): one COUNT()
+        // says so, and the poll goes straight to its job. No REST page sorted by SystemModstamp, which makes the org sort
+        // every record of the lookback to answer its first 2,000.
+        var requests = bed.Bed.Emulator.Requests;
+        Assert.DoesNotContain(requests, r => r.Path.Contains("ORDER", StringComparison.OrdinalIgnoreCase) && r.Path.Contains("queryAll", StringComparison.Ordinal));
+        Assert.Single(requests, r => Uri.UnescapeDataString(r.Path).Contains("SELECT COUNT()", StringComparison.Ordinal));
+        Assert.Equal(2, requests.Count(r => r.Method == "POST" && r.Path.EndsWith("/jobs/query", StringComparison.Ordinal)));
+
+        // The next poll is an ordinary one: a REST page, nothing handed on again.
+        Assert.Empty((await SourceBed.ReadAsync(source, end)).Changes);
+    }
+
+    [Fact]
+    public async Task After_a_load_whose_lookback_is_small_the_poll_reads_it_by_rest_as_before()
+    {
+        await using var bed = await SourceBed.StartAsync();
+        var ids = bed.Opportunities(Enumerable.Range(1, 50).Select(i => $"Deal {i}"));
+        await using var source = bed.Source(pageSize: 200, bulkPollThreshold: 100);
+
+        var (changes, _) = await ReadChangingAsync(source, onFirst: () => bed.Update(ids[9], "Deal 10, changed during the load"));
+
+        Assert.Equal(ids, changes.Take(50).Select(c => c.Key));
+        Assert.Equal(ids[9], Assert.Single(changes.Skip(50)).Key);
+        // One job (the load's): the lookback's 51 versions are fewer than the threshold, so one REST page reads them.
+        var requests = bed.Bed.Emulator.Requests;
+        Assert.Single(requests, r => r.Method == "POST" && r.Path.EndsWith("/jobs/query", StringComparison.Ordinal));
+        Assert.Single(requests, r => r.Path.Contains("ORDER", StringComparison.OrdinalIgnoreCase) && r.Path.Contains("queryAll", StringComparison.Ordinal));
     }
 
     [Fact]

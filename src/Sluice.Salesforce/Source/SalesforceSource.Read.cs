@@ -79,6 +79,9 @@ internal sealed partial class SalesforceSource
         private string? _job;
         private long _sequence;
 
+        /// <summary>This read loaded: the poll that follows may find the load's own records in its lookback.</summary>
+        private bool _loaded;
+
         public Read(SalesforceSource source, Resolved resolved, ReadRequest request, SalesforcePosition.Stored? from)
         {
             _source = source;
@@ -156,6 +159,7 @@ internal sealed partial class SalesforceSource
             // The poll that follows reads again from the lookback before the newest stamp loaded: records committed late,
             // and every change made while the job ran.
             Loading = false;
+            _loaded = true;
             FloorMs = MaxMs is { } newest ? newest - _lookbackMs : null;
         }
 
@@ -184,6 +188,23 @@ internal sealed partial class SalesforceSource
             (string Stamp, string Id)? after = null;
             DateTimeOffset? askedAt = null;
             var more = true;
+            if (_loaded && Options.BulkPollThreshold > 0)
+            {
+                // Right after a load of recently stamped records (a fresh import) the lookback holds most of them: count
+                // first, and read a large lookback through the job straight away. Its first REST page would make the org
+                // sort every record of the lookback by SystemModstamp to answer 2,000 of them.
+                var all = Conditions(readFloor, null);
+                if (await CountAsync(all, ct) >= Options.BulkPollThreshold)
+                {
+                    await foreach (var change in BulkPollAsync(all, ct))
+                    {
+                        yield return change;
+                    }
+
+                    more = false;
+                }
+            }
+
             while (more)
             {
                 var conditions = Conditions(readFloor, after);

@@ -40,6 +40,15 @@ internal sealed record LoadRun(
     /// <summary>Each request, <c>+seconds after start, kind, status</c>, when the run made few enough to list.</summary>
     public IReadOnlyList<string> Timeline { get; init; } = [];
 
+    /// <summary>
+    /// The emulator's user plus system time from the writer's start to its exit (its request handling and the job's
+    /// processing; the bench's own admin reads come after): the server's share of the two cores, the same work for every writer.
+    /// </summary>
+    public double? EmulatorCpuSeconds { get; init; }
+
+    /// <summary><see cref="EmulatorCpuSeconds"/> per record written, in microseconds.</summary>
+    public double? EmulatorCpuMicrosecondsPerRecord => EmulatorCpuSeconds * 1e6 / Math.Max(1, Records);
+
     public double RecordsPerSecond => Records / WallSeconds;
 
     /// <summary>The process's CPU time per record written, in microseconds: comparable across runs on a loaded machine, where wall time is not.</summary>

@@ -126,16 +126,20 @@ internal static class SalesforceBenchmark
     private static async Task<LoadRun> RunSluiceAsync(string name, string sluice, string[] args, string work, string logPath, SalesforceEmulatorChild emulator, int records, int rows, int changed, CancellationToken ct)
     {
         var command = "sluice " + string.Join(' ', args);
+        var emulatorCpu = ProcessSampler.ReadCpuTime(emulator.Process.Id);
         var (started, wall, cpu, rss, log) = await TimeChildAsync(command, sluice, args, work, logPath, ct);
+        var emulatorSeconds = (ProcessSampler.ReadCpuTime(emulator.Process.Id) - emulatorCpu)?.TotalSeconds;
         var (_, _, acknowledged, summary) = ChildRun.ParseSync(log);
-        return await ReadRunAsync(name, command, started, wall, cpu, rss, records, acknowledged, summary, emulator, rows, changed, ct);
+        return await ReadRunAsync(name, command, started, wall, cpu, rss, records, acknowledged, summary, emulator, rows, changed, ct) with { EmulatorCpuSeconds = emulatorSeconds };
     }
 
     private static async Task<LoadRun> RunJsforceAsync(string nodeFolder, string csv, string work, string logPath, SalesforceEmulatorChild emulator, int rows, CancellationToken ct)
     {
         string[] args = [Path.Combine(nodeFolder, "bulk2-upsert.mjs"), emulator.Uri.ToString().TrimEnd('/'), csv];
         var command = "node bulk2-upsert.mjs (jsforce 3.10.16 conn.bulk2.loadAndWaitForResults, upsert by External_Id__c)";
+        var emulatorCpu = ProcessSampler.ReadCpuTime(emulator.Process.Id);
         var (started, wall, cpu, rss, log) = await TimeChildAsync(command, "node", args, nodeFolder, logPath, ct);
+        var emulatorSeconds = (ProcessSampler.ReadCpuTime(emulator.Process.Id) - emulatorCpu)?.TotalSeconds;
         var line = log.Split('\n').LastOrDefault(l => l.StartsWith('{'));
         long? successful = null;
         if (line is not null)
@@ -144,7 +148,7 @@ internal static class SalesforceBenchmark
             successful = answer.RootElement.GetProperty("successful").GetInt64();
         }
 
-        return await ReadRunAsync("jsforce", command, started, wall, cpu, rss, rows, successful, line, emulator, rows, changed: 0, ct);
+        return await ReadRunAsync("jsforce", command, started, wall, cpu, rss, rows, successful, line, emulator, rows, changed: 0, ct) with { EmulatorCpuSeconds = emulatorSeconds };
     }
 
     /// <summary>Runs a child to its exit, timed from start to exit, its memory and CPU polled; fails the bench when it fails.</summary>

@@ -32,7 +32,7 @@ internal static class SalesforceReport
         if (r.Incremental is { } run)
         {
             Row("incremental", $"{run.WallSeconds,10:F2} s", Verdict(r.IncrementalTargetMet, $"target < {SalesforceResult.IncrementalTargetSeconds:F0} s; {r.Changed:N0} changed rows, sync start to exit"));
-            Row("", "", string.Create(CultureInfo.InvariantCulture, $"{run.ApiRequests} API requests ({Calls(run)}), {run.CpuSeconds:F1} s CPU ({run.CpuMicrosecondsPerRecord:F0} µs per record), peak RSS {run.PeakRssMegabytes:N0} MB"));
+            Row("", "", string.Create(CultureInfo.InvariantCulture, $"{run.ApiRequests} API requests ({Calls(run)}), {run.CpuSeconds:F1} s CPU ({run.CpuMicrosecondsPerRecord:F0} µs per record; emulator {run.EmulatorCpuMicrosecondsPerRecord:F0} µs), peak RSS {run.PeakRssMegabytes:N0} MB"));
             Row("", "", string.Create(CultureInfo.InvariantCulture, $"first request at +{run.FirstRequestSeconds:F2} s, last at +{run.LastRequestSeconds:F2} s after process start; {(run.Problem is null ? "all Accounts as expected" : run.Problem)}"));
         }
 
@@ -57,6 +57,7 @@ internal static class SalesforceReport
         Row(name, $"{run.RecordsPerSecond,12:N0} rows/s",
             $"{run.WallSeconds:F2} s wall, {run.CpuSeconds:F1} s CPU, peak RSS {run.PeakRssMegabytes:N0} MB, {run.ApiRequests} API requests + {run.Logins} login");
         Row("", "", string.Create(CultureInfo.InvariantCulture, $"CPU per record {run.CpuMicrosecondsPerRecord:F1} µs (the process's user + system time ÷ {run.Records:N0} records)"));
+        Row("", "", string.Create(CultureInfo.InvariantCulture, $"emulator CPU per record {run.EmulatorCpuMicrosecondsPerRecord:F1} µs ({run.EmulatorCpuSeconds:F1} s during the run)"));
         Row("", "", $"{Calls(run)}");
         Row("", "", string.Create(CultureInfo.InvariantCulture, $"first request at +{run.FirstRequestSeconds:F2} s, last at +{run.LastRequestSeconds:F2} s after process start"));
         Row("", "", $"{Count(run.Acknowledged)} acknowledged, {run.AccountsHeld:N0} Accounts held{(run.Problem is null ? ", all as expected" : ": " + run.Problem)}");

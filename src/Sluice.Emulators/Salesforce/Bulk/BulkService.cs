@@ -121,20 +121,48 @@ internal sealed class BulkService
     public void Upload(string id, byte[] csv)
     {
         var job = Get<IngestJob>(id);
+        Upload(job, BulkUpload.Parse(csv, job.Delimiter, job.Crlf));
+    }
+
+    /// <summary>
+    /// Reads an upload from <paramref name="body"/>, parsing its records as they arrive (<see cref="BulkUpload"/>), and
+    /// adds it to the open job <paramref name="id"/>; a body over <see cref="MaxUploadBytes"/> is refused without being buffered whole.
+    /// </summary>
+    public async Task UploadAsync(string id, Stream body, CancellationToken ct)
+    {
+        var job = Get<IngestJob>(id);
+        var upload = new BulkUpload(job.Delimiter, job.Crlf);
+        var buffer = new byte[81920];
+        int read;
+        while ((read = await body.ReadAsync(buffer, ct)) > 0)
+        {
+            upload.Append(buffer.AsSpan(0, read));
+            if (upload.Bytes > MaxUploadBytes)
+            {
+                throw new BulkApiException(400, "INVALIDBATCH", $"InvalidBatch : The uploaded data is larger than the limit of {MaxUploadBytes} bytes of CSV.");
+            }
+        }
+
+        upload.End();
+        Upload(job, upload);
+    }
+
+    private void Upload(IngestJob job, BulkUpload upload)
+    {
         lock (job.Sync)
         {
             if (job.State != BulkJobState.Open)
             {
-                throw new BulkApiException(409, "INVALIDJOBSTATE", $"Job {id} is not in state Open, it is {job.State}: data can only be uploaded to an open job.");
+                throw new BulkApiException(409, "INVALIDJOBSTATE", $"Job {job.Id} is not in state Open, it is {job.State}: data can only be uploaded to an open job.");
             }
 
-            if (job.UploadedBytes + csv.Length > MaxUploadBytes)
+            if (job.UploadedBytes + upload.Bytes > MaxUploadBytes)
             {
                 throw new BulkApiException(400, "INVALIDBATCH", $"InvalidBatch : The uploaded data is larger than the limit of {MaxUploadBytes} bytes of CSV.");
             }
 
-            job.Uploads.Add(csv);
-            job.UploadedBytes += csv.Length;
+            job.Uploads.Add(upload);
+            job.UploadedBytes += upload.Bytes;
             job.SystemModstamp = _org.Now();
         }
     }
@@ -270,26 +298,28 @@ internal sealed class BulkService
 
         try
         {
+            // The uploads were parsed as they arrived; malformed data fails the job now, as it is processed.
             var rows = new List<string[]>();
-            foreach (var upload in job.Uploads)
+            List<BulkUpload> uploads;
+            lock (job.Sync)
             {
-                var reader = new BulkCsvReader(new StreamReader(new MemoryStream(upload), Encoding.UTF8), job.Delimiter, job.Crlf);
-                var header = reader.Read() ?? throw new BulkCsvException("ClientInputError : The uploaded data has no header row");
+                uploads = [.. job.Uploads];
+                job.Uploads.Clear();
+            }
+
+            foreach (var upload in uploads)
+            {
+                var header = upload.Header ?? throw new BulkCsvException(upload.Error ?? "ClientInputError : The uploaded data has no header row");
                 if (job.Header.Length == 0)
                 {
                     job.Header = header;
                 }
 
-                while (reader.Read() is { } row)
+                rows.AddRange(upload.Rows);
+                if (upload.Error is not null)
                 {
-                    rows.Add(row);
+                    throw new BulkCsvException(upload.Error);
                 }
-            }
-
-            // The parsed rows are all that is needed from here on; the raw uploads can go.
-            lock (job.Sync)
-            {
-                job.Uploads.Clear();
             }
 
             var columns = ResolveHeader(job);

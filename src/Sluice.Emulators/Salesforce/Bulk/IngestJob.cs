@@ -19,7 +19,8 @@ internal sealed class IngestJob : BulkJob
     /// <summary>The <c>changeOrigin</c> of the changes its records make: <c>com/salesforce/api/bulkapi/…</c> and the creating request's client.</summary>
     public string ChangeOrigin { get; init; } = "";
 
-    public List<byte[]> Uploads { get; } = [];
+    /// <summary>The uploads received while Open, each parsed as it arrived; processing takes them.</summary>
+    public List<BulkUpload> Uploads { get; } = [];
 
     public long UploadedBytes { get; set; }
 

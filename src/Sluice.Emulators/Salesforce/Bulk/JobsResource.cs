@@ -105,20 +105,8 @@ internal sealed class JobsResource : IRestResource
             throw new BulkApiException(400, "INVALIDBATCH", $"InvalidBatch : Content-Type {contentType} is not supported; upload text/csv");
         }
 
-        // Read at most one byte over the limit: a larger upload is refused without buffering all of it.
-        using var body = new MemoryStream();
-        var buffer = new byte[81920];
-        int read;
-        while ((read = await context.Request.Body.ReadAsync(buffer, context.RequestAborted)) > 0)
-        {
-            body.Write(buffer, 0, read);
-            if (body.Length > _service.MaxUploadBytes)
-            {
-                throw new BulkApiException(400, "INVALIDBATCH", $"InvalidBatch : The uploaded data is larger than the limit of {_service.MaxUploadBytes} bytes of CSV.");
-            }
-        }
-
-        _service.Upload(id, body.ToArray());
+        // Parsed as it arrives; a body over the limit is refused without being buffered whole.
+        await _service.UploadAsync(id, context.Request.Body, context.RequestAborted);
         context.Response.StatusCode = 201;
     }
 

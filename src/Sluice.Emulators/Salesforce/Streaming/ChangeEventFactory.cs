@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -19,10 +20,18 @@ internal static class ChangeEventFactory
     // Not part of a change event's body (Salesforce leaves out these system fields).
     private static readonly HashSet<string> Omitted = new(StringComparer.Ordinal) { "Id", "IsDeleted", "SystemModstamp" };
 
-    /// <summary>The events of <paramref name="commit"/>, in order, each as (entity, header + body) without its replay id.</summary>
-    public static IReadOnlyList<(string Entity, JsonObject Payload)> Build(OrgCommit commit, SalesforceStreamingOptions options, long commitNumber)
+    // Every event names its schema: hashed once per object, not once per event.
+    private static readonly ConcurrentDictionary<string, string> SchemaIds = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The events of <paramref name="commit"/>, in order, each as (entity, header, body) without its replay id; the body is
+    /// its JSON text, the payload's fields after the header.
+    /// </summary>
+    public static IReadOnlyList<(string Entity, JsonObject Header, string Body)> Build(OrgCommit commit, SalesforceStreamingOptions options, long commitNumber)
     {
         var events = new List<Pending>();
+        // Events by key, for merging equal changes: a Bulk job's chunk commits hundreds of changes at once.
+        var byKey = new Dictionary<string, Pending>(StringComparer.Ordinal);
         var overflowed = new List<string>();
         var counted = 0;
         foreach (var change in commit.Changes)
@@ -51,19 +60,22 @@ internal static class ChangeEventFactory
                 (type, body, changed, nulled) = ("GAP_" + type, [], [], []);
             }
 
-            var key = entity + "|" + type + "|" + body.ToJsonString();
-            if (events.FirstOrDefault(e => e.Key == key) is { } same)
+            var bodyJson = body.ToJsonString();
+            var key = entity + "|" + type + "|" + bodyJson;
+            if (byKey.TryGetValue(key, out var same))
             {
                 same.RecordIds.Add(change.After.Id);
                 continue;
             }
 
-            events.Add(new Pending(key, entity, type, [change.After.Id], body, changed, nulled));
+            var pending = new Pending(key, entity, type, [change.After.Id], bodyJson, changed, nulled);
+            byKey[key] = pending;
+            events.Add(pending);
         }
 
-        events.AddRange(overflowed.Select(entity => new Pending(entity + "|GAP_OVERFLOW", entity, "GAP_OVERFLOW", [], [], [], [])));
+        events.AddRange(overflowed.Select(entity => new Pending(entity + "|GAP_OVERFLOW", entity, "GAP_OVERFLOW", [], "{}", [], [])));
         var transactionKey = TransactionKey(commitNumber);
-        var result = new List<(string, JsonObject)>(events.Count);
+        var result = new List<(string, JsonObject, string)>(events.Count);
         for (var i = 0; i < events.Count; i++)
         {
             var e = events[i];
@@ -82,21 +94,15 @@ internal static class ChangeEventFactory
                 ["diffFields"] = new JsonArray(),
                 ["changedFields"] = new JsonArray([.. e.Changed.Select(f => (JsonNode)f)]),
             };
-            var payload = new JsonObject { ["ChangeEventHeader"] = header };
-            foreach (var (name, value) in e.Body)
-            {
-                payload[name] = value?.DeepClone();
-            }
-
-            result.Add((e.Entity, payload));
+            result.Add((e.Entity, header, e.Body));
         }
 
         return result;
     }
 
     /// <summary>A per-object schema id, stable for the emulator's life (Salesforce's changes with the object's fields).</summary>
-    public static string SchemaId(string entity) =>
-        Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(entity)))[..22].Replace('+', '-').Replace('/', '_');
+    public static string SchemaId(string entity) => SchemaIds.GetOrAdd(entity, static name =>
+        Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(name)))[..22].Replace('+', '-').Replace('/', '_'));
 
     private static (JsonObject Body, List<string> Changed, List<string> Nulled) Body(RecordChange change)
     {
@@ -152,24 +158,25 @@ internal static class ChangeEventFactory
         return new Guid(bytes).ToString();
     }
 
-    private sealed record Pending(string Key, string Entity, string Type, List<string> RecordIds, JsonObject Body, List<string> Changed, List<string> Nulled);
+    private sealed record Pending(string Key, string Entity, string Type, List<string> RecordIds, string Body, List<string> Changed, List<string> Nulled);
 
-    /// <summary>The <c>data</c> object of an event message, serialized: <c>{"schema":…,"payload":…,"event":{"replayId":…}}</c>.</summary>
-    public static byte[] Data(string entity, JsonObject payload, long replayId)
+    /// <summary>
+    /// The <c>data</c> object of an event message, serialized: <c>{"schema":…,"payload":{"ChangeEventHeader":…,
+    /// …body},"event":{"replayId":…}}</c>. The body is already JSON text (its key merged equal events), so it is spliced
+    /// in rather than built and serialized again: the same bytes a writer makes of the whole payload, minified, with the
+    /// default encoder.
+    /// </summary>
+    public static byte[] Data(string entity, JsonObject header, string body, long replayId)
     {
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
+        var json = new StringBuilder(body.Length + 512)
+            .Append("{\"schema\":\"").Append(SchemaId(entity)).Append("\",\"payload\":{\"ChangeEventHeader\":")
+            .Append(header.ToJsonString());
+        if (body.Length > 2)
         {
-            writer.WriteStartObject();
-            writer.WriteString("schema", SchemaId(entity));
-            writer.WritePropertyName("payload");
-            payload.WriteTo(writer);
-            writer.WriteStartObject("event");
-            writer.WriteNumber("replayId", replayId);
-            writer.WriteEndObject();
-            writer.WriteEndObject();
+            json.Append(',').Append(body, 1, body.Length - 2);
         }
 
-        return buffer.ToArray();
+        json.Append("},\"event\":{\"replayId\":").Append(replayId.ToString(CultureInfo.InvariantCulture)).Append("}}");
+        return Encoding.UTF8.GetBytes(json.ToString());
     }
 }

@@ -69,10 +69,10 @@ internal sealed class ChangeEventLog
         lock (_lock)
         {
             var commitNumber = ++_commits;
-            foreach (var (entity, payload) in ChangeEventFactory.Build(commit, options, commitNumber))
+            foreach (var (entity, header, body) in ChangeEventFactory.Build(commit, options, commitNumber))
             {
                 var replayId = ++_latest;
-                _events.AddLast(new ChangeEvent(replayId, entity, commit.CommitTime, ChangeEventFactory.Data(entity, payload, replayId)));
+                _events.AddLast(new ChangeEvent(replayId, entity, commit.CommitTime, ChangeEventFactory.Data(entity, header, body, replayId)));
             }
 
             Trim();

@@ -13,14 +13,38 @@ namespace Sluice.Postgres.Sources;
 /// value through <c>$1::type</c> (see <see cref="PositionText"/>). A backfill's position also carries
 /// its <see cref="Range"/>, stored with it (an additive field: a sync's own checkpoints do not have it).
 /// </summary>
-internal sealed class TablePosition(object cursor, object[] key) : SourcePosition
+internal sealed class TablePosition : SourcePosition
 {
     public const string Format = "pg-table";
     public const int Version = 1;
 
-    public string Cursor => PositionText.Format(cursor);
+    private readonly object _cursor;
 
-    public string[] Key => Array.ConvertAll(key, PositionText.Format);
+    // The key's one value, or its values (object[]) for a key of several columns: a table sync holds a position per row
+    // read until its batch commits, and most keys are one column, so no array is kept for them.
+    private readonly object _key;
+    private readonly bool _composite;
+
+    public TablePosition(object cursor, object[] key)
+    {
+        _cursor = cursor;
+        _key = key.Length == 1 ? key[0] : key;
+        _composite = key.Length != 1;
+    }
+
+    private TablePosition(object cursor, object key, SourceRange? range)
+    {
+        _cursor = cursor;
+        _key = key;
+        Range = range;
+    }
+
+    /// <summary>The position of a row whose key is one column: its cursor and key values as read, and the backfill's range.</summary>
+    public static TablePosition OfSingleKey(object cursor, object key, SourceRange? range) => new(cursor, key, range);
+
+    public string Cursor => PositionText.Format(_cursor);
+
+    public string[] Key => _composite ? Array.ConvertAll((object[])_key, PositionText.Format) : [PositionText.Format(_key)];
 
     /// <summary>The backfill range this position belongs to; <c>null</c> for a sync's own reads.</summary>
     public SourceRange? Range { get; init; }

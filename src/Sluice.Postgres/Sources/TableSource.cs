@@ -233,15 +233,27 @@ public sealed class TableSource : ISource, IRangeReads
                 }
 
                 var cursor = Position(reader, values, cursorOrdinal, width);
-                var key = new object[keyCount];
-                for (var k = 0; k < keyCount; k++)
+                string recordKey;
+                if (keyCount == 1)
                 {
-                    key[k] = Position(reader, values, keyOrdinals[k], width);
+                    // The common one-column key: no key array per row.
+                    var key = Position(reader, values, keyOrdinals[0], width);
+                    position = TablePosition.OfSingleKey(cursor, key, range);
+                    recordKey = PositionText.Format(key);
+                }
+                else
+                {
+                    var key = new object[keyCount];
+                    for (var k = 0; k < keyCount; k++)
+                    {
+                        key[k] = Position(reader, values, keyOrdinals[k], width);
+                    }
+
+                    position = new TablePosition(cursor, key) { Range = range };
+                    recordKey = JsonSerializer.Serialize(position.Key, TableKeyJson.Default.StringArray);
                 }
 
-                position = new TablePosition(cursor, key) { Range = range };
                 rows++;
-                var recordKey = keyCount == 1 ? PositionText.Format(key[0]) : JsonSerializer.Serialize(position.Key, TableKeyJson.Default.StringArray);
                 yield return new Change(recordKey, ChangeOperation.Upsert, values, position);
             }
 

@@ -25,7 +25,7 @@ internal sealed class SegmentEventEncoder
     private readonly ArrayBufferWriter<byte> _buffer = new(1024);
     private readonly PayloadSlab _payloads = new();
     private readonly ArrayBufferWriter<byte> _hashInput = new(1024);
-    private readonly Dictionary<CompiledField, JsonEncodedText> _names = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<CompiledField, JsonEncodedText[]> _names = new(ReferenceEqualityComparer.Instance);
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private readonly Utf8JsonWriter _writer;
     private readonly byte[] _scope;
@@ -434,11 +434,14 @@ internal sealed class SegmentEventEncoder
 
     private void WriteFields(Change change, CompiledField branch)
     {
-        foreach (var field in branch.Children!)
+        var children = branch.Children!;
+        var names = NamesOf(branch);
+        for (var i = 0; i < names.Length; i++)
         {
+            var field = children[i];
             if (field.IsBranch)
             {
-                _writer.WritePropertyName(NameOf(field));
+                _writer.WritePropertyName(names[i]);
                 WriteObject(change, field);
                 continue;
             }
@@ -449,20 +452,23 @@ internal sealed class SegmentEventEncoder
                 throw new SluiceException(ErrorClass.RecordRejected, unreadable.Reason);
             }
 
-            JsonValueWriter.WriteProperty(_writer, NameOf(field), value, field.Column!.Type, _types);
+            JsonValueWriter.WriteProperty(_writer, names[i], value, field.Column!.Type, _types);
         }
     }
 
-    /// <summary>Property names escaped once per field, not once per record.</summary>
-    private JsonEncodedText NameOf(CompiledField field)
+    /// <summary>
+    /// A branch's property names, escaped once and looked up once per record and branch: looked up per field, the lookups
+    /// were ≈ 0.7% of a table sync's samples (seven traits, so seven lookups a row).
+    /// </summary>
+    private JsonEncodedText[] NamesOf(CompiledField branch)
     {
-        if (!_names.TryGetValue(field, out var name))
+        if (!_names.TryGetValue(branch, out var names))
         {
-            name = JsonEncodedText.Encode(field.Target);
-            _names[field] = name;
+            names = branch.Children!.Select(field => JsonEncodedText.Encode(field.Target)).ToArray();
+            _names[branch] = names;
         }
 
-        return name;
+        return names;
     }
 
     private void WriteValue(object? value, CompiledField field)

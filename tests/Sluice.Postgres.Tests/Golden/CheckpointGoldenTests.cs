@@ -44,6 +44,17 @@ public sealed class CheckpointGoldenTests
     }
 
     [Fact]
+    public void A_position_read_with_a_one_column_key_is_stored_as_the_backfill_golden_file()
+    {
+        // A table read keeps no key array for a one-column key (TablePosition.OfSingleKey); its checkpoint is the same.
+        var range = new SourceRange(ByKey: false, "2024-01-01 00:00:00+00", "2024-07-01 00:00:00+00") { Column = "updated_at" };
+        var checkpoint = TablePosition.OfSingleKey(Cursor, 4711L, range).ToCheckpoint();
+
+        GoldenFile.AssertMatches(Text(checkpoint), "pg-table-backfill.v1.txt");
+        Assert.Equal(["4711"], TablePosition.OfSingleKey(Cursor, 4711L, null).Key);
+    }
+
+    [Fact]
     public void A_diffing_source_position_is_stored_as_its_golden_file()
     {
         var checkpoint = new QueryPosition("r0042").ToCheckpoint();

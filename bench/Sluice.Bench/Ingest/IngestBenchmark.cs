@@ -32,6 +32,7 @@ internal static class IngestBenchmark
         var batches = TrackEvents.Generate(options.Events, options.BatchSize, seed: 1, now);
         var warmUp = TrackEvents.Generate(options.BatchSize * WarmUpBatches, options.BatchSize, seed: 2, now);
         var paced = TrackEvents.Generate(options.Rate * options.LatencySeconds, options.BatchSize, seed: 3, now);
+        var settle = options.SettleEvents > 0 ? TrackEvents.Generate(options.SettleEvents, options.BatchSize, seed: 4, now) : [];
         var eventBytes = batches.SelectMany(b => b.Events).Average(e => e.Length);
         Console.WriteLine($"events       {options.Events:N0} track calls in {batches.Count:N0} batches of {options.BatchSize}, {eventBytes:N0} bytes each on average");
 
@@ -55,12 +56,12 @@ internal static class IngestBenchmark
 
         if (!options.WarehouseOnly)
         {
-            result = result with { RawRuns = await RawWrite.MeasureAsync(session.Db, batches, ct) };
+            result = result with { RawRuns = await RawWrite.MeasureAsync(session.Db, session.Cluster.DataDirectory, batches, ct) };
         }
 
         try
         {
-            var run = new PhaseRunner(session, options, batches, warmUp);
+            var run = new PhaseRunner(session, options, batches, warmUp, settle);
             if (options.AcceptOnly)
             {
                 // The latency phase then runs in the accept-only process: the API and the queue, no sync.
@@ -95,7 +96,7 @@ internal static class IngestBenchmark
         return result.Error is null ? 0 : 1;
     }
 
-    private sealed class PhaseRunner(BenchSession session, IngestOptions options, IReadOnlyList<TrackBatch> batches, IReadOnlyList<TrackBatch> warmUp)
+    private sealed class PhaseRunner(BenchSession session, IngestOptions options, IReadOnlyList<TrackBatch> batches, IReadOnlyList<TrackBatch> warmUp, IReadOnlyList<TrackBatch> settle)
     {
         public async Task<(IngestPhase Phase, FixedRateRun? Latency)> RunAsync(PhaseSpec spec, IReadOnlyList<TrackBatch>? paced, CancellationToken ct)
         {
@@ -110,6 +111,7 @@ internal static class IngestBenchmark
             using var load = new IngestLoad(uri, spec.WriteKey, options.Clients);
             var watch = WatchFor(spec);
             await WarmUpAsync(load, watch, spec, sluice, ct);
+            var settling = watch is null ? await SettleAsync(load, spec, sluice, ct) : null;
 
             var postgresAtStart = ClusterCpu.Read(session.Cluster.DataDirectory);
             var clock = Stopwatch.StartNew();
@@ -152,7 +154,8 @@ internal static class IngestBenchmark
             {
                 CpuAtLandedSeconds = landedCpu,
                 PostgresCpuSeconds = postgresAtEnd - postgresAtStart,
-                WarmUpEvents = warmUp.Sum(b => (long)b.Events.Count),
+                WarmUpEvents = warmUp.Sum(b => (long)b.Events.Count) + (settling?.Accepted ?? 0),
+                Settling = settling,
             };
             return (phase, latency);
         }
@@ -175,6 +178,27 @@ internal static class IngestBenchmark
                 var keys = Keys(spec, warmUp.SelectMany(b => b.Events));
                 await watch.WarmUpAsync(run.Accepted, keys, sluice, ct);
             }
+        }
+
+        /// <summary>
+        /// Accept only: the settling load (<see cref="IngestOptions.SettleEvents"/>) from all clients, untimed for the
+        /// result but printed, so the timed load meets the server past its start-up JIT. Null when there is none.
+        /// </summary>
+        private async Task<AcceptRun?> SettleAsync(IngestLoad load, PhaseSpec spec, ChildProcess sluice, CancellationToken ct)
+        {
+            if (settle.Count == 0)
+            {
+                return null;
+            }
+
+            var run = await load.SaturateAsync("settle", settle, options.Clients, Stopwatch.StartNew(), ct, () => ProcessSampler.ReadCpuTime(sluice.Id));
+            if (run.Accepted != run.Sent)
+            {
+                throw new BenchFailure($"the ingest API did not accept the settling load ({run.Accepted:N0} of {run.Sent:N0}{Failures(run.Failures)}); last lines of {sluice.LogPath}:\n{sluice.Tail()}");
+            }
+
+            Console.WriteLine($"{spec.Name,-12} settled: {run.Accepted:N0} events in {run.WallSeconds:F2} s, {run.AcceptedPerSecond:N0} events/s, {run.ServerCpuMicrosecondsPerEvent:F1} µs sluice CPU per event (cold process; not in the result)");
+            return run;
         }
 
         private LandingWatch? WatchFor(PhaseSpec spec) => spec.SyncName is null ? null

@@ -18,6 +18,14 @@ internal sealed class IngestOptions
 
     public int LatencySeconds { get; init; } = 20;
 
+    /// <summary>
+    /// <c>--settle N</c>: events the accept-only phase sends from all clients, unmeasured, between the warm-up and the
+    /// timed load, so that the timed load meets the server in its steady state (the runtime's tier-1 re-compilation of
+    /// the request path done), as the raw COPY it is compared with is its warm run. Default 50,000; <c>--no-settle</c>
+    /// times the load from a cold process, as before session 10. The settling load's own rate and CPU are printed.
+    /// </summary>
+    public int SettleEvents { get; init; } = 50_000;
+
     /// <summary>The sluice binary; null means the build <c>./sluice</c> makes.</summary>
     public string? SluiceBinary { get; init; }
 
@@ -44,8 +52,9 @@ internal sealed class IngestOptions
         var acceptOnly = args.Contains("--accept-only");
         var noWarehouse = args.Contains("--no-warehouse");
         var warehouseOnly = args.Contains("--warehouse-only");
-        args = args.Where(a => a is not "--validate" and not "--accept-only" and not "--no-warehouse" and not "--warehouse-only").ToList();
-        var given = BenchArguments.Parse("ingest", args, "--events", "--clients", "--batch", "--rate", "--latency-seconds");
+        var noSettle = args.Contains("--no-settle");
+        args = args.Where(a => a is not "--validate" and not "--accept-only" and not "--no-warehouse" and not "--warehouse-only" and not "--no-settle").ToList();
+        var given = BenchArguments.Parse("ingest", args, "--events", "--clients", "--batch", "--rate", "--latency-seconds", "--settle");
         var defaults = new IngestOptions();
         var options = new IngestOptions
         {
@@ -54,6 +63,7 @@ internal sealed class IngestOptions
             BatchSize = given.Count("--batch") ?? defaults.BatchSize,
             Rate = given.Count("--rate") ?? defaults.Rate,
             LatencySeconds = given.Count("--latency-seconds") ?? defaults.LatencySeconds,
+            SettleEvents = noSettle ? 0 : given.Count("--settle") ?? defaults.SettleEvents,
             SluiceBinary = given.SluiceBinary,
             Keep = given.Keep,
             Validate = validate,

@@ -36,7 +36,10 @@ internal sealed record IngestPhase(
     public double? PostgresCpuMicrosecondsPerEvent =>
         PostgresCpuSeconds is { } seconds && (Landed ?? Accept.Accepted) is > 0 and var events ? seconds * 1e6 / events : null;
 
-    /// <summary>Events of the warm-up, which the process also accepted (and landed) before the load.</summary>
+    /// <summary>The settling load before the timed one (accept only, <see cref="IngestOptions.SettleEvents"/>): the cold process's rate and CPU.</summary>
+    public AcceptRun? Settling { get; init; }
+
+    /// <summary>Events of the warm-up (and the settling load), which the process also accepted (and landed) before the load.</summary>
     public long WarmUpEvents { get; init; }
 
     /// <summary>

@@ -21,6 +21,7 @@ internal static class IngestReport
         if (r.RawQueue is { } queue)
         {
             Row("raw COPY queue", Rate(queue.RowsPerSecond), $"binary COPY into the ingest queue's table, one transaction ({queue.Seconds:F2} s)");
+            Row("  CPU per row", $"{queue.PostgresCpuMicrosecondsPerRow,9:F1} µs PostgreSQL", $"the COPY's client (Npgsql's importer, in the bench) {queue.ClientCpuMicrosecondsPerRow:F1} µs");
         }
 
         if (r.RawEvents is { } events)
@@ -40,6 +41,18 @@ internal static class IngestReport
             }
 
             Row("", "", $"sluice run: {accept.CpuSeconds:F1} s CPU, peak RSS {accept.PeakRssMegabytes:N0} MB; the bench's clients: {accept.Accept.ClientCpuSeconds:F1} s CPU{Failed(accept.Accept)}");
+            if (accept.Accept.ServerCpuMicrosecondsPerEvent is { } sluice && accept.PostgresCpuMicrosecondsPerEvent is { } postgres && accept.Accept.Accepted > 0)
+            {
+                // On a machine of N cores shared by all three, the rate cannot exceed N cores ÷ their CPU per event.
+                var clients = accept.Accept.ClientCpuSeconds * 1e6 / accept.Accept.Accepted;
+                var total = clients + sluice + postgres;
+                Row("  whole machine", $"{total,9:F1} µs per event", $"clients {clients:F1} + sluice {sluice:F1} + PostgreSQL {postgres:F1}; {m.Processors} cores ÷ that = {m.Processors * 1e6 / total:N0} events/s at most");
+            }
+
+            if (accept.Settling is { } settling)
+            {
+                Row("  settled first", Rate(settling.AcceptedPerSecond), $"{settling.Accepted:N0} events before the timed load (cold process, not in the result): {settling.ServerCpuMicrosecondsPerEvent:F1} µs sluice CPU per event");
+            }
         }
 
         if (r.EventsTable is { } eventsTable)

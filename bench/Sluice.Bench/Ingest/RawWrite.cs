@@ -28,7 +28,7 @@ internal static class RawWrite
     private const string Schema = "bench_raw";
     private const string Source = "web";
 
-    public static async Task<IReadOnlyList<RawWriteRun>> MeasureAsync(NpgsqlDataSource db, IReadOnlyList<TrackBatch> batches, CancellationToken ct)
+    public static async Task<IReadOnlyList<RawWriteRun>> MeasureAsync(NpgsqlDataSource db, string dataDirectory, IReadOnlyList<TrackBatch> batches, CancellationToken ct)
     {
         await ExecuteAsync(db, $"DROP SCHEMA IF EXISTS {Schema} CASCADE; CREATE SCHEMA {Schema}", ct);
         await ExecuteAsync(db, QueueDdl(), ct);
@@ -39,7 +39,7 @@ internal static class RawWrite
         var queueRows = batches.SelectMany(b => b.Events.Select(e => (Event: e, Payload: b.PayloadOf(e)))).ToArray();
         for (var run = 1; run <= 2; run++)
         {
-            runs.Add(await CopyAsync(db, QueueShape, run, "ingest_queue",
+            runs.Add(await CopyAsync(db, dataDirectory, QueueShape, run, "ingest_queue",
                 "source, event_id, kind, type, event, received_at, payload", queueRows.Length, async importer =>
                 {
                     foreach (var (e, payload) in queueRows)
@@ -67,7 +67,7 @@ internal static class RawWrite
         queueRows = [];
         for (var run = 1; run <= 2; run++)
         {
-            runs.Add(await CopyAsync(db, EventsShape, run, "events",
+            runs.Add(await CopyAsync(db, dataDirectory, EventsShape, run, "events",
                 "event_id, event_type, occurred_at, customer_external_id, source, payload, metadata, received_at", eventRows.Length, async importer =>
                 {
                     foreach (var (e, properties, metadata) in eventRows)
@@ -91,10 +91,12 @@ internal static class RawWrite
     }
 
     private static async Task<RawWriteRun> CopyAsync(
-        NpgsqlDataSource db, string shape, int run, string table, string columns, long rows, Func<NpgsqlBinaryImporter, Task> write, CancellationToken ct)
+        NpgsqlDataSource db, string dataDirectory, string shape, int run, string table, string columns, long rows, Func<NpgsqlBinaryImporter, Task> write, CancellationToken ct)
     {
         await ExecuteAsync(db, $"TRUNCATE {Schema}.{table}; CHECKPOINT", ct);
         await using var connection = await db.OpenConnectionAsync(ct);
+        var postgresAtStart = ClusterCpu.Read(dataDirectory);
+        var clientAtStart = Process.GetCurrentProcess().TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         await using (var importer = await connection.BeginBinaryImportAsync($"COPY {Schema}.{table} ({columns}) FROM STDIN (FORMAT BINARY)", ct))
         {
@@ -102,8 +104,12 @@ internal static class RawWrite
             await importer.CompleteAsync(ct);
         }
 
-        var result = new RawWriteRun(shape, run, rows, clock.Elapsed.TotalSeconds);
-        Console.WriteLine($"raw COPY     {shape,-12} run {run}: {result.RowsPerSecond,12:N0} rows/s ({result.Seconds:F2} s)");
+        var result = new RawWriteRun(shape, run, rows, clock.Elapsed.TotalSeconds)
+        {
+            PostgresCpuSeconds = ClusterCpu.Read(dataDirectory) - postgresAtStart,
+            ClientCpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - clientAtStart).TotalSeconds,
+        };
+        Console.WriteLine($"raw COPY     {shape,-12} run {run}: {result.RowsPerSecond,12:N0} rows/s ({result.Seconds:F2} s); CPU per row: PostgreSQL {result.PostgresCpuMicrosecondsPerRow:F1} µs, the COPY client {result.ClientCpuMicrosecondsPerRow:F1} µs");
         return result;
     }
 

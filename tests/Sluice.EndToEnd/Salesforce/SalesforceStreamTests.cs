@@ -57,10 +57,13 @@ public sealed class SalesforceStreamTests
         }));
 
         // Edits keep coming (each a new name, some deletes and creates) while the sync is killed twice mid-stream.
+        // The edits go on until both kills are done, however slowly the runs start on a busy machine: a run is killed
+        // only after it committed a checkpoint of its own, which needs events still arriving.
+        using var killsDone = new CancellationTokenSource();
         var writer = Task.Run(() =>
         {
             var random = new Random(7);
-            for (var i = 1; i <= Edits; i++)
+            for (var i = 1; i <= Edits || !killsDone.IsCancellationRequested; i++)
             {
                 if (i % 25 == 0)
                 {
@@ -83,11 +86,18 @@ public sealed class SalesforceStreamTests
             }
         });
         var kills = 0;
-        for (var run = 0; run < 2; run++)
+        try
         {
-            // Killed once this run has committed a checkpoint of its own: mid-stream, with events behind it still coming.
-            var before = await CheckpointAsync(bed);
-            kills += await RunUntilKilledAsync(bed, async () => await CheckpointAsync(bed) is { } now && now != before) ? 1 : 0;
+            for (var run = 0; run < 2; run++)
+            {
+                // Killed once this run has committed a checkpoint of its own: mid-stream, with events behind it still coming.
+                var before = await CheckpointAsync(bed);
+                kills += await RunUntilKilledAsync(bed, async () => await CheckpointAsync(bed) is { } now && now != before) ? 1 : 0;
+            }
+        }
+        finally
+        {
+            await killsDone.CancelAsync(); // stops the writer either way; an assertion above still fails the test
         }
 
         await writer;

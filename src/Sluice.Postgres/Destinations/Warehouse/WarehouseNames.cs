@@ -31,7 +31,11 @@ internal static class WarehouseNames
     private const int HashHexDigits = 8;
     private const int KeptBytesWhenTruncated = MaxIdentifierBytes - HashHexDigits - 1;
 
+    /// <summary>Longer keys are named each time: no real property name is this long.</summary>
+    private const int MaxRememberedKeyLength = 256;
+
     private static readonly ConcurrentDictionary<string, string> RememberedColumns = new(StringComparer.Ordinal);
+    private static int _rememberedCount;
 
     /// <summary>Segment's own tables: an event with one of these names gets a <c>_</c>-prefixed table, as does the
     /// loader's <c>discards</c> table, so a track call can never write into them.</summary>
@@ -56,9 +60,12 @@ internal static class WarehouseNames
         }
 
         column = Safe(name);
-        if (RememberedColumns.Count < MaxRememberedColumns)
+        // Bounded in count and in each key's length (a hostile source's 30 KB keys would otherwise be kept 10,000 times);
+        // a counter of its own, as ConcurrentDictionary.Count takes every lock of the dictionary on each call.
+        if (name.Length <= MaxRememberedKeyLength && Volatile.Read(ref _rememberedCount) < MaxRememberedColumns
+            && RememberedColumns.TryAdd(name, column))
         {
-            RememberedColumns.TryAdd(name, column);
+            Interlocked.Increment(ref _rememberedCount);
         }
 
         return column;

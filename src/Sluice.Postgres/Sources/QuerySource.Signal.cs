@@ -45,9 +45,8 @@ internal sealed partial class QuerySource
                 FROM ({shape.KeyScan}) AS q ORDER BY 1
                 """;
             var nativeKeyScan = nativeKeys == NativeKeyType.None ? null : $"""
-                DECLARE sluice_keys NO SCROLL CURSOR FOR
-                SELECT (q.{SqlNames.Quote(resolved.Key[0])}){(nativeKeys == NativeKeyType.Integer ? "::int8" : "")}, q.{QuerySourceShape.XminColumn}, q.{QuerySourceShape.CtidColumn}
-                FROM ({shape.KeyScan}) AS q
+                COPY (SELECT (q.{SqlNames.Quote(resolved.Key[0])}){(nativeKeys == NativeKeyType.Integer ? "::int8" : "")}, q.{QuerySourceShape.XminColumn}, q.{QuerySourceShape.CtidColumn}
+                FROM ({shape.KeyScan}) AS q) TO STDOUT (FORMAT binary)
                 """;
 
             var fetch = $"SELECT {SelectList(resolved, request)}, q.{QuerySourceShape.CtidColumn} FROM ({shape.FetchByCtid}) AS q";
@@ -57,6 +56,7 @@ internal sealed partial class QuerySource
                     RowsRead++;
                     return Record(reader, width, request.Watched, key, new QueryPosition(key, since));
                 },
+                OpenAsync,
                 () => KeyScansInTableOrder++);
         }
         catch

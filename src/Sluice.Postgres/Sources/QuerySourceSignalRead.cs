@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Runtime.CompilerServices;
@@ -14,7 +15,8 @@ namespace Sluice.Postgres.Sources;
 /// <c>ctid</c> (a TID scan: no index needed). One REPEATABLE READ transaction holds both, so the rows fetched are the
 /// very versions the key scan saw, and no VACUUM FULL or CLUSTER can move them meanwhile (they wait for its lock).
 /// When the key is an integer or uuid column with a unique index (<see cref="QuerySourceKeyScans.NativeKeys"/>), the
-/// engine may ask for the keys unsorted instead, as values in the table's own order: no sort of every key.
+/// engine may ask for the keys unsorted instead, as values in the table's own order: no sort of every key, and read by
+/// binary COPY on a second connection that imports the transaction's snapshot, so the same rows, with the same lock held.
 /// </summary>
 internal sealed class QuerySourceSignalRead(
     NpgsqlConnection connection,
@@ -27,13 +29,14 @@ internal sealed class QuerySourceSignalRead(
     string fetchSql,
     ReadRequest request,
     Func<NpgsqlDataReader, int, string, Change> record,
+    Func<CancellationToken, Task<NpgsqlConnection>> openScan,
     Action nativeScan) : IKeySignalRead
 {
     /// <summary>Keys read per round trip from the cursor.</summary>
     private const int KeysPerFetch = 10_000;
 
-    /// <summary>Keys read per round trip from the unsorted cursor: small values, so more of them.</summary>
-    private const int NativeKeysPerFetch = 50_000;
+    /// <summary>Bytes read from the unsorted key scan's COPY at a time: about 2,000 keys.</summary>
+    private const int NativeCopyBuffer = 1 << 16;
 
     private string _lastKey = "";
     private NativeKeySignal? _lastNative;
@@ -44,6 +47,7 @@ internal sealed class QuerySourceSignalRead(
 
     public async IAsyncEnumerable<KeySignal> KeysAsync([EnumeratorCancellation] CancellationToken ct)
     {
+        _lastNative = null;
         await DeclareAsync(keyScans.Sorted, ct);
         var page = new List<KeySignal>(KeysPerFetch);
         while (true)
@@ -78,18 +82,21 @@ internal sealed class QuerySourceSignalRead(
         }
     }
 
+    /// <summary>
+    /// The keys by binary COPY on a connection of their own that imports this read's snapshot (<c>SET TRANSACTION
+    /// SNAPSHOT</c>): the very rows the fetches see, streamed without a round trip per page, and the fetches run on this
+    /// read's connection meanwhile (a cursor's pages cannot interleave with a running COPY on one connection).
+    /// </summary>
     public async IAsyncEnumerable<NativeKeySignal> NativeKeysAsync([EnumeratorCancellation] CancellationToken ct)
     {
-        await DeclareAsync(keyScans.Native ?? throw new NotSupportedException($"{description} reads keys sorted only"), ct);
-        nativeScan();
-        var integer = keyScans.NativeKeys == NativeKeyType.Integer;
-        var page = new List<NativeKeySignal>(NativeKeysPerFetch);
-        while (true)
+        var copy = keyScans.Native ?? throw new NotSupportedException($"{description} reads keys sorted only");
+        await using var scan = await StartNativeScanAsync(copy, ct);
+        var page = new List<NativeKeySignal>(NativeCopyBuffer / 32);
+        while (await scan.ReadAsync(page, ct))
         {
-            await ReadNativePageAsync(page, integer, ct);
             if (page.Count == 0)
             {
-                yield break;
+                continue;
             }
 
             _lastNative = page[^1];
@@ -98,35 +105,120 @@ internal sealed class QuerySourceSignalRead(
                 yield return signal;
             }
         }
+
+        nativeScan();
     }
 
-    /// <summary>
-    /// One page of the unsorted key scan. Driver failures are translated once for the page rather than per row: a row's
-    /// read then costs no delegate or task of its own (a million per run).
-    /// </summary>
-    private async Task ReadNativePageAsync(List<NativeKeySignal> page, bool integer, CancellationToken ct)
+    /// <summary>This read's snapshot, exported for the key scan's connection to import; valid while this transaction is open.</summary>
+    private async Task<string> ExportSnapshotAsync(CancellationToken ct)
     {
-        page.Clear();
+        await using var command = new NpgsqlCommand("SELECT pg_export_snapshot()", connection, transaction);
+        return (string)(await PostgresCall.RunAsync(calls, () => command.ExecuteScalarAsync(ct)))!;
+    }
+
+    /// <summary>Starts the unsorted key scan's COPY on a connection of its own, in a transaction on this read's snapshot.</summary>
+    private async Task<NativeKeyScan> StartNativeScanAsync(string copy, CancellationToken ct)
+    {
+        var snapshot = await ExportSnapshotAsync(ct);
+        var scan = await openScan(ct);
         try
         {
-            await using var command = new NpgsqlCommand($"FETCH FORWARD {NativeKeysPerFetch} FROM sluice_keys", connection, transaction) { CommandTimeout = 0 };
-            await using var reader = await command.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct))
+            var scanTransaction = await PostgresCall.RunAsync(calls, () => scan.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct).AsTask());
+            await using (var import = new NpgsqlCommand($"SET TRANSACTION SNAPSHOT '{snapshot.Replace("'", "''", StringComparison.Ordinal)}'; SET TRANSACTION READ ONLY", scan, scanTransaction))
             {
-                if (reader.IsDBNull(0))
-                {
-                    throw Core.Errors.SluiceException.Fatal($"{description}: a row has no key; records need one: leave such rows out (e.g. WHERE key IS NOT NULL)");
-                }
-
-                var key = integer ? unchecked((ulong)reader.GetInt64(0)) : UuidValue(reader.GetGuid(0));
-                var tid = reader.GetFieldValue<NpgsqlTid>(2);
-                var unchanged = now.WrittenBefore(reader.GetFieldValue<uint>(1), since);
-                page.Add(new NativeKeySignal(key, unchanged, ((long)tid.BlockNumber << 16) | tid.OffsetNumber));
+                await PostgresCall.RunAsync(calls, () => import.ExecuteNonQueryAsync(ct));
             }
+
+            var stream = await PostgresCall.RunAsync(calls, () => scan.BeginRawBinaryCopyAsync(copy, ct));
+            return new NativeKeyScan(scan, scanTransaction, stream, new NativeKeyCopy(keyScans.NativeKeys == NativeKeyType.Integer, now, since, description), calls, description);
         }
-        catch (Exception e) when (PostgresCall.IsDriverFailure(e))
+        catch
         {
-            throw PostgresCall.Translate(e, calls);
+            await scan.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>The unsorted key scan's COPY, its connection and transaction, and where its parse of the stream stands.</summary>
+    private sealed class NativeKeyScan(
+        NpgsqlConnection connection,
+        NpgsqlTransaction transaction,
+        NpgsqlRawCopyStream stream,
+        NativeKeyCopy parser,
+        PostgresCallContext calls,
+        string description) : IAsyncDisposable
+    {
+        private byte[] _buffer = ArrayPool<byte>.Shared.Rent(NativeCopyBuffer);
+        private int _start;
+        private int _end;
+
+        /// <summary>
+        /// Reads what the stream has and adds its whole rows to <paramref name="page"/> (cleared first; it may stay empty);
+        /// false once the COPY has ended. Driver failures are translated once per read of the stream, not per key.
+        /// </summary>
+        public async Task<bool> ReadAsync(List<NativeKeySignal> page, CancellationToken ct)
+        {
+            page.Clear();
+            if (parser.Ended)
+            {
+                return false;
+            }
+
+            if (_start == _end)
+            {
+                _start = _end = 0;
+            }
+            else if (_end == _buffer.Length)
+            {
+                if (_start > 0)
+                {
+                    _buffer.AsSpan(_start, _end - _start).CopyTo(_buffer);
+                    _end -= _start;
+                    _start = 0;
+                }
+                else
+                {
+                    // A header extension longer than the buffer: a longer buffer.
+                    var larger = ArrayPool<byte>.Shared.Rent(_buffer.Length * 2);
+                    _buffer.AsSpan(0, _end).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(_buffer);
+                    _buffer = larger;
+                }
+            }
+
+            int read;
+            try
+            {
+                read = await stream.ReadAsync(_buffer.AsMemory(_end), ct);
+            }
+            catch (Exception e) when (PostgresCall.IsDriverFailure(e))
+            {
+                throw PostgresCall.Translate(e, calls);
+            }
+
+            if (read == 0)
+            {
+                throw new InvalidDataException($"{description}: the key scan's COPY ended before its end-of-data marker");
+            }
+
+            _end += read;
+            _start += parser.Parse(_buffer.AsSpan(_start, _end - _start), page);
+            return true;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                // A scan left unfinished (the engine merges by text after all, or failed): disposing reads the rest.
+                await stream.DisposeAsync();
+                await transaction.DisposeAsync();
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(_buffer);
+                await connection.DisposeAsync();
+            }
         }
     }
 
@@ -169,19 +261,11 @@ internal sealed class QuerySourceSignalRead(
         }
     }
 
-    /// <summary>Declares the key cursor, sorted or not: at the first page, once the engine has chosen which it reads.</summary>
+    /// <summary>Declares the sorted key cursor at its first page.</summary>
     private async Task DeclareAsync(string declare, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand(declare, connection, transaction);
         await PostgresCall.RunAsync(calls, () => command.ExecuteNonQueryAsync(ct));
-    }
-
-    /// <summary>A uuid's 16 bytes read big-endian (<see cref="NativeKeySignal.Key"/>).</summary>
-    private static UInt128 UuidValue(Guid uuid)
-    {
-        Span<byte> bytes = stackalloc byte[16];
-        uuid.TryWriteBytes(bytes, bigEndian: true, out _);
-        return BinaryPrimitives.ReadUInt128BigEndian(bytes);
     }
 
     /// <summary>The key text of a native key, as PostgreSQL's <c>::text</c> writes it.</summary>

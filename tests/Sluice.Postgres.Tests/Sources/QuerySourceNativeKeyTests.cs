@@ -94,6 +94,83 @@ public sealed class QuerySourceNativeKeyTests
         Assert.Equal([("007", ChangeKinds.Deleted), ("7", ChangeKinds.Changed)], changes.Select(c => (c.Key, c.Kind)));
     }
 
+    [Fact]
+    public async Task An_unsorted_key_scan_left_unfinished_gives_way_to_the_sorted_one_in_the_same_snapshot()
+    {
+        await using var bed = await Bed.StartAsync(nameof(An_unsorted_key_scan_left_unfinished_gives_way_to_the_sorted_one_in_the_same_snapshot), """
+            CREATE TABLE items (id bigint PRIMARY KEY, label text NOT NULL, n int NOT NULL);
+            INSERT INTO items SELECT i, 'item ' || i, i FROM generate_series(1, 30) i;
+            """, "SELECT id, label, n FROM items", ["id"]);
+        await bed.SyncAsync();
+
+        // As the engine does when the stored keys cannot be held as numbers, found out after the source's scan began.
+        await using var read = (await bed.Source.Diff.OpenSignalRead!(new ReadRequest(["id", "label", "n"], bed.Checkpoint), default))!;
+        Assert.Equal(NativeKeyType.Integer, read.NativeKeys);
+        await using (var native = read.NativeKeysAsync(default).GetAsyncEnumerator())
+        {
+            Assert.True(await native.MoveNextAsync());
+        }
+
+        await ExecuteAsync(bed.Db, "INSERT INTO items VALUES (31, 'after the snapshot', 31)");
+        var keys = new List<string>();
+        await foreach (var signal in read.KeysAsync(default))
+        {
+            keys.Add(signal.Key);
+        }
+
+        Assert.Equal(Enumerable.Range(1, 30).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).Order(StringComparer.Ordinal), keys);
+        Assert.Equal("9", ((QueryPosition)read.End.Position).LastKey);
+        Assert.Equal(0, bed.Source.KeyScansInTableOrder);
+    }
+
+    [Fact]
+    public async Task The_unsorted_key_scan_sees_the_reads_snapshot_and_rows_are_fetched_from_it_while_the_scan_runs()
+    {
+        await using var bed = await Bed.StartAsync(nameof(The_unsorted_key_scan_sees_the_reads_snapshot_and_rows_are_fetched_from_it_while_the_scan_runs), """
+            CREATE TABLE items (id bigint PRIMARY KEY, label text NOT NULL, n int NOT NULL);
+            INSERT INTO items SELECT i, 'item ' || i, i FROM generate_series(1, 5000) i;
+            """, "SELECT id, label, n FROM items", ["id"]);
+        await bed.SyncAsync();
+        await ExecuteAsync(bed.Db, "UPDATE items SET label = 'before the read' WHERE id = 4000");
+
+        await using var read = (await bed.Source.Diff.OpenSignalRead!(new ReadRequest(["id", "label", "n"], bed.Checkpoint), default))!;
+        // Written after the read began: its key scan (a COPY on a connection of its own) must not see any of it.
+        await ExecuteAsync(bed.Db, "UPDATE items SET label = 'after the read' WHERE id IN (4000, 4500); DELETE FROM items WHERE id = 4700; INSERT INTO items VALUES (5001, 'new', 5001)");
+        var keys = new List<NativeKeySignal>();
+        var fetched = new List<Change>();
+        await foreach (var signal in read.NativeKeysAsync(default))
+        {
+            keys.Add(signal);
+            if (signal.Key == 4000 || signal.Key == 4500)
+            {
+                // As the engine does: rows fetched on the read's connection while the key scan's COPY is still open.
+                await foreach (var row in read.FetchAsync([new KeySignal(((long)signal.Key).ToString(System.Globalization.CultureInfo.InvariantCulture), false, signal.Handle)], default))
+                {
+                    fetched.Add(row);
+                }
+            }
+        }
+
+        Assert.Equal(Enumerable.Range(1, 5000).Select(i => (UInt128)i), keys.Select(k => k.Key).Order());
+        Assert.Equal(["before the read", "item 4500"], fetched.Select(c => (string)c.Values[1]!).Order(StringComparer.Ordinal));
+        Assert.Equal(1, bed.Source.KeyScansInTableOrder);
+    }
+
+    [Fact]
+    public async Task A_row_with_no_key_stops_the_unsorted_key_scan()
+    {
+        await using var bed = await Bed.StartAsync(nameof(A_row_with_no_key_stops_the_unsorted_key_scan), """
+            CREATE TABLE items (id bigint UNIQUE, label text NOT NULL, n int NOT NULL);
+            INSERT INTO items SELECT i, 'item ' || i, i FROM generate_series(1, 10) i;
+            """, "SELECT id, label, n FROM items", ["id"]);
+        await bed.SyncAsync();
+        await ExecuteAsync(bed.Db, "INSERT INTO items VALUES (NULL, 'no key', 11)");
+
+        var error = await Assert.ThrowsAsync<Core.Errors.SluiceException>(bed.SyncAsync);
+
+        Assert.Contains("a row has no key", error.Message, StringComparison.Ordinal);
+    }
+
     private static async Task<List<string>> KeysAsync(NpgsqlDataSource db, string sql)
     {
         var keys = new List<string>();

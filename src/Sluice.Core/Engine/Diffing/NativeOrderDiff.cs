@@ -15,9 +15,14 @@ namespace Sluice.Core.Engine.Diffing;
 /// Why: a merge by key text needs the source to sort every key by its text (<c>ORDER BY key::text COLLATE "C"</c>),
 /// which halves PostgreSQL's read rate; sorting the stored keys as numbers here costs a fraction of that. The stored
 /// records of the keys to fetch, and of the deleted ones, are looked up a page at a time
-/// (<see cref="IRecordStateReader.FindAsync"/>). Deletes are handed on only once the source's key scan has ended well.
-/// Memory: the stored keys (8 or 16 bytes and a bit each) up to <see cref="MaxStoredKeyBytes"/>, and one page; a sync
-/// with more, or with a stored key that is not a canonical integer or uuid text, is merged by text as before.
+/// (<see cref="IRecordStateReader.FindAsync"/>) while the page's rows are fetched. Deletes are handed on only once the
+/// source's key scan has ended well.
+/// The stored keys load from the state store while the source's key scan starts on its own database: the source's first
+/// keys, up to <see cref="MaxKeysAhead"/>, wait in memory until every stored key is there to be looked up in, so that
+/// neither database waits for the other.
+/// Memory: the stored keys (8 or 16 bytes and a bit each) up to <see cref="MaxStoredKeyBytes"/>, the keys read ahead,
+/// and one page. A sync with more stored keys, or with a stored key that is not a canonical integer or uuid text, is
+/// merged by text as before: the source's unsorted key scan is left unfinished and its keys read again, sorted.
 /// </remarks>
 internal static class NativeOrderDiff
 {
@@ -28,14 +33,25 @@ internal static class NativeOrderDiff
     internal const int PageSize = 2000;
 
     /// <summary>
+    /// The most source keys read ahead while the stored keys load: 16 MB of <see cref="NativeKeySignal"/>s, more than a
+    /// source reads while a million stored keys load.
+    /// </summary>
+    internal const int MaxKeysAhead = 1 << 19;
+
+    /// <summary>
     /// The diff of <paramref name="read"/> by its native keys, or <c>null</c> when it has none or the stored keys cannot be
-    /// held (then nothing was read from the source, and the caller merges by text).
+    /// held: then the caller merges by text (<see cref="IKeySignalRead.KeysAsync"/>), and the unsorted key scan, if it
+    /// had started, is left unfinished.
     /// </summary>
     public static Task<IAsyncEnumerable<Change>?> TryOpenAsync(IKeySignalRead read, RecordDiff diff, IRecordStateReader? states, CancellationToken ct) =>
+        TryOpenAsync(read, diff, states, MaxKeysAhead, ct);
+
+    /// <inheritdoc cref="TryOpenAsync(IKeySignalRead, RecordDiff, IRecordStateReader?, CancellationToken)"/>
+    internal static Task<IAsyncEnumerable<Change>?> TryOpenAsync(IKeySignalRead read, RecordDiff diff, IRecordStateReader? states, int maxKeysAhead, CancellationToken ct) =>
         read.NativeKeys switch
         {
-            NativeKeyType.Integer => Of<long, IntegerKeyCodec>.TryOpenAsync(read, diff, states, ct),
-            NativeKeyType.Uuid => Of<UInt128, UuidKeyCodec>.TryOpenAsync(read, diff, states, ct),
+            NativeKeyType.Integer => Of<long, IntegerKeyCodec>.TryOpenAsync(read, diff, states, maxKeysAhead, ct),
+            NativeKeyType.Uuid => Of<UInt128, UuidKeyCodec>.TryOpenAsync(read, diff, states, maxKeysAhead, ct),
             _ => Task.FromResult<IAsyncEnumerable<Change>?>(null),
         };
 
@@ -43,38 +59,78 @@ internal static class NativeOrderDiff
         where TKey : unmanaged, IComparable<TKey>, IEquatable<TKey>
         where TCodec : struct, INativeKeyCodec<TKey>
     {
-        public static async Task<IAsyncEnumerable<Change>?> TryOpenAsync(IKeySignalRead read, RecordDiff diff, IRecordStateReader? states, CancellationToken ct)
+        public static async Task<IAsyncEnumerable<Change>?> TryOpenAsync(IKeySignalRead read, RecordDiff diff, IRecordStateReader? states, int maxKeysAhead, CancellationToken ct)
         {
-            var stored = await StoredKeySet<TKey, TCodec>.LoadAsync(states, MaxStoredKeyBytes / Unsafe.SizeOf<TKey>(), ct);
-            return stored is null ? null : ReadAsync(read, diff, stored, states, ct);
+            using var stopLoad = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var loading = StoredKeySet<TKey, TCodec>.LoadAsync(states, MaxStoredKeyBytes / Unsafe.SizeOf<TKey>(), stopLoad.Token);
+            var keys = read.NativeKeysAsync(ct).GetAsyncEnumerator(ct);
+            var ahead = new List<NativeKeySignal>();
+            var more = true;
+            StoredKeySet<TKey, TCodec>? stored;
+            try
+            {
+                // The source's keys wait here while the stored keys are still loading: both databases work at once.
+                while (!loading.IsCompleted && ahead.Count < maxKeysAhead && (more = await keys.MoveNextAsync()))
+                {
+                    ahead.Add(keys.Current);
+                }
+
+                stored = await loading;
+            }
+            catch
+            {
+                await stopLoad.CancelAsync();
+                await ObserveAsync(loading);
+                await keys.DisposeAsync();
+                throw;
+            }
+
+            if (stored is null)
+            {
+                await keys.DisposeAsync();
+                return null;
+            }
+
+            return ReadAsync(read, diff, stored, states, ahead, more ? keys : null, ct);
         }
 
+        /// <param name="ahead">The source's keys read while the stored keys loaded, first.</param>
+        /// <param name="rest">Then the rest of the source's keys; <c>null</c> when the source ended among those read ahead.</param>
         private static async IAsyncEnumerable<Change> ReadAsync(IKeySignalRead read, RecordDiff diff, StoredKeySet<TKey, TCodec> stored, IRecordStateReader? states,
-            [EnumeratorCancellation] CancellationToken ct)
+            List<NativeKeySignal> ahead, IAsyncEnumerator<NativeKeySignal>? rest, [EnumeratorCancellation] CancellationToken ct)
         {
             var page = new Page(read, diff, states);
-            await foreach (var signal in read.NativeKeysAsync(ct).WithCancellation(ct))
+            try
             {
-                var key = TCodec.From(signal.Key);
-                var index = stored.IndexOf(key);
-                if (index >= 0 && !stored.MarkSeen(index))
+                foreach (var signal in ahead)
                 {
-                    throw diff.Repeated(TCodec.Format(key));
-                }
-
-                // As in SignalDiff: only a key the sync stored can be vouched for.
-                if (signal.Unchanged && index >= 0)
-                {
-                    continue;
-                }
-
-                page.Fetch(new KeySignal(TCodec.Format(key), Unchanged: false, signal.Handle), stored: index >= 0);
-                if (page.IsFull)
-                {
-                    await foreach (var change in page.FlushAsync(ct))
+                    if (Look(signal, stored, diff, page))
                     {
-                        yield return change;
+                        await foreach (var change in page.FlushAsync(ct))
+                        {
+                            yield return change;
+                        }
                     }
+                }
+
+                ahead.Clear();
+                ahead.TrimExcess();
+                while (rest is not null && await rest.MoveNextAsync())
+                {
+                    if (Look(rest.Current, stored, diff, page))
+                    {
+                        await foreach (var change in page.FlushAsync(ct))
+                        {
+                            yield return change;
+                        }
+                    }
+                }
+            }
+            finally
+            {
+                if (rest is not null)
+                {
+                    await rest.DisposeAsync();
                 }
             }
 
@@ -95,6 +151,42 @@ internal static class NativeOrderDiff
             {
                 yield return change;
             }
+        }
+
+        /// <summary>Looks one source key up among the stored keys and adds it to the page when its row is to be fetched; true when the page is full.</summary>
+        private static bool Look(NativeKeySignal signal, StoredKeySet<TKey, TCodec> stored, RecordDiff diff, Page page)
+        {
+            var key = TCodec.From(signal.Key);
+            var index = stored.IndexOf(key);
+            if (index >= 0 && !stored.MarkSeen(index))
+            {
+                throw diff.Repeated(TCodec.Format(key));
+            }
+
+            // As in SignalDiff: only a key the sync stored can be vouched for.
+            if (signal.Unchanged && index >= 0)
+            {
+                return false;
+            }
+
+            page.Fetch(new KeySignal(TCodec.Format(key), Unchanged: false, signal.Handle), stored: index >= 0);
+            return page.IsFull;
+        }
+    }
+
+    /// <summary>
+    /// Waits for a task whose outcome no longer matters (a load stopped because the source's read failed), so that it
+    /// holds no connection past the read and its failure is not left unobserved; the source's failure is the one reported.
+    /// </summary>
+    private static async Task ObserveAsync(Task task)
+    {
+        try
+        {
+            await task;
+        }
+        catch (Exception)
+        {
+            // Deliberately dropped: see the summary.
         }
     }
 
@@ -130,8 +222,12 @@ internal static class NativeOrderDiff
                 yield break;
             }
 
-            var known = _lookUp.Count == 0 || states is null ? Nothing : await states.FindAsync(_lookUp, ct);
-            await using var rows = (_fetch.Count == 0 ? Empty() : read.FetchAsync(_fetch, ct)).GetAsyncEnumerator(ct);
+            // The stored records (state store) are looked up while the rows are fetched (source): neither waits for the other.
+            var finding = _lookUp.Count == 0 || states is null ? Task.FromResult(Nothing) : states.FindAsync(_lookUp, ct);
+            var fetching = FetchAsync(ct);
+            await Task.WhenAll(finding, fetching);
+            var known = await finding;
+            using var rows = (await fetching).GetEnumerator();
             foreach (var (fetch, key, _) in _entries)
             {
                 if (fetch is null)
@@ -145,7 +241,7 @@ internal static class NativeOrderDiff
                     continue;
                 }
 
-                if (!await rows.MoveNextAsync() || rows.Current.Key != key)
+                if (!rows.MoveNext() || rows.Current.Key != key)
                 {
                     throw new InvalidOperationException($"{diff.Description} did not return the row of key '{key}' its key scan found, in the same snapshot");
                 }
@@ -163,10 +259,19 @@ internal static class NativeOrderDiff
 
         private static readonly IReadOnlyDictionary<string, RecordState> Nothing = new Dictionary<string, RecordState>();
 
-        private static async IAsyncEnumerable<Change> Empty()
+        /// <summary>The page's rows, in the order asked for (fewer when the source lost one: the caller names it).</summary>
+        private async Task<List<Change>> FetchAsync(CancellationToken ct)
         {
-            await Task.CompletedTask;
-            yield break;
+            var rows = new List<Change>(_fetch.Count);
+            if (_fetch.Count > 0)
+            {
+                await foreach (var row in read.FetchAsync(_fetch, ct).WithCancellation(ct))
+                {
+                    rows.Add(row);
+                }
+            }
+
+            return rows;
         }
     }
 }

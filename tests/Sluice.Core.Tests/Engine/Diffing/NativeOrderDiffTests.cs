@@ -88,6 +88,54 @@ public sealed class NativeOrderDiffTests
         Assert.Contains("'5' comes back more than once", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task The_source_keys_are_read_while_the_stored_keys_load_and_no_more_than_the_bound_ahead()
+    {
+        const int Bound = 100;
+        var random = new Random(9);
+        var (stored, rows, expected) = World(NativeKeyType.Integer, random, count: 1000);
+        var sourceBegan = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        // The stored keys load only once the source has handed over as many keys as may wait: loaded one after the other, the diff never ends.
+        var ledger = new Ledger(stored) { Gate = sourceBegan.Task };
+        var read = new FakeRead(rows, NativeKeyType.Integer, random)
+        {
+            BeforeKey = n =>
+            {
+                if (n == Bound - 1)
+                {
+                    sourceBegan.TrySetResult();
+                }
+            },
+            Loaded = () => ledger.KeysRead,
+        };
+
+        var unsorted = await CollectAsync((await NativeOrderDiff.TryOpenAsync(read, NewDiff(), ledger, Bound, default))!);
+
+        Assert.Equal(expected, Outcome(unsorted));
+        Assert.Equal(Bound, read.KeysBeforeLoaded);
+    }
+
+    [Fact]
+    public async Task A_stored_key_that_is_no_integer_found_after_the_source_began_leaves_the_diff_to_the_merge_by_text()
+    {
+        var random = new Random(10);
+        var (stored, rows, expected) = World(NativeKeyType.Integer, random, count: 500);
+        var odd = new RecordState("0042", new byte[RecordFingerprint.Length]);
+        stored.Add(odd);
+        expected.Add(("0042", ChangeKinds.Deleted, null));
+        expected.Sort((a, b) => StringComparer.Ordinal.Compare(a.Item1, b.Item1));
+        var sourceBegan = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var ledger = new Ledger(stored) { Gate = sourceBegan.Task };
+        var read = new FakeRead(rows, NativeKeyType.Integer, random) { BeforeKey = n => sourceBegan.TrySetResult() };
+
+        Assert.Null(await NativeOrderDiff.TryOpenAsync(read, NewDiff(), ledger, 1000, default));
+        Assert.True(read.ReadNative);
+        Assert.True(read.NativeLeft);
+
+        var sorted = await CollectAsync(SignalDiff.ReadAsync(read, NewDiff(), ledger, default));
+        Assert.Equal(expected, Outcome(sorted));
+    }
+
     private static RecordDiff NewDiff() => new("test source", ["id"], Request, new SourceDiff(KeyOrder.Sorted, _ => new TestPosition(0)));
 
     /// <summary>A ledger and the source now: unchanged rows (vouched or only touched), changed, added (some vouched) and deleted.</summary>
@@ -189,6 +237,17 @@ public sealed class NativeOrderDiffTests
 
         public bool ReadNative { get; private set; }
 
+        /// <summary>Whether the unsorted key scan was left (its enumerator disposed).</summary>
+        public bool NativeLeft { get; private set; }
+
+        /// <summary>Called with each unsorted key's number (from 0) before it is handed over.</summary>
+        public Action<int>? BeforeKey { get; init; }
+
+        /// <summary>Whether the stored keys have loaded; keys handed over before that are counted in <see cref="KeysBeforeLoaded"/>.</summary>
+        public Func<bool>? Loaded { get; init; }
+
+        public int KeysBeforeLoaded { get; private set; }
+
         public NativeKeyType NativeKeys => native;
 
         public Change End => Change.Progress(new TestPosition(0));
@@ -208,9 +267,23 @@ public sealed class NativeOrderDiffTests
             await Task.Yield();
             var order = Enumerable.Range(0, rows.Count).ToArray();
             random.Shuffle(order);
-            foreach (var i in order)
+            try
             {
-                yield return new NativeKeySignal(rows[i].Id, rows[i].Unchanged, i);
+                for (var n = 0; n < order.Length; n++)
+                {
+                    BeforeKey?.Invoke(n);
+                    if (Loaded?.Invoke() == false)
+                    {
+                        KeysBeforeLoaded++;
+                    }
+
+                    var i = order[n];
+                    yield return new NativeKeySignal(rows[i].Id, rows[i].Unchanged, i);
+                }
+            }
+            finally
+            {
+                NativeLeft = true;
             }
         }
 
@@ -231,6 +304,23 @@ public sealed class NativeOrderDiffTests
     /// <summary>Stored records, streamed in key text order; keys and look-ups by the interface's defaults.</summary>
     private sealed class Ledger(List<RecordState> stored) : IRecordStateReader
     {
+        /// <summary>What the keys' load waits for before it reads any (the test fails at the deadline rather than hang).</summary>
+        public Task Gate { get; init; } = Task.CompletedTask;
+
+        /// <summary>Whether <see cref="IRecordStateReader.ReadKeysAsync"/> has read every key.</summary>
+        public bool KeysRead { get; private set; }
+
+        public async IAsyncEnumerable<string> KeysAsync([EnumeratorCancellation] CancellationToken ct)
+        {
+            await Gate.WaitAsync(TimeSpan.FromSeconds(30), ct);
+            foreach (var state in stored)
+            {
+                yield return state.Key;
+            }
+
+            KeysRead = true;
+        }
+
         public async IAsyncEnumerable<RecordState> ReadAsync([EnumeratorCancellation] CancellationToken ct)
         {
             await Task.Yield();

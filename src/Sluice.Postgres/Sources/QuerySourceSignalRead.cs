@@ -210,7 +210,13 @@ internal sealed class QuerySourceSignalRead(
         {
             try
             {
-                // A scan left unfinished (the engine merges by text after all, or failed): disposing reads the rest.
+                if (!parser.Ended)
+                {
+                    // Left unfinished (the stored keys are too many to hold, or the run failed): the server stops sending
+                    // rather than the driver reading every remaining key to throw it away.
+                    await stream.CancelAsync();
+                }
+
                 await stream.DisposeAsync();
                 await transaction.DisposeAsync();
             }

@@ -21,6 +21,9 @@ internal sealed partial record ChildRun(
     long? EmulatorUnique,
     string? Summary)
 {
+    /// <summary>The local cluster's CPU (every backend, the checkpointer and autovacuum included) while the process ran; null when unreadable.</summary>
+    public double? PostgresCpuSeconds { get; init; }
+
     public static (double? Seconds, long? Read, long? Acknowledged, string? Line) ParseSync(string log)
     {
         var match = SyncSummary().Match(log);

@@ -89,7 +89,7 @@ internal static class DiffBenchmark
         var configPath = Path.Combine(work, "sluice.yaml");
         await File.WriteAllTextAsync(configPath, Config(cluster.Port, emulatorUri), ct);
 
-        var first = await RunChildAsync(sluice, ["sync", SyncName, "-c", configPath], work, stem + ".first.log", http, emulatorUri, ct);
+        var first = await RunChildAsync(sluice, cluster, ["sync", SyncName, "-c", configPath], work, stem + ".first.log", http, emulatorUri, ct);
         result = result with { First = first };
         Console.WriteLine($"first run    {first.WallSeconds:F1} s wall: {first.Acknowledged:N0} acknowledged ({result.Rows / first.WallSeconds:N0} rows/s)");
         if (first.Acknowledged != result.Rows)
@@ -115,20 +115,21 @@ internal static class DiffBenchmark
         await ExecuteAsync(db, "CHECKPOINT", ct);
         Console.WriteLine($"update       {updated:N0} rows in {result.UpdateSeconds:F1} s");
 
-        var plan = await RunChildAsync(sluice, ["plan", SyncName, "--samples", "0", "-c", configPath], work, stem + ".plan.log", http, emulatorUri, ct);
+        var plan = await RunChildAsync(sluice, cluster, ["plan", SyncName, "--samples", "0", "-c", configPath], work, stem + ".plan.log", http, emulatorUri, ct);
         result = result with { Plan = plan };
         Console.WriteLine($"plan         {plan.WallSeconds:F1} s wall, {plan.EngineSeconds:F2} s reading: {plan.Read:N0} would be sent");
 
-        var incremental = await RunChildAsync(sluice, ["sync", SyncName, "-c", configPath], work, stem + ".incremental.log", http, emulatorUri, ct);
+        var incremental = await RunChildAsync(sluice, cluster, ["sync", SyncName, "-c", configPath], work, stem + ".incremental.log", http, emulatorUri, ct);
         Console.WriteLine($"incremental  {incremental.WallSeconds:F2} s wall, {incremental.EngineSeconds:F2} s run: {incremental.Acknowledged:N0} acknowledged");
         return result with { Incremental = incremental };
     }
 
     /// <summary>Runs <c>sluice</c> to its exit and reads what it printed and what the emulator then holds.</summary>
-    private static async Task<ChildRun> RunChildAsync(string sluice, string[] args, string work, string logPath, HttpClient http, Uri emulator, CancellationToken ct)
+    private static async Task<ChildRun> RunChildAsync(string sluice, LocalCluster cluster, string[] args, string work, string logPath, HttpClient http, Uri emulator, CancellationToken ct)
     {
         var command = "sluice " + string.Join(' ', args);
         Console.WriteLine($"run          {command}");
+        var postgresAtStart = ClusterCpu.Read(cluster.DataDirectory);
         var clock = Stopwatch.StartNew();
         await using var child = ChildProcess.Start(sluice, args, work, logPath);
         await using var sampler = ProcessSampler.Start(child.Id, RssPollInterval);
@@ -140,6 +141,7 @@ internal static class DiffBenchmark
             throw new BenchFailure($"{command} exited with {child.ExitCode} after {wall:F1} s; last lines of {logPath}:\n{child.Tail()}");
         }
 
+        var postgresCpu = ClusterCpu.Read(cluster.DataDirectory) - postgresAtStart;
         var log = child.Tail(200);
         var stats = await EmulatorChild.StatsAsync(http, emulator, ct);
         var cpu = sampler.CpuTime.TotalSeconds;
@@ -147,11 +149,11 @@ internal static class DiffBenchmark
         if (args[0] == "plan")
         {
             var (seconds, wouldSend, line) = ChildRun.ParsePlan(log);
-            return new ChildRun(command, wall, seconds, cpu, rss, wouldSend, null, stats.Received, stats.Unique, line);
+            return new ChildRun(command, wall, seconds, cpu, rss, wouldSend, null, stats.Received, stats.Unique, line) { PostgresCpuSeconds = postgresCpu };
         }
 
         var (runSeconds, read, acknowledged, summary) = ChildRun.ParseSync(log);
-        return new ChildRun(command, wall, runSeconds, cpu, rss, read, acknowledged, stats.Received, stats.Unique, summary);
+        return new ChildRun(command, wall, runSeconds, cpu, rss, read, acknowledged, stats.Received, stats.Unique, summary) { PostgresCpuSeconds = postgresCpu };
     }
 
     private static async Task<int> ExecuteAsync(NpgsqlDataSource db, string sql, CancellationToken ct)

@@ -43,6 +43,7 @@ internal static class DiffReport
             var rate = plan.EngineSeconds is { } s && s > 0 ? $"{r.Rows / s,12:N0} rows/s" : "?";
             Row("sluice plan", rate, $"{Seconds(plan.EngineSeconds)} diff+encode, {plan.WallSeconds:F2} s wall; would send {Count(plan.Read)}");
             Row("", $"{r.PlanCpuMicrosPerRow,9:F2} µs/row", $"CPU per record: {plan.CpuSeconds:F2} s CPU ÷ rows of the source");
+            Row("", $"{r.PlanPostgresCpuMicrosPerRow,9:F2} µs/row", $"PostgreSQL's CPU per record: {plan.PostgresCpuSeconds:F2} s, the whole cluster (autovacuum included)");
         }
 
         if (r.Incremental is { } run)
@@ -50,6 +51,7 @@ internal static class DiffReport
             Row("incremental", $"{run.WallSeconds,10:F2} s", Verdict(r.IncrementalTargetMet, $"target < {DiffResult.IncrementalTargetSeconds:F0} s; start to exit, all {r.Changed:N0} acknowledged"));
             Row("", "", $"{Seconds(run.EngineSeconds)} in the run, {run.CpuSeconds:F1} s CPU, peak RSS {run.PeakRssMegabytes:N0} MB, {Count(run.Acknowledged)} acknowledged");
             Row("", $"{r.IncrementalCpuMicrosPerRow,9:F2} µs/row", "CPU per record: the run's CPU (start-up and sending included) ÷ rows of the source");
+            Row("", $"{r.IncrementalPostgresCpuMicrosPerRow,9:F2} µs/row", $"PostgreSQL's CPU per record: {run.PostgresCpuSeconds:F2} s, the whole cluster (autovacuum included)");
             Row("diff scan", $"{r.ScanRowsPerSecond,12:N0} rows/s", $"{r.Rows:N0} rows compared ÷ the run's own time (keys by xmin, changed rows fetched: a table-shaped query)");
             Row("scan ÷ raw", $"{r.ScanRatio * 100,11:F1}%", Verdict(r.ScanRatioTargetMet, $"target >= {DiffResult.ScanRatioTarget * 100:F0}%"));
             Row("delivered", $"unique {Count(run.EmulatorUnique)}", Verdict(r.Correct, $"expected {r.Rows + (long)r.Changed:N0} unique, {r.Changed:N0} in the second run"));

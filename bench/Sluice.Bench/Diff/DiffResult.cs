@@ -61,6 +61,12 @@ internal sealed record DiffResult
     /// <summary>The incremental run's process CPU per row of the source, in microseconds: start-up and sending the changes included.</summary>
     public double? IncrementalCpuMicrosPerRow => Incremental is { } run ? run.CpuSeconds * 1e6 / Rows : null;
 
+    /// <summary>PostgreSQL's CPU (the whole local cluster) during the plan, per row of the source, in microseconds.</summary>
+    public double? PlanPostgresCpuMicrosPerRow => Plan?.PostgresCpuSeconds is { } cpu ? cpu * 1e6 / Rows : null;
+
+    /// <summary>PostgreSQL's CPU (the whole local cluster) during the incremental run, per row of the source, in microseconds.</summary>
+    public double? IncrementalPostgresCpuMicrosPerRow => Incremental?.PostgresCpuSeconds is { } cpu ? cpu * 1e6 / Rows : null;
+
     public bool? IncrementalTargetMet => Incremental is { } run ? run.WallSeconds < IncrementalTargetSeconds : null;
 
     public bool? ScanRatioTargetMet => ScanRatio is { } ratio ? ratio >= ScanRatioTarget : null;

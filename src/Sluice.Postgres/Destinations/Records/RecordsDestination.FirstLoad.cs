@@ -20,7 +20,7 @@ internal sealed partial class RecordsDestination
     /// </summary>
     private bool? _firstLoad;
 
-    /// <summary>Batches written by direct COPY since the destination was made (tests and the run log read it).</summary>
+    /// <summary>Batches written by direct COPY since the destination was made (for tests).</summary>
     internal int DirectBatches { get; private set; }
 
     /// <summary>

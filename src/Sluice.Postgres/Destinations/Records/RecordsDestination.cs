@@ -14,7 +14,8 @@ namespace Sluice.Postgres.Destinations.Records;
 /// temporary staging table by binary COPY, then <c>INSERT … ON CONFLICT DO UPDATE … WHERE … IS DISTINCT FROM …</c>
 /// (or, in enrich mode, <c>UPDATE … FROM</c> the staging table), <c>DELETE … USING</c> for deleted records in sync
 /// mode, and the group memberships by difference. Every statement is idempotent by key, so a batch written again after
-/// a crash (before its checkpoint committed) changes nothing.
+/// a crash (before its checkpoint committed) changes nothing. A first load into an empty table skips the staging and
+/// the merge (<c>RecordsDestination.FirstLoad.cs</c>).
 /// </summary>
 internal sealed partial class RecordsDestination : IDestination, IDestinationDiscovery, IDestinationMappingCheck, ISharedTransactionWrites, IMarksOwnWrites
 {

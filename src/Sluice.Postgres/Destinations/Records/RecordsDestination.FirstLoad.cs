@@ -7,8 +7,9 @@ namespace Sluice.Postgres.Destinations.Records;
 /// memberships into the groups table), with no staging table and no <c>INSERT … ON CONFLICT</c> merge. For a record
 /// whose key the table does not hold, the merge would insert exactly the row COPY inserts, and its memberships would be
 /// exactly the record's groups; the table's unique key is what proves the keys new (a key already there fails the COPY,
-/// which is rolled back to its savepoint, and the batch takes the merge). Measured on 100,000 records: the merge path's
-/// staging COPY, upsert, membership delete and insert are most of PostgreSQL's CPU in a first sync.
+/// which is rolled back to its savepoint, and the batch takes the merge). Measured on the records bench's 100,000
+/// records: the staging COPY and the merge's statements were most of PostgreSQL's statement time in a first sync, and
+/// with this (and the ledger's COPY) PostgreSQL's CPU for the sync fell by about a quarter (bench/README.md, session 11).
 /// </summary>
 internal sealed partial class RecordsDestination
 {

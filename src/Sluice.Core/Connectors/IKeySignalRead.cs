@@ -28,7 +28,8 @@ public interface IKeySignalRead : IAsyncDisposable
     /// <summary>
     /// Every key the source returns now, once, in no particular order (a table's physical order: no sort), as values of
     /// <see cref="NativeKeys"/>. Called instead of <see cref="KeysAsync"/>, never during it; <see cref="FetchAsync"/> is
-    /// called between its pages as between those of <see cref="KeysAsync"/>, with the keys' texts. The engine may leave it
+    /// called with the keys' texts, one call at a time, and may run while the next keys are read (on another thread):
+    /// a source reads these keys on a connection of their own. The engine may leave it
     /// unfinished (its enumerator disposed, before any fetch) and call <see cref="KeysAsync"/> instead: every key again,
     /// sorted, from the same snapshot.
     /// </summary>

@@ -99,14 +99,14 @@ internal static class NativeOrderDiff
         private static async IAsyncEnumerable<Change> ReadAsync(IKeySignalRead read, RecordDiff diff, StoredKeySet<TKey, TCodec> stored, IRecordStateReader? states,
             List<NativeKeySignal> ahead, IAsyncEnumerator<NativeKeySignal>? rest, [EnumeratorCancellation] CancellationToken ct)
         {
-            var page = new Page(read, diff, states);
+            var pages = new Pipeline(read, diff, states);
             try
             {
                 foreach (var signal in ahead)
                 {
-                    if (Look(signal, stored, diff, page))
+                    if (Look(signal, stored, diff, pages.Filling))
                     {
-                        await foreach (var change in page.FlushAsync(ct))
+                        foreach (var change in await pages.HandOverAsync(ct))
                         {
                             yield return change;
                         }
@@ -117,39 +117,52 @@ internal static class NativeOrderDiff
                 ahead.TrimExcess();
                 while (rest is not null && await rest.MoveNextAsync())
                 {
-                    if (Look(rest.Current, stored, diff, page))
+                    if (Look(rest.Current, stored, diff, pages.Filling))
                     {
-                        await foreach (var change in page.FlushAsync(ct))
+                        foreach (var change in await pages.HandOverAsync(ct))
                         {
                             yield return change;
                         }
                     }
                 }
+
+                if (rest is not null)
+                {
+                    await rest.DisposeAsync();
+                    rest = null;
+                }
+
+                // The key scan has ended well: a stored key it never returned is a deleted record.
+                foreach (var gone in stored.Unseen())
+                {
+                    pages.Filling.Delete(gone);
+                    if (pages.Filling.IsFull)
+                    {
+                        foreach (var change in await pages.HandOverAsync(ct))
+                        {
+                            yield return change;
+                        }
+                    }
+                }
+
+                foreach (var change in await pages.HandOverAsync(ct))
+                {
+                    yield return change;
+                }
+
+                foreach (var change in await pages.HandOverAsync(ct))
+                {
+                    yield return change;
+                }
             }
             finally
             {
+                // A run stopped part way: the page still being fetched must be done with the source's connection first.
+                await pages.StopAsync();
                 if (rest is not null)
                 {
                     await rest.DisposeAsync();
                 }
-            }
-
-            // The key scan has ended well: a stored key it never returned is a deleted record.
-            foreach (var gone in stored.Unseen())
-            {
-                page.Delete(gone);
-                if (page.IsFull)
-                {
-                    await foreach (var change in page.FlushAsync(ct))
-                    {
-                        yield return change;
-                    }
-                }
-            }
-
-            await foreach (var change in page.FlushAsync(ct))
-            {
-                yield return change;
             }
         }
 
@@ -190,12 +203,62 @@ internal static class NativeOrderDiff
         }
     }
 
+    /// <summary>
+    /// Two pages: one filling from the key scan, one whose stored records and rows are being looked up and fetched
+    /// meanwhile. A full page is handed over: the previous one's preparation is awaited (the source's connection is
+    /// then free), this one's starts, and the previous one's changes come out while it runs and the scan goes on.
+    /// </summary>
+    private sealed class Pipeline(IKeySignalRead read, RecordDiff diff, IRecordStateReader? states)
+    {
+        private readonly Page _spare = new(read, diff, states);
+        private Page? _prepared;
+        private Task? _preparing;
+
+        public Page Filling { get; private set; } = new(read, diff, states);
+
+        /// <summary>Hands the filling page over (an empty one is not started); returns the previous page's changes.</summary>
+        public async Task<List<Change>> HandOverAsync(CancellationToken ct)
+        {
+            var previous = _prepared;
+            if (_preparing is { } preparing)
+            {
+                _preparing = null;
+                await preparing;
+            }
+
+            _prepared = null;
+            var next = Filling;
+            if (!Filling.IsEmpty)
+            {
+                _prepared = Filling;
+                _preparing = Filling.PrepareAsync(ct);
+                next = previous ?? _spare;
+            }
+
+            var changes = previous is null ? [] : previous.Compare();
+            Filling = next;
+            return changes;
+        }
+
+        /// <summary>Waits for a page still being prepared, whatever it ends with: the read is over, its failure reported elsewhere.</summary>
+        public async Task StopAsync()
+        {
+            if (_preparing is { } preparing)
+            {
+                _preparing = null;
+                await ObserveAsync(preparing);
+            }
+        }
+    }
+
     /// <summary>Keys to fetch and deletes, handed on together once the rows are fetched and the stored records looked up.</summary>
     private sealed class Page(IKeySignalRead read, RecordDiff diff, IRecordStateReader? states)
     {
         private readonly List<(KeySignal? Fetch, string Key, bool Stored)> _entries = new(PageSize);
         private readonly List<KeySignal> _fetch = new(PageSize);
         private readonly List<string> _lookUp = new(PageSize);
+        private IReadOnlyDictionary<string, RecordState> _known = Nothing;
+        private List<Change> _rows = [];
 
         public bool IsFull => _entries.Count >= PageSize;
 
@@ -215,27 +278,31 @@ internal static class NativeOrderDiff
             _lookUp.Add(key);
         }
 
-        public async IAsyncEnumerable<Change> FlushAsync([EnumeratorCancellation] CancellationToken ct)
-        {
-            if (_entries.Count == 0)
-            {
-                yield break;
-            }
+        public bool IsEmpty => _entries.Count == 0;
 
-            // The stored records (state store) are looked up while the rows are fetched (source): neither waits for the other.
+        /// <summary>The page's stored records (state store) and rows (source), looked up and fetched at once.</summary>
+        public async Task PrepareAsync(CancellationToken ct)
+        {
             var finding = _lookUp.Count == 0 || states is null ? Task.FromResult(Nothing) : states.FindAsync(_lookUp, ct);
             var fetching = FetchAsync(ct);
             await Task.WhenAll(finding, fetching);
-            var known = await finding;
-            using var rows = (await fetching).GetEnumerator();
+            _known = await finding;
+            _rows = await fetching;
+        }
+
+        /// <summary>The page's changes once <see cref="PrepareAsync"/> has run, in its order; then the page is empty again.</summary>
+        public List<Change> Compare()
+        {
+            var changes = new List<Change>();
+            using var rows = _rows.GetEnumerator();
             foreach (var (fetch, key, _) in _entries)
             {
                 if (fetch is null)
                 {
                     // A stored record gone from the ledger since the keys were read has nothing left to delete.
-                    if (known.TryGetValue(key, out var gone))
+                    if (_known.TryGetValue(key, out var gone))
                     {
-                        yield return diff.Deleted(gone);
+                        changes.Add(diff.Deleted(gone));
                     }
 
                     continue;
@@ -246,15 +313,18 @@ internal static class NativeOrderDiff
                     throw new InvalidOperationException($"{diff.Description} did not return the row of key '{key}' its key scan found, in the same snapshot");
                 }
 
-                if (diff.Compare(rows.Current, known.TryGetValue(key, out var before) ? before : null) is { } change)
+                if (diff.Compare(rows.Current, _known.TryGetValue(key, out var before) ? before : null) is { } change)
                 {
-                    yield return change;
+                    changes.Add(change);
                 }
             }
 
             _entries.Clear();
             _fetch.Clear();
             _lookUp.Clear();
+            _known = Nothing;
+            _rows = [];
+            return changes;
         }
 
         private static readonly IReadOnlyDictionary<string, RecordState> Nothing = new Dictionary<string, RecordState>();

@@ -136,6 +136,40 @@ public sealed class NativeOrderDiffTests
         Assert.Equal(expected, Outcome(sorted));
     }
 
+    [Fact]
+    public async Task A_pages_rows_are_fetched_while_the_key_scan_goes_on()
+    {
+        var random = new Random(11);
+        var (stored, rows, expected) = World(NativeKeyType.Integer, random, count: 12_000);
+        var scannedOn = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var firstFetch = true;
+        var read = new FakeRead(rows, NativeKeyType.Integer, random)
+        {
+            // The first page's fetch waits for a key the scan hands over after that page filled: fetched one page after
+            // the other, between the scan's pages, the diff would never end (the test fails at the deadline).
+            BeforeFetch = async () =>
+            {
+                if (firstFetch)
+                {
+                    firstFetch = false;
+                    await scannedOn.Task.WaitAsync(TimeSpan.FromSeconds(30));
+                }
+            },
+        };
+        read.BeforeKey = n =>
+        {
+            if (read.FetchCalls > 0)
+            {
+                scannedOn.TrySetResult();
+            }
+        };
+
+        var unsorted = await CollectAsync((await NativeOrderDiff.TryOpenAsync(read, NewDiff(), new Ledger(stored), default))!);
+
+        Assert.Equal(expected, Outcome(unsorted));
+        Assert.True(read.FetchCalls >= 2);
+    }
+
     private static RecordDiff NewDiff() => new("test source", ["id"], Request, new SourceDiff(KeyOrder.Sorted, _ => new TestPosition(0)));
 
     /// <summary>A ledger and the source now: unchanged rows (vouched or only touched), changed, added (some vouched) and deleted.</summary>
@@ -241,7 +275,12 @@ public sealed class NativeOrderDiffTests
         public bool NativeLeft { get; private set; }
 
         /// <summary>Called with each unsorted key's number (from 0) before it is handed over.</summary>
-        public Action<int>? BeforeKey { get; init; }
+        public Action<int>? BeforeKey { get; set; }
+
+        /// <summary>Awaited at the start of each fetch.</summary>
+        public Func<Task>? BeforeFetch { get; init; }
+
+        public int FetchCalls { get; private set; }
 
         /// <summary>Whether the stored keys have loaded; keys handed over before that are counted in <see cref="KeysBeforeLoaded"/>.</summary>
         public Func<bool>? Loaded { get; init; }
@@ -289,7 +328,13 @@ public sealed class NativeOrderDiffTests
 
         public async IAsyncEnumerable<Change> FetchAsync(IReadOnlyList<KeySignal> keys, [EnumeratorCancellation] CancellationToken ct)
         {
+            FetchCalls++;
             await Task.Yield();
+            if (BeforeFetch is { } before)
+            {
+                await before();
+            }
+
             foreach (var key in keys)
             {
                 var row = rows[(int)key.Handle];

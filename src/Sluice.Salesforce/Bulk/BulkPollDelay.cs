@@ -24,6 +24,10 @@ internal sealed class BulkPollDelay
     /// <summary>Added to every aimed poll: a job's state changes a moment after its last record is processed.</summary>
     public static readonly TimeSpan Pad = TimeSpan.FromMilliseconds(100);
 
+    // A rate seen over a shorter window right after the first progress still moves with the job's start (the emulator's
+    // first chunks ran at about half the speed of the rest while the client was still busy).
+    private static readonly TimeSpan SteadyWindow = TimeSpan.FromSeconds(1);
+
     private readonly long _rows;
     private long _processedBefore;
     private double _margin = Margin;
@@ -49,7 +53,8 @@ internal sealed class BulkPollDelay
     /// </item>
     /// <item>
     /// The first progress seen, whose interval may hold queue time, at most twice the last wait: its low rate would
-    /// send the poll far past the end. The poll after it has a whole interval of processing to aim with.
+    /// send the poll far past the end. After it, a rate seen over less than a second at most four times the last wait;
+    /// one seen over a second or more of processing aims straight past the end.
     /// </item>
     /// <item>
     /// A poll aimed past the end that did not find the job done (the job slowed down by more than the margin): the
@@ -78,8 +83,9 @@ internal sealed class BulkPollDelay
         {
             var rest = sinceLastPoll.Ticks * (double)Math.Max(0, _rows - processed) / progress;
             var aimed = TimeSpan.FromTicks((long)Math.Min(rest * (1 + _margin), TimeSpan.MaxValue.Ticks / 2)) + Pad;
-            var capped = first && aimed > Current * 2;
-            next = capped ? Current * 2 : aimed;
+            var cap = first ? Current * 2 : sinceLastPoll < SteadyWindow ? Current * 4 : TimeSpan.MaxValue;
+            var capped = aimed > cap;
+            next = capped ? cap : aimed;
             _aimedPastEnd = !capped && next <= Longest;
         }
 

@@ -12,8 +12,14 @@ internal sealed class BulkPollDelay
     /// <summary>The first poll: small jobs are often done by then.</summary>
     public static readonly TimeSpan First = TimeSpan.FromMilliseconds(250);
 
-    /// <summary>The longest wait: a job's end is never missed by more than this.</summary>
+    /// <summary>The longest wait without a rate to aim with (no progress yet, or a rate still capped).</summary>
     public static readonly TimeSpan Longest = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// The longest wait aimed from a rate: a job stretched to 20-40 s by a loaded machine is seen done by its fifth poll
+    /// (a cap of 10 s took six and seven), and a job's end is never missed by more than this.
+    /// </summary>
+    public static readonly TimeSpan LongestAimed = TimeSpan.FromSeconds(20);
 
     /// <summary>
     /// How far past the predicted end a poll is aimed: this share of the predicted rest, plus <see cref="Pad"/>. A job
@@ -61,7 +67,7 @@ internal sealed class BulkPollDelay
     /// margin doubles, so a job that keeps slowing is seen done within a few polls, never one poll a quarter second.
     /// </item>
     /// </list>
-    /// Always between <see cref="First"/> and <see cref="Longest"/>.
+    /// Always between <see cref="First"/> and <see cref="Longest"/>, or <see cref="LongestAimed"/> for a poll aimed from a rate.
     /// </summary>
     public TimeSpan Next(TimeSpan sinceLastPoll, long processed)
     {
@@ -76,7 +82,7 @@ internal sealed class BulkPollDelay
         TimeSpan next;
         if (progress <= 0)
         {
-            next = Current * 2;
+            next = Current * 2 > Longest ? Longest : Current * 2;
             _aimedPastEnd = false;
         }
         else
@@ -84,12 +90,19 @@ internal sealed class BulkPollDelay
             var rest = sinceLastPoll.Ticks * (double)Math.Max(0, _rows - processed) / progress;
             var aimed = TimeSpan.FromTicks((long)Math.Min(rest * (1 + _margin), TimeSpan.MaxValue.Ticks / 2)) + Pad;
             var cap = first ? Current * 2 : sinceLastPoll < SteadyWindow ? Current * 4 : TimeSpan.MaxValue;
-            var capped = aimed > cap;
-            next = capped ? cap : aimed;
-            _aimedPastEnd = !capped && next <= Longest;
+            if (aimed > cap)
+            {
+                next = cap > Longest ? Longest : cap;
+                _aimedPastEnd = false;
+            }
+            else
+            {
+                next = aimed > LongestAimed ? LongestAimed : aimed;
+                _aimedPastEnd = aimed <= LongestAimed;
+            }
         }
 
-        Current = next < First ? First : next > Longest ? Longest : next;
+        Current = next < First ? First : next > LongestAimed ? LongestAimed : next;
         return Current;
     }
 

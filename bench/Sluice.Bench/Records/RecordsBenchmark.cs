@@ -42,7 +42,7 @@ internal static class RecordsBenchmark
 
         try
         {
-            result = await MeasureCopyAsync(app, warehouse, result, ct);
+            result = await MeasureCopyAsync(session, app, warehouse, result, ct);
             result = await MeasureRunsAsync(session, app, warehouse, result, ct);
         }
         catch (BenchFailure e)
@@ -58,12 +58,15 @@ internal static class RecordsBenchmark
     }
 
     /// <summary>Twice: the first run reads cold pages, the second warm ones, as the sync that follows does.</summary>
-    private static async Task<RecordsResult> MeasureCopyAsync(NpgsqlDataSource app, NpgsqlDataSource warehouse, RecordsResult result, CancellationToken ct)
+    private static async Task<RecordsResult> MeasureCopyAsync(BenchSession session, NpgsqlDataSource app, NpgsqlDataSource warehouse, RecordsResult result, CancellationToken ct)
     {
         var runs = new List<RawCopyRun>();
+        var cpu = new List<double?>();
         for (var run = 1; run <= 2; run++)
         {
+            var postgresAtStart = ClusterCpu.Read(session.Cluster.DataDirectory);
             var seconds = await RecordsData.CopyModelAsync(app, warehouse, "public.customers_copy", ct);
+            var postgres = ClusterCpu.Read(session.Cluster.DataDirectory) - postgresAtStart;
             var rows = await RecordsData.ScalarAsync(warehouse, "SELECT count(*) FROM public.customers_copy", ct);
             if (rows != result.Customers)
             {
@@ -71,10 +74,12 @@ internal static class RecordsBenchmark
             }
 
             runs.Add(new RawCopyRun("binary, app → warehouse", run, rows, 0, seconds));
-            Console.WriteLine($"COPY         run {run}: {rows / seconds,12:N0} rows/s ({seconds:F2} s)");
+            cpu.Add(postgres);
+            Console.WriteLine($"COPY         run {run}: {rows / seconds,12:N0} rows/s ({seconds:F2} s, PostgreSQL {postgres:F2} s CPU)");
         }
 
-        return result with { CopyRuns = runs, Copy = runs.MaxBy(r => r.RowsPerSecond) };
+        var fastest = runs.MaxBy(r => r.RowsPerSecond)!;
+        return result with { CopyRuns = runs, Copy = fastest, CopyPostgresCpuSeconds = cpu[runs.IndexOf(fastest)] };
     }
 
     private static async Task<RecordsResult> MeasureRunsAsync(BenchSession session, NpgsqlDataSource app, NpgsqlDataSource warehouse, RecordsResult result, CancellationToken ct)
@@ -101,12 +106,14 @@ internal static class RecordsBenchmark
         var command = "sluice " + string.Join(' ', args);
         var logPath = $"{session.Stem}.{name}.log";
         Console.WriteLine($"run          {command}");
+        var postgresAtStart = ClusterCpu.Read(session.Cluster.DataDirectory);
         var clock = Stopwatch.StartNew();
         await using var child = ChildProcess.Start(session.Sluice, args, session.Work, logPath);
         await using var sampler = ProcessSampler.Start(child.Id, RssPollInterval);
         await child.WaitForExitAsync(ct);
         var wall = clock.Elapsed.TotalSeconds;
         await sampler.StopAsync();
+        var postgres = ClusterCpu.Read(session.Cluster.DataDirectory) - postgresAtStart;
         if (child.ExitCode != 0)
         {
             throw new BenchFailure($"{command} exited with {child.ExitCode} after {wall:F1} s; last lines of {logPath}:\n{child.Tail()}");
@@ -115,8 +122,9 @@ internal static class RecordsBenchmark
         var (seconds, read, acknowledged, summary) = ChildRun.ParseSync(child.Tail(200));
         var (rows, groups) = await RecordsData.MismatchesAsync(app, warehouse, ct);
         var run = new RecordsRun(name, command, records, wall, seconds, sampler.CpuTime.TotalSeconds, sampler.PeakRssBytes / 1048576.0,
-            read, acknowledged, rows, groups, summary);
-        Console.WriteLine($"{name,-12} {wall:F2} s wall, {seconds:F2} s run: {read:N0} read, {acknowledged:N0} acknowledged; " +
+            read, acknowledged, rows, groups, summary)
+        { PostgresCpuSeconds = postgres };
+        Console.WriteLine($"{name,-12} {wall:F2} s wall, {seconds:F2} s run, {run.CpuSeconds:F2} s CPU, PostgreSQL {postgres:F2} s CPU: {read:N0} read, {acknowledged:N0} acknowledged; " +
             $"{(run.Correct ? "destination equals the model" : $"MISMATCH: {rows:N0} rows, {groups:N0} memberships")}");
         if (acknowledged != records)
         {

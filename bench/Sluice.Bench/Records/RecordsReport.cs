@@ -18,7 +18,7 @@ internal static class RecordsReport
         Row("load", $"{r.LoadSeconds:F1} s", "");
         if (r.Copy is { } copy)
         {
-            Row("COPY (binary)", $"{copy.RowsPerSecond,12:N0} rows/s", $"{copy.Seconds:F2} s: the model's result, app -> empty copy of the table");
+            Row("COPY (binary)", $"{copy.RowsPerSecond,12:N0} rows/s", $"{copy.Seconds:F2} s: the model's result, app -> empty copy of the table; PostgreSQL {r.CopyPostgresCpuSeconds:F2} s CPU");
         }
 
         if (r.First is { } first)
@@ -26,6 +26,7 @@ internal static class RecordsReport
             Row("first sync", $"{first.RecordsPerSecond,12:N0} records/s", $"{first.WallSeconds:F2} s wall ({first.EngineSeconds:F2} s run, {first.CpuSeconds:F1} s CPU)");
             Row("", "", Verdict(r.FirstTargetMet, $"target < {RecordsResult.FirstSyncTargetSecondsFor(r.Customers):F0} s"));
             Row("CPU per record", $"{first.CpuMicrosecondsPerRecord,9:F1} us", "first sync: sluice's user + system CPU / records (comparable under load; wall time is not)");
+            Row("PostgreSQL CPU", $"{first.PostgresCpuSeconds,9:F2} s", "first sync: the cluster's CPU from process start to exit (both databases, every backend)");
             Row("vs COPY", Percent(r.CopyRatio), Verdict(r.CopyRatioTargetMet, $"target >= {RecordsResult.CopyRatioTarget * 100:F0}%"));
         }
 

@@ -40,6 +40,9 @@ internal sealed record RecordsResult
     /// <summary>The faster of the COPY runs: the rate the first sync is compared with.</summary>
     public RawCopyRun? Copy { get; init; }
 
+    /// <summary>The cluster's CPU during <see cref="Copy"/> (both ends: the model's query and the import).</summary>
+    public double? CopyPostgresCpuSeconds { get; init; }
+
     public RecordsRun? First { get; init; }
 
     public RecordsRun? ChangedCustomers { get; init; }

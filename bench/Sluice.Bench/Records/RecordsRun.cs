@@ -23,6 +23,9 @@ internal sealed record RecordsRun(
     long GroupMismatched,
     string? Summary)
 {
+    /// <summary>The cluster's CPU (every backend, WAL writer, checkpointer) from the process's start to its exit; null when unreadable.</summary>
+    public double? PostgresCpuSeconds { get; init; }
+
     public double RecordsPerSecond => Records / WallSeconds;
 
     /// <summary>The process's user + system CPU per record it had to write, in microseconds: comparable on a loaded machine, where wall time is not.</summary>

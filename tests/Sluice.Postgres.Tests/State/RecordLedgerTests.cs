@@ -133,6 +133,52 @@ public sealed class RecordLedgerTests
     }
 
     [Fact]
+    public async Task A_first_load_copies_its_entries_and_a_stored_key_or_a_later_run_takes_the_upsert()
+    {
+        await using var db = await TestPostgres.CreateDataSourceAsync(nameof(A_first_load_copies_its_entries_and_a_stored_key_or_a_later_run_takes_the_upsert));
+        var store = await PostgresStateStore.OpenAsync(db);
+        // Which statement wrote each set of entries: COPY, or the upsert (WITH stored AS …).
+        await using (var command = db.CreateCommand("""
+            CREATE TABLE ledger_writes (id bigserial PRIMARY KEY, statement text NOT NULL);
+            CREATE FUNCTION note_ledger_write() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN INSERT INTO ledger_writes (statement) VALUES (split_part(ltrim(current_query()), ' ', 1)); RETURN NULL; END $$;
+            CREATE TRIGGER note_ledger_write AFTER INSERT ON sluice.record_state FOR EACH STATEMENT EXECUTE FUNCTION note_ledger_write();
+            """))
+        {
+            await command.ExecuteNonQueryAsync();
+        }
+
+        RecordState Entry(int i, string id) => new($"k{i}", [(byte)i]) { Values = new Dictionary<string, string?> { ["orders"] = i.ToString(System.Globalization.CultureInfo.InvariantCulture) }, Status = RecordStatus.Sent, DestinationId = id, Origin = "users" };
+        await using (var lease = (await store.TryAcquireAsync("users", default))!)
+        {
+            await lease.LoadCheckpointAsync(default);
+            var run = await lease.StartRunAsync(RunKind.Full, default);
+            await lease.CommitBatchAsync(new BatchCommit(run, 0, [], [], new Checkpoint("t", 1, "1"), 3) { RecordStates = [Entry(1, "D-1"), Entry(2, "D-2"), Entry(3, "D-3")] }, default);
+            await lease.CommitBatchAsync(new BatchCommit(run, 1, [], [], new Checkpoint("t", 1, "2"), 2) { RecordStates = [Entry(4, "D-4"), Entry(5, "D-5")] }, default);
+            // A key the load already stored (a row read twice): its COPY fails, is undone, and the entries take the upsert.
+            await lease.CommitBatchAsync(new BatchCommit(run, 2, [], [], new Checkpoint("t", 1, "3"), 2)
+            {
+                RecordStates = [Entry(6, "D-6"), new RecordState("k2", [9]) { Status = RecordStatus.DeadLettered, Origin = "users" }],
+            }, default);
+            await lease.CommitBatchAsync(new BatchCommit(run, 3, [], [], new Checkpoint("t", 1, "4"), 1) { RecordStates = [Entry(7, "D-7")] }, default);
+        }
+
+        await using (var lease = (await store.TryAcquireAsync("users", default))!)
+        {
+            // A later run: the sync has entries, so even new keys take the upsert.
+            await lease.LoadCheckpointAsync(default);
+            var run = await lease.StartRunAsync(RunKind.Incremental, default);
+            await lease.CommitBatchAsync(new BatchCommit(run, 0, [], [], new Checkpoint("t", 1, "5"), 1) { RecordStates = [Entry(8, "D-8")] }, default);
+        }
+
+        Assert.Equal("COPY,COPY,WITH,WITH,WITH", await ScalarAsync(db, "SELECT string_agg(statement, ',' ORDER BY id) FROM ledger_writes"));
+        Assert.Equal(
+            "k1 01 {\"orders\": \"1\"} sent D-1,k2 09 NULL dead_lettered D-2,k3 03 {\"orders\": \"3\"} sent D-3,k4 04 {\"orders\": \"4\"} sent D-4," +
+            "k5 05 {\"orders\": \"5\"} sent D-5,k6 06 {\"orders\": \"6\"} sent D-6,k7 07 {\"orders\": \"7\"} sent D-7,k8 08 {\"orders\": \"8\"} sent D-8",
+            await ScalarAsync(db, "SELECT string_agg(concat_ws(' ', record_key, encode(fingerprint, 'hex'), coalesce(watched_values::text, 'NULL'), status, destination_id), ',' ORDER BY record_key) FROM sluice.record_state"));
+    }
+
+    [Fact]
     public async Task Retention_removes_only_old_entries_with_nothing_to_remember_and_replayed_dead_letters()
     {
         await using var db = await TestPostgres.CreateDataSourceAsync(nameof(Retention_removes_only_old_entries_with_nothing_to_remember_and_replayed_dead_letters));

@@ -14,7 +14,8 @@ namespace Sluice.Postgres.Destinations.Records;
 /// temporary staging table by binary COPY, then <c>INSERT … ON CONFLICT DO UPDATE … WHERE … IS DISTINCT FROM …</c>
 /// (or, in enrich mode, <c>UPDATE … FROM</c> the staging table), <c>DELETE … USING</c> for deleted records in sync
 /// mode, and the group memberships by difference. Every statement is idempotent by key, so a batch written again after
-/// a crash (before its checkpoint committed) changes nothing.
+/// a crash (before its checkpoint committed) changes nothing. A first load into an empty table skips the staging and
+/// the merge (<c>RecordsDestination.FirstLoad.cs</c>).
 /// </summary>
 internal sealed partial class RecordsDestination : IDestination, IDestinationDiscovery, IDestinationMappingCheck, ISharedTransactionWrites, IMarksOwnWrites
 {
@@ -237,9 +238,13 @@ internal sealed partial class RecordsDestination : IDestination, IDestinationDis
         var (table, groupsTable) = await CatalogAsync(ct);
         if (shared is not null)
         {
-            var written = await WriteRowsAsync(rows, shared.Connection!, shared, table, groupsTable, ct);
-            // Another write of the same transaction (the next half of a bisected batch) stages again.
-            await ExecuteAsync(shared.Connection!, shared, $"DROP TABLE {RecordsSql.Stage}; DROP TABLE IF EXISTS {RecordsSql.GroupStage}", ct);
+            var (written, staged) = await WriteRowsAsync(rows, shared.Connection!, shared, table, groupsTable, ct);
+            if (staged)
+            {
+                // Another write of the same transaction (the next half of a bisected batch) stages again.
+                await ExecuteAsync(shared.Connection!, shared, $"DROP TABLE {RecordsSql.Stage}; DROP TABLE IF EXISTS {RecordsSql.GroupStage}", ct);
+            }
+
             return written;
         }
 
@@ -247,17 +252,19 @@ internal sealed partial class RecordsDestination : IDestination, IDestinationDis
         await using var transaction = await connection.BeginTransactionAsync(ct);
         var result = await WriteRowsAsync(rows, connection, transaction, table, groupsTable, ct);
         await transaction.CommitAsync(ct);
-        return result;
+        return result.Written;
     }
 
-    private async Task<HashSet<string>> WriteRowsAsync(List<(int Index, RecordsRow Row)> rows, NpgsqlConnection connection, NpgsqlTransaction transaction,
+    /// <summary>The keys written, and whether any layout was staged (its staging tables are left for the caller to drop).</summary>
+    private async Task<(HashSet<string> Written, bool Staged)> WriteRowsAsync(List<(int Index, RecordsRow Row)> rows, NpgsqlConnection connection, NpgsqlTransaction transaction,
         RecordsTable table, RecordsTable? groupsTable, CancellationToken ct)
     {
         var written = new HashSet<string>(StringComparer.Ordinal);
         var stage = 0;
-        foreach (var layoutRows in rows.GroupBy(r => r.Row.Layout.Signature))
+        foreach (var grouped in rows.GroupBy(r => r.Row.Layout.Signature))
         {
-            var layout = layoutRows.First().Row.Layout;
+            var layoutRows = grouped.ToList();
+            var layout = layoutRows[0].Row.Layout;
             foreach (var (column, _) in layout.Columns)
             {
                 if (!table.Columns.ContainsKey(column))
@@ -265,6 +272,12 @@ internal sealed partial class RecordsDestination : IDestination, IDestinationDis
                     _catalog = null;
                     throw SluiceException.Config($"{Description}: the mapping writes column '{column}', which the table does not have; add it, or remove it from the mapping");
                 }
+            }
+
+            if (await TryCopyDirectlyAsync(layoutRows, layout, connection, transaction, table, groupsTable, ct))
+            {
+                written.UnionWith(layoutRows.Select(r => r.Row.Key));
+                continue;
             }
 
             if (stage++ > 0)
@@ -346,7 +359,7 @@ internal sealed partial class RecordsDestination : IDestination, IDestinationDis
             written.UnionWith(upserts);
         }
 
-        return written;
+        return (written, stage > 0);
     }
 
     /// <summary>

@@ -309,14 +309,14 @@ internal sealed class PostgresSyncLease(NpgsqlDataSource dataSource, StateSchema
         for (var i = 0; i < keys.Length; i++)
         {
             var entry = commit.Sent[i];
-            keys[i] = StoredText.Store(entry.RecordKey);
-            messageIds[i] = StoredText.Store(entry.MessageId);
+            keys[i] = entry.RecordKey;
+            messageIds[i] = entry.MessageId;
             operations[i] = entry.Operation == ChangeOperation.Delete ? 'd' : 'u';
         }
 
-        return Command(
-            $"INSERT INTO {schema.Name}.send_ledger (sync_id, run_id, batch_seq, record_keys, message_ids, operations) VALUES ($1, $2, $3, $4, $5, $6)",
-            syncId, commit.RunId, commit.Sequence, keys, messageIds, new string(operations));
+        // An id that is its record's key is stored once, as a uuid where it is one (migration 0028).
+        var ids = SendLedgerIds.Of(keys, messageIds);
+        return Command(ids.InsertSql(schema.Name), [syncId, commit.RunId, commit.Sequence, new string(operations), .. ids.Parameters]);
     }
 
     /// <summary>

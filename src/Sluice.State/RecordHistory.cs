@@ -17,12 +17,12 @@ public sealed class RecordHistory(NpgsqlDataSource dataSource, string schema = "
         {
             await using var command = dataSource.CreateCommand(
                 $"""
-                SELECT 'acknowledged', l.acknowledged_at, l.run_id, coalesce(r.kind, 'pruned'), l.batch_seq, l.message_ids[p.i],
+                SELECT 'acknowledged', l.acknowledged_at, l.run_id, coalesce(r.kind, 'pruned'), l.batch_seq, ({SendLedgerIds.MessageIdsSql})[p.i],
                        CASE substr(l.operations, p.i, 1) WHEN 'd' THEN 'delete' ELSE 'upsert' END
                 FROM {_schema}.send_ledger l
                 JOIN {_schema}.syncs s ON s.id = l.sync_id
                 LEFT JOIN {_schema}.runs r ON r.id = l.run_id
-                CROSS JOIN LATERAL (SELECT DISTINCT x.i FROM (VALUES (array_position(l.record_keys, $2)), (array_position(l.record_keys, $3))) AS x(i)) p
+                CROSS JOIN LATERAL (SELECT DISTINCT x.i FROM (VALUES (array_position({SendLedgerIds.KeysSql}, $2)), (array_position({SendLedgerIds.KeysSql}, $3))) AS x(i)) p
                 WHERE s.name = $1 AND p.i IS NOT NULL
                 UNION ALL
                 SELECT CASE WHEN d.kind = 'quarantined' THEN 'quarantined' ELSE 'dead-lettered' END, d.created_at, d.run_id, coalesce(r.kind, 'pruned'), NULL, d.message_id,
@@ -176,8 +176,8 @@ public sealed class RecordHistory(NpgsqlDataSource dataSource, string schema = "
                     SELECT d.record_key AS k, 1 AS o FROM {_schema}.dead_letters d JOIN {_schema}.syncs s ON s.id = d.sync_id
                     WHERE s.name = $1 AND d.message_id = $2
                     UNION ALL
-                    SELECT l.record_keys[array_position(l.message_ids, $2)], 2 FROM {_schema}.send_ledger l JOIN {_schema}.syncs s ON s.id = l.sync_id
-                    WHERE s.name = $1 AND $2 = ANY(l.message_ids)) found
+                    SELECT ({SendLedgerIds.KeysSql})[array_position({SendLedgerIds.MessageIdsSql}, $2)], 2 FROM {_schema}.send_ledger l JOIN {_schema}.syncs s ON s.id = l.sync_id
+                    WHERE s.name = $1 AND $2 = ANY({SendLedgerIds.MessageIdsSql})) found
                 ORDER BY o LIMIT 1
                 """);
             command.Parameters.Add(new NpgsqlParameter { Value = syncName });

@@ -114,12 +114,14 @@ internal static class IngestBenchmark
             var settling = watch is null ? await SettleAsync(load, spec, sluice, ct) : null;
 
             var postgresAtStart = ClusterCpu.Read(session.Cluster.DataDirectory);
+            var walAtStart = await WalPositionAsync(ct);
             var clock = Stopwatch.StartNew();
             var accept = await load.SaturateAsync(spec.Name, batches, options.Clients, clock, ct, () => ProcessSampler.ReadCpuTime(sluice.Id));
             Console.WriteLine($"{spec.Name,-12} accepted {accept.Accepted:N0} of {accept.Sent:N0} in {accept.WallSeconds:F2} s: {accept.AcceptedPerSecond:N0} events/s{Failures(accept.Failures)}");
 
             // The server's CPU from the load's first request to the last answer (accept only) or the last event landed.
             var postgresAtEnd = watch is null ? ClusterCpu.Read(session.Cluster.DataDirectory) : null;
+            var walAtEnd = watch is null ? await WalPositionAsync(ct) : 0m;
             double? landedSeconds = null;
             long? landed = null;
             double? landedCpu = null;
@@ -130,6 +132,7 @@ internal static class IngestBenchmark
                 landedSeconds = await watch.WaitAsync(warm + accept.Accepted, LastKeys(spec), clock, sluice, ct);
                 landedCpu = ProcessSampler.ReadCpuTime(sluice.Id)?.TotalSeconds;
                 postgresAtEnd = ClusterCpu.Read(session.Cluster.DataDirectory);
+                walAtEnd = await WalPositionAsync(ct);
                 landed = await watch.CountAsync(ct) - warm;
                 Console.WriteLine($"{spec.Name,-12} landed {landed:N0} in {landedSeconds:F2} s from the first request: {landed / landedSeconds:N0} events/s");
                 tables = await TablesAsync(spec, ct);
@@ -149,11 +152,20 @@ internal static class IngestBenchmark
                 Console.WriteLine($"note         sluice run exited with {sluice.ExitCode} when stopped; see {sluice.LogPath}");
             }
 
+            if (watch is not null)
+            {
+                // Read once its sessions have ended (a backend flushes its statistics at exit): how the landing's pages
+                // of the queue were read. An ordered index scan reads about one index entry per event; a bitmap scan
+                // with a sort reads every unread entry of the source for each page.
+                Console.WriteLine($"{spec.Name,-12} queue reads: {await QueueReadsAsync(ct)}");
+            }
+
             var phase = new IngestPhase(spec.Name, accept, watch is null ? null : DestinationTable(spec), landed, landedSeconds, watch?.ProbeTrusted,
                 sampler.CpuTime.TotalSeconds, sampler.PeakRssBytes / 1048576.0, tables)
             {
                 CpuAtLandedSeconds = landedCpu,
                 PostgresCpuSeconds = postgresAtEnd - postgresAtStart,
+                WalBytes = (long)(walAtEnd - walAtStart),
                 WarmUpEvents = warmUp.Sum(b => (long)b.Events.Count) + (settling?.Accepted ?? 0),
                 Settling = settling,
             };
@@ -217,6 +229,25 @@ internal static class IngestBenchmark
             : events.Select(e => IngestEventId.Of(spec.Source, e.MessageId)).ToArray();
 
         /// <summary>Rows per table in the destination's schema (the warehouse: tracks and one table per event name).</summary>
+        private async Task<string> QueueReadsAsync(CancellationToken ct)
+        {
+            await using var command = session.Db.CreateCommand(
+                """
+                SELECT format('%s index scans, %s index entries read, %s heap rows fetched by index; table: %s seq scans',
+                              i.idx_scan, i.idx_tup_read, t.idx_tup_fetch, t.seq_scan)
+                FROM pg_stat_all_indexes i JOIN pg_stat_all_tables t USING (relid)
+                WHERE i.indexrelname = 'ingest_queue_by_source'
+                """);
+            return await command.ExecuteScalarAsync(ct) as string ?? "no ingest queue index found";
+        }
+
+        /// <summary>The cluster's current WAL insert position in bytes: what the load wrote to the WAL is the difference.</summary>
+        private async Task<decimal> WalPositionAsync(CancellationToken ct)
+        {
+            await using var command = session.Db.CreateCommand("SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')");
+            return (decimal)(await command.ExecuteScalarAsync(ct))!;
+        }
+
         private async Task<IReadOnlyDictionary<string, long>> TablesAsync(PhaseSpec spec, CancellationToken ct)
         {
             var schema = spec == WarehousePhase ? "web" : "public";

@@ -36,6 +36,12 @@ internal sealed record IngestPhase(
     public double? PostgresCpuMicrosecondsPerEvent =>
         PostgresCpuSeconds is { } seconds && (Landed ?? Accept.Accepted) is > 0 and var events ? seconds * 1e6 / events : null;
 
+    /// <summary>Bytes the cluster wrote to its WAL over the same span as <see cref="PostgresCpuSeconds"/>.</summary>
+    public long? WalBytes { get; init; }
+
+    /// <summary><see cref="WalBytes"/> per event of the load.</summary>
+    public double? WalBytesPerEvent => WalBytes is { } bytes && (Landed ?? Accept.Accepted) is > 0 and var events ? (double)bytes / events : null;
+
     /// <summary>The settling load before the timed one (accept only, <see cref="IngestOptions.SettleEvents"/>): the cold process's rate and CPU.</summary>
     public AcceptRun? Settling { get; init; }
 

@@ -37,7 +37,7 @@ internal static class IngestReport
                 $"sluice run's CPU during the load ÷ events accepted (target <= {IngestResult.AcceptCpuTargetMicroseconds:F0} µs); second half {accept.Accept.SecondHalfServerCpuMicrosecondsPerEvent:F1} µs");
             if (accept.PostgresCpuMicrosecondsPerEvent is { } server)
             {
-                Row("  PostgreSQL CPU", $"{server,9:F1} µs", "the cluster's CPU (every process) during the load ÷ events accepted");
+                Row("  PostgreSQL CPU", $"{server,9:F1} µs", $"the cluster's CPU (every process) during the load ÷ events accepted; WAL {accept.WalBytesPerEvent:N0} B per event");
             }
 
             Row("", "", $"sluice run: {accept.CpuSeconds:F1} s CPU, peak RSS {accept.PeakRssMegabytes:N0} MB; the bench's clients: {accept.Accept.ClientCpuSeconds:F1} s CPU{Failed(accept.Accept)}");
@@ -109,7 +109,14 @@ internal static class IngestReport
         if (phase.PostgresCpuMicrosecondsPerEvent is { } server)
         {
             var landing = acceptOnly?.PostgresCpuMicrosecondsPerEvent is { } accepting ? $"; landing alone ≈ {server - accepting:F1} µs (less accept only's {accepting:F1} µs)" : "";
-            Row("  PostgreSQL CPU", $"{server,9:F1} µs", $"the cluster's CPU from the first request to the last landed ÷ events{landing}");
+            var wal = acceptOnly?.WalBytesPerEvent is { } acceptWal ? $"; landing alone ≈ {phase.WalBytesPerEvent - acceptWal:N0} B" : "";
+            Row("  PostgreSQL CPU", $"{server,9:F1} µs", $"the cluster's CPU from the first request to the last landed ÷ events{landing}; WAL {phase.WalBytesPerEvent:N0} B per event{wal}");
+        }
+
+        if (phase.CpuMicrosecondsPerEvent is { } sluice && phase.PostgresCpuMicrosecondsPerEvent is { } postgres && phase.Landed is > 0 and var events)
+        {
+            var clients = phase.Accept.ClientCpuSeconds * 1e6 / events;
+            Row("  whole machine", $"{clients + sluice + postgres,9:F1} µs per event", $"clients {clients:F1} + sluice {sluice:F1} + PostgreSQL {postgres:F1}");
         }
     }
 

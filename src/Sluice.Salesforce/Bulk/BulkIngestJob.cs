@@ -142,11 +142,10 @@ internal sealed class BulkIngestJob
     private async Task<(string State, string? Error, long Processed, long Failed)> WaitAsync(string jobId, int rows, CancellationToken ct)
     {
         var lastPoll = _client.Time.GetTimestamp();
-        var processedBefore = 0L;
-        var delay = BulkPollDelay.First;
+        var schedule = new BulkPollDelay(rows);
         while (true)
         {
-            await Task.Delay(delay, _client.Time, ct);
+            await Task.Delay(schedule.Current, _client.Time, ct);
             using var info = await _client.GetJsonAsync($"jobs/ingest/{jobId}", ct);
             var root = info.RootElement;
             var state = root.GetProperty("state").GetString()!;
@@ -156,10 +155,10 @@ internal sealed class BulkIngestJob
                 return (state, root.TryGetProperty("errorMessage", out var message) ? message.GetString() : null, processed, Count(root, "numberRecordsFailed"));
             }
 
-            // Polls cost API requests: aim the next one at the job's end as its progress so far predicts it.
+            // Polls cost API requests: aim the next one past the job's end as its progress so far predicts it.
             var now = _client.Time.GetTimestamp();
-            delay = BulkPollDelay.Next(delay, _client.Time.GetElapsedTime(lastPoll, now), processedBefore, Math.Max(0, processed), rows);
-            (lastPoll, processedBefore) = (now, Math.Max(processedBefore, processed));
+            schedule.Next(_client.Time.GetElapsedTime(lastPoll, now), Math.Max(0, processed));
+            lastPoll = now;
         }
     }
 

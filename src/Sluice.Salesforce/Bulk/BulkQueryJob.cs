@@ -65,7 +65,7 @@ internal sealed class BulkQueryJob(SalesforceClient client)
     internal static TimeSpan NextDelay(TimeSpan previous, TimeSpan waited)
     {
         var cap = TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerSecond, waited.Ticks / 4));
-        var next = BulkPollDelay.Next(previous, waited, 0, 0, 0);
+        var next = BulkPollDelay.Doubled(previous);
         return next > cap ? cap : next;
     }
 

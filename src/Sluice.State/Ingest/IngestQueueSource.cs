@@ -131,7 +131,7 @@ internal sealed class IngestQueueSource : ISource
                     WHERE source = $1 AND (xid, position) > ($2, $3)
                     LIMIT {EstimateCap}) waiting
                 """);
-            AddFrom(command, from);
+            AddFrom(command.Parameters, from);
             return (long?)(long)(await command.ExecuteScalarAsync(ct))!;
         });
     }
@@ -187,9 +187,18 @@ internal sealed class IngestQueueSource : ISource
         var columns = requested.Count;
         // Stored as UTF-8 bytes (see migration 0007); the contract hands it on as a string.
         var payloadOrdinal = IndexOf(requested, "payload");
-        await using var command = dataSource.CreateCommand(sql);
-        AddFrom(command, from);
-        await using var reader = await command.ExecuteReaderAsync(ct);
+        await using var batch = dataSource.CreateBatch();
+        // The page is the first PageSize entries of the source's index after the checkpoint, in its order. Where the
+        // statistics put the source's unread rows in the hundreds (a queue table not analysed yet), PostgreSQL picks a
+        // bitmap heap scan and a top-N sort instead, which reads every unread row for each page: 118 ms a page at a
+        // 50,000-event backlog against 0.5 ms in index order. set_config(…, true) lasts until the end of the batch's
+        // implicit transaction, so only the page's query goes without bitmap scans.
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT set_config('enable_bitmapscan', 'off', true)"));
+        var query = new NpgsqlBatchCommand(sql);
+        AddFrom(query.Parameters, from);
+        batch.BatchCommands.Add(query);
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        await reader.NextResultAsync(ct);
         var page = new List<Change>();
         while (await reader.ReadAsync(ct))
         {
@@ -225,11 +234,11 @@ internal sealed class IngestQueueSource : ISource
         return -1;
     }
 
-    private void AddFrom(NpgsqlCommand command, IngestQueuePosition from)
+    private void AddFrom(NpgsqlParameterCollection parameters, IngestQueuePosition from)
     {
-        command.Parameters.Add(new NpgsqlParameter { Value = _source });
-        command.Parameters.Add(new NpgsqlParameter { Value = from.Xid, NpgsqlDbType = NpgsqlDbType.Xid8 });
-        command.Parameters.Add(new NpgsqlParameter { Value = from.Position });
+        parameters.Add(new NpgsqlParameter { Value = _source });
+        parameters.Add(new NpgsqlParameter { Value = from.Xid, NpgsqlDbType = NpgsqlDbType.Xid8 });
+        parameters.Add(new NpgsqlParameter { Value = from.Position });
     }
 
     private async Task<(NpgsqlDataSource DataSource, StateSchema Schema)> OpenAsync(CancellationToken ct)

@@ -217,6 +217,60 @@ public sealed class IngestQueueSourceTests
         Assert.Contains("--full", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_page_is_read_in_index_order_where_the_statistics_would_pick_a_bitmap_scan_of_the_whole_backlog()
+    {
+        const int Backlog = 10_000;
+        await using var db = await CreateAsync(nameof(A_page_is_read_in_index_order_where_the_statistics_would_pick_a_bitmap_scan_of_the_whole_backlog));
+        await ExecuteAsync(db.DataSource, $"ALTER TABLE {Schema}.ingest_queue SET (autovacuum_enabled = false)"); // never analysed
+        await using (var queue = db.Queue())
+        {
+            for (var n = 1; n <= Backlog; n += 500)
+            {
+                await queue.EnqueueAsync(Events("web", n, 500), default);
+            }
+        }
+
+        // Without the reader's setting, PostgreSQL plans this page as a bitmap scan (and a sort) of every unread row.
+        await using (var explain = db.DataSource.CreateCommand(
+            $"""
+            EXPLAIN SELECT xid, position, event_id, trace_parent, payload FROM {Schema}.ingest_queue
+            WHERE source = $1 AND (xid, position) > ($2, $3) AND xid < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY xid, position LIMIT 100
+            """))
+        {
+            explain.Parameters.Add(new NpgsqlParameter { Value = "web" });
+            explain.Parameters.Add(new NpgsqlParameter { Value = 0UL, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Xid8 });
+            explain.Parameters.Add(new NpgsqlParameter { Value = 0L });
+            var plan = new List<string>();
+            await using var rows = await explain.ExecuteReaderAsync();
+            while (await rows.ReadAsync())
+            {
+                plan.Add(rows.GetString(0));
+            }
+
+            Assert.True(plan.Any(l => l.Contains("Bitmap", StringComparison.Ordinal)), "the planner would read in index order anyway: the test proves nothing\n" + string.Join("\n", plan));
+        }
+
+        // At least one page; the reader may have gone on to the next ones before it stopped.
+        var read = await db.ReadAsync("web", null, 100, pageSize: 100);
+        Assert.Equal(Enumerable.Range(1, read.Count).Select(n => Id(n).ToString()), read.Select(c => c.Key));
+
+        // A session reports what its scans read when it ends: close the pool's sessions and wait for their reports.
+        db.DataSource.Clear();
+        long scans = 0, entries = 0;
+        await WaitUntilAsync(async () =>
+        {
+            await using var stats = db.DataSource.CreateCommand("SELECT idx_scan, idx_tup_read FROM pg_stat_all_indexes WHERE indexrelname = 'ingest_queue_by_source'");
+            await using var reader = await stats.ExecuteReaderAsync();
+            await reader.ReadAsync();
+            (scans, entries) = (reader.GetInt64(0), reader.GetInt64(1));
+            return scans > 0;
+        });
+
+        // Each page read about as many index entries as it returned, not the whole backlog.
+        Assert.True(entries <= read.Count + scans, $"{scans} scans read {entries} index entries for {read.Count} events in pages of 100 from a backlog of {Backlog}");
+    }
+
     /// <summary>Polls <paramref name="condition"/> in real time; fails (rather than hangs) when it never holds.</summary>
     private static async Task WaitUntilAsync(Func<Task<bool>> condition)
     {
@@ -225,6 +279,12 @@ public sealed class IngestQueueSourceTests
             Assert.True(attempt < 1_000, "the condition never held");
             await Task.Delay(10);
         }
+    }
+
+    private static async Task ExecuteAsync(NpgsqlDataSource dataSource, string sql)
+    {
+        await using var command = dataSource.CreateCommand(sql);
+        await command.ExecuteNonQueryAsync();
     }
 
     private static async Task InsertAsync(NpgsqlDataSource dataSource, int n)

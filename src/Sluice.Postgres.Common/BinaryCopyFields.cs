@@ -13,8 +13,20 @@ public static class BinaryCopyFields
     /// <summary>The UTC ticks of PostgreSQL's epoch, 2000-01-01.</summary>
     private const long PostgresEpochTicks = 630_822_816_000_000_000;
 
+    /// <summary>The length of <see cref="Header"/>: the signature, the int32 flags and the int32 header extension length.</summary>
+    public const int HeaderLength = 11 + 4 + 4;
+
+    /// <summary>jsonb's binary format version (PostgreSQL's <c>jsonb_send</c>), the byte before its JSON text.</summary>
+    public const byte JsonbVersion = 1;
+
     /// <summary>What Npgsql sends text with: UTF-8 that refuses a lone surrogate rather than replacing it.</summary>
     public static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>A stream's header as a writer sends it: the signature, flags 0 (no OIDs) and an empty header extension.</summary>
+    public static ReadOnlySpan<byte> Header => [(byte)'P', (byte)'G', (byte)'C', (byte)'O', (byte)'P', (byte)'Y', (byte)'\n', 0xFF, (byte)'\r', (byte)'\n', 0, 0, 0, 0, 0, 0, 0, 0, 0];
+
+    /// <summary>The 11 bytes every binary COPY stream starts with, which a reader checks.</summary>
+    public static ReadOnlySpan<byte> Signature => Header[..11];
 
     /// <summary>A text field (or NULL) at <paramref name="at"/>; returns where the next field starts.</summary>
     public static int WriteText(Span<byte> span, int at, string? text)

@@ -22,11 +22,6 @@ internal sealed class RecordStateCopyRows : IDisposable
 
     private const short Fields = 9;
 
-    /// <summary>jsonb's binary format version (PostgreSQL's <c>jsonb_send</c>).</summary>
-    private const byte JsonbVersion = 1;
-
-    private static readonly byte[] Header = [(byte)'P', (byte)'G', (byte)'C', (byte)'O', (byte)'P', (byte)'Y', (byte)'\n', 0xFF, (byte)'\r', (byte)'\n', 0, 0, 0, 0, 0, 0, 0, 0, 0];
-
     private byte[]? _buffer;
     private readonly int _length;
 

@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.Text;
 using Npgsql;
 using Sluice.Core.State;
+using static Sluice.Postgres.BinaryCopyFields;
 
 namespace Sluice.State;
 
@@ -18,9 +19,6 @@ namespace Sluice.State;
 /// </remarks>
 internal static class StoredKeyCopy
 {
-    private static ReadOnlySpan<byte> Signature => [(byte)'P', (byte)'G', (byte)'C', (byte)'O', (byte)'P', (byte)'Y', (byte)'\n', 0xFF, (byte)'\r', (byte)'\n', 0];
-
-    private const int HeaderLength = 11 + 4 + 4;
 
     /// <summary>Hands every key of <paramref name="copySql"/> to <paramref name="visit"/>; false when it stopped the read.</summary>
     public static async Task<bool> ReadAsync(NpgsqlConnection connection, string copySql, StoredKeyVisitor visit, CancellationToken ct)

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Sluice.Core.Connectors;
+using static Sluice.Postgres.BinaryCopyFields;
 
 namespace Sluice.Postgres.Sources;
 
@@ -15,9 +16,6 @@ namespace Sluice.Postgres.Sources;
 /// </remarks>
 internal sealed class NativeKeyCopy(bool integer, QuerySourceSnapshot now, QuerySourceSnapshot since, string description)
 {
-    private static ReadOnlySpan<byte> Signature => [(byte)'P', (byte)'G', (byte)'C', (byte)'O', (byte)'P', (byte)'Y', (byte)'\n', 0xFF, (byte)'\r', (byte)'\n', 0];
-
-    private const int HeaderLength = 11 + 4 + 4;
 
     private readonly int _keyLength = integer ? 8 : 16;
 

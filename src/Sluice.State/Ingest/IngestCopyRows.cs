@@ -32,7 +32,7 @@ internal sealed class IngestCopyRows : IDisposable
     }
 
     /// <summary>The start of a binary COPY stream: the signature, flags (no OIDs) and an empty header extension.</summary>
-    public static ReadOnlyMemory<byte> Header { get; } = new byte[] { (byte)'P', (byte)'G', (byte)'C', (byte)'O', (byte)'P', (byte)'Y', (byte)'\n', 0xFF, (byte)'\r', (byte)'\n', 0, 0, 0, 0, 0, 0, 0, 0, 0 };
+    public static ReadOnlyMemory<byte> Header { get; } = BinaryCopyFields.Header.ToArray();
 
     /// <summary>The end of a binary COPY stream: a field count of -1.</summary>
     public static ReadOnlyMemory<byte> Trailer { get; } = new byte[] { 0xFF, 0xFF };

@@ -21,12 +21,6 @@ internal sealed class EventsTableCopyRows : IDisposable
 {
     private const short Fields = 8;
 
-    /// <summary>jsonb's binary format version (PostgreSQL's <c>jsonb_send</c>).</summary>
-    private const byte JsonbVersion = 1;
-
-    /// <summary>The signature, flags (no OIDs) and an empty header extension.</summary>
-    private static readonly byte[] Header = [(byte)'P', (byte)'G', (byte)'C', (byte)'O', (byte)'P', (byte)'Y', (byte)'\n', 0xFF, (byte)'\r', (byte)'\n', 0, 0, 0, 0, 0, 0, 0, 0, 0];
-
     private byte[]? _buffer;
     private readonly int _length;
 
@@ -98,8 +92,6 @@ internal sealed class EventsTableCopyRows : IDisposable
         at = WriteJsonb(span, at, row.Metadata);
         return WriteTimestamp(span, at, row.ReceivedAt);
     }
-
-
 
     private static int WriteJsonb(Span<byte> span, int at, byte[] json)
     {

@@ -23,7 +23,6 @@ internal sealed class RecordsCopyRows : IDisposable
 {
     private const long PostgresEpochTicks = 630_822_816_000_000_000;
     private static readonly int PostgresEpochDay = new DateOnly(2000, 1, 1).DayNumber;
-    private static readonly byte[] Header = [(byte)'P', (byte)'G', (byte)'C', (byte)'O', (byte)'P', (byte)'Y', (byte)'\n', 0xFF, (byte)'\r', (byte)'\n', 0, 0, 0, 0, 0, 0, 0, 0, 0];
 
     private byte[]? _buffer;
     private readonly int _length;

@@ -128,6 +128,24 @@ public sealed class SalesforceDestinationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Writes_stop_naming_the_orgs_own_limit_once_an_answer_says_every_daily_request_is_used()
+    {
+        var (destination, mapping) = await OpenAsync(_bed.Client(_bed.Connection(maxDailyShare: 1.0)), SalesforceBed.Upsert());
+        _bed.Emulator.SetApiUsage(14_999, 15_000);
+        Assert.Equal(WriteStatus.Ok, (await WriteAsync(destination, mapping, [1]))[0].Status);
+
+        // The answer said 15,000 of 15,000: the next write is not sent, and stops as the 403 it would get would stop it.
+        var sent = _bed.Emulator.Requests.Count;
+        var error = await Assert.ThrowsAsync<SluiceException>(() => WriteAsync(destination, mapping, [2]));
+
+        Assert.Equal(ErrorClass.Fatal, error.Class);
+        Assert.Contains("the org has used all of its 15,000 daily API requests (403 REQUEST_LIMIT_EXCEEDED", error.Message);
+        Assert.DoesNotContain("max_daily_share (", error.Message);
+        Assert.Single(_bed.Held());
+        Assert.Equal(sent, _bed.Emulator.Requests.Count);
+    }
+
+    [Fact]
     public async Task Every_write_is_marked_as_Sluices_own()
     {
         var (destination, mapping) = await OpenAsync(_bed.Client(), SalesforceBed.Upsert());

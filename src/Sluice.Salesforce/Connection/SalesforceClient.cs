@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
@@ -282,6 +283,13 @@ internal sealed class SalesforceClient : IDisposable
             return;
         }
 
+        if (usage.Used >= usage.Max)
+        {
+            // The org itself is out, not only this connection's share: the same stop, in the same words, as the 403 that
+            // the request would get (whichever of two requests in flight learns it first, the user reads one message).
+            throw OrgOutOfRequests(usage.Max.ToString("N0", CultureInfo.InvariantCulture), "403 REQUEST_LIMIT_EXCEEDED to any more");
+        }
+
         var allowed = (long)Math.Floor(usage.Max * _options.MaxDailyShare);
         if (usage.Used + 1 > allowed)
         {
@@ -292,6 +300,12 @@ internal sealed class SalesforceClient : IDisposable
         }
     }
 
+    /// <summary>The stop when the org has used every daily API request (<paramref name="max"/> when known): <paramref name="answer"/> is what Salesforce answers.</summary>
+    private SluiceException OrgOutOfRequests(string? max, string answer) => SluiceException.Fatal(
+        $"Salesforce connection '{_options.Name}' stops: the org has used all of its {(max is null ? "" : max + " ")}daily API requests ({answer}); " +
+        "nothing more is sent until the 24 h window frees requests\n" +
+        "  fix: run again later ('sluice check' shows the requests left), ask Salesforce for a higher limit, or lower 'max_daily_share' so Sluice stops before the org runs out");
+
     private SluiceException Translate(int status, IReadOnlyList<SalesforceApiError> errors, HttpMethod method, string path)
     {
         var first = errors[0];
@@ -300,10 +314,8 @@ internal sealed class SalesforceClient : IDisposable
         {
             // The org's 24-hour request limit is used up: waiting minutes frees nothing, so the run stops here, behind
             // what Salesforce acknowledged, and a run after the window frees requests goes on from there.
-            (403, "REQUEST_LIMIT_EXCEEDED") when first.Message.Contains("TotalRequests", StringComparison.OrdinalIgnoreCase) => SluiceException.Fatal(
-                $"Salesforce connection '{_options.Name}' stops: the org has used all of its daily API requests ({status} {string.Join("; ", errors)}); " +
-                "nothing more is sent until the 24 h window frees requests\n" +
-                "  fix: run again later ('sluice check' shows the requests left), ask Salesforce for a higher limit, or lower 'max_daily_share' so Sluice stops before the org runs out"),
+            (403, "REQUEST_LIMIT_EXCEEDED") when first.Message.Contains("TotalRequests", StringComparison.OrdinalIgnoreCase) =>
+                OrgOutOfRequests(null, $"{status} {string.Join("; ", errors)}"),
 
             // The org is over another limit (concurrent long requests): every sender on the connection pauses.
             (403, "REQUEST_LIMIT_EXCEEDED") => SluiceException.Transient(what, retryAfter: LimitPause),

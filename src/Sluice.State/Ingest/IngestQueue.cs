@@ -27,6 +27,9 @@ public sealed partial class IngestQueue : IIngestQueue, IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly Channel<Pending> _waiting;
     private readonly Task[] _writers;
+    private readonly SemaphoreSlim _copying = new(1, 1);
+    /// <summary>The COMMIT of the last transaction that started one; the next batch gathers requests until it ends.</summary>
+    private volatile Task? _committing;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _retention;
     private readonly string _copy;
@@ -108,39 +111,72 @@ public sealed partial class IngestQueue : IIngestQueue, IAsyncDisposable
     {
         var reader = _waiting.Reader;
         var batch = new List<Pending>();
+        var writer = new WriterSession();
         Pending? carried = null;
-        while (carried is not null || await reader.WaitToReadAsync(CancellationToken.None))
+        try
         {
-            // Everything waiting goes into this transaction, up to a batch; the first request always fits.
-            var events = 0;
-            long bytes = 0;
-            while ((carried ?? (reader.TryRead(out var next) ? next : null)) is { } request)
+            while (true)
             {
-                carried = null;
-                if (batch.Count > 0 && (events + request.Rows.Count > _options.MaxBatchEvents || bytes + request.Rows.Length > _options.MaxBatchBytes))
+                // One writer at a time gathers requests and copies them in, and it starts its COPY only once the
+                // previous transaction has committed, or when its batch is full: the requests that arrive meanwhile join
+                // it. A commit costs the server about as much as copying a few hundred events (the COPY statement, the
+                // WAL flush), so under load commits grow as large as the load makes them; with no commit in flight (a
+                // light load) a request is copied at once. The turn passes on before the COMMIT, so that the next batch
+                // gathers, and a full one copies, while this one waits for its WAL flush. Never two COPYs interleave
+                // their rows in the queue's index.
+                using var turn = await CopyTurn.TakeAsync(_copying);
+                if (carried is null && !await reader.WaitToReadAsync(CancellationToken.None))
                 {
-                    carried = request;
                     break;
                 }
 
-                batch.Add(request);
-                events += request.Rows.Count;
-                bytes += request.Rows.Length;
-            }
+                var (events, bytes) = (0, 0L);
+                while (true)
+                {
+                    // Everything waiting goes into this transaction, up to a batch; the first request always fits.
+                    while ((carried ?? (reader.TryRead(out var next) ? next : null)) is { } request)
+                    {
+                        carried = null;
+                        if (batch.Count > 0 && (events + request.Rows.Count > _options.MaxBatchEvents || bytes + request.Rows.Length > _options.MaxBatchBytes))
+                        {
+                            carried = request;
+                            break;
+                        }
 
-            if (batch.Count == 0)
-            {
-                continue;
-            }
+                        batch.Add(request);
+                        events += request.Rows.Count;
+                        bytes += request.Rows.Length;
+                    }
 
-            await CommitOrFailAsync(batch, events);
-            foreach (var request in batch)
-            {
-                // Every caller has its answer; a caller that stopped waiting never reads the rows either.
-                request.Rows.Dispose();
-            }
+                    if (carried is not null || _committing is not { IsCompleted: false } committing)
+                    {
+                        break;
+                    }
 
-            batch.Clear();
+                    // Until the commit in flight ends or another request arrives (a wait for requests left pending here
+                    // is completed by the channel with the next one). A closed channel brings none: only the commit.
+                    var arrives = reader.WaitToReadAsync(CancellationToken.None).AsTask();
+                    await (arrives.IsCompletedSuccessfully && !arrives.Result ? committing : Task.WhenAny(committing, arrives));
+                }
+
+                if (batch.Count == 0)
+                {
+                    continue;
+                }
+
+                await CommitOrFailAsync(batch, events, writer, turn);
+                foreach (var request in batch)
+                {
+                    // Every caller has its answer; a caller that stopped waiting never reads the rows either.
+                    request.Rows.Dispose();
+                }
+
+                batch.Clear();
+            }
+        }
+        finally
+        {
+            await writer.DisposeAsync();
         }
     }
 
@@ -148,12 +184,12 @@ public sealed partial class IngestQueue : IIngestQueue, IAsyncDisposable
     /// Commits the batch and completes its callers. When the database refuses it for a reason that is not transient,
     /// one request may be at fault: each is then committed alone, so that one bad request fails only its caller.
     /// </summary>
-    private async Task CommitOrFailAsync(List<Pending> batch, int events)
+    private async Task CommitOrFailAsync(List<Pending> batch, int events, WriterSession writer, CopyTurn turn)
     {
         SluiceException error;
         try
         {
-            await CommitAsync(batch, events);
+            await CommitAsync(batch, events, writer, turn);
             Answer(batch, null);
             return;
         }
@@ -170,7 +206,7 @@ public sealed partial class IngestQueue : IIngestQueue, IAsyncDisposable
 
         foreach (var request in batch)
         {
-            await CommitOrFailAsync([request], request.Rows.Count);
+            await CommitOrFailAsync([request], request.Rows.Count, writer, turn);
         }
     }
 
@@ -195,43 +231,64 @@ public sealed partial class IngestQueue : IIngestQueue, IAsyncDisposable
     }
 
     /// <summary>
-    /// One transaction for the batch. Not cancellable: callers wait on it, and a COPY abandoned halfway helps nobody
-    /// (a broken connection fails it anyway, after the pool's timeouts).
+    /// One transaction for the batch, on the writer's own connection. Not cancellable: callers wait on it, and a COPY
+    /// abandoned halfway helps nobody (a broken connection fails it anyway, after the pool's timeouts).
     /// </summary>
-    private async Task CommitAsync(List<Pending> batch, int events)
+    private async Task CommitAsync(List<Pending> batch, int events, WriterSession writer, CopyTurn turn)
     {
-        await using var connection = await _dataSource.OpenConnectionAsync();
-        await using var transaction = await connection.BeginTransactionAsync();
-        await using (var copy = await connection.BeginRawBinaryCopyAsync(_copy))
+        var connection = await writer.OpenAsync(_dataSource, _time);
+        try
         {
-            // A write fails only with the connection, and the transaction with it; the server checks the rows when the COPY ends.
-            await copy.WriteAsync(IngestCopyRows.Header);
-            foreach (var request in batch)
+            await using var transaction = await connection.BeginTransactionAsync();
+            await using (var copy = await connection.BeginRawBinaryCopyAsync(_copy))
             {
-                await copy.WriteAsync(request.Rows.Rows);
+                // A write fails only with the connection, and the transaction with it; the server checks the rows when the COPY ends.
+                await copy.WriteAsync(IngestCopyRows.Header);
+                foreach (var request in batch)
+                {
+                    await copy.WriteAsync(request.Rows.Rows);
+                }
+
+                await copy.WriteAsync(IngestCopyRows.Trailer);
             }
 
-            await copy.WriteAsync(IngestCopyRows.Trailer);
-        }
-
-        await using (var beforeCommit = new NpgsqlBatch(connection, transaction))
-        {
-            // A caller is told its events are safe when COMMIT returns, so COMMIT must wait for the WAL flush even where
-            // the server or database turned synchronous_commit off (stronger settings, such as remote_apply, are kept).
-            beforeCommit.BatchCommands.Add(new NpgsqlBatchCommand("SELECT set_config('synchronous_commit', 'on', true) WHERE current_setting('synchronous_commit') = 'off'"));
-            if (_options.Notify)
+            await using (var beforeCommit = new NpgsqlBatch(connection, transaction))
             {
-                // Delivered at COMMIT, to every process's readers; it also serialises the commits of notifying writers
-                // on one server-wide lock, which group commit keeps to a few per second per writer.
-                var notify = new NpgsqlBatchCommand("SELECT pg_notify($1, '')");
-                notify.Parameters.Add(new NpgsqlParameter { Value = _channel });
-                beforeCommit.BatchCommands.Add(notify);
+                // A caller is told its events are safe when COMMIT returns, so COMMIT must wait for the WAL flush even where
+                // the server or database turned synchronous_commit off (stronger settings, such as remote_apply, are kept).
+                beforeCommit.BatchCommands.Add(new NpgsqlBatchCommand("SELECT set_config('synchronous_commit', 'on', true) WHERE current_setting('synchronous_commit') = 'off'"));
+                if (_options.Notify)
+                {
+                    // Delivered at COMMIT, to every process's readers; it also serialises the commits of notifying writers
+                    // on one server-wide lock, which group commit keeps to a few per second per writer.
+                    var notify = new NpgsqlBatchCommand("SELECT pg_notify($1, '')");
+                    notify.Parameters.Add(new NpgsqlParameter { Value = _channel });
+                    beforeCommit.BatchCommands.Add(notify);
+                }
+
+                await beforeCommit.ExecuteNonQueryAsync();
             }
 
-            await beforeCommit.ExecuteNonQueryAsync();
+            // The rows are in: the next writer may gather (and copy a full batch) while this one waits for its WAL flush.
+            var committed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _committing = committed.Task;
+            turn.Pass();
+            try
+            {
+                await transaction.CommitAsync();
+            }
+            finally
+            {
+                committed.SetResult();
+            }
+        }
+        catch
+        {
+            // Whatever state the session was left in, the next transaction starts on a fresh one.
+            await writer.DropAsync();
+            throw;
         }
 
-        await transaction.CommitAsync();
         Interlocked.Increment(ref _transactions);
         Interlocked.Add(ref _committed, events);
     }
@@ -257,6 +314,7 @@ public sealed partial class IngestQueue : IIngestQueue, IAsyncDisposable
         }
 
         _stop.Dispose();
+        _copying.Dispose();
     }
 
     /// <summary>

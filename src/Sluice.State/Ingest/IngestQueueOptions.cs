@@ -6,8 +6,9 @@ namespace Sluice.State.Ingest;
 public sealed class IngestQueueOptions
 {
     /// <summary>
-    /// Transactions that may be writing at once. Default 2: one fills while the other commits, so a commit's
-    /// flush never leaves the queue idle. Requests that arrive while both are busy share the next commit.
+    /// Transactions that may be open at once. Default 2: one gathers requests while the other commits, and copies them
+    /// in once that commit ended (or at once when its batch is full), so a commit's flush never leaves the queue idle and
+    /// the requests that arrive during it share the next commit.
     /// </summary>
     public int Writers { get; init; } = 2;
 

@@ -83,6 +83,101 @@ public sealed class IngestQueueTests
     }
 
     [Fact]
+    public async Task With_two_writers_the_requests_that_arrive_during_one_COPY_all_share_the_next_transaction()
+    {
+        await using var db = await CreateAsync(nameof(With_two_writers_the_requests_that_arrive_during_one_COPY_all_share_the_next_transaction));
+        await using var queue = db.Queue(new IngestQueueOptions { Writers = 2 });
+
+        // The first writer is held in its COPY, as by a slow server, while 200 callers arrive: the second writer waits
+        // for its turn instead of taking some of them into a transaction of its own.
+        var (first, enqueued) = await WithWriterHeldAsync(db, queue, () => Enumerable.Range(2, 200).Select(n => queue.EnqueueAsync([Event("web", n)], default)).ToList());
+        await first;
+        await Task.WhenAll(enqueued);
+
+        Assert.Equal(201, await db.CountAsync());
+        await using var command = db.DataSource.CreateCommand($"SELECT count(*) FROM {Schema}.ingest_queue GROUP BY xid ORDER BY min(position)");
+        await using var reader = await command.ExecuteReaderAsync();
+        var sizes = new List<long>();
+        while (await reader.ReadAsync())
+        {
+            sizes.Add(reader.GetInt64(0));
+        }
+
+        Assert.Equal([1, 200], sizes);
+        Assert.Equal(2, queue.Transactions);
+    }
+
+    [Fact]
+    public async Task While_a_commit_is_in_flight_the_next_transaction_waits_for_it_and_takes_every_request_that_arrived()
+    {
+        await using var db = await CreateAsync(nameof(While_a_commit_is_in_flight_the_next_transaction_waits_for_it_and_takes_every_request_that_arrived));
+        // A deferred trigger runs at COMMIT: it holds each commit until the test lets advisory lock 7 go, as a slow WAL flush would.
+        await using (var setup = db.DataSource.CreateCommand(
+            $$"""
+            CREATE FUNCTION hold_commit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_advisory_xact_lock_shared(7); RETURN NULL; END $$;
+            CREATE CONSTRAINT TRIGGER hold_commit AFTER INSERT ON {{Schema}}.ingest_queue DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION hold_commit();
+            """))
+        {
+            await setup.ExecuteNonQueryAsync();
+        }
+
+        await using var queue = db.Queue(new IngestQueueOptions { Writers = 2 });
+        await using var holder = await db.DataSource.OpenConnectionAsync();
+        await using (var hold = new NpgsqlCommand("SELECT pg_advisory_lock(7)", holder))
+        {
+            await hold.ExecuteNonQueryAsync();
+        }
+
+        var first = queue.EnqueueAsync([Event("web", 1)], default);
+        await Eventually.HoldsAsync(async () =>
+        {
+            await using var waiting = db.DataSource.CreateCommand("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted");
+            return (long)(await waiting.ExecuteScalarAsync())! == 1;
+        }, "the first transaction's COMMIT waits");
+
+        // The other writer is free, and requests arrive one by one; it waits for the commit in flight instead of
+        // copying the first of them at once.
+        var enqueued = new List<Task>();
+        for (var n = 2; n <= 101; n++)
+        {
+            enqueued.Add(queue.EnqueueAsync([Event("web", n)], default));
+            await Task.Yield();
+        }
+
+        await using (var release = new NpgsqlCommand("SELECT pg_advisory_unlock(7)", holder))
+        {
+            await release.ExecuteNonQueryAsync();
+        }
+
+        await first;
+        await Task.WhenAll(enqueued);
+        Assert.Equal(101, await db.CountAsync());
+        Assert.Equal(2, queue.Transactions);
+    }
+
+    [Fact]
+    public async Task A_writer_whose_session_was_ended_between_commits_fails_one_commit_and_the_next_starts_on_a_fresh_one()
+    {
+        await using var db = await CreateAsync(nameof(A_writer_whose_session_was_ended_between_commits_fails_one_commit_and_the_next_starts_on_a_fresh_one));
+        await using var queue = db.Queue(new IngestQueueOptions { Writers = 1 });
+        await queue.EnqueueAsync([Event("web", 1)], default);
+
+        // The writer keeps its session between commits; ended from outside (a restart, an administrator), the next
+        // commit fails as transient — its caller may resend — and the one after it commits on a new session.
+        await using (var kill = db.DataSource.CreateCommand(
+            "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 10000)) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'"))
+        {
+            Assert.True((long)(await kill.ExecuteScalarAsync())! >= 1, "no session of the writer to end");
+        }
+
+        var failed = await Assert.ThrowsAsync<SluiceException>(() => queue.EnqueueAsync([Event("web", 2)], default));
+        Assert.True(failed.IsRetryable, failed.ToString());
+
+        await queue.EnqueueAsync([Event("web", 3)], default).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(2, await db.CountAsync());
+    }
+
+    [Fact]
     public async Task A_caller_slow_to_take_its_answer_holds_up_neither_the_writer_nor_the_callers_of_other_commits()
     {
         await using var db = await CreateAsync(nameof(A_caller_slow_to_take_its_answer_holds_up_neither_the_writer_nor_the_callers_of_other_commits));

@@ -36,10 +36,6 @@ internal static class DiffBenchmark
         };
 
         result = result with { LoadSeconds = await BenchData.LoadUsersAsync(db, options.Rows, ct) };
-
-        // What autovacuum does to a freshly loaded table within its first minute, done now: the raw COPY below and the
-        // syncs' key scans then read the same table (all-visible pages), rather than whichever side autovacuum reached first.
-        await ExecuteAsync(db, "VACUUM (ANALYZE) public.users, public.accounts", ct);
         result = await MeasureRawAsync(db, result, ct);
         try
         {

@@ -10,6 +10,14 @@ public sealed partial class SyncRunner
         private IEarlyBatchWrites? _early;
 
         /// <summary>
+        /// The sync's record ledger held no entry when the run's batches started (asked only where identification looks
+        /// keys up): a first load. Its first batch is identified without asking the ledger — nothing of this run is
+        /// committed before that batch is sent, so the answer could only be empty — which takes a 100,000-key query off the
+        /// path between the last record read and the batch's write.
+        /// </summary>
+        private bool _ledgerEmptyAtStart;
+
+        /// <summary>
         /// Offers early batches when the records shown are, as a rule, the records each batch will hold by the time it is
         /// written: the source reads and ends (a stream's batches are cut by time, and an open upload would wait on it),
         /// no processor holds records back, and — when the sync looks destination ids up before sending — the ledger
@@ -18,12 +26,13 @@ public sealed partial class SyncRunner
         /// </summary>
         private async Task DecideEarlyBatchesAsync(CancellationToken ct)
         {
+            _ledgerEmptyAtStart = KnowsDestinationIds && !await lease.RecordLookup.AnyAsync(ct);
             if (sync.Destination is not IEarlyBatchWrites early || sync.Source.Streams || sync.Processors.Count > 0)
             {
                 return;
             }
 
-            if (KnowsDestinationIds && await lease.RecordLookup.AnyAsync(ct))
+            if (KnowsDestinationIds && !_ledgerEmptyAtStart)
             {
                 return;
             }

@@ -24,15 +24,18 @@ public sealed partial class SyncRunner
         /// <item>every other record carries the id the ledger knows (<see cref="EncodedRecord.KnownDestinationId"/>), so the
         /// destination updates it by id; the destination's own lookup (<see cref="IRecordMatching"/>) is asked for the rest.</item>
         /// </list>
-        /// A full run (<c>sluice sync --full</c>) sends every record again, as asked.
+        /// A full run (<c>sluice sync --full</c>) sends every record again, as asked. A first load's first batch
+        /// (<see cref="_ledgerEmptyAtStart"/>) does not ask the ledger: it holds nothing yet.
         /// </summary>
-        private async Task IdentifyAsync(OutgoingBatch batch, CancellationToken ct) => await IdentifyAsync(batch.Records, ct);
+        private async Task IdentifyAsync(OutgoingBatch batch, CancellationToken ct) =>
+            await IdentifyAsync(batch.Records, ct, ledgerEmpty: batch.Sequence == 0 && _ledgerEmptyAtStart);
 
         /// <inheritdoc cref="IdentifyAsync(OutgoingBatch, CancellationToken)"/>
-        private async Task IdentifyAsync(List<EncodedRecord> records, CancellationToken ct)
+        private async Task IdentifyAsync(List<EncodedRecord> records, CancellationToken ct, bool ledgerEmpty = false)
         {
-            var keys = records.Select(r => r.Change.Key).ToHashSet(StringComparer.Ordinal);
-            var known = await lease.RecordLookup.FindAsync(keys, ct);
+            var known = ledgerEmpty
+                ? new Dictionary<string, RecordState>()
+                : await lease.RecordLookup.FindAsync(records.Select(r => r.Change.Key).ToHashSet(StringComparer.Ordinal), ct);
             var kept = new List<EncodedRecord>(records.Count);
             var unmatched = new List<EncodedRecord>();
             foreach (var record in records)

@@ -37,6 +37,11 @@ internal sealed class BulkRows
     /// </summary>
     public bool TryAdd(BulkRecord record, string? id, Func<string, bool>? keep, long maxBytes)
     {
+        if (id is null && keep is null && HasTheColumns(record))
+        {
+            return TryAddInOrder(record, maxBytes);
+        }
+
         var added = 0;
         var columnsBefore = _names.Count;
         var bytes = 0L;
@@ -88,6 +93,52 @@ internal sealed class BulkRows
             {
                 row[indexes[at++]] = text;
             }
+        }
+
+        _rows.Add(row);
+        Bytes += total;
+        return true;
+    }
+
+    /// <summary>
+    /// Whether the record sets exactly the columns, in their order, by the very strings the columns were named by: the
+    /// records of one mapping do (the encoder names a field by its describe's string), so their cells need no lookup.
+    /// </summary>
+    private bool HasTheColumns(BulkRecord record)
+    {
+        var cells = record.Cells;
+        if (cells.Length != _names.Count)
+        {
+            return false;
+        }
+
+        for (var c = 0; c < cells.Length; c++)
+        {
+            if (!ReferenceEquals(cells[c].Column, _names[c]))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary><see cref="TryAdd"/> for a record that <see cref="HasTheColumns"/>: the same row and size, no column looked up.</summary>
+    private bool TryAddInOrder(BulkRecord record, long maxBytes)
+    {
+        var cells = record.Cells;
+        var row = new string?[cells.Length];
+        var bytes = 0L;
+        for (var c = 0; c < cells.Length; c++)
+        {
+            row[c] = cells[c].Text;
+            bytes += CsvBytes(cells[c].Text);
+        }
+
+        var total = bytes + _names.Count;
+        if (_rows.Count > 0 && Bytes + total > maxBytes)
+        {
+            return false;
         }
 
         _rows.Add(row);

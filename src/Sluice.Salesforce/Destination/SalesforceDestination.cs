@@ -45,6 +45,8 @@ public sealed partial class SalesforceDestination : IDestination, IDestinationDi
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(string, string), string> _parentColumns = new();
     [ThreadStatic]
     private static (Utf8JsonWriter Writer, ArrayBufferWriter<byte> Buffer)? _jsonScratch;
+    [ThreadStatic]
+    private static IncrementalHash? _sha256;
 
     private byte[]? _headerPrefix;
     // A reference, swapped whole: records may be encoded on several threads.
@@ -205,7 +207,7 @@ public sealed partial class SalesforceDestination : IDestination, IDestinationDi
 
         var payload = buffer.WrittenSpan.ToArray();
         // The Bulk path writes its CSV from the same values, kept here, rather than parsing the JSON back.
-        return new EncodedRecord(change, MessageId(change, payload), payload) { Prepared = new BulkRecord(cells) };
+        return new EncodedRecord(change, MessageId(change, buffer.WrittenSpan), payload) { Prepared = new BulkRecord(cells) };
     }
 
     public async Task<IReadOnlyList<WriteResult>> WriteAsync(IReadOnlyList<EncodedRecord> batch, CancellationToken ct)
@@ -645,16 +647,17 @@ public sealed partial class SalesforceDestination : IDestination, IDestinationDi
 
     /// <summary>
     /// <c>sluice-</c> and the first 16 bytes of SHA-256 over <c>sync\nobject\noperation\nkey\nversion\n</c> and the
-    /// payload, in hex. Hashed from a pooled buffer rather than through an interpolated string and two joined arrays.
+    /// payload, in hex. Hashed by one hash per thread, reset after each use (<c>SHA256.HashData</c>
+    /// sets up and frees an OpenSSL context per call), fed the header from a pooled buffer and then the payload.
     /// </summary>
-    private string MessageId(Change change, byte[] payload)
+    private string MessageId(Change change, ReadOnlySpan<byte> payload)
     {
         var operation = change.Operation.ToString();
         var key = change.Key;
         var version = change.Version ?? "";
         var utf8 = Encoding.UTF8;
         var headerPrefix = HeaderPrefix;
-        var size = headerPrefix.Length + utf8.GetMaxByteCount(operation.Length + key.Length + version.Length) + 3 + payload.Length;
+        var size = headerPrefix.Length + utf8.GetMaxByteCount(operation.Length + key.Length + version.Length) + 3;
         var rented = ArrayPool<byte>.Shared.Rent(size);
         try
         {
@@ -666,10 +669,11 @@ public sealed partial class SalesforceDestination : IDestination, IDestinationDi
             rented[at++] = (byte)'\n';
             at += utf8.GetBytes(version, rented.AsSpan(at));
             rented[at++] = (byte)'\n';
-            payload.CopyTo(rented, at);
-            at += payload.Length;
+            var sha = _sha256 ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            sha.AppendData(rented, 0, at);
+            sha.AppendData(payload);
             Span<byte> hash = stackalloc byte[32];
-            SHA256.HashData(rented.AsSpan(0, at), hash);
+            sha.GetHashAndReset(hash);
             Span<char> id = stackalloc char[7 + 32];
             "sluice-".CopyTo(id);
             Convert.TryToHexStringLower(hash[..16], id[7..], out _);

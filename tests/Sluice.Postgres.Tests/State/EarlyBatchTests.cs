@@ -57,6 +57,40 @@ public sealed class EarlyBatchTests
         Assert.Empty(destination.Shown);
     }
 
+    [Fact]
+    public async Task A_first_load_asks_the_ledger_nothing_for_its_first_batch_and_every_later_lookup_still_finds_the_ids()
+    {
+        await using var db = await TestPostgres.CreateDataSourceAsync(nameof(A_first_load_asks_the_ledger_nothing_for_its_first_batch_and_every_later_lookup_still_finds_the_ids));
+        await ExecuteAsync(db, $"CREATE TABLE users (id bigint PRIMARY KEY, email text, updated_at timestamptz NOT NULL); INSERT INTO users SELECT i, 'u' || i || '@example.com', '2024-01-01'::timestamptz + i * interval '1 second' FROM generate_series(1, {Rows}) i");
+        var store = new LookupCountingStore(await PostgresStateStore.OpenAsync(db));
+        var destination = new EarlyDestination();
+
+        var first = await new SyncRunner(store, TimeProvider.System).RunAsync(Sync(db, destination), RunKind.Incremental, default);
+
+        Assert.Equal(Rows, first.Acknowledged);
+        Assert.Equal(10, destination.Written.Count);
+        // The producer shows batches in their order: the first shown is the run's first batch.
+        var firstBatch = destination.Shown[0].Records.Select(r => r.Change.Key).ToHashSet();
+        Assert.Equal(25, firstBatch.Count);
+        Assert.DoesNotContain(store.Asked, keys => keys.Overlaps(firstBatch));
+        // Every later batch is still looked up: by then this run may have committed entries.
+        Assert.Equal(9, store.Asked.Count);
+        Assert.Equal(Rows, destination.Created);
+
+        store.Asked.Clear();
+        destination.Written.Clear();
+        await ExecuteAsync(db, "UPDATE users SET email = 'changed' || id, updated_at = updated_at + interval '1 day' WHERE id % 3 = 0");
+
+        var second = await new SyncRunner(store, TimeProvider.System).RunAsync(Sync(db, destination), RunKind.Incremental, default);
+
+        // A run after the first load asks for its first batch too, and updates every record by the id the ledger knows.
+        Assert.Equal(Rows / 3, second.Acknowledged);
+        var updated = destination.Written.SelectMany(b => b).ToList();
+        Assert.Contains(store.Asked, keys => keys.Contains(updated[0].Change.Key));
+        Assert.All(updated, r => Assert.NotNull(r.KnownDestinationId));
+        Assert.Equal(Rows, destination.Created);
+    }
+
     private static SyncDefinition Sync(NpgsqlDataSource db, EarlyDestination destination)
     {
         var location = new ConfigLocation("test.yaml", 1, 1, "mapping");
@@ -127,6 +161,56 @@ public sealed class EarlyBatchTests
         {
             Disposed = true;
             return ValueTask.CompletedTask;
+        }
+    }
+
+    /// <summary>The real state store, noting the keys each record-ledger lookup asks for.</summary>
+    private sealed class LookupCountingStore(ISyncStateStore store) : ISyncStateStore
+    {
+        public ConcurrentQueue<HashSet<string>> Asked { get; } = new();
+
+        public async Task<ISyncLease?> TryAcquireAsync(string syncName, CancellationToken ct) =>
+            await store.TryAcquireAsync(syncName, ct) is { } lease ? new Lease(this, lease) : null;
+
+        private sealed class Lease(LookupCountingStore owner, ISyncLease inner) : ISyncLease, IRecordStateLookup
+        {
+            public string SyncName => inner.SyncName;
+
+            public IRecordStateReader RecordStates => inner.RecordStates;
+
+            public IRecordStateLookup RecordLookup => this;
+
+            public IWaitingRecords Waiting => inner.Waiting;
+
+            public Task<IReadOnlyDictionary<string, RecordState>> FindAsync(IReadOnlyCollection<string> keys, CancellationToken ct)
+            {
+                owner.Asked.Enqueue([.. keys]);
+                return inner.RecordLookup.FindAsync(keys, ct);
+            }
+
+            public Task<bool> AnyAsync(CancellationToken ct) => inner.RecordLookup.AnyAsync(ct);
+
+            public Task<Sluice.Core.Checkpoints.Checkpoint?> LoadCheckpointAsync(CancellationToken ct) => inner.LoadCheckpointAsync(ct);
+
+            public bool CommitsWriteBack(Sluice.Core.Engine.WriteBack.WriteBackStatement statement) => inner.CommitsWriteBack(statement);
+
+            public Task<IReadOnlyList<Sluice.Core.Engine.WriteBack.WrittenBackId>> PendingWriteBacksAsync(CancellationToken ct) => inner.PendingWriteBacksAsync(ct);
+
+            public Task WrittenBackAsync(IReadOnlyList<Sluice.Core.Engine.WriteBack.WrittenBackId> ids, CancellationToken ct) => inner.WrittenBackAsync(ids, ct);
+
+            public bool SharesTransactionWith(string database) => inner.SharesTransactionWith(database);
+
+            public Task<System.Data.Common.DbTransaction> BeginSharedTransactionAsync(CancellationToken ct) => inner.BeginSharedTransactionAsync(ct);
+
+            public Task<long> StartRunAsync(RunKind kind, CancellationToken ct) => inner.StartRunAsync(kind, ct);
+
+            public Task CommitBatchAsync(BatchCommit commit, CancellationToken ct) => inner.CommitBatchAsync(commit, ct);
+
+            public Task CommitBatchesAsync(IReadOnlyList<BatchCommit> commits, CancellationToken ct) => inner.CommitBatchesAsync(commits, ct);
+
+            public Task FinishRunAsync(long runId, RunOutcome outcome, RunAudit? audit, CancellationToken ct) => inner.FinishRunAsync(runId, outcome, audit, ct);
+
+            public ValueTask DisposeAsync() => inner.DisposeAsync();
         }
     }
 }

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Sluice.Core.Errors;
@@ -26,7 +25,7 @@ internal sealed class SegmentEventEncoder
     private readonly PayloadSlab _payloads = new();
     private readonly ArrayBufferWriter<byte> _hashInput = new(1024);
     private readonly Dictionary<CompiledField, JsonEncodedText[]> _names = new(ReferenceEqualityComparer.Instance);
-    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private readonly MessageIdHash _hash = new();
     private readonly Utf8JsonWriter _writer;
     private readonly byte[] _scope;
     private readonly JsonEncodedText _type;
@@ -376,9 +375,7 @@ internal sealed class SegmentEventEncoder
         }
 
         Span<byte> digest = stackalloc byte[32];
-        // One reused hash context: a one-shot SHA256.HashData sets up and tears down OpenSSL state every call.
-        _hash.AppendData(input[..at]);
-        _hash.GetHashAndReset(digest);
+        _hash.Hash(input[..at], digest);
 
         // Prefix and hex written into one span: the id is the only string allocated.
         Span<char> id = stackalloc char[MessageIdPrefix.Length + 32];

@@ -444,9 +444,18 @@ internal sealed class SegmentEventEncoder
             }
 
             var value = field.Read(change);
-            if (value is UnreadableValue unreadable)
+            switch (value)
             {
-                throw new SluiceException(ErrorClass.RecordRejected, unreadable.Reason);
+                case string text when field.Column!.Type != ColumnType.Json:
+                    // What JsonValueWriter.WriteProperty writes for text and integers (the name, the value), in one call:
+                    // most traits and properties of a table row are these, and the general path tests the type twice.
+                    _writer.WriteString(names[i], text);
+                    continue;
+                case long number:
+                    _writer.WriteNumber(names[i], number);
+                    continue;
+                case UnreadableValue unreadable:
+                    throw new SluiceException(ErrorClass.RecordRejected, unreadable.Reason);
             }
 
             JsonValueWriter.WriteProperty(_writer, names[i], value, field.Column!.Type, _types);

@@ -172,14 +172,10 @@ internal sealed class PostgresSyncLease(NpgsqlDataSource dataSource, StateSchema
         // A COPY runs now, the batch's statements after it: a key one batch forgets and a later one stores would be
         // stored, then deleted. Such commits (never a first load's: it forgets nothing) take the upsert.
         var mayCopy = ledgers.TrueForAll(l => l.Forgotten.Count == 0);
+        await CopyLedgerRowsAsync(connection, commits, ct);
         for (var c = 0; c < commits.Count; c++)
         {
             var each = commits[c];
-            if (each.Sent.Count > 0)
-            {
-                batch.BatchCommands.Add(LedgerRow(each));
-            }
-
             AddRecordStates(batch, each.RunId, ledgers[c], mayCopy && await TryCopyRecordStatesAsync(connection, transaction, each.RunId, ledgers[c], ct));
             AddWriteBack(batch, each.WriteBack);
             AddPaired(batch, each.RunId, each.Paired);
@@ -301,7 +297,32 @@ internal sealed class PostgresSyncLease(NpgsqlDataSource dataSource, StateSchema
         }
     }
 
-    private NpgsqlBatchCommand LedgerRow(BatchCommit commit)
+    /// <summary>
+    /// The send ledger's row of each batch that sent anything, by one binary COPY in the commit's transaction
+    /// (<see cref="SendLedgerCopyRows"/>). Nothing else the commit writes reads these rows, so they go first.
+    /// </summary>
+    private async Task CopyLedgerRowsAsync(NpgsqlConnection connection, IReadOnlyList<BatchCommit> commits, CancellationToken ct)
+    {
+        var rows = new List<(long RunId, long Sequence, string Operations, SendLedgerIds Ids)>(commits.Count);
+        foreach (var commit in commits)
+        {
+            if (commit.Sent.Count > 0)
+            {
+                rows.Add(LedgerRow(commit));
+            }
+        }
+
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        using var stream = SendLedgerCopyRows.Encode(syncId, rows);
+        await using var copy = await connection.BeginRawBinaryCopyAsync($"COPY {schema.Name}.send_ledger ({SendLedgerCopyRows.Columns}) FROM STDIN (FORMAT BINARY)", ct);
+        await copy.WriteAsync(stream.Stream, ct);
+    }
+
+    private static (long RunId, long Sequence, string Operations, SendLedgerIds Ids) LedgerRow(BatchCommit commit)
     {
         var keys = new string[commit.Sent.Count];
         var messageIds = new string[commit.Sent.Count];
@@ -315,8 +336,7 @@ internal sealed class PostgresSyncLease(NpgsqlDataSource dataSource, StateSchema
         }
 
         // An id that is its record's key is stored once, as a uuid where it is one (migration 0028).
-        var ids = SendLedgerIds.Of(keys, messageIds);
-        return Command(ids.InsertSql(schema.Name), [syncId, commit.RunId, commit.Sequence, new string(operations), .. ids.Parameters]);
+        return (commit.RunId, commit.Sequence, new string(operations), SendLedgerIds.Of(keys, messageIds));
     }
 
     /// <summary>

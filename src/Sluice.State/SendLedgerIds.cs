@@ -75,18 +75,6 @@ internal sealed class SendLedgerIds
     }
 
     /// <summary>
-    /// The INSERT of the row, with the id columns of its shape last: <c>$1</c> sync id, <c>$2</c> run id, <c>$3</c> batch
-    /// sequence, <c>$4</c> operations, then <see cref="Parameters"/>.
-    /// </summary>
-    public string InsertSql(string schema) => Uuids is not null
-        ? $"INSERT INTO {schema}.send_ledger (sync_id, run_id, batch_seq, operations, record_uuids) VALUES ($1, $2, $3, $4, $5)"
-        : MessageIds is null
-            ? $"INSERT INTO {schema}.send_ledger (sync_id, run_id, batch_seq, operations, record_keys) VALUES ($1, $2, $3, $4, $5)"
-            : $"INSERT INTO {schema}.send_ledger (sync_id, run_id, batch_seq, operations, record_keys, message_ids) VALUES ($1, $2, $3, $4, $5, $6)";
-
-    public object[] Parameters => Uuids is not null ? [Uuids] : MessageIds is null ? [Keys!] : [Keys!, MessageIds];
-
-    /// <summary>
     /// Whether <paramref name="text"/> is a uuid exactly as PostgreSQL's uuid_out writes it (and .NET's
     /// <c>Guid.ToString()</c>): 36 characters, hyphenated, lowercase hex — anything else stays text, so the key read back
     /// is the key stored.

@@ -30,6 +30,16 @@ internal static class Report
         {
             Row("sluice sync", $"{sync.RowsPerSecond,12:N0} rows/s", $"{sync.WallSeconds:F1} s wall, {sync.CpuSeconds:F1} s CPU");
             Row("CPU per row", $"{sync.CpuSeconds * 1e6 / r.Users,12:F2} us", "sync process user+system / users, start-up included");
+            if (sync.EmulatorCpuSeconds is { } emulatorCpu)
+            {
+                Row("  emulator", $"{emulatorCpu * 1e6 / r.Users,12:F2} us", "Segment emulator's CPU while the sync ran / users (shares the cores)");
+            }
+
+            if (sync.PostgresCpuSeconds is { } postgresCpu)
+            {
+                Row("  PostgreSQL", $"{postgresCpu * 1e6 / r.Users,12:F2} us", "the cluster's CPU while the sync ran / users: rows read, state commits");
+            }
+
             Row("ratio", $"{r.Ratio * 100,11:F1}%", Verdict(r.RatioTargetMet, $"target >= {ReverseEtlResult.RatioTarget * 100:F0}%"));
             Row("peak RSS", $"{sync.PeakRssMegabytes,9:N0} MB", Verdict(r.PeakRssTargetMet, $"target < {ReverseEtlResult.PeakRssTargetMegabytes:N0} MB"));
             Row("delivered", $"received {Count(sync.Received)}, unique {Count(sync.Unique)}", Verdict(r.AllDelivered, $"expected {r.Users:N0} unique"));

@@ -91,12 +91,17 @@ internal static class ReverseEtlBenchmark
         await File.WriteAllTextAsync(configPath, Config(cluster.Port, emulatorPort), ct);
 
         Console.WriteLine($"sync         sluice sync {SyncName} --full -c {configPath}");
+        // The other two processes on the same cores: what the emulator and PostgreSQL spend while the sync runs.
+        var emulatorAtStart = ProcessSampler.ReadCpuTime(emulator.Id);
+        var postgresAtStart = ClusterCpu.Read(cluster.DataDirectory);
         var clock = Stopwatch.StartNew();
         await using var sync = ChildProcess.Start(sluice, ["sync", SyncName, "--full", "-c", configPath], work, stem + ".sync.log");
         await using var sampler = ProcessSampler.Start(sync.Id, RssPollInterval);
         await sync.WaitForExitAsync(ct);
         var wall = clock.Elapsed.TotalSeconds;
         await sampler.StopAsync();
+        var emulatorCpu = (ProcessSampler.ReadCpuTime(emulator.Id) - emulatorAtStart)?.TotalSeconds;
+        var postgresCpu = ClusterCpu.Read(cluster.DataDirectory) - postgresAtStart;
 
         if (sync.ExitCode != 0)
         {
@@ -125,7 +130,7 @@ internal static class ReverseEtlBenchmark
             stats.Received,
             stats.Unique,
             stats.Json)
-        { Unchanged = unchanged };
+        { Unchanged = unchanged, EmulatorCpuSeconds = emulatorCpu, PostgresCpuSeconds = postgresCpu };
     }
 
     private static async Task WaitForEmulatorAsync(HttpClient http, Uri emulator, ChildProcess process, CancellationToken ct)

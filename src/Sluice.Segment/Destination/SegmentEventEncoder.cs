@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Sluice.Core.Errors;
@@ -26,7 +25,7 @@ internal sealed class SegmentEventEncoder
     private readonly PayloadSlab _payloads = new();
     private readonly ArrayBufferWriter<byte> _hashInput = new(1024);
     private readonly Dictionary<CompiledField, JsonEncodedText[]> _names = new(ReferenceEqualityComparer.Instance);
-    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private readonly MessageIdHash _hash = new();
     private readonly Utf8JsonWriter _writer;
     private readonly byte[] _scope;
     private readonly JsonEncodedText _type;
@@ -376,9 +375,7 @@ internal sealed class SegmentEventEncoder
         }
 
         Span<byte> digest = stackalloc byte[32];
-        // One reused hash context: a one-shot SHA256.HashData sets up and tears down OpenSSL state every call.
-        _hash.AppendData(input[..at]);
-        _hash.GetHashAndReset(digest);
+        _hash.Hash(input[..at], digest);
 
         // Prefix and hex written into one span: the id is the only string allocated.
         Span<char> id = stackalloc char[MessageIdPrefix.Length + 32];
@@ -447,9 +444,18 @@ internal sealed class SegmentEventEncoder
             }
 
             var value = field.Read(change);
-            if (value is UnreadableValue unreadable)
+            switch (value)
             {
-                throw new SluiceException(ErrorClass.RecordRejected, unreadable.Reason);
+                case string text when field.Column!.Type != ColumnType.Json:
+                    // What JsonValueWriter.WriteProperty writes for text and integers (the name, the value), in one call:
+                    // most traits and properties of a table row are these, and the general path tests the type twice.
+                    _writer.WriteString(names[i], text);
+                    continue;
+                case long number:
+                    _writer.WriteNumber(names[i], number);
+                    continue;
+                case UnreadableValue unreadable:
+                    throw new SluiceException(ErrorClass.RecordRejected, unreadable.Reason);
             }
 
             JsonValueWriter.WriteProperty(_writer, names[i], value, field.Column!.Type, _types);

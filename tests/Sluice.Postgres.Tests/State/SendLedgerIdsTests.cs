@@ -75,6 +75,34 @@ public sealed class SendLedgerIdsTests
     }
 
     [Fact]
+    public async Task Batches_written_by_one_copy_keep_every_id_and_operation_in_order()
+    {
+        await using var db = await TestPostgres.CreateDataSourceAsync(nameof(Batches_written_by_one_copy_keep_every_id_and_operation_in_order));
+        var store = await PostgresStateStore.OpenAsync(db);
+        var keys = Enumerable.Range(0, 3_000).Select(i => i % 3 == 0 ? $"ключ-{i}-€ü" : i % 3 == 1 ? $"{i}\\'\"," : i.ToString()).ToList();
+        await using (var lease = (await store.TryAcquireAsync("users", default))!)
+        {
+            await lease.LoadCheckpointAsync(default);
+            var run = await lease.StartRunAsync(RunKind.Incremental, default);
+            LedgerEntry Entry(int i) => new(keys[i], $"sluice-{i:x32}", i % 7 == 0 ? ChangeOperation.Delete : ChangeOperation.Upsert);
+            await lease.CommitBatchesAsync(
+                [
+                    new BatchCommit(run, 0, [.. Enumerable.Range(0, 2_500).Select(Entry)], [], new Checkpoint("test", 1, "after-0"), 2_500),
+                    new BatchCommit(run, 1, [], [], new Checkpoint("test", 1, "after-1"), 3),
+                    new BatchCommit(run, 2, [.. Enumerable.Range(2_500, 500).Select(Entry)], [], new Checkpoint("test", 1, "after-2"), 500),
+                ], default);
+        }
+
+        Assert.Equal("0|2", await ScalarAsync(db, "SELECT string_agg(batch_seq::text, '|' ORDER BY batch_seq) FROM sluice.send_ledger"));
+        Assert.Equal(
+            string.Join("\n", keys.Select((k, i) => $"{k}\t{$"sluice-{i:x32}"}\t{(i % 7 == 0 ? 'd' : 'u')}")),
+            await ScalarAsync(db, """
+                SELECT string_agg(k || E'\t' || m || E'\t' || substr(l.operations, o::int, 1), E'\n' ORDER BY l.batch_seq, o)
+                FROM sluice.send_ledger l, unnest(l.record_keys, l.message_ids) WITH ORDINALITY AS u(k, m, o)
+                """));
+    }
+
+    [Fact]
     public async Task A_death_between_landing_and_commit_resumes_from_the_checkpoint_and_the_ledger_holds_each_event_once_as_a_uuid()
     {
         const int Events = 200;

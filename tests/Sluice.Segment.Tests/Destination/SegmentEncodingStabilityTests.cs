@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Sluice.Core.Connectors;
 using Sluice.Core.Records;
+using Sluice.Segment.Destination;
 
 namespace Sluice.Segment.Tests.Destination;
 
@@ -110,6 +111,49 @@ public sealed class SegmentEncodingStabilityTests : IAsyncDisposable
         using (document)
         {
             Assert.Equal(expected, document.RootElement.GetProperty("userId").GetString());
+        }
+    }
+
+    [Theory]
+    [InlineData("plain")]
+    [InlineData("")]
+    [InlineData("Zoë Ångström — 東京 😀")]
+    [InlineData("quote \" backslash \\ slash / <b>&amp;</b> 'single' +plus")]
+    [InlineData("controls \u0001\t\n\r\u001f and DEL \u007f")]
+    [InlineData("line\u2028separator\u2029")]
+    [InlineData(null)]
+    public void Traits_are_the_bytes_the_general_value_writer_gives(string? text)
+    {
+        // The encoder writes text and integer traits itself; whatever the value, the bytes must be JsonValueWriter's.
+        const string Traits = "traits:\n  plan: plan\n  status: status\n  total: total\n  precise: precise\n  details: details\n  tags: tags\n  order_id: id\n  ip: ip\n  at: updated_at";
+        foreach (var types in new[] { "", "types:\n  nulls: omit\n  numeric: string\n", "types:\n  jsonb: flatten\n" })
+        {
+            var (segment, compiled) = _bed.Sync(types + "call: identify", "user_id: user_id\n" + Traits);
+            var row = EncodingBed.Row();
+            row["plan"] = text;
+            row["status"] = text is null ? "x" : text + text;
+            row["ip"] = text is null ? null : "1";
+            row["id"] = long.MinValue;
+
+            var (document, _, json) = EncodingBed.Encode(segment, compiled, row);
+            document.Dispose();
+
+            var options = SegmentDestinationOptions.Bind(EncodingBed.Load(types + "call: identify", "user_id: user_id\n" + Traits).Destination).Types;
+            var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+            using (var writer = new System.Text.Json.Utf8JsonWriter(buffer, new System.Text.Json.JsonWriterOptions { SkipValidation = true }))
+            {
+                writer.WriteStartObject();
+                foreach (var field in compiled["traits"]!.Children!)
+                {
+                    var value = row[field.Column!.Name];
+                    Sluice.Core.Mapping.JsonValueWriter.WriteProperty(writer, System.Text.Json.JsonEncodedText.Encode(field.Target), value, field.Column.Type, options);
+                }
+
+                writer.WriteEndObject();
+            }
+
+            var expected = "\"traits\":" + Encoding.UTF8.GetString(buffer.WrittenSpan) + ",\"context\":";
+            Assert.Contains(expected, json, StringComparison.Ordinal);
         }
     }
 

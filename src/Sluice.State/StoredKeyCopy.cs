@@ -1,8 +1,8 @@
-using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
 using Npgsql;
 using Sluice.Core.State;
+using Sluice.Postgres;
 using static Sluice.Postgres.BinaryCopyFields;
 
 namespace Sluice.State;
@@ -23,50 +23,23 @@ internal static class StoredKeyCopy
     /// <summary>Hands every key of <paramref name="copySql"/> to <paramref name="visit"/>; false when it stopped the read.</summary>
     public static async Task<bool> ReadAsync(NpgsqlConnection connection, string copySql, StoredKeyVisitor visit, CancellationToken ct)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(1 << 16);
-        try
+        await using var stream = await connection.BeginRawBinaryCopyAsync(copySql, ct);
+        await using var buffer = new CopyOutBuffer(stream, 1 << 16);
+        var state = new Cursor();
+        while (true)
         {
-            await using var stream = await connection.BeginRawBinaryCopyAsync(copySql, ct);
-            var state = new Cursor();
-            int start = 0, end = 0;
-            while (true)
+            var more = await buffer.FillAsync(ct);
+            buffer.Consume(Parse(buffer.Data, ref state, visit));
+            if (state.Outcome is { } outcome)
             {
-                if (end == buffer.Length)
-                {
-                    if (start > 0)
-                    {
-                        buffer.AsSpan(start, end - start).CopyTo(buffer);
-                        end -= start;
-                        start = 0;
-                    }
-                    else
-                    {
-                        // One value longer than the buffer: a longer buffer.
-                        var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
-                        buffer.AsSpan(0, end).CopyTo(larger);
-                        ArrayPool<byte>.Shared.Return(buffer);
-                        buffer = larger;
-                    }
-                }
-
-                var read = await stream.ReadAsync(buffer.AsMemory(end), ct);
-                if (read == 0)
-                {
-                    throw new InvalidDataException("the stored keys' COPY ended before its end-of-data marker");
-                }
-
-                end += read;
-                start += Parse(buffer.AsSpan(start, end - start), ref state, visit);
-                if (state.Outcome is { } outcome)
-                {
-                    // Stopped early (rare: a key that is no number, or too many): disposing the stream reads the rest.
-                    return outcome;
-                }
+                // Stopped early (rare: a key that is no number, or too many): disposing the stream reads the rest.
+                return outcome;
             }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
+
+            if (!more)
+            {
+                throw new InvalidDataException("the stored keys' COPY ended before its end-of-data marker");
+            }
         }
     }
 

@@ -36,6 +36,7 @@ internal static class DiffReport
         if (r.First is not null)
         {
             Row("update", $"{r.UpdateSeconds,10:F1} s", $"one UPDATE of {r.Changed:N0} rows");
+            Row("settle", $"{r.SettleSeconds,10:F1} s", "VACUUM (ANALYZE) of the first run's ledger, as autovacuum would before a later run");
         }
 
         if (r.Plan is { } plan)

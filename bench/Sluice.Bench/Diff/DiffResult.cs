@@ -41,6 +41,9 @@ internal sealed record DiffResult
 
     public double UpdateSeconds { get; init; }
 
+    /// <summary>The <c>VACUUM (ANALYZE)</c> of the first run's ledger before the plan and the incremental run (0 in results before it).</summary>
+    public double SettleSeconds { get; init; }
+
     /// <summary><c>sluice plan</c> after the update: the same diff, encoded, nothing sent.</summary>
     public ChildRun? Plan { get; init; }
 

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using Npgsql;
 using NpgsqlTypes;
+using Sluice.Bench.Harness;
 
 namespace Sluice.Bench.Salesforce;
 
@@ -43,7 +44,7 @@ internal static class AccountRows
     public static int Step(int rows, int changed) => Math.Max(1, rows / changed);
 
     /// <summary>
-    /// Creates <c>public.accounts</c> and loads <paramref name="rows"/> rows by binary COPY, then ANALYZE and CHECKPOINT
+    /// Creates <c>public.accounts</c> and loads <paramref name="rows"/> rows by binary COPY, then VACUUM (ANALYZE) and CHECKPOINT
     /// so the measurements do not pay for the load. Returns the seconds it took.
     /// </summary>
     public static async Task<double> LoadAsync(NpgsqlDataSource db, int rows, CancellationToken ct)
@@ -81,8 +82,7 @@ internal static class AccountRows
             await copy.CompleteAsync(ct);
         }
 
-        await ExecuteAsync(db, "ANALYZE public.accounts", ct);
-        await ExecuteAsync(db, "CHECKPOINT", ct);
+        await BenchData.SettleAsync(db, "public.accounts", ct);
         return clock.Elapsed.TotalSeconds;
     }
 

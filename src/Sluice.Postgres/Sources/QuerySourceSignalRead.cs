@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Runtime.CompilerServices;
@@ -148,9 +147,7 @@ internal sealed class QuerySourceSignalRead(
         PostgresCallContext calls,
         string description) : IAsyncDisposable
     {
-        private byte[] _buffer = ArrayPool<byte>.Shared.Rent(NativeCopyBuffer);
-        private int _start;
-        private int _end;
+        private readonly CopyOutBuffer _buffer = new(stream, NativeCopyBuffer);
 
         /// <summary>
         /// Reads what the stream has and adds its whole rows to <paramref name="page"/> (cleared first; it may stay empty);
@@ -164,45 +161,22 @@ internal sealed class QuerySourceSignalRead(
                 return false;
             }
 
-            if (_start == _end)
-            {
-                _start = _end = 0;
-            }
-            else if (_end == _buffer.Length)
-            {
-                if (_start > 0)
-                {
-                    _buffer.AsSpan(_start, _end - _start).CopyTo(_buffer);
-                    _end -= _start;
-                    _start = 0;
-                }
-                else
-                {
-                    // A header extension longer than the buffer: a longer buffer.
-                    var larger = ArrayPool<byte>.Shared.Rent(_buffer.Length * 2);
-                    _buffer.AsSpan(0, _end).CopyTo(larger);
-                    ArrayPool<byte>.Shared.Return(_buffer);
-                    _buffer = larger;
-                }
-            }
-
-            int read;
+            bool more;
             try
             {
-                read = await stream.ReadAsync(_buffer.AsMemory(_end), ct);
+                more = await _buffer.FillAsync(ct);
             }
             catch (Exception e) when (PostgresCall.IsDriverFailure(e))
             {
                 throw PostgresCall.Translate(e, calls);
             }
 
-            if (read == 0)
+            _buffer.Consume(parser.Parse(_buffer.Data, page));
+            if (!more && !parser.Ended)
             {
                 throw new InvalidDataException($"{description}: the key scan's COPY ended before its end-of-data marker");
             }
 
-            _end += read;
-            _start += parser.Parse(_buffer.AsSpan(_start, _end - _start), page);
             return true;
         }
 
@@ -210,6 +184,8 @@ internal sealed class QuerySourceSignalRead(
         {
             try
             {
+                // A read still running into the buffer ends first: the stream is then cancelled or disposed with nothing in flight.
+                await _buffer.DisposeAsync();
                 if (!parser.Ended)
                 {
                     // Left unfinished (the stored keys are too many to hold, or the run failed): the server stops sending
@@ -222,7 +198,6 @@ internal sealed class QuerySourceSignalRead(
             }
             finally
             {
-                ArrayPool<byte>.Shared.Return(_buffer);
                 await connection.DisposeAsync();
             }
         }

@@ -125,7 +125,7 @@ internal sealed partial class RecordsDestination : IDestination, IDestinationDis
             }
 
             // A composite key's row is named by the record's key, which its delete carries too.
-            var keyText = _options.IsComposite ? change.Key : key as string ?? Convert.ToString(key, CultureInfo.InvariantCulture)!;
+            var keyText = _options.IsComposite ? change.Key : KeyText(key, change.Key);
             row = new RecordsRow(keyText, false, layout, values, GroupsOf(change, fields, values, from));
         }
 
@@ -135,7 +135,7 @@ internal sealed partial class RecordsDestination : IDestination, IDestinationDis
         if (change.Fingerprint is { Length: > 0 } fingerprint && bound <= MaxRecordBytes)
         {
             // A diffed record's fingerprint already tells its versions apart (the same values, the same row): no hash of our own.
-            return new EncodedRecord(change, string.Concat(row.Key, ":", Convert.ToHexStringLower(fingerprint)), row, BuildPayload, bound);
+            return new EncodedRecord(change, MessageId(row.Key, fingerprint), row, BuildPayload, bound);
         }
 
         var payload = RecordsPayload.Write(row);
@@ -148,6 +148,38 @@ internal sealed partial class RecordsDestination : IDestination, IDestinationDis
         var id = string.Concat(row.Key, ":", Convert.ToHexStringLower(digest[..16]));
         return new EncodedRecord(change, id, payload) { Prepared = row };
     }
+
+    /// <summary>
+    /// The text of a single key's value: the record's own key when it reads the same (a model's or a query's integer
+    /// key, whose text the source already made), so that a record costs no second copy of it.
+    /// </summary>
+    private static string KeyText(object key, string recordKey)
+    {
+        if (key is string text)
+        {
+            return text;
+        }
+
+        if (key is long number)
+        {
+            Span<char> digits = stackalloc char[20];
+            if (number.TryFormat(digits, out var length, default, CultureInfo.InvariantCulture))
+            {
+                return digits[..length].SequenceEqual(recordKey) ? recordKey : new string(digits[..length]);
+            }
+        }
+
+        return Convert.ToString(key, CultureInfo.InvariantCulture)!;
+    }
+
+    /// <summary><c>key:fingerprint</c> (lower-case hex), made in one string.</summary>
+    private static string MessageId(string key, byte[] fingerprint) =>
+        string.Create(key.Length + 1 + (fingerprint.Length * 2), (key, fingerprint), static (span, state) =>
+        {
+            state.key.CopyTo(span);
+            span[state.key.Length] = ':';
+            Convert.TryToHexStringLower(state.fingerprint, span[(state.key.Length + 1)..], out _);
+        });
 
     /// <summary>The table's database and role: when the state store is there too, batches are written in its commit transaction.</summary>
     public string Database => DatabaseIdentity.Of(_dataSource.ConnectionString);

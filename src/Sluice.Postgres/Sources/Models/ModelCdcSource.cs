@@ -228,9 +228,10 @@ internal sealed class ModelCdcSource : ISource
             command.Parameters.Add(new NpgsqlParameter { Value = batch, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text });
             await using var reader = await PostgresCall.RunAsync(_calls, () => command.ExecuteReaderAsync(ct));
             var kinds = ModelValues.KindsOf(reader, width);
+            var names = ModelSource.WatchedNames(watched, []);
             while (await PostgresCall.RunAsync(_calls, new ValueTask<bool>(reader.ReadAsync(ct))))
             {
-                var record = ModelSource.RowOf(reader, kinds, watched, [], position);
+                var record = ModelSource.RowOf(reader, kinds, names, watched.Count, position);
                 found.Add(record.Key);
                 yield return record;
             }
@@ -265,9 +266,10 @@ internal sealed class ModelCdcSource : ISource
         await using (var reader = await PostgresCall.RunAsync(_calls, () => command.ExecuteReaderAsync(ct)))
         {
             var kinds = ModelValues.KindsOf(reader, whole.Width);
+            var names = ModelSource.WatchedNames(whole.Watched, []);
             while (await PostgresCall.RunAsync(_calls, new ValueTask<bool>(reader.ReadAsync(ct))))
             {
-                yield return ModelSource.RowOf(reader, kinds, whole.Watched, [], copying);
+                yield return ModelSource.RowOf(reader, kinds, names, whole.Watched.Count, copying);
             }
         }
 

@@ -97,7 +97,7 @@ internal sealed class ModelSource : ISource
         var from = plan.From;
         var cursors = from?.Cursors ?? new Dictionary<string, string>();
         var before = new ModelPosition { Cursors = cursors, ReconciledAt = from?.ReconciledAt, Deletes = from?.Deletes };
-        var hidden = parents.Select(RowsName).ToArray();
+        var names = WatchedNames(request.Watched, [.. parents.Select(RowsName)]);
 
         if (plan.Whole)
         {
@@ -110,7 +110,7 @@ internal sealed class ModelSource : ISource
                 var kinds = ModelValues.KindsOf(reader, width);
                 while (await PostgresCall.RunAsync(_calls, new ValueTask<bool>(reader.ReadAsync(ct))))
                 {
-                    yield return RowOf(reader, kinds, request.Watched, hidden, at);
+                    yield return RowOf(reader, kinds, names, request.Watched.Count, at);
                 }
             }
 
@@ -158,7 +158,7 @@ internal sealed class ModelSource : ISource
                     var kinds = ModelValues.KindsOf(reader, width);
                     while (await PostgresCall.RunAsync(_calls, new ValueTask<bool>(reader.ReadAsync(ct))))
                     {
-                        yield return RowOf(reader, kinds, request.Watched, hidden, at);
+                        yield return RowOf(reader, kinds, names, request.Watched.Count, at);
                     }
                 }
 
@@ -211,7 +211,7 @@ internal sealed class ModelSource : ISource
 
         for (var j = 0; j < rowCounts; j++)
         {
-            select.Append(", (q.").Append(ModelSql.RowsColumn).Append(j).Append(")::text");
+            select.Append(", q.").Append(ModelSql.RowsColumn).Append(j);
         }
 
         // Braces in the select are names' own; string.Format must see only the one placeholder.
@@ -221,10 +221,11 @@ internal sealed class ModelSource : ISource
 
     /// <summary>
     /// The record on the reader's current row, read in place: each value by its column's type (no boxing through the
-    /// driver's <c>GetValue</c>), the key after them, the watched columns as text, then its row counts (stored with the
-    /// watched values, under <paramref name="hidden"/>); at the position <paramref name="positionOf"/> gives its key.
+    /// driver's <c>GetValue</c>), the key after them, the watched columns as text, then its row counts (<c>bigint</c>,
+    /// stored as their text with the watched values); <paramref name="names"/> (<see cref="WatchedNames"/>) names the
+    /// watched columns, then the counts; at the position <paramref name="positionOf"/> gives its key.
     /// </summary>
-    internal static Change RowOf(NpgsqlDataReader reader, ModelValues.Kind[] kinds, IReadOnlyList<string> watched, string[] hidden, Func<string, SourcePosition> positionOf)
+    internal static Change RowOf(NpgsqlDataReader reader, ModelValues.Kind[] kinds, string[]? names, int watchedCount, Func<string, SourcePosition> positionOf)
     {
         var width = kinds.Length;
         var key = reader.GetString(width);
@@ -234,23 +235,29 @@ internal sealed class ModelSource : ISource
             values[i] = ModelValues.Read(reader, i, kinds[i]);
         }
 
-        Dictionary<string, string?>? now = null;
-        if (watched.Count + hidden.Length > 0)
+        ModelWatchedValues? now = null;
+        if (names is not null)
         {
-            now = new Dictionary<string, string?>(watched.Count + hidden.Length, StringComparer.Ordinal);
-            for (var i = 0; i < watched.Count; i++)
+            var texts = new string?[names.Length];
+            for (var i = 0; i < watchedCount; i++)
             {
-                now[watched[i]] = reader.IsDBNull(width + 1 + i) ? null : reader.GetString(width + 1 + i);
+                texts[i] = reader.IsDBNull(width + 1 + i) ? null : reader.GetString(width + 1 + i);
             }
 
-            for (var j = 0; j < hidden.Length; j++)
+            for (var j = watchedCount; j < names.Length; j++)
             {
-                now[hidden[j]] = reader.GetString(width + 1 + watched.Count + j);
+                texts[j] = ModelWatchedValues.CountText(reader.GetInt64(width + 1 + j));
             }
+
+            now = new ModelWatchedValues(names, texts);
         }
 
         return new Change(key, ChangeOperation.Upsert, values, positionOf(key)) { Watched = now };
     }
+
+    /// <summary>The names <see cref="RowOf"/> stores a record's watched values under, then its row counts'; <c>null</c> when there are none.</summary>
+    internal static string[]? WatchedNames(IReadOnlyList<string> watched, string[] hidden) =>
+        watched.Count + hidden.Length == 0 ? null : [.. watched, .. hidden];
 
     /// <summary>The name a record's row count in a secondary table is stored under, among its watched values; no column's name.</summary>
     private static string RowsName((string From, string ForeignKey) parent) => $"#rows in {parent.From} by {parent.ForeignKey}";

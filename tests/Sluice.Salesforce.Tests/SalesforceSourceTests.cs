@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
 using Sluice.Core.Configuration;
+using Sluice.Core.Connectors;
 using Sluice.Core.Records;
 using Sluice.Emulators.Salesforce.Org;
 using Sluice.Salesforce.Source;
@@ -35,6 +36,36 @@ public sealed class SalesforceSourceTests
         var requests = bed.Bed.Emulator.Requests;
         Assert.Single(requests, r => r.Method == "POST" && r.Path.EndsWith("/jobs/query", StringComparison.Ordinal));
         Assert.Equal(3, requests.Count(r => r.Path.Contains("/results", StringComparison.Ordinal))); // 7 rows, 3 a page
+    }
+
+    [Fact]
+    public async Task The_next_results_page_is_asked_for_while_the_rows_of_the_one_before_are_handed_on()
+    {
+        await using var bed = await SourceBed.StartAsync();
+        var ids = bed.Opportunities(Enumerable.Range(1, 7).Select(i => $"Deal {i}"));
+        await using var source = bed.Source(bulkPageSize: 3);
+        int Results() => bed.Bed.Emulator.Requests.Count(r => r.Path.Contains("/results", StringComparison.Ordinal));
+
+        using var limit = new CancellationTokenSource(Eventually.DefaultLimit);
+        var changes = source.ReadAsync(new ReadRequest(SourceBed.Columns, null), limit.Token).GetAsyncEnumerator(limit.Token);
+        try
+        {
+            Assert.True(await changes.MoveNextAsync());
+            Assert.Equal(ids[0], changes.Current.Key);
+
+            // The first row is held, and the second page is already asked for; the third only once the second is read.
+            await Eventually.HoldsAsync(() => Results() == 2, "the second results page asked for while the first row is held", state: () => $"{Results()} results requests");
+        }
+        finally
+        {
+            // Stopped inside the first page: the answer asked for ahead is let go, and nothing is left running.
+            await changes.DisposeAsync();
+        }
+
+        Assert.Equal(2, Results());
+        await using var again = bed.Source(bulkPageSize: 3);
+        var (all, _) = await SourceBed.ReadAsync(again, null);
+        Assert.Equal(ids, all.Select(c => c.Key));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Sluice.Testing;
 using Sluice.Testing.Doubles;
 using static Sluice.Core.Tests.Engine.SyncHarness;
 
@@ -16,6 +17,24 @@ public sealed class SyncRunnerBatchingTests
 
         Assert.Equal([3, 3, 3, 1], sync.Destination.Calls.Select(c => c.Records.Count));
         Assert.Equal([0L, 1, 2, 3], sync.Store.Commits.Select(c => c.Sequence));
+    }
+
+    [Fact]
+    public async Task A_full_batch_is_sent_and_committed_without_waiting_for_the_next_record()
+    {
+        // The source has handed on six records and then waits (a poll after a load): both full batches go meanwhile.
+        var sync = new SyncHarness(7, Limits(maxRecords: 3)) { Source = new FakeSource(7) { HoldAt = 6 } };
+
+        var run = sync.StartAsync();
+        await Eventually.HoldsAsync(() => sync.Store.Commits.Count == 2, "both full batches committed while the source waits",
+            state: () => $"{sync.Store.Commits.Count} commits");
+        Assert.False(run.IsCompleted);
+        Assert.Equal([2, 5], sync.Store.Commits.Select(c => TestPosition.OffsetOf(c.Checkpoint)));
+
+        sync.Source.Resume.SetResult();
+        await sync.Time.AdvanceUntilCompletedAsync(run);
+        Assert.Equal([3, 3, 1], sync.Destination.Calls.Select(c => c.Records.Count));
+        Assert.Equal(TestPosition.CheckpointAt(6), (await run).Checkpoint);
     }
 
     [Fact]

@@ -77,6 +77,40 @@ public sealed class RecordsFirstLoadTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_numeric_column_with_a_precision_and_scale_is_copied_and_rounds_as_the_merge_does()
+    {
+        // A currency field's column (numeric(18,2) in the Salesforce source bench): COPY rounds to the column's scale.
+        decimal[] values = [0m, 1.005m, 1.004m, -2.675m, 12345678.125m, 0.0049m, -0.005m, 99999999.994m];
+        var changes = values.Select((v, i) => _bed.Upsert(i + 1, "x@y", v, "free")).ToArray();
+        var merged = new RecordsBed(_bed.Db, table: "merged", groupsTable: "merged_groups");
+        await merged.CreateTablesAsync();
+        await TestSql.ExecuteAsync(_bed.Db, $"""
+            ALTER TABLE {_bed.Table} ALTER COLUMN lifetime_value TYPE numeric(10, 2);
+            ALTER TABLE merged ALTER COLUMN lifetime_value TYPE numeric(10, 2);
+            INSERT INTO merged VALUES (0, 'not empty', 0, 'free');
+            """);
+        await using var direct = _bed.Destination(RecordsMode.Sync, Groups);
+        await using var merge = merged.Destination(RecordsMode.Sync, Groups);
+
+        await _bed.WriteAsync(direct, changes);
+        await merged.WriteAsync(merge, changes);
+
+        Assert.Equal((1, 0), (direct.DirectBatches, merge.DirectBatches));
+        Assert.Equal((await merged.RowsAsync()).Skip(1), await _bed.RowsAsync());
+        Assert.Contains("(2,x@y,1.01,free)", await _bed.RowsAsync());
+
+        // A value too large for the column: the COPY is refused and undone, and the batch takes the merge, which answers
+        // for it exactly as it does for a table that held rows from the start.
+        var tooLarge = new[] { _bed.Upsert(100, "big@y", 123456789m, "free"), _bed.Upsert(101, "fits@y", 1m, "free") };
+        var copied = await OutcomeAsync(() => _bed.WriteAsync(direct, tooLarge));
+        var mergedOutcome = await OutcomeAsync(() => merged.WriteAsync(merge, tooLarge));
+
+        Assert.Equal(mergedOutcome, copied);
+        Assert.Equal(1, direct.DirectBatches);
+        Assert.Equal((await merged.RowsAsync()).Skip(1), await _bed.RowsAsync());
+    }
+
+    [Fact]
     public async Task A_table_that_holds_rows_takes_the_merge_from_the_first_write()
     {
         await TestSql.ExecuteAsync(_bed.Db, $"INSERT INTO {_bed.Table} VALUES (9, 'kept@x', 1, 'free')");
@@ -160,5 +194,18 @@ public sealed class RecordsFirstLoadTests : IAsyncLifetime
         }
 
         return statements;
+    }
+
+    /// <summary>What a write answered for each record, or the error it ended with.</summary>
+    private static async Task<string> OutcomeAsync(Func<Task<IReadOnlyList<Sluice.Core.Connectors.WriteResult>>> write)
+    {
+        try
+        {
+            return string.Join("; ", (await write()).Select(r => $"{r.Status} {r.Reason}"));
+        }
+        catch (Sluice.Core.Errors.SluiceException e) when (e.InnerException is Npgsql.PostgresException postgres)
+        {
+            return $"{e.GetType().Name}: {postgres.SqlState} {postgres.MessageText}";
+        }
     }
 }

@@ -32,6 +32,12 @@ public sealed class FakeSource(int count) : ISource
     /// <summary>When set, reading the change at this offset throws "boom", as a bug in the source would.</summary>
     public int? CrashAt { get; init; }
 
+    /// <summary>When set, the read waits for <see cref="Resume"/> before the change at this offset (a source waiting for its next page).</summary>
+    public int? HoldAt { get; init; }
+
+    /// <summary>Completed to let a read held at <see cref="HoldAt"/> go on.</summary>
+    public TaskCompletionSource Resume { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     public IReadOnlyList<ReadRequest> Requests
     {
         get
@@ -68,6 +74,11 @@ public sealed class FakeSource(int count) : ISource
             if (i == CrashAt)
             {
                 throw new InvalidOperationException("boom");
+            }
+
+            if (i == HoldAt)
+            {
+                await Resume.Task.WaitAsync(ct);
             }
 
             // Values follow request.Columns, as a real source's do.

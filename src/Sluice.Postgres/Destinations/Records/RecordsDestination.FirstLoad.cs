@@ -127,10 +127,16 @@ internal sealed partial class RecordsDestination
         return true;
     }
 
-    /// <summary>A staged type and a column's type (as <c>format_type</c> writes it) that binary COPY takes as they are.</summary>
+    /// <summary>
+    /// A staged type and a column's type (as <c>format_type</c> writes it) that binary COPY takes as they are. A numeric
+    /// with a precision and scale (<c>numeric(18,2)</c>, a Salesforce currency field's column) is one: COPY hands the
+    /// column's typmod to <c>numeric_recv</c>, which rounds to the scale and refuses a value too large as the merge's cast
+    /// to the column does (22003, and the batch then takes the merge, which reports it as it always has).
+    /// </summary>
     private static bool SameType(StagingType staged, string column) => staged.DbType is not null && (staged.Name == column || (staged.Name, column) switch
     {
         ("timestamptz", "timestamp with time zone") or ("timestamp", "timestamp without time zone") => true,
+        ("numeric", _) => column.StartsWith("numeric(", StringComparison.Ordinal),
         _ => false,
     });
 

@@ -42,6 +42,14 @@ public static class BinaryCopyFields
         return at + 4 + length;
     }
 
+    /// <summary>A bigint field at <paramref name="at"/>; returns where the next field starts.</summary>
+    public static int WriteBigint(Span<byte> span, int at, long value)
+    {
+        BinaryPrimitives.WriteInt32BigEndian(span[at..], 8);
+        BinaryPrimitives.WriteInt64BigEndian(span[(at + 4)..], value);
+        return at + 12;
+    }
+
     /// <summary>A timestamptz field as Npgsql encodes it: whole microseconds since PostgreSQL's epoch, truncated.</summary>
     public static int WriteTimestamp(Span<byte> span, int at, DateTimeOffset value)
     {

@@ -1,5 +1,5 @@
-using System.Buffers;
 using System.Buffers.Binary;
+using Sluice.Postgres;
 using static Sluice.Postgres.BinaryCopyFields;
 
 namespace Sluice.State;
@@ -16,26 +16,14 @@ namespace Sluice.State;
 /// jsonb as a version byte (1) and the JSON text — then a trailer; integers big-endian. Every text has passed through
 /// <see cref="StoredText"/>, so it encodes (no NUL, no lone surrogate).
 /// </remarks>
-internal sealed class RecordStateCopyRows : IDisposable
+internal static class RecordStateCopyRows
 {
     public const string Columns = "sync_id, record_key, fingerprint, watched_values, status, destination_id, origin, run_id, skip_reason";
 
     private const short Fields = 9;
 
-    private byte[]? _buffer;
-    private readonly int _length;
-
-    private RecordStateCopyRows(byte[] buffer, int length)
-    {
-        _buffer = buffer;
-        _length = length;
-    }
-
-    /// <summary>The whole COPY stream, header and trailer included; valid until <see cref="Dispose"/>.</summary>
-    public ReadOnlyMemory<byte> Stream => (_buffer ?? throw new ObjectDisposedException(nameof(RecordStateCopyRows))).AsMemory(0, _length);
-
     /// <summary>Encodes the entries of parallel lists, one entry per index, each of <paramref name="syncId"/> and stored by <paramref name="runId"/>.</summary>
-    public static RecordStateCopyRows Encode(long syncId, long runId, IReadOnlyList<string> keys, IReadOnlyList<byte[]?> fingerprints, IReadOnlyList<string?> watched,
+    public static BinaryCopyStream Encode(long syncId, long runId, IReadOnlyList<string> keys, IReadOnlyList<byte[]?> fingerprints, IReadOnlyList<string?> watched,
         IReadOnlyList<string?> statuses, IReadOnlyList<string?> destinationIds, IReadOnlyList<string?> origins, IReadOnlyList<string?> skipReasons)
     {
         var most = (long)Header.Length + 2;
@@ -45,51 +33,24 @@ internal sealed class RecordStateCopyRows : IDisposable
             most += 2 + (Fields * 4) + 8 + 8 + 1 + (fingerprints[i]?.Length ?? 0) + (long)Utf8.GetMaxByteCount(chars);
         }
 
-        var buffer = ArrayPool<byte>.Shared.Rent(checked((int)most));
-        try
+        return BinaryCopyStream.Encode(most, (syncId, runId, keys, fingerprints, watched, statuses, destinationIds, origins, skipReasons), static (span, at, e) =>
         {
-            var span = buffer.AsSpan();
-            Header.CopyTo(span);
-            var at = Header.Length;
-            for (var i = 0; i < keys.Count; i++)
+            for (var i = 0; i < e.keys.Count; i++)
             {
                 BinaryPrimitives.WriteInt16BigEndian(span[at..], Fields);
-                at = WriteBigint(span, at + 2, syncId);
-                at = WriteText(span, at, keys[i]);
-                at = WriteBytes(span, at, fingerprints[i]);
-                at = WriteJsonb(span, at, watched[i]);
-                at = WriteText(span, at, statuses[i]);
-                at = WriteText(span, at, destinationIds[i]);
-                at = WriteText(span, at, origins[i]);
-                at = WriteBigint(span, at, runId);
-                at = WriteText(span, at, skipReasons[i]);
+                at = WriteBigint(span, at + 2, e.syncId);
+                at = WriteText(span, at, e.keys[i]);
+                at = WriteBytes(span, at, e.fingerprints[i]);
+                at = WriteJsonb(span, at, e.watched[i]);
+                at = WriteText(span, at, e.statuses[i]);
+                at = WriteText(span, at, e.destinationIds[i]);
+                at = WriteText(span, at, e.origins[i]);
+                at = WriteBigint(span, at, e.runId);
+                at = WriteText(span, at, e.skipReasons[i]);
             }
 
-            // The trailer: a field count of -1.
-            BinaryPrimitives.WriteInt16BigEndian(span[at..], -1);
-            return new RecordStateCopyRows(buffer, at + 2);
-        }
-        catch
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-            throw;
-        }
-    }
-
-    /// <summary>Returns the buffer to the pool; the stream must no longer be in use.</summary>
-    public void Dispose()
-    {
-        if (Interlocked.Exchange(ref _buffer, null) is { } buffer)
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
-
-    private static int WriteBigint(Span<byte> span, int at, long value)
-    {
-        BinaryPrimitives.WriteInt32BigEndian(span[at..], 8);
-        BinaryPrimitives.WriteInt64BigEndian(span[(at + 4)..], value);
-        return at + 12;
+            return at;
+        });
     }
 
     private static int WriteBytes(Span<byte> span, int at, byte[]? bytes)

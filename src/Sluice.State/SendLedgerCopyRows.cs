@@ -1,5 +1,5 @@
-using System.Buffers;
 using System.Buffers.Binary;
+using Sluice.Postgres;
 using static Sluice.Postgres.BinaryCopyFields;
 
 namespace Sluice.State;
@@ -18,7 +18,7 @@ namespace Sluice.State;
 /// the element (text as UTF-8, uuid as its 16 bytes in RFC 4122 order); integers big-endian. The ids have passed through
 /// <see cref="StoredText"/> (<see cref="SendLedgerIds"/>), so they encode.
 /// </remarks>
-internal sealed class SendLedgerCopyRows : IDisposable
+internal static class SendLedgerCopyRows
 {
     public const string Columns = "sync_id, run_id, batch_seq, operations, record_keys, message_ids, record_uuids";
 
@@ -26,20 +26,8 @@ internal sealed class SendLedgerCopyRows : IDisposable
     private const int TextOid = 25;
     private const int UuidOid = 2950;
 
-    private byte[]? _buffer;
-    private readonly int _length;
-
-    private SendLedgerCopyRows(byte[] buffer, int length)
-    {
-        _buffer = buffer;
-        _length = length;
-    }
-
-    /// <summary>The whole COPY stream, header and trailer included; valid until <see cref="Dispose"/>.</summary>
-    public ReadOnlyMemory<byte> Stream => (_buffer ?? throw new ObjectDisposedException(nameof(SendLedgerCopyRows))).AsMemory(0, _length);
-
     /// <summary>One row per entry of <paramref name="rows"/>: its run, batch sequence, operations (one letter per record) and ids.</summary>
-    public static SendLedgerCopyRows Encode(long syncId, IReadOnlyList<(long RunId, long Sequence, string Operations, SendLedgerIds Ids)> rows)
+    public static BinaryCopyStream Encode(long syncId, IReadOnlyList<(long RunId, long Sequence, string Operations, SendLedgerIds Ids)> rows)
     {
         var most = (long)Header.Length + 2;
         foreach (var (_, _, operations, ids) in rows)
@@ -48,16 +36,12 @@ internal sealed class SendLedgerCopyRows : IDisposable
                 + (ids.Uuids is { } uuids ? 20 + (uuids.Length * (4L + 16)) : 0);
         }
 
-        var buffer = ArrayPool<byte>.Shared.Rent(checked((int)most));
-        try
+        return BinaryCopyStream.Encode(most, (syncId, rows), static (span, at, state) =>
         {
-            var span = buffer.AsSpan();
-            Header.CopyTo(span);
-            var at = Header.Length;
-            foreach (var (runId, sequence, operations, ids) in rows)
+            foreach (var (runId, sequence, operations, ids) in state.rows)
             {
                 BinaryPrimitives.WriteInt16BigEndian(span[at..], Fields);
-                at = WriteBigint(span, at + 2, syncId);
+                at = WriteBigint(span, at + 2, state.syncId);
                 at = WriteBigint(span, at, runId);
                 at = WriteBigint(span, at, sequence);
                 at = WriteText(span, at, operations);
@@ -66,24 +50,8 @@ internal sealed class SendLedgerCopyRows : IDisposable
                 at = WriteUuidArray(span, at, ids.Uuids);
             }
 
-            // The trailer: a field count of -1.
-            BinaryPrimitives.WriteInt16BigEndian(span[at..], -1);
-            return new SendLedgerCopyRows(buffer, at + 2);
-        }
-        catch
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-            throw;
-        }
-    }
-
-    /// <summary>Returns the buffer to the pool; the stream must no longer be in use.</summary>
-    public void Dispose()
-    {
-        if (Interlocked.Exchange(ref _buffer, null) is { } buffer)
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
+            return at;
+        });
     }
 
     private static long MostOf(string[]? texts)
@@ -100,13 +68,6 @@ internal sealed class SendLedgerCopyRows : IDisposable
         }
 
         return most;
-    }
-
-    private static int WriteBigint(Span<byte> span, int at, long value)
-    {
-        BinaryPrimitives.WriteInt32BigEndian(span[at..], 8);
-        BinaryPrimitives.WriteInt64BigEndian(span[(at + 4)..], value);
-        return at + 12;
     }
 
     /// <summary>The field's length, then the one-dimensional array's header; returns where its first element goes.</summary>

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
 using static Sluice.Postgres.BinaryCopyFields;
@@ -17,60 +16,28 @@ namespace Sluice.Postgres.Destinations;
 /// then a trailer. All integers are big-endian. The same bytes serve a COPY into the events table and into the
 /// staging table, whose columns have the same types.
 /// </remarks>
-internal sealed class EventsTableCopyRows : IDisposable
+internal static class EventsTableCopyRows
 {
     private const short Fields = 8;
 
-    private byte[]? _buffer;
-    private readonly int _length;
-
-    private EventsTableCopyRows(byte[] buffer, int length)
-    {
-        _buffer = buffer;
-        _length = length;
-    }
-
-    /// <summary>The whole COPY stream, header and trailer included; valid until <see cref="Dispose"/>.</summary>
-    public ReadOnlyMemory<byte> Stream => (_buffer ?? throw new ObjectDisposedException(nameof(EventsTableCopyRows))).AsMemory(0, _length);
-
     /// <summary>Encodes <paramref name="rows"/>; a text that is not valid UTF-16 (a lone surrogate) throws <see cref="EncoderFallbackException"/>.</summary>
-    public static EventsTableCopyRows Encode(IReadOnlyList<(int Index, EventsTableRow Row)> rows)
+    public static BinaryCopyStream Encode(IReadOnlyList<(int Index, EventsTableRow Row)> rows)
     {
-        var most = (long)Header.Length + 2;
+        var most = (long)HeaderLength + 2;
         foreach (var (_, row) in rows)
         {
             most += MostBytes(row);
         }
 
-        var buffer = ArrayPool<byte>.Shared.Rent(checked((int)most));
-        try
+        return BinaryCopyStream.Encode(most, rows, static (span, at, rows) =>
         {
-            var span = buffer.AsSpan();
-            Header.CopyTo(span);
-            var at = Header.Length;
             foreach (var (_, row) in rows)
             {
                 at = Write(span, at, row);
             }
 
-            // The trailer: a field count of -1.
-            BinaryPrimitives.WriteInt16BigEndian(span[at..], -1);
-            return new EventsTableCopyRows(buffer, at + 2);
-        }
-        catch
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-            throw;
-        }
-    }
-
-    /// <summary>Returns the buffer to the pool; the stream must no longer be in use.</summary>
-    public void Dispose()
-    {
-        if (Interlocked.Exchange(ref _buffer, null) is { } buffer)
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
+            return at;
+        });
     }
 
     private static long MostBytes(EventsTableRow row) =>

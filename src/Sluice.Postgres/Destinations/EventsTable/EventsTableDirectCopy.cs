@@ -48,7 +48,7 @@ internal sealed class EventsTableDirectCopy
     /// so; <c>false</c> when it did not try or an event was already there (nothing was written: write it the idempotent
     /// way). Throws what PostgreSQL refused otherwise, as the staging path would.
     /// </summary>
-    public async Task<bool> TryWriteAsync(NpgsqlConnection connection, string schema, string table, IReadOnlyList<(int Index, EventsTableRow Row)> rows, EventsTableCopyRows copy, CancellationToken ct)
+    public async Task<bool> TryWriteAsync(NpgsqlConnection connection, string schema, string table, IReadOnlyList<(int Index, EventsTableRow Row)> rows, BinaryCopyStream copy, CancellationToken ct)
     {
         if (HoldsAnIdTwice(rows) || !TakeTurn() || !await EligibleAsync(connection, schema, table, ct))
         {

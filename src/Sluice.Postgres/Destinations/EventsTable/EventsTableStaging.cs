@@ -102,7 +102,7 @@ internal sealed class EventsTableStaging(NpgsqlDataSource dataSource) : IAsyncDi
     /// one transaction: each event once, whatever the table or the batch already holds (its one unique key is
     /// <c>event_id</c>; no conflict target, so an INSERT-only role needs no SELECT). Throws what PostgreSQL refused.
     /// </summary>
-    public static async Task WriteAsync(NpgsqlConnection connection, string qualifiedTable, EventsTableCopyRows rows, CancellationToken ct)
+    public static async Task WriteAsync(NpgsqlConnection connection, string qualifiedTable, BinaryCopyStream rows, CancellationToken ct)
     {
         await using var transaction = await connection.BeginTransactionAsync(ct);
         await using (var copy = await connection.BeginRawBinaryCopyAsync(Copy, ct))

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Buffers.Binary;
 using NpgsqlTypes;
 using static Sluice.Postgres.BinaryCopyFields;
@@ -19,29 +18,17 @@ namespace Sluice.Postgres.Destinations.Records;
 /// since then (Npgsql's infinity for the CLR's min and max), numeric as int16 digit count, weight, sign and display
 /// scale, then base-10000 digits; a trailer. Integers big-endian.
 /// </remarks>
-internal sealed class RecordsCopyRows : IDisposable
+internal static class RecordsCopyRows
 {
     private const long PostgresEpochTicks = 630_822_816_000_000_000;
     private static readonly int PostgresEpochDay = new DateOnly(2000, 1, 1).DayNumber;
-
-    private byte[]? _buffer;
-    private readonly int _length;
-
-    private RecordsCopyRows(byte[] buffer, int length)
-    {
-        _buffer = buffer;
-        _length = length;
-    }
-
-    /// <summary>The whole COPY stream, header and trailer included; valid until <see cref="Dispose"/>.</summary>
-    public ReadOnlyMemory<byte> Stream => (_buffer ?? throw new ObjectDisposedException(nameof(RecordsCopyRows))).AsMemory(0, _length);
 
     /// <summary>Whether values staged as <paramref name="type"/> are written here.</summary>
     public static bool Writes(StagingType type) => type.DbType is NpgsqlDbType.Text or NpgsqlDbType.Bigint or NpgsqlDbType.Numeric or NpgsqlDbType.Double
         or NpgsqlDbType.Boolean or NpgsqlDbType.Timestamp or NpgsqlDbType.TimestampTz or NpgsqlDbType.Date or NpgsqlDbType.Uuid;
 
     /// <summary>Each row's values, in its layout's column order.</summary>
-    public static RecordsCopyRows Rows(List<(int Index, RecordsRow Row)> rows)
+    public static BinaryCopyStream Rows(List<(int Index, RecordsRow Row)> rows)
     {
         var most = (long)Header.Length + 2;
         foreach (var (_, row) in rows)
@@ -53,7 +40,7 @@ internal sealed class RecordsCopyRows : IDisposable
             }
         }
 
-        return Encode(most, (span, at) =>
+        return BinaryCopyStream.Encode(most, rows, static (span, at, rows) =>
         {
             foreach (var (_, row) in rows)
             {
@@ -70,7 +57,7 @@ internal sealed class RecordsCopyRows : IDisposable
     }
 
     /// <summary>One row per record and group: the record's key value and the group's name.</summary>
-    public static RecordsCopyRows Memberships(List<(int Index, RecordsRow Row)> rows, RecordsLayout layout)
+    public static BinaryCopyStream Memberships(List<(int Index, RecordsRow Row)> rows, RecordsLayout layout)
     {
         var most = (long)Header.Length + 2;
         foreach (var (_, row) in rows)
@@ -81,50 +68,20 @@ internal sealed class RecordsCopyRows : IDisposable
             }
         }
 
-        return Encode(most, (span, at) =>
+        return BinaryCopyStream.Encode(most, (rows, layout.KeyIndex), static (span, at, state) =>
         {
-            foreach (var (_, row) in rows)
+            foreach (var (_, row) in state.rows)
             {
                 foreach (var group in row.Groups)
                 {
                     BinaryPrimitives.WriteInt16BigEndian(span[at..], 2);
-                    at = Write(span, at + 2, row.Values[layout.KeyIndex]);
+                    at = Write(span, at + 2, row.Values[state.KeyIndex]);
                     at = WriteText(span, at, group);
                 }
             }
 
             return at;
         });
-    }
-
-    /// <summary>Returns the buffer to the pool; the stream must no longer be in use.</summary>
-    public void Dispose()
-    {
-        if (Interlocked.Exchange(ref _buffer, null) is { } buffer)
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
-
-    private delegate int Body(Span<byte> span, int at);
-
-    private static RecordsCopyRows Encode(long most, Body body)
-    {
-        var buffer = ArrayPool<byte>.Shared.Rent(checked((int)most));
-        try
-        {
-            var span = buffer.AsSpan();
-            Header.CopyTo(span);
-            var at = body(span, Header.Length);
-            // The trailer: a field count of -1.
-            BinaryPrimitives.WriteInt16BigEndian(span[at..], -1);
-            return new RecordsCopyRows(buffer, at + 2);
-        }
-        catch
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-            throw;
-        }
     }
 
     /// <summary>An upper bound of the field's bytes, length included.</summary>

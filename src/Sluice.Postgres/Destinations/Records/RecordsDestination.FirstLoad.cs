@@ -42,8 +42,8 @@ internal sealed partial class RecordsDestination
             return false;
         }
 
-        RecordsCopyRows copy;
-        RecordsCopyRows? memberships = null;
+        BinaryCopyStream copy;
+        BinaryCopyStream? memberships = null;
         try
         {
             copy = RecordsCopyRows.Rows(rows);
@@ -163,7 +163,7 @@ internal sealed partial class RecordsDestination
         return (bool)(await command.ExecuteScalarAsync(ct))!;
     }
 
-    private static async Task CopyAsync(NpgsqlConnection connection, string sql, RecordsCopyRows rows, CancellationToken ct)
+    private static async Task CopyAsync(NpgsqlConnection connection, string sql, BinaryCopyStream rows, CancellationToken ct)
     {
         await using var copy = await connection.BeginRawBinaryCopyAsync(sql, ct);
         // The server checks the rows as they come and reports what it refused when the COPY ends (at dispose).

@@ -33,8 +33,10 @@ public sealed class RecordLedgerDeliveryTests
         var store = await PostgresStateStore.OpenAsync(db);
         var destination = new IdAssigningDestination();
 
-        // The third commit never happens: the process "dies" once the destination has acknowledged that batch.
-        var dying = new DyingStore(store, dieAtCommit: 3);
+        // The commit that holds the third batch never happens: the process "dies" once the destination has acknowledged it.
+        // By batch, not by the count of commits: the engine groups acknowledged batches into one commit, so twelve batches
+        // may take fewer than three, and the run would end without dying.
+        var dying = new DyingStore(store, dieAtBatch: 2);
         await Assert.ThrowsAnyAsync<Exception>(() => new SyncRunner(dying, TimeProvider.System).RunAsync(Sync(db, destination), RunKind.Incremental, default));
         Assert.True(dying.Died, "the run ended before the commit that was to fail: the test proves nothing");
         var acknowledgedBeforeDeath = destination.Writes;
@@ -152,11 +154,10 @@ public sealed class RecordLedgerDeliveryTests
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 
-    /// <summary>The real state store, except that the run's <c>dieAtCommit</c>-th commit is never made: the process died first.</summary>
-    private sealed class DyingStore(ISyncStateStore store, int dieAtCommit) : ISyncStateStore
+    /// <summary>The real state store, except that the commit holding batch <c>dieAtBatch</c> (or a later one) is never made: the process died first.</summary>
+    private sealed class DyingStore(ISyncStateStore store, long dieAtBatch) : ISyncStateStore
     {
-        private readonly int _dieAtCommit = dieAtCommit;
-        private int _commits;
+        private readonly long _dieAtBatch = dieAtBatch;
 
         public bool Died { get; private set; }
 
@@ -179,7 +180,7 @@ public sealed class RecordLedgerDeliveryTests
 
             public Task CommitBatchesAsync(IReadOnlyList<BatchCommit> commits, CancellationToken ct)
             {
-                if (++owner._commits >= owner._dieAtCommit)
+                if (commits.Any(c => c.Sequence >= owner._dieAtBatch))
                 {
                     owner.Died = true;
                     throw new InvalidOperationException("the process died between the destination's acknowledgement and the commit");

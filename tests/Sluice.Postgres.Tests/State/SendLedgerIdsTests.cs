@@ -115,8 +115,10 @@ public sealed class SendLedgerIdsTests
             await queue.EnqueueAsync([.. ids.Select(Track)], default);
         }
 
-        // The third commit never happens: the process "dies" once the events table holds that batch.
-        var dying = new DyingStore(store, dieAtCommit: 3);
+        // The commit that holds the third batch never happens: the process "dies" once the events table holds it. By batch,
+        // not by the count of commits: the engine groups acknowledged batches into one commit, so the 8 batches may take
+        // only one or two, and a streaming run that never reached its "third commit" waited for more events for ever.
+        var dying = new DyingStore(store, dieAtBatch: 2);
         await using (var destination = Destination(db))
         {
             await using var source = Source(db);
@@ -191,11 +193,10 @@ public sealed class SendLedgerIdsTests
         Assert.Equal(expected, await measure());
     }
 
-    /// <summary>The real state store, except that the run's <c>dieAtCommit</c>-th commit is never made: the process died first.</summary>
-    private sealed class DyingStore(ISyncStateStore store, int dieAtCommit) : ISyncStateStore
+    /// <summary>The real state store, except that the commit holding batch <c>dieAtBatch</c> (or a later one) is never made: the process died first.</summary>
+    private sealed class DyingStore(ISyncStateStore store, long dieAtBatch) : ISyncStateStore
     {
-        private readonly int _dieAtCommit = dieAtCommit;
-        private int _commits;
+        private readonly long _dieAtBatch = dieAtBatch;
 
         public bool Died { get; private set; }
 
@@ -218,7 +219,7 @@ public sealed class SendLedgerIdsTests
 
             public Task CommitBatchesAsync(IReadOnlyList<BatchCommit> commits, CancellationToken ct)
             {
-                if (++owner._commits >= owner._dieAtCommit)
+                if (commits.Any(c => c.Sequence >= owner._dieAtBatch))
                 {
                     owner.Died = true;
                     throw new InvalidOperationException("the process died between the destination's acknowledgement and the commit");

@@ -112,7 +112,7 @@ public sealed class WriteBackDeliveryTests
         await ExecuteAsync(db, Setup);
         var store = await PostgresStateStore.OpenAsync(db);
         var destination = new IdAssigningDestination();
-        var dying = new DyingCommitStore(store, dieAtCommit: 3);
+        var dying = new DyingCommitStore(store, dieAtBatch: 2);
 
         await Assert.ThrowsAnyAsync<Exception>(() => new SyncRunner(dying, TimeProvider.System).RunAsync(Sync("users_ids", db, destination, WriteBackOn(db)), RunKind.Incremental, default));
         Assert.True(dying.Died, "the run ended before the commit that was to fail: the test proves nothing");

@@ -5,13 +5,14 @@ using Sluice.Core.State;
 namespace Sluice.Postgres.Tests.WriteBack;
 
 /// <summary>
-/// The real state store, except that the run's <c>dieAtCommit</c>-th commit is never made: the process "died" after the
-/// destination acknowledged that batch and before the commit. Everything else goes to the real lease.
+/// The real state store, except that the commit holding batch <c>dieAtBatch</c> (or a later one) is never made: the process
+/// "died" after the destination acknowledged that batch and before the commit. By batch, not by the count of commits: the
+/// engine groups acknowledged batches into one commit, so a run's batches may take fewer commits than there are batches.
+/// Everything else goes to the real lease.
 /// </summary>
-internal sealed class DyingCommitStore(ISyncStateStore store, int dieAtCommit) : ISyncStateStore
+internal sealed class DyingCommitStore(ISyncStateStore store, long dieAtBatch) : ISyncStateStore
 {
-    private readonly int _dieAtCommit = dieAtCommit;
-    private int _commits;
+    private readonly long _dieAtBatch = dieAtBatch;
 
     public bool Died { get; private set; }
 
@@ -40,7 +41,7 @@ internal sealed class DyingCommitStore(ISyncStateStore store, int dieAtCommit) :
 
         public Task CommitBatchesAsync(IReadOnlyList<BatchCommit> commits, CancellationToken ct)
         {
-            if (++owner._commits >= owner._dieAtCommit)
+            if (commits.Any(c => c.Sequence >= owner._dieAtBatch))
             {
                 owner.Died = true;
                 throw new InvalidOperationException("the process died between the destination's acknowledgement and the commit");

@@ -28,8 +28,9 @@ public sealed partial class IngestQueue
     /// <summary>
     /// A writer's connection, kept from one transaction to the next: a connection taken from the pool and returned for
     /// every commit cost the server a session reset (Npgsql resets a pooled session for its next user: <c>DISCARD ALL</c> or its
-    /// parts) and the writer a pool round trip per commit. Returned to the pool after a failure (the next transaction starts on a fresh session) and when it has been
-    /// idle for <see cref="IdleLifetime"/>, so that the pool's own pruning of idle connections still applies.
+    /// parts) and the writer a pool round trip per commit. Returned to the pool after a failure (the next transaction starts on a fresh session), and
+    /// replaced by a fresh one when the next request finds it idle past <see cref="IdleLifetime"/>. With no request at all it stays open until the
+    /// queue is disposed: at most one connection per writer, as the writers held while busy before.
     /// </summary>
     private sealed class WriterSession : IAsyncDisposable
     {

@@ -318,8 +318,7 @@ internal sealed class PostgresSyncLease(NpgsqlDataSource dataSource, StateSchema
         }
 
         using var stream = SendLedgerCopyRows.Encode(syncId, rows);
-        await using var copy = await connection.BeginRawBinaryCopyAsync($"COPY {schema.Name}.send_ledger ({SendLedgerCopyRows.Columns}) FROM STDIN (FORMAT BINARY)", ct);
-        await copy.WriteAsync(stream.Stream, ct);
+        await RawCopyIn.RunAsync(connection, $"COPY {schema.Name}.send_ledger ({SendLedgerCopyRows.Columns}) FROM STDIN (FORMAT BINARY)", stream, ct);
     }
 
     private static (long RunId, long Sequence, string Operations, SendLedgerIds Ids) LedgerRow(BatchCommit commit)
@@ -430,8 +429,7 @@ internal sealed class PostgresSyncLease(NpgsqlDataSource dataSource, StateSchema
         {
             using var rows = RecordStateCopyRows.Encode(syncId, runId, entries.Keys, entries.Fingerprints, entries.Watched, entries.Statuses, entries.DestinationIds,
                 entries.Origins, entries.SkipReasons);
-            await using var copy = await connection.BeginRawBinaryCopyAsync($"COPY {schema.Name}.record_state ({RecordStateCopyRows.Columns}) FROM STDIN (FORMAT BINARY)", ct);
-            await copy.WriteAsync(rows.Stream, ct);
+            await RawCopyIn.RunAsync(connection, $"COPY {schema.Name}.record_state ({RecordStateCopyRows.Columns}) FROM STDIN (FORMAT BINARY)", rows, ct);
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
         {

@@ -240,17 +240,16 @@ public sealed partial class IngestQueue : IIngestQueue, IAsyncDisposable
         try
         {
             await using var transaction = await connection.BeginTransactionAsync();
-            await using (var copy = await connection.BeginRawBinaryCopyAsync(_copy))
+            await RawCopyIn.RunAsync(connection, _copy, batch, static async (copy, batch, ct) =>
             {
-                // A write fails only with the connection, and the transaction with it; the server checks the rows when the COPY ends.
-                await copy.WriteAsync(IngestCopyRows.Header);
+                await copy.WriteAsync(IngestCopyRows.Header, ct);
                 foreach (var request in batch)
                 {
-                    await copy.WriteAsync(request.Rows.Rows);
+                    await copy.WriteAsync(request.Rows.Rows, ct);
                 }
 
-                await copy.WriteAsync(IngestCopyRows.Trailer);
-            }
+                await copy.WriteAsync(IngestCopyRows.Trailer, ct);
+            }, CancellationToken.None);
 
             await using (var beforeCommit = new NpgsqlBatch(connection, transaction))
             {

@@ -57,11 +57,7 @@ internal sealed class EventsTableDirectCopy
 
         try
         {
-            await using (var stream = await connection.BeginRawBinaryCopyAsync($"COPY {SqlNames.QuoteQualified(schema, table)} ({ColumnList}) FROM STDIN (FORMAT BINARY)", ct))
-            {
-                // The server checks the rows as they come and reports what it refused when the COPY ends (at dispose).
-                await stream.WriteAsync(copy.Stream, ct);
-            }
+            await RawCopyIn.RunAsync(connection, $"COPY {SqlNames.QuoteQualified(schema, table)} ({ColumnList}) FROM STDIN (FORMAT BINARY)", copy, ct);
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
         {

@@ -105,11 +105,7 @@ internal sealed class EventsTableStaging(NpgsqlDataSource dataSource) : IAsyncDi
     public static async Task WriteAsync(NpgsqlConnection connection, string qualifiedTable, BinaryCopyStream rows, CancellationToken ct)
     {
         await using var transaction = await connection.BeginTransactionAsync(ct);
-        await using (var copy = await connection.BeginRawBinaryCopyAsync(Copy, ct))
-        {
-            // The server checks the rows when the COPY ends (at dispose), and throws then what it refused.
-            await copy.WriteAsync(rows.Stream, ct);
-        }
+        await RawCopyIn.RunAsync(connection, Copy, rows, ct);
 
         // Its text depends on the table only: the data source's auto-prepare prepares it once per session.
         await using (var insert = new NpgsqlCommand($"INSERT INTO {qualifiedTable} ({ColumnList}) SELECT {ColumnList} FROM pg_temp.{Table} ON CONFLICT DO NOTHING", connection, transaction))

@@ -62,10 +62,10 @@ internal sealed partial class RecordsDestination
             try
             {
                 var columns = string.Join(", ", layout.Columns.Select(c => SqlNames.Quote(c.Column)));
-                await CopyAsync(connection, $"COPY {_options.QualifiedTable} ({columns}) FROM STDIN (FORMAT BINARY)", copy, ct);
+                await RawCopyIn.RunAsync(connection, $"COPY {_options.QualifiedTable} ({columns}) FROM STDIN (FORMAT BINARY)", copy, ct);
                 if (_options.Groups is { } groups && memberships is not null)
                 {
-                    await CopyAsync(connection, $"COPY {groups.QualifiedTable} ({SqlNames.Quote(groups.ForeignKey)}, {SqlNames.Quote(groups.NameColumn)}) FROM STDIN (FORMAT BINARY)", memberships, ct);
+                    await RawCopyIn.RunAsync(connection, $"COPY {groups.QualifiedTable} ({SqlNames.Quote(groups.ForeignKey)}, {SqlNames.Quote(groups.NameColumn)}) FROM STDIN (FORMAT BINARY)", memberships, ct);
                 }
             }
             catch (PostgresException e)
@@ -161,12 +161,5 @@ internal sealed partial class RecordsDestination
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)groups?.ForeignKey ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter { Value = _options.Key });
         return (bool)(await command.ExecuteScalarAsync(ct))!;
-    }
-
-    private static async Task CopyAsync(NpgsqlConnection connection, string sql, BinaryCopyStream rows, CancellationToken ct)
-    {
-        await using var copy = await connection.BeginRawBinaryCopyAsync(sql, ct);
-        // The server checks the rows as they come and reports what it refused when the COPY ends (at dispose).
-        await copy.WriteAsync(rows.Stream, ct);
     }
 }

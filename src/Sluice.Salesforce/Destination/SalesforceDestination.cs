@@ -84,6 +84,13 @@ public sealed partial class SalesforceDestination : IDestination, IDestinationDi
 
     public bool AcceptsDeletes => _options.Delete;
 
+    /// <summary>
+    /// Every path writes from what <see cref="Encode"/> made — the JSON payload, the Bulk cells, the key — and
+    /// <c>match:</c> reads the payload, so the engine lets go of each change's values once it is encoded: a first load's
+    /// batch of 100,000 rows waits for its Bulk job without every row's value array and boxes.
+    /// </summary>
+    public bool WritesPayloadsOnly => true;
+
     /// <summary>Salesforce gives every record an Id; the ledger keeps it so later runs and explain know it.</summary>
     public bool RemembersRecords => true;
 

@@ -110,43 +110,68 @@ public sealed partial class IngestQueue : IIngestQueue, IAsyncDisposable
     private async Task WriteLoopAsync()
     {
         var reader = _waiting.Reader;
-        var gathering = new Gathering(reader, _options);
+        var batch = new List<Pending>();
         var writer = new WriterSession();
+        Pending? carried = null;
         try
         {
             while (true)
             {
-                // One writer at a time gathers requests and copies them in. It starts its COPY with what is waiting, and
-                // while the previous transaction's COMMIT is in flight it goes on streaming the requests that arrive
-                // into that COPY, ending it once that commit ended (or its batch is full): the requests that arrive
-                // meanwhile join it, and the server copies them while the previous transaction waits for its WAL
-                // flush, not after. A commit costs the server about as much as copying a few hundred events (the COPY
-                // statement, the WAL flush), so under load commits grow as large as the load makes them; with no
-                // commit in flight (a light load) a request is copied and committed at once. The turn passes on before
-                // the COMMIT, so that the next batch gathers and copies while this one waits for its WAL flush. Never
-                // two COPYs interleave their rows in the queue's index.
+                // One writer at a time gathers requests and copies them in, and it starts its COPY only once the
+                // previous transaction has committed, or when its batch is full: the requests that arrive meanwhile join
+                // it. A commit costs the server about as much as copying a few hundred events (the COPY statement, the
+                // WAL flush), so under load commits grow as large as the load makes them; with no commit in flight (a
+                // light load) a request is copied at once. The turn passes on before the COMMIT, so that the next batch
+                // gathers, and a full one copies, while this one waits for its WAL flush. Never two COPYs interleave
+                // their rows in the queue's index.
                 using var turn = await CopyTurn.TakeAsync(_copying);
-                if (gathering.Carried is null && !await reader.WaitToReadAsync(CancellationToken.None))
+                if (carried is null && !await reader.WaitToReadAsync(CancellationToken.None))
                 {
                     break;
                 }
 
-                gathering.Committing = _committing is { IsCompleted: false } committing ? committing : null;
-                gathering.TakeWaiting();
-                var batch = gathering.Batch;
+                var (events, bytes) = (0, 0L);
+                while (true)
+                {
+                    // Everything waiting goes into this transaction, up to a batch; the first request always fits.
+                    while ((carried ?? (reader.TryRead(out var next) ? next : null)) is { } request)
+                    {
+                        carried = null;
+                        if (batch.Count > 0 && (events + request.Rows.Count > _options.MaxBatchEvents || bytes + request.Rows.Length > _options.MaxBatchBytes))
+                        {
+                            carried = request;
+                            break;
+                        }
+
+                        batch.Add(request);
+                        events += request.Rows.Count;
+                        bytes += request.Rows.Length;
+                    }
+
+                    if (carried is not null || _committing is not { IsCompleted: false } committing)
+                    {
+                        break;
+                    }
+
+                    // Until the commit in flight ends or another request arrives (a wait for requests left pending here
+                    // is completed by the channel with the next one). A closed channel brings none: only the commit.
+                    var arrives = reader.WaitToReadAsync(CancellationToken.None).AsTask();
+                    await (arrives.IsCompletedSuccessfully && !arrives.Result ? committing : Task.WhenAny(committing, arrives));
+                }
+
                 if (batch.Count == 0)
                 {
                     continue;
                 }
 
-                await CommitOrFailAsync(batch, writer, turn, gathering);
+                await CommitOrFailAsync(batch, events, writer, turn);
                 foreach (var request in batch)
                 {
                     // Every caller has its answer; a caller that stopped waiting never reads the rows either.
                     request.Rows.Dispose();
                 }
 
-                gathering.Clear();
+                batch.Clear();
             }
         }
         finally
@@ -159,13 +184,12 @@ public sealed partial class IngestQueue : IIngestQueue, IAsyncDisposable
     /// Commits the batch and completes its callers. When the database refuses it for a reason that is not transient,
     /// one request may be at fault: each is then committed alone, so that one bad request fails only its caller.
     /// </summary>
-    /// <param name="gathering">Where more requests come from while the previous commit is in flight; <c>null</c>: the batch as it is.</param>
-    private async Task CommitOrFailAsync(List<Pending> batch, WriterSession writer, CopyTurn turn, Gathering? gathering)
+    private async Task CommitOrFailAsync(List<Pending> batch, int events, WriterSession writer, CopyTurn turn)
     {
         SluiceException error;
         try
         {
-            await CommitAsync(batch, writer, turn, gathering);
+            await CommitAsync(batch, events, writer, turn);
             Answer(batch, null);
             return;
         }
@@ -180,9 +204,9 @@ public sealed partial class IngestQueue : IIngestQueue, IAsyncDisposable
             return;
         }
 
-        foreach (var request in batch.ToArray())
+        foreach (var request in batch)
         {
-            await CommitOrFailAsync([request], writer, turn, null);
+            await CommitOrFailAsync([request], request.Rows.Count, writer, turn);
         }
     }
 
@@ -210,33 +234,18 @@ public sealed partial class IngestQueue : IIngestQueue, IAsyncDisposable
     /// One transaction for the batch, on the writer's own connection. Not cancellable: callers wait on it, and a COPY
     /// abandoned halfway helps nobody (a broken connection fails it anyway, after the pool's timeouts).
     /// </summary>
-    private async Task CommitAsync(List<Pending> batch, WriterSession writer, CopyTurn turn, Gathering? gathering)
+    private async Task CommitAsync(List<Pending> batch, int events, WriterSession writer, CopyTurn turn)
     {
         var connection = await writer.OpenAsync(_dataSource, _time);
         try
         {
             await using var transaction = await connection.BeginTransactionAsync();
-            await RawCopyIn.RunAsync(connection, _copy, (Batch: batch, Gathering: gathering), static async (copy, state, ct) =>
+            await RawCopyIn.RunAsync(connection, _copy, batch, static async (copy, batch, ct) =>
             {
                 await copy.WriteAsync(IngestCopyRows.Header, ct);
-                var written = await WriteFromAsync(copy, state.Batch, 0, ct);
-                if (state.Gathering is { Committing: { } committing } gathering)
+                foreach (var request in batch)
                 {
-                    // While the commit in flight waits for its flush, the rows so far reach the server, to be copied
-                    // meanwhile, and so does each request that arrives; once that commit ended (or the batch is full),
-                    // whatever is waiting goes in too, and the COPY ends.
-                    while (true)
-                    {
-                        gathering.TakeWaiting();
-                        written = await WriteFromAsync(copy, state.Batch, written, ct);
-                        if (gathering.Carried is not null || committing.IsCompleted)
-                        {
-                            break;
-                        }
-
-                        await copy.FlushAsync(ct);
-                        await gathering.WaitAsync(committing);
-                    }
+                    await copy.WriteAsync(request.Rows.Rows, ct);
                 }
 
                 await copy.WriteAsync(IngestCopyRows.Trailer, ct);
@@ -280,18 +289,7 @@ public sealed partial class IngestQueue : IIngestQueue, IAsyncDisposable
         }
 
         Interlocked.Increment(ref _transactions);
-        Interlocked.Add(ref _committed, batch.Sum(request => request.Rows.Count));
-    }
-
-    /// <summary>Writes the rows of the batch's requests from <paramref name="from"/> on; returns how many are written.</summary>
-    private static async Task<int> WriteFromAsync(NpgsqlRawCopyStream copy, List<Pending> batch, int from, CancellationToken ct)
-    {
-        for (; from < batch.Count; from++)
-        {
-            await copy.WriteAsync(batch[from].Rows.Rows, ct);
-        }
-
-        return from;
+        Interlocked.Add(ref _committed, events);
     }
 
     /// <summary>Stops taking requests, commits the ones already waiting, then stops.</summary>
@@ -351,55 +349,4 @@ public sealed partial class IngestQueue : IIngestQueue, IAsyncDisposable
     }
 
     private sealed record Answers(Pending[] Requests, SluiceException? Error);
-
-    /// <summary>
-    /// The requests a writer takes into its next transaction, up to a batch (<see cref="IngestQueueOptions.MaxBatchEvents"/>,
-    /// <see cref="IngestQueueOptions.MaxBatchBytes"/>); the first always fits, and one that does not is carried to the next.
-    /// </summary>
-    private sealed class Gathering(ChannelReader<Pending> reader, IngestQueueOptions options)
-    {
-        private int _events;
-        private long _bytes;
-
-        public List<Pending> Batch { get; } = [];
-
-        /// <summary>The previous transaction's COMMIT, when it was in flight as this batch began: the batch takes the requests that arrive until it ended.</summary>
-        public Task? Committing { get; set; }
-
-        /// <summary>A request that did not fit the last batch: the first of the next.</summary>
-        public Pending? Carried { get; private set; }
-
-        /// <summary>Takes every request waiting, up to a batch.</summary>
-        public void TakeWaiting()
-        {
-            while ((Carried ?? (reader.TryRead(out var next) ? next : null)) is { } request)
-            {
-                Carried = null;
-                if (Batch.Count > 0 && (_events + request.Rows.Count > options.MaxBatchEvents || _bytes + request.Rows.Length > options.MaxBatchBytes))
-                {
-                    Carried = request;
-                    return;
-                }
-
-                Batch.Add(request);
-                _events += request.Rows.Count;
-                _bytes += request.Rows.Length;
-            }
-        }
-
-        /// <summary>Waits until another request arrives or <paramref name="committing"/> ends.</summary>
-        public async Task WaitAsync(Task committing)
-        {
-            // A wait for requests left pending here is completed by the channel with the next one. A closed channel
-            // brings none: only the commit.
-            var arrives = reader.WaitToReadAsync(CancellationToken.None).AsTask();
-            await (arrives.IsCompletedSuccessfully && !arrives.Result ? committing : Task.WhenAny(committing, arrives));
-        }
-
-        public void Clear()
-        {
-            Batch.Clear();
-            (_events, _bytes) = (0, 0);
-        }
-    }
 }

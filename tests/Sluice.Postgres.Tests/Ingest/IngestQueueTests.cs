@@ -156,55 +156,6 @@ public sealed class IngestQueueTests
     }
 
     [Fact]
-    public async Task While_a_commit_is_in_flight_the_requests_that_arrive_are_already_copied_into_the_next_transaction()
-    {
-        await using var db = await CreateAsync(nameof(While_a_commit_is_in_flight_the_requests_that_arrive_are_already_copied_into_the_next_transaction));
-        // A deferred trigger runs at COMMIT: it holds each commit until the test lets advisory lock 7 go, as a slow WAL flush would.
-        await using (var setup = db.DataSource.CreateCommand(
-            $$"""
-            CREATE FUNCTION hold_commit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_advisory_xact_lock_shared(7); RETURN NULL; END $$;
-            CREATE CONSTRAINT TRIGGER hold_commit AFTER INSERT ON {{Schema}}.ingest_queue DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION hold_commit();
-            """))
-        {
-            await setup.ExecuteNonQueryAsync();
-        }
-
-        await using var queue = db.Queue(new IngestQueueOptions { Writers = 2 });
-        await using var holder = await db.DataSource.OpenConnectionAsync();
-        await using (var hold = new NpgsqlCommand("SELECT pg_advisory_lock(7)", holder))
-        {
-            await hold.ExecuteNonQueryAsync();
-        }
-
-        var first = queue.EnqueueAsync([Event("web", 1)], default);
-        await Eventually.HoldsAsync(async () =>
-        {
-            await using var waiting = db.DataSource.CreateCommand("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted");
-            return (long)(await waiting.ExecuteScalarAsync())! == 1;
-        }, "the first transaction's COMMIT waits");
-
-        // The requests that arrive while that COMMIT waits reach the server in the next transaction's COPY before it ends:
-        // the server copies them meanwhile, instead of after the flush.
-        var enqueued = Enumerable.Range(2, 100).Select(n => queue.EnqueueAsync([Event("web", n)], default)).ToList();
-        await Eventually.HoldsAsync(async () =>
-        {
-            await using var copied = db.DataSource.CreateCommand("SELECT coalesce(sum(tuples_processed), 0)::bigint FROM pg_stat_progress_copy WHERE command = 'COPY FROM'");
-            return (long)(await copied.ExecuteScalarAsync())! == 100;
-        }, "the 100 requests that arrived during the first COMMIT are copied before it ends");
-        Assert.False(first.IsCompleted, "the first transaction committed: the test proves nothing");
-
-        await using (var release = new NpgsqlCommand("SELECT pg_advisory_unlock(7)", holder))
-        {
-            await release.ExecuteNonQueryAsync();
-        }
-
-        await first;
-        await Task.WhenAll(enqueued);
-        Assert.Equal(101, await db.CountAsync());
-        Assert.Equal(2, queue.Transactions);
-    }
-
-    [Fact]
     public async Task A_writer_whose_session_was_ended_between_commits_fails_one_commit_and_the_next_starts_on_a_fresh_one()
     {
         await using var db = await CreateAsync(nameof(A_writer_whose_session_was_ended_between_commits_fails_one_commit_and_the_next_starts_on_a_fresh_one));

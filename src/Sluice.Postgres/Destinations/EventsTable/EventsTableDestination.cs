@@ -22,18 +22,9 @@ namespace Sluice.Postgres.Destinations;
 /// batch for the engine to retry with backoff; ones about the table (auth, missing table, no privilege) refuse its
 /// records into the dead-letter queue with the fix, to be replayed once fixed (<c>sluice dlq replay</c>); one about
 /// a row's data is narrowed down by halving until the row stands alone, and only it is refused.
-///
-/// Where the table is in the state store's database (as the same role), each batch is written in the transaction that
-/// commits its checkpoint and send ledger (<see cref="ISharedTransactionWrites"/>): the rows and the checkpoint move
-/// together, and a batch costs PostgreSQL one commit where it cost two (about 500–600 µs of server CPU each). Inside
-/// that transaction a table's rows are written under a savepoint, so that a COPY refused for an event already there
-/// is undone alone before the batch is written the idempotent way.
 /// </remarks>
-internal sealed class EventsTableDestination : IDestination, ISharedTransactionWrites
+internal sealed class EventsTableDestination : IDestination
 {
-    /// <summary>Marks where a table's rows begin in a shared transaction, to undo a refused COPY without the batch's other writes.</summary>
-    private const string Savepoint = "sluice_events";
-
     /// <summary>Far above any real event (Segment's own limit is 32 KB), far below PostgreSQL's 1 GB per value.</summary>
     private const int MaxRecordBytes = 1024 * 1024;
 
@@ -55,8 +46,6 @@ internal sealed class EventsTableDestination : IDestination, ISharedTransactionW
     private readonly SemaphoreSlim _creating = new(1, 1);
     private readonly EventsTableStaging _staging;
     private readonly EventsTableDirectCopy _direct = new();
-    /// <summary>The role may not create temporary tables: a shared transaction's conflicting batches are written with the arrays.</summary>
-    private volatile bool _sharedStagingRefused;
     private EventsTableRowBuilder.Ordinals? _ordinals;
 
     /// <param name="syncName">For the fixes in dead letters' reasons (<c>sluice dlq replay SYNC</c>).</param>
@@ -175,16 +164,7 @@ internal sealed class EventsTableDestination : IDestination, ISharedTransactionW
         return new EncodedRecord(change, row.EventId.ToString(), row, EventsTableRow.JsonOf, row.MostJsonBytes);
     }
 
-    /// <summary>The table's database and role: when the state store is there too, batches are written in its commit transaction.</summary>
-    public string Database => DatabaseIdentity.Of(_dataSource.ConnectionString);
-
-    public Task<IReadOnlyList<WriteResult>> WriteAsync(IReadOnlyList<EncodedRecord> batch, CancellationToken ct) => WriteAsync(batch, null, ct);
-
-    /// <summary>Writes the batch in <paramref name="transaction"/>, the state store's, which commits it with the checkpoint.</summary>
-    public Task<IReadOnlyList<WriteResult>> WriteAsync(IReadOnlyList<EncodedRecord> batch, System.Data.Common.DbTransaction transaction, CancellationToken ct) =>
-        WriteAsync(batch, (NpgsqlTransaction)transaction, ct);
-
-    private async Task<IReadOnlyList<WriteResult>> WriteAsync(IReadOnlyList<EncodedRecord> batch, NpgsqlTransaction? shared, CancellationToken ct)
+    public async Task<IReadOnlyList<WriteResult>> WriteAsync(IReadOnlyList<EncodedRecord> batch, CancellationToken ct)
     {
         var results = new WriteResult[batch.Count];
         var tables = new Dictionary<string, List<(int Index, EventsTableRow Row)>>(StringComparer.Ordinal);
@@ -211,16 +191,6 @@ internal sealed class EventsTableDestination : IDestination, ISharedTransactionW
         if (tables.Count == 0)
         {
             return results;
-        }
-
-        if (shared is not null)
-        {
-            foreach (var (table, rows) in tables)
-            {
-                await InsertAsync(new Session(shared.Connection!, shared, Staged: true), table, rows, results, mayCreate: _options.CreateTable, ct);
-            }
-
-            return Acknowledged(batch, results);
         }
 
         NpgsqlConnection connection;
@@ -250,7 +220,7 @@ internal sealed class EventsTableDestination : IDestination, ISharedTransactionW
         {
             foreach (var (table, rows) in tables)
             {
-                await InsertAsync(new Session(connection, null, staged), table, rows, results, mayCreate: _options.CreateTable, ct);
+                await InsertAsync(connection, staged, table, rows, results, mayCreate: _options.CreateTable, ct);
             }
         }
         finally
@@ -258,12 +228,7 @@ internal sealed class EventsTableDestination : IDestination, ISharedTransactionW
             await _staging.ReturnAsync(connection, staged);
         }
 
-        return Acknowledged(batch, results);
-    }
-
-    /// <summary>The row's key is its event_id, which is the record's message id (encoded here or stored with a dead letter).</summary>
-    private static WriteResult[] Acknowledged(IReadOnlyList<EncodedRecord> batch, WriteResult[] results)
-    {
+        // The row's key is its event_id, which is the record's message id (encoded here or stored with a dead letter).
         for (var i = 0; i < results.Length; i++)
         {
             if (results[i].Status == WriteStatus.Ok)
@@ -282,36 +247,17 @@ internal sealed class EventsTableDestination : IDestination, ISharedTransactionW
     }
 
     /// <summary>Inserts <paramref name="rows"/> into <paramref name="table"/> and files each one's result.</summary>
-    private async Task InsertAsync(Session session, string table, List<(int Index, EventsTableRow Row)> rows, WriteResult[] results, bool mayCreate, CancellationToken ct)
+    private async Task InsertAsync(NpgsqlConnection connection, bool staged, string table, List<(int Index, EventsTableRow Row)> rows, WriteResult[] results, bool mayCreate, CancellationToken ct)
     {
-        var connection = session.Connection;
         try
         {
-            await session.SaveAsync(ct);
             using (var copy = EventsTableCopyRows.Encode(rows))
             {
                 if (await _direct.TryWriteAsync(connection, _options.Schema, table, rows, copy, ct))
                 {
                     // Every event was new to the table: landed by one COPY.
                 }
-                else if (session.Shared is not null)
-                {
-                    // A COPY that met an event already there aborted the transaction: undone, then the idempotent way.
-                    await session.UndoAsync(ct);
-                    var staged = !_sharedStagingRefused && await EventsTableStaging.TryWriteInTransactionAsync(connection, Qualified(table), copy, ct);
-                    if (!staged && !_sharedStagingRefused)
-                    {
-                        // TEMPORARY revoked: the refused CREATE aborted the transaction too. From now on, the arrays at once.
-                        _sharedStagingRefused = true;
-                        await session.UndoAsync(ct);
-                    }
-
-                    if (!staged)
-                    {
-                        await InsertArraysAsync(connection, table, rows, ct);
-                    }
-                }
-                else if (session.Staged)
+                else if (staged)
                 {
                     await EventsTableStaging.WriteAsync(connection, Qualified(table), copy, ct);
                 }
@@ -321,7 +267,6 @@ internal sealed class EventsTableDestination : IDestination, ISharedTransactionW
                 }
             }
 
-            await session.ReleaseAsync(ct);
             foreach (var (index, _) in rows)
             {
                 results[index] = WriteResult.Ok;
@@ -331,8 +276,6 @@ internal sealed class EventsTableDestination : IDestination, ISharedTransactionW
         }
         catch (Exception e) when (IsDriverError(e))
         {
-            // In a shared transaction the refusal aborted it: back to where this table's rows began, to go on from there.
-            await session.AbandonAsync(e, Description);
             var kind = EventsTableFailure.Classify(e);
             var pg = e as PostgresException;
             switch (kind)
@@ -340,7 +283,7 @@ internal sealed class EventsTableDestination : IDestination, ISharedTransactionW
                 case EventsTableFailureKind.Transient:
                     throw SluiceException.Transient($"{Description}: {pg?.MessageText ?? e.Message}{State(pg)}; will retry", e);
                 case EventsTableFailureKind.Table when pg!.SqlState == PostgresErrorCodes.UndefinedTable && mayCreate:
-                    await CreateAsync(session, table, ct);
+                    await CreateAsync(connection, table, ct);
                     break;
                 case EventsTableFailureKind.Table:
                     Refuse(rows, TableReason(pg!, table), results);
@@ -354,8 +297,8 @@ internal sealed class EventsTableDestination : IDestination, ISharedTransactionW
                     // One bad row fails the whole statement: halve until it stands alone. Rows already written by an
                     // earlier half are no-ops when written again (ON CONFLICT DO NOTHING).
                     var half = rows.Count / 2;
-                    await InsertAsync(session, table, rows[..half], results, mayCreate, ct);
-                    await InsertAsync(session, table, rows[half..], results, mayCreate, ct);
+                    await InsertAsync(connection, staged, table, rows[..half], results, mayCreate, ct);
+                    await InsertAsync(connection, staged, table, rows[half..], results, mayCreate, ct);
                     return;
                 default:
                     throw SluiceException.Fatal($"{Description}: {pg?.MessageText ?? e.Message}{State(pg)}", e);
@@ -363,7 +306,7 @@ internal sealed class EventsTableDestination : IDestination, ISharedTransactionW
         }
 
         // Created just now: once more, and a second missing table is no longer ours to create.
-        await InsertAsync(session, table, rows, results, mayCreate: false, ct);
+        await InsertAsync(connection, staged, table, rows, results, mayCreate: false, ct);
     }
 
     /// <summary>The write of a role that may not create the staging table: one array per column, unnested.</summary>
@@ -414,29 +357,21 @@ internal sealed class EventsTableDestination : IDestination, ISharedTransactionW
     }
 
     /// <summary><c>create_table: true</c>: creates a missing table, one creation at a time (two would race on the catalog).</summary>
-    /// <remarks>In a shared transaction the table commits with the batch, and a refused CREATE is undone alone.</remarks>
-    private async Task CreateAsync(Session session, string table, CancellationToken ct)
+    private async Task CreateAsync(NpgsqlConnection connection, string table, CancellationToken ct)
     {
         await _creating.WaitAsync(ct);
         try
         {
-            await session.SaveAsync(ct);
-            await using (var command = new NpgsqlCommand(EventsTableDdl.CreateTable(_options.Schema, table), session.Connection))
-            {
-                await command.ExecuteNonQueryAsync(ct);
-            }
-
-            await session.ReleaseAsync(ct);
+            await using var command = new NpgsqlCommand(EventsTableDdl.CreateTable(_options.Schema, table), connection);
+            await command.ExecuteNonQueryAsync(ct);
         }
         catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DuplicateTable)
         {
             // Another process created it between our INSERT and our CREATE: it is there, which is all we wanted.
-            await session.AbandonAsync(e, Description);
         }
         catch (PostgresException e) when (EventsTableFailure.Classify(e) == EventsTableFailureKind.Table)
         {
             // May not create (an INSERT-only role): the INSERT that follows refuses its rows with the fix.
-            await session.AbandonAsync(e, Description);
         }
         finally
         {
@@ -476,43 +411,6 @@ internal sealed class EventsTableDestination : IDestination, ISharedTransactionW
     private string Qualified(string table) => SqlNames.QuoteQualified(_options.Schema, table);
 
     private static string State(PostgresException? pg) => pg is null ? "" : $" (SQLSTATE {pg.SqlState})";
-
-    /// <summary>
-    /// Where a batch is written: a session of the destination's own (with or without its staging table), or the
-    /// transaction shared with the state store, in which each table's rows go under a savepoint.
-    /// </summary>
-    private readonly record struct Session(NpgsqlConnection Connection, NpgsqlTransaction? Shared, bool Staged)
-    {
-        public Task SaveAsync(CancellationToken ct) => Shared?.SaveAsync(Savepoint, ct) ?? Task.CompletedTask;
-
-        /// <summary>Undoes what was written since <see cref="SaveAsync"/>; the savepoint stays, for what is written instead.</summary>
-        public Task UndoAsync(CancellationToken ct) => Shared?.RollbackAsync(Savepoint, ct) ?? Task.CompletedTask;
-
-        public Task ReleaseAsync(CancellationToken ct) => Shared?.ReleaseAsync(Savepoint, ct) ?? Task.CompletedTask;
-
-        /// <summary>
-        /// After <paramref name="failure"/>: undoes and forgets the savepoint, so the transaction goes on as it was before
-        /// it. When even that fails the connection is gone, and with it the transaction: the failure stands as transient
-        /// (the engine's own undo then finds the transaction lost, and the batch is written again by the next run).
-        /// </summary>
-        public async Task AbandonAsync(Exception failure, string description)
-        {
-            if (Shared is null)
-            {
-                return;
-            }
-
-            try
-            {
-                await using var command = new NpgsqlCommand($"ROLLBACK TO SAVEPOINT {Savepoint}; RELEASE SAVEPOINT {Savepoint}", Connection);
-                await command.ExecuteNonQueryAsync(CancellationToken.None);
-            }
-            catch (Exception e) when (IsDriverError(e))
-            {
-                throw SluiceException.Transient($"{description}: {failure.Message}; the transaction it shares with the state store was lost with it", failure);
-            }
-        }
-    }
 
     private static bool IsDriverError(Exception e) => e is NpgsqlException or System.Net.Sockets.SocketException or TimeoutException or IOException;
 }

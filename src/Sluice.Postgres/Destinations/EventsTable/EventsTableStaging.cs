@@ -29,17 +29,6 @@ internal sealed class EventsTableStaging(NpgsqlDataSource dataSource) : IAsyncDi
 
     private static readonly string Copy = $"COPY pg_temp.{Table} ({ColumnList}) FROM STDIN (FORMAT BINARY)";
 
-    /// <summary>
-    /// The staging table of one write in a shared transaction: another name than the sessions' own, whose table a pooled
-    /// session may still hold; dropped at the write's end, and at the transaction's end whatever happens.
-    /// </summary>
-    private const string TransactionTable = "sluice_events_batch";
-
-    private static readonly string CreateInTransaction =
-        $"CREATE TEMPORARY TABLE {TransactionTable} ({string.Join(", ", EventsTableDdl.Columns.Select(c => $"{SqlNames.Quote(c.Name)} {BareType(c.Type)}"))}) ON COMMIT DROP";
-
-    private static readonly string CopyInTransaction = $"COPY pg_temp.{TransactionTable} ({ColumnList}) FROM STDIN (FORMAT BINARY)";
-
     private readonly ConcurrentBag<NpgsqlConnection> _idle = [];
     private volatile bool _unavailable;
     private volatile bool _disposed;
@@ -125,35 +114,6 @@ internal sealed class EventsTableStaging(NpgsqlDataSource dataSource) : IAsyncDi
         }
 
         await transaction.CommitAsync(ct);
-    }
-
-    /// <summary>
-    /// The same write inside a transaction the state store shares (<see cref="EventsTableDestination"/>'s shared writes), on
-    /// its session: a staging table of the transaction's own, created, filled, read and dropped here, so that a second
-    /// write of the same transaction finds nothing left behind and the session goes back to its pool as it came.
-    /// <c>false</c> when the role may not create temporary tables: that refusal aborted the transaction, which the caller
-    /// rolls back to its savepoint before writing the arrays. Throws what PostgreSQL refused otherwise.
-    /// </summary>
-    public static async Task<bool> TryWriteInTransactionAsync(NpgsqlConnection connection, string qualifiedTable, BinaryCopyStream rows, CancellationToken ct)
-    {
-        try
-        {
-            await using var create = new NpgsqlCommand(CreateInTransaction, connection);
-            await create.ExecuteNonQueryAsync(ct);
-        }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InsufficientPrivilege)
-        {
-            return false;
-        }
-
-        await RawCopyIn.RunAsync(connection, CopyInTransaction, rows, ct);
-        await using (var insert = new NpgsqlCommand(
-            $"INSERT INTO {qualifiedTable} ({ColumnList}) SELECT {ColumnList} FROM pg_temp.{TransactionTable} ON CONFLICT DO NOTHING; DROP TABLE pg_temp.{TransactionTable}", connection))
-        {
-            await insert.ExecuteNonQueryAsync(ct);
-        }
-
-        return true;
     }
 
     public async ValueTask DisposeAsync()

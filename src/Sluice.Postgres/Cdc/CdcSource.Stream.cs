@@ -40,10 +40,11 @@ internal sealed partial class CdcSource
         }
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var heartbeat = HeartbeatAsync(replication, confirmations, stop.Token);
+        IAsyncEnumerator<PgOutputReplicationMessage>? messages = null;
         try
         {
             var options = new PgOutputReplicationOptions(_options.Publication, PgOutputProtocolVersion.V1);
-            await using var messages = replication.StartReplication(start.Slot, options, ct).GetAsyncEnumerator(ct);
+            messages = replication.StartReplication(start.Slot, options, ct).GetAsyncEnumerator(ct);
             NpgsqlLogSequenceNumber commitLsn = default;
             var index = 0;
             CdcPosition? last = null;
@@ -101,10 +102,24 @@ internal sealed partial class CdcSource
         }
         finally
         {
-            _streaming = null;
-            _confirmations = null;
+            // No status update in flight or to come (the heartbeat's included) before the replication ends.
+            await _confirming.WaitAsync(CancellationToken.None);
+            try
+            {
+                _streaming = null;
+                _confirmations = null;
+            }
+            finally
+            {
+                _confirming.Release();
+            }
+
             await stop.CancelAsync();
             await heartbeat;
+            if (messages is not null)
+            {
+                await messages.DisposeAsync();
+            }
         }
     }
 
@@ -136,7 +151,7 @@ internal sealed partial class CdcSource
         {
             while (await timer.WaitForNextTickAsync(ct))
             {
-                await ConfirmAsync(replication, confirmations.Idle(() => replication.LastReceivedLsn), ct);
+                await ConfirmAsync(replication, () => confirmations.Idle(() => replication.LastReceivedLsn), ct);
                 if (emit)
                 {
                     emit = await EmitHeartbeatAsync(ct);
@@ -171,23 +186,32 @@ internal sealed partial class CdcSource
         }
     }
 
-    private static async Task ConfirmAsync(LogicalReplicationConnection replication, NpgsqlLogSequenceNumber? lsn, CancellationToken ct)
+    /// <summary>
+    /// Sends the position <paramref name="lsn"/> gives, if any, while <paramref name="replication"/> still streams for
+    /// this source (under <see cref="_confirming"/>: the stream does not end during the update).
+    /// </summary>
+    private async Task ConfirmAsync(LogicalReplicationConnection replication, Func<NpgsqlLogSequenceNumber?> lsn, CancellationToken ct)
     {
-        if (lsn is not { } confirmed)
-        {
-            return;
-        }
-
-        // Thread-safe in Npgsql (interlocked fields, and a semaphore around sending), as its own feedback timer needs.
-        replication.SetReplicationStatus(confirmed);
+        await _confirming.WaitAsync(ct);
         try
         {
+            if (!ReferenceEquals(_streaming, replication) || lsn() is not { } confirmed)
+            {
+                return;
+            }
+
+            // Thread-safe in Npgsql (interlocked fields, and a semaphore around sending), as its own feedback timer needs.
+            replication.SetReplicationStatus(confirmed);
             await replication.SendStatusUpdate(ct);
         }
         catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException or NpgsqlException)
         {
-            // Not streaming (yet, or any more): the position goes with the next status update, or the slot streams
-            // those transactions again after a restart and the stored checkpoint skips them.
+            // Not streaming yet: the position goes with the next status update, or the slot streams those transactions
+            // again after a restart and the stored checkpoint skips them.
+        }
+        finally
+        {
+            _confirming.Release();
         }
     }
 }

@@ -34,6 +34,11 @@ internal sealed partial class CdcSource : ISource
     private volatile LogicalReplicationConnection? _streaming;
     private volatile CdcConfirmations? _confirmations;
 
+    // Held while a status update is sent, and by the reading loop while it stops streaming: Npgsql's status update is
+    // not safe against the replication ending under it (it throws NullReferenceException once the stream's feedback
+    // timer is gone), so the stream ends only after any update in flight, and no update starts after it ended.
+    private readonly SemaphoreSlim _confirming = new(1, 1);
+
     // The last checkpoint the engine committed, also during the copy: the copy's last row may be committed before
     // streaming (and its confirmations) begins.
     private volatile CdcPosition? _committed;
@@ -150,8 +155,8 @@ internal sealed partial class CdcSource : ISource
             return;
         }
 
-        await ConfirmAsync(replication, confirmations.Committed(position), ct);
-        await ConfirmAsync(replication, confirmations.Idle(() => replication.LastReceivedLsn), ct);
+        await ConfirmAsync(replication, () => confirmations.Committed(position), ct);
+        await ConfirmAsync(replication, () => confirmations.Idle(() => replication.LastReceivedLsn), ct);
     }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;

@@ -84,8 +84,9 @@ internal static class SalesforceSourceBenchmark
 
         var config = Path.Combine(work, "sluice.yaml");
         await File.WriteAllTextAsync(config, Config(session.Cluster.Port, url, options), ct);
-        // Untimed: the first command on a fresh database creates Sluice's state schema (once per installation).
-        await TimeChildAsync("sluice status (untimed: creates the state schema)", sluice, ["status", "-c", config], work, stem + ".status.log", ct);
+        // Untimed: Sluice's state schema is created once per installation, by the first command that opens the state store.
+        // `sluice status` does not (it reads the state without migrating), so the timed load used to create it: 0.3-1 s.
+        await TimeChildAsync("sluice dlq list (untimed: creates the state schema)", sluice, ["dlq", "list", LoadSync, "-c", config], work, stem + ".status.log", ct);
 
         // (a) Sluice's initial load.
         var a = await TimeChildAsync($"sluice sync {LoadSync}", sluice, ["sync", LoadSync, "-c", config], work, stem + ".sluice.log", ct);

@@ -21,6 +21,9 @@ internal sealed class SegmentEventEncoder
     private static readonly byte[] MessageIdProperty = Encoding.UTF8.GetBytes(",\"messageId\":\"");
     private static readonly string LibraryVersion = typeof(SegmentEventEncoder).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 
+    // context.library's value, the same for every event: written once by a writer, then copied into each event.
+    private static readonly byte[] LibraryJson = Library();
+
     private readonly ArrayBufferWriter<byte> _buffer = new(1024);
     private readonly PayloadSlab _payloads = new();
     private readonly ArrayBufferWriter<byte> _hashInput = new(1024);
@@ -262,10 +265,22 @@ internal sealed class SegmentEventEncoder
 
     private void WriteLibrary()
     {
-        _writer.WriteStartObject("library"u8);
-        _writer.WriteString("name"u8, "sluice"u8);
-        _writer.WriteString("version"u8, LibraryVersion);
-        _writer.WriteEndObject();
+        _writer.WritePropertyName("library"u8);
+        _writer.WriteRawValue(LibraryJson, skipInputValidation: true);
+    }
+
+    private static byte[] Library()
+    {
+        var buffer = new ArrayBufferWriter<byte>(64);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("name"u8, "sluice"u8);
+            writer.WriteString("version"u8, LibraryVersion);
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
     }
 
     /// <summary>

@@ -62,6 +62,15 @@ public interface ISource : IAsyncDisposable
     bool MayPoll => false;
 
     /// <summary>
+    /// Whether a read from no position (a first or full run) may begin as soon as the run holds its lease, while the
+    /// engine still prepares the run (records it, offers its waiting records), rather than when its read stage starts:
+    /// said by a source whose first row comes only once its system has computed the whole result (a model's aggregates
+    /// over every secondary row), so that the computing and the preparing overlap. The read is the same one, only
+    /// sooner; nothing is sent earlier. Off by default.
+    /// </summary>
+    bool ReadsEarly => false;
+
+    /// <summary>
     /// Known once <see cref="DiscoverAsync"/> has run: something about how this source reads that the user should be
     /// told at the start of every run (a CDC source that polls instead, because logical replication is unavailable).
     /// </summary>

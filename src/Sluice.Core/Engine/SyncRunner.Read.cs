@@ -22,10 +22,10 @@ public sealed partial class SyncRunner
             try
             {
                 SyncModes.Check(sync);
-                var read = request with { RecordStates = lease.RecordStates };
+                var read = HeadStart?.Request ?? request with { RecordStates = lease.RecordStates };
                 // A diffed stream compares its records a chunk at a time with the ledger as committed (StreamDiff).
                 var lookup = sync.Source.Streams && sync.Source.Diff is not null ? lease.RecordLookup : null;
-                var stream = Diffing.ChangeDiffer.ReadAsync(sync.Source, read, ct, lookup);
+                var stream = Diffing.ChangeDiffer.ReadAsync(sync.Source, read, ct, lookup, HeadStart?.Take(ct));
                 if (sync.Source.Diff is null && KnowsDestinationIds)
                 {
                     stream = Diffing.ChangeFingerprints.AddAsync(stream, request.Columns, ct);

@@ -40,6 +40,8 @@ public sealed partial class SyncRunner(ISyncStateStore store, TimeProvider time,
         {
             Watched = shape.WatchedColumns.Select(c => c.Column).Distinct(StringComparer.Ordinal).ToList(),
         };
+        // A first or full read whose first row takes its source long to compute begins now, while the run is prepared.
+        await using var headStart = ReadHeadStart.TryBegin(sync, request with { RecordStates = lease.RecordStates }, ct);
         var runId = await lease.StartRunAsync(kind, ct);
         var started = _time.GetUtcNow();
         Run? run = null;
@@ -47,7 +49,7 @@ public sealed partial class SyncRunner(ISyncStateStore store, TimeProvider time,
         {
             var estimate = await sync.Source.EstimateAsync(request, ct);
             _observer.OnStarted(sync.Name, runId, estimate);
-            run = new Run(this, sync, lease, mapping, request, runId, estimate, kind) { Columns = columns };
+            run = new Run(this, sync, lease, mapping, request, runId, estimate, kind) { Columns = columns, HeadStart = headStart };
             var result = await run.ExecuteAsync(ct);
             await lease.FinishRunAsync(runId, new RunOutcome(RunStatus.Succeeded), Audit(sync, mapping, run, started), CancellationToken.None);
             return result;
@@ -80,6 +82,9 @@ public sealed partial class SyncRunner(ISyncStateStore store, TimeProvider time,
 
         /// <summary>The mapping's columns and what the source reads of them (less what processors add).</summary>
         public required Processing.ProcessorColumns Columns { get; init; }
+
+        /// <summary>The source's read, when it began before the run was prepared; the read stage takes it over.</summary>
+        public ReadHeadStart? HeadStart { get; init; }
 
         public async Task<RunResult> ExecuteAsync(CancellationToken ct)
         {

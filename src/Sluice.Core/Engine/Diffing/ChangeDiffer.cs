@@ -28,14 +28,19 @@ public static class ChangeDiffer
     /// The sync's ledger by key, for a diffed source that <see cref="ISource.Streams"/> (<see cref="StreamDiff"/>): its
     /// records are compared a chunk at a time, as they come, for as long as it streams.
     /// </param>
-    public static IAsyncEnumerable<Change> ReadAsync(ISource source, ReadRequest request, CancellationToken ct, IRecordStateLookup? lookup = null)
+    /// <param name="begun">
+    /// The source's read of <paramref name="request"/>, already begun by the engine (<see cref="ISource.ReadsEarly"/>): read
+    /// instead of a new one. Only for a source that reads and ends, without a change signal.
+    /// </param>
+    public static IAsyncEnumerable<Change> ReadAsync(ISource source, ReadRequest request, CancellationToken ct, IRecordStateLookup? lookup = null, IAsyncEnumerable<Change>? begun = null)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(request);
-        return source.Diff is { } diff ? DiffAsync(source, diff, request, lookup, ct) : source.ReadAsync(request, ct);
+        return source.Diff is { } diff ? DiffAsync(source, diff, request, lookup, begun, ct) : begun ?? source.ReadAsync(request, ct);
     }
 
-    private static async IAsyncEnumerable<Change> DiffAsync(ISource source, SourceDiff diff, ReadRequest request, IRecordStateLookup? lookup, [EnumeratorCancellation] CancellationToken ct)
+    private static async IAsyncEnumerable<Change> DiffAsync(ISource source, SourceDiff diff, ReadRequest request, IRecordStateLookup? lookup, IAsyncEnumerable<Change>? begun,
+        [EnumeratorCancellation] CancellationToken ct)
     {
         // The key columns, to give a deleted record its key back; a source resolves its schema once and keeps it.
         var schema = await source.DiscoverAsync(ct);
@@ -71,7 +76,7 @@ public static class ChangeDiffer
         }
 
         var progress = new HeldProgress();
-        var read = progress.HoldAsync(source.ReadAsync(request, ct), ct);
+        var read = progress.HoldAsync(begun ?? source.ReadAsync(request, ct), ct);
         // A partial read (only the records that may have changed) is looked up a chunk at a time and finds no deletes.
         var changes = diff.IsPartial?.Invoke(request) == true
             ? UnsortedDiff.ReadAsync(read, records, request.RecordStates, findDeletes: false, ct)

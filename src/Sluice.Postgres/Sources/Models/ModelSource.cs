@@ -59,6 +59,12 @@ internal sealed class ModelSource : ISource
 
     public SourceDiff Diff { get; }
 
+    /// <summary>
+    /// A whole read's first row comes only once PostgreSQL has aggregated every secondary row and sorted the records
+    /// (0.7 s of 100,000 customers' 1,000,000 orders on an idle machine): begun early, that overlaps the run's set-up.
+    /// </summary>
+    public bool ReadsEarly => true;
+
     /// <summary>The keys each batch statement of the last partial read was given, for tests: which records were recomputed.</summary>
     internal List<string> RecomputedKeys { get; } = [];
 

@@ -222,7 +222,7 @@ internal sealed partial class SalesforceSource
                     }
 
                     // The job holds what was committed before it was created; what was changed while the load's results
-                    // were read is stamped after that (a record committed later with an older stamp is the next poll's,
+                    // were read is stamped from then on (a record committed later with an older stamp is the next poll's,
                     // whose lookback reaches it), so the REST pages read only from then on.
                     readFloor = early.FromMs;
                 }
@@ -338,8 +338,10 @@ internal sealed partial class SalesforceSource
 
             var where = " WHERE " + conditions;
             var (job, created) = await new BulkQueryJob(Client).CreateJobAsync(PollJobSoql(where), queryAll: true, ct);
-            // A second before the org's creation time (Salesforce may give it in whole seconds): an earlier bound reads more, never less.
-            return new PollAhead(job, where, created is { } at ? at.ToUnixTimeMilliseconds() - 1_000 : floorMs);
+            // From the org's creation time on (the REST condition is "after", so a millisecond before): Salesforce may give it
+            // in whole seconds, cut down, which reads a little more, never less. Not earlier: records the load itself stamped
+            // just before would fill the REST pages again.
+            return new PollAhead(job, where, created is { } at ? at.ToUnixTimeMilliseconds() - 1 : floorMs);
         }
 
         /// <summary>Stops the poll begun ahead when the read ends before it (stopped, or failed); its job is left to the org.</summary>

@@ -7,11 +7,13 @@ public sealed class EncodedRecord
 {
     private ReadOnlyMemory<byte> _payload;
     private Func<object, ReadOnlyMemory<byte>>? _build;
+    private string? _messageId;
+    private readonly Func<EncodedRecord, string>? _buildMessageId;
 
     public EncodedRecord(Change change, string messageId, ReadOnlyMemory<byte> payload)
     {
         Change = change;
-        MessageId = messageId;
+        _messageId = messageId;
         _payload = payload;
         Size = payload.Length;
     }
@@ -27,16 +29,38 @@ public sealed class EncodedRecord
         ArgumentNullException.ThrowIfNull(prepared);
         ArgumentNullException.ThrowIfNull(payload);
         Change = change;
-        MessageId = messageId;
+        _messageId = messageId;
         Prepared = prepared;
         _build = payload;
         Size = size;
     }
 
+    /// <summary>
+    /// A record whose payload and message id are both made from <paramref name="prepared"/> only when first asked for: a
+    /// destination that writes from <see cref="Prepared"/> and hashes its message id over the payload can then leave both
+    /// to a moment when the process is otherwise idle (Salesforce: while its Bulk job is processed) rather than spend them
+    /// while the batch is read and uploaded, and keep no payload at all unless something needs one (a dead letter).
+    /// <paramref name="size"/> is never less than the payload's length.
+    /// </summary>
+    public EncodedRecord(Change change, object prepared, Func<object, ReadOnlyMemory<byte>> payload, Func<EncodedRecord, string> messageId, int size)
+    {
+        ArgumentNullException.ThrowIfNull(prepared);
+        ArgumentNullException.ThrowIfNull(payload);
+        ArgumentNullException.ThrowIfNull(messageId);
+        Change = change;
+        Prepared = prepared;
+        _build = payload;
+        _buildMessageId = messageId;
+        Size = size;
+    }
+
     public Change Change { get; }
 
-    /// <summary>Deterministic: the same record version always gets the same id, so a replay is deduplicated downstream.</summary>
-    public string MessageId { get; }
+    /// <summary>
+    /// Deterministic: the same record version always gets the same id, so a replay is deduplicated downstream. Made on
+    /// first use when the destination defers it (two threads may both make it: harmless, it is the same).
+    /// </summary>
+    public string MessageId => _messageId ??= _buildMessageId!(this);
 
     /// <summary>The payload, built on first use when the destination defers it (two threads may both build it: harmless, it is the same).</summary>
     public ReadOnlyMemory<byte> Payload

@@ -38,9 +38,10 @@ public interface IDestination : IAsyncDisposable
     bool RemembersRecords => false;
 
     /// <summary>
-    /// Whether <see cref="WriteAsync"/> reads nothing of a record but its payload and message id (never
-    /// <see cref="EncodedRecord.Change"/>'s values): the engine may then release a change's values as soon as it is encoded.
-    /// <c>false</c> by default.
+    /// Whether the destination never reads <see cref="EncodedRecord.Change"/>'s values once a record is encoded — not in
+    /// <see cref="WriteAsync"/>, nor in its own lookup (<see cref="IRecordMatching"/>) or an early batch
+    /// (<see cref="IEarlyBatchWrites"/>): it writes from the payload, the prepared form, the message id and the key. The
+    /// engine may then release a change's values as soon as it is encoded. <c>false</c> by default.
     /// </summary>
     bool WritesPayloadsOnly => false;
 

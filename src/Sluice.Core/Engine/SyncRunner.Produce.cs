@@ -177,14 +177,16 @@ public sealed partial class SyncRunner
 
         /// <summary>
         /// Whether a change's values are released as soon as it is encoded (<see cref="Change.ReleaseValues"/>): the
-        /// destination writes from payloads alone, and nothing between encoding and the commit reads the record again — no
-        /// processor (it reads and may re-encode the record), no lookup of destination ids or write-back, no early batch or
-        /// shared transaction (the destination writes from the change). A batch then waits for its acknowledgement holding
+        /// destination never reads them again (<see cref="IDestination.WritesPayloadsOnly"/>: not when it writes, looks
+        /// records up or uploads an early batch), and nothing else between encoding and the commit does — no processor (it
+        /// reads and may re-encode the record), no shared transaction (the destination writes from the change). The ledger
+        /// lookup and a write-back read keys, fingerprints and ids only. A batch then waits for its acknowledgement holding
         /// payloads, keys and message ids only: for a table sync to Segment that is about a third less memory per row that
-        /// survives the collections while the batch is in flight (issue 16).
+        /// survives the collections while the batch is in flight (issue 16); for a Salesforce first load, whose batch of
+        /// 100,000 waits for its Bulk job, each row's value array and boxes (issue 11).
         /// </summary>
         private bool ReleasesValues =>
-            sync.Destination.WritesPayloadsOnly && sync.Processors.Count == 0 && !KnowsDestinationIds && _early is null && _sharedWrites is null;
+            sync.Destination.WritesPayloadsOnly && sync.Processors.Count == 0 && _sharedWrites is null;
 
         private EncodedRecord? Encode(Change change, List<DeadLetter> refused)
         {

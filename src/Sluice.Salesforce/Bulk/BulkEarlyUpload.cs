@@ -103,7 +103,7 @@ internal sealed class BulkEarlyUpload : IEarlyBatch
     /// When the upload holds exactly <paramref name="records"/> (the same records, in the same order) and went through:
     /// closes the job, waits for it and answers each record; null otherwise (the job aborted), and the caller sends them as usual.
     /// </summary>
-    public async Task<WriteResult[]?> TryFinishAsync(IReadOnlyList<EncodedRecord> records, Func<string, WriteResult> settleError, CancellationToken ct)
+    public async Task<WriteResult[]?> TryFinishAsync(IReadOnlyList<EncodedRecord> records, Func<string, WriteResult> settleError, Action? whileProcessing, CancellationToken ct)
     {
         if (!Matches(records) || Interlocked.Exchange(ref _settled, 1) != 0)
         {
@@ -121,7 +121,7 @@ internal sealed class BulkEarlyUpload : IEarlyBatch
             return null;
         }
 
-        return await _job!.FinishAsync(_rows, settleError, ct);
+        return await _job!.FinishAsync(_rows, settleError, whileProcessing, ct);
     }
 
     /// <summary>Whether this upload was made for <paramref name="records"/>: cut, whole, and the very same records.</summary>

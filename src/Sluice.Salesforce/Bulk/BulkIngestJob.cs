@@ -64,7 +64,7 @@ internal sealed class BulkIngestJob
     }
 
     /// <summary>Uploads <paramref name="rows"/> into the job and waits for it; one result per row, in order.</summary>
-    public async Task<WriteResult[]> RunAsync(BulkRows rows, Func<string, WriteResult> settleError, CancellationToken ct)
+    public async Task<WriteResult[]> RunAsync(BulkRows rows, Func<string, WriteResult> settleError, Action? whileProcessing, CancellationToken ct)
     {
         try
         {
@@ -76,7 +76,7 @@ internal sealed class BulkIngestJob
             throw;
         }
 
-        return await FinishAsync(rows, settleError, ct);
+        return await FinishAsync(rows, settleError, whileProcessing, ct);
     }
 
     /// <summary>
@@ -91,9 +91,10 @@ internal sealed class BulkIngestJob
 
     /// <summary>
     /// Closes the uploaded job (<c>UploadComplete</c>: Salesforce starts processing it only now), waits for it and gives
-    /// each of <paramref name="rows"/> — the rows the upload held, in order — its answer.
+    /// each of <paramref name="rows"/> — the rows the upload held, in order — its answer. <paramref name="whileProcessing"/>
+    /// runs while Salesforce processes the job, when the process has nothing else to do.
     /// </summary>
-    public async Task<WriteResult[]> FinishAsync(BulkRows rows, Func<string, WriteResult> settleError, CancellationToken ct)
+    public async Task<WriteResult[]> FinishAsync(BulkRows rows, Func<string, WriteResult> settleError, Action? whileProcessing, CancellationToken ct)
     {
         var client = _client;
         var jobId = await _created;
@@ -109,7 +110,9 @@ internal sealed class BulkIngestJob
 
         // The rows are indexed by their cells while Salesforce processes the job, not after: the results are matched at once.
         var indexing = Task.Run(() => new BulkRowIndex(rows), ct);
+        var preparing = whileProcessing is null ? Task.CompletedTask : Task.Run(whileProcessing, ct);
         var (state, error, processed, failed) = await WaitAsync(jobId, rows.Count, ct);
+        await preparing;
         var results = new WriteResult?[rows.Count];
         var pending = await indexing;
         if (state == "JobComplete" || state == "Failed")

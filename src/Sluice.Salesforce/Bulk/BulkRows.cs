@@ -14,7 +14,9 @@ internal sealed class BulkRows
     // The CSV goes onto the request stream in pieces of about this many bytes.
     private const int PieceBytes = 64 * 1024;
 
-    private readonly List<string?[]> _rows = [];
+    // A row is the record's own cells when they name exactly the columns, in order (every record of one mapping: no copy
+    // per row that would live as long as the batch), else its texts laid out by column (null where it sets none).
+    private readonly List<object> _rows = [];
 
     public IReadOnlyList<string> Columns => _names;
 
@@ -123,15 +125,13 @@ internal sealed class BulkRows
         return true;
     }
 
-    /// <summary><see cref="TryAdd"/> for a record that <see cref="HasTheColumns"/>: the same row and size, no column looked up.</summary>
+    /// <summary><see cref="TryAdd"/> for a record that <see cref="HasTheColumns"/>: the same size, its cells kept as the row, no column looked up.</summary>
     private bool TryAddInOrder(BulkRecord record, long maxBytes)
     {
         var cells = record.Cells;
-        var row = new string?[cells.Length];
         var bytes = 0L;
         for (var c = 0; c < cells.Length; c++)
         {
-            row[c] = cells[c].Text;
             bytes += CsvBytes(cells[c].Text);
         }
 
@@ -141,16 +141,24 @@ internal sealed class BulkRows
             return false;
         }
 
-        _rows.Add(row);
+        _rows.Add(cells);
         Bytes += total;
         return true;
     }
 
     /// <summary>The row's cell in column <paramref name="column"/> as the results CSVs echo it: empty where the row sets none.</summary>
-    public string Cell(int row, int column)
+    public string Cell(int row, int column) => Text(_rows[row], column) ?? "";
+
+    /// <summary>A row's text in a column; null where it sets none (a column added after it, or one its record does not set).</summary>
+    private static string? Text(object row, int column)
     {
-        var cells = _rows[row];
-        return column < cells.Length ? cells[column] ?? "" : "";
+        if (row is (string Column, string Text)[] cells)
+        {
+            return column < cells.Length ? cells[column].Text : null;
+        }
+
+        var texts = (string?[])row;
+        return column < texts.Length ? texts[column] : null;
     }
 
     public async Task WriteCsvAsync(Stream stream, CancellationToken ct)
@@ -188,7 +196,7 @@ internal sealed class BulkRows
     /// <summary>Row <paramref name="index"/>'s CSV line, an empty cell for each column it does not set.</summary>
     public void WriteRow(CsvUtf8Writer writer, int index)
     {
-        var cells = _rows[index];
+        var row = _rows[index];
         for (var c = 0; c < _names.Count; c++)
         {
             if (c > 0)
@@ -196,7 +204,7 @@ internal sealed class BulkRows
                 writer.WriteByte((byte)',');
             }
 
-            if (c < cells.Length && cells[c] is { } cell)
+            if (Text(row, c) is { } cell)
             {
                 writer.WriteCell(cell);
             }

@@ -68,7 +68,7 @@ public sealed partial class SalesforceDestination
         }
 
         var rest = writes.Select(i => batch[i]).ToList();
-        if (EarlyUploadOf(rest) is { } early && await early.TryFinishAsync(rest, SettleBulkError, ct) is { } answers)
+        if (EarlyUploadOf(rest) is { } early && await early.TryFinishAsync(rest, SettleBulkError, () => MakeMessageIds(rest), ct) is { } answers)
         {
             for (var i = 0; i < writes.Count; i++)
             {
@@ -102,7 +102,20 @@ public sealed partial class SalesforceDestination
             throw;
         }
 
-        await RunUploadsAsync(uploads, first, operation, externalId, results, ct);
+        await RunUploadsAsync(batch, uploads, first, operation, externalId, results, ct);
+    }
+
+    /// <summary>
+    /// The message ids <see cref="Encode"/> left to first use (a hash over each record's payload), made while Salesforce
+    /// processes the job: the engine asks for them when it files the answers, and this way not after the job, nor
+    /// while the batch was read and uploaded, when the process had the most to do.
+    /// </summary>
+    private static void MakeMessageIds(IReadOnlyList<EncodedRecord> records)
+    {
+        foreach (var record in records)
+        {
+            _ = record.MessageId;
+        }
     }
 
     /// <summary>Adds a row to the last upload, or to a new one when the last would grow past <see cref="MaxUploadBytes"/>.</summary>
@@ -118,7 +131,7 @@ public sealed partial class SalesforceDestination
     }
 
     /// <summary>Runs one job per upload, one after another (the first perhaps created already), and gives each row its answer.</summary>
-    private async Task RunUploadsAsync(List<(BulkRows Rows, List<int> Indexes)> uploads, BulkIngestJob? first, string operation, string? externalId, WriteResult[] results, CancellationToken ct)
+    private async Task RunUploadsAsync(IReadOnlyList<EncodedRecord> batch, List<(BulkRows Rows, List<int> Indexes)> uploads, BulkIngestJob? first, string operation, string? externalId, WriteResult[] results, CancellationToken ct)
     {
         if (uploads.Count == 0)
         {
@@ -130,7 +143,7 @@ public sealed partial class SalesforceDestination
         {
             var job = u == 0 && first is not null ? first : BulkIngestJob.Start(_client, ObjectName, operation, externalId, ct);
             var (rows, indexes) = uploads[u];
-            var answers = await job.RunAsync(rows, SettleBulkError, ct);
+            var answers = await job.RunAsync(rows, SettleBulkError, () => MakeMessageIds([.. indexes.Select(i => batch[i])]), ct);
             for (var i = 0; i < indexes.Count; i++)
             {
                 results[indexes[i]] = answers[i];

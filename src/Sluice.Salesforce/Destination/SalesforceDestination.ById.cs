@@ -133,7 +133,7 @@ public sealed partial class SalesforceDestination
             AddRow(uploads, index, Cells(batch[index]), batch[index].KnownDestinationId!, column => Updateable(column.IndexOf('.') is var dot and >= 0 ? column[..dot] : column));
         }
 
-        await RunUploadsAsync(uploads, job, "update", null, results, ct);
+        await RunUploadsAsync(batch, uploads, job, "update", null, results, ct);
     }
 
     /// <summary>

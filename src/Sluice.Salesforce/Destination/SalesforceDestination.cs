@@ -49,6 +49,8 @@ public sealed partial class SalesforceDestination : IDestination, IDestinationDi
     private static IncrementalHash? _sha256;
 
     private byte[]? _headerPrefix;
+    private Func<object, ReadOnlyMemory<byte>>? _payloadOf;
+    private Func<EncodedRecord, string>? _messageIdOf;
     // A reference, swapped whole: records may be encoded on several threads.
     private Tuple<CompiledMapping, SObjectDescription, (FieldDescription? Description, SalesforceFieldOptions? Options)[]>? _fieldsOf;
     private SObjectDescription? _described;
@@ -83,6 +85,13 @@ public sealed partial class SalesforceDestination : IDestination, IDestinationDi
     private string ObjectName => _described?.Name ?? _options.Object;
 
     public bool AcceptsDeletes => _options.Delete;
+
+    /// <summary>
+    /// Every path writes from what <see cref="Encode"/> made — the JSON payload, the Bulk cells, the key — and
+    /// <c>match:</c> reads the payload, so the engine lets go of each change's values once it is encoded: a first load's
+    /// batch of 100,000 rows waits for its Bulk job without every row's value array and boxes.
+    /// </summary>
+    public bool WritesPayloadsOnly => true;
 
     /// <summary>Salesforce gives every record an Id; the ledger keeps it so later runs and explain know it.</summary>
     public bool RemembersRecords => true;
@@ -181,34 +190,88 @@ public sealed partial class SalesforceDestination : IDestination, IDestinationDi
         }
 
         var described = _described!;
-        var cells = change.Operation == ChangeOperation.Delete ? [] : new (string Column, string Text)[mapping.Fields.Count];
+        var count = change.Operation == ChangeOperation.Delete ? 0 : mapping.Fields.Count;
+        var cells = new (string Column, string Text)[count];
         var fields = FieldsOf(mapping, described);
-        // One JSON writer and buffer per thread, reset for each record: a batch of 100,000 records made 100,000 of each.
-        var (writer, buffer) = _jsonScratch ??= NewJsonScratch();
-        buffer.ResetWrittenCount();
-        writer.Reset(buffer);
-        try
+        Span<BulkCellKind> kinds = count <= 64 ? stackalloc BulkCellKind[count] : new BulkCellKind[count];
+        // The payload's length, exact while every name and text is plain (nothing the JSON writer escapes).
+        var size = 2 + Math.Max(0, count - 1);
+        var plain = true;
+        for (var i = 0; i < count; i++)
         {
-            writer.WriteStartObject();
-            for (var i = 0; i < cells.Length; i++)
-            {
-                cells[i] = WriteField(writer, described, mapping.Fields[i], fields[i], change);
-            }
-
-            writer.WriteEndObject();
-            writer.Flush();
-        }
-        catch
-        {
-            // A refused value leaves the writer mid-object: the next record starts from a new one.
-            _jsonScratch = null;
-            throw;
+            (cells[i], kinds[i]) = Cell(described, mapping.Fields[i], fields[i], change);
+            size += JsonBytes(cells[i], kinds[i], ref plain);
         }
 
+        if (plain && count > 0 && count <= BulkRecord.MaxKindCells)
+        {
+            // The payload and the message id (a hash over it) are made when first asked for: on the Bulk path while the
+            // job is processed (WriteBulkAsync), not while the batch is read and uploaded; the payload is kept by nothing.
+            return new EncodedRecord(change, new BulkRecord(cells, kinds), _payloadOf ??= PayloadOf, _messageIdOf ??= MessageIdOf, size);
+        }
+
+        var (writer, buffer) = JsonScratch();
+        BulkRecord.WriteJson(writer, cells, kinds);
+        writer.Flush();
         var payload = buffer.WrittenSpan.ToArray();
         // The Bulk path writes its CSV from the same values, kept here, rather than parsing the JSON back.
         return new EncodedRecord(change, MessageId(change, buffer.WrittenSpan), payload) { Prepared = new BulkRecord(cells) };
     }
+
+    /// <summary>A deferred record's payload, written from its cells.</summary>
+    private static ReadOnlyMemory<byte> PayloadOf(object prepared)
+    {
+        var (writer, buffer) = JsonScratch();
+        ((BulkRecord)prepared).WriteJson(writer);
+        writer.Flush();
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>A deferred record's message id, hashed over its payload written into the thread's scratch buffer (and not kept).</summary>
+    private string MessageIdOf(EncodedRecord record)
+    {
+        var (writer, buffer) = JsonScratch();
+        ((BulkRecord)record.Prepared!).WriteJson(writer);
+        writer.Flush();
+        return MessageId(record.Change, buffer.WrittenSpan);
+    }
+
+    /// <summary>The thread's JSON writer and buffer, emptied: one per thread, reset for each record, not one of each per record.</summary>
+    private static (Utf8JsonWriter Writer, ArrayBufferWriter<byte> Buffer) JsonScratch()
+    {
+        var (writer, buffer) = _jsonScratch ??= NewJsonScratch();
+        buffer.ResetWrittenCount();
+        writer.Reset(buffer);
+        return (writer, buffer);
+    }
+
+    /// <summary>
+    /// The cell's bytes in the JSON payload (its separator not counted) when its column and text are plain; otherwise
+    /// <paramref name="plain"/> turns false and the payload is written at once, its length then known.
+    /// </summary>
+    private static int JsonBytes((string Column, string Text) cell, BulkCellKind kind, ref bool plain)
+    {
+        var (column, text) = cell;
+        plain &= IsPlain(column);
+        switch (kind)
+        {
+            case BulkCellKind.Null:
+                return column.Length + 7; // "c":null
+            case BulkCellKind.Raw:
+                return column.Length + 3 + text.Length; // "c":12 — digits, a sign, a point, true or false: never escaped
+            case BulkCellKind.Parent:
+                plain &= IsPlain(text);
+                return column.Length + text.Length + 9; // "r":{"f":"t"}, the column being r.f
+            default:
+                plain &= IsPlain(text);
+                return column.Length + text.Length + 5; // "c":"t"
+        }
+    }
+
+    /// <summary>Text the JSON writer (its default encoder) writes as it is: letters, digits and a few marks, nothing it escapes.</summary>
+    private static bool IsPlain(string text) => !text.AsSpan().ContainsAnyExcept(PlainJson);
+
+    private static readonly SearchValues<char> PlainJson = SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 -_.:,/@");
 
     public async Task<IReadOnlyList<WriteResult>> WriteAsync(IReadOnlyList<EncodedRecord> batch, CancellationToken ct)
     {
@@ -265,7 +328,6 @@ public sealed partial class SalesforceDestination : IDestination, IDestinationDi
         }
     }
 
-    /// <summary>Writes the field's JSON property and returns the same value as its Bulk CSV column and cell.</summary>
     /// <summary>Each mapped field's describe and options, looked up once per mapping rather than by name for every record.</summary>
     private (FieldDescription? Description, SalesforceFieldOptions? Options)[] FieldsOf(CompiledMapping mapping, SObjectDescription described)
     {
@@ -281,7 +343,7 @@ public sealed partial class SalesforceDestination : IDestination, IDestinationDi
         return fields;
     }
 
-    private (string Column, string Text) WriteField(Utf8JsonWriter writer, SObjectDescription described, CompiledField field, (FieldDescription? Description, SalesforceFieldOptions? Options) known, Change change)
+    private ((string Column, string Text) Cell, BulkCellKind Kind) Cell(SObjectDescription described, CompiledField field, (FieldDescription? Description, SalesforceFieldOptions? Options) known, Change change)
     {
         if (field.IsBranch)
         {
@@ -296,23 +358,17 @@ public sealed partial class SalesforceDestination : IDestination, IDestinationDi
             var value = child.Read(change);
             if (value is null or DBNull)
             {
-                writer.WriteNull(reference.Name);
-                return (reference.Name, SalesforceValue.CsvNull);
+                return ((reference.Name, SalesforceValue.CsvNull), BulkCellKind.Null);
             }
 
             var text = SalesforceFieldEncoder.Text(value, child.Column!.Type);
-            writer.WritePropertyName(reference.RelationshipName!);
-            writer.WriteStartObject();
-            writer.WriteString(child.Target, text);
-            writer.WriteEndObject();
-            return (ParentColumn(reference.RelationshipName!, child.Target), text);
+            return ((ParentColumn(reference.RelationshipName!, child.Target), text), BulkCellKind.Parent);
         }
 
         var description = known.Description!;
         var encoded = SalesforceFieldEncoder.Encode(description, known.Options, field.Read(change), field.Column!.Type);
-        writer.WritePropertyName(description.Name);
-        encoded.WriteJson(writer);
-        return (description.Name, encoded.CsvText());
+        var kind = encoded.IsNull ? BulkCellKind.Null : encoded.IsRaw ? BulkCellKind.Raw : BulkCellKind.Text;
+        return ((description.Name, encoded.CsvText()), kind);
     }
 
     /// <summary>A parent's column, <c>Account.External_Id__c</c>: one string per mapping, not one per record.</summary>

@@ -29,6 +29,9 @@ internal readonly struct SalesforceValue
 
     public bool IsNull => _value is null;
 
+    /// <summary>A number or boolean: in JSON, its <see cref="CsvText"/> as is (the same text <see cref="WriteJson"/> writes).</summary>
+    public bool IsRaw => _value is bool or long or decimal;
+
     public void WriteJson(Utf8JsonWriter writer)
     {
         switch (_value)

@@ -188,9 +188,12 @@ internal sealed class PostgresSyncLease(NpgsqlDataSource dataSource, StateSchema
                     letter.Kind.ToString().ToLowerInvariant()));
             }
 
-            batch.BatchCommands.Add(Command(
-                $"INSERT INTO {schema.Name}.run_batches (run_id, batch_seq, records_read, acknowledged, rejected, position) VALUES ($1, $2, $3, $4, $5, $6)",
-                each.RunId, each.Sequence, each.RecordsRead, each.Sent.Count, Rejected(each), each.Checkpoint.Value));
+            if (c < commits.Count - 1)
+            {
+                batch.BatchCommands.Add(Command(
+                    $"INSERT INTO {schema.Name}.run_batches (run_id, batch_seq, records_read, acknowledged, rejected, position) VALUES ($1, $2, $3, $4, $5, $6)",
+                    each.RunId, each.Sequence, each.RecordsRead, each.Sent.Count, Rejected(each), each.Checkpoint.Value));
+            }
         }
 
         var commit = commits[^1];
@@ -202,6 +205,12 @@ internal sealed class PostgresSyncLease(NpgsqlDataSource dataSource, StateSchema
                 $"UPDATE {schema.Name}.checkpoints SET format = $2, version = $3, value = $4, generation = generation + 1, run_id = $5, updated_at = now() WHERE sync_id = $1 AND generation = $6",
                 syncId, commit.Checkpoint.Format, commit.Checkpoint.Version, commit.Checkpoint.Value, commit.RunId, _generation);
         batch.BatchCommands.Add(move);
+        // The last batch's position is the checkpoint just written: copied from its row rather than sent and stored a second
+        // time. A checkpoint can be megabytes (a Salesforce source's window after a load lists every record stamped within
+        // its lookback), and PostgreSQL copies a stored value without parsing or compressing it again.
+        batch.BatchCommands.Add(Command(
+            $"INSERT INTO {schema.Name}.run_batches (run_id, batch_seq, records_read, acknowledged, rejected, position) SELECT $2, $3, $4, $5, $6, value FROM {schema.Name}.checkpoints WHERE sync_id = $1",
+            syncId, commit.RunId, commit.Sequence, commit.RecordsRead, commit.Sent.Count, Rejected(commit)));
         batch.BatchCommands.Add(Command(
             $"UPDATE {schema.Name}.runs SET records_read = records_read + $2, acknowledged = acknowledged + $3, rejected = rejected + $4, batches = batches + $5 WHERE id = $1",
             commit.RunId, commits.Sum(c => (long)c.RecordsRead), commits.Sum(c => (long)c.Sent.Count), commits.Sum(c => (long)Rejected(c)), (long)commits.Count));

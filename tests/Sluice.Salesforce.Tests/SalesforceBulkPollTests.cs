@@ -191,6 +191,107 @@ public sealed class SalesforceBulkPollTests
     }
 
     [Fact]
+    public async Task A_load_of_many_pages_has_its_polls_job_run_while_its_pages_are_read_and_still_hands_on_what_changed_meanwhile_once()
+    {
+        await using var bed = await SourceBed.StartAsync();
+        var ids = bed.Opportunities(Enumerable.Range(1, 450).Select(i => $"Deal {i}"));
+        await using var source = bed.Source(pageSize: 200, bulkPageSize: 100, bulkPollThreshold: 100);
+
+        var changes = new List<Change>();
+        Change? last = null;
+        using var limit = new CancellationTokenSource(Eventually.DefaultLimit);
+        await using (var read = source.ReadAsync(new ReadRequest(SourceBed.Columns, null), limit.Token).GetAsyncEnumerator(limit.Token))
+        {
+            Assert.True(await read.MoveNextAsync());
+            changes.Add(read.Current);
+
+            // The sync holds the load's first row and asks for no more: the poll's job is created all the same, so the org
+            // runs it while the load's pages are read, not after the last of them.
+            await Eventually.HoldsAsync(() => PostedJobs(bed) == 2, "the poll's job created while the load's first row is held", TimeSpan.FromSeconds(30));
+
+            // Changed after the poll's job was created, while the load's pages are read: not in that job.
+            bed.Update(ids[7], "Deal 8, changed while the pages were read");
+            var created = bed.Opportunities(["Created while the pages were read"])[0];
+            while (await read.MoveNextAsync())
+            {
+                last = read.Current;
+                if (!last.IsProgress)
+                {
+                    changes.Add(last);
+                }
+            }
+
+            // Every record of the load once, then the two versions the load and the poll's job could not see, once each
+            // (REST pages from the job's creation on find them), and none of the 450 unchanged records again.
+            Assert.Equal(ids, changes.Take(450).Select(c => c.Key));
+            var polled = changes.Skip(450).ToList();
+            Assert.Equal(new[] { ids[7], created }.Order(StringComparer.Ordinal), polled.Select(c => c.Key).Order(StringComparer.Ordinal));
+            Assert.Equal("Deal 8, changed while the pages were read", bed.Value(polled.Single(c => c.Key == ids[7]), "Name"));
+        }
+
+        // Two jobs (the load, the poll's); the sorted REST page the poll asked after its job started from that job's
+        // creation, not from the lookback (the org would have sorted every record of it).
+        var requests = bed.Bed.Emulator.Requests;
+        Assert.Equal(2, PostedJobs(bed));
+        var sorted = Assert.Single(requests, r => r.Path.Contains("ORDER", StringComparison.OrdinalIgnoreCase) && r.Path.Contains("queryAll", StringComparison.Ordinal));
+        var floor = DateTimeOffset.Parse(Regex.Match(Uri.UnescapeDataString(sorted.Path).Replace('+', ' '), @"SystemModstamp > (\S+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        var pollJob = requests.Where(r => r.Method == "POST" && r.Path.EndsWith("/jobs/query", StringComparison.Ordinal)).ElementAt(1);
+        Assert.True(floor >= pollJob.Time.AddSeconds(-2), $"the REST page read from {floor:O}, the poll's job was created at {pollJob.Time:O}");
+
+        Assert.Empty((await SourceBed.ReadAsync(source, SourceBed.Stored(last!.Position.ToCheckpoint()))).Changes);
+    }
+
+    [Fact]
+    public async Task A_read_stopped_inside_the_poll_begun_during_a_load_of_many_pages_resumes_with_the_rest_exactly_once()
+    {
+        await using var bed = await SourceBed.StartAsync();
+        var ids = bed.Opportunities(Enumerable.Range(1, 450).Select(i => $"Deal {i}"));
+        await using var source = bed.Source(pageSize: 200, bulkPageSize: 100, bulkPollThreshold: 100);
+        var changed = new[] { ids[3], ids[210], ids[449] };
+
+        var (changes, end) = await ReadChangingAsync(source, onFirst: () =>
+        {
+            foreach (var id in changed)
+            {
+                bed.Update(id, "Changed during the load");
+            }
+        });
+        Assert.Equal(ids, changes.Take(450).Select(c => c.Key));
+        var polled = changes.Skip(450).ToList();
+        Assert.Equal(changed.Order(StringComparer.Ordinal), polled.Select(c => c.Key).Order(StringComparer.Ordinal));
+        Assert.Empty((await SourceBed.ReadAsync(source, end)).Changes);
+
+        // Stopped after the load's last row, and after each change the poll handed on: a checkpoint there reads the rest,
+        // and nothing handed on before.
+        foreach (var (stop, rest) in new[] { (changes[449], polled) }.Concat(polled.Select((c, i) => (c, polled.Skip(i + 1).ToList()))))
+        {
+            var (again, after) = await SourceBed.ReadAsync(source, SourceBed.Stored(stop.Position.ToCheckpoint()));
+            Assert.Equal(rest.Select(c => c.Key).Order(StringComparer.Ordinal), again.Select(c => c.Key).Order(StringComparer.Ordinal));
+            Assert.Empty((await SourceBed.ReadAsync(source, after)).Changes);
+        }
+    }
+
+    [Fact]
+    public async Task The_loads_job_selects_the_syncs_fields_with_Id_and_SystemModstamp_and_not_the_system_fields_only_a_poll_needs()
+    {
+        await using var bed = await SourceBed.StartAsync();
+        bed.Opportunities(["Deal 1", "Deal 2"]);
+        await using var source = bed.Source();
+        var (changes, _) = await SourceBed.ReadAsync(source, null);
+        Assert.Equal(2, changes.Count);
+        Assert.All(changes, c => Assert.Equal(ChangeKinds.Added, c.Kind));
+
+        // CreatedDate and IsDeleted tell a poll's added, changed and deleted records apart; every row of a load is added.
+        var job = bed.Bed.Emulator.Requests.Select(r => Regex.Match(r.Path, "^(.*/jobs/query/[^/?]+)$")).First(m => m.Success).Groups[1].Value;
+        using var http = new HttpClient();
+        http.DefaultRequestHeaders.Authorization = new("Bearer", bed.Bed.Emulator.IssueToken());
+        var header = (await http.GetStringAsync(new Uri(bed.Bed.Emulator.BaseUrl, job + "/results"))).Split('\n')[0];
+        Assert.Equal("\"Id\",\"Name\",\"StageName\",\"Amount\",\"CloseDate\",\"Account.Name\",\"Owner.Email\",\"SystemModstamp\"", header);
+    }
+
+    private static int PostedJobs(SourceBed bed) => bed.Bed.Emulator.Requests.Count(r => r.Method == "POST" && r.Path.EndsWith("/jobs/query", StringComparison.Ordinal));
+
+    [Fact]
     public void Bulk_poll_threshold_binds_with_a_default_and_zero_turns_it_off()
     {
         var defaults = SalesforceSourceOptions.Bind(ConfigSection.Parse("{connection: crm, object: Opportunity, fields: [Id]}"));

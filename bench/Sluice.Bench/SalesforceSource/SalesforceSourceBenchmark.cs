@@ -21,6 +21,7 @@ internal static class SalesforceSourceBenchmark
     private const string SluiceTable = "public.sf_opportunities";
     private const string JsforceTable = "public.jsforce_opportunities";
     private const string LiveTable = "public.sf_opportunities_live";
+    private const string WarmUpTable = "public.warmup_opportunities";
 
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(50);
 
@@ -58,7 +59,7 @@ internal static class SalesforceSourceBenchmark
     {
         var (sluice, work, stem) = (session.Sluice, session.Work, session.Stem);
         await ExecuteAsync(session.Db, OpportunityRows.CreateTable(SluiceTable, notify: false) + OpportunityRows.CreateTable(JsforceTable, notify: false)
-            + OpportunityRows.CreateTable(LiveTable, notify: true), ct);
+            + OpportunityRows.CreateTable(LiveTable, notify: true) + OpportunityRows.CreateTable(WarmUpTable, notify: false), ct);
 
         var nodeFolder = Path.Combine(RepoRoot.Find(), "bench", "Sluice.Bench", "Salesforce", "node");
         await NpmFolder.EnsureInstalledAsync(nodeFolder, stem + ".npm.log", ct);
@@ -84,8 +85,17 @@ internal static class SalesforceSourceBenchmark
 
         var config = Path.Combine(work, "sluice.yaml");
         await File.WriteAllTextAsync(config, Config(session.Cluster.Port, url, options), ct);
-        // Untimed: the first command on a fresh database creates Sluice's state schema (once per installation).
-        await TimeChildAsync("sluice status (untimed: creates the state schema)", sluice, ["status", "-c", config], work, stem + ".status.log", ct);
+        // Untimed: Sluice's state schema is created once per installation, by the first command that opens the state store.
+        // `sluice status` does not (it reads the state without migrating), so the timed load used to create it: 0.3-1 s.
+        await TimeChildAsync("sluice dlq list (untimed: creates the state schema)", sluice, ["dlq", "list", LoadSync, "-c", config], work, stem + ".status.log", ct);
+
+        // Untimed: the emulator's first query job of the object pays the emulator's JIT (2-3 s under load, against 1.5-2.5 s
+        // for the same job warm), a cost of the stand-in for Salesforce that fell on whichever load ran first (Sluice's):
+        // jsforce's pipeline runs once before both, into a scratch table.
+        var connection = $"postgres://postgres@127.0.0.1:{session.Cluster.Port.ToString(CultureInfo.InvariantCulture)}/bench";
+        await TimeChildAsync("node bulk2-query-copy.mjs (untimed: warms the emulator's query path)", "node",
+            [Path.Combine(nodeFolder, "bulk2-query-copy.mjs"), url, connection, WarmUpTable, string.Join(',', OpportunityRows.Columns), OpportunityRows.Soql],
+            nodeFolder, stem + ".warmup.log", ct);
 
         // (a) Sluice's initial load.
         var a = await TimeChildAsync($"sluice sync {LoadSync}", sluice, ["sync", LoadSync, "-c", config], work, stem + ".sluice.log", ct);
@@ -94,7 +104,6 @@ internal static class SalesforceSourceBenchmark
         Print(result.Sluice);
 
         // (b) jsforce's bulk2 query piped into COPY.
-        var connection = $"postgres://postgres@127.0.0.1:{session.Cluster.Port.ToString(CultureInfo.InvariantCulture)}/bench";
         var b = await TimeChildAsync("node bulk2-query-copy.mjs", "node",
             [Path.Combine(nodeFolder, "bulk2-query-copy.mjs"), url, connection, JsforceTable, string.Join(',', OpportunityRows.Columns), OpportunityRows.Soql],
             nodeFolder, stem + ".jsforce.log", ct);

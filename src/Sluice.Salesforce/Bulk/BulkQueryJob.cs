@@ -15,7 +15,14 @@ namespace Sluice.Salesforce.Bulk;
 internal sealed class BulkQueryJob(SalesforceClient client)
 {
     /// <summary>Creates a job for <paramref name="soql"/> (<c>queryAll</c> includes deleted records) and answers its id.</summary>
-    public async Task<string> CreateAsync(string soql, bool queryAll, CancellationToken ct)
+    public async Task<string> CreateAsync(string soql, bool queryAll, CancellationToken ct) => (await CreateJobAsync(soql, queryAll, ct)).Id;
+
+    /// <summary>
+    /// Creates a job for <paramref name="soql"/> and answers its id and when the org says it created it (its
+    /// <c>createdDate</c>, the org's clock, which <c>SystemModstamp</c> is on too; null when the answer has none). The job
+    /// runs after that instant, so it holds every record committed before it.
+    /// </summary>
+    public async Task<(string Id, DateTimeOffset? CreatedDate)> CreateJobAsync(string soql, bool queryAll, CancellationToken ct)
     {
         var body = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, string>
         {
@@ -26,11 +33,18 @@ internal sealed class BulkQueryJob(SalesforceClient client)
             ["lineEnding"] = "LF",
         });
         using var created = await client.SendJsonAsync(HttpMethod.Post, "jobs/query", body, retrySafe: false, ct);
-        return created!.RootElement.GetProperty("id").GetString()!;
+        var root = created!.RootElement;
+        var createdDate = root.TryGetProperty("createdDate", out var date) && date.GetString() is { } text
+            ? Source.SourceValues.ParseInstant(text)
+            : (DateTimeOffset?)null;
+        return (root.GetProperty("id").GetString()!, createdDate);
     }
 
-    /// <summary>Polls until the job is done; a failed or aborted job is a fatal error with Salesforce's message.</summary>
-    public async Task WaitAsync(string jobId, CancellationToken ct)
+    /// <summary>
+    /// Polls until the job is done and answers how many records it holds (its <c>numberRecordsProcessed</c>; -1 when the
+    /// answer has none); a failed or aborted job is a fatal error with Salesforce's message.
+    /// </summary>
+    public async Task<long> WaitAsync(string jobId, CancellationToken ct)
     {
         var started = client.Time.GetTimestamp();
         while (true)
@@ -41,7 +55,7 @@ internal sealed class BulkQueryJob(SalesforceClient client)
                 var state = root.GetProperty("state").GetString();
                 if (state == "JobComplete")
                 {
-                    return;
+                    return root.TryGetProperty("numberRecordsProcessed", out var records) && records.TryGetInt64(out var count) ? count : -1;
                 }
 
                 if (state is "Failed" or "Aborted")

@@ -23,25 +23,32 @@ internal sealed partial class SalesforceSource
     {
         var resolved = await ResolveAsync(ct);
         var read = new Read(this, resolved, request, SalesforcePosition.Read(request.From));
-        if (read.Loading)
+        try
         {
-            await foreach (var change in read.LoadAsync(ct))
+            if (read.Loading)
+            {
+                await foreach (var change in read.LoadAsync(ct))
+                {
+                    yield return change;
+                }
+            }
+
+            await foreach (var change in read.PollAsync(ct))
             {
                 yield return change;
             }
-        }
 
-        await foreach (var change in read.PollAsync(ct))
+            await foreach (var change in read.PurgedAsync(ct))
+            {
+                yield return change;
+            }
+
+            yield return Change.Progress(read.Position(null, loading: false));
+        }
+        finally
         {
-            yield return change;
+            await read.StopPollAheadAsync();
         }
-
-        await foreach (var change in read.PurgedAsync(ct))
-        {
-            yield return change;
-        }
-
-        yield return Change.Progress(read.Position(null, loading: false));
     }
 
     /// <summary>
@@ -81,6 +88,11 @@ internal sealed partial class SalesforceSource
 
         /// <summary>This read loaded: the poll that follows may find the load's own records in its lookback.</summary>
         private bool _loaded;
+
+        /// <summary>The poll after a load of many pages, begun when the load's job was done (<see cref="PollAheadAsync"/>).</summary>
+        private Task<PollAhead?>? _ahead;
+
+        private CancellationTokenSource? _aheadStop;
 
         public Read(SalesforceSource source, Resolved resolved, ReadRequest request, SalesforcePosition.Stored? from)
         {
@@ -122,6 +134,7 @@ internal sealed partial class SalesforceSource
             var bulk = new BulkQueryJob(Client);
             string? page = null;
             var skip = 0;
+            DateTimeOffset? created = null;
             if (_job is not null && await bulk.ExistsAsync(_job, ct))
             {
                 page = _from!.Page;
@@ -134,11 +147,19 @@ internal sealed partial class SalesforceSource
             {
                 // Deletes from now on are found by getDeleted; one before the load is of a record the load never reads.
                 DeletedFromMs ??= Client.Time.GetUtcNow().ToUnixTimeMilliseconds() - _lookbackMs;
-                var soql = $"SELECT {_resolved.SelectList} FROM {_resolved.ObjectName}" + (Options.Where is { } where ? $" WHERE ({where})" : "");
-                _job = await bulk.CreateAsync(soql, queryAll: false, ct);
+                var soql = $"SELECT {LoadSelectList} FROM {_resolved.ObjectName}" + (Options.Where is { } where ? $" WHERE ({where})" : "");
+                (_job, created) = await bulk.CreateJobAsync(soql, queryAll: false, ct);
             }
 
-            await bulk.WaitAsync(_job, ct);
+            var records = await bulk.WaitAsync(_job, ct);
+            if (created is { } createdDate && records > Options.BulkPageSize && Options.BulkPollThreshold > 0)
+            {
+                // The load's results take more than one page to read: the poll after it counts its lookback and asks for its
+                // job now, so that the org runs that job while the pages are read instead of after them.
+                _aheadStop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                _ahead = PollAheadAsync(createdDate.ToUnixTimeMilliseconds() - _lookbackMs, _aheadStop.Token);
+            }
+
             int[]? columns = null;
             await foreach (var row in bulk.ReadAsync(_job, page, Options.BulkPageSize, ct))
             {
@@ -188,7 +209,26 @@ internal sealed partial class SalesforceSource
             (string Stamp, string Id)? after = null;
             DateTimeOffset? askedAt = null;
             var more = true;
-            if (_loaded && Options.BulkPollThreshold > 0)
+            var countFirst = _loaded && Options.BulkPollThreshold > 0;
+            if (_ahead is { } ahead)
+            {
+                _ahead = null;
+                countFirst = false;
+                if (await ahead is { } early)
+                {
+                    await foreach (var change in ReadPollJobAsync(new BulkQueryJob(Client), early.Job, early.Where, ct))
+                    {
+                        yield return change;
+                    }
+
+                    // The job holds what was committed before it was created; what was changed while the load's results
+                    // were read is stamped from then on (a record committed later with an older stamp is the next poll's,
+                    // whose lookback reaches it), so the REST pages read only from then on.
+                    readFloor = early.FromMs;
+                }
+            }
+
+            if (countFirst)
             {
                 // Right after a load of recently stamped records (a fresh import) the lookback holds most of them: count
                 // first, and read a large lookback through the job straight away. Its first REST page would make the org
@@ -271,7 +311,68 @@ internal sealed partial class SalesforceSource
         {
             var bulk = new BulkQueryJob(Client);
             var where = conditions.Length > 0 ? " WHERE " + conditions : "";
-            var job = await bulk.CreateAsync($"SELECT Id, SystemModstamp, IsDeleted FROM {_resolved.ObjectName}{where}", queryAll: true, ct);
+            var job = await bulk.CreateAsync(PollJobSoql(where), queryAll: true, ct);
+            await foreach (var change in ReadPollJobAsync(bulk, job, where, ct))
+            {
+                yield return change;
+            }
+        }
+
+        /// <summary>The narrow job's SOQL: only what the window needs.</summary>
+        private string PollJobSoql(string where) => $"SELECT Id, SystemModstamp, IsDeleted FROM {_resolved.ObjectName}{where}";
+
+        /// <summary>
+        /// The poll right after a load whose results take more than one page, begun as soon as the load's job is done:
+        /// counts the lookback from <paramref name="floorMs"/> and, from <c>bulk_poll_threshold</c> records, creates the
+        /// poll's narrow job, which the org then runs while the load's pages are read. The floor is the load job's
+        /// creation less the lookback: a record the load's job did not hold was committed after that and stamped at most
+        /// a lookback before its commit. Answers null when the lookback is small (the poll reads it by REST after the load).
+        /// </summary>
+        private async Task<PollAhead?> PollAheadAsync(long floorMs, CancellationToken ct)
+        {
+            var conditions = Conditions(floorMs, null);
+            if (await CountAsync(conditions, ct) < Options.BulkPollThreshold)
+            {
+                return null;
+            }
+
+            var where = " WHERE " + conditions;
+            var (job, created) = await new BulkQueryJob(Client).CreateJobAsync(PollJobSoql(where), queryAll: true, ct);
+            // From the org's creation time on (the REST condition is "after", so a millisecond before): Salesforce may give it
+            // in whole seconds, cut down, which reads a little more, never less. Not earlier: records the load itself stamped
+            // just before would fill the REST pages again.
+            return new PollAhead(job, where, created is { } at ? at.ToUnixTimeMilliseconds() - 1 : floorMs);
+        }
+
+        /// <summary>Stops the poll begun ahead when the read ends before it (stopped, or failed); its job is left to the org.</summary>
+        public async Task StopPollAheadAsync()
+        {
+            if (_ahead is { } ahead)
+            {
+                _ahead = null;
+                await _aheadStop!.CancelAsync();
+                try
+                {
+                    await ahead;
+                }
+                catch (Exception)
+                {
+                    // Cancelled, or failed: nothing was read from it, and the read's own outcome is what counts.
+                }
+            }
+
+            _aheadStop?.Dispose();
+            _aheadStop = null;
+        }
+
+        /// <summary>The fields the load's job selects: the sync's, and the Id and SystemModstamp it keys and windows by.</summary>
+        private string LoadSelectList => string.Join(", ", _resolved.Select
+            .Where(f => f.Path is not ("CreatedDate" or "IsDeleted") || Options.Fields.Contains(f.Path, StringComparer.OrdinalIgnoreCase))
+            .Select(f => f.Path));
+
+        /// <summary>The rows of a poll's narrow job: handed-on versions dropped, the rest read whole (<see cref="BulkPollAsync"/>).</summary>
+        private async IAsyncEnumerable<Change> ReadPollJobAsync(BulkQueryJob bulk, string job, string where, [EnumeratorCancellation] CancellationToken ct)
+        {
             await bulk.WaitAsync(job, ct);
             int[]? columns = null;
             long? newest = null;
@@ -305,6 +406,9 @@ internal sealed partial class SalesforceSource
                 FloorMs = FloorMs is { } f ? Math.Max(f, candidate) : candidate;
             }
         }
+
+        /// <summary>A poll's narrow job created ahead (<see cref="PollAheadAsync"/>); <paramref name="FromMs"/>: where the REST pages after it read from.</summary>
+        private sealed record PollAhead(string Job, string Where, long FromMs);
 
         /// <summary>The records the poll's job found not handed on, read whole by their ids (as they are now) through REST.</summary>
         private async IAsyncEnumerable<Change> ReadMissedAsync(List<string> ids, [EnumeratorCancellation] CancellationToken ct)

@@ -49,9 +49,10 @@ public sealed class CdcStopWhileConfirmingTests
             await CdcTestBed.EventuallyAsync(() => Task.FromResult(Volatile.Read(ref confirmed) > 20 || confirming.IsCompleted), "confirmations under way");
 
             await stop.CancelAsync();
-            var stopped = await Record.ExceptionAsync(() => reading);
+            // Bounded: a stream that never ends (the gate held for ever) fails here with a TimeoutException, not a hang.
+            var stopped = await Record.ExceptionAsync(() => reading.WaitAsync(TimeSpan.FromSeconds(60)));
             await stopConfirming.CancelAsync();
-            var confirmFailed = await Record.ExceptionAsync(() => confirming);
+            var confirmFailed = await Record.ExceptionAsync(() => confirming.WaitAsync(TimeSpan.FromSeconds(60)));
 
             Assert.True(stopped is OperationCanceledException, $"round {round}: the stream ended with {stopped}");
             Assert.True(confirmFailed is null, $"round {round}: a confirmation failed with {confirmFailed}");

@@ -325,19 +325,8 @@ public sealed class SluiceWorkspace : IAsyncDisposable
         var sync = Build(FindSync(syncName));
         await using var source = sync.Source;
         await using var destination = sync.Destination;
-        // The state store opens (a fresh one is migrated) while the run discovers its source and destination: the run
-        // needs it first for its lease, and a first run's model read is sent right after that (ISource.ReadsEarly).
-        var state = StateAsync(ct);
-        try
-        {
-            return await new SyncRunner(new OpeningStore(state), Time, observer).RunAsync(sync, kind, ct);
-        }
-        finally
-        {
-            // A run that failed before its lease leaves the store opening: it ends before the connections close.
-            // Its failure, if any, is the next run's to report: this run already failed for its own reason.
-            await ((Task)state).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        }
+        var state = await StateAsync(ct);
+        return await new SyncRunner(state, Time, observer).RunAsync(sync, kind, ct);
     }
 
     /// <summary>
@@ -596,12 +585,6 @@ public sealed class SluiceWorkspace : IAsyncDisposable
 
             return gate;
         }
-    }
-
-    /// <summary>The state store once it has opened: a run's lease waits for it, and its discovery does not.</summary>
-    private sealed class OpeningStore(Task<PostgresStateStore> opening) : ISyncStateStore
-    {
-        public async Task<ISyncLease?> TryAcquireAsync(string syncName, CancellationToken ct) => await (await opening).TryAcquireAsync(syncName, ct);
     }
 
     /// <summary>A store whose only lock is one already taken.</summary>

@@ -186,7 +186,7 @@ public sealed partial class SyncRunner
         /// 100,000 waits for its Bulk job, each row's value array and boxes (issue 11).
         /// </summary>
         private bool ReleasesValues =>
-            sync.Destination.WritesPayloadsOnly && sync.Processors.Count == 0 && _sharedWrites is null;
+            sync.Destination.WritesPayloadsOnly && sync.Processors.Count == 0 && !KnowsDestinationIds && _early is null && _sharedWrites is null;
 
         private EncodedRecord? Encode(Change change, List<DeadLetter> refused)
         {

@@ -91,37 +91,6 @@ public sealed class EarlyBatchTests
         Assert.Equal(Rows, destination.Created);
     }
 
-    [Fact]
-    public async Task A_destination_that_never_reads_values_again_gets_a_first_load_whose_values_are_released_and_its_ids_still_remembered()
-    {
-        await using var db = await TestPostgres.CreateDataSourceAsync(nameof(A_destination_that_never_reads_values_again_gets_a_first_load_whose_values_are_released_and_its_ids_still_remembered));
-        await ExecuteAsync(db, $"CREATE TABLE users (id bigint PRIMARY KEY, email text, updated_at timestamptz NOT NULL); INSERT INTO users SELECT i, 'u' || i || '@example.com', '2024-01-01'::timestamptz + i * interval '1 second' FROM generate_series(1, {Rows}) i");
-        var store = await PostgresStateStore.OpenAsync(db);
-        // It remembers ids (the ledger is looked up) and takes early batches, like the Salesforce destination.
-        var destination = new EarlyDestination { PayloadsOnly = true };
-
-        var first = await new SyncRunner(store, TimeProvider.System).RunAsync(Sync(db, destination), RunKind.Incremental, default);
-
-        Assert.Equal(Rows, first.Acknowledged);
-        var written = destination.Written.SelectMany(b => b).ToList();
-        Assert.Equal(Rows, written.Count);
-        // Each batch waits for its write and commit without the rows' values: what it shows early and writes holds none.
-        Assert.All(destination.Shown.SelectMany(s => s.Records), r => Assert.Empty(r.Change.Values));
-        Assert.All(written, r => Assert.Empty(r.Change.Values));
-        Assert.Equal(10, destination.Shown.Count);
-
-        destination.Written.Clear();
-        destination.Shown.Clear();
-        await ExecuteAsync(db, "UPDATE users SET email = 'changed' || id, updated_at = updated_at + interval '1 day' WHERE id % 3 = 0");
-
-        var second = await new SyncRunner(store, TimeProvider.System).RunAsync(Sync(db, destination), RunKind.Incremental, default);
-
-        // The ledger kept each id with its key: the changed records are updated by it, none created again.
-        Assert.Equal(Rows / 3, second.Acknowledged);
-        Assert.All(destination.Written.SelectMany(b => b), r => Assert.NotNull(r.KnownDestinationId));
-        Assert.Equal(Rows, destination.Created);
-    }
-
     private static SyncDefinition Sync(NpgsqlDataSource db, EarlyDestination destination)
     {
         var location = new ConfigLocation("test.yaml", 1, 1, "mapping");

@@ -88,8 +88,8 @@ public sealed partial class SalesforceDestination : IDestination, IDestinationDi
 
     /// <summary>
     /// Every path writes from what <see cref="Encode"/> made — the JSON payload, the Bulk cells, the key — and
-    /// <c>match:</c> reads the payload, so the engine lets go of each change's values once it is encoded: a first load's
-    /// batch of 100,000 rows waits for its Bulk job without every row's value array and boxes.
+    /// <c>match:</c> reads the payload. The engine still keeps the values while destination ids are known (always here):
+    /// releasing them for this destination was tried and reverted while a two-way sync's echo failure is explained.
     /// </summary>
     public bool WritesPayloadsOnly => true;
 
